@@ -1,0 +1,32 @@
+"""shrinkage: L1 (lasso), L2 (ridge) and elastic-net regularized learning.
+
+The public names load lazily, so ``import shrinkage`` stays cheap and nothing is
+compiled until a model is fitted.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Lasso": "shrinkage.linear_model",
+    "ElasticNet": "shrinkage.linear_model",
+    "LogisticRegression": "shrinkage.linear_model",
+    "lasso_path": "shrinkage.path",
+    "enet_path": "shrinkage.path",
+    "regularization_path": "shrinkage.path",
+    "alpha_grid": "shrinkage.path",
+    "PathResult": "shrinkage.path",
+}
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'shrinkage' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

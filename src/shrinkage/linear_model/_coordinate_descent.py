@@ -1,0 +1,269 @@
+"""``Lasso`` and ``ElasticNet``: drop-in for scikit-learn's, with penalty factors."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._validation import (
+    check_finite_data,
+    check_l1_ratio,
+    check_nonnegative_scalar,
+    check_numeric,
+    check_penalty_weights,
+    check_positive_int,
+    check_sample_weight,
+)
+from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
+from ._base import warn_not_converged
+
+
+class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Linear regression with combined L1 and L2 penalties, by coordinate descent.
+
+    Minimizes scikit-learn's objective
+
+    .. math::
+
+        \\frac{1}{2 n}\\sum_i s_i (y_i - \\beta_0 - x_i^\\top\\beta)^2
+        + \\alpha \\sum_j v_j\\Big(\\rho|\\beta_j| + \\frac{1-\\rho}{2}\\beta_j^2\\Big)
+
+    with ``ρ = l1_ratio``, per-feature factors ``v = penalty_weights`` (default 1)
+    and sample weights ``s`` rescaled to sum to ``n``. With ``v = 1`` this is exactly
+    ``sklearn.linear_model.ElasticNet``: same parameters, same meaning, same
+    coefficients to solver tolerance.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Penalty strength, ``>= 0``.
+    l1_ratio : float, default=0.5
+        Mix in [0, 1]: 1 is the lasso, 0 is ridge.
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept (by centring ``X`` and ``y`` with the weighted
+        means; sparse ``X`` is centred implicitly and never densified).
+    precompute : "auto" or bool, default="auto"
+        Solve on the Gram matrix ``XᵀX`` (glmnet's covariance updates). "auto" uses
+        it for dense data with ``n_samples > 2·n_features``.
+    max_iter : int, default=1000
+        Most coordinate-descent sweeps.
+    copy_X : bool, default=True
+        Accepted for compatibility; ``X`` is never modified.
+    tol : float, default=1e-4
+        Stop when the duality gap is at most ``tol·Σ sᵢ(yᵢ − ȳ)²/n``
+        (scikit-learn's rule).
+    warm_start : bool, default=False
+        Start from the previous ``coef_``.
+    positive : bool, default=False
+        Constrain coefficients to be ``>= 0``.
+    random_state : int, RandomState or None
+        Seed of the coordinate order when ``selection="random"``.
+    selection : {"cyclic", "random"}, default="cyclic"
+    penalty_weights : array-like of shape (n_features,), optional
+        Per-feature penalty factors ``v_j >= 0``; 0 leaves a feature unpenalized
+        (glmnet's ``penalty.factor``).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : int or list of int
+        Coordinate-descent sweeps over the working set.
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        Duality gap reached, in the units of the objective above.
+    sparse_coef_ : scipy.sparse matrix
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has column names.
+    """
+
+    _l1_ratio_fixed: float | None = None
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l1_ratio=0.5,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        copy_X=True,
+        tol=1e-4,
+        warm_start=False,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        penalty_weights=None,
+    ):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.copy_X = copy_X
+        self.tol = tol
+        self.warm_start = warm_start
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.penalty_weights = penalty_weights
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _check_params(self) -> tuple[float, float]:
+        alpha = check_nonnegative_scalar(
+            self.alpha, "alpha", "Use alpha=0 for ordinary least squares."
+        )
+        l1_ratio = self._l1_ratio_fixed
+        if l1_ratio is None:
+            l1_ratio = check_l1_ratio(self.l1_ratio)
+        check_nonnegative_scalar(self.tol, "tol")
+        check_positive_int(self.max_iter, "max_iter")
+        if self.selection not in ("cyclic", "random"):
+            raise ValueError(f"selection must be 'cyclic' or 'random', got {self.selection!r}.")
+        if not (self.precompute in ("auto", True, False)):
+            raise ValueError(
+                f"precompute must be 'auto', True or False, got {self.precompute!r}. "
+                "A precomputed Gram matrix is not accepted: shrinkage forms it itself."
+            )
+        return alpha, l1_ratio
+
+    def fit(self, X, y, sample_weight=None, check_input=True):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), optional
+        check_input : bool
+            Accepted for compatibility; input is always checked.
+
+        Returns
+        -------
+        self
+        """
+        alpha, l1_ratio = self._check_params()
+        check_numeric(X, "X")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csc", "csr", "coo"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+            ensure_all_finite=False,
+        )
+        check_finite_data(X, "X")
+        check_finite_data(np.asarray(y, dtype=np.float64), "y")
+        n_samples, n_features = X.shape
+        h = check_sample_weight(sample_weight, n_samples)
+        weights = check_penalty_weights(self.penalty_weights, n_features)
+        Y = np.asarray(y, dtype=np.float64).reshape(n_samples, -1)
+        rng = check_random_state(self.random_state) if self.selection == "random" else None
+
+        previous = None
+        if self.warm_start and hasattr(self, "coef_"):
+            previous = np.atleast_2d(self.coef_)
+            if previous.shape != (Y.shape[1], n_features):
+                previous = None
+
+        coefs, intercepts, gaps, n_iters = [], [], [], []
+        for t in range(Y.shape[1]):
+            problem = LeastSquaresProblem(
+                X, Y[:, t], h, weights, l1_ratio, self.positive, self.fit_intercept,
+                self.precompute,
+            )
+            start_alpha = problem.alpha_max
+            if previous is not None:
+                problem.set_coef(previous[t])
+                start_alpha = alpha
+            l1_new, _ = penalty_strengths(alpha, l1_ratio, weights)
+            l1_old, _ = penalty_strengths(max(start_alpha, alpha), l1_ratio, weights)
+            working_set = strong_rule_set(problem.gradient, l1_new, l1_old, self.positive)
+            info = problem.solve(alpha, working_set, self.tol, self.max_iter, rng)
+            if not info.converged:
+                warn_not_converged(info.duality_gap, self.tol, self.max_iter, alpha)
+            coefs.append(problem.coef)
+            intercepts.append(problem.intercept if self.fit_intercept else 0.0)
+            gaps.append(info.duality_gap)
+            n_iters.append(info.n_iter)
+
+        dtype = X.dtype
+        single = np.ndim(y) == 1
+        self.coef_ = (coefs[0] if single else np.array(coefs)).astype(dtype)
+        self.intercept_ = intercepts[0] if single else np.array(intercepts, dtype=dtype)
+        if single:
+            self.intercept_ = dtype.type(self.intercept_) if self.fit_intercept else 0.0
+        self.dual_gap_ = gaps[0] if single else np.array(gaps)
+        self.n_iter_ = n_iters[0] if single else n_iters
+        return self
+
+    @property
+    def sparse_coef_(self):
+        """``coef_`` as a SciPy sparse matrix."""
+        import scipy.sparse as sp
+
+        return sp.csr_matrix(np.atleast_2d(self.coef_))
+
+    def _decision_function(self, X):
+        check_is_fitted(self)
+        check_numeric(X, "X")
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc", "coo"], reset=False, ensure_all_finite=False,
+            dtype=[np.float64, np.float32],
+        )
+        check_finite_data(X, "X")
+        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
+
+    def predict(self, X):
+        """Predict with the linear model: ``X @ coef_.T + intercept_``."""
+        return self._decision_function(X)
+
+
+class Lasso(ElasticNet):
+    """Linear regression with an L1 penalty: :class:`ElasticNet` with ``l1_ratio=1``.
+
+    Minimizes ``1/(2n) Σ sᵢ(yᵢ − β₀ − xᵢᵀβ)² + α Σ_j v_j |β_j|``: exact zeros,
+    hence feature selection. Parameters and attributes as :class:`ElasticNet`
+    (without ``l1_ratio``).
+    """
+
+    _l1_ratio_fixed = 1.0
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        precompute="auto",
+        copy_X=True,
+        max_iter=1000,
+        tol=1e-4,
+        warm_start=False,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        penalty_weights=None,
+    ):
+        super().__init__(
+            alpha=alpha,
+            l1_ratio=1.0,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            copy_X=copy_X,
+            tol=tol,
+            warm_start=warm_start,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+            penalty_weights=penalty_weights,
+        )

@@ -1,0 +1,339 @@
+"""Regularization paths: a log grid of ``alpha`` solved with warm starts.
+
+:func:`regularization_path` is the general entry point (least squares or
+logistic, any mix, penalty factors) and returns a :class:`PathResult`, the object
+plots and reports read. :func:`lasso_path` and :func:`enet_path` keep
+scikit-learn's signatures and return values.
+
+Along the path each ``alpha_k`` starts from the solution at ``alpha_{k-1}`` and from
+the working set the sequential strong rule predicts,
+``|∇_j(β̂_{k-1})| ≥ 2 l1_j(α_k) − l1_j(α_{k-1})``; the solver's KKT check adds any
+feature the rule missed, so the rule only saves time and never changes the answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._data import check_design, prepare_targets
+from ._validation import (
+    check_l1_ratio,
+    check_nonnegative_scalar,
+    check_penalty_weights,
+    check_positive_int,
+    check_sample_weight,
+)
+from .solvers.problems import penalty_strengths, strong_rule_set
+
+__all__ = ["PathResult", "alpha_grid", "regularization_path", "lasso_path", "enet_path"]
+
+
+@dataclass
+class PathResult:
+    """A fitted regularization path.
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+        Decreasing penalty strengths.
+    coefs : ndarray of shape (n_features, n_alphas)
+        Coefficients at each alpha (scikit-learn's layout).
+    intercepts : ndarray of shape (n_alphas,)
+    duality_gaps : ndarray of shape (n_alphas,)
+        Gap reached, in the objective's own units (see :mod:`shrinkage.losses`).
+    n_iters : ndarray of shape (n_alphas,)
+        Coordinate-descent sweeps (least squares) or Newton steps (logistic).
+    n_nonzero : ndarray of shape (n_alphas,)
+        Coefficients not exactly zero.
+    times : ndarray of shape (n_alphas,)
+        Seconds spent at each alpha.
+    converged : ndarray of bool, shape (n_alphas,)
+    l1_ratio : float
+    loss : str
+    feature_names : list of str or None
+    """
+
+    alphas: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    duality_gaps: np.ndarray
+    n_iters: np.ndarray
+    n_nonzero: np.ndarray
+    times: np.ndarray
+    converged: np.ndarray
+    l1_ratio: float
+    loss: str
+    feature_names: list | None = field(default=None)
+
+    @property
+    def total_time(self) -> float:
+        return float(self.times.sum())
+
+    def __repr__(self) -> str:
+        return (
+            f"PathResult(loss={self.loss!r}, l1_ratio={self.l1_ratio}, "
+            f"n_alphas={self.alphas.size}, n_features={self.coefs.shape[0]}, "
+            f"alphas=[{self.alphas[0]:.3g} … {self.alphas[-1]:.3g}], "
+            f"n_nonzero=[{self.n_nonzero[0]} … {self.n_nonzero[-1]}], "
+            f"time={self.total_time:.3g}s)"
+        )
+
+
+def alpha_grid(alpha_max: float, n_alphas: int = 100, eps: float = 1e-3) -> np.ndarray:
+    """``n_alphas`` values log-spaced from ``alpha_max`` down to ``eps·alpha_max``."""
+    if alpha_max <= 0:
+        # Nothing to penalize (y constant or no penalized features): one flat path.
+        return np.full(n_alphas, np.finfo(float).resolution)
+    return np.geomspace(alpha_max, alpha_max * eps, n_alphas)
+
+
+def _check_alphas(alphas) -> np.ndarray:
+    alphas = np.asarray(alphas, dtype=np.float64).ravel()
+    if alphas.size == 0:
+        raise ValueError("alphas is empty; pass at least one alpha or an integer grid size.")
+    if not np.isfinite(alphas).all() or (alphas < 0).any():
+        raise ValueError("alphas must be finite and >= 0.")
+    return np.sort(alphas)[::-1]
+
+
+def make_problem(
+    X,
+    y,
+    *,
+    loss,
+    h,
+    penalty_weights,
+    l1_ratio,
+    positive,
+    fit_intercept,
+    precompute="auto",
+):
+    """Build the fitting problem for a loss name."""
+    if loss == "squared_error":
+        from .solvers.problems import LeastSquaresProblem
+
+        return LeastSquaresProblem(
+            X, y, h, penalty_weights, l1_ratio, positive, fit_intercept, precompute
+        )
+    if loss == "logistic":
+        from .solvers.logistic import LogisticProblem
+
+        return LogisticProblem(X, y, h, penalty_weights, l1_ratio, positive, fit_intercept)
+    raise ValueError(f"loss must be 'squared_error' or 'logistic', got {loss!r}.")
+
+
+def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathResult:
+    """Solve ``problem`` along ``alphas`` (decreasing) with warm starts and strong rules."""
+    n_features, n_alphas = problem.n_features, alphas.size
+    coefs = np.zeros((n_features, n_alphas))
+    intercepts = np.zeros(n_alphas)
+    gaps = np.zeros(n_alphas)
+    n_iters = np.zeros(n_alphas, dtype=np.int64)
+    times = np.zeros(n_alphas)
+    converged = np.zeros(n_alphas, dtype=bool)
+    previous_alpha = max(problem.alpha_max, alphas[0])
+    for k, alpha in enumerate(alphas):
+        start = time.perf_counter()
+        l1_new, _ = penalty_strengths(alpha, problem.l1_ratio, problem.penalty_weights)
+        l1_old, _ = penalty_strengths(previous_alpha, problem.l1_ratio, problem.penalty_weights)
+        working_set = strong_rule_set(problem.gradient, l1_new, l1_old, problem.positive)
+        info = problem.solve(alpha, working_set, tol, max_iter, rng)
+        coefs[:, k] = problem.coef
+        intercepts[k] = problem.intercept
+        gaps[k], n_iters[k], converged[k] = info.duality_gap, info.n_iter, info.converged
+        times[k] = time.perf_counter() - start
+        previous_alpha = alpha
+        if progress is not None:
+            progress(k + 1, n_alphas, alpha, int(np.count_nonzero(problem.coef)))
+    return PathResult(
+        alphas=alphas,
+        coefs=coefs,
+        intercepts=intercepts,
+        duality_gaps=gaps,
+        n_iters=n_iters,
+        n_nonzero=np.count_nonzero(coefs, axis=0),
+        times=times,
+        converged=converged,
+        l1_ratio=problem.l1_ratio,
+        loss=problem.loss,
+    )
+
+
+def regularization_path(
+    X,
+    y,
+    *,
+    loss: str = "squared_error",
+    l1_ratio: float = 1.0,
+    alphas=100,
+    eps: float = 1e-3,
+    penalty_weights=None,
+    positive: bool = False,
+    fit_intercept: bool = True,
+    sample_weight=None,
+    tol: float = 1e-4,
+    max_iter: int = 1000,
+    precompute="auto",
+    coef_init=None,
+    verbose: bool = False,
+) -> PathResult:
+    """Fit a whole L1 / L2 / elastic-net path with warm starts.
+
+    Minimizes, for each ``alpha`` of the grid,
+
+    .. math::
+
+        \\sum_i h_i\\,\\ell(y_i, \\beta_0 + x_i^\\top\\beta)
+        + \\alpha\\sum_j v_j\\big(\\rho|\\beta_j| + \\tfrac{1-\\rho}{2}\\beta_j^2\\big)
+
+    with ``h = sample_weight / Σ sample_weight``, ``ρ = l1_ratio``,
+    ``v = penalty_weights`` and ``ℓ`` the squared error ``½(y − η)²`` or the
+    logistic loss ``log(1 + e^η) − yη`` (``y`` in {0, 1}, or two labels mapped to
+    {0, 1} in sorted order).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    loss : {"squared_error", "logistic"}
+    l1_ratio : float in [0, 1]
+    alphas : int or array-like
+        Grid size (log grid from ``alpha_max`` down to ``eps·alpha_max``) or the
+        alphas themselves (sorted decreasing).
+    eps : float
+    penalty_weights : array-like of shape (n_features,), optional
+        Per-feature factors; 0 leaves a feature unpenalized.
+    positive : bool
+    fit_intercept : bool
+    sample_weight : array-like of shape (n_samples,), optional
+    tol : float
+        Least squares: stop when the duality gap ≤ ``tol·Σh(y − ȳ)²`` (scikit-learn's
+        rule). Logistic: stop when the largest KKT violation ≤ ``tol``.
+    max_iter : int
+        Sweeps (least squares) or Newton steps (logistic) per alpha.
+    precompute : "auto" or bool
+        Least squares on dense data: solve on the Gram matrix (auto: ``n > 2p``).
+    coef_init : array-like of shape (n_features,), optional
+        Warm start for the first alpha.
+    verbose : bool
+        Print one line per alpha.
+
+    Returns
+    -------
+    PathResult
+    """
+    X, y, feature_names = check_design(X, y)
+    n_samples, n_features = X.shape
+    l1_ratio = check_l1_ratio(l1_ratio)
+    check_nonnegative_scalar(tol, "tol")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    h = check_sample_weight(sample_weight, n_samples)
+    weights = check_penalty_weights(penalty_weights, n_features)
+    y = prepare_targets(y, loss)
+    problem = make_problem(
+        X,
+        y,
+        loss=loss,
+        h=h,
+        penalty_weights=weights,
+        l1_ratio=l1_ratio,
+        positive=positive,
+        fit_intercept=fit_intercept,
+        precompute=precompute,
+    )
+    if isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
+        grid = alpha_grid(problem.alpha_max, check_positive_int(alphas, "alphas"), eps)
+    else:
+        grid = _check_alphas(alphas)
+    if coef_init is not None:
+        problem.set_coef(np.asarray(coef_init, dtype=np.float64).reshape(n_features))
+    progress = _print_progress if verbose else None
+    result = solve_path(problem, grid, tol, max_iter, progress=progress)
+    result.feature_names = feature_names
+    if not result.converged.all():
+        from .linear_model._base import warn_not_converged
+
+        worst = int(np.argmax(result.duality_gaps))
+        warn_not_converged(result.duality_gaps[worst], tol, max_iter, result.alphas[worst])
+    return result
+
+
+def _print_progress(done, total, alpha, n_nonzero) -> None:
+    print(f"[path] {done:>4}/{total}  alpha={alpha:.4g}  non-zero={n_nonzero}", flush=True)
+
+
+def enet_path(
+    X,
+    y,
+    *,
+    l1_ratio: float = 0.5,
+    eps: float = 1e-3,
+    alphas=100,
+    precompute="auto",
+    Xy=None,
+    copy_X: bool = True,
+    coef_init=None,
+    verbose: bool = False,
+    return_n_iter: bool = False,
+    positive: bool = False,
+    check_input: bool = True,
+    **params,
+):
+    """Elastic-net path with scikit-learn's signature and return values.
+
+    Minimizes ``1/(2n)‖y − Xw‖² + α ρ‖w‖₁ + ½ α (1 − ρ)‖w‖²`` for each ``α``, with
+    no intercept (as scikit-learn's ``enet_path``: center the data first if needed).
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_features, n_alphas)
+    dual_gaps : ndarray of shape (n_alphas,)
+    n_iters : list of int
+        Only if ``return_n_iter``.
+    """
+    del Xy, copy_X, check_input  # accepted for compatibility; nothing is copied or cached
+    if alphas is None or (isinstance(alphas, str) and alphas == "warn"):
+        alphas = params.pop("n_alphas", 100)
+    tol = params.pop("tol", 1e-4)
+    max_iter = params.pop("max_iter", 1000)
+    sample_weight = params.pop("sample_weight", None)
+    penalty_weights = params.pop("penalty_weights", None)
+    params.pop("random_state", None)
+    params.pop("selection", None)
+    if params:
+        raise ValueError(f"Unexpected parameters: {sorted(params)}.")
+    result = regularization_path(
+        X,
+        y,
+        l1_ratio=l1_ratio,
+        alphas=alphas,
+        eps=eps,
+        penalty_weights=penalty_weights,
+        positive=positive,
+        fit_intercept=False,
+        sample_weight=sample_weight,
+        tol=tol,
+        max_iter=max_iter,
+        precompute=precompute,
+        coef_init=coef_init,
+        verbose=verbose,
+    )
+    coefs = result.coefs.astype(_float_dtype_of(X), copy=False)
+    if return_n_iter:
+        return result.alphas, coefs, result.duality_gaps, list(result.n_iters)
+    return result.alphas, coefs, result.duality_gaps
+
+
+def _float_dtype_of(X) -> type:
+    """float32 input gives float32 coefficients, as in scikit-learn; all else float64."""
+    return np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
+
+
+def lasso_path(X, y, *, eps: float = 1e-3, alphas=100, **params):
+    """Lasso path with scikit-learn's signature: :func:`enet_path` with ``l1_ratio=1``."""
+    return enet_path(X, y, l1_ratio=1.0, eps=eps, alphas=alphas, **params)
+

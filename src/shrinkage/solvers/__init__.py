@@ -1,0 +1,1 @@
+"""Solvers: Numba coordinate-descent kernels and the outer loops around them."""

@@ -1,0 +1,187 @@
+"""Three ways to hold the design matrix during coordinate descent.
+
+Each *design state* owns the residual of the weighted least-squares problem
+``½ Σ h_i (z_i − x̃_iᵀβ)² + penalty`` for one target ``z`` and offers the same
+four operations, so the outer solver (:mod:`.least_squares`) never asks what kind
+of data it has:
+
+- ``set_coef(coef)``: make the residual agree with ``coef``;
+- ``run(coef, features, l1, l2, positive, max_sweeps, threshold)``: coordinate
+  descent over ``features`` (the kernels of :mod:`._kernels`);
+- ``gradient()``: the full vector ``∇_j = Σ_i h_i x̃_ij r_i`` (the KKT check);
+- ``residual_norm2()``: ``Σ_i h_i r_i²``.
+
+Choosing among them is the shape strategy of the solver: :class:`GramDesign` for
+dense ``n ≫ p`` (glmnet's covariance updates: after one ``X̃ᵀHX̃`` a coordinate
+update costs ``O(|W|)``), :class:`DenseDesign` otherwise, :class:`SparseDesign`
+for SciPy sparse input (never densified, never centred explicitly).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._kernels import cd_dense, cd_gram, cd_sparse, centered_column_norms
+
+_GRAM_CHUNK_ROWS = 4096
+
+
+def _as_index_array(features: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(features, dtype=np.int64)
+
+
+class DenseDesign:
+    """Dense ``X`` (Fortran order), centred on the fly by ``mu``."""
+
+    def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
+        self.X = np.asfortranarray(X)
+        self.h, self.mu, self.target = h, mu, target
+        self.lipschitz = centered_column_norms(self.X, h, mu)
+        self.r = target.astype(np.float64, copy=True)
+
+    def set_coef(self, coef: np.ndarray) -> None:
+        nonzero = np.flatnonzero(coef)
+        fitted = self.X[:, nonzero] @ coef[nonzero] - self.mu[nonzero] @ coef[nonzero]
+        self.r = self.target - fitted
+
+    def run(self, coef, features, l1, l2, positive, max_sweeps, threshold) -> int:
+        return cd_dense(
+            self.X,
+            self.h,
+            self.mu,
+            self.r,
+            coef,
+            self.lipschitz,
+            l1,
+            l2,
+            positive,
+            _as_index_array(features),
+            max_sweeps,
+            threshold,
+        )
+
+    def gradient(self) -> np.ndarray:
+        weighted = self.h * self.r
+        return self.X.T @ weighted - self.mu * weighted.sum()
+
+    def residual_norm2(self) -> float:
+        return float(np.dot(self.h, self.r * self.r))
+
+
+class SparseDesign:
+    """SciPy sparse ``X`` (CSC), centred implicitly through a scalar residual offset."""
+
+    def __init__(self, X: sp.spmatrix, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
+        X = sp.csc_matrix(X)
+        X.sort_indices()
+        self.X = X
+        self.h, self.mu, self.target = h, mu, target
+        self.h_sum = float(h.sum())
+        self.hx = np.asarray(X.T @ h, dtype=np.float64)
+        squares = np.asarray(X.multiply(X).T @ h, dtype=np.float64)
+        self.lipschitz = np.maximum(squares - 2 * mu * self.hx + mu**2 * self.h_sum, 0.0)
+        self.s = target.astype(np.float64, copy=True)
+        self.offset = np.zeros(1)
+
+    def set_coef(self, coef: np.ndarray) -> None:
+        nonzero = np.flatnonzero(coef)
+        self.s = self.target - self.X[:, nonzero] @ coef[nonzero]
+        self.offset[0] = self.mu[nonzero] @ coef[nonzero]
+
+    def run(self, coef, features, l1, l2, positive, max_sweeps, threshold) -> int:
+        return cd_sparse(
+            self.X.data,
+            self.X.indices,
+            self.X.indptr,
+            self.h,
+            self.hx,
+            self.mu,
+            self.s,
+            self.offset,
+            coef,
+            self.lipschitz,
+            l1,
+            l2,
+            positive,
+            _as_index_array(features),
+            max_sweeps,
+            threshold,
+        )
+
+    def gradient(self) -> np.ndarray:
+        c = self.offset[0]
+        weighted = self.h * self.s
+        residual_sum = weighted.sum() + c * self.h_sum
+        return np.asarray(self.X.T @ weighted) + c * self.hx - self.mu * residual_sum
+
+    def residual_norm2(self) -> float:
+        r = self.s + self.offset[0]
+        return float(np.dot(self.h, r * r))
+
+
+class GramDesign:
+    """The Gram matrix ``G = X̃ᵀHX̃`` and ``q = X̃ᵀHz``, formed once (dense ``n ≫ p``)."""
+
+    def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
+        n_features = X.shape[1]
+        gram = np.zeros((n_features, n_features))
+        q = np.zeros(n_features)
+        sqrt_h = np.sqrt(h)
+        # Centre a block of rows at a time: exact even when the means are large, and
+        # never more than one block copied.
+        for start in range(0, X.shape[0], _GRAM_CHUNK_ROWS):
+            rows = slice(start, start + _GRAM_CHUNK_ROWS)
+            block = (np.asarray(X[rows], dtype=np.float64) - mu) * sqrt_h[rows, None]
+            gram += block.T @ block
+            q += block.T @ (sqrt_h[rows] * target[rows])
+        self.gram = np.asfortranarray(gram)
+        self.q = q
+        self.target_norm2 = float(np.dot(h, target * target))
+        self.lipschitz = np.diag(self.gram).copy()
+        self.grad = q.copy()
+        self._coef = np.zeros(n_features)
+
+    def set_coef(self, coef: np.ndarray) -> None:
+        # Keeps a reference: the solver updates ``coef`` in place.
+        self._coef = coef
+        self.gradient()
+
+    def run(self, coef, features, l1, l2, positive, max_sweeps, threshold) -> int:
+        return cd_gram(
+            self.gram,
+            self.grad,
+            coef,
+            l1,
+            l2,
+            positive,
+            _as_index_array(features),
+            max_sweeps,
+            threshold,
+        )
+
+    def gradient(self) -> np.ndarray:
+        nonzero = np.flatnonzero(self._coef)
+        self.grad = self.q - self.gram[:, nonzero] @ self._coef[nonzero]
+        return self.grad.copy()
+
+    def residual_norm2(self) -> float:
+        # ‖r‖²_H = zᵀHz − 2βᵀq + βᵀGβ = zᵀHz − βᵀq − βᵀ(q − Gβ)
+        coef = self._coef
+        return max(self.target_norm2 - coef @ self.q - coef @ self.grad, 0.0)
+
+
+def make_design(
+    X, h: np.ndarray, mu: np.ndarray, target: np.ndarray, precompute="auto"
+) -> DenseDesign | SparseDesign | GramDesign:
+    """Pick the design state by the data's shape (or by ``precompute``)."""
+    if sp.issparse(X):
+        return SparseDesign(X, h, mu, target)
+    n_samples, n_features = X.shape
+    if precompute == "auto":
+        use_gram = n_samples > 2 * n_features and n_features <= 4000
+    else:
+        use_gram = bool(precompute)
+    if use_gram:
+        return GramDesign(X, h, mu, target)
+    return DenseDesign(X, h, mu, target)

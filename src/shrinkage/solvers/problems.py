@@ -1,0 +1,167 @@
+"""Fitting problems: data prepared once, then solved at any ``alpha`` from a warm start.
+
+A *problem* binds the data, the loss and the fixed parts of the penalty (mix,
+per-feature factors, sign constraint). It exposes the small interface the path
+driver and the estimators need:
+
+- ``alpha_max``: the smallest ``alpha`` at which every penalized coefficient is 0;
+- ``solve(alpha, working_set)``: minimize from the current coefficients (warm start);
+- ``coef``, ``intercept``, ``gradient``: the current state.
+
+The least-squares problem is scikit-learn's ``ElasticNet`` objective with sample
+weights ``h = w / Σw`` (``1/n`` unweighted):
+
+.. math::
+
+    \\tfrac12 \\sum_i h_i (y_i - \\beta_0 - x_i^\\top\\beta)^2
+    + \\alpha \\sum_j v_j\\big(\\rho|\\beta_j| + \\tfrac{1-\\rho}{2}\\beta_j^2\\big).
+
+The intercept is profiled out by centring ``X`` and ``y`` with the weighted means.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._designs import make_design
+from .least_squares import SolveInfo, solve_least_squares
+
+# glmnet's floor on the mix when finding alpha_max: ridge alone has alpha_max = ∞.
+_MIN_L1_RATIO_FOR_GRID = 1e-3
+
+
+def weighted_column_means(X, h: np.ndarray) -> np.ndarray:
+    """``Σ_i h_i x_ij`` for dense or sparse ``X`` (``h`` sums to one)."""
+    return np.asarray(X.T @ h, dtype=np.float64).ravel()
+
+
+def penalty_strengths(alpha, l1_ratio, penalty_weights):
+    """Per-feature ``(l1, l2)`` of the weighted elastic net at ``alpha``."""
+    return alpha * l1_ratio * penalty_weights, alpha * (1.0 - l1_ratio) * penalty_weights
+
+
+def alpha_max_from_gradient(gradient, l1_ratio, penalty_weights, positive) -> float:
+    """``max_j |∇_j| / (ρ v_j)`` over penalized features, ``∇`` taken at β = 0."""
+    penalized = penalty_weights > 0
+    if not penalized.any():
+        return 0.0
+    score = gradient[penalized] if positive else np.abs(gradient[penalized])
+    if positive and score.max() <= 0:
+        score = np.abs(gradient[penalized])
+    mix = max(l1_ratio, _MIN_L1_RATIO_FOR_GRID)
+    return float(np.max(score / (mix * penalty_weights[penalized])))
+
+
+def strong_rule_set(gradient, l1_new, l1_previous, positive) -> np.ndarray:
+    """Sequential strong rule (Tibshirani et al. 2012): keep ``|∇_j| ≥ 2 l1_new − l1_prev``."""
+    score = gradient if positive else np.abs(gradient)
+    return score >= 2.0 * l1_new - l1_previous
+
+
+class LeastSquaresProblem:
+    """Penalized (weighted) least squares on dense or sparse ``X``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    h : ndarray of shape (n_samples,)
+        Sample weights normalized to sum to one.
+    penalty_weights : ndarray of shape (n_features,)
+    l1_ratio : float
+    positive : bool
+    fit_intercept : bool
+    precompute : "auto" or bool
+        Use the Gram matrix (``"auto"``: dense with ``n > 2p``).
+    """
+
+    loss = "squared_error"
+
+    def __init__(
+        self,
+        X,
+        y,
+        h,
+        penalty_weights,
+        l1_ratio=1.0,
+        positive=False,
+        fit_intercept=True,
+        precompute="auto",
+    ):
+        self.n_features = X.shape[1]
+        self.h = h
+        self.penalty_weights = penalty_weights
+        self.l1_ratio = l1_ratio
+        self.positive = positive
+        y = np.asarray(y, dtype=np.float64)
+        if fit_intercept:
+            self.mu = weighted_column_means(X, h)
+            self.y_offset = float(np.dot(h, y))
+        else:
+            self.mu = np.zeros(self.n_features)
+            self.y_offset = 0.0
+        target = y - self.y_offset
+        self.target_norm2 = float(np.dot(h, target * target))
+        self.design = make_design(X, h, self.mu, target, precompute)
+        self.coef = np.zeros(self.n_features)
+        self.design.set_coef(self.coef)
+        self.gradient = self.design.gradient()
+        self._fit_unpenalized()
+
+    def _fit_unpenalized(self) -> None:
+        """Fit the unpenalized features alone: the state every path starts from."""
+        free = np.flatnonzero(self.penalty_weights == 0)
+        if free.size == 0:
+            return
+        zeros = np.zeros(self.n_features)
+        threshold = 1e-14 * max(self.target_norm2, 1e-300)
+        self.design.run(self.coef, free, zeros, zeros, self.positive, 100_000, threshold)
+        self.gradient = self.design.gradient()
+
+    @property
+    def alpha_max(self) -> float:
+        if np.any(self.coef[self.penalty_weights > 0] != 0):
+            raise RuntimeError("alpha_max is defined at the unpenalized start only")
+        return alpha_max_from_gradient(
+            self.gradient, self.l1_ratio, self.penalty_weights, self.positive
+        )
+
+    @property
+    def intercept(self) -> float:
+        return self.y_offset - float(self.mu @ self.coef)
+
+    def absolute_tol(self, tol: float) -> float:
+        """scikit-learn's rule: the gap is compared with ``tol·Σ h_i (y_i − ȳ)²``."""
+        return tol * self.target_norm2
+
+    def set_coef(self, coef: np.ndarray) -> None:
+        self.coef = np.array(coef, dtype=np.float64)
+        self.design.set_coef(self.coef)
+        self.gradient = self.design.gradient()
+
+    def solve(self, alpha, working_set, tol, max_iter, rng=None) -> SolveInfo:
+        """Minimize at ``alpha`` from the current coefficients; ``tol`` is relative."""
+        l1, l2 = penalty_strengths(alpha, self.l1_ratio, self.penalty_weights)
+        design = self.design
+        if rng is not None:
+            design = _ShuffledOrder(design, rng)
+        info = solve_least_squares(
+            design, self.coef, l1, l2, self.positive, self.absolute_tol(tol), max_iter,
+            working_set,
+        )
+        self.gradient = info.gradient
+        return info
+
+
+class _ShuffledOrder:
+    """Visit the working set in a random order (``selection='random'``)."""
+
+    def __init__(self, design, rng):
+        self._design, self._rng = design, rng
+
+    def run(self, coef, features, *args):
+        return self._design.run(coef, self._rng.permutation(features), *args)
+
+    def __getattr__(self, name):
+        return getattr(self._design, name)
+
