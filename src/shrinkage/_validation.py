@@ -27,7 +27,7 @@ def check_numeric(X, name: str = "X") -> None:
     if dtype is not None and dtype.kind in "OUS":
         try:
             np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError):
+        except ValueError:  # text; a TypeError (odd objects) passes through as numpy's
             raise ValueError(
                 f"Input {name} has non-numeric values (dtype {dtype}). Encode categorical "
                 "columns first, e.g. with sklearn.preprocessing.OneHotEncoder or "

@@ -127,7 +127,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         check_positive_int(self.max_iter, "max_iter")
         if self.selection not in ("cyclic", "random"):
             raise ValueError(f"selection must be 'cyclic' or 'random', got {self.selection!r}.")
-        if not (self.precompute in ("auto", True, False)):
+        if self.precompute not in ("auto", True, False):
             raise ValueError(
                 f"precompute must be 'auto', True or False, got {self.precompute!r}. "
                 "A precomputed Gram matrix is not accepted: shrinkage forms it itself."

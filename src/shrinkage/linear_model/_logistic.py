@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -212,11 +212,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 "least 2 classes in the training data."
             )
         n_samples, n_features = X.shape
-        raw_weights = np.ones(n_samples) if sample_weight is None else sample_weight
+        raw_weights = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight)
         h = check_sample_weight(raw_weights, n_samples)
         weight_total = float(np.sum(raw_weights))
         if self.class_weight is not None:
-            class_factor = compute_sample_weight(self.class_weight, y)
+            # As scikit-learn: "balanced" counts classes with the sample weights.
+            per_class = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y,
+                sample_weight=np.broadcast_to(raw_weights, (n_samples,)),
+            )
+            class_factor = per_class[encoded]
             weight_total = float(np.sum(np.asarray(raw_weights) * class_factor))
             h = check_sample_weight(np.asarray(raw_weights) * class_factor, n_samples)
         weights = check_penalty_weights(self.penalty_weights, n_features)

@@ -1,0 +1,98 @@
+"""Paths: scikit-learn's lasso_path/enet_path, the result object, logistic paths."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import sklearn.linear_model as sk
+from conftest import enet_objective, logistic_objective, make_classification, make_regression
+
+from shrinkage import PathResult, enet_path, lasso_path, regularization_path
+
+
+def test_lasso_path_matches_sklearn(rng):
+    X, y = make_regression(rng, 60, 25)
+    X = X - X.mean(0)
+    y = y - y.mean()
+    alphas, coefs, gaps = lasso_path(X, y, alphas=30, tol=1e-12)
+    ref_alphas, ref_coefs, _ = sk.lasso_path(X, y, alphas=30, tol=1e-12, max_iter=10**5)
+    np.testing.assert_allclose(alphas, ref_alphas, rtol=1e-12)
+    for k in range(30):
+        f = enet_objective(X, y, coefs[:, k], 0, alphas[k], 1.0)
+        f_ref = enet_objective(X, y, ref_coefs[:, k], 0, alphas[k], 1.0)
+        assert f <= f_ref * (1 + 1e-9)
+    np.testing.assert_allclose(coefs, ref_coefs, atol=1e-6)
+    assert gaps.shape == (30,)
+
+
+def test_enet_path_explicit_alphas_and_n_iter(rng):
+    X, y = make_regression(rng, 50, 12)
+    given = [0.5, 0.01, 0.1]
+    alphas, coefs, gaps, n_iters = enet_path(X, y, l1_ratio=0.3, alphas=given, tol=1e-12,
+                                             return_n_iter=True)
+    ref_alphas, ref_coefs, _ = sk.enet_path(X, y, l1_ratio=0.3, alphas=given, tol=1e-12,
+                                            max_iter=10**5)
+    np.testing.assert_allclose(alphas, [0.5, 0.1, 0.01])
+    for k in range(3):
+        f = enet_objective(X, y, coefs[:, k], 0, alphas[k], 0.3)
+        assert f <= enet_objective(X, y, ref_coefs[:, k], 0, alphas[k], 0.3) * (1 + 1e-9)
+    np.testing.assert_allclose(coefs, ref_coefs, atol=1e-4)
+    assert len(n_iters) == 3
+
+
+def test_path_result_object(rng):
+    X, y = make_regression(rng, 60, 20)
+    result = regularization_path(X, y, alphas=15, tol=1e-10)
+    assert isinstance(result, PathResult)
+    assert result.coefs.shape == (20, 15)
+    assert np.all(np.diff(result.alphas) < 0)
+    assert result.n_nonzero[0] == 0 and result.n_nonzero[-1] > 0
+    np.testing.assert_array_equal(result.n_nonzero, np.count_nonzero(result.coefs, axis=0))
+    assert result.converged.all() and result.total_time > 0
+    # every point of the path is the estimator's answer at that alpha
+    for k in (3, 14):
+        ref = sk.Lasso(alpha=result.alphas[k], tol=1e-12, max_iter=10**5).fit(X, y)
+        np.testing.assert_allclose(result.coefs[:, k], ref.coef_, atol=1e-6)
+        assert result.intercepts[k] == pytest.approx(ref.intercept_, abs=1e-6)
+    assert "n_alphas=15" in repr(result)
+
+
+def test_path_sparse_and_dense_agree(rng):
+    X, y = make_regression(rng, 80, 30, sparse=True)
+    dense = regularization_path(X.toarray(), y, alphas=20, tol=1e-12, l1_ratio=0.6)
+    sparse = regularization_path(X, y, alphas=20, tol=1e-12, l1_ratio=0.6)
+    np.testing.assert_allclose(sparse.coefs, dense.coefs, atol=1e-8)
+    np.testing.assert_allclose(sparse.intercepts, dense.intercepts, atol=1e-8)
+
+
+def test_logistic_path_matches_sklearn_objective(rng):
+    X, y = make_classification(rng, 150, 15)
+    result = regularization_path(X, y, loss="logistic", alphas=10, eps=0.02, tol=1e-9)
+    n = len(y)
+    for k in (2, 6, 9):
+        alpha = result.alphas[k]
+        ref = sk.LogisticRegression(C=1 / (n * alpha), l1_ratio=1.0, solver="liblinear",
+                                    tol=1e-10, max_iter=10**4, intercept_scaling=1e4).fit(X, y)
+        f = logistic_objective(X, y, result.coefs[:, k], result.intercepts[k], alpha, 1.0)
+        f_ref = logistic_objective(X, y, ref.coef_[0], ref.intercept_[0], alpha, 1.0)
+        assert f <= f_ref + 1e-9
+    assert result.n_nonzero[0] == 0
+
+
+def test_logistic_path_sparse_equals_dense(rng):
+    X, y = make_classification(rng, 100, 12)
+    X[rng.random(X.shape) < 0.6] = 0
+    dense = regularization_path(X, y, loss="logistic", alphas=8, eps=0.05, tol=1e-10)
+    sparse = regularization_path(sp.csr_matrix(X), y, loss="logistic", alphas=8, eps=0.05,
+                                 tol=1e-10)
+    np.testing.assert_allclose(sparse.coefs, dense.coefs, atol=1e-7)
+
+
+def test_bad_alpha_grids():
+    X = np.eye(5)
+    y = np.arange(5.0)
+    with pytest.raises(ValueError, match="empty"):
+        regularization_path(X, y, alphas=[])
+    with pytest.raises(ValueError, match=">= 0"):
+        regularization_path(X, y, alphas=[0.1, -1.0])
+    with pytest.raises(ValueError, match="loss"):
+        regularization_path(X, y, loss="hinge")

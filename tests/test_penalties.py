@@ -1,0 +1,73 @@
+"""The math of the penalties: prox is the argmin, KKT distance, conjugate."""
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize_scalar
+
+from shrinkage.penalties import L1, L2, ElasticNetPenalty, soft_threshold
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("positive", [False, True])
+def test_prox_is_the_argmin(rng, l1_ratio, positive):
+    v = np.array([1.0, 0.5, 2.0, 0.0])
+    penalty = ElasticNetPenalty(0.7, l1_ratio, v, positive)
+    z = rng.normal(0, 2, size=4)
+    step = 0.8
+    prox = penalty.prox(z, step)
+    for j in range(4):
+        l1 = 0.7 * l1_ratio * v[j]
+        l2 = 0.7 * (1 - l1_ratio) * v[j]
+        bounds = (0, 50) if positive else (-50, 50)
+        best = minimize_scalar(
+            lambda b: 0.5 * (b - z[j]) ** 2 + step * (l1 * abs(b) + 0.5 * l2 * b * b),
+            bounds=bounds, method="bounded", options={"xatol": 1e-12},
+        ).x
+        assert prox[j] == pytest.approx(best, abs=1e-7)
+
+
+def test_soft_threshold_closed_form():
+    z = np.array([-3.0, -0.5, 0.0, 0.2, 2.5])
+    np.testing.assert_allclose(soft_threshold(z, 1.0), [-2.0, 0.0, 0.0, 0.0, 1.5])
+
+
+def test_l1_prox_gives_exact_zeros_l2_prox_never_does():
+    z = np.linspace(-1, 1, 21)
+    assert np.count_nonzero(L1(1.0).prox(z, 0.5) == 0) == 11  # |z| <= 0.5
+    assert np.count_nonzero(L2(1.0).prox(z, 0.5) == 0) == 1  # only z = 0 itself
+    np.testing.assert_allclose(L2(1.0).prox(z, 0.5), z / 1.5)
+
+
+def test_subdifferential_distance_zero_at_lasso_optimum():
+    # 1-D lasso: min ½(b − 3)² + |b| has b* = 2; gradient of the fit at b* is −1.
+    penalty = L1(1.0)
+    assert penalty.subdifferential_distance(np.array([2.0]), np.array([-1.0]))[0] == 0
+    assert penalty.subdifferential_distance(np.array([2.5]), np.array([-0.5]))[0] == 0.5
+    # At zero, any gradient in [−1, 1] is optimal.
+    assert penalty.subdifferential_distance(np.array([0.0]), np.array([0.7]))[0] == 0
+    assert penalty.subdifferential_distance(np.array([0.0]), np.array([1.5]))[0] == 0.5
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_conjugate_matches_numerical_sup(l1_ratio):
+    penalty = ElasticNetPenalty(0.9, l1_ratio)
+    z = np.array([0.2, -1.7, 3.0])
+    grid = np.linspace(-60, 60, 600_001)
+    g = 0.9 * l1_ratio * np.abs(grid) + 0.45 * (1 - l1_ratio) * grid**2
+    numeric = sum(np.max(zj * grid - g) for zj in z)
+    assert penalty.conjugate(z) == pytest.approx(numeric, rel=1e-6, abs=1e-8)
+
+
+def test_conjugate_of_l1_is_an_indicator():
+    penalty = L1(1.0)
+    assert penalty.conjugate(np.array([0.5, -1.0])) == 0
+    assert penalty.conjugate(np.array([1.5])) == np.inf
+
+
+def test_value_and_validation():
+    penalty = ElasticNetPenalty(2.0, 0.25, np.array([1.0, 0.0]))
+    assert penalty.value(np.array([1.0, 5.0])) == pytest.approx(2 * (0.25 + 0.375))
+    with pytest.raises(ValueError, match="alpha"):
+        ElasticNetPenalty(-1.0)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        ElasticNetPenalty(1.0, 1.5)
