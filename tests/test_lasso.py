@@ -194,3 +194,14 @@ def test_duplicated_feature_lasso_objective_matches(rng):
     ref = sk.Lasso(alpha=0.05, tol=1e-13, max_iter=10**5).fit(X, y)
     f = lambda m: enet_objective(X, y, m.coef_, m.intercept_, 0.05, 1.0)  # noqa: E731
     assert f(ours) <= f(ref) * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("precompute", [True, False])
+def test_large_column_means_do_not_lose_precision(rng, precompute):
+    X, y = make_regression(rng, 300, 8)
+    X[:, 1] += 1e5  # a mean far larger than the spread: centring must be exact
+    X[:, 4] = 7.0  # and a constant column
+    ours = Lasso(alpha=0.01, tol=1e-12, precompute=precompute).fit(X, y)
+    ref = sk.Lasso(alpha=0.01, tol=1e-12, max_iter=10**5).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    assert ours.coef_[4] == 0

@@ -128,7 +128,7 @@ def make_problem(
 def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathResult:
     """Solve ``problem`` along ``alphas`` (decreasing) with warm starts and strong rules."""
     n_features, n_alphas = problem.n_features, alphas.size
-    coefs = np.zeros((n_features, n_alphas))
+    coefs = np.zeros((n_alphas, n_features))  # row per alpha: contiguous writes
     intercepts = np.zeros(n_alphas)
     gaps = np.zeros(n_alphas)
     n_iters = np.zeros(n_alphas, dtype=np.int64)
@@ -141,13 +141,14 @@ def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathR
         l1_old, _ = penalty_strengths(previous_alpha, problem.l1_ratio, problem.penalty_weights)
         working_set = strong_rule_set(problem.gradient, l1_new, l1_old, problem.positive)
         info = problem.solve(alpha, working_set, tol, max_iter, rng)
-        coefs[:, k] = problem.coef
+        coefs[k] = problem.coef
         intercepts[k] = problem.intercept
         gaps[k], n_iters[k], converged[k] = info.duality_gap, info.n_iter, info.converged
         times[k] = time.perf_counter() - start
         previous_alpha = alpha
         if progress is not None:
             progress(k + 1, n_alphas, alpha, int(np.count_nonzero(problem.coef)))
+    coefs = coefs.T
     return PathResult(
         alphas=alphas,
         coefs=coefs,

@@ -9,6 +9,7 @@ of data it has:
 - ``run(coef, features, l1, l2, positive, max_sweeps, threshold)``: coordinate
   descent over ``features`` (the kernels of :mod:`._kernels`);
 - ``gradient()``: the full vector ``∇_j = Σ_i h_i x̃_ij r_i`` (the KKT check);
+- ``gradient_on(features)``: the same on a working set only (its duality gap);
 - ``residual_norm2()``: ``Σ_i h_i r_i²``.
 
 Choosing among them is the shape strategy of the solver: :class:`GramDesign` for
@@ -22,9 +23,26 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._kernels import cd_dense, cd_gram, cd_sparse, centered_column_norms
+from ._kernels import (
+    cd_dense,
+    cd_gram,
+    cd_sparse,
+    centered_column_norms,
+    dense_gradient_subset,
+    sparse_gradient_subset,
+)
 
 _GRAM_CHUNK_ROWS = 4096
+# A column whose centred second moment is below `ratio` times its raw one is constant
+# up to rounding: its Lipschitz constant is set to 0 (coefficient 0). Centring x − μ
+# explicitly leaves noise of about (ε·μ)²; the uncentred formula Σx² − nμ², ε·Σx².
+_EXACT_CENTRING_RATIO = 1e-20
+_UNCENTRED_RATIO = 1e-10
+
+
+def _mark_constant_columns(lipschitz, raw_second_moment, ratio) -> np.ndarray:
+    constant = lipschitz <= ratio * raw_second_moment
+    return np.where(constant, 0.0, lipschitz)
 
 
 def _as_index_array(features: np.ndarray) -> np.ndarray:
@@ -37,7 +55,9 @@ class DenseDesign:
     def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
         self.X = np.asfortranarray(X)
         self.h, self.mu, self.target = h, mu, target
-        self.lipschitz = centered_column_norms(self.X, h, mu)
+        lipschitz = centered_column_norms(self.X, h, mu)
+        raw = lipschitz + mu * mu * h.sum()
+        self.lipschitz = _mark_constant_columns(lipschitz, raw, _EXACT_CENTRING_RATIO)
         self.r = target.astype(np.float64, copy=True)
 
     def set_coef(self, coef: np.ndarray) -> None:
@@ -65,6 +85,9 @@ class DenseDesign:
         weighted = self.h * self.r
         return self.X.T @ weighted - self.mu * weighted.sum()
 
+    def gradient_on(self, features: np.ndarray) -> np.ndarray:
+        return dense_gradient_subset(self.X, self.h, self.r, _as_index_array(features))
+
     def residual_norm2(self) -> float:
         return float(np.dot(self.h, self.r * self.r))
 
@@ -80,7 +103,8 @@ class SparseDesign:
         self.h_sum = float(h.sum())
         self.hx = np.asarray(X.T @ h, dtype=np.float64)
         squares = np.asarray(X.multiply(X).T @ h, dtype=np.float64)
-        self.lipschitz = np.maximum(squares - 2 * mu * self.hx + mu**2 * self.h_sum, 0.0)
+        lipschitz = np.maximum(squares - 2 * mu * self.hx + mu**2 * self.h_sum, 0.0)
+        self.lipschitz = _mark_constant_columns(lipschitz, squares, _UNCENTRED_RATIO)
         self.s = target.astype(np.float64, copy=True)
         self.offset = np.zeros(1)
 
@@ -115,6 +139,13 @@ class SparseDesign:
         residual_sum = weighted.sum() + c * self.h_sum
         return np.asarray(self.X.T @ weighted) + c * self.hx - self.mu * residual_sum
 
+    def gradient_on(self, features: np.ndarray) -> np.ndarray:
+        X = self.X
+        return sparse_gradient_subset(
+            X.data, X.indices, X.indptr, self.h, self.hx, self.s, self.offset,
+            _as_index_array(features),
+        )
+
     def residual_norm2(self) -> float:
         r = self.s + self.offset[0]
         return float(np.dot(self.h, r * r))
@@ -124,23 +155,21 @@ class GramDesign:
     """The Gram matrix ``G = X̃ᵀHX̃`` and ``q = X̃ᵀHz``, formed once (dense ``n ≫ p``)."""
 
     def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
-        n_features = X.shape[1]
-        gram = np.zeros((n_features, n_features))
-        q = np.zeros(n_features)
-        sqrt_h = np.sqrt(h)
-        # Centre a block of rows at a time: exact even when the means are large, and
-        # never more than one block copied.
-        for start in range(0, X.shape[0], _GRAM_CHUNK_ROWS):
-            rows = slice(start, start + _GRAM_CHUNK_ROWS)
-            block = (np.asarray(X[rows], dtype=np.float64) - mu) * sqrt_h[rows, None]
-            gram += block.T @ block
-            q += block.T @ (sqrt_h[rows] * target[rows])
-        self.gram = np.asfortranarray(gram)
+        gram, q = None, None
+        if np.all(h == h[0]):
+            gram, q = _uncentered_gram(X, h[0], mu, target)
+        if gram is None:
+            gram, q = _centered_gram(X, h, mu, target)
+        # Either way the entries are accurate to about 1e-10 of the centred moments.
+        self.gram = gram
         self.q = q
         self.target_norm2 = float(np.dot(h, target * target))
-        self.lipschitz = np.diag(self.gram).copy()
+        raw = np.diag(self.gram) + mu * mu * h.sum()
+        self.lipschitz = _mark_constant_columns(
+            np.diag(self.gram).copy(), raw, _EXACT_CENTRING_RATIO
+        )
         self.grad = q.copy()
-        self._coef = np.zeros(n_features)
+        self._coef = np.zeros(X.shape[1])
 
     def set_coef(self, coef: np.ndarray) -> None:
         # Keeps a reference: the solver updates ``coef`` in place.
@@ -152,6 +181,7 @@ class GramDesign:
             self.gram,
             self.grad,
             coef,
+            self.lipschitz,
             l1,
             l2,
             positive,
@@ -165,10 +195,45 @@ class GramDesign:
         self.grad = self.q - self.gram[:, nonzero] @ self._coef[nonzero]
         return self.grad.copy()
 
+    def gradient_on(self, features: np.ndarray) -> np.ndarray:
+        # cd_gram keeps the gradient exact on the working set it sweeps.
+        return self.grad[features]
+
     def residual_norm2(self) -> float:
         # ‖r‖²_H = zᵀHz − 2βᵀq + βᵀGβ = zᵀHz − βᵀq − βᵀ(q − Gβ)
         coef = self._coef
         return max(self.target_norm2 - coef @ self.q - coef @ self.grad, 0.0)
+
+
+def _uncentered_gram(X, weight, mu, target):
+    """``G = w·XᵀX − μμᵀ`` with no copy of ``X`` (equal weights ``w``).
+
+    Returns ``(None, None)`` when the means are so large against the spreads that
+    the subtraction would lose more than about 6 digits; the caller then centres.
+    """
+    Xd = np.asarray(X, dtype=np.float64)
+    raw = (Xd.T @ Xd) * weight
+    spread = np.diag(raw) - mu * mu
+    if np.any((mu != 0) & (mu * mu > 1e6 * spread)):
+        return None, None
+    gram = raw - np.outer(mu, mu)
+    # q = Σ h (x − μ) z = Σ h x z, since Σ h z = 0 (z is centred or mu is 0).
+    q = (Xd.T @ target) * weight
+    return np.asfortranarray(gram), q
+
+
+def _centered_gram(X, h, mu, target):
+    """``G = X̃ᵀHX̃`` by centring blocks of rows: exact for any means and weights."""
+    n_features = X.shape[1]
+    gram = np.zeros((n_features, n_features))
+    q = np.zeros(n_features)
+    sqrt_h = np.sqrt(h)
+    for start in range(0, X.shape[0], _GRAM_CHUNK_ROWS):
+        rows = slice(start, start + _GRAM_CHUNK_ROWS)
+        block = (np.asarray(X[rows], dtype=np.float64) - mu) * sqrt_h[rows, None]
+        gram += block.T @ block
+        q += block.T @ (sqrt_h[rows] * target[rows])
+    return np.asfortranarray(gram), q
 
 
 def make_design(

@@ -34,13 +34,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Reassociation lets LLVM vectorize the dot products (SIMD reductions); NaN and inf
+# keep their IEEE meaning (no 'nnan'/'ninf'), so bad input is never silently hidden.
+_FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 
-@njit(cache=True, inline="always")
+
+@njit(cache=True, inline="always", fastmath=_FASTMATH)
 def _updated_coordinate(z, lipschitz, l1, l2, positive):
-    """``argmin_b ½(L + l2) b² − z b + l1|b|`` (``b ≥ 0`` if positive)."""
-    denominator = lipschitz + l2
-    if denominator <= 0.0:
+    """``argmin_b ½(L + l2) b² − z b + l1|b|`` (``b ≥ 0`` if positive).
+
+    ``L = 0`` marks a constant column: its coefficient is 0 (the minimum-norm choice).
+    """
+    if lipschitz <= 0.0:
         return 0.0
+    denominator = lipschitz + l2
     if z > l1:
         return (z - l1) / denominator
     if z < -l1 and not positive:
@@ -48,7 +55,7 @@ def _updated_coordinate(z, lipschitz, l1, l2, positive):
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _nonzero_subset(coef, features, out):
     n_active = 0
     for j in features:
@@ -59,7 +66,7 @@ def _nonzero_subset(coef, features, out):
 
 
 # ---------------------------------------------------------------- dense X ------------
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features):
     n_samples = X.shape[0]
     largest_change = 0.0
@@ -83,7 +90,7 @@ def _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features):
     return largest_change
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def cd_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features, max_sweeps, threshold):
     """Active-set coordinate descent over ``features`` of a dense ``X``."""
     active = np.empty(features.shape[0], dtype=np.int64)
@@ -106,7 +113,7 @@ def cd_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features, max_sweep
 # The residual is stored as r = s + c: the centring term −Δβ_j·mu_j is the same for
 # every row, so it goes into the scalar c and an update costs O(nnz of column j).
 # Then ∇_j = Σ_nnz h_i x_ij s_i + c·hx_j, with hx_j = Σ_i h_i x_ij.
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _sweep_sparse(
     data, indices, indptr, h, hx, mu, s, offset, coef, lipschitz, l1, l2, positive, features
 ):
@@ -135,7 +142,7 @@ def _sweep_sparse(
     return largest_change
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def cd_sparse(
     data,
     indices,
@@ -190,26 +197,27 @@ def cd_sparse(
 # -------------------------------------------------------- Gram matrix G = X̃ᵀHX̃ -------
 # Covariance updates (glmnet): keep the gradient g = q − Gβ on the working set; an
 # update of β_j costs O(|W|) instead of O(n).
-@njit(cache=True)
-def _sweep_gram(gram, gradient, coef, l1, l2, positive, features, working_set):
+@njit(cache=True, fastmath=_FASTMATH)
+def _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, working_set):
     largest_change = 0.0
     for j in features:
-        lipschitz = gram[j, j]
         old = coef[j]
-        new = _updated_coordinate(lipschitz * old + gradient[j], lipschitz, l1[j], l2[j], positive)
+        new = _updated_coordinate(
+            lipschitz[j] * old + gradient[j], lipschitz[j], l1[j], l2[j], positive
+        )
         delta = new - old
         if delta != 0.0:
             coef[j] = new
             for k in working_set:
                 gradient[k] -= delta * gram[k, j]
-            change = (lipschitz + l2[j]) * delta * delta
+            change = (lipschitz[j] + l2[j]) * delta * delta
             if change > largest_change:
                 largest_change = change
     return largest_change
 
 
-@njit(cache=True)
-def cd_gram(gram, gradient, coef, l1, l2, positive, features, max_sweeps, threshold):
+@njit(cache=True, fastmath=_FASTMATH)
+def cd_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, max_sweeps, threshold):
     """Active-set coordinate descent on the Gram matrix over ``features``.
 
     ``gradient`` must hold ``q − Gβ`` on ``features`` at entry and does at exit.
@@ -218,19 +226,22 @@ def cd_gram(gram, gradient, coef, l1, l2, positive, features, max_sweeps, thresh
     n_sweeps = 0
     while n_sweeps < max_sweeps:
         n_sweeps += 1
-        if _sweep_gram(gram, gradient, coef, l1, l2, positive, features, features) <= threshold:
+        change = _sweep_gram(
+            gram, gradient, coef, lipschitz, l1, l2, positive, features, features
+        )
+        if change <= threshold:
             break
         n_active = _nonzero_subset(coef, features, active)
         for _ in range(max_sweeps):
             change = _sweep_gram(
-                gram, gradient, coef, l1, l2, positive, active[:n_active], features
+                gram, gradient, coef, lipschitz, l1, l2, positive, active[:n_active], features
             )
             if change <= threshold:
                 break
     return n_sweeps
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def centered_column_norms(X, h, mu):
     """``L_j = Σ_i h_i (x_ij − mu_j)²`` for a dense ``X``, without a centred copy."""
     n_samples, n_features = X.shape
@@ -242,4 +253,32 @@ def centered_column_norms(X, h, mu):
             d = X[i, j] - center
             acc += h[i] * d * d
         out[j] = acc
+    return out
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def dense_gradient_subset(X, h, r, features):
+    """``Σ_i h_i x_ij r_i`` for ``j`` in ``features`` (centring drops out: ``Σ h r = 0``)."""
+    out = np.empty(features.shape[0])
+    n_samples = X.shape[0]
+    for k in range(features.shape[0]):
+        j = features[k]
+        acc = 0.0
+        for i in range(n_samples):
+            acc += h[i] * X[i, j] * r[i]
+        out[k] = acc
+    return out
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def sparse_gradient_subset(data, indices, indptr, h, hx, s, offset, features):
+    """Sparse counterpart of :func:`dense_gradient_subset` (residual ``s + c``)."""
+    out = np.empty(features.shape[0])
+    c = offset[0]
+    for k in range(features.shape[0]):
+        j = features[k]
+        acc = c * hx[j]
+        for t in range(indptr[j], indptr[j + 1]):
+            acc += h[indices[t]] * data[t] * s[indices[t]]
+        out[k] = acc
     return out

@@ -1,0 +1,337 @@
+"""One adapter per library, all on shrinkage's objective (see ``objectives.py``).
+
+Every adapter exposes
+
+* ``lasso_path(X, y, alphas, tol)``
+* ``enet_path(X, y, alphas, l1_ratio, tol)``
+* ``logistic_l1_path(X, y01, alphas, tol)``
+* ``single_fit(X, y, alpha, tol)``  (one lasso fit from zero)
+
+each returning ``(coefs, intercepts)`` of shapes ``(n_features, n_alphas)`` and
+``(n_alphas,)``, with ``alphas`` in shrinkage's convention (the adapter converts).
+All fits have an intercept. A task a library cannot do on this objective raises
+``NotImplementedError`` (reported as "n/a").
+
+``tol`` is passed to the library's own stopping criterion, whose meaning differs
+from library to library; ``tolerances.json`` holds the values that bring every
+library to about the same suboptimality. Libraries are imported lazily: adelie and
+glmnet live in their own virtual environments (numpy 1.x) and import only this
+module and ``problems.py`` there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+#: Generous iteration budgets: accuracy is governed by ``tol``, not by these.
+MAX_SWEEPS = 100_000
+
+
+class Adapter:
+    """Base class: a path by warm-started single fits is the default strategy."""
+
+    name = "?"
+    #: tolerance used when ``tolerances.json`` has no entry (library default)
+    default_tol = 1e-4
+
+    def version(self) -> str:
+        raise NotImplementedError
+
+    def lasso_path(self, X, y, alphas, tol):
+        return self.enet_path(X, y, alphas, 1.0, tol)
+
+    def enet_path(self, X, y, alphas, l1_ratio, tol):
+        raise NotImplementedError
+
+    def logistic_l1_path(self, X, y01, alphas, tol):
+        raise NotImplementedError
+
+    def single_fit(self, X, y, alpha, tol):
+        return self.lasso_path(X, y, np.array([alpha]), tol)
+
+
+def _warm_started_path(make_estimator, X, y, alphas, set_alpha=None):
+    """Fit ``alphas`` in order with one ``warm_start=True`` estimator."""
+    estimator = make_estimator(alphas[0])
+    coefs = np.zeros((X.shape[1], len(alphas)))
+    intercepts = np.zeros(len(alphas))
+    for k, alpha in enumerate(alphas):
+        if set_alpha is None:
+            estimator.set_params(alpha=alpha)
+        else:
+            set_alpha(estimator, alpha)
+        estimator.fit(X, y)
+        coefs[:, k] = np.ravel(estimator.coef_)
+        intercepts[k] = np.ravel(estimator.intercept_)[0]
+    return coefs, intercepts
+
+
+# ------------------------------------------------------------------ shrinkage ----------
+class Shrinkage(Adapter):
+    """``shrinkage.path.regularization_path`` for paths, ``shrinkage.Lasso`` for one fit."""
+
+    name = "shrinkage"
+
+    def version(self):
+        import shrinkage
+
+        return shrinkage.__version__
+
+    def enet_path(self, X, y, alphas, l1_ratio, tol):
+        from shrinkage.path import regularization_path
+
+        result = regularization_path(X, y, l1_ratio=l1_ratio, alphas=alphas, tol=tol,
+                                     max_iter=MAX_SWEEPS)
+        return result.coefs, result.intercepts
+
+    def logistic_l1_path(self, X, y01, alphas, tol):
+        from shrinkage.path import regularization_path
+
+        result = regularization_path(X, y01, loss="logistic", alphas=alphas, tol=tol,
+                                     max_iter=1000)
+        return result.coefs, result.intercepts
+
+    def single_fit(self, X, y, alpha, tol):
+        from shrinkage import Lasso
+
+        model = Lasso(alpha=alpha, tol=tol, max_iter=MAX_SWEEPS).fit(X, y)
+        return model.coef_[:, None], np.array([model.intercept_])
+
+
+# ------------------------------------------------------------------- sklearn -----------
+class ScikitLearn(Adapter):
+    """Dense: ``enet_path`` on centred data (Gram matrix when n > p, sklearn's 'auto').
+    Sparse: a warm-started ``ElasticNet`` (which centres implicitly).
+    Logistic: ``LogisticRegression(l1_ratio=1, solver='saga', C=1/(n alpha))``."""
+
+    name = "sklearn"
+
+    def version(self):
+        import sklearn
+
+        return sklearn.__version__
+
+    def enet_path(self, X, y, alphas, l1_ratio, tol):
+        from sklearn.linear_model import ElasticNet, enet_path
+
+        if sp.issparse(X):
+            return _warm_started_path(
+                lambda a: ElasticNet(alpha=a, l1_ratio=l1_ratio, tol=tol, max_iter=MAX_SWEEPS,
+                                     warm_start=True),
+                X, y, alphas)
+        x_mean, y_mean = X.mean(axis=0), y.mean()
+        _, coefs, _ = enet_path(X - x_mean, y - y_mean, l1_ratio=l1_ratio, alphas=alphas,
+                                tol=tol, max_iter=MAX_SWEEPS, precompute="auto")
+        return coefs, y_mean - x_mean @ coefs
+
+    def logistic_l1_path(self, X, y01, alphas, tol):
+        from sklearn.linear_model import LogisticRegression
+
+        n = X.shape[0]
+        return _warm_started_path(
+            lambda a: LogisticRegression(C=1.0 / (n * a), l1_ratio=1.0, solver="saga", tol=tol,
+                                         max_iter=MAX_SWEEPS, warm_start=True),
+            X, y01, alphas,
+            set_alpha=lambda est, a: est.set_params(C=1.0 / (n * a)))
+
+    def single_fit(self, X, y, alpha, tol):
+        from sklearn.linear_model import Lasso
+
+        gram = not sp.issparse(X) and X.shape[0] > 2 * X.shape[1]
+        model = Lasso(alpha=alpha, tol=tol, max_iter=MAX_SWEEPS, precompute=gram).fit(X, y)
+        return model.coef_[:, None], np.array([model.intercept_])
+
+
+# --------------------------------------------------------------------- skglm -----------
+class Skglm(Adapter):
+    """skglm's ``Lasso`` / ``ElasticNet`` / ``SparseLogisticRegression``, warm-started."""
+
+    name = "skglm"
+
+    def version(self):
+        import skglm
+
+        return skglm.__version__
+
+    def enet_path(self, X, y, alphas, l1_ratio, tol):
+        from skglm import ElasticNet, Lasso
+
+        def make(a):
+            if l1_ratio == 1.0:
+                return Lasso(alpha=a, tol=tol, warm_start=True, max_epochs=MAX_SWEEPS)
+            return ElasticNet(alpha=a, l1_ratio=l1_ratio, tol=tol, warm_start=True,
+                              max_epochs=MAX_SWEEPS)
+
+        return _warm_started_path(make, X, y, alphas)
+
+    def logistic_l1_path(self, X, y01, alphas, tol):
+        from skglm import SparseLogisticRegression
+
+        return _warm_started_path(
+            lambda a: SparseLogisticRegression(alpha=a, l1_ratio=1.0, tol=tol, warm_start=True,
+                                               max_iter=100),
+            X, y01, alphas)
+
+    def single_fit(self, X, y, alpha, tol):
+        from skglm import Lasso
+
+        model = Lasso(alpha=alpha, tol=tol, max_epochs=MAX_SWEEPS).fit(X, y)
+        return model.coef_[:, None], np.array([model.intercept_])
+
+
+# --------------------------------------------------------------------- celer -----------
+class Celer(Adapter):
+    """celer's ``Lasso`` / ``ElasticNet``, warm-started. Its ``LogisticRegression``
+    fits no intercept, so the logistic task is n/a."""
+
+    name = "celer"
+
+    def version(self):
+        import celer
+
+        return celer.__version__
+
+    def enet_path(self, X, y, alphas, l1_ratio, tol):
+        from celer import ElasticNet, Lasso
+
+        def make(a):
+            if l1_ratio == 1.0:
+                return Lasso(alpha=a, tol=tol, warm_start=True, max_epochs=MAX_SWEEPS)
+            return ElasticNet(alpha=a, l1_ratio=l1_ratio, tol=tol, warm_start=True,
+                              max_epochs=MAX_SWEEPS)
+
+        return _warm_started_path(make, X, y, alphas)
+
+    def logistic_l1_path(self, X, y01, alphas, tol):
+        raise NotImplementedError("celer.LogisticRegression fits no intercept")
+
+    def single_fit(self, X, y, alpha, tol):
+        from celer import Lasso
+
+        model = Lasso(alpha=alpha, tol=tol, max_epochs=MAX_SWEEPS).fit(X, y)
+        return model.coef_[:, None], np.array([model.intercept_])
+
+
+# ---------------------------------------------------------------------- glum -----------
+class Glum(Adapter):
+    """``GeneralizedLinearRegressor`` with ``alpha_search=True`` (its own warm-started
+    path); ``tol`` is ``gradient_tol``."""
+
+    name = "glum"
+
+    def version(self):
+        import glum
+
+        return glum.__version__
+
+    def _fit(self, X, y, alphas, l1_ratio, family, tol):
+        from glum import GeneralizedLinearRegressor
+
+        path = len(alphas) > 1
+        model = GeneralizedLinearRegressor(
+            alpha=[float(a) for a in alphas] if path else float(alphas[0]), alpha_search=path,
+            l1_ratio=l1_ratio, family=family, gradient_tol=tol, max_iter=1000,
+            max_inner_iter=MAX_SWEEPS)
+        model.fit(X, y)  # (a list: glum 3.4 fails on an ndarray alpha)
+        if not path:
+            return model.coef_[:, None], np.array([model.intercept_])
+        return np.asarray(model.coef_path_).T, np.asarray(model.intercept_path_)
+
+    def enet_path(self, X, y, alphas, l1_ratio, tol):
+        return self._fit(X, y, alphas, l1_ratio, "normal", tol)
+
+    def logistic_l1_path(self, X, y01, alphas, tol):
+        return self._fit(X, y01, alphas, 1.0, "binomial", tol)
+
+
+# -------------------------------------------------------------------- adelie -----------
+class Adelie(Adapter):
+    """``adelie.grpnet`` (singleton groups: the elastic net), ``lmda = alpha``,
+    ``alpha = l1_ratio``, ``early_exit=False`` so the whole path is solved."""
+
+    name = "adelie"
+    default_tol = 1e-7
+
+    def version(self):
+        import adelie
+
+        return adelie.__version__
+
+    def _fit(self, X, y, alphas, l1_ratio, family, tol):
+        import adelie as ad
+
+        if sp.issparse(X):
+            matrix = ad.matrix.sparse(sp.csc_matrix(X), method="naive", n_threads=1)
+        else:
+            matrix = ad.matrix.dense(np.asfortranarray(X), method="naive", n_threads=1)
+        glm = ad.glm.gaussian(y) if family == "gaussian" else ad.glm.binomial(y)
+        state = ad.grpnet(X=matrix, glm=glm, alpha=l1_ratio, lmda_path=np.asarray(alphas),
+                          tol=tol, irls_tol=tol, early_exit=False, intercept=True,
+                          progress_bar=False, n_threads=1)
+        coefs = state.betas.toarray().T
+        if coefs.shape[1] != len(alphas):
+            raise RuntimeError(f"adelie returned {coefs.shape[1]} of {len(alphas)} alphas")
+        return coefs, np.asarray(state.intercepts)
+
+    def enet_path(self, X, y, alphas, l1_ratio, tol):
+        return self._fit(X, y, alphas, l1_ratio, "gaussian", tol)
+
+    def logistic_l1_path(self, X, y01, alphas, tol):
+        return self._fit(X, y01, alphas, 1.0, "binomial", tol)
+
+
+# -------------------------------------------------------------------- glmnet -----------
+class Glmnet(Adapter):
+    """python-glmnet (glmnet's Fortran): ``ElasticNet`` / ``LogitNet`` with
+    ``lambda_path = alphas``, ``standardize=False``, no cross-validation; ``tol`` is
+    glmnet's ``thresh``.
+
+    glmnet's Gaussian solver divides ``y`` by its standard deviation ``s`` and the
+    lambdas by ``s``, which is exact for the lasso but not for the ridge part of the
+    elastic net. So ``y`` is standardized here and the problem rewritten on that
+    scale: with ``y = s y'`` and ``w = s w'`` our objective is ``s^2`` times the
+    elastic net in ``y'`` with L1 weight ``alpha l1_ratio / s`` and L2 weight
+    ``alpha (1 - l1_ratio)``, i.e. ``lambda' = alpha (l1_ratio/s + 1 - l1_ratio)``,
+    ``l1_ratio' = (l1_ratio/s) / (l1_ratio/s + 1 - l1_ratio)``.
+    """
+
+    name = "glmnet"
+    default_tol = 1e-7
+
+    def version(self):
+        from importlib.metadata import version
+
+        return version("glmnet")
+
+    def _fit(self, estimator_class, X, y, alphas, l1_ratio, tol):
+        model = estimator_class(alpha=l1_ratio, lambda_path=np.asarray(alphas),
+                                standardize=False, fit_intercept=True, tol=tol, n_splits=0,
+                                max_iter=MAX_SWEEPS * 10)
+        model.fit(X, y)
+        coefs = np.asarray(model.coef_path_).reshape(X.shape[1], -1)
+        intercepts = np.asarray(model.intercept_path_).ravel()
+        if coefs.shape[1] != len(alphas):
+            raise RuntimeError(f"glmnet returned {coefs.shape[1]} of {len(alphas)} alphas")
+        return coefs, intercepts
+
+    def enet_path(self, X, y, alphas, l1_ratio, tol):
+        from glmnet import ElasticNet
+
+        s = float(np.std(y))
+        l1_weight = l1_ratio / s
+        lambdas = np.asarray(alphas) * (l1_weight + (1.0 - l1_ratio))
+        ratio = min(l1_weight / (l1_weight + (1.0 - l1_ratio)), 1.0)
+        coefs, intercepts = self._fit(ElasticNet, X, y / s, lambdas, ratio, tol)
+        return s * coefs, s * intercepts
+
+    def logistic_l1_path(self, X, y01, alphas, tol):
+        from glmnet import LogitNet
+
+        return self._fit(LogitNet, X, y01, alphas, 1.0, tol)
+
+
+ADAPTERS = {cls.name: cls for cls in
+            (Shrinkage, ScikitLearn, Skglm, Celer, Glum, Adelie, Glmnet)}
+#: Libraries that need their own virtual environment (they pin numpy < 2).
+VENVS = {"adelie": ".venv-adelie", "glmnet": ".venv-glmnet"}
