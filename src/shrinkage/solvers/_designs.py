@@ -54,10 +54,14 @@ class DenseDesign:
 
     def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
         self.X = np.asfortranarray(X)
-        self.h, self.mu, self.target = h, mu, target
         lipschitz = centered_column_norms(self.X, h, mu)
         raw = lipschitz + mu * mu * h.sum()
         self.lipschitz = _mark_constant_columns(lipschitz, raw, _EXACT_CENTRING_RATIO)
+        if np.any((self.lipschitz > 0) & (mu * mu > 1e6 * self.lipschitz)):
+            # Means that dwarf the spread would cost digits in Σ h x r: centre a copy.
+            self.X = np.asfortranarray(self.X - mu.astype(self.X.dtype))
+            mu = np.zeros_like(mu)
+        self.h, self.mu, self.target = h, mu, target
         self.r = target.astype(np.float64, copy=True)
 
     def set_coef(self, coef: np.ndarray) -> None:
