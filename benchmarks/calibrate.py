@@ -15,6 +15,7 @@ import single_thread  # isort: skip  (limits thread pools before numpy loads)
 import argparse
 import json
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,9 +30,22 @@ from tasks import TASKS
 
 #: tolerance grid: 1e-1 ... 1e-14 in half decades
 GRID = [10.0 ** (-k / 2) for k in range(2, 29)]
-#: first guess per library (its default, or what usually lands near 1e-6)
+#: first guess per library (unless tolerances.json has one for the cell)
 START = {"shrinkage": 1e-6, "sklearn": 1e-6, "skglm": 1e-6, "celer": 1e-6, "glum": 1e-6,
-         "adelie": 1e-9, "glmnet": 1e-9}
+         "adelie": 1e-9, "glmnet": 1e-8}
+
+
+@dataclass
+class Trial:
+    """One fit at one tolerance: its worst suboptimality over the path and its time."""
+
+    subopt: float
+    seconds: float | None
+    status: str  # ok, timeout, n/a, error
+
+    @property
+    def good(self) -> bool:
+        return self.status == "ok" and self.subopt <= TARGET_SUBOPTIMALITY
 
 
 class Cell:
@@ -40,11 +54,12 @@ class Cell:
     def __init__(self, worker, task, problem, timeout):
         self.worker, self.task, self.problem, self.timeout = worker, task, problem, timeout
         self.alphas = task.alphas(problem)
-        self.reference = reference_objective(task, problem, self.alphas, 1.0)
-        self.tried = {}
+        self.initial_reference = reference_objective(task, problem, self.alphas, 1.0)
+        self.reference = self.initial_reference.copy()
+        self.tried: dict[float, Trial] = {}
 
-    def suboptimality(self, tol: float) -> tuple[float, float | None]:
-        """(max relative suboptimality, seconds, status) at ``tol``; inf if it failed."""
+    def fit(self, tol: float) -> Trial:
+        """Fit at ``tol`` (once) and score it against the best objective seen so far."""
         if tol in self.tried:
             return self.tried[tol]
         out = fit_path(self.worker.library, self.task.name, self.problem.name, 1.0, "calib")
@@ -53,41 +68,61 @@ class Cell:
             {"op": "fit", "task": self.task.name, "problem": self.problem.name, "scale": 1.0,
              "alphas": self.alphas.tolist(), "tol": tol, "out": str(out)}, self.timeout)
         if reply["status"] != "ok":
-            self.tried[tol] = (math.inf, None, reply["status"])
+            self.tried[tol] = Trial(math.inf, None, reply["status"])
             return self.tried[tol]
         coefs, intercepts = load_fit(out)
         objective = objective_path(self.task, self.problem, self.alphas, coefs, intercepts)
         self.reference = np.minimum(self.reference, objective)
         subopt = float(((objective - self.reference) / np.abs(self.reference)).max())
-        self.tried[tol] = (subopt, reply["seconds"], "ok")
+        self.tried[tol] = Trial(subopt, reply["seconds"], "ok")
         return self.tried[tol]
+
+    def reference_improvement(self) -> float:
+        """How much better than the tight shrinkage reference this library got (relative)."""
+        return float(((self.initial_reference - self.reference) / np.abs(self.reference)).max())
+
+
+def _summary(tol: float, trial: Trial, reached: bool) -> dict:
+    return {"tol": float(f"{tol:.3g}"), "subopt": trial.subopt, "seconds": trial.seconds,
+            "status": trial.status, "reached": reached}
 
 
 def search(cell: Cell, start: float) -> dict:
-    """Loosest grid tolerance with suboptimality <= target (tightest tried if none)."""
-    index = int(np.argmin(np.abs(np.log10(GRID) - np.log10(start))))
-    subopt, seconds, status = cell.suboptimality(GRID[index])
-    if status != "ok":  # n/a, error, or too slow even at the first guess
-        return {"tol": GRID[index], "subopt": subopt, "seconds": seconds, "status": status,
-                "reached": False}
-    step = -1 if status == "ok" and subopt <= TARGET_SUBOPTIMALITY else 1  # loosen / tighten
-    best = index if step == -1 else None
-    while 0 <= index + step < len(GRID):
-        index += step
-        subopt, _, status = cell.suboptimality(GRID[index])
-        good = status == "ok" and subopt <= TARGET_SUBOPTIMALITY
-        if status != "ok" and step == 1:
-            break  # a tighter tolerance only gets slower
-        if step == -1 and not good:
+    """Loosest grid tolerance whose fit reaches the target suboptimality.
+
+    Starting from ``start``: loosen (twice at most) while the fit times out; then loosen
+    while the
+    target is still met, or tighten until it is. If tightening hits the timeout the
+    cell is recorded as a time-out (``run.py`` then skips it); if the grid ends first,
+    the tightest tolerance is kept with the accuracy it reached.
+    """
+    i = int(np.argmin(np.abs(np.log10(GRID) - np.log10(start))))
+    trial = cell.fit(GRID[i])
+    for _ in range(2):
+        if trial.status != "timeout" or i == 0:
             break
-        if good:
-            best = index
-            if step == 1:
-                break
-    chosen = GRID[best] if best is not None else min(cell.tried)
-    subopt, seconds, status = cell.tried[chosen]
-    return {"tol": float(f"{chosen:.3g}"), "subopt": subopt, "seconds": seconds,
-            "status": status, "reached": best is not None}
+        i -= 1
+        trial = cell.fit(GRID[i])
+    if trial.status != "ok":
+        return _summary(GRID[i], trial, reached=False)
+    if trial.good:
+        while i > 0 and cell.fit(GRID[i - 1]).good:
+            i -= 1
+        return _summary(GRID[i], cell.tried[GRID[i]], reached=True)
+    while i + 1 < len(GRID):
+        i += 1
+        trial = cell.fit(GRID[i])
+        if trial.status != "ok" or trial.good:
+            return _summary(GRID[i], trial, reached=trial.good)
+    return _summary(GRID[i], trial, reached=False)
+
+
+def save(library, task_name, problem_name, result) -> None:
+    """Merge one entry into tolerances.json (re-read first: calibrations may run in
+    parallel, one per library)."""
+    tolerances = load_tolerances()
+    tolerances.setdefault(library, {}).setdefault(task_name, {})[problem_name] = result
+    TOLERANCES.write_text(json.dumps(tolerances, indent=1, sort_keys=True) + "\n")
 
 
 def main(argv=None) -> None:
@@ -98,7 +133,6 @@ def main(argv=None) -> None:
                         default=list(ADAPTERS))
     parser.add_argument("--timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
-    tolerances = load_tolerances()
     for library in args.libraries:
         worker = WorkerProcess(library, CACHE / "logs" / f"calibrate_{library}.log")
         info = worker.request({"op": "info"}, 300)
@@ -107,14 +141,18 @@ def main(argv=None) -> None:
             continue
         for task, name in selected_cells(args):
             cell = Cell(worker, task, load_problem(name), args.timeout)
-            result = search(cell, START[library])
+            previous = load_tolerances().get(library, {}).get(task.name, {}).get(name)
+            start = previous["tol"] if previous else START[library]
+            result = search(cell, start)
             if result["status"] == "n/a":
                 continue
-            tolerances.setdefault(library, {}).setdefault(task.name, {})[name] = result
-            tried = ", ".join(f"{t:.0e}:{s:.0e}" for t, (s, _, _) in sorted(cell.tried.items()))
+            save(library, task.name, name, result)
+            tried = ", ".join(f"{tol:.0e}:{trial.subopt:.0e}" if trial.status == "ok"
+                              else f"{tol:.0e}:{trial.status}"
+                              for tol, trial in sorted(cell.tried.items(), reverse=True))
             print(f"[{library}] {task.name:17s} {name:15s} -> tol {result['tol']:.0e} "
-                  f"subopt {result['subopt']:.1e}  (tried {tried})", flush=True)
-            TOLERANCES.write_text(json.dumps(tolerances, indent=1, sort_keys=True))
+                  f"{result['status']} subopt {result['subopt']:.1e}  (tried {tried}; "
+                  f"beat reference by {cell.reference_improvement():.0e})", flush=True)
         worker.stop()
 
 

@@ -187,12 +187,14 @@ def load_problem(name: str, scale: float = 1.0) -> Problem:
     return Problem(name, X, y, y01, description)
 
 
-def tiny_problem(sparse_X: bool = False, seed: int = 123) -> Problem:
-    """A 60 x 30 problem for warm-up fits (JIT compilation, lazy imports)."""
+def tiny_problems(seed: int = 123) -> list[Problem]:
+    """Small wide, tall and sparse problems for warm-up fits (JIT compilation of every
+    code path a solver may take, lazy imports)."""
     rng = np.random.default_rng(seed)
-    if sparse_X:
-        X = sp.random(60, 30, density=0.3, format="csc", random_state=rng)
-    else:
-        X = rng.standard_normal((60, 30))
-    y, y01 = _targets(rng, X, n_nonzero=5)
-    return Problem("tiny", X, y, y01, "warm-up")
+    designs = [rng.standard_normal((60, 30)), rng.standard_normal((300, 10)),
+               sp.random(60, 30, density=0.3, format="csc", random_state=rng)]
+    problems = []
+    for X, n_nonzero in zip(designs, (3, 1, 3)):  # 1: a path starting with one feature
+        y, y01 = _targets(rng, X, n_nonzero=n_nonzero)
+        problems.append(Problem("tiny", X, y, y01, "warm-up"))
+    return problems

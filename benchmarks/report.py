@@ -28,7 +28,7 @@ def format_cell(record: dict | None) -> str:
     if status == "ok":
         return f"{_seconds(record['best'])} ({_subopt(record['subopt'])})"
     if status == "timeout":
-        return record["message"] or "timeout"
+        return "> " + record["message"].split("> ")[-1].split(" s")[0] + " s"
     return {"n/a": "n/a", "unavailable": "not installed"}.get(status, "error")
 
 

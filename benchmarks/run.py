@@ -24,7 +24,7 @@ import numpy as np
 
 from adapters import ADAPTERS
 from harness import (
-    BENCH_DIR, CACHE, TARGET_SUBOPTIMALITY, Timing, WorkerProcess, fit_path, load_fit,
+    BENCH_DIR, CACHE, TARGET_SUBOPTIMALITY, WorkerProcess, fit_path, load_fit,
     objective_path, reference_objective, time_cell,
 )
 from problems import load_problem
@@ -46,6 +46,8 @@ def parse_args(argv=None):
                         default=list(ADAPTERS))
     parser.add_argument("--repeats", type=int, default=None, help="default 3 (quick: 1)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per fit")
+    parser.add_argument("--rerun-timeouts", action="store_true",
+                        help="also run the cells that timed out during calibration")
     parser.add_argument("--output", type=Path, default=None,
                         help="default benchmarks/RESULTS.md (quick: _cache/RESULTS-quick.md)")
     args = parser.parse_args(argv)
@@ -60,10 +62,10 @@ def load_tolerances() -> dict:
     return json.loads(TOLERANCES.read_text()) if TOLERANCES.exists() else {}
 
 
-def tolerance(tolerances, library, task, problem) -> float:
-    """Calibrated tolerance of a cell, else the library's default."""
+def calibrated(tolerances, library, task, problem) -> dict:
+    """Calibration entry of a cell (``tol``, ``status``), else the library's default."""
     entry = tolerances.get(library, {}).get(task, {}).get(problem)
-    return float(entry["tol"]) if entry else ADAPTERS[library].default_tol
+    return entry or {"tol": ADAPTERS[library].default_tol, "status": "uncalibrated"}
 
 
 def selected_cells(args):
@@ -85,7 +87,14 @@ def run_library(library, cells, args, tolerances, grids) -> tuple[dict, dict]:
         return info, records
     info["warmup_seconds"] = {}
     for task, name in cells:
-        tol = tolerance(tolerances, library, task.name, name)
+        entry = calibrated(tolerances, library, task.name, name)
+        tol = float(entry["tol"])
+        if entry["status"] == "timeout" and not args.rerun_timeouts:
+            records[(task.name, name)] = {
+                "status": "timeout", "tol": tol, "warnings": [],
+                "message": f"> {args.timeout:.0f} s (calibration, tol={tol:.0e}; not re-run)"}
+            print(f"[{library}] {task.name:17s} {name:15s} skipped (timed out at calibration)")
+            continue
         out = fit_path(library, task.name, name, args.scale, "run")
         payload = {"task": task.name, "problem": name, "scale": args.scale,
                    "alphas": grids[(task.name, name)].tolist(), "tol": tol, "out": str(out)}

@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 
 from adapters import ADAPTERS
-from problems import load_problem, tiny_problem
+from problems import load_problem, tiny_problems
 from tasks import TASKS
 
 
@@ -73,9 +73,8 @@ def _summarize(caught) -> list[str]:
 def warmup(adapter, task) -> dict:
     """Run ``task`` on tiny dense and sparse problems; return the seconds it took."""
     start = time.perf_counter()
-    for sparse_X in (False, True):
-        problem = tiny_problem(sparse_X)
-        alphas = task.alphas(problem)[:5] if task.n_alphas > 1 else task.alphas(problem)
+    for problem in tiny_problems():
+        alphas = task.alphas(problem)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:

@@ -35,7 +35,7 @@ from .least_squares import SolveInfo, kkt_violation
 from .problems import alpha_max_from_gradient, penalty_strengths, weighted_column_means
 
 _MIN_CURVATURE = 1e-10
-_INNER_SWEEPS = 30
+_INNER_SWEEPS = 10
 _ARMIJO = 1e-4
 
 
@@ -64,7 +64,7 @@ def _newton_direction(X, y01, p, h, coef, l1, l2, positive, fit_intercept, featu
     design = design_class(sub, weights, mu, residual)
     new_coef = coef[features].copy()
     # Inexact inner solve: enough to give a descent direction, tightened as we converge.
-    threshold = 1e-2 * violation * violation
+    threshold = 0.3 * violation * violation
     design.run(
         new_coef,
         np.arange(features.size),
