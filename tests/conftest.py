@@ -10,17 +10,20 @@ def rng():
     return np.random.default_rng(0)
 
 
-def enet_objective(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None,
-                   penalty_weights=None):
+def enet_objective(
+    X, y, coef, intercept, alpha, l1_ratio, sample_weight=None, penalty_weights=None
+):
     """scikit-learn's ElasticNet objective, written out independently."""
     n = X.shape[0]
     w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
     w = w * n / w.sum()
     v = np.ones(X.shape[1]) if penalty_weights is None else np.asarray(penalty_weights)
     r = y - (X @ coef) - intercept
-    return (0.5 / n * np.sum(w * r * r)
-            + alpha * l1_ratio * np.sum(v * np.abs(coef))
-            + 0.5 * alpha * (1 - l1_ratio) * np.sum(v * coef**2))
+    return (
+        0.5 / n * np.sum(w * r * r)
+        + alpha * l1_ratio * np.sum(v * np.abs(coef))
+        + 0.5 * alpha * (1 - l1_ratio) * np.sum(v * coef**2)
+    )
 
 
 def logistic_objective(X, y01, coef, intercept, alpha, l1_ratio, sample_weight=None):

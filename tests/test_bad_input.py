@@ -53,28 +53,34 @@ def test_non_numeric_columns():
         Lasso().fit(frame, y)
 
 
-@pytest.mark.parametrize("model, match", [
-    (Lasso(alpha=-1.0), "alpha must be >= 0"),
-    (ElasticNet(l1_ratio=1.5), "l1_ratio must be a number in \\[0, 1\\]"),
-    (ElasticNet(l1_ratio=-0.1), "l1_ratio"),
-    (Lasso(tol=-1), "tol"),
-    (Lasso(max_iter=0), "max_iter must be a positive integer"),
-    (Lasso(penalty_weights=[1.0, 1.0]), "penalty_weights has shape .* 3 features"),
-    (Lasso(penalty_weights=[1.0, -1.0, 1.0]), "penalty_weights must be finite and >= 0"),
-    (Lasso(selection="greedy"), "selection"),
-])
+@pytest.mark.parametrize(
+    "model, match",
+    [
+        (Lasso(alpha=-1.0), "alpha must be >= 0"),
+        (ElasticNet(l1_ratio=1.5), "l1_ratio must be a number in \\[0, 1\\]"),
+        (ElasticNet(l1_ratio=-0.1), "l1_ratio"),
+        (Lasso(tol=-1), "tol"),
+        (Lasso(max_iter=0), "max_iter must be a positive integer"),
+        (Lasso(penalty_weights=[1.0, 1.0]), "penalty_weights has shape .* 3 features"),
+        (Lasso(penalty_weights=[1.0, -1.0, 1.0]), "penalty_weights must be finite and >= 0"),
+        (Lasso(selection="greedy"), "selection"),
+    ],
+)
 def test_bad_regression_parameters(model, match):
     with pytest.raises(ValueError, match=match):
         model.fit(X, y)
 
 
-@pytest.mark.parametrize("model, match", [
-    (LogisticRegression(C=-1.0), "C must be >= 0"),
-    (LogisticRegression(C=0.0), "C must be > 0"),
-    (LogisticRegression(l1_ratio=2.0), "l1_ratio"),
-    (LogisticRegression(dual=True), "dual=True is not supported"),
-    (LogisticRegression(solver="magic"), "solver must be one of"),
-])
+@pytest.mark.parametrize(
+    "model, match",
+    [
+        (LogisticRegression(C=-1.0), "C must be >= 0"),
+        (LogisticRegression(C=0.0), "C must be > 0"),
+        (LogisticRegression(l1_ratio=2.0), "l1_ratio"),
+        (LogisticRegression(dual=True), "dual=True is not supported"),
+        (LogisticRegression(solver="magic"), "solver must be one of"),
+    ],
+)
 def test_bad_logistic_parameters(model, match):
     with pytest.raises(ValueError, match=match):
         model.fit(X, y01)

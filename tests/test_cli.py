@@ -30,7 +30,11 @@ def test_help(argv, capsys):
 
 
 def test_console_script_runs():
-    done = subprocess.run([sys.executable, "-m", "shrinkage.cli", "path", "--n-alphas", "5"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "shrinkage.cli", "path", "--n-alphas", "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "non-zero" in done.stdout

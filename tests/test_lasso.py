@@ -10,8 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from shrinkage import ElasticNet, Lasso
 
 
-def kkt_violation(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None,
-                  penalty_weights=None):
+def kkt_violation(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None, penalty_weights=None):
     """Largest distance of −∇f to α·v·∂(ρ|β| + (1−ρ)/2 β²), computed independently."""
     n = X.shape[0]
     w = np.ones(n) if sample_weight is None else sample_weight * n / sample_weight.sum()
@@ -19,8 +18,9 @@ def kkt_violation(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None,
     r = y - X @ coef - intercept
     neg_grad = np.asarray(X.T @ (w * r)).ravel() / n - alpha * (1 - l1_ratio) * v * coef
     l1 = alpha * l1_ratio * v
-    viol = np.where(coef != 0, np.abs(neg_grad - l1 * np.sign(coef)),
-                    np.maximum(np.abs(neg_grad) - l1, 0))
+    viol = np.where(
+        coef != 0, np.abs(neg_grad - l1 * np.sign(coef)), np.maximum(np.abs(neg_grad) - l1, 0)
+    )
     return viol.max()
 
 
@@ -46,8 +46,9 @@ def test_duality_gap_below_tolerance_and_certifies_suboptimality(rng):
     tight = Lasso(alpha=0.05, tol=1e-13, max_iter=100_000).fit(X, y)
     scale = np.mean((y - y.mean()) ** 2)
     assert loose.dual_gap_ <= 1e-3 * scale
-    sub = (enet_objective(X, y, loose.coef_, loose.intercept_, 0.05, 1.0)
-           - enet_objective(X, y, tight.coef_, tight.intercept_, 0.05, 1.0))
+    sub = enet_objective(X, y, loose.coef_, loose.intercept_, 0.05, 1.0) - enet_objective(
+        X, y, tight.coef_, tight.intercept_, 0.05, 1.0
+    )
     assert -1e-12 <= sub <= loose.dual_gap_ + 1e-12  # a gap bounds the suboptimality
 
 
@@ -80,8 +81,9 @@ def test_float32_kept_and_close_to_float64(rng):
 def test_fortran_integer_and_single_feature_input(rng):
     X, y = make_regression(rng, 50, 6)
     ref = sk.Lasso(alpha=0.1, tol=1e-12).fit(X, y)
-    np.testing.assert_allclose(Lasso(alpha=0.1, tol=1e-12).fit(np.asfortranarray(X), y).coef_,
-                               ref.coef_, atol=1e-8)
+    np.testing.assert_allclose(
+        Lasso(alpha=0.1, tol=1e-12).fit(np.asfortranarray(X), y).coef_, ref.coef_, atol=1e-8
+    )
     Xi = rng.integers(-5, 5, size=(50, 4))
     ref_i = sk.Lasso(alpha=0.1, tol=1e-12).fit(Xi, y)
     np.testing.assert_allclose(Lasso(alpha=0.1, tol=1e-12).fit(Xi, y).coef_, ref_i.coef_, atol=1e-8)
@@ -113,7 +115,8 @@ def test_integer_sample_weights_equal_repeated_rows(rng):
     counts = rng.integers(0, 4, size=40)
     weighted = ElasticNet(alpha=0.05, l1_ratio=0.8, tol=1e-13).fit(X, y, sample_weight=counts)
     repeated = ElasticNet(alpha=0.05, l1_ratio=0.8, tol=1e-13).fit(
-        np.repeat(X, counts, axis=0), np.repeat(y, counts))
+        np.repeat(X, counts, axis=0), np.repeat(y, counts)
+    )
     np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=1e-8)
     assert weighted.intercept_ == pytest.approx(repeated.intercept_, abs=1e-8)
 

@@ -31,8 +31,9 @@ def test_l1_and_enet_objective_no_worse_than_sklearn(rng, l1_ratio, C):
     ours = LogisticRegression(C=C, l1_ratio=l1_ratio, tol=1e-8).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # saga may stop at its max_iter
-        ref = sk.LogisticRegression(C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-12,
-                                    max_iter=20_000).fit(X, y)
+        ref = sk.LogisticRegression(
+            C=C, l1_ratio=l1_ratio, solver="saga", tol=1e-12, max_iter=20_000
+        ).fit(X, y)
     f = logistic_objective(X, y, ours.coef_[0], ours.intercept_[0], alpha, l1_ratio)
     f_ref = logistic_objective(X, y, ref.coef_[0], ref.intercept_[0], alpha, l1_ratio)
     assert f <= f_ref + 1e-10
@@ -41,8 +42,11 @@ def test_l1_and_enet_objective_no_worse_than_sklearn(rng, l1_ratio, C):
     p = 1 / (1 + np.exp(-(X @ ours.coef_[0] + ours.intercept_[0])))
     neg_grad = X.T @ (y - p) / n - alpha * (1 - l1_ratio) * ours.coef_[0]
     l1 = alpha * l1_ratio
-    viol = np.where(ours.coef_[0] != 0, np.abs(neg_grad - l1 * np.sign(ours.coef_[0])),
-                    np.maximum(np.abs(neg_grad) - l1, 0))
+    viol = np.where(
+        ours.coef_[0] != 0,
+        np.abs(neg_grad - l1 * np.sign(ours.coef_[0])),
+        np.maximum(np.abs(neg_grad) - l1, 0),
+    )
     assert viol.max() < 1e-7
     assert abs(np.mean(y - p)) < 1e-7
     assert 0 <= ours.dual_gap_ < 1e-8
@@ -81,7 +85,9 @@ def test_multinomial_l1_is_sparse_and_optimal():
     neg_grad = X.T @ (Y - P) / n  # (p, K)
     l1 = 1 / (C * n)
     B = ours.coef_.T
-    viol = np.where(B != 0, np.abs(neg_grad - l1 * np.sign(B)), np.maximum(np.abs(neg_grad) - l1, 0))
+    viol = np.where(
+        B != 0, np.abs(neg_grad - l1 * np.sign(B)), np.maximum(np.abs(neg_grad) - l1, 0)
+    )
     assert viol.max() < 1e-6
 
 
@@ -90,7 +96,8 @@ def test_sample_and_class_weights_match_sklearn(rng):
     w = rng.uniform(0.2, 2.0, size=len(y))
     ours = LogisticRegression(C=0.3, tol=1e-8, class_weight="balanced").fit(X, y, sample_weight=w)
     ref = sk.LogisticRegression(C=0.3, tol=1e-10, class_weight="balanced", max_iter=10**4).fit(
-        X, y, sample_weight=w)
+        X, y, sample_weight=w
+    )
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
 
 

@@ -27,10 +27,12 @@ def test_lasso_path_matches_sklearn(rng):
 def test_enet_path_explicit_alphas_and_n_iter(rng):
     X, y = make_regression(rng, 50, 12)
     given = [0.5, 0.01, 0.1]
-    alphas, coefs, gaps, n_iters = enet_path(X, y, l1_ratio=0.3, alphas=given, tol=1e-12,
-                                             return_n_iter=True)
-    ref_alphas, ref_coefs, _ = sk.enet_path(X, y, l1_ratio=0.3, alphas=given, tol=1e-12,
-                                            max_iter=10**5)
+    alphas, coefs, gaps, n_iters = enet_path(
+        X, y, l1_ratio=0.3, alphas=given, tol=1e-12, return_n_iter=True
+    )
+    ref_alphas, ref_coefs, _ = sk.enet_path(
+        X, y, l1_ratio=0.3, alphas=given, tol=1e-12, max_iter=10**5
+    )
     np.testing.assert_allclose(alphas, [0.5, 0.1, 0.01])
     for k in range(3):
         f = enet_objective(X, y, coefs[:, k], 0, alphas[k], 0.3)
@@ -70,8 +72,14 @@ def test_logistic_path_matches_sklearn_objective(rng):
     n = len(y)
     for k in (2, 6, 9):
         alpha = result.alphas[k]
-        ref = sk.LogisticRegression(C=1 / (n * alpha), l1_ratio=1.0, solver="liblinear",
-                                    tol=1e-10, max_iter=10**4, intercept_scaling=1e4).fit(X, y)
+        ref = sk.LogisticRegression(
+            C=1 / (n * alpha),
+            l1_ratio=1.0,
+            solver="liblinear",
+            tol=1e-10,
+            max_iter=10**4,
+            intercept_scaling=1e4,
+        ).fit(X, y)
         f = logistic_objective(X, y, result.coefs[:, k], result.intercepts[k], alpha, 1.0)
         f_ref = logistic_objective(X, y, ref.coef_[0], ref.intercept_[0], alpha, 1.0)
         assert f <= f_ref + 1e-9
@@ -82,8 +90,9 @@ def test_logistic_path_sparse_equals_dense(rng):
     X, y = make_classification(rng, 100, 12)
     X[rng.random(X.shape) < 0.6] = 0
     dense = regularization_path(X, y, loss="logistic", alphas=8, eps=0.05, tol=1e-10)
-    sparse = regularization_path(sp.csr_matrix(X), y, loss="logistic", alphas=8, eps=0.05,
-                                 tol=1e-10)
+    sparse = regularization_path(
+        sp.csr_matrix(X), y, loss="logistic", alphas=8, eps=0.05, tol=1e-10
+    )
     np.testing.assert_allclose(sparse.coefs, dense.coefs, atol=1e-7)
 
 

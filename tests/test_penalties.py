@@ -20,8 +20,10 @@ def test_prox_is_the_argmin(rng, l1_ratio, positive):
         l2 = 0.7 * (1 - l1_ratio) * v[j]
         bounds = (0, 50) if positive else (-50, 50)
         best = minimize_scalar(
-            lambda b: 0.5 * (b - z[j]) ** 2 + step * (l1 * abs(b) + 0.5 * l2 * b * b),
-            bounds=bounds, method="bounded", options={"xatol": 1e-12},
+            lambda b, l1=l1, l2=l2, j=j: 0.5 * (b - z[j]) ** 2 + step * (l1 * abs(b) + 0.5 * l2 * b * b),
+            bounds=bounds,
+            method="bounded",
+            options={"xatol": 1e-12},
         ).x
         assert prox[j] == pytest.approx(best, abs=1e-7)
 

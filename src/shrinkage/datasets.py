@@ -25,8 +25,12 @@ def load_diabetes() -> Dataset:
 
     bunch = _load()
     return Dataset(
-        bunch.data, bunch.target, list(bunch.feature_names), "disease_progression",
-        "regression", "Diabetes progression one year after baseline (Efron et al. 2004).",
+        bunch.data,
+        bunch.target,
+        list(bunch.feature_names),
+        "disease_progression",
+        "regression",
+        "Diabetes progression one year after baseline (Efron et al. 2004).",
     )
 
 
@@ -36,8 +40,12 @@ def load_breast_cancer() -> Dataset:
 
     bunch = _load()
     return Dataset(
-        bunch.data, bunch.target.astype(float), list(bunch.feature_names), "benign",
-        "classification", "Breast cancer diagnosis, malignant (0) or benign (1).",
+        bunch.data,
+        bunch.target.astype(float),
+        list(bunch.feature_names),
+        "benign",
+        "classification",
+        "Breast cancer diagnosis, malignant (0) or benign (1).",
     )
 
 

@@ -337,4 +337,3 @@ def _float_dtype_of(X) -> type:
 def lasso_path(X, y, *, eps: float = 1e-3, alphas=100, **params):
     """Lasso path with scikit-learn's signature: :func:`enet_path` with ``l1_ratio=1``."""
     return enet_path(X, y, l1_ratio=1.0, eps=eps, alphas=alphas, **params)
-

@@ -178,7 +178,13 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         coefs, intercepts, gaps, n_iters = [], [], [], []
         for t in range(Y.shape[1]):
             problem = LeastSquaresProblem(
-                X, Y[:, t], h, weights, l1_ratio, self.positive, self.fit_intercept,
+                X,
+                Y[:, t],
+                h,
+                weights,
+                l1_ratio,
+                self.positive,
+                self.fit_intercept,
                 self.precompute,
             )
             start_alpha = problem.alpha_max
@@ -217,7 +223,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         check_numeric(X, "X")
         X = validate_data(
-            self, X, accept_sparse=["csr", "csc", "coo"], reset=False, ensure_all_finite=False,
+            self,
+            X,
+            accept_sparse=["csr", "csc", "coo"],
+            reset=False,
+            ensure_all_finite=False,
             dtype=[np.float64, np.float32],
         )
         check_finite_data(X, "X")

@@ -165,21 +165,29 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def _check_params(self):
         l1_ratio, unpenalized = _effective_l1_ratio(self.penalty, self.l1_ratio)
         C = check_nonnegative_scalar(
-            self.C, "C", "C is the inverse penalty strength; use np.inf for no penalty.",
+            self.C,
+            "C",
+            "C is the inverse penalty strength; use np.inf for no penalty.",
             allow_inf=True,
         )
         if C == 0:
-            raise ValueError("C must be > 0 (it divides the penalty); use a small C for a strong penalty.")
+            raise ValueError(
+                "C must be > 0 (it divides the penalty); use a small C for a strong penalty."
+            )
         if unpenalized:
             C = np.inf
         if self.dual:
-            raise ValueError("dual=True is not supported: shrinkage solves the primal; set dual=False.")
+            raise ValueError(
+                "dual=True is not supported: shrinkage solves the primal; set dual=False."
+            )
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}.")
         check_nonnegative_scalar(self.tol, "tol")
         check_positive_int(self.max_iter, "max_iter")
         if self.n_jobs is not None:
-            warnings.warn("n_jobs has no effect on LogisticRegression.", FutureWarning, stacklevel=3)
+            warnings.warn(
+                "n_jobs has no effect on LogisticRegression.", FutureWarning, stacklevel=3
+            )
         return C, l1_ratio
 
     def fit(self, X, y, sample_weight=None):
@@ -199,7 +207,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         C, l1_ratio = self._check_params()
         check_numeric(X, "X")
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
             ensure_all_finite=False,
         )
         check_finite_data(X, "X")
@@ -218,7 +230,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if self.class_weight is not None:
             # As scikit-learn: "balanced" counts classes with the sample weights.
             per_class = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y,
+                self.class_weight,
+                classes=self.classes_,
+                y=y,
                 sample_weight=np.broadcast_to(raw_weights, (n_samples,)),
             )
             class_factor = per_class[encoded]
@@ -301,7 +315,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         check_numeric(X, "X")
         X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], reset=False, ensure_all_finite=False,
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            reset=False,
+            ensure_all_finite=False,
             dtype=[np.float64, np.float32],
         )
         check_finite_data(X, "X")

@@ -146,7 +146,13 @@ class SparseDesign:
     def gradient_on(self, features: np.ndarray) -> np.ndarray:
         X = self.X
         return sparse_gradient_subset(
-            X.data, X.indices, X.indptr, self.h, self.hx, self.s, self.offset,
+            X.data,
+            X.indices,
+            X.indptr,
+            self.h,
+            self.hx,
+            self.s,
+            self.offset,
             _as_index_array(features),
         )
 

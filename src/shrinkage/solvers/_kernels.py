@@ -226,9 +226,7 @@ def cd_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, max_swe
     n_sweeps = 0
     while n_sweeps < max_sweeps:
         n_sweeps += 1
-        change = _sweep_gram(
-            gram, gradient, coef, lipschitz, l1, l2, positive, features, features
-        )
+        change = _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, features)
         if change <= threshold:
             break
         n_active = _nonzero_subset(coef, features, active)

@@ -137,8 +137,12 @@ def solve_least_squares(
                 coef, features, l1, l2, positive, max(max_iter - n_iter, 1), threshold
             )
             sub_gap = duality_gap(
-                design.gradient_on(features), coef[features], design.residual_norm2(),
-                l1[features], l2[features], positive,
+                design.gradient_on(features),
+                coef[features],
+                design.residual_norm2(),
+                l1[features],
+                l2[features],
+                positive,
             )
             if sub_gap <= tol or n_iter >= max_iter or threshold < 1e-300:
                 break

@@ -30,6 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, log_softmax, xlogy
 
+from ..losses import Logistic
 from ._designs import DenseDesign, SparseDesign
 from .least_squares import SolveInfo, kkt_violation
 from .problems import alpha_max_from_gradient, penalty_strengths, weighted_column_means
@@ -90,8 +91,9 @@ class LogisticProblem:
 
     loss = "logistic"
 
-    def __init__(self, X, y01, h, penalty_weights, l1_ratio=1.0, positive=False,
-                 fit_intercept=True):
+    def __init__(
+        self, X, y01, h, penalty_weights, l1_ratio=1.0, positive=False, fit_intercept=True
+    ):
         self.X = X if sp.issparse(X) else np.asfortranarray(X)
         self.y = np.asarray(y01, dtype=np.float64)
         self.h = h
@@ -135,8 +137,7 @@ class LogisticProblem:
         return np.asarray(self.X.T @ weighted).ravel(), float(weighted.sum()), p
 
     def objective(self, eta, coef, l1, l2) -> float:
-        loss = np.dot(self.h, np.logaddexp(0.0, eta) - self.y * eta)
-        return float(loss) + _penalty_value(coef, l1, l2)
+        return Logistic.value(self.y, eta, self.h) + _penalty_value(coef, l1, l2)
 
     def set_coef(self, coef: np.ndarray) -> None:
         self.coef = np.array(coef, dtype=np.float64)
@@ -174,8 +175,17 @@ class LogisticProblem:
 
     def _newton_step(self, features, p, gradient, intercept_gradient, l1, l2, violation):
         delta, delta_intercept, X_delta = _newton_direction(
-            self.X, self.y, p, self.h, self.coef, l1, l2, self.positive,
-            self.fit_intercept, features, violation,
+            self.X,
+            self.y,
+            p,
+            self.h,
+            self.coef,
+            l1,
+            l2,
+            self.positive,
+            self.fit_intercept,
+            features,
+            violation,
         )
         old_objective = self.objective(self.eta, self.coef, l1, l2)
         trial_coef = self.coef.copy()
@@ -213,12 +223,12 @@ class LogisticProblem:
             if worst > 1.0:
                 scale = 1.0 / worst
         mean = (1.0 - scale) * self.y + scale * p
-        entropy = xlogy(mean, mean) + xlogy(1.0 - mean, 1.0 - mean)
         smooth = l2 > 0
         excess = np.maximum(scale * score[smooth] - l1[smooth], 0.0)
         conjugate = np.sum(excess * excess / (2.0 * l2[smooth]))
         primal = self.objective(self.eta, self.coef, l1, l2)
-        return float(max(primal + np.dot(self.h, entropy) + conjugate, 0.0))
+        dual_loss = Logistic.conjugate_at_residual(self.y, mean, self.h)
+        return float(max(primal + dual_loss + conjugate, 0.0))
 
 
 class MultinomialProblem:
@@ -267,8 +277,10 @@ class MultinomialProblem:
             residual = self.h[:, None] * (self.Y - P)
             gradient = np.asarray(self.X.T @ residual).T  # (K, p), negative gradient
             violation = np.stack(
-                [kkt_violation(gradient[k], self.coef[k], l1, l2, False)
-                 for k in range(self.n_classes)]
+                [
+                    kkt_violation(gradient[k], self.coef[k], l1, l2, False)
+                    for k in range(self.n_classes)
+                ]
             )
             intercept_violation = np.abs(residual.sum(axis=0)) if self.fit_intercept else 0
             worst = max(violation.max(), np.max(intercept_violation))
@@ -312,8 +324,17 @@ class MultinomialProblem:
         gradient = np.asarray(self.X.T @ (self.h * (self.Y[:, k] - p))).ravel()
         intercept_gradient = float(np.dot(self.h, self.Y[:, k] - p))
         delta, delta_intercept, X_delta = _newton_direction(
-            self.X, self.Y[:, k], p, self.h, self.coef[k], l1, l2, False,
-            self.fit_intercept, features, violation,
+            self.X,
+            self.Y[:, k],
+            p,
+            self.h,
+            self.coef[k],
+            l1,
+            l2,
+            False,
+            self.fit_intercept,
+            features,
+            violation,
         )
         old_objective = self.objective(self.eta, self.coef, l1, l2)
         new_row = self.coef[k].copy()

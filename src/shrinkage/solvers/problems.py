@@ -146,7 +146,13 @@ class LeastSquaresProblem:
         if rng is not None:
             design = _ShuffledOrder(design, rng)
         info = solve_least_squares(
-            design, self.coef, l1, l2, self.positive, self.absolute_tol(tol), max_iter,
+            design,
+            self.coef,
+            l1,
+            l2,
+            self.positive,
+            self.absolute_tol(tol),
+            max_iter,
             working_set,
         )
         self.gradient = info.gradient
@@ -164,4 +170,3 @@ class _ShuffledOrder:
 
     def __getattr__(self, name):
         return getattr(self._design, name)
-
