@@ -137,7 +137,7 @@ def write_report(path, meta, cells, infos, records, references, first_call) -> N
         f"Command: `{meta['command']}` — {meta['date']}, total wall time "
         f"{meta['wall_seconds'] / 60:.1f} min" + (" (quick mode: synthetic problems scaled "
                                                   f"by {meta['scale']})" if meta["quick"] else ""),
-        "",
+        "", f"shrinkage revision: {meta['revision']}.", "",
         "Each cell: **time in seconds** (best of "
         f"{meta['repeats']}, single thread, after a warm-up fit; a fit over 10 s runs once) and, "
         "in parentheses, the **relative suboptimality** `max over the path of "

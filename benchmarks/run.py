@@ -137,6 +137,18 @@ def score(cells, records, scale, grids) -> dict:
     return references
 
 
+def shrinkage_revision() -> str:
+    """Commit of the shrinkage checkout, and whether its sources had local changes."""
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True,
+                              cwd=BENCH_DIR).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = git("status", "--porcelain", "--", "../src").splitlines()
+    return commit + (f" + uncommitted changes in {len(changed)} file(s) under src/"
+                     if changed else "")
+
+
 def jit_cost() -> str:
     """Output of ``jit_cost.py`` (import + first fit, in fresh processes)."""
     result = subprocess.run([sys.executable, str(BENCH_DIR / "jit_cost.py"), "--markdown"],
@@ -163,6 +175,7 @@ def main(argv=None) -> None:
             "quick": args.quick, "scale": args.scale, "repeats": args.repeats,
             "timeout": args.timeout, "target": TARGET_SUBOPTIMALITY,
             "wall_seconds": time.time() - started, "platform": platform.platform(),
+            "revision": shrinkage_revision(),
             "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     write_report(args.output, meta, cells, infos, records, references, first_call)
     dump = {"meta": meta, "infos": infos, "records": {

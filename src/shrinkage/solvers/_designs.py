@@ -6,8 +6,8 @@ four operations, so the outer solver (:mod:`.least_squares`) never asks what kin
 of data it has:
 
 - ``set_coef(coef)``: make the residual agree with ``coef``;
-- ``run(coef, features, l1, l2, positive, max_sweeps, threshold)``: coordinate
-  descent over ``features`` (the kernels of :mod:`._kernels`);
+- ``run(coef, features, l1, l2, positive, active_sweeps, threshold)``: one round of
+  coordinate descent over ``features`` (the kernels of :mod:`._kernels`);
 - ``gradient()``: the full vector ``∇_j = Σ_i h_i x̃_ij r_i`` (the KKT check);
 - ``gradient_on(features)``: the same on a working set only (its duality gap);
 - ``residual_norm2()``: ``Σ_i h_i r_i²``.
@@ -69,7 +69,7 @@ class DenseDesign:
         fitted = self.X[:, nonzero] @ coef[nonzero] - self.mu[nonzero] @ coef[nonzero]
         self.r = self.target - fitted
 
-    def run(self, coef, features, l1, l2, positive, max_sweeps, threshold) -> int:
+    def run(self, coef, features, l1, l2, positive, active_sweeps, threshold) -> float:
         return cd_dense(
             self.X,
             self.h,
@@ -81,7 +81,7 @@ class DenseDesign:
             l2,
             positive,
             _as_index_array(features),
-            max_sweeps,
+            active_sweeps,
             threshold,
         )
 
@@ -117,7 +117,7 @@ class SparseDesign:
         self.s = self.target - self.X[:, nonzero] @ coef[nonzero]
         self.offset[0] = self.mu[nonzero] @ coef[nonzero]
 
-    def run(self, coef, features, l1, l2, positive, max_sweeps, threshold) -> int:
+    def run(self, coef, features, l1, l2, positive, active_sweeps, threshold) -> float:
         return cd_sparse(
             self.X.data,
             self.X.indices,
@@ -133,7 +133,7 @@ class SparseDesign:
             l2,
             positive,
             _as_index_array(features),
-            max_sweeps,
+            active_sweeps,
             threshold,
         )
 
@@ -186,7 +186,7 @@ class GramDesign:
         self._coef = coef
         self.gradient()
 
-    def run(self, coef, features, l1, l2, positive, max_sweeps, threshold) -> int:
+    def run(self, coef, features, l1, l2, positive, active_sweeps, threshold) -> float:
         return cd_gram(
             self.gram,
             self.grad,
@@ -196,7 +196,7 @@ class GramDesign:
             l2,
             positive,
             _as_index_array(features),
-            max_sweeps,
+            active_sweeps,
             threshold,
         )
 

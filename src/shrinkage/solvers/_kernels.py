@@ -21,10 +21,11 @@ A coordinate update is exact:
 upper bound on twice the objective decrease of one coordinate; the caller compares
 it with the duality-gap tolerance.
 
-Each solver does glmnet's active-set cycling: a sweep over ``W``, then sweeps over
-the non-zero coordinates of ``W`` only until they settle, then ``W`` again, until a
-sweep over ``W`` changes nothing above ``threshold``. It returns the number of
-sweeps over ``W``.
+Each ``cd_*`` function does one *round* of glmnet's active-set cycling: a sweep
+over ``W``, then (unless that sweep changed nothing above ``threshold``) up to
+``active_sweeps`` sweeps over the non-zero coordinates of ``W`` only. It returns the
+largest change of the sweep over ``W``; the caller repeats rounds (with Anderson
+extrapolation, :mod:`.least_squares`) until that change is below ``threshold``.
 
 Accumulations are float64 whatever the dtype of ``X``.
 """
@@ -91,22 +92,19 @@ def _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def cd_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features, max_sweeps, threshold):
-    """Active-set coordinate descent over ``features`` of a dense ``X``."""
-    active = np.empty(features.shape[0], dtype=np.int64)
-    n_sweeps = 0
-    while n_sweeps < max_sweeps:
-        n_sweeps += 1
-        if _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features) <= threshold:
-            break
+def cd_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features, active_sweeps, threshold):
+    """One round over ``features`` of a dense ``X``; returns the full sweep's change."""
+    change = _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features)
+    if change > threshold:
+        active = np.empty(features.shape[0], dtype=np.int64)
         n_active = _nonzero_subset(coef, features, active)
-        for _ in range(max_sweeps):
+        for _ in range(active_sweeps):
             if (
                 _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, active[:n_active])
                 <= threshold
             ):
                 break
-    return n_sweeps
+    return change
 
 
 # ------------------------------------------------------------ sparse CSC X -----------
@@ -158,22 +156,18 @@ def cd_sparse(
     l2,
     positive,
     features,
-    max_sweeps,
+    active_sweeps,
     threshold,
 ):
-    """Active-set coordinate descent over ``features`` of a CSC matrix."""
-    active = np.empty(features.shape[0], dtype=np.int64)
-    n_sweeps = 0
-    while n_sweeps < max_sweeps:
-        n_sweeps += 1
-        change = _sweep_sparse(
-            data, indices, indptr, h, hx, mu, s, offset, coef, lipschitz, l1, l2, positive, features
-        )
-        if change <= threshold:
-            break
+    """One round over ``features`` of a CSC matrix; returns the full sweep's change."""
+    change = _sweep_sparse(
+        data, indices, indptr, h, hx, mu, s, offset, coef, lipschitz, l1, l2, positive, features
+    )
+    if change > threshold:
+        active = np.empty(features.shape[0], dtype=np.int64)
         n_active = _nonzero_subset(coef, features, active)
-        for _ in range(max_sweeps):
-            change = _sweep_sparse(
+        for _ in range(active_sweeps):
+            active_change = _sweep_sparse(
                 data,
                 indices,
                 indptr,
@@ -189,9 +183,9 @@ def cd_sparse(
                 positive,
                 active[:n_active],
             )
-            if change <= threshold:
+            if active_change <= threshold:
                 break
-    return n_sweeps
+    return change
 
 
 # -------------------------------------------------------- Gram matrix G = X̃ᵀHX̃ -------
@@ -217,26 +211,24 @@ def _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, wor
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def cd_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, max_sweeps, threshold):
-    """Active-set coordinate descent on the Gram matrix over ``features``.
+def cd_gram(
+    gram, gradient, coef, lipschitz, l1, l2, positive, features, active_sweeps, threshold
+):
+    """One round over ``features`` on the Gram matrix; returns the full sweep's change.
 
     ``gradient`` must hold ``q − Gβ`` on ``features`` at entry and does at exit.
     """
-    active = np.empty(features.shape[0], dtype=np.int64)
-    n_sweeps = 0
-    while n_sweeps < max_sweeps:
-        n_sweeps += 1
-        change = _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, features)
-        if change <= threshold:
-            break
+    change = _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, features)
+    if change > threshold:
+        active = np.empty(features.shape[0], dtype=np.int64)
         n_active = _nonzero_subset(coef, features, active)
-        for _ in range(max_sweeps):
-            change = _sweep_gram(
+        for _ in range(active_sweeps):
+            active_change = _sweep_gram(
                 gram, gradient, coef, lipschitz, l1, l2, positive, active[:n_active], features
             )
-            if change <= threshold:
+            if active_change <= threshold:
                 break
-    return n_sweeps
+    return change
 
 
 @njit(cache=True, fastmath=_FASTMATH)

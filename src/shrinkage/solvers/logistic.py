@@ -32,11 +32,11 @@ from scipy.special import expit, log_softmax, xlogy
 
 from ..losses import Logistic
 from ._designs import DenseDesign, SparseDesign
-from .least_squares import SolveInfo, kkt_violation
+from .least_squares import SolveInfo, _solve_working_set, kkt_violation
 from .problems import alpha_max_from_gradient, penalty_strengths, weighted_column_means
 
 _MIN_CURVATURE = 1e-10
-_INNER_SWEEPS = 10
+_INNER_ROUNDS = 10
 _ARMIJO = 1e-4
 
 
@@ -61,19 +61,24 @@ def _newton_direction(X, y01, p, h, coef, l1, l2, positive, fit_intercept, featu
     else:
         mu = np.zeros(features.size)
         shift = 0.0
-    design_class = SparseDesign if sp.issparse(sub) else DenseDesign
-    design = design_class(sub, weights, mu, residual)
     new_coef = coef[features].copy()
+    # The model's target z is such that its residual at the current point is
+    # `residual`: z = residual + X̃_W β_W (designs keep r = z − X̃β).
+    target = residual + np.asarray(sub @ new_coef).ravel() - float(mu @ new_coef)
+    design_class = SparseDesign if sp.issparse(sub) else DenseDesign
+    design = design_class(sub, weights, mu, target)
+    design.set_coef(new_coef)
     # Inexact inner solve: enough to give a descent direction, tightened as we converge.
     threshold = 0.3 * violation * violation
-    design.run(
+    _solve_working_set(
+        design,
         new_coef,
         np.arange(features.size),
         l1[features],
         l2[features],
         positive,
-        _INNER_SWEEPS,
         threshold,
+        _INNER_ROUNDS,
     )
     delta = new_coef - coef[features]
     delta_intercept = shift - float(mu @ delta)
