@@ -44,8 +44,8 @@ def _penalty_value(coef, l1, l2) -> float:
     return float(np.dot(l1, np.abs(coef)) + 0.5 * np.dot(l2, coef * coef))
 
 
-def _newton_direction(X, y01, p, h, coef, l1, l2, positive, fit_intercept, features, violation):
-    """Minimize the quadratic model + penalty over ``features``; return the step.
+def _newton_direction(sub, y01, p, h, coef, l1, l2, positive, fit_intercept, features, violation):
+    """Minimize the quadratic model + penalty over ``features`` (``sub = X[:, features]``).
 
     Returns ``(delta_coef, delta_intercept, X_delta)`` where ``X_delta`` is the
     change of the linear predictor for a unit step.
@@ -53,7 +53,6 @@ def _newton_direction(X, y01, p, h, coef, l1, l2, positive, fit_intercept, featu
     curvature = np.maximum(p * (1.0 - p), _MIN_CURVATURE)
     weights = h * curvature
     residual = (y01 - p) / curvature
-    sub = X[:, features]
     if fit_intercept:
         mu = weighted_column_means(sub, weights) / weights.sum()
         shift = float(np.dot(weights, residual) / weights.sum())
@@ -155,16 +154,41 @@ class LogisticProblem:
         return self._minimize(l1, l2, working_set, tol, max_iter)
 
     def _minimize(self, l1, l2, working_set, tol, max_iter, movable=None) -> SolveInfo:
-        """Proximal Newton from the current point; only ``movable`` features may change."""
+        """Proximal Newton from the current point; only ``movable`` features may change.
+
+        Newton steps run on the working set until its KKT conditions hold; only then
+        is the full gradient (O(n·p)) computed to look for violators outside it.
+        """
         working_set |= self.coef != 0
         working_set |= self.penalty_weights == 0
+        if movable is not None:
+            working_set &= movable
         n_iter = 0
         while True:
+            features = np.flatnonzero(working_set)
+            sub = self.X[:, features]  # one copy per working set, reused by every step
+            while n_iter < max_iter:
+                p = expit(self.eta)
+                weighted = self.h * (self.y - p)
+                gradient_ws = np.asarray(sub.T @ weighted).ravel()
+                intercept_gradient = float(weighted.sum())
+                violation_ws = kkt_violation(
+                    gradient_ws, self.coef[features], l1[features], l2[features], self.positive
+                )
+                worst = max(
+                    violation_ws.max(initial=0.0),
+                    abs(intercept_gradient) if self.fit_intercept else 0.0,
+                )
+                if worst <= tol:
+                    break
+                self._newton_step(
+                    features, sub, p, gradient_ws, intercept_gradient, l1, l2, worst
+                )
+                n_iter += 1
             gradient, intercept_gradient, p = self._gradient()
             violation = kkt_violation(gradient, self.coef, l1, l2, self.positive)
             if movable is not None:
                 violation[~movable] = 0.0
-                working_set &= movable
             worst = max(
                 violation.max(initial=0.0),
                 abs(intercept_gradient) if self.fit_intercept else 0.0,
@@ -174,13 +198,10 @@ class LogisticProblem:
                 gap = self.duality_gap(gradient, p, l1, l2)
                 return SolveInfo(gap, n_iter, gradient, worst <= tol)
             working_set |= violation > 0
-            features = np.flatnonzero(working_set)
-            self._newton_step(features, p, gradient, intercept_gradient, l1, l2, worst)
-            n_iter += 1
 
-    def _newton_step(self, features, p, gradient, intercept_gradient, l1, l2, violation):
+    def _newton_step(self, features, sub, p, gradient_ws, intercept_gradient, l1, l2, violation):
         delta, delta_intercept, X_delta = _newton_direction(
-            self.X,
+            sub,
             self.y,
             p,
             self.h,
@@ -197,7 +218,7 @@ class LogisticProblem:
         trial_coef[features] += delta
         # Armijo on F with the prox-Newton decrement (Lee, Sun & Saunders 2014).
         decrement = (
-            -gradient[features] @ delta
+            -gradient_ws @ delta
             - intercept_gradient * delta_intercept
             + _penalty_value(trial_coef, l1, l2)
             - _penalty_value(self.coef, l1, l2)
@@ -329,7 +350,7 @@ class MultinomialProblem:
         gradient = np.asarray(self.X.T @ (self.h * (self.Y[:, k] - p))).ravel()
         intercept_gradient = float(np.dot(self.h, self.Y[:, k] - p))
         delta, delta_intercept, X_delta = _newton_direction(
-            self.X,
+            self.X[:, features],
             self.Y[:, k],
             p,
             self.h,
