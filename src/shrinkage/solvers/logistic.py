@@ -68,7 +68,7 @@ def _newton_direction(sub, y01, p, h, coef, l1, l2, positive, fit_intercept, fea
     design = design_class(sub, weights, mu, target)
     design.set_coef(new_coef)
     # Inexact inner solve: enough to give a descent direction, tightened as we converge.
-    threshold = 0.3 * violation * violation
+    threshold = 1.0 * violation * violation
     _solve_working_set(
         design,
         new_coef,
