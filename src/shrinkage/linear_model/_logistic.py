@@ -88,8 +88,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     dual : bool, default=False
         Only the primal problem is solved; ``True`` is an error.
     tol : float, default=1e-4
-        Stop when every KKT violation of the objective above (``C``-scaled, as
-        scikit-learn's lbfgs tolerance) is at most ``tol``.
+        Stop when every KKT violation of the mean-loss objective
+        ``Σ hᵢℓᵢ + α·penalty`` is at most ``tol`` (scikit-learn's lbfgs applies its
+        ``tol`` to the same gradient).
     fit_intercept : bool, default=True
     intercept_scaling : float, default=1
         Accepted for compatibility (a liblinear device; the intercept here is never
@@ -240,8 +241,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             h = check_sample_weight(np.asarray(raw_weights) * class_factor, n_samples)
         weights = check_penalty_weights(self.penalty_weights, n_features)
         alpha = 0.0 if np.isinf(C) else 1.0 / (C * weight_total)
-        scale = weight_total * (1.0 if np.isinf(C) else C)
-        tol = max(self.tol / scale, _MIN_KKT_TOL)
+        # scikit-learn's lbfgs compares its gtol with the gradient of the mean loss,
+        # which is exactly our KKT violation: the same tol means the same accuracy.
+        tol = max(self.tol, _MIN_KKT_TOL)
 
         if n_classes == 2:
             self._fit_binary(X, encoded, h, weights, l1_ratio, alpha, tol)

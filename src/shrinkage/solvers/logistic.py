@@ -296,6 +296,8 @@ class MultinomialProblem:
 
     def solve(self, alpha, tol, max_iter) -> SolveInfo:
         l1, l2 = penalty_strengths(alpha, self.l1_ratio, self.penalty_weights)
+        if not np.any(l1 > 0):
+            return self._solve_smooth(l1, l2, tol, max_iter)
         working_sets = np.zeros((self.n_classes, self.n_features), dtype=bool)
         n_iter = 0
         while True:
@@ -320,6 +322,47 @@ class MultinomialProblem:
             for k in range(self.n_classes):
                 self._class_step(k, np.flatnonzero(working_sets[k]), l1, l2, worst)
             n_iter += 1
+
+    def _solve_smooth(self, l1, l2, tol, max_iter) -> SolveInfo:
+        """No L1 part: the objective is smooth, and L-BFGS (SciPy) is the right tool,
+        as in scikit-learn. Stops when the largest gradient entry is at most ``tol``."""
+        from scipy.optimize import minimize
+
+        n_classes, n_features = self.coef.shape
+        scale = self.h[:, None]
+
+        def objective_and_gradient(theta):
+            coef = theta[: n_classes * n_features].reshape(n_classes, n_features)
+            intercept = theta[n_classes * n_features :] * self.fit_intercept
+            eta = np.asarray(self.X @ coef.T) + intercept
+            log_p = log_softmax(eta, axis=1)
+            value = -np.sum(scale * self.Y * log_p) + 0.5 * np.sum(l2 * coef * coef)
+            residual = scale * (np.exp(log_p) - self.Y)
+            grad_coef = np.asarray(self.X.T @ residual).T + l2 * coef
+            grad_intercept = residual.sum(axis=0) * self.fit_intercept
+            return value, np.concatenate([grad_coef.ravel(), grad_intercept])
+
+        start = np.concatenate([self.coef.ravel(), self.intercept])
+        result = minimize(
+            objective_and_gradient, start, jac=True, method="L-BFGS-B",
+            options={
+                "maxiter": max_iter,
+                "maxls": 50,
+                "gtol": tol,
+                "ftol": 64 * np.finfo(float).eps,
+            },
+        )
+        self.set_coef(
+            result.x[: n_classes * n_features].reshape(n_classes, n_features),
+            result.x[n_classes * n_features :] * self.fit_intercept,
+        )
+        gradient = -result.jac[: n_classes * n_features].reshape(n_classes, n_features)
+        gradient = gradient + l2 * self.coef  # back to the data-fit part alone
+        self._center_free_parameters()
+        worst = float(np.max(np.abs(result.jac), initial=0.0))
+        gap = self.duality_gap(gradient, self.probabilities(), l1, l2)
+        # As scikit-learn: L-BFGS's own success (f no longer decreasing) also counts.
+        return SolveInfo(gap, int(result.nit), gradient, bool(result.success) or worst <= tol)
 
     def _center_free_parameters(self) -> None:
         """Softmax is unchanged by a shift common to all classes: remove it from the
