@@ -1,10 +1,21 @@
 """scikit-learn's estimator contract on every estimator."""
 
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from shrinkage import ElasticNet, Lasso, LogisticRegression
 
+# This check fits raw (unscaled) iris with max_iter=100, where scikit-learn's own
+# LogisticRegression also stops at 100 L-BFGS iterations with a ConvergenceWarning.
+_CHECKS_THAT_HIT_MAX_ITER = {"check_non_transformer_estimators_n_iter"}
+
 
 @parametrize_with_checks([Lasso(), ElasticNet(), LogisticRegression()])
 def test_sklearn_contract(estimator, check):
-    check(estimator)
+    name = getattr(check, "func", check).__name__
+    with warnings.catch_warnings():
+        if name in _CHECKS_THAT_HIT_MAX_ITER:
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
