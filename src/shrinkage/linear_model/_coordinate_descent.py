@@ -16,6 +16,7 @@ from .._validation import (
     check_positive_int,
     check_sample_weight,
 )
+from ..path import enet_path, lasso_path
 from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
 from ._base import warn_not_converged
 
@@ -80,6 +81,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """
 
     _l1_ratio_fixed: float | None = None
+    path = staticmethod(enet_path)
 
     def __init__(
         self,
@@ -247,6 +249,7 @@ class Lasso(ElasticNet):
     """
 
     _l1_ratio_fixed = 1.0
+    path = staticmethod(lasso_path)
 
     def __init__(
         self,
