@@ -198,7 +198,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             working_set = strong_rule_set(problem.gradient, l1_new, l1_old, self.positive)
             info = problem.solve(alpha, working_set, self.tol, self.max_iter, rng)
             if not info.converged:
-                warn_not_converged(info.duality_gap, self.tol, self.max_iter, alpha)
+                warn_not_converged(
+                    info.duality_gap, self.tol, self.max_iter, alpha, problem.absolute_tol(self.tol)
+                )
             coefs.append(problem.coef)
             intercepts.append(problem.intercept if self.fit_intercept else 0.0)
             gaps.append(info.duality_gap)
