@@ -53,11 +53,16 @@ def duality_gap(
     l1: np.ndarray,
     l2: np.ndarray,
     positive: bool,
+    lipschitz: np.ndarray | None = None,
 ) -> float:
     """Duality gap of the elastic net at ``coef``, from ``∇ = X̃ᵀHr`` and ``‖r‖²_H``.
 
     With ``θ = s r``: ``gap = ½(1 − s)²‖r‖²_H − s βᵀ∇ + g(β) + g*(s∇)``, written
     without ``‖z‖²`` so that no large terms cancel.
+
+    Unpenalized coordinates (``l1 = l2 = 0``) make the dual demand ``x̃_jᵀHθ = 0``
+    exactly, which no rescaling gives; for them ``Σ ∇_j²/(2L_j)`` (what one exact
+    coordinate step would still gain) is added instead, given ``lipschitz``.
     """
     score = gradient if positive else np.abs(gradient)
     pure_l1 = (l2 == 0) & (l1 > 0)
@@ -76,6 +81,14 @@ def duality_gap(
         + penalty
         + conjugate
     )
+    if lipschitz is not None:
+        free = (l1 == 0) & (l2 == 0) & (lipschitz > 0)
+        if positive:
+            # β_j ≥ 0 still binds a free coordinate: only the feasible step counts.
+            step = np.maximum(gradient[free], -lipschitz[free] * coef[free])
+        else:
+            step = gradient[free]
+        gap += np.sum(step * step / (2.0 * lipschitz[free]))
     return float(max(gap, 0.0))
 
 
@@ -144,6 +157,7 @@ def _working_set_gap(design, coef, features, l1, l2, positive) -> float:
         l1[features],
         l2[features],
         positive,
+        design.lipschitz[features],
     )
 
 
@@ -223,7 +237,9 @@ def solve_least_squares(
             )
             n_iter += rounds
         gradient = design.gradient()
-        gap = duality_gap(gradient, coef, design.residual_norm2(), l1, l2, positive)
+        gap = duality_gap(
+            gradient, coef, design.residual_norm2(), l1, l2, positive, design.lipschitz
+        )
         if gap <= tol:
             return SolveInfo(gap, n_iter, gradient, True)
         if n_iter >= max_iter or threshold < 1e-300:
