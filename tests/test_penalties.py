@@ -20,7 +20,9 @@ def test_prox_is_the_argmin(rng, l1_ratio, positive):
         l2 = 0.7 * (1 - l1_ratio) * v[j]
         bounds = (0, 50) if positive else (-50, 50)
         best = minimize_scalar(
-            lambda b, l1=l1, l2=l2, j=j: 0.5 * (b - z[j]) ** 2 + step * (l1 * abs(b) + 0.5 * l2 * b * b),
+            lambda b, l1=l1, l2=l2, j=j: (
+                0.5 * (b - z[j]) ** 2 + step * (l1 * abs(b) + 0.5 * l2 * b * b)
+            ),
             bounds=bounds,
             method="bounded",
             options={"xatol": 1e-12},

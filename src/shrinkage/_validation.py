@@ -35,7 +35,11 @@ def check_numeric(X, name: str = "X") -> None:
             ) from None
     dtypes = getattr(X, "dtypes", None)  # pandas DataFrame
     if dtypes is not None and hasattr(dtypes, "__iter__") and not isinstance(dtypes, np.dtype):
-        bad = [str(c) for c, d in zip(X.columns, dtypes, strict=True) if getattr(d, "kind", "f") in "OUS"]
+        bad = [
+            str(c)
+            for c, d in zip(X.columns, dtypes, strict=True)
+            if getattr(d, "kind", "f") in "OUS"
+        ]
         if bad:
             raise ValueError(
                 f"Input {name} has non-numeric columns {bad[:5]}. Encode them first, e.g. "

@@ -211,9 +211,7 @@ def _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, wor
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def cd_gram(
-    gram, gradient, coef, lipschitz, l1, l2, positive, features, active_sweeps, threshold
-):
+def cd_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, active_sweeps, threshold):
     """One round over ``features`` on the Gram matrix; returns the full sweep's change.
 
     ``gradient`` must hold ``q − Gβ`` on ``features`` at entry and does at exit.

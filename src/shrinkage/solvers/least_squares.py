@@ -232,8 +232,15 @@ def solve_least_squares(
         # gradient, O(n·p), is computed only once that is reached.
         if features.size:
             rounds, threshold = _solve_working_set(
-                design, coef, features, l1, l2, positive, threshold,
-                max(max_iter - n_iter, 1), tol,
+                design,
+                coef,
+                features,
+                l1,
+                l2,
+                positive,
+                threshold,
+                max(max_iter - n_iter, 1),
+                tol,
             )
             n_iter += rounds
         gradient = design.gradient()

@@ -181,9 +181,7 @@ class LogisticProblem:
                 )
                 if worst <= tol:
                     break
-                self._newton_step(
-                    features, sub, p, gradient_ws, intercept_gradient, l1, l2, worst
-                )
+                self._newton_step(features, sub, p, gradient_ws, intercept_gradient, l1, l2, worst)
                 n_iter += 1
             gradient, intercept_gradient, p = self._gradient()
             violation = kkt_violation(gradient, self.coef, l1, l2, self.positive)
@@ -344,7 +342,10 @@ class MultinomialProblem:
 
         start = np.concatenate([self.coef.ravel(), self.intercept])
         result = minimize(
-            objective_and_gradient, start, jac=True, method="L-BFGS-B",
+            objective_and_gradient,
+            start,
+            jac=True,
+            method="L-BFGS-B",
             options={
                 "maxiter": max_iter,
                 "maxls": 50,
