@@ -42,6 +42,7 @@ class Trial:
     subopt: float
     seconds: float | None
     status: str  # ok, timeout, n/a, error
+    message: str = ""
 
     @property
     def good(self) -> bool:
@@ -68,7 +69,7 @@ class Cell:
             {"op": "fit", "task": self.task.name, "problem": self.problem.name, "scale": 1.0,
              "alphas": self.alphas.tolist(), "tol": tol, "out": str(out)}, self.timeout)
         if reply["status"] != "ok":
-            self.tried[tol] = Trial(math.inf, None, reply["status"])
+            self.tried[tol] = Trial(math.inf, None, reply["status"], reply.get("message", ""))
             return self.tried[tol]
         coefs, intercepts = load_fit(out)
         objective = objective_path(self.task, self.problem, self.alphas, coefs, intercepts)
@@ -83,8 +84,17 @@ class Cell:
 
 
 def _summary(tol: float, trial: Trial, reached: bool) -> dict:
-    return {"tol": float(f"{tol:.3g}"), "subopt": trial.subopt, "seconds": trial.seconds,
-            "status": trial.status, "reached": reached}
+    summary = {"tol": float(f"{tol:.3g}"), "subopt": trial.subopt, "seconds": trial.seconds,
+               "status": trial.status, "reached": reached}
+    if trial.message:
+        summary["message"] = trial.message
+    return summary
+
+
+def _plateau(cell: Cell, n: int = 4) -> bool:
+    """The last ``n`` tightenings did not halve the suboptimality: tighter will not help."""
+    subopts = [trial.subopt for _, trial in sorted(cell.tried.items(), reverse=True)]
+    return len(subopts) > n and subopts[-1] > 0.5 * subopts[-1 - n]
 
 
 def search(cell: Cell, start: float) -> dict:
@@ -92,9 +102,10 @@ def search(cell: Cell, start: float) -> dict:
 
     Starting from ``start``: loosen (twice at most) while the fit times out; then loosen
     while the
-    target is still met, or tighten until it is. If tightening hits the timeout the
-    cell is recorded as a time-out (``run.py`` then skips it); if the grid ends first,
-    the tightest tolerance is kept with the accuracy it reached.
+    target is still met, or tighten until it is. If tightening hits the timeout before
+    any fit finished, the cell is recorded as a time-out (``run.py`` then skips it); if
+    the accuracy stops improving, the timeout is hit after some finished fits, or the
+    grid ends, the tightest finished tolerance is kept with the accuracy it reached.
     """
     i = int(np.argmin(np.abs(np.log10(GRID) - np.log10(start))))
     trial = cell.fit(GRID[i])
@@ -109,12 +120,14 @@ def search(cell: Cell, start: float) -> dict:
         while i > 0 and cell.fit(GRID[i - 1]).good:
             i -= 1
         return _summary(GRID[i], cell.tried[GRID[i]], reached=True)
-    while i + 1 < len(GRID):
+    while i + 1 < len(GRID) and not _plateau(cell):
+        trial = cell.fit(GRID[i + 1])
+        if trial.good:
+            return _summary(GRID[i + 1], trial, reached=True)
+        if trial.status != "ok":
+            break
         i += 1
-        trial = cell.fit(GRID[i])
-        if trial.status != "ok" or trial.good:
-            return _summary(GRID[i], trial, reached=trial.good)
-    return _summary(GRID[i], trial, reached=False)
+    return _summary(GRID[i], cell.tried[GRID[i]], reached=False)
 
 
 def save(library, task_name, problem_name, result) -> None:

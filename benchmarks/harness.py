@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import resource
 import subprocess
 import sys
 import threading
@@ -31,6 +32,15 @@ TARGET_SUBOPTIMALITY = 1e-6
 REFERENCE_TOL = {"squared_error": 1e-13, "logistic": 1e-11}
 #: a fit slower than this is not repeated (keeps a full run in budget)
 REPEAT_ONLY_BELOW_S = 10.0
+#: address-space cap of a worker: a library that tries to allocate more fails with
+#: MemoryError instead of sending the shared machine into the OOM killer (glum builds
+#: a dense p x p matrix on the 50000-feature sparse problem: 20 GB)
+WORKER_MEMORY_BYTES = 8 * 2**30
+
+
+def _limit_memory() -> None:
+    """Runs in the worker just before it starts (``preexec_fn``)."""
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
 
 
 def worker_environment() -> dict:
@@ -67,7 +77,7 @@ class WorkerProcess:
         self.process = subprocess.Popen(
             [str(python), str(BENCH_DIR / "worker.py"), self.library],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
-            cwd=BENCH_DIR, env=worker_environment())
+            cwd=BENCH_DIR, env=worker_environment(), preexec_fn=_limit_memory)
         self.replies = queue.Queue()
         threading.Thread(target=self._read, args=(self.process.stdout, self.replies),
                          daemon=True).start()

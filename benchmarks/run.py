@@ -46,8 +46,8 @@ def parse_args(argv=None):
                         default=list(ADAPTERS))
     parser.add_argument("--repeats", type=int, default=None, help="default 3 (quick: 1)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per fit")
-    parser.add_argument("--rerun-timeouts", action="store_true",
-                        help="also run the cells that timed out during calibration")
+    parser.add_argument("--rerun-failed", action="store_true",
+                        help="also run the cells that timed out or failed at calibration")
     parser.add_argument("--output", type=Path, default=None,
                         help="default benchmarks/RESULTS.md (quick: _cache/RESULTS-quick.md)")
     args = parser.parse_args(argv)
@@ -89,11 +89,14 @@ def run_library(library, cells, args, tolerances, grids) -> tuple[dict, dict]:
     for task, name in cells:
         entry = calibrated(tolerances, library, task.name, name)
         tol = float(entry["tol"])
-        if entry["status"] == "timeout" and not args.rerun_timeouts:
+        if entry["status"] in ("timeout", "error") and not args.rerun_failed:
+            message = (f"> {args.timeout:.0f} s" if entry["status"] == "timeout"
+                       else entry.get("message", "error"))
             records[(task.name, name)] = {
-                "status": "timeout", "tol": tol, "warnings": [],
-                "message": f"> {args.timeout:.0f} s (calibration, tol={tol:.0e}; not re-run)"}
-            print(f"[{library}] {task.name:17s} {name:15s} skipped (timed out at calibration)")
+                "status": entry["status"], "tol": tol, "warnings": [],
+                "message": f"{message} (at calibration, tol={tol:.0e}; not re-run)"}
+            print(f"[{library}] {task.name:17s} {name:15s} skipped ({entry['status']} at "
+                  "calibration)", flush=True)
             continue
         out = fit_path(library, task.name, name, args.scale, "run")
         payload = {"task": task.name, "problem": name, "scale": args.scale,

@@ -90,6 +90,16 @@ def _sufficient_decrease(new, old, step, decrement) -> bool:
     return new <= old + _ARMIJO * step * min(decrement, 0.0) + 1e-15 * abs(old)
 
 
+def _backtracking_step(objective_at, old_objective, decrement) -> float | None:
+    """Largest step in {1, ½, ¼, …} that passes Armijo's test, or None."""
+    step = 1.0
+    for _ in range(30):
+        if _sufficient_decrease(objective_at(step), old_objective, step, decrement):
+            return step
+        step *= 0.5
+    return None
+
+
 class LogisticProblem:
     """Binary penalized logistic regression (labels ``y`` in {0, 1})."""
 
@@ -221,21 +231,16 @@ class LogisticProblem:
             + _penalty_value(trial_coef, l1, l2)
             - _penalty_value(self.coef, l1, l2)
         )
-        step = 1.0
-        for _ in range(30):
+        def objective_at(step):
             trial_coef = self.coef.copy()
             trial_coef[features] += step * delta
-            trial_eta = self.eta + step * X_delta
-            if _sufficient_decrease(
-                self.objective(trial_eta, trial_coef, l1, l2), old_objective, step, decrement
-            ):
-                break
-            step *= 0.5
-        else:
-            return
-        self.coef = trial_coef
-        self.eta = trial_eta
-        self.intercept_ += step * delta_intercept
+            return self.objective(self.eta + step * X_delta, trial_coef, l1, l2)
+
+        step = _backtracking_step(objective_at, old_objective, decrement)
+        if step is not None:
+            self.coef[features] += step * delta
+            self.eta = self.eta + step * X_delta
+            self.intercept_ += step * delta_intercept
 
     def duality_gap(self, gradient, p, l1, l2) -> float:
         """Gap at the dual point ``θ = s(y − p)``; exact zero only at the optimum."""
@@ -415,19 +420,15 @@ class MultinomialProblem:
             + _penalty_value(new_row, l1, l2)
             - _penalty_value(self.coef[k], l1, l2)
         )
-        step = 1.0
-        for _ in range(30):
+        def objective_at(step):
             trial_coef = self.coef.copy()
             trial_coef[k, features] += step * delta
             trial_eta = self.eta.copy()
             trial_eta[:, k] += step * X_delta
-            if _sufficient_decrease(
-                self.objective(trial_eta, trial_coef, l1, l2), old_objective, step, decrement
-            ):
-                break
-            step *= 0.5
-        else:
-            return
-        self.coef = trial_coef
-        self.eta = trial_eta
-        self.intercept[k] += step * delta_intercept
+            return self.objective(trial_eta, trial_coef, l1, l2)
+
+        step = _backtracking_step(objective_at, old_objective, decrement)
+        if step is not None:
+            self.coef[k, features] += step * delta
+            self.eta[:, k] += step * X_delta
+            self.intercept[k] += step * delta_intercept
