@@ -4,7 +4,45 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._validation import check_finite_data, check_numeric
+
+_SPARSE_FORMATS = ["csr", "csc", "coo"]
+
+
+def validated_fit_input(estimator, X, y, **options):
+    """``validate_data`` for ``fit``, with shrinkage's clear messages for text and NaN."""
+    check_numeric(X, "X")
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        accept_sparse=_SPARSE_FORMATS,
+        dtype=[np.float64, np.float32],
+        ensure_all_finite=False,
+        **options,
+    )
+    check_finite_data(X, "X")
+    return X, y
+
+
+def linear_scores(estimator, X) -> np.ndarray:
+    """``X @ coef_.T + intercept_`` for a fitted linear estimator, input checked."""
+    check_is_fitted(estimator)
+    check_numeric(X, "X")
+    X = validate_data(
+        estimator,
+        X,
+        accept_sparse=_SPARSE_FORMATS,
+        reset=False,
+        ensure_all_finite=False,
+        dtype=[np.float64, np.float32],
+    )
+    check_finite_data(X, "X")
+    return np.asarray(X @ np.asarray(estimator.coef_).T) + estimator.intercept_
 
 
 def warn_not_converged(

@@ -5,20 +5,18 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import (
     check_finite_data,
     check_l1_ratio,
     check_nonnegative_scalar,
-    check_numeric,
     check_penalty_weights,
     check_positive_int,
     check_sample_weight,
 )
 from ..path import enet_path, lasso_path
 from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
-from ._base import warn_not_converged
+from ._base import linear_scores, validated_fit_input, warn_not_converged
 
 
 class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -152,18 +150,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self
         """
         alpha, l1_ratio = self._check_params()
-        check_numeric(X, "X")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csc", "csr", "coo"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-            ensure_all_finite=False,
-        )
-        check_finite_data(X, "X")
+        X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
         check_finite_data(np.asarray(y, dtype=np.float64), "y")
         n_samples, n_features = X.shape
         h = check_sample_weight(sample_weight, n_samples)
@@ -223,23 +210,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         return sp.csr_matrix(np.atleast_2d(self.coef_))
 
-    def _decision_function(self, X):
-        check_is_fitted(self)
-        check_numeric(X, "X")
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc", "coo"],
-            reset=False,
-            ensure_all_finite=False,
-            dtype=[np.float64, np.float32],
-        )
-        check_finite_data(X, "X")
-        return np.asarray(X @ np.asarray(self.coef_).T) + self.intercept_
-
     def predict(self, X):
         """Predict with the linear model: ``X @ coef_.T + intercept_``."""
-        return self._decision_function(X)
+        return linear_scores(self, X)
 
 
 class Lasso(ElasticNet):

@@ -9,19 +9,17 @@ from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import (
-    check_finite_data,
     check_l1_ratio,
     check_nonnegative_scalar,
-    check_numeric,
     check_penalty_weights,
     check_positive_int,
     check_sample_weight,
 )
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.problems import penalty_strengths, strong_rule_set
+from ._base import linear_scores, validated_fit_input
 
 _SOLVERS = ("auto", "lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga")
 # Below this the KKT test is rounding noise in the mean log-loss.
@@ -206,16 +204,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self
         """
         C, l1_ratio = self._check_params()
-        check_numeric(X, "X")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            ensure_all_finite=False,
-        )
-        check_finite_data(X, "X")
+        X, y = validated_fit_input(self, X, y)
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         n_classes = self.classes_.size
@@ -314,18 +303,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X):
         """Linear scores ``X @ coef_.T + intercept_`` (one column for binary)."""
-        check_is_fitted(self)
-        check_numeric(X, "X")
-        X = validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            reset=False,
-            ensure_all_finite=False,
-            dtype=[np.float64, np.float32],
-        )
-        check_finite_data(X, "X")
-        scores = np.asarray(X @ self.coef_.T) + self.intercept_
+        scores = linear_scores(self, X)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):

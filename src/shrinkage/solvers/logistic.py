@@ -231,6 +231,7 @@ class LogisticProblem:
             + _penalty_value(trial_coef, l1, l2)
             - _penalty_value(self.coef, l1, l2)
         )
+
         def objective_at(step):
             trial_coef = self.coef.copy()
             trial_coef[features] += step * delta
@@ -420,6 +421,7 @@ class MultinomialProblem:
             + _penalty_value(new_row, l1, l2)
             - _penalty_value(self.coef[k], l1, l2)
         )
+
         def objective_at(step):
             trial_coef = self.coef.copy()
             trial_coef[k, features] += step * delta
