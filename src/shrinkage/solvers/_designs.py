@@ -69,6 +69,10 @@ class DenseDesign:
         fitted = self.X[:, nonzero] @ coef[nonzero] - self.mu[nonzero] @ coef[nonzero]
         self.r = self.target - fitted
 
+    def set_residual(self, residual: np.ndarray) -> None:
+        """Take the residual as known (the caller knows it for its coefficients)."""
+        self.r = np.array(residual, dtype=np.float64)
+
     def run(self, coef, features, l1, l2, positive, active_sweeps, threshold) -> float:
         return cd_dense(
             self.X,
@@ -116,6 +120,11 @@ class SparseDesign:
         nonzero = np.flatnonzero(coef)
         self.s = self.target - self.X[:, nonzero] @ coef[nonzero]
         self.offset[0] = self.mu[nonzero] @ coef[nonzero]
+
+    def set_residual(self, residual: np.ndarray) -> None:
+        """Take the residual as known (the caller knows it for its coefficients)."""
+        self.s = np.array(residual, dtype=np.float64)
+        self.offset[0] = 0.0
 
     def run(self, coef, features, l1, l2, positive, active_sweeps, threshold) -> float:
         return cd_sparse(

@@ -66,7 +66,7 @@ def _newton_direction(sub, y01, p, h, coef, l1, l2, positive, fit_intercept, fea
     target = residual + np.asarray(sub @ new_coef).ravel() - float(mu @ new_coef)
     design_class = SparseDesign if sp.issparse(sub) else DenseDesign
     design = design_class(sub, weights, mu, target)
-    design.set_coef(new_coef)
+    design.set_residual(residual)
     # Inexact inner solve: enough to give a descent direction, tightened as we converge.
     threshold = 1.0 * violation * violation
     _solve_working_set(
