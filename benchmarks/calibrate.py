@@ -10,7 +10,7 @@ change of objective ...), so this is the only way to compare times at equal
 accuracy. Entries for cells not re-calibrated are kept.
 """
 
-import single_thread  # isort: skip  (limits thread pools before numpy loads)
+import single_thread  # noqa: F401, I001  (limits thread pools before numpy loads)
 
 import argparse
 import json
@@ -18,10 +18,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
 from adapters import ADAPTERS
 from harness import (
-    CACHE, TARGET_SUBOPTIMALITY, WorkerProcess, fit_path, load_fit, objective_path,
+    CACHE,
+    TARGET_SUBOPTIMALITY,
+    WorkerProcess,
+    fit_path,
+    load_fit,
+    objective_path,
     reference_objective,
 )
 from problems import load_problem

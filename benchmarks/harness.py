@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
 import objectives
 from adapters import ADAPTERS, VENVS
 from single_thread import THREAD_VARIABLES

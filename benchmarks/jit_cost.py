@@ -11,7 +11,7 @@ Each measurement is a new interpreter, timed from inside it (interpreter start-u
 itself is excluded), single-threaded like the benchmarks.
 """
 
-import single_thread  # isort: skip  (thread limits, inherited by the children)
+import single_thread  # noqa: F401, I001  (thread limits, inherited by the children)
 
 import argparse
 import json

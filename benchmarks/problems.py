@@ -194,7 +194,7 @@ def tiny_problems(seed: int = 123) -> list[Problem]:
     designs = [rng.standard_normal((60, 30)), rng.standard_normal((300, 10)),
                sp.random(60, 30, density=0.3, format="csc", random_state=rng)]
     problems = []
-    for X, n_nonzero in zip(designs, (3, 1, 3)):  # 1: a path starting with one feature
+    for X, n_nonzero in zip(designs, (3, 1, 3), strict=True):  # 1: starts with one feature
         y, y01 = _targets(rng, X, n_nonzero=n_nonzero)
         problems.append(Problem("tiny", X, y, y01, "warm-up"))
     return problems

@@ -13,7 +13,11 @@ COMPARABLE_SUBOPTIMALITY = 10 * TARGET_SUBOPTIMALITY
 
 
 def _seconds(value: float) -> str:
-    return f"{value:.3f}" if value < 10 else f"{value:.1f}"
+    """About three significant digits: 14.2, 1.31, 0.135, 0.061, 0.0012, 0.00061."""
+    for bound, digits in ((10, 1), (1, 2), (0.01, 3), (0.001, 4)):
+        if value >= bound:
+            return f"{value:.{digits}f}"
+    return f"{value:.5f}"
 
 
 def _subopt(value: float) -> str:
@@ -71,7 +75,8 @@ def tolerance_table(task, names, libraries, records) -> list[str]:
         row = [name]
         for lib in libraries:
             record = records[lib].get((task.name, name))
-            row.append(f"{record['tol']:.0e}" if record and "tol" in record else "")
+            shown = record and "tol" in record and record["status"] not in ("n/a", "unavailable")
+            row.append(f"{record['tol']:.0e}" if shown else "")
         lines.append("| " + " | ".join(row) + " |")
     return lines + [""]
 

@@ -10,7 +10,7 @@ compared at equal accuracy. Tolerances come from ``tolerances.json`` (written by
 ``calibrate.py``).
 """
 
-import single_thread  # isort: skip  (limits thread pools before numpy loads)
+import single_thread  # noqa: F401, I001  (limits thread pools before numpy loads)
 
 import argparse
 import json
@@ -21,11 +21,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from adapters import ADAPTERS
 from harness import (
-    BENCH_DIR, CACHE, TARGET_SUBOPTIMALITY, WorkerProcess, fit_path, load_fit,
-    objective_path, reference_objective, time_cell,
+    BENCH_DIR,
+    CACHE,
+    TARGET_SUBOPTIMALITY,
+    WorkerProcess,
+    fit_path,
+    load_fit,
+    objective_path,
+    reference_objective,
+    time_cell,
 )
 from problems import load_problem
 from report import write_report

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 from objectives import alpha_max
 
 REGRESSION_PROBLEMS = ("dense_tall", "dense_wide", "sparse", "diabetes", "diabetes_poly3")

@@ -26,7 +26,6 @@ import time
 import warnings
 
 import numpy as np
-
 from adapters import ADAPTERS
 from problems import load_problem, tiny_problems
 from tasks import TASKS
