@@ -105,3 +105,12 @@ def test_bad_alpha_grids():
         regularization_path(X, y, alphas=[0.1, -1.0])
     with pytest.raises(ValueError, match="loss"):
         regularization_path(X, y, loss="hinge")
+
+
+def test_logistic_path_tol_is_scale_free(rng):
+    # Rescaling X rescales the coefficients and alpha_max, never the accuracy reached.
+    X, y = make_classification(rng, 150, 10)
+    small = regularization_path(X, y, loss="logistic", alphas=8, eps=0.02, tol=1e-6)
+    large = regularization_path(100 * X, y, loss="logistic", alphas=8, eps=0.02, tol=1e-6)
+    np.testing.assert_allclose(large.alphas, 100 * small.alphas, rtol=1e-10)
+    np.testing.assert_allclose(100 * large.coefs, small.coefs, atol=1e-4)

@@ -211,8 +211,10 @@ def regularization_path(
     fit_intercept : bool
     sample_weight : array-like of shape (n_samples,), optional
     tol : float
-        Least squares: stop when the duality gap ≤ ``tol·Σh(y − ȳ)²`` (scikit-learn's
-        rule). Logistic: stop when the largest KKT violation ≤ ``tol``.
+        Relative accuracy. Least squares: stop when the duality gap is at most
+        ``tol·Σh(y − ȳ)²`` (scikit-learn's rule). Logistic: stop when the largest KKT
+        violation is at most ``tol·‖Xᵀh(y − ȳ)‖∞``, the gradient at the null model
+        (so the same ``tol`` means the same accuracy whatever the scale of ``X``).
     max_iter : int
         Sweeps (least squares) or Newton steps (logistic) per alpha.
     precompute : "auto" or bool
@@ -257,8 +259,11 @@ def regularization_path(
     if not result.converged.all():
         from .linear_model._base import warn_not_converged
 
-        worst = int(np.argmax(result.duality_gaps))
-        warn_not_converged(result.duality_gaps[worst], tol, max_iter, result.alphas[worst])
+        worst = int(np.flatnonzero(~result.converged)[0])
+        warn_not_converged(
+            result.duality_gaps[worst], tol, max_iter, result.alphas[worst],
+            criterion="KKT violation" if loss == "logistic" else "duality gap",
+        )
     return result
 
 

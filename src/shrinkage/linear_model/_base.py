@@ -46,14 +46,23 @@ def linear_scores(estimator, X) -> np.ndarray:
 
 
 def warn_not_converged(
-    gap: float, tol: float, max_iter: int, alpha: float, absolute_tol: float | None = None
+    gap: float,
+    tol: float,
+    max_iter: int,
+    alpha: float,
+    absolute_tol: float | None = None,
+    criterion: str = "duality gap",
 ) -> None:
     """A ConvergenceWarning that says what was reached and what to try."""
     target = "" if absolute_tol is None else f" {absolute_tol:.3e}"
+    reached = (
+        f"duality gap {gap:.3e} is above the tolerance{target}"
+        if criterion == "duality gap"
+        else f"the KKT violation is above the tolerance (duality gap {gap:.3e})"
+    )
     warnings.warn(
-        f"Objective did not converge at alpha={alpha:.4g}: duality gap {gap:.3e} is above "
-        f"the tolerance{target} after max_iter={max_iter} iterations (tol={tol:g}, "
-        "relative to the variance of y). "
+        f"Objective did not converge at alpha={alpha:.4g}: {reached} after "
+        f"max_iter={max_iter} iterations (tol={tol:g}, relative). "
         "Try increasing max_iter, loosening tol, standardizing the features, or a "
         "larger alpha (tiny alphas on correlated features converge slowly).",
         ConvergenceWarning,

@@ -261,7 +261,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         l1_new, _ = penalty_strengths(alpha, l1_ratio, weights)
         l1_old, _ = penalty_strengths(max(start_alpha, alpha), l1_ratio, weights)
         working_set = strong_rule_set(problem.gradient, l1_new, l1_old, False)
-        info = problem.solve(alpha, working_set, tol, self.max_iter)
+        info = problem.solve(alpha, working_set, tol, self.max_iter, relative=False)
         self._report(info)
         self.coef_ = problem.coef[None, :].copy()
         self.intercept_ = np.array([problem.intercept if self.fit_intercept else 0.0])

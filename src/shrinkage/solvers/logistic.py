@@ -125,6 +125,7 @@ class LogisticProblem:
             self.intercept_ = 0.0
         self.eta = np.full(X.shape[0], self.intercept_)
         self.gradient = self._gradient()[0]
+        self._null_gradient_norm = float(np.max(np.abs(self.gradient), initial=0.0))
         # Unpenalized features are fitted first so alpha_max is exact.
         free = penalty_weights == 0
         if free.any():
@@ -142,7 +143,9 @@ class LogisticProblem:
         )
 
     def absolute_tol(self, tol: float) -> float:
-        return tol
+        """KKT target for a relative ``tol``: ``tol·‖∇f(null model)‖∞``, the gradient
+        of the intercept-only fit, which sets the scale of every violation."""
+        return tol * max(self._null_gradient_norm, np.finfo(float).tiny)
 
     def _gradient(self):
         """Negative gradient ``Σ h_i x_ij (y_i − p_i)`` and its intercept component."""
@@ -158,10 +161,13 @@ class LogisticProblem:
         self.eta = np.asarray(self.X @ self.coef).ravel() + self.intercept_
         self.gradient = self._gradient()[0]
 
-    def solve(self, alpha, working_set, tol, max_iter, rng=None) -> SolveInfo:
+    def solve(self, alpha, working_set, tol, max_iter, rng=None, relative=True) -> SolveInfo:
+        """Minimize at ``alpha``: stop when every KKT violation is at most ``tol``
+        relative to the null model's gradient (``relative=False``: absolute)."""
         del rng  # the order of coordinates is fixed here
         l1, l2 = penalty_strengths(alpha, self.l1_ratio, self.penalty_weights)
-        return self._minimize(l1, l2, working_set, tol, max_iter)
+        target = self.absolute_tol(tol) if relative else tol
+        return self._minimize(l1, l2, working_set, target, max_iter)
 
     def _minimize(self, l1, l2, working_set, tol, max_iter, movable=None) -> SolveInfo:
         """Proximal Newton from the current point; only ``movable`` features may change.
