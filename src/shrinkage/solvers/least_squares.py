@@ -150,7 +150,7 @@ def _working_set_gap(design, coef, features, l1, l2, positive) -> float:
     )
 
 
-def _solve_working_set(
+def solve_working_set(
     design, coef, features, l1, l2, positive, threshold, max_rounds, tol=None
 ) -> tuple[int, float]:
     """Rounds of active-set CD over ``features``, Anderson-extrapolated every ``K``.
@@ -220,7 +220,7 @@ def solve_least_squares(
         # Solve the working-set problem to gap <= tol (O(n·|W|) per check); the full
         # gradient, O(n·p), is computed only once that is reached.
         if features.size:
-            rounds, threshold = _solve_working_set(
+            rounds, threshold = solve_working_set(
                 design,
                 coef,
                 features,

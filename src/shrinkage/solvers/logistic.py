@@ -32,7 +32,7 @@ from scipy.special import expit, log_softmax, xlogy
 
 from ..losses import Logistic
 from ._designs import DenseDesign, SparseDesign
-from .least_squares import SolveInfo, _solve_working_set, kkt_violation
+from .least_squares import SolveInfo, solve_working_set, kkt_violation
 from .problems import alpha_max_from_gradient, penalty_strengths, weighted_column_means
 
 _MIN_CURVATURE = 1e-10
@@ -69,7 +69,7 @@ def _newton_direction(sub, y01, p, h, coef, l1, l2, positive, fit_intercept, fea
     design.set_residual(residual)
     # Inexact inner solve: enough to give a descent direction, tightened as we converge.
     threshold = 1.0 * violation * violation
-    _solve_working_set(
+    solve_working_set(
         design,
         new_coef,
         np.arange(features.size),

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._designs import make_design
-from .least_squares import SolveInfo, _solve_working_set, solve_least_squares
+from .least_squares import SolveInfo, solve_working_set, solve_least_squares
 
 # glmnet's floor on the mix when finding alpha_max: ridge alone has alpha_max = ∞.
 _MIN_L1_RATIO_FOR_GRID = 1e-3
@@ -116,7 +116,7 @@ class LeastSquaresProblem:
         zeros = np.zeros(self.n_features)
         threshold = 1e-14 * max(self.target_norm2, 1e-300)
         # Least squares on the free features only (the others stay at zero).
-        _solve_working_set(
+        solve_working_set(
             self.design, self.coef, free, zeros, zeros, self.positive, threshold, 100_000
         )
         self.gradient = self.design.gradient()
