@@ -1,5 +1,6 @@
 """The command line: help on every command, the path job on bundled data."""
 
+import os
 import subprocess
 import sys
 
@@ -29,12 +30,15 @@ def test_help(argv, capsys):
     assert "usage: shrinkage" in capsys.readouterr().out
 
 
-def test_console_script_runs():
+def test_console_script_runs(tmp_path):
+    # Its own Numba cache: never read kernels the test process is still writing.
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-m", "shrinkage.cli", "path", "--n-alphas", "5"],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     assert "non-zero" in done.stdout
