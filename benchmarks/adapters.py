@@ -143,6 +143,22 @@ class ScikitLearn(Adapter):
         return model.coef_[:, None], np.array([model.intercept_])
 
 
+def _epoch_based_enet_path(module, X, y, alphas, l1_ratio, tol):
+    """skglm and celer share one API: ``Lasso`` / ``ElasticNet`` with ``max_epochs``."""
+    def make(a):
+        if l1_ratio == 1.0:
+            return module.Lasso(alpha=a, tol=tol, warm_start=True, max_epochs=MAX_SWEEPS)
+        return module.ElasticNet(alpha=a, l1_ratio=l1_ratio, tol=tol, warm_start=True,
+                                 max_epochs=MAX_SWEEPS)
+
+    return _warm_started_path(make, X, y, alphas)
+
+
+def _epoch_based_single_fit(module, X, y, alpha, tol):
+    model = module.Lasso(alpha=alpha, tol=tol, max_epochs=MAX_SWEEPS).fit(X, y)
+    return model.coef_[:, None], np.array([model.intercept_])
+
+
 # --------------------------------------------------------------------- skglm -----------
 class Skglm(Adapter):
     """skglm's ``Lasso`` / ``ElasticNet`` / ``SparseLogisticRegression``, warm-started."""
@@ -155,15 +171,9 @@ class Skglm(Adapter):
         return skglm.__version__
 
     def enet_path(self, X, y, alphas, l1_ratio, tol):
-        from skglm import ElasticNet, Lasso
+        import skglm
 
-        def make(a):
-            if l1_ratio == 1.0:
-                return Lasso(alpha=a, tol=tol, warm_start=True, max_epochs=MAX_SWEEPS)
-            return ElasticNet(alpha=a, l1_ratio=l1_ratio, tol=tol, warm_start=True,
-                              max_epochs=MAX_SWEEPS)
-
-        return _warm_started_path(make, X, y, alphas)
+        return _epoch_based_enet_path(skglm, X, y, alphas, l1_ratio, tol)
 
     def logistic_l1_path(self, X, y01, alphas, tol):
         from skglm import SparseLogisticRegression
@@ -174,10 +184,9 @@ class Skglm(Adapter):
             X, y01, alphas)
 
     def single_fit(self, X, y, alpha, tol):
-        from skglm import Lasso
+        import skglm
 
-        model = Lasso(alpha=alpha, tol=tol, max_epochs=MAX_SWEEPS).fit(X, y)
-        return model.coef_[:, None], np.array([model.intercept_])
+        return _epoch_based_single_fit(skglm, X, y, alpha, tol)
 
 
 # --------------------------------------------------------------------- celer -----------
@@ -193,24 +202,17 @@ class Celer(Adapter):
         return celer.__version__
 
     def enet_path(self, X, y, alphas, l1_ratio, tol):
-        from celer import ElasticNet, Lasso
+        import celer
 
-        def make(a):
-            if l1_ratio == 1.0:
-                return Lasso(alpha=a, tol=tol, warm_start=True, max_epochs=MAX_SWEEPS)
-            return ElasticNet(alpha=a, l1_ratio=l1_ratio, tol=tol, warm_start=True,
-                              max_epochs=MAX_SWEEPS)
-
-        return _warm_started_path(make, X, y, alphas)
+        return _epoch_based_enet_path(celer, X, y, alphas, l1_ratio, tol)
 
     def logistic_l1_path(self, X, y01, alphas, tol):
         raise NotImplementedError("celer.LogisticRegression fits no intercept")
 
     def single_fit(self, X, y, alpha, tol):
-        from celer import Lasso
+        import celer
 
-        model = Lasso(alpha=alpha, tol=tol, max_epochs=MAX_SWEEPS).fit(X, y)
-        return model.coef_[:, None], np.array([model.intercept_])
+        return _epoch_based_single_fit(celer, X, y, alpha, tol)
 
 
 # ---------------------------------------------------------------------- glum -----------
