@@ -5,14 +5,32 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from shrinkage import ElasticNet, Lasso, LogisticRegression
+from shrinkage import (
+    ElasticNet,
+    ElasticNetCV,
+    Lasso,
+    LassoCV,
+    LogisticRegression,
+    Ridge,
+    RidgeCV,
+)
 
 # This check fits raw (unscaled) iris with max_iter=100, where scikit-learn's own
 # LogisticRegression also stops at 100 L-BFGS iterations with a ConvergenceWarning.
 _CHECKS_THAT_HIT_MAX_ITER = {"check_non_transformer_estimators_n_iter"}
 
 
-@parametrize_with_checks([Lasso(), ElasticNet(), LogisticRegression()])
+@parametrize_with_checks(
+    [
+        Lasso(),
+        ElasticNet(),
+        LogisticRegression(),
+        Ridge(),
+        RidgeCV(),
+        LassoCV(cv=3),
+        ElasticNetCV(cv=3, l1_ratio=[0.5, 1.0]),
+    ]
+)
 def test_sklearn_contract(estimator, check):
     name = getattr(check, "func", check).__name__
     with warnings.catch_warnings():

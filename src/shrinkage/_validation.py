@@ -110,3 +110,31 @@ def check_penalty_weights(penalty_weights, n_features: int) -> np.ndarray:
             "penalty_weights must be finite and >= 0 (0 = unpenalized, 1 = the usual penalty)."
         )
     return weights
+
+
+def check_alpha_grid(alphas, name: str = "alphas", require_positive: bool = False) -> np.ndarray:
+    """A user-given grid: non-empty, finite, ``>= 0`` (or ``> 0``) and monotonic.
+
+    Returned sorted decreasing (scikit-learn's order for paths). A grid in no order is
+    refused rather than silently reordered, so results never misalign with the list
+    the caller holds.
+    """
+    try:
+        grid = np.asarray(alphas, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numbers, got {alphas!r}.") from None
+    if grid.size == 0:
+        raise ValueError(f"{name} is empty; pass at least one value or an integer grid size.")
+    if not np.isfinite(grid).all():
+        raise ValueError(f"{name} contains NaN or infinity; pass finite values.")
+    if require_positive and (grid <= 0).any():
+        raise ValueError(f"{name} must all be > 0, got min {grid.min():g}.")
+    if (grid < 0).any():
+        raise ValueError(f"{name} must all be >= 0, got min {grid.min():g}.")
+    steps = np.diff(grid)
+    if not ((steps <= 0).all() or (steps >= 0).all()):
+        raise ValueError(
+            f"{name} is not sorted; pass a monotonic grid, e.g. np.sort({name})[::-1] "
+            "(decreasing, the order paths are solved in)."
+        )
+    return np.sort(grid)[::-1]

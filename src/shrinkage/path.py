@@ -20,6 +20,7 @@ import numpy as np
 
 from ._data import check_design, prepare_targets
 from ._validation import (
+    check_alpha_grid,
     check_l1_ratio,
     check_nonnegative_scalar,
     check_penalty_weights,
@@ -91,12 +92,7 @@ def alpha_grid(alpha_max: float, n_alphas: int = 100, eps: float = 1e-3) -> np.n
 
 
 def _check_alphas(alphas) -> np.ndarray:
-    alphas = np.asarray(alphas, dtype=np.float64).ravel()
-    if alphas.size == 0:
-        raise ValueError("alphas is empty; pass at least one alpha or an integer grid size.")
-    if not np.isfinite(alphas).all() or (alphas < 0).any():
-        raise ValueError("alphas must be finite and >= 0.")
-    return np.sort(alphas)[::-1]
+    return check_alpha_grid(alphas)
 
 
 def make_problem(
@@ -304,6 +300,10 @@ def enet_path(
     del Xy, copy_X, check_input  # accepted for compatibility; nothing is copied or cached
     if alphas is None or (isinstance(alphas, str) and alphas == "warn"):
         alphas = params.pop("n_alphas", 100)
+    elif not isinstance(alphas, (int, np.integer)):
+        # scikit-learn's enet_path sorts a given grid silently (the returned alphas
+        # say the order); regularization_path itself refuses a grid in no order.
+        alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
     tol = params.pop("tol", 1e-4)
     max_iter = params.pop("max_iter", 1000)
     sample_weight = params.pop("sample_weight", None)

@@ -1,6 +1,16 @@
 """scikit-learn estimators: drop-in replacements with penalty factors."""
 
 from ._coordinate_descent import ElasticNet, Lasso
+from ._elastic_net_cv import ElasticNetCV, LassoCV
 from ._logistic import LogisticRegression
+from ._ridge import Ridge, RidgeCV
 
-__all__ = ["ElasticNet", "Lasso", "LogisticRegression"]
+__all__ = [
+    "ElasticNet",
+    "ElasticNetCV",
+    "Lasso",
+    "LassoCV",
+    "LogisticRegression",
+    "Ridge",
+    "RidgeCV",
+]

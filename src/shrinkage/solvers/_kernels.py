@@ -40,7 +40,7 @@ from numba import njit
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 
 
-@njit(cache=True, inline="always", fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, inline="always", fastmath=_FASTMATH)
 def _updated_coordinate(z, lipschitz, l1, l2, positive):
     """``argmin_b ½(L + l2) b² − z b + l1|b|`` (``b ≥ 0`` if positive).
 
@@ -56,7 +56,7 @@ def _updated_coordinate(z, lipschitz, l1, l2, positive):
     return 0.0
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _nonzero_subset(coef, features, out):
     n_active = 0
     for j in features:
@@ -67,7 +67,7 @@ def _nonzero_subset(coef, features, out):
 
 
 # ---------------------------------------------------------------- dense X ------------
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features):
     n_samples = X.shape[0]
     largest_change = 0.0
@@ -91,7 +91,7 @@ def _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features):
     return largest_change
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def cd_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features, active_sweeps, threshold):
     """One round over ``features`` of a dense ``X``; returns the full sweep's change."""
     change = _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features)
@@ -111,7 +111,7 @@ def cd_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features, active_sw
 # The residual is stored as r = s + c: the centring term −Δβ_j·mu_j is the same for
 # every row, so it goes into the scalar c and an update costs O(nnz of column j).
 # Then ∇_j = Σ_nnz h_i x_ij s_i + c·hx_j, with hx_j = Σ_i h_i x_ij.
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _sweep_sparse(
     data, indices, indptr, h, hx, mu, s, offset, coef, lipschitz, l1, l2, positive, features
 ):
@@ -140,7 +140,7 @@ def _sweep_sparse(
     return largest_change
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def cd_sparse(
     data,
     indices,
@@ -191,7 +191,7 @@ def cd_sparse(
 # -------------------------------------------------------- Gram matrix G = X̃ᵀHX̃ -------
 # Covariance updates (glmnet): keep the gradient g = q − Gβ on the working set; an
 # update of β_j costs O(|W|) instead of O(n).
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, working_set):
     largest_change = 0.0
     for j in features:
@@ -210,7 +210,7 @@ def _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, wor
     return largest_change
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def cd_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, active_sweeps, threshold):
     """One round over ``features`` on the Gram matrix; returns the full sweep's change.
 
@@ -229,7 +229,7 @@ def cd_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, active_
     return change
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def centered_column_norms(X, h, mu):
     """``L_j = Σ_i h_i (x_ij − mu_j)²`` for a dense ``X``, without a centred copy."""
     n_samples, n_features = X.shape
@@ -244,7 +244,7 @@ def centered_column_norms(X, h, mu):
     return out
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def dense_gradient_subset(X, h, r, features):
     """``Σ_i h_i x_ij r_i`` for ``j`` in ``features`` (centring drops out: ``Σ h r = 0``)."""
     out = np.empty(features.shape[0])
@@ -258,7 +258,7 @@ def dense_gradient_subset(X, h, r, features):
     return out
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def sparse_gradient_subset(data, indices, indptr, h, hx, s, offset, features):
     """Sparse counterpart of :func:`dense_gradient_subset` (residual ``s + c``)."""
     out = np.empty(features.shape[0])
@@ -272,7 +272,7 @@ def sparse_gradient_subset(data, indices, indptr, h, hx, s, offset, features):
     return out
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def elastic_net_gap(gradient, coef, residual_norm2, l1, l2, lipschitz, positive, features):
     """Duality gap over ``features`` (``gradient[k]`` belongs to ``features[k]``).
 

@@ -32,7 +32,7 @@ from scipy.special import expit, log_softmax, xlogy
 
 from ..losses import Logistic
 from ._designs import DenseDesign, SparseDesign
-from .least_squares import SolveInfo, solve_working_set, kkt_violation
+from .least_squares import SolveInfo, kkt_violation, solve_working_set
 from .problems import alpha_max_from_gradient, penalty_strengths, weighted_column_means
 
 _MIN_CURVATURE = 1e-10

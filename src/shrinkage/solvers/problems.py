@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._designs import make_design
-from .least_squares import SolveInfo, solve_working_set, solve_least_squares
+from .least_squares import SolveInfo, solve_least_squares, solve_working_set
 
 # glmnet's floor on the mix when finding alpha_max: ridge alone has alpha_max = ∞.
 _MIN_L1_RATIO_FOR_GRID = 1e-3

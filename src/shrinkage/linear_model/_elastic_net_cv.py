@@ -1,0 +1,318 @@
+"""``LassoCV`` and ``ElasticNetCV``: drop-in for scikit-learn's, plus the 1-SE rule.
+
+Each fold solves the whole path on one alpha grid (computed once on all the data)
+with warm starts and strong rules; folds run in parallel threads (the Numba kernels
+release the GIL). The test error of every fold at every alpha is kept in a
+:class:`~shrinkage.selection.CVCurve`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+
+from .._validation import (
+    check_alpha_grid,
+    check_l1_ratio,
+    check_nonnegative_scalar,
+    check_penalty_weights,
+    check_positive_int,
+    check_sample_weight,
+)
+from ..path import alpha_grid, solve_path
+from ..selection import CVCurve, check_folds, check_rule, run_folds
+from ..solvers.problems import LeastSquaresProblem
+from ._base import linear_scores, validated_fit_input
+from ._coordinate_descent import ElasticNet
+
+
+class ElasticNetCV(RegressorMixin, BaseEstimator):
+    """Elastic net with ``alpha`` (and ``l1_ratio``) chosen by K-fold cross-validation.
+
+    Same parameters, attributes and choice as ``sklearn.linear_model.ElasticNetCV``,
+    plus the one-standard-error rule, per-feature penalty weights and the whole CV
+    curve. The objective is :class:`ElasticNet`'s:
+    ``1/(2n) Σ s_i (y_i − β₀ − x_iᵀβ)² + α Σ_j v_j (ρ|β_j| + (1−ρ)/2 β_j²)``.
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float, default=0.5
+        Mix(es) in [0, 1] to try; with a list the best (l1_ratio, alpha) pair wins.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    alphas : int or array-like, default=100
+        Grid size, or the grid itself (``>= 0``, monotonic; solved decreasing).
+    fit_intercept, precompute, max_iter, tol, copy_X, positive, random_state, selection
+        As :class:`ElasticNet`, applied to every fold and to the final fit.
+    cv : int, cross-validation generator, iterable or None, default=None
+        None means 5-fold ``KFold`` (no shuffling), as scikit-learn.
+    verbose : int, default=0
+        Print a line per finished fold.
+    n_jobs : int or None, default=None
+        Folds solved in parallel threads.
+    rule : {"min", "1se"}, default="min"
+        Which alpha the final model uses: the smallest mean CV error (scikit-learn's
+        choice), or the largest alpha within one standard error of it (glmnet's
+        ``lambda.1se``: a sparser model that predicts about as well).
+    penalty_weights : array-like of shape (n_features,), optional
+        Per-feature penalty factors (0 = unpenalized).
+
+    Attributes
+    ----------
+    alpha_ : float
+        Alpha of the final model (per ``rule``).
+    alpha_min_, alpha_1se_ : float
+        The minimum-error alpha and the one-standard-error alpha (at ``l1_ratio_``).
+    l1_ratio_ : float
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+    mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+        Test mean squared error of each fold along the path.
+    cv_curve_ : CVCurve
+        The curve at ``l1_ratio_`` (mean, standard error, ``plot()``).
+    cv_curves_ : list of CVCurve
+        One per ``l1_ratio``.
+    coef_, intercept_, dual_gap_, n_iter_, n_features_in_, feature_names_in_
+        Of the final model, fitted on all the data.
+    """
+
+    path_l1_ratio_fixed: float | None = None
+
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        cv=None,
+        copy_X=True,
+        verbose=0,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        rule="min",
+        penalty_weights=None,
+    ):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.rule = rule
+        self.penalty_weights = penalty_weights
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _l1_ratios(self) -> list[float]:
+        if self.path_l1_ratio_fixed is not None:
+            return [self.path_l1_ratio_fixed]
+        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=object))
+        if ratios.size == 0:
+            raise ValueError("l1_ratio is empty; pass a number in [0, 1] or a list of them.")
+        return [check_l1_ratio(r) for r in ratios]
+
+    def _final_estimator(self, alpha, l1_ratio) -> ElasticNet:
+        return ElasticNet(
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+            fit_intercept=self.fit_intercept,
+            precompute=self.precompute,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            positive=self.positive,
+            random_state=self.random_state,
+            selection=self.selection,
+            penalty_weights=self.penalty_weights,
+        )
+
+    def fit(self, X, y, sample_weight=None, **params):
+        """Cross-validate the path(s), choose alpha, refit on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights the training loss of every fold and the test error
+            (``np.average`` with the test weights), as scikit-learn.
+        **params
+            Not used; accepted for scikit-learn's metadata routing signature.
+
+        Returns
+        -------
+        self
+        """
+        rule = check_rule(self.rule)
+        l1_ratios = self._l1_ratios()
+        check_nonnegative_scalar(self.tol, "tol")
+        check_positive_int(self.max_iter, "max_iter")
+        check_nonnegative_scalar(self.eps, "eps")
+        X, y = validated_fit_input(self, X, y, y_numeric=True)
+        if sp.issparse(X):
+            X = X.tocsr()  # folds slice rows
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError(
+                f"y has shape {y.shape}; {type(self).__name__} fits one target. Fit one model "
+                "per column."
+            )
+        if not np.isfinite(y).all():
+            raise ValueError("y contains NaN or infinity; drop or impute those rows first.")
+        n_samples, n_features = X.shape
+        h = check_sample_weight(sample_weight, n_samples)
+        raw_weight = None if sample_weight is None else h * n_samples
+        weights = check_penalty_weights(self.penalty_weights, n_features)
+        folds = check_folds(self.cv, X, y, classifier=False)
+        grids = [self._grid(X, y, h, weights, ratio) for ratio in l1_ratios]
+        rng_seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+
+        def fold_path(index, train, test):
+            grid, ratio = grids[index], l1_ratios[index]
+            h_train = h[train] / h[train].sum()
+            problem = LeastSquaresProblem(
+                X[train],
+                y[train],
+                h_train,
+                weights,
+                ratio,
+                self.positive,
+                self.fit_intercept,
+                self.precompute,
+            )
+            rng = np.random.RandomState(rng_seed) if self.selection == "random" else None
+            path = solve_path(problem, grid, self.tol, self.max_iter, rng)
+            predictions = np.asarray(X[test] @ path.coefs) + path.intercepts
+            squared = (predictions - y[test][:, None]) ** 2
+            test_weight = None if raw_weight is None else raw_weight[test]
+            mse = np.average(squared, axis=0, weights=test_weight)
+            return mse, path.n_nonzero, path.converged.all()
+
+        tasks = [(i, train, test) for i in range(len(l1_ratios)) for train, test in folds]
+        results = run_folds(fold_path, tasks, self.n_jobs, self.verbose, type(self).__name__)
+        if not all(converged for _, _, converged in results):
+            warnings.warn(
+                "Some fold paths did not reach the duality-gap tolerance; the CV curve may "
+                "be slightly off at the smallest alphas. Increase max_iter or loosen tol.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        n_folds = len(folds)
+        mse = np.array([r[0] for r in results]).reshape(len(l1_ratios), n_folds, -1)
+        nonzero = np.array([r[1] for r in results]).reshape(len(l1_ratios), n_folds, -1)
+        mse = np.moveaxis(mse, 1, 2)  # (n_l1_ratio, n_alphas, n_folds)
+
+        self.cv_curves_ = [
+            CVCurve(
+                grids[i],
+                mse[i],
+                metric="mean squared error",
+                n_nonzero=np.round(nonzero[i].mean(axis=0)).astype(int),
+            )
+            for i in range(len(l1_ratios))
+        ]
+        # scikit-learn's choice: the (l1_ratio, alpha) with the smallest mean error.
+        best = int(np.argmin([curve.mean[curve.index_min] for curve in self.cv_curves_]))
+        curve = self.cv_curves_[best]
+        self.cv_curve_ = curve
+        self.l1_ratio_ = l1_ratios[best]
+        self.alpha_min_, self.alpha_1se_ = curve.alpha_min, curve.alpha_1se
+        self.alpha_ = float(curve.alphas[curve.chosen_index(rule)])
+        single = len(l1_ratios) == 1
+        self.mse_path_ = mse[0] if single else mse
+        self.alphas_ = grids[0] if single else np.array(grids)
+
+        final = self._final_estimator(self.alpha_, self.l1_ratio_)
+        final.fit(X, y, sample_weight=sample_weight)
+        self.coef_, self.intercept_ = final.coef_, final.intercept_
+        self.dual_gap_, self.n_iter_ = final.dual_gap_, final.n_iter_
+        return self
+
+    def _grid(self, X, y, h, weights, l1_ratio) -> np.ndarray:
+        if isinstance(self.alphas, Integral) and not isinstance(self.alphas, bool):
+            size = check_positive_int(self.alphas, "alphas")
+            problem = LeastSquaresProblem(
+                X, y, h, weights, l1_ratio, self.positive, self.fit_intercept, False
+            )
+            return alpha_grid(problem.alpha_max, size, self.eps)
+        return check_alpha_grid(self.alphas)
+
+    def predict(self, X):
+        """Predict with the final model: ``X @ coef_ + intercept_``."""
+        return linear_scores(self, X)
+
+    @property
+    def sparse_coef_(self):
+        return sp.csr_matrix(np.atleast_2d(self.coef_))
+
+
+class LassoCV(ElasticNetCV):
+    """Lasso with ``alpha`` chosen by K-fold cross-validation (and the 1-SE rule).
+
+    :class:`ElasticNetCV` with ``l1_ratio=1``; same parameters otherwise, and the
+    same attributes as ``sklearn.linear_model.LassoCV`` plus ``alpha_1se_``,
+    ``alpha_min_`` and ``cv_curve_``.
+    """
+
+    path_l1_ratio_fixed = 1.0
+
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        copy_X=True,
+        cv=None,
+        verbose=False,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        rule="min",
+        penalty_weights=None,
+    ):
+        super().__init__(
+            l1_ratio=1.0,
+            eps=eps,
+            alphas=alphas,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            tol=tol,
+            cv=cv,
+            copy_X=copy_X,
+            verbose=verbose,
+            n_jobs=n_jobs,
+            positive=positive,
+            random_state=random_state,
+            selection=selection,
+            rule=rule,
+            penalty_weights=penalty_weights,
+        )

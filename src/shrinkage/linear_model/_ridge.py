@@ -1,0 +1,483 @@
+"""``Ridge`` and ``RidgeCV``: exact ridge regression, drop-in for scikit-learn's.
+
+``alpha`` keeps scikit-learn's Ridge meaning, the penalty on the *summed* squared
+error:
+
+.. math::
+
+    \\min\\; \\sum_i s_i (y_i - \\beta_0 - x_i^\\top\\beta)^2 + \\alpha\\sum_j v_j\\beta_j^2 ,
+
+which is shrinkage's one convention (``Σ h_i ½ r_i² + α' Σ v_j (1−ρ)/2 β_j²`` with
+``ρ = 0``) at ``α' = alpha / Σ s_i`` (``alpha / n`` without weights). Dense data and
+sparse data with a small side are solved exactly from one decomposition
+(:mod:`shrinkage.solvers.ridge`); large sparse data by conjugate gradients.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+
+from .._validation import (
+    check_alpha_grid,
+    check_nonnegative_scalar,
+    check_penalty_weights,
+    check_sample_weight,
+)
+from ..selection import CVCurve, check_folds, check_rule, run_folds
+from ..solvers.ridge import DIRECT_LIMIT, SpectralRidge, solve_ridge_cg
+from ._base import linear_scores, validated_fit_input
+
+_SOLVERS = ("auto", "svd", "cholesky", "eigen", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+_ITERATIVE = ("lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+
+
+def _raw_sample_weight(sample_weight, n_samples) -> np.ndarray | None:
+    """Validated weights in scikit-learn's (unnormalized) scale, or None."""
+    if sample_weight is None:
+        return None
+    check_sample_weight(sample_weight, n_samples)  # shape, sign and finiteness
+    return np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n_samples,)).copy()
+
+
+def _targets(y) -> np.ndarray:
+    Y = np.asarray(y, dtype=np.float64)
+    if not np.isfinite(Y).all():
+        raise ValueError("y contains NaN or infinity; drop or impute those rows first.")
+    return Y.reshape(Y.shape[0], -1)
+
+
+def _store(estimator, coef, intercept, single, dtype) -> None:
+    """Write ``coef_``/``intercept_`` in scikit-learn's shapes and the input dtype."""
+    coef = np.asarray(coef, dtype=dtype)
+    intercept = np.asarray(intercept, dtype=dtype)
+    estimator.coef_ = coef[0] if single else coef
+    if estimator.fit_intercept:
+        estimator.intercept_ = intercept[0] if single else intercept
+    else:
+        estimator.intercept_ = 0.0 if single else np.zeros(coef.shape[0], dtype=dtype)
+
+
+class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Linear least squares with an L2 penalty, solved exactly.
+
+    Minimizes ``Σ s_i (y_i − β₀ − x_iᵀβ)² + alpha Σ_j v_j β_j²`` (scikit-learn's
+    ``Ridge``; ``s`` the sample weights, ``v`` the penalty weights). Every weight is
+    shrunk towards zero in proportion to its size, none becomes exactly zero, and the
+    solution is unique for any ``alpha > 0``.
+
+    Parameters
+    ----------
+    alpha : float or array-like of shape (n_targets,), default=1.0
+        Penalty strength ``>= 0`` (one per target allowed). ``alpha = 0`` gives the
+        minimum-norm least-squares solution.
+    fit_intercept : bool, default=True
+    copy_X : bool, default=True
+        Accepted for compatibility; ``X`` is never modified.
+    max_iter : int or None, default=None
+        Conjugate-gradient iterations for large sparse data (default ``10·p``).
+    tol : float, default=1e-4
+        Large sparse data only: relative residual of the normal equations at which
+        conjugate gradients stop. Everything else is solved exactly.
+    solver : str, default="auto"
+        Accepted for compatibility with scikit-learn's names. Dense data (and sparse
+        data with ``min(n, p) <= 6000``) are always solved exactly, by an
+        eigendecomposition of ``X̃ᵀX̃`` (``n > p``) or an SVD of ``X̃``; the iterative
+        names ("lsqr", "sparse_cg", "sag", "saga", "lbfgs") on large sparse data use
+        preconditioned conjugate gradients.
+    positive : bool, default=False
+        Constrain the coefficients to be ``>= 0`` (solved by coordinate descent to a
+        duality gap of ``tol·1e-4``).
+    random_state : None
+        Accepted for compatibility; nothing is random.
+    penalty_weights : array-like of shape (n_features,), optional
+        Per-feature factors ``v_j >= 0``; 0 leaves a feature unpenalized.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    n_iter_ : ndarray of shape (n_targets,)
+        Iterations of the iterative solver; 1 when solved directly.
+    solver_ : str
+        "eigen" (``X̃ᵀX̃``), "svd", "kernel" (sparse, ``X̃X̃ᵀ``), "cg" or "cd".
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+    """
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        copy_X=True,
+        max_iter=None,
+        tol=1e-4,
+        solver="auto",
+        positive=False,
+        random_state=None,
+        penalty_weights=None,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.copy_X = copy_X
+        self.max_iter = max_iter
+        self.tol = tol
+        self.solver = solver
+        self.positive = positive
+        self.random_state = random_state
+        self.penalty_weights = penalty_weights
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _alphas(self, n_targets) -> np.ndarray:
+        alphas = np.atleast_1d(np.asarray(self.alpha, dtype=object))
+        if alphas.ndim != 1 or alphas.size not in (1, n_targets):
+            raise ValueError(
+                f"alpha has {alphas.size} values but y has {n_targets} targets; pass one "
+                "alpha, or one per target."
+            )
+        checked = [
+            check_nonnegative_scalar(a, "alpha", "Use alpha=0 for least squares.") for a in alphas
+        ]
+        return np.broadcast_to(np.asarray(checked, dtype=np.float64), (n_targets,))
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        if self.solver not in _SOLVERS:
+            raise ValueError(f"solver must be one of {list(_SOLVERS)}, got {self.solver!r}.")
+        check_nonnegative_scalar(self.tol, "tol")
+        X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
+        Y = _targets(y)
+        n_samples, n_features = X.shape
+        alphas = self._alphas(Y.shape[1])
+        s = _raw_sample_weight(sample_weight, n_samples)
+        v = check_penalty_weights(self.penalty_weights, n_features)
+        max_iter = self.max_iter if self.max_iter is not None else 10 * n_features + 100
+
+        coefs = np.zeros((Y.shape[1], n_features))
+        intercepts = np.zeros(Y.shape[1])
+        self.n_iter_ = np.ones(Y.shape[1], dtype=int)  # one direct solve
+        if self.positive:
+            self.solver_ = "cd"
+            self.n_iter_ = np.zeros(Y.shape[1], dtype=int)
+            for t in range(Y.shape[1]):
+                coefs[t], intercepts[t], self.n_iter_[t] = _positive_ridge(
+                    X, Y[:, t], s, v, self.fit_intercept, alphas[t], self.tol, max_iter
+                )
+        elif sp.issparse(X) and min(X.shape) > DIRECT_LIMIT:
+            self.solver_ = "cg"
+            self.n_iter_ = np.zeros(Y.shape[1], dtype=int)
+            for t in range(Y.shape[1]):
+                coefs[t], intercepts[t], self.n_iter_[t], _ = solve_ridge_cg(
+                    X, Y[:, t], s, v, self.fit_intercept, alphas[t], self.tol, max_iter
+                )
+        else:
+            spectral = SpectralRidge(X, Y, s, v, self.fit_intercept)
+            self.solver_ = _decomposition_name(X)
+            for t in range(Y.shape[1]):
+                coef, intercept = spectral.coefs(alphas[t : t + 1], target=t)
+                coefs[t], intercepts[t] = coef[:, 0], intercept[0]
+        _store(self, coefs, intercepts, np.ndim(y) == 1, X.dtype)
+        return self
+
+    def predict(self, X):
+        """Predict with the linear model: ``X @ coef_.T + intercept_``."""
+        return linear_scores(self, X)
+
+
+def _decomposition_name(X) -> str:
+    n, p = X.shape
+    if n > p:
+        return "eigen"
+    return "kernel" if sp.issparse(X) else "svd"
+
+
+def _positive_ridge(X, y, s, v, fit_intercept, alpha, tol, max_iter):
+    """Non-negative ridge by coordinate descent on the same objective (l1_ratio = 0)."""
+    from ..solvers.problems import LeastSquaresProblem
+
+    n = X.shape[0]
+    h = np.full(n, 1.0 / n) if s is None else s / s.sum()
+    total = n if s is None else s.sum()
+    problem = LeastSquaresProblem(X, y, h, v, 0.0, True, fit_intercept, "auto")
+    info = problem.solve(alpha / total, np.ones(X.shape[1], dtype=bool), tol * 1e-4, max_iter)
+    return problem.coef, (problem.intercept if fit_intercept else 0.0), info.n_iter
+
+
+class _FixedPredictions(RegressorMixin, BaseEstimator):
+    """Stands in for a regressor so a scikit-learn scorer can score given predictions."""
+
+    def __init__(self, predictions=None):
+        self.predictions = predictions
+
+    def predict(self, X):
+        return self.predictions
+
+
+class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    """Ridge with ``alpha`` chosen by exact leave-one-out or K-fold cross-validation.
+
+    With ``cv=None`` (default) every alpha's exact leave-one-out error comes from one
+    decomposition of the data (no refitting); with ``cv`` folds each fold is one
+    decomposition giving all alphas at once. The chosen model is refitted on all the
+    data from the full-data decomposition, which also gives the effective degrees of
+    freedom ``tr H(α)`` and the GCV score at every alpha.
+
+    Parameters
+    ----------
+    alphas : array-like of shape (n_alphas,), default=(0.1, 1.0, 10.0)
+        Candidate strengths (scikit-learn's Ridge meaning), ``> 0``, in any order.
+    fit_intercept : bool, default=True
+    scoring : str, callable or None, default=None
+        None: squared error (leave-one-out) or R² (K-fold), as scikit-learn.
+        Otherwise any scikit-learn regression scorer.
+    cv : int, cross-validation generator, iterable or None, default=None
+        None: efficient exact leave-one-out.
+    gcv_mode : None or str
+        Accepted for compatibility; the decomposition is chosen by shape.
+    store_cv_results : bool, default=False
+        Keep the per-sample leave-one-out squared errors (or predictions, with a
+        scorer) in ``cv_results_``, as scikit-learn.
+    alpha_per_target : bool, default=False
+        Choose one alpha per target.
+    rule : {"min", "1se"}, default="min"
+        Which alpha the final model uses: the best CV score, or the largest alpha
+        within one standard error of it (:func:`shrinkage.selection.one_standard_error_rule`).
+    penalty_weights : array-like of shape (n_features,), optional
+    n_jobs : int or None
+        Threads for K-fold cross-validation.
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    alpha_ : float or ndarray of shape (n_targets,)
+        The alpha of the final model (per ``rule``).
+    alpha_min_, alpha_1se_ : float
+        The best-scoring alpha and the one-standard-error alpha (first target).
+    best_score_ : float or ndarray
+        Score of ``alpha_`` (scikit-learn's sign: larger is better).
+    cv_curve_ : CVCurve
+        The error at every alpha, per fold (per sample for leave-one-out), with mean,
+        standard error and a ``plot()`` method (first target).
+    dof_ : ndarray of shape (n_alphas,)
+        Effective degrees of freedom ``tr H`` of the full-data fit at each alpha
+        (including the intercept).
+    gcv_ : ndarray of shape (n_alphas,)
+        Generalized cross-validation ``n‖√s(y − ŷ)‖² / (n − tr H)²`` (first target).
+    coef_, intercept_, n_features_in_, feature_names_in_
+    cv_results_ : ndarray
+        Only with ``store_cv_results``.
+    """
+
+    def __init__(
+        self,
+        alphas=(0.1, 1.0, 10.0),
+        *,
+        fit_intercept=True,
+        scoring=None,
+        cv=None,
+        gcv_mode=None,
+        store_cv_results=False,
+        alpha_per_target=False,
+        rule="min",
+        penalty_weights=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.scoring = scoring
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.store_cv_results = store_cv_results
+        self.alpha_per_target = alpha_per_target
+        self.rule = rule
+        self.penalty_weights = penalty_weights
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _grid(self) -> np.ndarray:
+        alphas = self.alphas
+        if isinstance(alphas, Real):
+            alphas = [alphas]
+        grid = np.asarray(alphas, dtype=np.float64).ravel()
+        # Any order is accepted here (results follow the caller's order, as in
+        # scikit-learn); the checks are the shared ones.
+        check_alpha_grid(np.sort(grid), require_positive=True)
+        return grid
+
+    def fit(self, X, y, sample_weight=None):
+        """Choose alpha by cross-validation and fit the final model on all the data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : float or array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        rule = check_rule(self.rule)
+        grid = self._grid()
+        X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
+        if sp.issparse(X):
+            X = X.tocsr()  # folds slice rows
+        Y = _targets(y)
+        n_samples, n_features = X.shape
+        s = _raw_sample_weight(sample_weight, n_samples)
+        v = check_penalty_weights(self.penalty_weights, n_features)
+        if sp.issparse(X) and min(X.shape) > DIRECT_LIMIT:
+            raise ValueError(
+                f"X is sparse with shape {X.shape}; RidgeCV decomposes X exactly and needs "
+                f"min(n_samples, n_features) <= {DIRECT_LIMIT}. Use LassoCV/ElasticNetCV with "
+                "l1_ratio near 0, or Ridge at a few alphas."
+            )
+        if n_samples < 2:
+            raise ValueError(f"Cross-validation needs at least 2 samples, got {n_samples} sample.")
+        full = SpectralRidge(X, Y, s, v, self.fit_intercept)
+        if self.cv is None:
+            fold_errors = self._leave_one_out(full, Y, s, grid)
+        else:
+            fold_errors = self._k_fold(X, Y, s, v, grid)
+
+        n_targets = Y.shape[1]
+        per_target = self.alpha_per_target and n_targets > 1
+        metric = self._metric_name()
+        # Each target's curve; a single joint curve when alpha is shared.
+        curves = (
+            [CVCurve(grid, fold_errors[t], metric=metric) for t in range(n_targets)]
+            if per_target
+            else [CVCurve(grid, fold_errors.mean(axis=0), metric=metric)]
+        )
+        chosen = [curve.chosen_index(rule) for curve in curves]
+        self.cv_curve_ = curves[0]
+        self.alpha_min_ = curves[0].alpha_min
+        self.alpha_1se_ = curves[0].alpha_1se
+        # Back to scikit-learn's score (larger is better): R² for K-fold without a
+        # scorer (the curve holds 1 − R²), minus the error otherwise.
+        offset = 1.0 if (self.cv is not None and self.scoring is None) else 0.0
+        scores = [offset - curve.mean[k] for curve, k in zip(curves, chosen, strict=True)]
+        alphas_chosen = [grid[k] for k in chosen]
+        if per_target:
+            self.alpha_ = np.asarray(alphas_chosen)
+            self.best_score_ = np.asarray(scores)
+        else:
+            self.alpha_ = float(alphas_chosen[0])
+            self.best_score_ = float(scores[0])
+            alphas_chosen = alphas_chosen * n_targets
+
+        coefs = np.zeros((n_targets, n_features))
+        intercepts = np.zeros(n_targets)
+        for t in range(n_targets):
+            coef, intercept = full.coefs([alphas_chosen[t]], target=t)
+            coefs[t], intercepts[t] = coef[:, 0], intercept[0]
+        _store(self, coefs, intercepts, np.ndim(y) == 1, X.dtype)
+        self.dof_ = full.degrees_of_freedom(grid)
+        self.gcv_ = full.gcv(grid)
+        return self
+
+    def _metric_name(self) -> str:
+        if self.scoring is not None:
+            return f"-{self.scoring}" if isinstance(self.scoring, str) else "-score"
+        return "squared error (leave-one-out)" if self.cv is None else "1 - R²"
+
+    def _leave_one_out(self, full, Y, s, grid) -> np.ndarray:
+        """Errors of shape (n_targets, n_alphas, n_samples); lower is better."""
+        n_samples, n_targets = Y.shape
+        errors = np.zeros((n_targets, grid.size, n_samples))
+        stored = np.zeros((n_samples, n_targets, grid.size))
+        scorer = self._scorer()
+        sqrt_s = np.ones(n_samples) if s is None else np.sqrt(s)
+        for t in range(n_targets):
+            loo = full.loo_residuals(grid, target=t)  # √s (y − ŷ₋ᵢ)
+            if scorer is None:
+                errors[t] = (loo**2).T
+                stored[:, t] = loo**2
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    predictions = Y[:, t : t + 1] - loo / sqrt_s[:, None]
+                stored[:, t] = predictions
+                extra = {} if s is None else {"sample_weight": s}
+                for k in range(grid.size):
+                    # A scorer gives one number for all samples: no per-sample spread.
+                    errors[t, k, :] = -scorer(
+                        _FixedPredictions(predictions[:, k]), None, Y[:, t], **extra
+                    )
+        if self.store_cv_results:
+            self.cv_results_ = stored[:, 0] if n_targets == 1 else stored
+        return errors
+
+    def _scorer(self):
+        if self.scoring is None:
+            return None
+        from sklearn.metrics import check_scoring
+
+        return check_scoring(self, scoring=self.scoring)
+
+    def _k_fold(self, X, Y, s, v, grid) -> np.ndarray:
+        """Errors of shape (n_targets, n_alphas, n_folds); lower is better."""
+        if self.store_cv_results:
+            raise ValueError(
+                "store_cv_results=True needs cv=None (leave-one-out), as in scikit-learn."
+            )
+        folds = check_folds(self.cv, X, Y[:, 0], classifier=False)
+        scorer = self._scorer()
+
+        def fold_errors(train, test):
+            weights = None if s is None else s[train]
+            fold = SpectralRidge(X[train], Y[train], weights, v, self.fit_intercept)
+            out = np.zeros((Y.shape[1], grid.size))
+            for t in range(Y.shape[1]):
+                coef, intercept = fold.coefs(grid, target=t)
+                predictions = np.asarray(X[test] @ coef) + intercept
+                truth = Y[test, t]
+                test_weight = None if s is None else s[test]
+                for k in range(grid.size):
+                    if scorer is None:
+                        out[t, k] = 1.0 - _r2(truth, predictions[:, k], test_weight)
+                    else:
+                        extra = {} if test_weight is None else {"sample_weight": test_weight}
+                        out[t, k] = -scorer(
+                            _FixedPredictions(predictions[:, k]), None, truth, **extra
+                        )
+            return out
+
+        results = run_folds(fold_errors, folds, self.n_jobs, self.verbose, "RidgeCV")
+        return np.stack(results, axis=-1)
+
+    def predict(self, X):
+        """Predict with the linear model: ``X @ coef_.T + intercept_``."""
+        return linear_scores(self, X)
+
+
+def _r2(truth, prediction, weight) -> float:
+    from sklearn.metrics import r2_score
+
+    return r2_score(truth, prediction, sample_weight=weight)

@@ -1,0 +1,197 @@
+"""Choosing ``alpha``: cross-validation curves, the one-standard-error rule, folds.
+
+The CV estimators (``LassoCV``, ``ElasticNetCV``, ``RidgeCV``, ``LogisticRegressionCV``,
+``RelaxedLassoCV``) all keep their whole curve in a :class:`CVCurve`: the error of
+every fold at every alpha, its mean and standard error, the minimum and the
+one-standard-error choice, and a :meth:`CVCurve.plot` method.
+
+The one-standard-error rule (Breiman et al. 1984; Hastie, Tibshirani & Friedman,
+*Elements of Statistical Learning*, §7.10): with ``m(α)`` the mean CV error over ``K``
+folds and ``se(α) = sd_k(err_k(α)) / √K``, take the *largest* alpha (the simplest
+model) whose mean error is within one standard error of the minimum:
+
+.. math::
+
+    \\alpha_{1se} = \\max\\{\\alpha : m(\\alpha) \\le m(\\alpha_{min}) + se(\\alpha_{min})\\}.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["CVCurve", "one_standard_error_rule", "check_folds", "run_folds"]
+
+RULES = ("min", "1se")
+
+
+def check_rule(rule: str) -> str:
+    if rule not in RULES:
+        raise ValueError(
+            f"rule must be 'min' (smallest CV error) or '1se' (largest alpha within one "
+            f"standard error of the minimum), got {rule!r}."
+        )
+    return rule
+
+
+def one_standard_error_rule(alphas, mean, standard_error) -> tuple[int, int]:
+    """Indices of the minimum and of the one-standard-error choice.
+
+    Parameters
+    ----------
+    alphas : array-like of shape (n_alphas,)
+        Penalty strengths, in any order.
+    mean, standard_error : array-like of shape (n_alphas,)
+        Mean CV error (lower is better) and its standard error.
+
+    Returns
+    -------
+    index_min, index_1se : int
+        ``index_1se`` is the largest alpha whose mean is at most
+        ``mean[index_min] + standard_error[index_min]``. Ties in the minimum go to the
+        largest alpha.
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    mean = np.asarray(mean, dtype=np.float64)
+    standard_error = np.asarray(standard_error, dtype=np.float64)
+    finite = np.isfinite(mean)
+    if not finite.any():
+        raise ValueError("Every CV error is NaN or infinite; no alpha can be chosen.")
+    best = np.min(mean[finite])
+    at_best = np.flatnonzero(finite & (mean == best))
+    index_min = int(at_best[np.argmax(alphas[at_best])])
+    threshold = best + np.nan_to_num(standard_error[index_min])
+    within = np.flatnonzero(finite & (mean <= threshold))
+    index_1se = int(within[np.argmax(alphas[within])])
+    return index_min, index_1se
+
+
+@dataclass
+class CVCurve:
+    """Cross-validated error along a grid of alphas.
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+        The grid, in the estimator's own ``alpha`` units (``C`` for logistic).
+    fold_errors : ndarray of shape (n_alphas, n_folds)
+        Error of each fold (lower is better; scores are negated).
+    mean, standard_error : ndarray of shape (n_alphas,)
+        Mean over folds and ``sd / √n_folds`` (``ddof=1``).
+    index_min, index_1se : int
+        Position of the minimum and of the one-standard-error choice.
+    metric : str
+        What ``fold_errors`` measure (e.g. "mean squared error").
+    larger_is_simpler : bool
+        True for ``alpha`` (more penalty), False for ``C`` (less penalty).
+    n_nonzero : ndarray of shape (n_alphas,) or None
+        Non-zero coefficients of the full-data fit at each alpha, when known.
+    """
+
+    alphas: np.ndarray
+    fold_errors: np.ndarray
+    metric: str = "mean squared error"
+    larger_is_simpler: bool = True
+    n_nonzero: np.ndarray | None = None
+    parameter: str = "alpha"
+    mean: np.ndarray = field(init=False)
+    standard_error: np.ndarray = field(init=False)
+    index_min: int = field(init=False)
+    index_1se: int = field(init=False)
+
+    def __post_init__(self):
+        self.alphas = np.asarray(self.alphas, dtype=np.float64)
+        self.fold_errors = np.asarray(self.fold_errors, dtype=np.float64)
+        n_folds = self.fold_errors.shape[1]
+        with np.errstate(invalid="ignore"):
+            self.mean = self.fold_errors.mean(axis=1)
+            spread = self.fold_errors.std(axis=1, ddof=1) if n_folds > 1 else 0.0
+        self.standard_error = np.asarray(spread / np.sqrt(n_folds)) * np.ones_like(self.mean)
+        # The 1-SE rule moves towards the simpler model: larger alpha, or smaller C.
+        order = self.alphas if self.larger_is_simpler else -self.alphas
+        self.index_min, self.index_1se = one_standard_error_rule(
+            order, self.mean, self.standard_error
+        )
+
+    @property
+    def alpha_min(self) -> float:
+        return float(self.alphas[self.index_min])
+
+    @property
+    def alpha_1se(self) -> float:
+        return float(self.alphas[self.index_1se])
+
+    def chosen_index(self, rule: str) -> int:
+        return self.index_min if check_rule(rule) == "min" else self.index_1se
+
+    def __repr__(self) -> str:
+        return (
+            f"CVCurve({self.parameter}_min={self.alpha_min:.4g}, "
+            f"{self.parameter}_1se={self.alpha_1se:.4g}, n_alphas={self.alphas.size}, "
+            f"n_folds={self.fold_errors.shape[1]}, best {self.metric}="
+            f"{self.mean[self.index_min]:.4g} ± {self.standard_error[self.index_min]:.2g})"
+        )
+
+    def plot(self, ax=None, **kwargs):
+        """Mean CV error with ±1 SE bars, the minimum and the 1-SE choice marked.
+
+        See :func:`shrinkage.plotting.plot_cv_curve`. Returns the Matplotlib axes.
+        """
+        from .plotting import plot_cv_curve
+
+        return plot_cv_curve(self, ax=ax, **kwargs)
+
+
+def check_folds(cv, X, y, classifier: bool):
+    """scikit-learn's ``check_cv`` with a clear error when there are too few samples.
+
+    Returns the list of ``(train, test)`` index pairs.
+    """
+    from sklearn.model_selection import check_cv
+
+    n_samples = X.shape[0]
+    n_splits = cv if cv is not None else 5
+    if isinstance(n_splits, (int, np.integer)) and not isinstance(n_splits, bool):
+        if n_splits < 2:
+            raise ValueError(f"cv={n_splits} folds is too few; cross-validation needs >= 2.")
+        if n_splits > n_samples:
+            raise ValueError(
+                f"cv={n_splits} folds but only {n_samples} samples; use cv <= {n_samples} "
+                "(or more data)."
+            )
+    splitter = check_cv(n_splits, y, classifier=classifier)
+    folds = list(splitter.split(X, y))
+    if len(folds) < 2:
+        raise ValueError(f"The cv splitter gave {len(folds)} fold; at least 2 are needed.")
+    return folds
+
+
+def run_folds(function, tasks, n_jobs=None, verbose=0, label="CV") -> list:
+    """Run ``function(*task)`` for every task, in parallel threads with ``n_jobs``.
+
+    The Numba kernels release the GIL, so threads share ``X`` without copying it.
+    With ``verbose`` a line per finished task goes to stderr.
+    """
+    from joblib import Parallel, delayed
+
+    start = time.perf_counter()
+    total = len(tasks)
+
+    def timed(index, task):
+        result = function(*task)
+        if verbose:
+            print(
+                f"[{label}] {index + 1}/{total} done ({time.perf_counter() - start:.1f} s elapsed)",
+                file=sys.stderr,
+                flush=True,
+            )
+        return result
+
+    if n_jobs in (None, 1) or total == 1:
+        return [timed(i, task) for i, task in enumerate(tasks)]
+    return Parallel(n_jobs=n_jobs, prefer="threads")(
+        delayed(timed)(i, task) for i, task in enumerate(tasks)
+    )
