@@ -16,6 +16,7 @@ _EXPORTS = {
     "RidgeCV": "shrinkage.linear_model",
     "LassoCV": "shrinkage.linear_model",
     "ElasticNetCV": "shrinkage.linear_model",
+    "LogisticRegressionCV": "shrinkage.linear_model",
     "CVCurve": "shrinkage.selection",
     "one_standard_error_rule": "shrinkage.selection",
     "lasso_path": "shrinkage.path",

@@ -3,6 +3,7 @@
 from ._coordinate_descent import ElasticNet, Lasso
 from ._elastic_net_cv import ElasticNetCV, LassoCV
 from ._logistic import LogisticRegression
+from ._logistic_cv import LogisticRegressionCV
 from ._ridge import Ridge, RidgeCV
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Lasso",
     "LassoCV",
     "LogisticRegression",
+    "LogisticRegressionCV",
     "Ridge",
     "RidgeCV",
 ]
