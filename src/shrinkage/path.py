@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._data import check_design, prepare_targets
 from ._validation import (
@@ -72,6 +73,12 @@ class PathResult:
     @property
     def total_time(self) -> float:
         return float(self.times.sum())
+
+    def plot(self, ax=None, **kwargs):
+        """Coefficients against log alpha (see :func:`shrinkage.plotting.plot_path`)."""
+        from .plotting import plot_path
+
+        return plot_path(self, ax=ax, **kwargs)
 
     def __repr__(self) -> str:
         return (
@@ -250,17 +257,59 @@ def regularization_path(
     if coef_init is not None:
         problem.set_coef(np.asarray(coef_init, dtype=np.float64).reshape(n_features))
     progress = _print_progress if verbose else None
-    result = solve_path(problem, grid, tol, max_iter, progress=progress)
+    if _exact_ridge_applies(X, loss, l1_ratio, positive):
+        result = _spectral_ridge_path(X, y, h, weights, fit_intercept, grid, problem)
+    else:
+        result = solve_path(problem, grid, tol, max_iter, progress=progress)
     result.feature_names = feature_names
     if not result.converged.all():
         from .linear_model._base import warn_not_converged
 
         worst = int(np.flatnonzero(~result.converged)[0])
         warn_not_converged(
-            result.duality_gaps[worst], tol, max_iter, result.alphas[worst],
+            result.duality_gaps[worst],
+            tol,
+            max_iter,
+            result.alphas[worst],
             criterion="KKT violation" if loss == "logistic" else "duality gap",
         )
     return result
+
+
+def _exact_ridge_applies(X, loss, l1_ratio, positive) -> bool:
+    """Least-squares ridge on data that one decomposition handles: solve it exactly."""
+    from .solvers.ridge import DIRECT_LIMIT
+
+    if loss != "squared_error" or l1_ratio != 0.0 or positive:
+        return False
+    return not sp.issparse(X) or min(X.shape) <= DIRECT_LIMIT
+
+
+def _spectral_ridge_path(X, y, h, weights, fit_intercept, grid, problem) -> PathResult:
+    """The ridge path from one decomposition (:mod:`shrinkage.solvers.ridge`).
+
+    Our ``Σh ½r² + α/2 Σv β²`` is the decomposition's ``Σh r² + α Σv β²`` (times 2), so
+    the alphas carry over unchanged. The duality gaps are those of the exact solutions
+    (rounding only), reported as 0.
+    """
+    from .solvers.ridge import SpectralRidge
+
+    start = time.perf_counter()
+    ridge = SpectralRidge(X, y[:, None], h, weights, fit_intercept)
+    coefs, intercepts = ridge.coefs(grid)
+    times = np.full(grid.size, (time.perf_counter() - start) / grid.size)
+    return PathResult(
+        alphas=grid,
+        coefs=coefs,
+        intercepts=intercepts if fit_intercept else np.zeros(grid.size),
+        duality_gaps=np.zeros(grid.size),
+        n_iters=np.zeros(grid.size, dtype=np.int64),
+        n_nonzero=np.count_nonzero(coefs, axis=0),
+        times=times,
+        converged=np.ones(grid.size, dtype=bool),
+        l1_ratio=0.0,
+        loss="squared_error",
+    )
 
 
 def _print_progress(done, total, alpha, n_nonzero) -> None:

@@ -2,17 +2,23 @@
 
 from ._coordinate_descent import ElasticNet, Lasso
 from ._elastic_net_cv import ElasticNetCV, LassoCV
+from ._information_criteria import ElasticNetIC, LassoIC
 from ._logistic import LogisticRegression
 from ._logistic_cv import LogisticRegressionCV
+from ._relaxed import RelaxedLasso, RelaxedLassoCV
 from ._ridge import Ridge, RidgeCV
 
 __all__ = [
     "ElasticNet",
     "ElasticNetCV",
+    "ElasticNetIC",
     "Lasso",
     "LassoCV",
+    "LassoIC",
     "LogisticRegression",
     "LogisticRegressionCV",
+    "RelaxedLasso",
+    "RelaxedLassoCV",
     "Ridge",
     "RidgeCV",
 ]

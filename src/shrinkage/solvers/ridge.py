@@ -283,3 +283,20 @@ class _ImplicitRidge(SpectralRidge):
         if self.Q.shape[1] == 0:
             return v
         return v - self.Q @ (self.Q.T @ v)
+
+
+def ridge_alpha_grid(eigenvalues, n_alphas: int = 100) -> np.ndarray:
+    """A decreasing grid that spans ridge's whole range of degrees of freedom.
+
+    ``tr H(α) = Σ λ_k/(λ_k + α)`` goes from about ``0.001·r`` at ``α = 10³ λ_max`` to
+    about ``r − 0.001·r`` at ``α = 10⁻³ λ_min`` (``λ`` the non-zero eigenvalues of
+    ``X̃ᵀX̃``). glmnet's lasso-style grid (``alpha_max / l1_ratio``) starts far above
+    where ridge does anything and stops before it fits closely.
+    """
+    eigenvalues = np.asarray(eigenvalues, dtype=np.float64)
+    eigenvalues = eigenvalues[eigenvalues > 0]
+    if eigenvalues.size == 0:
+        return np.geomspace(1.0, 1e-6, n_alphas)
+    high = 1e3 * eigenvalues.max()
+    low = max(1e-3 * eigenvalues.min(), 1e-9 * eigenvalues.max())
+    return np.geomspace(high, low, n_alphas)

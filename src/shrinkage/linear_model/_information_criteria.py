@@ -1,0 +1,363 @@
+"""``ElasticNetIC`` and ``LassoIC``: alpha chosen along the path by AIC, BIC or extended BIC.
+
+For every alpha of the path, with ``RSS = Σ_i s_i (y_i − ŷ_i)²`` (weights scaled to sum
+to ``n``), ``σ²`` the noise variance and ``df`` the degrees of freedom,
+
+.. math::
+
+    \\mathrm{AIC} = n\\log(2\\pi\\sigma^2) + \\frac{RSS}{\\sigma^2} + 2\\,df,\\qquad
+    \\mathrm{BIC} = n\\log(2\\pi\\sigma^2) + \\frac{RSS}{\\sigma^2} + \\log(n)\\,df,
+
+(scikit-learn's ``LassoLarsIC`` form) and the extended BIC of Chen & Chen (2008),
+``EBIC = BIC + 2γ log C(p, k)`` with ``k`` the number of selected features, which
+keeps the criterion from picking huge models when ``p`` is large.
+
+Degrees of freedom (the intercept is not counted; it shifts every alpha alike):
+
+- lasso: the number of non-zero coefficients (Zou, Hastie & Tibshirani 2007);
+- elastic net: ``tr[X_A (X_AᵀHX_A + α(1−ρ)V_A)⁻¹ X_AᵀH]`` on the active set ``A``;
+- ridge (``l1_ratio=0``): ``tr H(α)`` from the exact spectral path.
+
+The noise variance ``σ²`` is, by ``noise_variance``: a given number; "ols", the
+unbiased residual variance of the unpenalized fit (needs ``n > p``); "cv", the
+estimator of Reid, Tibshirani & Friedman (2016), ``RSS(α_cv)/(n − df(α_cv) − 1)`` at
+the cross-validated alpha, which stays sensible when ``p ≥ n``; "auto" (default),
+"ols" when ``n > 2(p + 1)`` and "cv" otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import gammaln
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from .._validation import (
+    check_l1_ratio,
+    check_nonnegative_scalar,
+    check_penalty_weights,
+    check_sample_weight,
+)
+from ..path import regularization_path
+from ._base import linear_scores, validated_fit_input
+
+CRITERIA = ("aic", "bic", "ebic")
+
+
+def _log_binomial(p: int, k: np.ndarray) -> np.ndarray:
+    return gammaln(p + 1) - gammaln(k + 1) - gammaln(p - k + 1)
+
+
+def elastic_net_degrees_of_freedom(X, h, coef, alpha, l1_ratio, penalty_weights, fit_intercept):
+    """``tr[X_A (X_AᵀHX_A + α(1−ρ)V_A)⁻¹ X_AᵀH]`` with ``X`` centred by the weighted means.
+
+    Equals the number of active features for the lasso (``ρ = 1``) when ``X_A`` has
+    full column rank.
+    """
+    active = np.flatnonzero(coef)
+    if active.size == 0:
+        return 0.0
+    XA = X[:, active]
+    XA = XA.toarray() if sp.issparse(XA) else np.asarray(XA, dtype=np.float64)
+    if fit_intercept:
+        XA = XA - h @ XA
+    gram = XA.T @ (h[:, None] * XA)
+    ridge = alpha * (1.0 - l1_ratio) * penalty_weights[active]
+    if not np.any(ridge > 0):
+        return float(np.linalg.matrix_rank(gram))
+    return float(np.trace(np.linalg.solve(gram + np.diag(ridge), gram)))
+
+
+class ElasticNetIC(RegressorMixin, BaseEstimator):
+    """Elastic net (lasso, ridge) with alpha chosen by AIC, BIC or extended BIC.
+
+    Parameters
+    ----------
+    l1_ratio : float, default=1.0
+        1 is the lasso, 0 ridge (exact spectral path, ``df = tr H``).
+    criterion : {"aic", "bic", "ebic"}, default="bic"
+    ebic_gamma : float in [0, 1], default=0.5
+        Weight ``γ`` of the model-space term of the extended BIC.
+    noise_variance : "auto", "ols", "cv" or float, default="auto"
+        See the module notes.
+    alphas : int or array-like, default=100
+        Grid size or grid. For ridge the automatic grid spans the whole range of
+        ``tr H`` (:func:`shrinkage.solvers.ridge.ridge_alpha_grid`); otherwise it is
+        the usual ``alpha_max`` to ``eps·alpha_max``.
+    eps : float, default=1e-3
+    fit_intercept, precompute, max_iter, tol, positive, penalty_weights
+        As :class:`ElasticNet`.
+    relax : bool, default=False
+        Score each alpha by the unpenalized least-squares refit on its active set
+        (``df`` = its size) and return that refit: the LARS-OLS hybrid of Efron et al.
+        (2004), the relaxed lasso at ``gamma = 0``. The lasso's shrinkage makes plain
+        BIC buy back its bias with a few noise features; the refit removes the bias, so
+        BIC can pick the true support when the signal is strong.
+
+    Attributes
+    ----------
+    alpha_ : float
+    alphas_ : ndarray of shape (n_alphas,)
+    criterion_ : ndarray of shape (n_alphas,)
+    degrees_of_freedom_ : ndarray of shape (n_alphas,)
+    noise_variance_ : float
+    path_ : PathResult
+    coef_, intercept_, n_features_in_, feature_names_in_
+    """
+
+    _l1_ratio_fixed: float | None = None
+
+    def __init__(
+        self,
+        *,
+        l1_ratio=1.0,
+        criterion="bic",
+        ebic_gamma=0.5,
+        noise_variance="auto",
+        alphas=100,
+        eps=1e-3,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-6,
+        positive=False,
+        penalty_weights=None,
+        relax=False,
+    ):
+        self.l1_ratio = l1_ratio
+        self.criterion = criterion
+        self.ebic_gamma = ebic_gamma
+        self.noise_variance = noise_variance
+        self.alphas = alphas
+        self.eps = eps
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.positive = positive
+        self.penalty_weights = penalty_weights
+        self.relax = relax
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _check_params(self) -> float:
+        if self.criterion not in CRITERIA:
+            raise ValueError(f"criterion must be one of {CRITERIA}, got {self.criterion!r}.")
+        gamma = check_nonnegative_scalar(self.ebic_gamma, "ebic_gamma")
+        if gamma > 1:
+            raise ValueError(f"ebic_gamma must be in [0, 1], got {gamma}.")
+        nv = self.noise_variance
+        if not (isinstance(nv, str) and nv in ("auto", "ols", "cv")):
+            check_nonnegative_scalar(
+                nv, "noise_variance", "Pass a variance > 0, or 'auto', 'ols' or 'cv'."
+            )
+            if nv == 0:
+                raise ValueError("noise_variance must be > 0 (it divides the RSS).")
+        ratio = self._l1_ratio_fixed
+        return check_l1_ratio(self.l1_ratio if ratio is None else ratio)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the path and keep the alpha with the smallest criterion.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        l1_ratio = self._check_params()
+        X, y = validated_fit_input(self, X, y, y_numeric=True)
+        y = np.asarray(y, dtype=np.float64).ravel()
+        if not np.isfinite(y).all():
+            raise ValueError("y contains NaN or infinity; drop or impute those rows first.")
+        n, p = X.shape
+        h = check_sample_weight(sample_weight, n)
+        v = check_penalty_weights(self.penalty_weights, p)
+        alphas = self.alphas
+        ridge = l1_ratio == 0.0 and not self.positive
+        if ridge and isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
+            from ..solvers.ridge import SpectralRidge, ridge_alpha_grid
+
+            spectrum = SpectralRidge(X, y[:, None], h, v, self.fit_intercept).lam
+            alphas = ridge_alpha_grid(spectrum, alphas)
+        path = regularization_path(
+            X,
+            y,
+            l1_ratio=l1_ratio,
+            alphas=alphas,
+            eps=self.eps,
+            penalty_weights=v,
+            positive=self.positive,
+            fit_intercept=self.fit_intercept,
+            sample_weight=h,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            precompute=self.precompute,
+        )
+        coefs, intercepts = path.coefs, path.intercepts
+        if self.relax:
+            if l1_ratio == 0.0:
+                raise ValueError("relax=True needs an L1 part (l1_ratio > 0) to select with.")
+            coefs, intercepts, df = _relaxed_fits(X, y, h, coefs, self.fit_intercept)
+        else:
+            df = self._degrees_of_freedom(X, y, h, v, path, l1_ratio)
+        rss = n * np.sum(h[:, None] * (y[:, None] - (X @ coefs + intercepts)) ** 2, 0)
+        self.noise_variance_ = self._noise_variance(X, y, h, sample_weight, l1_ratio)
+        sigma2 = self.noise_variance_
+        base = n * np.log(2 * np.pi * sigma2) + rss / sigma2
+        if self.criterion == "aic":
+            values = base + 2 * df
+        else:
+            values = base + np.log(n) * df
+            if self.criterion == "ebic":
+                values = values + 2 * self.ebic_gamma * _log_binomial(p, path.n_nonzero)
+        best = int(np.argmin(values))
+        self.path_ = path
+        self.alphas_ = path.alphas
+        self.criterion_ = values
+        self.degrees_of_freedom_ = df
+        self.alpha_ = float(path.alphas[best])
+        self.coef_ = coefs[:, best].astype(X.dtype)
+        self.intercept_ = float(intercepts[best]) if self.fit_intercept else 0.0
+        return self
+
+    def predict(self, X):
+        """Predict with the chosen model: ``X @ coef_ + intercept_``."""
+        return linear_scores(self, X)
+
+    def _degrees_of_freedom(self, X, y, h, v, path, l1_ratio) -> np.ndarray:
+        if l1_ratio == 0.0 and not self.positive:
+            from ..solvers.ridge import SpectralRidge
+
+            ridge = SpectralRidge(X, y[:, None], h, v, self.fit_intercept)
+            return ridge.degrees_of_freedom(path.alphas) - int(self.fit_intercept)
+        if l1_ratio == 1.0:
+            return path.n_nonzero.astype(float)
+        return np.array(
+            [
+                elastic_net_degrees_of_freedom(
+                    X, h, path.coefs[:, k], alpha, l1_ratio, v, self.fit_intercept
+                )
+                for k, alpha in enumerate(path.alphas)
+            ]
+        )
+
+    def _noise_variance(self, X, y, h, sample_weight, l1_ratio) -> float:
+        nv = self.noise_variance
+        n, p = X.shape
+        if not isinstance(nv, str):
+            return float(nv)
+        free = n - p - int(self.fit_intercept)
+        if nv == "auto":
+            nv = "ols" if n > 2 * (p + 1) else "cv"
+        if nv == "ols":
+            if free <= 0:
+                raise ValueError(
+                    f"noise_variance='ols' needs n_samples > n_features + intercept (got n={n}, "
+                    f"p={p}); use noise_variance='cv' or pass a known variance."
+                )
+            Xd = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+            if self.fit_intercept:
+                Xd = np.column_stack([Xd, np.ones(n)])
+            root = np.sqrt(h * n)
+            coef = np.linalg.lstsq(Xd * root[:, None], y * root, rcond=None)[0]
+            return float(np.sum(n * h * (y - Xd @ coef) ** 2) / free)
+        return _cv_noise_variance(self, X, y, sample_weight, l1_ratio)
+
+
+def _relaxed_fits(X, y, h, coefs, fit_intercept):
+    """Least squares on each alpha's active set: coefficients, intercepts and ranks."""
+    from ._relaxed import least_squares_on
+
+    refits, intercepts, ranks = np.zeros_like(coefs), np.zeros(coefs.shape[1]), []
+    cache: dict[bytes, tuple] = {}
+    for k in range(coefs.shape[1]):
+        active = np.flatnonzero(coefs[:, k])
+        key = active.tobytes()
+        if key not in cache:
+            coef, intercept = least_squares_on(X, y, h, active, fit_intercept)
+            cache[key] = (coef, intercept, np.count_nonzero(coef))
+        refits[:, k], intercepts[k], rank = cache[key]
+        ranks.append(rank)
+    return refits, intercepts, np.asarray(ranks, dtype=float)
+
+
+def _cv_noise_variance(estimator, X, y, sample_weight, l1_ratio) -> float:
+    """Reid, Tibshirani & Friedman (2016): ``RSS(α_cv) / (n − df(α_cv) − 1)``."""
+    from ._elastic_net_cv import ElasticNetCV
+
+    n = X.shape[0]
+    cv = ElasticNetCV(
+        l1_ratio=max(l1_ratio, 1e-3),
+        alphas=estimator.alphas,
+        eps=estimator.eps,
+        fit_intercept=estimator.fit_intercept,
+        tol=estimator.tol,
+        max_iter=estimator.max_iter,
+        cv=min(5, n),
+        penalty_weights=estimator.penalty_weights,
+    ).fit(X, y, sample_weight=sample_weight)
+    h = check_sample_weight(sample_weight, n)
+    residual = y - np.asarray(X @ cv.coef_).ravel() - cv.intercept_
+    rss = n * np.sum(h * residual**2)
+    v = check_penalty_weights(estimator.penalty_weights, X.shape[1])
+    df = elastic_net_degrees_of_freedom(
+        X, h, cv.coef_, cv.alpha_, cv.l1_ratio_, v, estimator.fit_intercept
+    )
+    denominator = n - df - int(estimator.fit_intercept)
+    if denominator <= 0:
+        raise ValueError(
+            "The cross-validated fit interpolates the data (df >= n), so the noise variance "
+            "cannot be estimated; pass noise_variance as a number."
+        )
+    return float(rss / denominator)
+
+
+class LassoIC(ElasticNetIC):
+    """Lasso with alpha chosen by AIC, BIC or extended BIC; ``df`` = non-zero count.
+
+    :class:`ElasticNetIC` with ``l1_ratio=1``. Unlike scikit-learn's ``LassoLarsIC``
+    it works along the coordinate-descent path (any ``alphas`` grid, sample and
+    penalty weights, sparse ``X``) and estimates the noise variance when ``p >= n``.
+    """
+
+    _l1_ratio_fixed = 1.0
+
+    def __init__(
+        self,
+        *,
+        criterion="bic",
+        ebic_gamma=0.5,
+        noise_variance="auto",
+        alphas=100,
+        eps=1e-3,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-6,
+        positive=False,
+        penalty_weights=None,
+        relax=False,
+    ):
+        super().__init__(
+            l1_ratio=1.0,
+            criterion=criterion,
+            ebic_gamma=ebic_gamma,
+            noise_variance=noise_variance,
+            alphas=alphas,
+            eps=eps,
+            fit_intercept=fit_intercept,
+            precompute=precompute,
+            max_iter=max_iter,
+            tol=tol,
+            positive=positive,
+            penalty_weights=penalty_weights,
+            relax=relax,
+        )
