@@ -8,9 +8,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from shrinkage import (
     ElasticNet,
     ElasticNetCV,
+    ElasticNetIC,
     Lasso,
     LassoCV,
+    LassoIC,
     LogisticRegression,
+    LogisticRegressionCV,
+    RelaxedLasso,
+    RelaxedLassoCV,
     Ridge,
     RidgeCV,
 )
@@ -29,6 +34,11 @@ _CHECKS_THAT_HIT_MAX_ITER = {"check_non_transformer_estimators_n_iter"}
         RidgeCV(),
         LassoCV(cv=3),
         ElasticNetCV(cv=3, l1_ratio=[0.5, 1.0]),
+        LogisticRegressionCV(Cs=3, cv=3),
+        LassoIC(),
+        ElasticNetIC(l1_ratio=0.5, noise_variance=1.0),
+        RelaxedLasso(alpha=0.1),
+        RelaxedLassoCV(cv=3),
     ]
 )
 def test_sklearn_contract(estimator, check):

@@ -101,6 +101,8 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
     criterion_ : ndarray of shape (n_alphas,)
     degrees_of_freedom_ : ndarray of shape (n_alphas,)
     noise_variance_ : float
+    n_iter_ : int
+        Solver sweeps at ``alpha_``.
     path_ : PathResult
     coef_, intercept_, n_features_in_, feature_names_in_
     """
@@ -174,12 +176,22 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
         """
         l1_ratio = self._check_params()
         X, y = validated_fit_input(self, X, y, y_numeric=True)
+        if sp.issparse(X):
+            X = X.tocsc()  # column slices for the degrees of freedom
         y = np.asarray(y, dtype=np.float64).ravel()
         if not np.isfinite(y).all():
             raise ValueError("y contains NaN or infinity; drop or impute those rows first.")
         n, p = X.shape
+        if n < 3:
+            raise ValueError(f"Information criteria need at least 3 samples, got {n} sample(s).")
         h = check_sample_weight(sample_weight, n)
         v = check_penalty_weights(self.penalty_weights, p)
+        # Sample weights count as frequencies: n is their sum, as if rows were repeated.
+        n = float(
+            n
+            if sample_weight is None
+            else np.sum(np.asarray(sample_weight, dtype=float) * np.ones_like(h))
+        )
         alphas = self.alphas
         ridge = l1_ratio == 0.0 and not self.positive
         if ridge and isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
@@ -209,7 +221,7 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
         else:
             df = self._degrees_of_freedom(X, y, h, v, path, l1_ratio)
         rss = n * np.sum(h[:, None] * (y[:, None] - (X @ coefs + intercepts)) ** 2, 0)
-        self.noise_variance_ = self._noise_variance(X, y, h, sample_weight, l1_ratio)
+        self.noise_variance_ = self._noise_variance(X, y, h, n, sample_weight, l1_ratio)
         sigma2 = self.noise_variance_
         base = n * np.log(2 * np.pi * sigma2) + rss / sigma2
         if self.criterion == "aic":
@@ -224,6 +236,7 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
         self.criterion_ = values
         self.degrees_of_freedom_ = df
         self.alpha_ = float(path.alphas[best])
+        self.n_iter_ = int(path.n_iters[best])
         self.coef_ = coefs[:, best].astype(X.dtype)
         self.intercept_ = float(intercepts[best]) if self.fit_intercept else 0.0
         return self
@@ -249,9 +262,9 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
             ]
         )
 
-    def _noise_variance(self, X, y, h, sample_weight, l1_ratio) -> float:
+    def _noise_variance(self, X, y, h, n, sample_weight, l1_ratio) -> float:
         nv = self.noise_variance
-        n, p = X.shape
+        p = X.shape[1]
         if not isinstance(nv, str):
             return float(nv)
         free = n - p - int(self.fit_intercept)
@@ -265,11 +278,11 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
                 )
             Xd = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
             if self.fit_intercept:
-                Xd = np.column_stack([Xd, np.ones(n)])
+                Xd = np.column_stack([Xd, np.ones(X.shape[0])])
             root = np.sqrt(h * n)
             coef = np.linalg.lstsq(Xd * root[:, None], y * root, rcond=None)[0]
             return float(np.sum(n * h * (y - Xd @ coef) ** 2) / free)
-        return _cv_noise_variance(self, X, y, sample_weight, l1_ratio)
+        return _cv_noise_variance(self, X, y, n, sample_weight, l1_ratio)
 
 
 def _relaxed_fits(X, y, h, coefs, fit_intercept):
@@ -289,11 +302,10 @@ def _relaxed_fits(X, y, h, coefs, fit_intercept):
     return refits, intercepts, np.asarray(ranks, dtype=float)
 
 
-def _cv_noise_variance(estimator, X, y, sample_weight, l1_ratio) -> float:
+def _cv_noise_variance(estimator, X, y, n, sample_weight, l1_ratio) -> float:
     """Reid, Tibshirani & Friedman (2016): ``RSS(α_cv) / (n − df(α_cv) − 1)``."""
     from ._elastic_net_cv import ElasticNetCV
 
-    n = X.shape[0]
     cv = ElasticNetCV(
         l1_ratio=max(l1_ratio, 1e-3),
         alphas=estimator.alphas,
@@ -304,7 +316,7 @@ def _cv_noise_variance(estimator, X, y, sample_weight, l1_ratio) -> float:
         cv=min(5, n),
         penalty_weights=estimator.penalty_weights,
     ).fit(X, y, sample_weight=sample_weight)
-    h = check_sample_weight(sample_weight, n)
+    h = check_sample_weight(sample_weight, X.shape[0])
     residual = y - np.asarray(X @ cv.coef_).ravel() - cv.intercept_
     rss = n * np.sum(h * residual**2)
     v = check_penalty_weights(estimator.penalty_weights, X.shape[1])

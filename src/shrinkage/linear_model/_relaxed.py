@@ -150,6 +150,7 @@ class RelaxedLasso(RegressorMixin, BaseEstimator):
         active = np.flatnonzero(lasso.coef_)
         ls_coef, ls_intercept = least_squares_on(X, y, h, active, self.fit_intercept)
         self.lasso_coef_, self.lasso_intercept_ = lasso.coef_, lasso.intercept_
+        self.n_iter_ = lasso.n_iter_
         self.ls_coef_, self.ls_intercept_ = ls_coef, ls_intercept
         self.coef_ = gamma * lasso.coef_ + (1.0 - gamma) * ls_coef
         self.intercept_ = gamma * float(lasso.intercept_) + (1.0 - gamma) * ls_intercept
@@ -296,6 +297,7 @@ class RelaxedLassoCV(RegressorMixin, BaseEstimator):
             "lasso_intercept_",
             "ls_coef_",
             "ls_intercept_",
+            "n_iter_",
         ):
             setattr(self, name, getattr(final, name))
         return self

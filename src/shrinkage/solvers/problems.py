@@ -55,7 +55,9 @@ def alpha_max_from_gradient(gradient, l1_ratio, penalty_weights, positive) -> fl
 def strong_rule_set(gradient, l1_new, l1_previous, positive) -> np.ndarray:
     """Sequential strong rule (Tibshirani et al. 2012): keep ``|∇_j| ≥ 2 l1_new − l1_prev``."""
     score = gradient if positive else np.abs(gradient)
-    return score >= 2.0 * l1_new - l1_previous
+    # Strict: a feature exactly at the threshold (the first one, at alpha_max) has a
+    # zero solution; letting it in only lets rounding make it 1e-17 instead of 0.
+    return score > 2.0 * l1_new - l1_previous
 
 
 class LeastSquaresProblem:
