@@ -245,3 +245,17 @@ def test_logisticregressioncv_sparse_input(rng):
     dense = LogisticRegressionCV(Cs=5, l1_ratios=[0.5], cv=3).fit(X, y)
     sparse = LogisticRegressionCV(Cs=5, l1_ratios=[0.5], cv=3).fit(sp.csr_matrix(X), y)
     np.testing.assert_allclose(dense.scores_, sparse.scores_)
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e4])
+def test_fold_moments_equal_refitting_each_fold(rng, offset):
+    # Tall dense data: training moments are total − fold (one Gram for all folds).
+    X, y = make_regression(rng, 300, 12)
+    X = X + offset  # large column means must not cost digits
+    s = rng.uniform(0.5, 2.0, 300)
+    fast = ElasticNetCV(l1_ratio=[0.5, 1.0], cv=4, tol=1e-10).fit(X, y, sample_weight=s)
+    slow = ElasticNetCV(l1_ratio=[0.5, 1.0], cv=4, tol=1e-10, precompute=False)
+    slow.fit(X, y, sample_weight=s)
+    np.testing.assert_allclose(fast.mse_path_, slow.mse_path_, rtol=1e-6)
+    np.testing.assert_allclose(fast.coef_, slow.coef_, rtol=1e-6, atol=1e-8)
+    assert fast.intercept_ == pytest.approx(slow.intercept_, rel=1e-7)

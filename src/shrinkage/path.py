@@ -130,6 +130,8 @@ def make_problem(
 
 def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathResult:
     """Solve ``problem`` along ``alphas`` (decreasing) with warm starts and strong rules."""
+    if rng is None and progress is None and _gram_path_applies(problem):
+        return _solve_gram_path(problem, alphas, tol, max_iter)
     n_features, n_alphas = problem.n_features, alphas.size
     coefs = np.zeros((n_alphas, n_features))  # row per alpha: contiguous writes
     intercepts = np.zeros(n_alphas)
@@ -164,6 +166,63 @@ def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathR
         l1_ratio=problem.l1_ratio,
         loss=problem.loss,
     )
+
+
+def _gram_path_applies(problem) -> bool:
+    from .solvers._designs import GramDesign
+
+    return isinstance(getattr(problem, "design", None), GramDesign)
+
+
+def _solve_gram_path(problem, alphas, tol, max_iter) -> PathResult:
+    """The whole least-squares path in compiled code (:func:`gram_path`): no Python
+    work per alpha, which is what small and tall problems (and CV folds) spend on."""
+    from .solvers._kernels import gram_path
+
+    design, n_alphas = problem.design, alphas.size
+    coefs = np.zeros((n_alphas, problem.n_features))
+    gaps = np.zeros(n_alphas)
+    n_iters = np.zeros(n_alphas, dtype=np.int64)
+    converged = np.zeros(n_alphas, dtype=bool)
+    coef = problem.coef.copy()
+    start = time.perf_counter()
+    gram_path(
+        design.gram,
+        design.q,
+        design.target_norm2,
+        design.lipschitz,
+        coef,
+        alphas,
+        max(problem.alpha_max_or(alphas[0]), alphas[0]),
+        problem.l1_ratio,
+        problem.penalty_weights,
+        problem.positive,
+        problem.absolute_tol(tol),
+        max_iter,
+        _GRAM_ACTIVE_SWEEPS,
+        coefs,
+        gaps,
+        n_iters,
+        converged,
+    )
+    problem.set_coef(coef)
+    times = np.full(n_alphas, (time.perf_counter() - start) / n_alphas)
+    coefs = coefs.T
+    return PathResult(
+        alphas=alphas,
+        coefs=coefs,
+        intercepts=problem.y_offset - problem.mu @ coefs,
+        duality_gaps=gaps,
+        n_iters=n_iters,
+        n_nonzero=np.count_nonzero(coefs, axis=0),
+        times=times,
+        converged=converged,
+        l1_ratio=problem.l1_ratio,
+        loss=problem.loss,
+    )
+
+
+_GRAM_ACTIVE_SWEEPS = 10
 
 
 def regularization_path(

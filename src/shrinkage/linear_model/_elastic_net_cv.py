@@ -27,8 +27,9 @@ from .._validation import (
 )
 from ..path import alpha_grid, solve_path
 from ..selection import CVCurve, check_folds, check_rule, run_folds
-from ..solvers.problems import LeastSquaresProblem
-from ._base import linear_scores, validated_fit_input
+from ..solvers.moments import Moments
+from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
+from ._base import linear_scores, validated_fit_input, warn_not_converged
 from ._coordinate_descent import ElasticNet
 
 
@@ -190,19 +191,24 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         grids = [self._grid(X, y, h, weights, ratio) for ratio in l1_ratios]
         rng_seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
 
-        def fold_path(index, train, test):
+        moments = self._fold_moments(X, y, h, folds)
+
+        def fold_path(index, fold, train, test):
             grid, ratio = grids[index], l1_ratios[index]
-            h_train = h[train] / h[train].sum()
-            problem = LeastSquaresProblem(
-                X[train],
-                y[train],
-                h_train,
-                weights,
-                ratio,
-                self.positive,
-                self.fit_intercept,
-                self.precompute,
-            )
+            if moments is not None:
+                problem = moments.problem(fold, weights, ratio, self.positive)
+            else:
+                h_train = h[train] / h[train].sum()
+                problem = LeastSquaresProblem(
+                    X[train],
+                    y[train],
+                    h_train,
+                    weights,
+                    ratio,
+                    self.positive,
+                    self.fit_intercept,
+                    self.precompute,
+                )
             rng = np.random.RandomState(rng_seed) if self.selection == "random" else None
             path = solve_path(problem, grid, self.tol, self.max_iter, rng)
             predictions = np.asarray(X[test] @ path.coefs) + path.intercepts
@@ -211,7 +217,11 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
             mse = np.average(squared, axis=0, weights=test_weight)
             return mse, path.n_nonzero, path.converged.all()
 
-        tasks = [(i, train, test) for i in range(len(l1_ratios)) for train, test in folds]
+        tasks = [
+            (i, k, train, test)
+            for i in range(len(l1_ratios))
+            for k, (train, test) in enumerate(folds)
+        ]
         results = run_folds(fold_path, tasks, self.n_jobs, self.verbose, type(self).__name__)
         if not all(converged for _, _, converged in results):
             warnings.warn(
@@ -245,11 +255,49 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         self.mse_path_ = mse[0] if single else mse
         self.alphas_ = grids[0] if single else np.array(grids)
 
-        final = self._final_estimator(self.alpha_, self.l1_ratio_)
-        final.fit(X, y, sample_weight=sample_weight)
-        self.coef_, self.intercept_ = final.coef_, final.intercept_
-        self.dual_gap_, self.n_iter_ = final.dual_gap_, final.n_iter_
+        if moments is not None:
+            self._refit_from_moments(moments, weights)
+        else:
+            final = self._final_estimator(self.alpha_, self.l1_ratio_)
+            final.fit(X, y, sample_weight=sample_weight)
+            self.coef_, self.intercept_ = final.coef_, final.intercept_
+            self.dual_gap_, self.n_iter_ = final.dual_gap_, final.n_iter_
         return self
+
+    def _fold_moments(self, X, y, h, folds):
+        """Per-fold moments when the folds partition the rows of a tall dense ``X``."""
+        n, p = X.shape
+        if sp.issparse(X) or self.precompute is False or p > 4000:
+            return None
+        if self.precompute == "auto" and n < 3 * p:
+            return None  # each training set must still have n_train > 2p
+        tests = [test for _, test in folds]
+        covered = np.bincount(np.concatenate(tests), minlength=n)
+        if covered.max() != 1 or covered.min() != 1:
+            return None
+        if any(train.size + test.size != n for train, test in folds):
+            return None
+        return _FoldMoments(X, y, h, tests, self.fit_intercept)
+
+    def _refit_from_moments(self, moments, weights) -> None:
+        """The final model from the full-data moments (no second pass over ``X``)."""
+        problem = moments.problem(None, weights, self.l1_ratio_, self.positive)
+        l1_new, _ = penalty_strengths(self.alpha_, self.l1_ratio_, weights)
+        l1_old, _ = penalty_strengths(max(problem.alpha_max, self.alpha_), self.l1_ratio_, weights)
+        working_set = strong_rule_set(problem.gradient, l1_new, l1_old, self.positive)
+        info = problem.solve(self.alpha_, working_set, self.tol, self.max_iter)
+        if not info.converged:
+            warn_not_converged(
+                info.duality_gap,
+                self.tol,
+                self.max_iter,
+                self.alpha_,
+                problem.absolute_tol(self.tol),
+            )
+        dtype = moments.dtype
+        self.coef_ = problem.coef.astype(dtype)
+        self.intercept_ = dtype.type(problem.intercept) if self.fit_intercept else 0.0
+        self.dual_gap_, self.n_iter_ = info.duality_gap, info.n_iter
 
     def _grid(self, X, y, h, weights, l1_ratio) -> np.ndarray:
         if isinstance(self.alphas, Integral) and not isinstance(self.alphas, bool):
@@ -267,6 +315,32 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
     @property
     def sparse_coef_(self):
         return sp.csr_matrix(np.atleast_2d(self.coef_))
+
+
+class _FoldMoments:
+    """Moments of each held-out fold; a training set's are the total minus its fold's."""
+
+    def __init__(self, X, y, h, tests, fit_intercept):
+        self.shift_x = h @ X if fit_intercept else np.zeros(X.shape[1])
+        self.shift_y = float(h @ y) if fit_intercept else 0.0
+        self.fit_intercept = fit_intercept
+        self.dtype = X.dtype
+        self.folds = [
+            Moments.of_rows(X[test], y[test], h[test], self.shift_x, self.shift_y) for test in tests
+        ]
+        self.total = sum(self.folds[1:], start=self.folds[0])
+
+    def problem(self, fold, penalty_weights, l1_ratio, positive) -> LeastSquaresProblem:
+        moments = self.total if fold is None else self.total - self.folds[fold]
+        return LeastSquaresProblem.from_moments(
+            moments,
+            self.shift_x,
+            self.shift_y,
+            penalty_weights,
+            l1_ratio,
+            positive,
+            self.fit_intercept,
+        )
 
 
 class LassoCV(ElasticNetCV):

@@ -110,6 +110,31 @@ class LeastSquaresProblem:
         self.gradient = self.design.gradient()
         self._fit_unpenalized()
 
+    @classmethod
+    def from_moments(
+        cls, moments, shift_x, shift_y, penalty_weights, l1_ratio, positive, fit_intercept
+    ) -> LeastSquaresProblem:
+        """The problem on rows summarized by :class:`~.moments.Moments` of
+        ``(X − shift_x, y − shift_y)`` (shifts must be 0 without an intercept)."""
+        from .moments import MomentsDesign
+
+        self = cls.__new__(cls)
+        design = MomentsDesign(moments, fit_intercept)
+        self.n_features = design.q.shape[0]
+        self.h = None
+        self.penalty_weights = penalty_weights
+        self.l1_ratio = l1_ratio
+        self.positive = positive
+        self.mu = design.mean_x + shift_x
+        self.y_offset = float(design.mean_y + shift_y)
+        self.target_norm2 = design.target_norm2
+        self.design = design
+        self.coef = np.zeros(self.n_features)
+        design.set_coef(self.coef)
+        self.gradient = design.gradient()
+        self._fit_unpenalized()
+        return self
+
     def _fit_unpenalized(self) -> None:
         """Fit the unpenalized features alone: the state every path starts from."""
         free = np.flatnonzero(self.penalty_weights == 0)
@@ -130,6 +155,12 @@ class LeastSquaresProblem:
         return alpha_max_from_gradient(
             self.gradient, self.l1_ratio, self.penalty_weights, self.positive
         )
+
+    def alpha_max_or(self, default: float) -> float:
+        """``alpha_max`` at the unpenalized start; ``default`` after a warm start."""
+        if np.any(self.coef[self.penalty_weights > 0] != 0):
+            return default
+        return self.alpha_max
 
     @property
     def intercept(self) -> float:
