@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
+from .._dispatch import dask_fit
 from .._validation import (
     check_finite_data,
     check_l1_ratio,
@@ -149,6 +150,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
+        fitted = dask_fit(self, X, y, sample_weight)
+        if fitted is not None:
+            return fitted
         alpha, l1_ratio = self._check_params()
         X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
         check_finite_data(np.asarray(y, dtype=np.float64), "y")

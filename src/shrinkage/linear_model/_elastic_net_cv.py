@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from .._dispatch import dask_fit
 from .._validation import (
     check_alpha_grid,
     check_l1_ratio,
@@ -165,6 +166,9 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         -------
         self
         """
+        fitted = dask_fit(self, X, y, sample_weight)
+        if fitted is not None:
+            return fitted
         rule = check_rule(self.rule)
         l1_ratios = self._l1_ratios()
         check_nonnegative_scalar(self.tol, "tol")

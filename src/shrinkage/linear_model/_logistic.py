@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
+from .._dispatch import dask_fit
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -203,6 +204,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        fitted = dask_fit(self, X, y, sample_weight)
+        if fitted is not None:
+            return fitted
         C, l1_ratio = self._check_params()
         X, y = validated_fit_input(self, X, y)
         check_classification_targets(y)

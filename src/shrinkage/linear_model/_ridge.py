@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 
+from .._dispatch import dask_fit
 from .._validation import (
     check_alpha_grid,
     check_nonnegative_scalar,
@@ -162,6 +163,9 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
+        fitted = dask_fit(self, X, y, sample_weight)
+        if fitted is not None:
+            return fitted
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {list(_SOLVERS)}, got {self.solver!r}.")
         check_nonnegative_scalar(self.tol, "tol")
@@ -344,6 +348,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
+        fitted = dask_fit(self, X, y, sample_weight)
+        if fitted is not None:
+            return fitted
         rule = check_rule(self.rule)
         grid = self._grid()
         X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
