@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,6 +17,10 @@ class Dataset:
     target_name: str
     task: str  # "regression" or "classification"
     description: str
+    classes: list | None = field(default=None)  # labels of 0 and 1 (classification)
+    # How table columns became features: {"columns": [...], "categorical": {col: levels}}
+    encoding: dict | None = field(default=None)
+    name: str = ""  # short label for titles: the file name or the bundled name
 
 
 def load_diabetes() -> Dataset:
@@ -46,6 +50,7 @@ def load_breast_cancer() -> Dataset:
         "benign",
         "classification",
         "Breast cancer diagnosis, malignant (0) or benign (1).",
+        classes=["malignant", "benign"],
     )
 
 
@@ -55,8 +60,10 @@ BUNDLED = {"diabetes": load_diabetes, "breast_cancer": load_breast_cancer}
 def load(name: str) -> Dataset:
     """Load a bundled data set by name (``diabetes`` or ``breast_cancer``)."""
     try:
-        return BUNDLED[name]()
+        data = BUNDLED[name]()
     except KeyError:
         raise ValueError(
             f"Unknown bundled data set {name!r}; choose one of {sorted(BUNDLED)}."
         ) from None
+    data.name = name
+    return data

@@ -1,0 +1,146 @@
+"""``shrinkage compare``: the measurements against independent computations, the files,
+and the report rendered in headless Chromium."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from shrinkage.datasets import Dataset
+from shrinkage.explain import compare
+from shrinkage.io import read_data
+
+
+@pytest.fixture(scope="module")
+def regression_report(tmp_path_factory):
+    rng = np.random.default_rng(1)
+    n, p = 160, 8
+    X = rng.normal(size=(n, p))
+    X[:, 1] = X[:, 0] + 0.05 * rng.normal(size=n)  # a nearly collinear pair
+    y = 3 * X[:, 0] + 2 * X[:, 3] + rng.normal(size=n)
+    data = Dataset(X, y, [f"f{j}" for j in range(p)], "y", "regression", "synthetic", name="syn")
+    out = tmp_path_factory.mktemp("reports") / "report"
+    summary = compare(data, out, cv=4, progress=False)
+    return summary, out
+
+
+def test_files_written(regression_report):
+    summary, out = regression_report
+    assert (out / "report.html").stat().st_size > 10_000
+    stored = json.loads((out / "summary.json").read_text())
+    assert stored["models"]["L1"]["n_nonzero"] == summary["models"]["L1"]["n_nonzero"]
+    for files in summary["figures"].values():
+        for name in files.values():
+            assert (out / name).stat().st_size > 1000
+    assert not any(path.name.startswith(".") for path in out.parent.iterdir())
+
+
+def test_rows_are_what_they_say(regression_report):
+    summary, _ = regression_report
+    rows = summary["models"]
+    for row in rows.values():
+        coef = np.array(list(row["coef"].values()))
+        assert row["n_zero"] == int(np.sum(coef == 0))
+        assert row["n_nonzero"] + row["n_zero"] == summary["n_features"]
+    assert rows["L2"]["n_zero"] == 0  # ridge never makes an exact zero
+    assert rows["L1"]["n_zero"] > 0
+    l1 = np.array(list(rows["L1"]["coef"].values()))
+    assert rows["L1"]["penalty_value"] == pytest.approx(np.abs(l1).sum())
+
+
+def test_uniqueness_experiment(regression_report):
+    summary, _ = regression_report
+    u = summary["uniqueness"]
+    last, first = u["lasso_split_copy_last"], u["lasso_split_copy_first"]
+    assert sum(last) == pytest.approx(u["lasso_coef_before"], rel=1e-6)
+    assert sum(first) == pytest.approx(u["lasso_coef_before"], rel=1e-6)
+    assert last != pytest.approx(first)  # different solutions ...
+    assert u["lasso_objective_gap"] < 1e-9  # ... with the same objective
+    a, b = u["ridge_split"]
+    assert a == pytest.approx(b, rel=1e-9)  # ridge: the even split, unique
+
+
+def test_multicollinearity_and_wide_regime(regression_report):
+    summary, _ = regression_report
+    c = summary["multicollinearity"]
+    assert set(c["most_correlated_pair"]["features"]) == {"f0", "f1"}
+    assert c["max_vif"] > 100
+    wide = summary["wide_regime"]
+    assert wide["n_rows"] < wide["n_features"]
+    assert wide["lasso_nonzero"] <= wide["n_rows"]
+    assert wide["ridge_nonzero"] == wide["n_features"]
+
+
+def test_geometry_solutions_respect_their_budgets(regression_report):
+    g = regression_report[0]["geometry"]
+    assert np.abs(g["lasso"]).sum() == pytest.approx(g["budget"], rel=1e-3)
+    assert np.linalg.norm(g["ridge"]) == pytest.approx(g["budget"], rel=1e-3)
+
+
+def test_classification_report(tmp_path):
+    data = read_data("breast_cancer")
+    summary = compare(data, tmp_path / "bc", cv=3, progress=False)
+    rows = summary["models"]
+    assert rows["L1"]["n_zero"] > 0 and rows["L2"]["n_zero"] == 0
+    assert 0.85 < rows["L2"]["held_out"]["accuracy"] <= 1.0
+    assert summary["uniqueness"] is None
+
+
+def test_existing_folder_is_kept_without_force(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep me")
+    data = read_data("diabetes")
+    with pytest.raises(ValueError, match="--force"):
+        compare(data, out, progress=False)
+    assert (out / "mine.txt").read_text() == "keep me"
+
+
+def _browser():
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not (binary and driver):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install chromium and chromium-driver (see .ci/run).")
+        pytest.skip("headless Chromium is not installed")
+    options = Options()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.binary_location = binary
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def test_report_renders_in_headless_chromium(regression_report):
+    _, out = regression_report
+    browser = _browser()
+    try:
+        browser.get((out / "report.html").as_uri())
+        images = browser.execute_script(
+            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);"
+        )
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        title = browser.title
+        browser.set_window_size(390, 844)  # a phone
+        overflow = browser.execute_script(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;"
+        )
+    finally:
+        browser.quit()
+    assert "L1 vs L2" in title
+    assert len(images) >= 5
+    assert all(complete and width > 0 for complete, width in images)
+    assert errors == []
+    assert not overflow  # tables scroll inside their box; the page does not
+
+
+def test_report_needs_no_network(regression_report):
+    html = (regression_report[1] / "report.html").read_text()
+    assert "http://" not in html and "https://" not in html
+    assert html.count("data:image/png;base64,") >= 5

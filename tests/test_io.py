@@ -1,0 +1,128 @@
+"""Reading data: formats, encoding, task inference and the errors users hit."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import dump_svmlight_file
+
+from shrinkage.io import encode_features, read_data
+
+
+@pytest.fixture
+def table(rng):
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(100, 20, n),
+            "city": rng.choice(["b", "a", "c"], n),
+            "rooms": rng.integers(1, 5, n),
+        }
+    )
+    frame["price"] = 3 * frame["size"] + rng.normal(0, 5, n)
+    return frame
+
+
+def test_csv_tsv_parquet_agree(table, tmp_path):
+    table.to_csv(tmp_path / "d.csv", index=False)
+    table.to_csv(tmp_path / "d.tsv", sep="\t", index=False)
+    table.to_csv(tmp_path / "d.txt", sep=";", index=False)
+    table.to_parquet(tmp_path / "d.parquet")
+    loaded = [
+        read_data(tmp_path / f"d.{ext}", target="price") for ext in ("csv", "tsv", "txt", "parquet")
+    ]
+    for data in loaded[1:]:
+        np.testing.assert_allclose(data.X, loaded[0].X)
+        assert data.feature_names == loaded[0].feature_names
+    data = loaded[0]
+    assert data.task == "regression"
+    assert data.feature_names == ["size", "city=a", "city=b", "city=c", "rooms"]
+    # One-hot columns are exact indicators of the level.
+    np.testing.assert_array_equal(data.X[:, 1], (table["city"] == "a").to_numpy(float))
+    np.testing.assert_allclose(data.y, table["price"])
+
+
+def test_dataframe_and_encoding_reused_for_new_rows(table):
+    data = read_data(table, target="price")
+    again = encode_features(table.drop(columns="price").iloc[:5], data.encoding)
+    np.testing.assert_allclose(again, data.X[:5])
+    with pytest.raises(ValueError, match="lacks the columns"):
+        encode_features(table.drop(columns=["price", "rooms"]), data.encoding)
+    with pytest.raises(ValueError, match="does not know"):
+        encode_features(table, data.encoding)
+    new = table.drop(columns="price").iloc[:3].copy()
+    new.loc[new.index[0], "city"] = "z"
+    with pytest.raises(ValueError, match="never seen"):
+        encode_features(new, data.encoding)
+
+
+def test_polars_dataframe(table):
+    polars = pytest.importorskip("polars")
+    data = read_data(polars.from_pandas(table), target="price")
+    np.testing.assert_allclose(data.X, read_data(table, target="price").X)
+
+
+def test_svmlight_and_npz(rng, tmp_path):
+    X = rng.normal(size=(20, 4))
+    y = (X[:, 0] > 0).astype(float)
+    dump_svmlight_file(X, y, str(tmp_path / "d.svm"))
+    data = read_data(tmp_path / "d.svm")
+    assert data.task == "classification"
+    np.testing.assert_allclose(data.X.toarray(), X, atol=1e-12)
+    np.savez(tmp_path / "d.npz", X=X, y=X @ [1.0, 2, 3, 4], feature_names=np.array(list("abcd")))
+    data = read_data(tmp_path / "d.npz")
+    assert data.feature_names == list("abcd") and data.task == "regression"
+
+
+def test_task_inference_and_override(table):
+    table["label"] = np.where(table["size"] > 100, "high", "low")
+    data = read_data(table.drop(columns="price"), target="label")
+    assert data.task == "classification" and data.classes == ["high", "low"]
+    np.testing.assert_array_equal(data.y, (table["label"] == "low").to_numpy(float))
+    assert read_data(table, target="rooms").task == "regression"  # 4 integer values
+    with pytest.raises(ValueError, match="binary"):
+        read_data(table, target="rooms", task="classification")
+
+
+def test_missing_values_reported_by_column(table):
+    table.loc[[1, 4, 7], "size"] = np.nan
+    table.loc[[2], "city"] = None
+    with pytest.raises(ValueError, match=r"size: 3, city: 1.*--drop-missing"):
+        read_data(table, target="price")
+    data = read_data(table, target="price", drop_missing=True)
+    assert data.X.shape[0] == len(table) - 4
+    assert "4 missing values dropped" in data.description
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t.assign(price=1.0), "constant"),
+        (
+            lambda t: t.assign(rooms=t["rooms"].astype(object).where(t.index != 3, "four")),
+            "numeric but has text",
+        ),
+        (lambda t: t.drop(columns="price"), "not in"),
+    ],
+)
+def test_bad_tables(table, change, message):
+    with pytest.raises(ValueError, match=message):
+        read_data(change(table), target="price")
+
+
+def test_bad_files(tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValueError, match="empty"):
+        read_data(tmp_path / "empty.csv", target="y")
+    with pytest.raises(ValueError, match="No such file"):
+        read_data(tmp_path / "nothing.csv", target="y")
+    (tmp_path / "x.xlsx").write_text("a")
+    with pytest.raises(ValueError, match="Unknown file type"):
+        read_data(tmp_path / "x.xlsx", target="y")
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(ValueError, match="Parquet"):
+        read_data(tmp_path / "bad.parquet", target="y")
+    (tmp_path / "one.csv").write_text("a,y\n1,0\n2,0\n")
+    with pytest.raises(ValueError, match="constant"):
+        read_data(tmp_path / "one.csv", target="y")
+    with pytest.raises(ValueError, match="--target"):
+        read_data(tmp_path / "one.csv")
