@@ -168,7 +168,9 @@ def compare(
             "paths": figures.paths_figure(lasso_path, ridge_path, names),
             "penalty": figures.penalty_figure(),
             "magnitudes": figures.magnitudes_figure(lasso_coef, ridge_coef),
-            "cv": figures.cv_figure({"L1": models["L1"]["curve"], "L2": models["L2"]["curve"]}),
+            "cv": figures.cv_figure(
+                {"L1": models["L1"]["curve"], "L2": _ridge_curve(models, task)}
+            ),
             "calibration": figures.calibration_figure(
                 task,
                 y_test,
@@ -185,6 +187,17 @@ def compare(
         (folder / "report.html").write_text(report.render_html(summary, folder), encoding="utf-8")
     step(f"done: {out / 'report.html'}")
     return summary
+
+
+def _ridge_curve(models, task):
+    """The ridge CV curve in our alpha (RidgeCV's grid is scikit-learn's: ours times n)."""
+    from ..selection import CVCurve
+
+    curve = models["L2"]["curve"]
+    if task != "regression" or curve is None:
+        return curve
+    scale = models["L2"]["alpha"] / float(models["L2"]["model"].alpha_)
+    return CVCurve(curve.alphas * scale, curve.fold_errors, metric=curve.metric)
 
 
 def _jsonable(value):

@@ -47,7 +47,8 @@ def comparison_rows(summary: dict) -> tuple[list[str], list[list]]:
     rows = [
         ["penalty"] + [models[m]["penalty"] for m in names],
         ["chosen α (mean loss + α·penalty)"] + [fmt(models[m].get("alpha")) for m in names],
-        ["penalty value at alpha"] + [fmt(models[m].get("penalty_value")) for m in names],
+        ["size of w: Σ|w| (L1), Σw² (L2), the mix (EN)"]
+        + [fmt(models[m].get("penalty_value")) for m in names],
         ["weights exactly zero"]
         + [f"{models[m]['n_zero']} of {summary['n_features']}" for m in names],
         ["features selected"] + [str(models[m]["n_nonzero"]) for m in names],
@@ -111,7 +112,7 @@ def render_html(summary: dict, folder: Path) -> str:
         parts += [
             "<h2>Uniqueness: a duplicated feature</h2>",
             _table(
-                ["", "copy 1", "copy 2"],
+                ["", "original column", "duplicate"],
                 [
                     ["lasso, copy placed last"] + [fmt(v) for v in uniq["lasso_split_copy_last"]],
                     ["lasso, copy placed first"] + [fmt(v) for v in uniq["lasso_split_copy_first"]],
