@@ -85,7 +85,9 @@ def test_classification_report(tmp_path):
     rows = summary["models"]
     assert rows["L1"]["n_zero"] > 0 and rows["L2"]["n_zero"] == 0
     assert 0.85 < rows["L2"]["held_out"]["accuracy"] <= 1.0
-    assert summary["uniqueness"] is None
+    u = summary["uniqueness"]  # the same argument holds for the logistic loss
+    assert u["lasso_objective_gap"] < 1e-7
+    assert u["ridge_split"][0] == pytest.approx(u["ridge_split"][1], rel=1e-5)
 
 
 def test_existing_folder_is_kept_without_force(tmp_path):

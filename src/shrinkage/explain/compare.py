@@ -120,7 +120,12 @@ def compare(
     # scikit-learn's Ridge alpha (summed loss) for the Ridge refits below.
     ridge_alpha_sklearn = models["L2"]["alpha"] * len(y_train)
     uniqueness = measure.uniqueness(
-        task, X_train, y_train, models["L1"]["alpha"], ridge_alpha_sklearn, names
+        task,
+        X_train,
+        y_train,
+        models["L1"]["alpha"],
+        ridge_alpha_sklearn if task == "regression" else models["L2"]["alpha"],
+        names,
     )
 
     step("multicollinearity and p > n")

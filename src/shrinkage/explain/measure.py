@@ -144,35 +144,60 @@ def calibration_slope(task: str, y, predicted) -> float:
 def uniqueness(task: str, X, y, lasso_alpha: float, ridge_alpha: float, names) -> dict | None:
     """Duplicate the strongest selected feature and refit, in both column orders.
 
-    The lasso objective only sees ``|a| + |b|`` of the two copies, so every split of the
-    weight with equal signs is optimal: coordinate descent gives all of it to whichever
-    copy comes first. Ridge's ``a² + b²`` is smallest at the even split, the unique
-    solution.
+    The loss sees only ``a + b`` of the two copies and the L1 penalty only
+    ``|a| + |b|``, so every split of the weight with equal signs is optimal: coordinate
+    descent gives most of it to whichever copy comes first. Ridge's ``a² + b²`` is
+    smallest at the even split, its unique solution. ``ridge_alpha`` is scikit-learn's
+    Ridge alpha (regression) or our α (classification).
     """
-    if task != "regression":
-        return None
-    lasso = Lasso(alpha=lasso_alpha, tol=1e-12, max_iter=100_000).fit(X, y)
-    if not np.any(lasso.coef_):
-        return None
-    j = int(np.argmax(np.abs(lasso.coef_)))
-    first = np.column_stack([X, X[:, j]])  # copy at the end
-    second = np.column_stack([X[:, j], X])  # copy at the front
-    splits, objectives = [], []
-    for design, a, b in ((first, j, X.shape[1]), (second, j + 1, 0)):
-        fit = Lasso(alpha=lasso_alpha, tol=1e-12, max_iter=100_000).fit(design, y)
-        splits.append([float(fit.coef_[a]), float(fit.coef_[b])])
-        residual = y - design @ fit.coef_ - fit.intercept_
-        objectives.append(float(0.5 * np.mean(residual**2) + lasso_alpha * np.abs(fit.coef_).sum()))
-    ridge = Ridge(alpha=ridge_alpha).fit(first, y)
-    original = Ridge(alpha=ridge_alpha).fit(X, y)
+    n = len(y)
+
+    def l1_fit(design):
+        if task == "regression":
+            return Lasso(alpha=lasso_alpha, tol=1e-12, max_iter=100_000).fit(design, y)
+        return LogisticRegression(
+            C=1 / (lasso_alpha * n), l1_ratio=1.0, tol=1e-10, max_iter=1000
+        ).fit(design, y)
+
+    def l2_fit(design):
+        if task == "regression":
+            return Ridge(alpha=ridge_alpha).fit(design, y)
+        return LogisticRegression(C=1 / (ridge_alpha * n), tol=1e-10, max_iter=1000).fit(design, y)
+
+    def objective(fit, design):
+        eta = design @ np.ravel(fit.coef_) + np.ravel(fit.intercept_)[0]
+        loss = (
+            0.5 * np.mean((y - eta) ** 2)
+            if task == "regression"
+            else np.mean(np.logaddexp(0, eta) - y * eta)
+        )
+        return float(loss + lasso_alpha * np.abs(fit.coef_).sum())
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        lasso = l1_fit(X)
+        coef = np.ravel(lasso.coef_)
+        if not np.any(coef):
+            return None
+        j = int(np.argmax(np.abs(coef)))
+        first = np.column_stack([X, X[:, j]])  # duplicate at the end
+        second = np.column_stack([X[:, j], X])  # duplicate at the front
+        splits, objectives = [], []
+        for design, a, b in ((first, j, X.shape[1]), (second, j + 1, 0)):
+            fit = l1_fit(design)
+            fitted = np.ravel(fit.coef_)
+            splits.append([float(fitted[a]), float(fitted[b])])
+            objectives.append(objective(fit, design))
+        ridge = np.ravel(l2_fit(first).coef_)
+        original = np.ravel(l2_fit(X).coef_)
     return {
         "feature": names[j],
-        "lasso_coef_before": float(lasso.coef_[j]),
+        "lasso_coef_before": float(coef[j]),
         "lasso_split_copy_last": splits[0],
         "lasso_split_copy_first": splits[1],
         "lasso_objective_gap": abs(objectives[0] - objectives[1]),
-        "ridge_coef_before": float(original.coef_[j]),
-        "ridge_split": [float(ridge.coef_[j]), float(ridge.coef_[-1])],
+        "ridge_coef_before": float(original[j]),
+        "ridge_split": [float(ridge[j]), float(ridge[-1])],
     }
 
 
