@@ -200,6 +200,7 @@ def _solve_gram_path(problem, alphas, tol, max_iter) -> PathResult:
         problem.absolute_tol(tol),
         max_iter,
         _GRAM_ACTIVE_SWEEPS,
+        _GRAM_ANDERSON,
         coefs,
         gaps,
         n_iters,
@@ -223,6 +224,7 @@ def _solve_gram_path(problem, alphas, tol, max_iter) -> PathResult:
 
 
 _GRAM_ACTIVE_SWEEPS = 10
+_GRAM_ANDERSON = 5  # as the working-set solver (celer and skglm use 5 too)
 
 
 def regularization_path(

@@ -325,6 +325,91 @@ def _full_gram_gradient(gram, q, coef, gradient, skip):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _solve_small(matrix, rhs):
+    """Gaussian elimination with partial pivoting for a tiny system; (x, ok)."""
+    size = rhs.shape[0]
+    a = matrix.copy()
+    b = rhs.copy()
+    for col in range(size):
+        pivot = col
+        for row in range(col + 1, size):
+            if abs(a[row, col]) > abs(a[pivot, col]):
+                pivot = row
+        if abs(a[pivot, col]) <= 1e-300:
+            return b, False
+        if pivot != col:
+            for k in range(size):
+                a[col, k], a[pivot, k] = a[pivot, k], a[col, k]
+            b[col], b[pivot] = b[pivot], b[col]
+        for row in range(col + 1, size):
+            factor = a[row, col] / a[col, col]
+            for k in range(col, size):
+                a[row, k] -= factor * a[col, k]
+            b[row] -= factor * b[col]
+    for col in range(size - 1, -1, -1):
+        acc = b[col]
+        for k in range(col + 1, size):
+            acc -= a[col, k] * b[k]
+        b[col] = acc / a[col, col]
+    for k in range(size):
+        if not np.isfinite(b[k]):
+            return b, False
+    return b, True
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _gram_objective(coef, q, gradient, target_norm2, l1, l2, features):
+    """``½‖r‖²_H + penalty`` from the Gram quantities (``β`` zero off ``features``)."""
+    fit = 0.0
+    penalty = 0.0
+    for j in features:
+        b = coef[j]
+        fit += b * (q[j] + gradient[j])
+        penalty += l1[j] * abs(b) + 0.5 * l2[j] * b * b
+    return 0.5 * max(target_norm2 - fit, 0.0) + penalty
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _gram_extrapolate(gram, q, target_norm2, coef, gradient, l1, l2, positive, features, history):
+    """Anderson step from the rows of ``history`` (iterates on ``features``): move there
+    if it lowers the objective (Bertrand & Massias 2021), else stay."""
+    n_hist = history.shape[0] - 1
+    n_set = features.shape[0]
+    differences = np.empty((n_hist, n_set))
+    for k in range(n_hist):
+        for t in range(n_set):
+            differences[k, t] = history[k + 1, t] - history[k, t]
+    normal = differences @ differences.T
+    weights, ok = _solve_small(normal, np.ones(n_hist))
+    total = weights.sum()
+    if not ok or total == 0.0:
+        return
+    current = _gram_objective(coef, q, gradient, target_norm2, l1, l2, features)
+    saved_coef = coef.copy()
+    saved_gradient = gradient.copy()
+    for t in range(n_set):
+        value = 0.0
+        for k in range(n_hist):
+            value += weights[k] * history[k + 1, t]
+        value /= total
+        if positive and value < 0.0:
+            value = 0.0
+        coef[features[t]] = value
+    for t in range(n_set):  # the gradient on the working set at the new point
+        j = features[t]
+        acc = q[j]
+        for u in range(n_set):
+            i = features[u]
+            if coef[i] != 0.0:
+                acc -= gram[j, i] * coef[i]
+        gradient[j] = acc
+    trial = _gram_objective(coef, q, gradient, target_norm2, l1, l2, features)
+    if not trial < current:
+        coef[:] = saved_coef
+        gradient[:] = saved_gradient
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def gram_path(
     gram,
     q,
@@ -339,6 +424,7 @@ def gram_path(
     tol_abs,
     max_iter,
     active_sweeps,
+    anderson,
     coefs,
     gaps,
     n_iters,
@@ -350,7 +436,9 @@ def gram_path(
     (decreasing) the sequential strong rule picks the working set, rounds of
     :func:`cd_gram` converge on it, a KKT check over all features adds any feature the
     rule missed, and the alpha is done when the duality gap (:func:`elastic_net_gap`)
-    is at most ``tol_abs``. ``coef`` is the warm start and is updated in place.
+    is at most ``tol_abs``. Every ``anderson + 1`` rounds an Anderson extrapolation of
+    the iterates is tried (kept only if it lowers the objective), which is what
+    ill-conditioned designs need. ``coef`` is the warm start and is updated in place.
     Results go to ``coefs`` (n_alphas, p), ``gaps``, ``n_iters`` and ``converged``.
     """
     n_features = q.shape[0]
@@ -379,7 +467,10 @@ def gram_path(
         threshold = max(tol_abs, floor)
         rounds = 0
         gap = np.inf
+        history = np.empty((anderson + 1, n_features))
+        n_history = 0
         while True:
+            features = working_set[:n_set]
             change = cd_gram(
                 gram,
                 gradient,
@@ -388,11 +479,29 @@ def gram_path(
                 l1,
                 l2,
                 positive,
-                working_set[:n_set],
+                features,
                 active_sweeps,
                 threshold,
             )
             rounds += 1
+            if anderson > 0:
+                for t in range(n_set):
+                    history[n_history, t] = coef[features[t]]
+                n_history += 1
+                if n_history == anderson + 1:
+                    _gram_extrapolate(
+                        gram,
+                        q,
+                        target_norm2,
+                        coef,
+                        gradient,
+                        l1,
+                        l2,
+                        positive,
+                        features,
+                        history[:, :n_set],
+                    )
+                    n_history = 0
             if change > threshold and rounds < max_iter:
                 continue
             _full_gram_gradient(gram, q, coef, gradient, in_set)
@@ -406,6 +515,7 @@ def gram_path(
                         n_set += 1
                         added = True
             if added and rounds < max_iter:
+                n_history = 0  # the working set changed: restart the history
                 continue
             residual_norm2 = max(target_norm2 - coef @ q - coef @ gradient, 0.0)
             gap = elastic_net_gap(
