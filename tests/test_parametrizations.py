@@ -46,8 +46,9 @@ def test_glmnet_lambda_alpha_objective_is_ours():
     model = ElasticNet(alpha=lam, l1_ratio=mix, fit_intercept=False, tol=1e-12).fit(X, y)
 
     def glmnet_objective(beta):
-        return (np.sum((y - X @ beta) ** 2) / (2 * len(y))
-                + lam * ((1 - mix) / 2 * beta @ beta + mix * np.abs(beta).sum()))
+        return np.sum((y - X @ beta) ** 2) / (2 * len(y)) + lam * (
+            (1 - mix) / 2 * beta @ beta + mix * np.abs(beta).sum()
+        )
 
     best = glmnet_objective(model.coef_)
     for _ in range(200):  # no nearby point does better
@@ -62,3 +63,21 @@ def test_nielsen_lambda_over_n():
     l1 = ElasticNetPenalty(alpha=lam / n, l1_ratio=1.0)
     assert l2.value(w) == pytest.approx(lam / (2 * n) * np.sum(w**2))
     assert l1.value(w) == pytest.approx(lam / n * np.sum(np.abs(w)))
+
+
+def test_glmnet_elastic_net_with_its_internal_y_scaling():
+    # glmnet's Gaussian procedure: divide y and lambda by s = sd(y), solve, scale back.
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(100, 5))
+    y = 3 * X @ rng.normal(size=5) + rng.normal(size=100)
+    X, y = X - X.mean(0), y - y.mean()
+    mix, lam, s = 0.3, 0.05, y.std()
+    glmnet_way = ElasticNet(alpha=lam / s, l1_ratio=mix, fit_intercept=False, tol=1e-14)
+    expected = glmnet_way.fit(X, y / s).coef_ * s
+    mapped = ElasticNet(
+        alpha=lam * (mix + (1 - mix) / s),
+        l1_ratio=mix / (mix + (1 - mix) / s),
+        fit_intercept=False,
+        tol=1e-14,
+    ).fit(X, y)
+    np.testing.assert_allclose(mapped.coef_, expected, atol=1e-10)
