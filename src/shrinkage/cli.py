@@ -335,12 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_optional_commands(commands) -> None:
-    """Commands whose dependencies are extras register only when importable."""
-    try:
-        from .nn.command import register
-    except ImportError:
-        return
-    register(commands)
+    """Commands for the extras. Registering imports neither torch nor matplotlib; the
+    handler says how to install what is missing."""
+    from .nn.command import register as register_nn
+
+    register_nn(commands)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,408 @@
+"""``Proximal``: any ``torch.optim`` optimizer followed by the proximal map of a penalty.
+
+One step of ``Proximal(optimizer, penalty)`` is
+
+.. math:: w \\leftarrow \\operatorname{prox}^{D}_{g}\\big(\\text{optimizer step}(w)\\big),
+          \\qquad \\operatorname{prox}^{D}_{g}(z) = \\operatorname{argmin}_b
+          \\tfrac12 \\|b - z\\|^2_{D^{-1}} + g(b)
+
+with ``D`` the step the optimizer really took, per coordinate (the *step rule*):
+
+* ``SGD`` (any momentum): ``D = lr`` -- proximal SGD, ISTA when full batch.
+* ``Adam``, ``AdamW``, ``NAdam`` (and ``amsgrad``): ``D = lr / (sqrt(v_t / (1 - β₂ᵗ)) + eps)``,
+  Adam's own preconditioner, read from ``optimizer.state`` (``exp_avg_sq`` or
+  ``max_exp_avg_sq``, ``step``). ``RAdam``: ``lr·r_t·sqrt(1 - β₂ᵗ) / (sqrt(v_t) + eps)`` once
+  rectified, ``lr`` before. ``Adamax``: ``lr / u_t``. ``Adagrad``:
+  ``lr_t / (sqrt(G_t) + eps)``. ``RMSprop``: ``lr / (sqrt(v_t [- m_t²]) + eps)``.
+  ``Adadelta``: ``lr·sqrt(Δ_t + eps) / sqrt(v_t + eps)`` (with the accumulator after the
+  step, one step late: an approximation).
+* any other optimizer: ``D = lr`` of the parameter's group.
+* ``decoupled=True``: ``D = lr`` whatever the optimizer -- the penalty acts outside the
+  preconditioner, as AdamW's weight decay does.
+
+Why the preconditioned rule: Adam moves every coordinate by about ``lr`` per step whatever
+its gradient, so a threshold ``lr·alpha`` is tiny next to the step and almost nothing
+reaches zero; the metric in which Adam is a gradient step makes the prox threshold
+``alpha·D_i``, which zeroes coordinate ``i`` exactly when ``|gradient| < alpha`` on Adam's
+scale -- the lasso optimality condition. (Proximal adaptive methods: Yun, Lozano & Yang,
+NeurIPS 2021; Melchior, Fang & Wiskott, 2019.)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.optim import Optimizer
+
+from .penalties import DiagonalStep, PenalizedParameter, Penalty
+
+__all__ = ["Proximal", "step_size_rule"]
+
+StepRule = Callable[[Optimizer, dict, Tensor], "float | Tensor"]
+# Built-in rules also get a scratch buffer shaped like the parameter, and may return the
+# step factored (DiagonalStep): no allocation and fewer passes in the hot path.
+_FastRule = Callable[[Optimizer, dict, Tensor, Tensor], "float | Tensor | DiagonalStep"]
+
+
+def _lr(group: dict) -> float:
+    return float(group["lr"])  # a tensor lr (capturable optimizers) becomes a number
+
+
+def _rule_lr(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor) -> float:
+    return _lr(group)
+
+
+def _rule_adam(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
+    state = optimizer.state[p]
+    if "exp_avg_sq" not in state:
+        return _lr(group)
+    v = state["max_exp_avg_sq"] if group.get("amsgrad", False) else state["exp_avg_sq"]
+    root_bc2 = math.sqrt(1 - group["betas"][1] ** float(state["step"]))
+    # lr / (sqrt(v)/c + eps) = lr·c / (sqrt(v) + eps·c), c = sqrt(1 - β₂ᵗ).
+    torch.sqrt(v, out=scratch).add_(group["eps"] * root_bc2)
+    return DiagonalStep(scratch, _lr(group) * root_bc2)
+
+
+def _rule_radam(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
+    state = optimizer.state[p]
+    if "exp_avg_sq" not in state:
+        return _lr(group)
+    t = float(state["step"])
+    beta2 = group["betas"][1]
+    bias_correction2 = 1 - beta2**t
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * t * beta2**t / bias_correction2
+    if rho_t <= 5.0:  # not rectified yet: RAdam takes a plain momentum step
+        return _lr(group)
+    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+    torch.sqrt(state["exp_avg_sq"], out=scratch).add_(group["eps"])
+    return DiagonalStep(scratch, _lr(group) * rect * math.sqrt(bias_correction2))
+
+
+def _rule_adamax(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
+    state = optimizer.state[p]
+    if "exp_inf" not in state:
+        return _lr(group)
+    return DiagonalStep(scratch.copy_(state["exp_inf"]), _lr(group))
+
+
+def _rule_adagrad(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
+    state = optimizer.state[p]
+    if "sum" not in state:
+        return _lr(group)
+    clr = _lr(group) / (1 + (float(state["step"]) - 1) * group["lr_decay"])
+    torch.sqrt(state["sum"], out=scratch).add_(group["eps"])
+    return DiagonalStep(scratch, clr)
+
+
+def _rule_rmsprop(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
+    state = optimizer.state[p]
+    if "square_avg" not in state:
+        return _lr(group)
+    if group.get("centered", False):
+        grad_avg = state["grad_avg"]
+        torch.addcmul(state["square_avg"], grad_avg, grad_avg, value=-1, out=scratch).sqrt_()
+    else:
+        torch.sqrt(state["square_avg"], out=scratch)
+    return DiagonalStep(scratch.add_(group["eps"]), _lr(group))
+
+
+def _rule_adadelta(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
+    state = optimizer.state[p]
+    if "square_avg" not in state:
+        return _lr(group)
+    eps = group["eps"]
+    torch.add(state["square_avg"], eps, out=scratch).sqrt_()
+    return scratch.div_(state["acc_delta"].add(eps).sqrt_()).reciprocal_().mul_(_lr(group))
+
+
+# Checked in order, so subclasses (AdamW < Adam) find their parent's rule.
+_RULES: list[tuple[type[Optimizer], str, _FastRule]] = [
+    (torch.optim.SGD, "lr (SGD)", _rule_lr),
+    (torch.optim.Adam, "preconditioned (Adam)", _rule_adam),
+    (torch.optim.NAdam, "preconditioned (NAdam)", _rule_adam),
+    (torch.optim.RAdam, "preconditioned (RAdam)", _rule_radam),
+    (torch.optim.Adamax, "preconditioned (Adamax)", _rule_adamax),
+    (torch.optim.Adagrad, "preconditioned (Adagrad)", _rule_adagrad),
+    (torch.optim.RMSprop, "preconditioned (RMSprop)", _rule_rmsprop),
+    (torch.optim.Adadelta, "preconditioned (Adadelta, approximate)", _rule_adadelta),
+]
+
+# Not gradient steps with a learning rate: a threshold scaled by ``lr`` would mean nothing.
+_UNSUPPORTED = (torch.optim.LBFGS, torch.optim.Rprop)
+
+
+def _fast_rule(optimizer: Optimizer, decoupled: bool) -> tuple[str, _FastRule]:
+    if decoupled:
+        return "lr (decoupled)", _rule_lr
+    for cls, name, rule in _RULES:
+        if isinstance(optimizer, cls):
+            return name, rule
+    return f"lr ({type(optimizer).__name__}: no known preconditioner)", _rule_lr
+
+
+def step_size_rule(optimizer: Optimizer, decoupled: bool = False) -> tuple[str, StepRule]:
+    """The rule :class:`Proximal` uses for ``optimizer``: ``(description, rule)``.
+
+    ``rule(optimizer, param_group, param)`` returns the step ``D`` of the last
+    ``optimizer.step()`` for that parameter: a number or a tensor shaped like it.
+    """
+    name, fast = _fast_rule(optimizer, decoupled)
+
+    def rule(optimizer: Optimizer, group: dict, p: Tensor) -> float | Tensor:
+        step = fast(optimizer, group, p, torch.empty_like(p))
+        return step.tensor() if isinstance(step, DiagonalStep) else step
+
+    return name, rule
+
+
+class Proximal(Optimizer):
+    """Wrap an optimizer so that every ``step()`` ends with the penalty's proximal map.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+        Any optimizer holding the penalized parameters (``LBFGS`` and ``Rprop`` need a
+        ``step_size=`` rule: they take no ``lr``-sized gradient steps).
+    penalty : Penalty or iterable of Penalty
+        What to apply. Several penalties must act on disjoint parameters (then the prox of
+        their sum is each prox on its own parameters), e.g. ``GroupL1`` on the first layer
+        and ``L1`` on the others. **Do not also add it to the loss**: the prox applies it.
+    decoupled : bool
+        Use the group's ``lr`` as the step for every coordinate, ignoring the optimizer's
+        preconditioner (the AdamW way). Default ``False``: the step the optimizer took.
+    step_size : callable, optional
+        ``step_size(optimizer, param_group, param) -> float | Tensor`` overriding the rule.
+
+    Notes
+    -----
+    The step rule is described in the module docstring and in ``docs/nn.md``. Parameters
+    without a gradient are skipped, as the optimizer skips them.
+
+    ``Proximal`` *is* an ``Optimizer``: ``param_groups``, ``state`` and ``defaults`` are the
+    inner optimizer's, so learning-rate schedulers, gradient scalers and checkpoints work on
+    the wrapper directly. ``state_dict()`` is the inner one plus a ``"proximal"`` entry (the
+    penalties' ``alpha``); an inner optimizer's state dict loads into the wrapper and vice
+    versa.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from shrinkage.nn import L1, Proximal
+    >>> model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2))
+    >>> opt = Proximal(torch.optim.Adam(model.parameters(), lr=1e-3), L1(model, alpha=1e-3))
+    >>> scheduler = torch.optim.lr_scheduler.StepLR(opt, step_size=10)  # takes the wrapper
+    >>> opt.step_rule
+    'preconditioned (Adam)'
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        penalty: Penalty | Iterable[Penalty],
+        *,
+        decoupled: bool = False,
+        step_size: StepRule | None = None,
+    ) -> None:
+        if isinstance(optimizer, Proximal):
+            raise TypeError(
+                "optimizer is already a Proximal; pass all penalties to one Proximal "
+                "(Proximal(optimizer, [penalty_a, penalty_b]))."
+            )
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"Proximal wraps a torch.optim.Optimizer, got {type(optimizer).__name__}. "
+                "Build one first, e.g. Proximal(torch.optim.SGD(model.parameters(), lr=0.1), "
+                "penalty)."
+            )
+        if step_size is None and isinstance(optimizer, _UNSUPPORTED):
+            raise ValueError(
+                f"{type(optimizer).__name__} does not take gradient steps of size lr, so a "
+                "proximal step has no step size: use SGD or Adam, or pass step_size=."
+            )
+        penalties = [penalty] if isinstance(penalty, Penalty) else list(penalty)
+        if not penalties or not all(isinstance(p, Penalty) for p in penalties):
+            raise TypeError(
+                "penalty must be a shrinkage.nn penalty (L1, L2, ElasticNet, GroupL1) or a "
+                f"non-empty iterable of them, got {penalty!r}."
+            )
+        self._optimizer = optimizer
+        self.penalties = penalties
+        self.decoupled = bool(decoupled)
+        if step_size is None:
+            self.step_rule, self._rule = _fast_rule(optimizer, self.decoupled)
+        else:
+            self.step_rule = "custom"
+            self._rule = lambda opt, group, p, scratch: step_size(opt, group, p)
+        # One buffer per penalized parameter for the per-coordinate step (like Adam's own
+        # state, it costs one copy of the penalized weights); allocated on first use.
+        self._scratch: dict[int, Tensor] = {}
+        self._check_parameters()
+        for p in penalties:
+            p._used_by = "Proximal"
+        # What torch.optim.Optimizer.__init__ would set up, minus the parameters (shared).
+        self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
+        self._optimizer_step_post_hooks: OrderedDict = OrderedDict()
+        self._optimizer_state_dict_pre_hooks: OrderedDict = OrderedDict()
+        self._optimizer_state_dict_post_hooks: OrderedDict = OrderedDict()
+        self._optimizer_load_state_dict_pre_hooks: OrderedDict = OrderedDict()
+        self._optimizer_load_state_dict_post_hooks: OrderedDict = OrderedDict()
+        if hasattr(self, "_patch_step_function"):
+            self._patch_step_function()  # step pre/post hooks and profiler labels
+        self._plan: list[tuple[Penalty, PenalizedParameter, dict]] | None = None
+        self._groups_seen: tuple[int, int] | None = None
+
+    # -- the inner optimizer's attributes are the wrapper's ----------------------------------
+    @property
+    def optimizer(self) -> Optimizer:
+        """The wrapped optimizer."""
+        return self._optimizer
+
+    @property
+    def param_groups(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        return self._optimizer.param_groups
+
+    @param_groups.setter
+    def param_groups(self, value: list[dict[str, Any]]) -> None:
+        self._optimizer.param_groups = value
+
+    @property
+    def state(self):  # type: ignore[override]
+        return self._optimizer.state
+
+    @state.setter
+    def state(self, value) -> None:
+        self._optimizer.state = value
+
+    @property
+    def defaults(self) -> dict[str, Any]:  # type: ignore[override]
+        return self._optimizer.defaults
+
+    @defaults.setter
+    def defaults(self, value: dict[str, Any]) -> None:
+        self._optimizer.defaults = value
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        inner = "\n".join("    " + line for line in repr(self._optimizer).splitlines())
+        penalties = ", ".join(f"{type(p).__name__}(alpha={p.alpha:g})" for p in self.penalties)
+        return f"Proximal(\n{inner},\n    penalties=[{penalties}],\n    step={self.step_rule!r}\n)"
+
+    # -- checks and the per-parameter plan ---------------------------------------------------
+    def _check_parameters(self) -> None:
+        in_optimizer = {id(p) for g in self._optimizer.param_groups for p in g["params"]}
+        owner: dict[int, str] = {}
+        for penalty in self.penalties:
+            for entry in penalty.entries:
+                if id(entry.param) in owner:
+                    raise ValueError(
+                        f"parameter {entry.name!r} is in two penalties ({owner[id(entry.param)]}"
+                        f" and {type(penalty).__name__}); the prox of a sum is not the "
+                        "composition of proxes. Use ElasticNet, or disjoint include= filters."
+                    )
+                owner[id(entry.param)] = type(penalty).__name__
+                if id(entry.param) not in in_optimizer:
+                    raise ValueError(
+                        f"penalized parameter {entry.name!r} is not in the optimizer, which "
+                        "would never update it. Add it to the optimizer or leave it out of "
+                        "the penalty (include=)."
+                    )
+
+    def _current_plan(self) -> list[tuple[Penalty, PenalizedParameter, dict]]:
+        groups = self._optimizer.param_groups
+        seen = (id(groups), len(groups))
+        if self._plan is None or seen != self._groups_seen:
+            # load_state_dict replaces the group dicts and add_param_group appends one.
+            group_of = {id(p): g for g in groups for p in g["params"]}
+            plan = []
+            for penalty in self.penalties:
+                for entry in penalty.entries:
+                    group = group_of.get(id(entry.param))
+                    if group is None:
+                        raise ValueError(
+                            f"penalized parameter {entry.name!r} is no longer in the optimizer."
+                        )
+                    if group.get("maximize", False):
+                        raise ValueError(
+                            "a parameter group has maximize=True; the proximal map minimizes "
+                            "the penalty. Minimize the negated objective instead."
+                        )
+                    plan.append((penalty, entry, group))
+            self._plan, self._groups_seen = plan, seen
+        return self._plan
+
+    # -- the optimizer interface ---------------------------------------------------------------
+    def step(self, closure: Callable[[], float] | None = None) -> Any:  # type: ignore[override]
+        """``optimizer.step(closure)``, then each penalty's proximal map with the step taken.
+
+        Returns the closure's loss, as the inner optimizer does.
+        """
+        loss = self._optimizer.step() if closure is None else self._optimizer.step(closure)
+        self.apply_prox()
+        return loss
+
+    @torch.no_grad()
+    def apply_prox(self) -> None:
+        """Apply the proximal maps for the step just taken (``step()`` calls this)."""
+        rule, optimizer, scratch = self._rule, self._optimizer, self._scratch
+        for penalty, entry, group in self._current_plan():
+            p = entry.param
+            if p.grad is None:  # the optimizer skipped it; so do we
+                continue
+            buffer = scratch.get(id(p))
+            if buffer is None:
+                buffer = scratch[id(p)] = torch.empty_like(p, memory_format=torch.preserve_format)
+            penalty.prox_parameter(entry, rule(optimizer, group, p, buffer))
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self._optimizer.zero_grad(set_to_none=set_to_none)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        self._optimizer.add_param_group(param_group)
+        self._plan = None
+
+    def state_dict(self) -> dict[str, Any]:  # type: ignore[override]
+        """The inner optimizer's state dict plus ``"proximal"``: each penalty's settings."""
+        state = self._optimizer.state_dict()
+        state["proximal"] = {
+            "penalties": [p.config() for p in self.penalties],
+            "step_rule": self.step_rule,
+        }
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:  # type: ignore[override]
+        """Load a state dict from :meth:`state_dict` (or from the bare inner optimizer).
+
+        Restores the inner optimizer's state and the penalties' ``alpha`` (as the optimizer
+        restores ``lr``). Raises ``ValueError`` if the penalties differ in kind or in the
+        parameters they act on.
+        """
+        state_dict = dict(state_dict)
+        saved = state_dict.pop("proximal", None)
+        if saved is not None:
+            configs = saved["penalties"]
+            if len(configs) != len(self.penalties) or any(
+                c["penalty"] != type(p).__name__ or list(c["names"]) != p.names
+                for c, p in zip(configs, self.penalties, strict=False)
+            ):
+                raise ValueError(
+                    "the saved Proximal state is for other penalties: saved "
+                    f"{[(c['penalty'], c['names']) for c in configs]}, here "
+                    f"{[(type(p).__name__, p.names) for p in self.penalties]}. Build the same "
+                    "penalties on the same parameters before loading."
+                )
+        self._optimizer.load_state_dict(state_dict)
+        if saved is not None:
+            for config, penalty in zip(saved["penalties"], self.penalties, strict=True):
+                penalty.alpha = config["alpha"]
+        self._plan = None

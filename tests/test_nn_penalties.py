@@ -1,0 +1,382 @@
+"""shrinkage.nn penalties: values against the core NumPy penalties, gradients, proximal maps
+against closed forms and against numerical minimization, parameter selection."""
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import numpy as np  # noqa: E402
+from scipy.optimize import minimize  # noqa: E402
+from torch import nn  # noqa: E402
+
+from shrinkage import penalties as core  # noqa: E402
+from shrinkage.nn import (  # noqa: E402
+    L1,
+    L2,
+    ElasticNet,
+    GroupL1,
+    default_include,
+    group_soft_threshold,
+    select_parameters,
+    soft_threshold,
+)
+
+
+def small_net(seed=0, dtype=torch.float64):
+    torch.manual_seed(seed)
+    return nn.Sequential(
+        nn.Conv2d(2, 4, 3),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(4 * 3 * 3, 6),
+        nn.LayerNorm(6),
+        nn.Tanh(),
+        nn.Linear(6, 3),
+    ).to(dtype)
+
+
+def flat_weights(model):
+    """Every nn.Linear / nn.Conv weight, written out independently of shrinkage.nn."""
+    ws = [m.weight for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
+    return np.concatenate([w.detach().numpy().ravel() for w in ws])
+
+
+# -- values ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1e-3, 0.7])
+def test_values_equal_core_numpy_penalties(alpha):
+    model = small_net()
+    w = flat_weights(model)
+    assert L1(model, alpha)().item() == pytest.approx(core.L1(alpha).value(w), rel=1e-12)
+    assert L2(model, alpha)().item() == pytest.approx(core.L2(alpha).value(w), rel=1e-12)
+    for rho in (0.0, 0.3, 1.0):
+        ours = ElasticNet(model, alpha, l1_ratio=rho)().item()
+        assert ours == pytest.approx(core.ElasticNetPenalty(alpha, rho).value(w), rel=1e-12)
+
+
+def test_nielsen_scaling_is_alpha_over_n():
+    model = small_net()
+    w = flat_weights(model)
+    lam, n = 5.0, 1000
+    # Nielsen: λ/n Σ|w| and λ/(2n) Σw².
+    assert L1(model, lam, n_samples=n)().item() == pytest.approx(lam / n * np.abs(w).sum())
+    assert L2(model, lam, n_samples=n)().item() == pytest.approx(lam / (2 * n) * (w**2).sum())
+    assert L1(model, lam, n_samples=n).strength == lam / n
+
+
+@pytest.mark.parametrize("groups", ["output", "input"])
+def test_group_l1_value_closed_form(groups):
+    torch.manual_seed(0)
+    lin = nn.Linear(5, 4).double()
+    w = lin.weight.detach().numpy()  # (out=4, in=5)
+    norms = np.linalg.norm(w, axis=1 if groups == "output" else 0)
+    size = w.shape[1] if groups == "output" else w.shape[0]
+    penalty = GroupL1(lin, 0.3, groups=groups)
+    assert penalty().item() == pytest.approx(0.3 * np.sqrt(size) * norms.sum())
+    plain = GroupL1(lin, 0.3, groups=groups, size_weighted=False)
+    assert plain().item() == pytest.approx(0.3 * norms.sum())
+
+
+def test_group_l1_on_convolutions_groups_channels():
+    torch.manual_seed(0)
+    conv = nn.Conv2d(4, 6, 3, groups=2).double()  # weight (6, 2, 3, 3)
+    w = conv.weight.detach().numpy()
+    # Output channel o: w[o]. Input channel c (group g = c // 2) is read by the 3 output
+    # channels of group g through w[3g:3g+3, c % 2].
+    out_norms = [np.linalg.norm(w[o]) for o in range(6)]
+    in_norms = [np.linalg.norm(w[3 * (c // 2) : 3 * (c // 2) + 3, c % 2]) for c in range(4)]
+    assert GroupL1(conv, 1.0, groups="output", size_weighted=False)().item() == pytest.approx(
+        sum(out_norms)
+    )
+    assert GroupL1(conv, 1.0, groups="input", size_weighted=False)().item() == pytest.approx(
+        sum(in_norms)
+    )
+    assert GroupL1(conv, 1.0, groups="input")().item() == pytest.approx(
+        np.sqrt(3 * 9) * sum(in_norms)
+    )
+
+
+def test_group_l1_on_transposed_convolutions():
+    torch.manual_seed(0)
+    conv = nn.ConvTranspose1d(3, 5, 2).double()  # weight (in=3, out=5, 2)
+    w = conv.weight.detach().numpy()
+    outs = sum(np.linalg.norm(w[:, o]) for o in range(5))
+    ins = sum(np.linalg.norm(w[c]) for c in range(3))
+    assert GroupL1(conv, 1.0, size_weighted=False)().item() == pytest.approx(outs)
+    assert GroupL1(conv, 1.0, groups="input", size_weighted=False)().item() == pytest.approx(ins)
+
+
+# -- gradients ------------------------------------------------------------------------------
+
+
+def _away_from_kinks(shape, seed):
+    g = torch.Generator().manual_seed(seed)
+    w = torch.rand(shape, generator=g, dtype=torch.float64) + 0.2  # |w| >= 0.2
+    sign = torch.where(torch.rand(shape, generator=g) < 0.5, -1.0, 1.0).double()
+    return (w * sign).requires_grad_()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: L1(ps, 0.7),
+        lambda ps: L2(ps, 0.7),
+        lambda ps: ElasticNet(ps, 0.7, l1_ratio=0.4),
+        lambda ps: GroupL1(ps, 0.7),
+        lambda ps: GroupL1(ps, 0.7, groups="input", n_samples=3),
+    ],
+)
+def test_gradcheck_float64(make):
+    a, b = _away_from_kinks((4, 3), 0), _away_from_kinks((5,), 1)
+    penalty = make([a, b])
+    assert torch.autograd.gradcheck(lambda x, y: penalty([x, y]), (a, b))
+    assert torch.autograd.gradgradcheck(lambda x, y: penalty([x, y]), (a, b))
+
+
+# -- proximal maps: closed forms --------------------------------------------------------------
+
+
+def test_soft_threshold_closed_form():
+    x = torch.tensor([-3.0, -0.5, -0.1, 0.0, 0.1, 0.5, 3.0], dtype=torch.float64)
+    expected = np.sign(x.numpy()) * np.maximum(np.abs(x.numpy()) - 0.5, 0)
+    np.testing.assert_array_equal(soft_threshold(x, 0.5).numpy(), expected)
+    t = torch.full_like(x, 0.5)
+    np.testing.assert_array_equal(soft_threshold(x, t).numpy(), expected)
+    assert np.all(soft_threshold(x, 0.5).numpy()[1:6] == 0.0)  # exact zeros
+
+
+def test_group_soft_threshold_closed_form():
+    x = torch.tensor([[3.0, 4.0], [0.3, 0.4], [0.0, 0.0]], dtype=torch.float64)
+    out = group_soft_threshold(x, 1.0, dim=1).numpy()
+    # Row 1: norm 5 → scaled by 1 - 1/5. Row 2: norm 0.5 ≤ 1 → zero. Row 3 stays 0.
+    np.testing.assert_allclose(out, [[3 * 0.8, 4 * 0.8], [0, 0], [0, 0]])
+    assert np.all(out[1:] == 0)
+
+
+@pytest.mark.parametrize("step", [0.1, 1.0])
+def test_penalty_prox_matches_core_prox(step):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 2)).double()
+    for make, core_penalty in [
+        (lambda m: L1(m, 0.4), core.L1(0.4)),
+        (lambda m: L2(m, 0.4), core.L2(0.4)),
+        (lambda m: ElasticNet(m, 0.4, 0.3), core.ElasticNetPenalty(0.4, 0.3)),
+        (lambda m: L1(m, 4.0, n_samples=10), core.L1(0.4)),
+    ]:
+        trial = nn.Sequential(nn.Linear(6, 5), nn.Tanh(), nn.Linear(5, 2)).double()
+        trial.load_state_dict(model.state_dict())
+        before = [trial[0].weight.detach().clone(), trial[2].weight.detach().clone()]
+        bias = trial[0].bias.detach().clone()
+        make(trial).prox(step)
+        for w0, w in zip(before, [trial[0].weight, trial[2].weight], strict=True):
+            expected = core_penalty.prox(w0.numpy().ravel(), step).reshape(w0.shape)
+            np.testing.assert_allclose(w.detach().numpy(), expected, rtol=1e-13, atol=1e-15)
+        assert torch.equal(trial[0].bias, bias)  # biases untouched
+
+
+def test_group_prox_closed_form_scalar_step():
+    torch.manual_seed(0)
+    lin = nn.Linear(4, 3).double()
+    w = lin.weight.detach().numpy().copy()
+    GroupL1(lin, 0.2, groups="input").prox(0.5)
+    tau = 0.5 * 0.2 * np.sqrt(3)
+    norms = np.linalg.norm(w, axis=0)
+    expected = w * np.maximum(0, 1 - tau / norms)
+    np.testing.assert_allclose(lin.weight.detach().numpy(), expected, rtol=1e-13)
+
+
+# -- proximal maps: the argmin --------------------------------------------------------------
+
+
+def _prox_objective(z, d, g):
+    return lambda b: np.sum((b - z) ** 2 / (2 * d)) + g(b)
+
+
+def _check_is_minimizer(objective, candidate, rng, n_dirs=200, scale=1e-3):
+    """Convex objective: the candidate beats random nearby points and a numerical solve."""
+    f0 = objective(candidate)
+    for _ in range(n_dirs):
+        assert f0 <= objective(candidate + scale * rng.normal(size=candidate.shape)) + 1e-12
+    best = minimize(
+        objective,
+        candidate + 0.05,
+        method="Nelder-Mead",
+        options={"xatol": 1e-12, "fatol": 1e-15, "maxiter": 40000},
+    )
+    assert f0 <= best.fun + 1e-10
+
+
+@pytest.mark.parametrize("kind", ["l1", "l2", "enet"])
+def test_prox_is_the_argmin_with_per_coordinate_steps(kind):
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=6)
+    d = rng.uniform(0.05, 2.0, size=6)  # a per-coordinate step, as Adam's
+    alpha = 0.8
+    w = torch.tensor(z, requires_grad=True)
+    make = {
+        "l1": lambda p: L1(p, alpha),
+        "l2": lambda p: L2(p, alpha),
+        "enet": lambda p: ElasticNet(p, alpha, 0.6),
+    }[kind]
+    penalty = make([w])
+    g = {
+        "l1": lambda b: alpha * np.abs(b).sum(),
+        "l2": lambda b: alpha / 2 * (b**2).sum(),
+        "enet": lambda b: alpha * (0.6 * np.abs(b).sum() + 0.2 * (b**2).sum()),
+    }[kind]
+    penalty.prox(torch.tensor(d))
+    candidate = w.detach().numpy()
+    _check_is_minimizer(_prox_objective(z, d, g), candidate, rng)
+
+
+@pytest.mark.parametrize("per_coordinate", [False, True])
+def test_group_prox_is_the_argmin(per_coordinate):
+    rng = np.random.default_rng(2)
+    z = 3 * rng.normal(size=(3, 4))
+    z[1] *= 0.02  # a row that the prox zeroes
+    d = rng.uniform(0.1, 3.0, size=z.shape) if per_coordinate else np.full(z.shape, 0.7)
+    alpha = 0.3
+    w = torch.tensor(z, requires_grad=True)
+    GroupL1([w], alpha, groups="output").prox(torch.tensor(d) if per_coordinate else 0.7)
+    out = w.detach().numpy()
+
+    def g(b):
+        return alpha * 2.0 * np.linalg.norm(b.reshape(3, 4), axis=1).sum()  # sqrt(4) = 2
+
+    objective = _prox_objective(z.ravel(), d.ravel(), g)
+    _check_is_minimizer(objective, out.ravel(), rng)
+    assert np.all(out[1] == 0)  # an exact zero group
+    assert np.all(out[[0, 2]] != 0)
+
+
+def test_group_prox_metric_with_constant_step_is_block_soft_threshold():
+    torch.manual_seed(3)
+    a = torch.randn(5, 7, dtype=torch.float64, requires_grad=True)
+    b = a.detach().clone().requires_grad_()
+    GroupL1([a], 0.4).prox(torch.full((5, 7), 0.6, dtype=torch.float64))
+    GroupL1([b], 0.4).prox(0.6)
+    torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_group_prox_zero_step_leaves_weights():
+    w = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    before = w.detach().clone()
+    GroupL1([w], 5.0).prox(torch.zeros(3, 4, dtype=torch.float64))
+    assert torch.equal(w.detach(), before)
+
+
+# -- selection -------------------------------------------------------------------------------
+
+
+def test_default_selection_weights_only():
+    model = small_net()
+    names = L1(model, 1.0).names
+    assert names == ["0.weight", "4.weight", "7.weight"]  # conv, linear, linear
+    for name, _ in model.named_parameters():
+        if "bias" in name or name.startswith(("1.", "5.")):  # biases, BatchNorm, LayerNorm
+            assert name not in names, name
+
+
+def test_embedding_and_frozen_weights_left_out_by_default():
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 2), nn.Linear(2, 2))
+    model[2].weight.requires_grad_(False)
+    assert L1(model, 1.0).names == ["1.weight"]
+    opt_in = L1(model, 1.0, include=lambda n, p, m: isinstance(m, nn.Embedding))
+    assert opt_in.names == ["0.weight"]
+
+
+def test_include_filter_and_iterables():
+    model = small_net()
+    first_layer_only = L1(model, 1.0, include=lambda n, p, m: n == "0.weight")
+    assert first_layer_only.names == ["0.weight"]
+    with_biases = L2(
+        model, 1.0, include=lambda n, p, m: default_include(n, p, m) or n.endswith("bias")
+    )
+    assert "4.bias" in with_biases.names and "1.bias" in with_biases.names
+    named = L1(model.named_parameters(), 1.0, include=lambda n, p, m: "weight" in n)
+    assert "1.weight" in named.names  # an explicit iterable is taken as given
+    plain = L1([model[4].weight, model[4].weight], 1.0)  # duplicates once
+    assert len(plain.parameters) == 1
+
+
+def test_tied_weights_counted_once():
+    shared = nn.Linear(3, 3, bias=False)
+    model = nn.Sequential(shared, nn.Tanh(), shared)
+    penalty = L1(model, 1.0)
+    assert penalty.names == ["0.weight"]
+    assert penalty().item() == pytest.approx(shared.weight.abs().sum().item())
+
+
+def test_select_parameters_reports_groups():
+    conv = nn.Conv2d(4, 6, 3, groups=2)
+    (entry,) = select_parameters(nn.Sequential(conv))
+    assert entry.conv_groups == 2 and not entry.transposed
+    assert entry.group_size("output") == 2 * 9 and entry.group_size("input") == 3 * 9
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alpha", [-1.0, float("nan"), float("inf")])
+def test_bad_alpha(alpha):
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        L1(nn.Linear(2, 2), alpha)
+
+
+def test_alpha_setter_validates():
+    penalty = L1(nn.Linear(2, 2), 1.0)
+    penalty.alpha = 0.5
+    assert penalty.strength == 0.5
+    with pytest.raises(ValueError):
+        penalty.alpha = -0.1
+
+
+def test_no_parameters_selected_names_the_fix():
+    model = nn.Sequential(nn.BatchNorm1d(3), nn.ReLU())
+    with pytest.raises(ValueError, match="selected no parameters.*include="):
+        L1(model, 1.0)
+    with pytest.raises(ValueError, match="selected no parameters"):
+        L2([], 1.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n_samples": 0}, ValueError, "n_samples"),
+        ({"n_samples": 2.5}, ValueError, "n_samples"),
+    ],
+)
+def test_bad_keyword_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        L1(nn.Linear(2, 2), 1.0, **kwargs)
+
+
+def test_bad_l1_ratio_groups_and_items():
+    with pytest.raises(ValueError, match="l1_ratio"):
+        ElasticNet(nn.Linear(2, 2), 1.0, l1_ratio=1.5)
+    with pytest.raises(ValueError, match="groups must be"):
+        GroupL1(nn.Linear(2, 2), 1.0, groups="rows")
+    with pytest.raises(TypeError, match="iterable of tensors"):
+        L1([1.0, 2.0], 1.0)
+    with pytest.raises(TypeError, match="dtype"):
+        L1([torch.ones(3, dtype=torch.int64)], 1.0)
+    with pytest.raises(ValueError, match="lazy module"):
+        L1(nn.Sequential(nn.LazyLinear(3)), 1.0)
+
+
+def test_bad_steps():
+    penalty = L1(nn.Linear(2, 2), 1.0)
+    with pytest.raises(ValueError, match="step"):
+        penalty.prox(-1.0)
+    with pytest.raises(ValueError, match="step"):
+        penalty.prox(torch.full((2, 2), -1.0))
+    with pytest.raises(ValueError, match="expected 1 tensors"):
+        penalty([torch.zeros(2, 2), torch.zeros(2)])
+
+
+def test_repr_and_config():
+    penalty = GroupL1(nn.Linear(2, 2), 0.5, groups="input", n_samples=10)
+    assert "GroupL1(alpha=0.5" in repr(penalty) and "n_samples=10" in repr(penalty)
+    assert penalty.config()["groups"] == "input"
