@@ -212,7 +212,7 @@ def _decomposition_name(X) -> str:
     n, p = X.shape
     if n > p:
         return "eigen"
-    return "kernel" if sp.issparse(X) else "svd"
+    return "kernel" if sp.issparse(X) or p > 2 * n else "svd"
 
 
 def _positive_ridge(X, y, s, v, fit_intercept, alpha, tol, max_iter):

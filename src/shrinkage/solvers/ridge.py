@@ -130,8 +130,9 @@ class SpectralRidge:
             self.lam, self.V = np.zeros(0), np.zeros((0, 0))
             self.M, self.c = np.zeros((n, 0)), np.zeros((0, self.b.shape[1]))
             return
-        if not sp.issparse(A) and n <= p:
-            # Thin SVD of X̃ itself: more accurate than squaring it.
+        if not sp.issparse(A) and n <= p and p <= 2 * n:
+            # Thin SVD of X̃ itself: more accurate than squaring it, and about as cheap
+            # as the kernel while p is within a few times n.
             U, d, Vt = la.svd(self._project(A), full_matrices=False, lapack_driver="gesdd")
             keep = d > d[0] * np.sqrt(_RANK_RTOL)
             U, d, Vt = U[:, keep], d[keep], Vt[keep]
@@ -147,9 +148,11 @@ class SpectralRidge:
             self.M = self._project(np.asarray(A @ self.V))
             self.c = self.V.T @ self.Atb
         else:
-            # Sparse and wide: eigen-pairs of the n×n kernel X̃X̃ᵀ = U diag(λ) Uᵀ,
+            # Wide (sparse, or dense with p > 2n): eigen-pairs of the n×n kernel
+            # X̃X̃ᵀ = U diag(λ) Uᵀ, formed in n²p instead of the SVD's larger constant;
             # then V = X̃ᵀU/√λ = AᵀU/√λ (U is orthogonal to Q).
-            kernel = (A @ A.T).toarray()
+            kernel = A @ A.T
+            kernel = kernel.toarray() if sp.issparse(kernel) else np.asarray(kernel)
             kernel = self._project(self._project(kernel).T)
             lam, U = la.eigh(kernel, overwrite_a=True, check_finite=False)
             keep = lam > max(lam[-1], 0.0) * _RANK_RTOL
