@@ -1,0 +1,339 @@
+"""``Lasso``, ``ElasticNet`` and their CV on Dask: one Gram pass, then paths in memory.
+
+After :func:`~.moments.gram_pass` the problem is the in-memory one on the Gram
+matrix (:meth:`LeastSquaresProblem.from_moments`): the same covariance-update
+coordinate descent, the same duality-gap stopping rule, hence the same coefficients
+to solver tolerance. Cross-validation keeps each fold's moments from that same pass;
+fold ``k`` trains on the sum of the other folds' moments and is scored from its own:
+
+.. math::
+
+    \\sum_{i \\in k} w_i (y_i - \\beta_0 - x_i^\\top\\beta)^2
+    = C_{yy} - 2\\beta^\\top C_{xy} + \\beta^\\top C_{xx}\\beta
+      + W_k(\\bar y_k - \\beta_0 - \\bar x_k^\\top\\beta)^2
+
+with ``C`` the fold's centred moments and ``W_k`` its weight, so no second pass is
+needed for the test errors either.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral
+from typing import TypeVar
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+
+from .._validation import (
+    check_alpha_grid,
+    check_nonnegative_scalar,
+    check_penalty_weights,
+    check_positive_int,
+)
+from ..linear_model._base import warn_not_converged
+from ..path import PathResult, alpha_grid, solve_path
+from ..selection import CVCurve, check_rule, run_folds
+from ..solvers.moments import Moments
+from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
+from ._inputs import DaskData, set_feature_attributes
+from .moments import Stats, gram_pass
+
+T = TypeVar("T")
+
+
+def check_precompute(precompute) -> None:
+    if precompute is False:
+        raise ValueError(
+            "precompute=False is not available with Dask input: the distributed engine "
+            "always solves on the Gram matrix (one pass over the data). Use "
+            "precompute='auto', or compute X to memory for the row-wise solver."
+        )
+
+
+def check_n_folds(cv, n_samples: int | None = None) -> int:
+    """``cv`` as a number of hashed folds (None means 5, as in memory)."""
+    if cv is None:
+        return 5
+    if isinstance(cv, Integral) and not isinstance(cv, bool):
+        if cv < 2:
+            raise ValueError(f"cv={cv} folds is too few; cross-validation needs >= 2.")
+        if n_samples is not None and cv > n_samples:
+            raise ValueError(f"cv={cv} folds but only {n_samples} samples; use cv <= {n_samples}.")
+        return int(cv)
+    raise ValueError(
+        f"cv={cv!r} is not available with Dask input: pass cv=K (an integer). Folds are "
+        "assigned per row by a hash of its position, so every fold comes from the same "
+        "pass; shrinkage.distributed.row_folds(n_samples, K) gives them as (train, test) "
+        "pairs for an in-memory fit with the same folds."
+    )
+
+
+def check_folds_filled(stats: Stats) -> None:
+    """Every fold has rows and weight, and so does every training set."""
+    for k in range(stats.n_folds):
+        if stats.rows[k] == 0 or stats.weight[k] <= 0:
+            raise ValueError(
+                f"CV fold {k} has no rows with positive weight; use fewer folds (cv) or more data."
+            )
+        if stats.weight.sum() - stats.weight[k] <= 0:
+            raise ValueError(f"The training set of CV fold {k} has zero total sample weight.")
+
+
+def problem_from(
+    stats: Stats, shift_x, shift_y, penalty_weights, l1_ratio, positive, fit_intercept, fold=None
+) -> LeastSquaresProblem:
+    """The least-squares problem on all rows (``fold=None``) or on a fold's training rows."""
+    return LeastSquaresProblem.from_moments(
+        stats.moments(fold, 0, train=fold is not None),
+        shift_x,
+        float(shift_y[0]),
+        penalty_weights,
+        l1_ratio,
+        positive,
+        fit_intercept,
+    )
+
+
+def residual_sum_of_squares(
+    moments: Moments, shift_x, shift_y: float, coefs: np.ndarray, intercepts: np.ndarray
+) -> np.ndarray:
+    """``Σ w (y − β₀ − xᵀβ)²`` over the rows of ``moments``, one per column of ``coefs``.
+
+    Parameters
+    ----------
+    moments : Moments
+        Of ``(x − shift_x, y − shift_y)``.
+    coefs : ndarray of shape (n_features, n_alphas)
+    intercepts : ndarray of shape (n_alphas,)
+    """
+    W = moments.weight
+    mean_x, mean_y = moments.x / W, moments.y / W
+    cxx = moments.xx - W * np.outer(mean_x, mean_x)
+    cxy = moments.xy - W * mean_x * mean_y
+    cyy = moments.yy - W * mean_y * mean_y
+    # The prediction's offset in the shifted coordinates.
+    offset = intercepts + shift_x @ coefs - shift_y
+    quadratic = np.einsum("ja,ja->a", coefs, cxx @ coefs)
+    bias = mean_y - offset - mean_x @ coefs
+    return np.maximum(cyy - 2.0 * (cxy @ coefs) + quadratic + W * bias * bias, 0.0)
+
+
+def _solve_one(problem, alpha, tol, max_iter, rng, start=None):
+    """The in-memory estimator's solve at one alpha (strong rule from ``alpha_max``)."""
+    l1_ratio, weights, positive = problem.l1_ratio, problem.penalty_weights, problem.positive
+    start_alpha = problem.alpha_max
+    if start is not None:
+        problem.set_coef(start)
+        start_alpha = alpha
+    l1_new, _ = penalty_strengths(alpha, l1_ratio, weights)
+    l1_old, _ = penalty_strengths(max(start_alpha, alpha), l1_ratio, weights)
+    working_set = strong_rule_set(problem.gradient, l1_new, l1_old, positive)
+    info = problem.solve(alpha, working_set, tol, max_iter, rng)
+    if not info.converged:
+        warn_not_converged(info.duality_gap, tol, max_iter, alpha, problem.absolute_tol(tol))
+    return info
+
+
+def fit_elastic_net(estimator: T, data: DaskData) -> T:
+    """:class:`~shrinkage.linear_model.ElasticNet` / ``Lasso`` on Dask data."""
+    alpha, l1_ratio = estimator._check_params()
+    check_precompute(estimator.precompute)
+    p, n_targets = data.n_features, data.n_targets
+    weights = check_penalty_weights(estimator.penalty_weights, p)
+    stats, shift_x, shift_y = gram_pass(data, estimator.fit_intercept)
+    rng = check_random_state(estimator.random_state) if estimator.selection == "random" else None
+    previous = None
+    if estimator.warm_start and hasattr(estimator, "coef_"):
+        previous = np.atleast_2d(estimator.coef_)
+        if previous.shape != (n_targets, p):
+            previous = None
+
+    coefs, intercepts, gaps, n_iters = [], [], [], []
+    for t in range(n_targets):
+        problem = LeastSquaresProblem.from_moments(
+            stats.moments(None, t),
+            shift_x,
+            float(shift_y[t]),
+            weights,
+            l1_ratio,
+            estimator.positive,
+            estimator.fit_intercept,
+        )
+        start = None if previous is None else previous[t]
+        info = _solve_one(problem, alpha, estimator.tol, estimator.max_iter, rng, start)
+        coefs.append(problem.coef)
+        intercepts.append(problem.intercept if estimator.fit_intercept else 0.0)
+        gaps.append(info.duality_gap)
+        n_iters.append(info.n_iter)
+
+    dtype, single = data.dtype, data.y_ndim == 1
+    estimator.coef_ = (coefs[0] if single else np.array(coefs)).astype(dtype)
+    if single:
+        estimator.intercept_ = dtype.type(intercepts[0]) if estimator.fit_intercept else 0.0
+    else:
+        estimator.intercept_ = np.array(intercepts, dtype=dtype)
+    estimator.dual_gap_ = gaps[0] if single else np.array(gaps)
+    estimator.n_iter_ = n_iters[0] if single else n_iters
+    set_feature_attributes(estimator, data)
+    return estimator
+
+
+def _grid(estimator, stats, shift_x, shift_y, weights, l1_ratio) -> np.ndarray:
+    """The in-memory estimator's grid: log-spaced down from ``alpha_max`` of all rows."""
+    if isinstance(estimator.alphas, Integral) and not isinstance(estimator.alphas, bool):
+        size = check_positive_int(estimator.alphas, "alphas")
+        problem = problem_from(
+            stats,
+            shift_x,
+            shift_y,
+            weights,
+            l1_ratio,
+            estimator.positive,
+            estimator.fit_intercept,
+        )
+        return alpha_grid(problem.alpha_max, size, estimator.eps)
+    return check_alpha_grid(estimator.alphas)
+
+
+def fit_elastic_net_cv(estimator: T, data: DaskData) -> T:
+    """:class:`~shrinkage.linear_model.ElasticNetCV` / ``LassoCV`` on Dask data.
+
+    The folds are hashed per row (:func:`~.moments.fold_of_rows`), so ``cv`` must be
+    a number of folds; ``cv=None`` means 5 such folds (not scikit-learn's contiguous
+    ``KFold``).
+    """
+    rule = check_rule(estimator.rule)
+    l1_ratios = estimator._l1_ratios()
+    check_nonnegative_scalar(estimator.tol, "tol")
+    check_positive_int(estimator.max_iter, "max_iter")
+    check_nonnegative_scalar(estimator.eps, "eps")
+    check_precompute(estimator.precompute)
+    n_folds = check_n_folds(estimator.cv)
+    weights = check_penalty_weights(estimator.penalty_weights, data.n_features)
+    stats, shift_x, shift_y = gram_pass(data, estimator.fit_intercept, n_folds)
+    check_n_folds(estimator.cv, int(stats.rows.sum()))
+    check_folds_filled(stats)
+    grids = [_grid(estimator, stats, shift_x, shift_y, weights, r) for r in l1_ratios]
+    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
+    fit_intercept, positive = estimator.fit_intercept, estimator.positive
+
+    def fold_path(index, fold):
+        grid, ratio = grids[index], l1_ratios[index]
+        problem = problem_from(
+            stats, shift_x, shift_y, weights, ratio, positive, fit_intercept, fold
+        )
+        rng = np.random.RandomState(seed) if estimator.selection == "random" else None
+        path = solve_path(problem, grid, estimator.tol, estimator.max_iter, rng)
+        test = stats.moments(fold, 0)
+        sse = residual_sum_of_squares(test, shift_x, float(shift_y[0]), path.coefs, path.intercepts)
+        return sse / test.weight, path.n_nonzero, path.converged.all()
+
+    tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(n_folds)]
+    results = run_folds(
+        fold_path, tasks, estimator.n_jobs, estimator.verbose, type(estimator).__name__
+    )
+    if not all(converged for _, _, converged in results):
+        warnings.warn(
+            "Some fold paths did not reach the duality-gap tolerance; the CV curve may "
+            "be slightly off at the smallest alphas. Increase max_iter or loosen tol.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+    mse = np.array([r[0] for r in results]).reshape(len(l1_ratios), n_folds, -1)
+    nonzero = np.array([r[1] for r in results]).reshape(len(l1_ratios), n_folds, -1)
+    mse = np.moveaxis(mse, 1, 2)  # (n_l1_ratio, n_alphas, n_folds)
+
+    estimator.cv_curves_ = [
+        CVCurve(
+            grids[i],
+            mse[i],
+            metric="mean squared error",
+            n_nonzero=np.round(nonzero[i].mean(axis=0)).astype(int),
+        )
+        for i in range(len(l1_ratios))
+    ]
+    best = int(np.argmin([c.mean[c.index_min] for c in estimator.cv_curves_]))
+    curve = estimator.cv_curves_[best]
+    estimator.cv_curve_ = curve
+    estimator.l1_ratio_ = l1_ratios[best]
+    estimator.alpha_min_, estimator.alpha_1se_ = curve.alpha_min, curve.alpha_1se
+    estimator.alpha_ = float(curve.alphas[curve.chosen_index(rule)])
+    single = len(l1_ratios) == 1
+    estimator.mse_path_ = mse[0] if single else mse
+    estimator.alphas_ = grids[0] if single else np.array(grids)
+
+    # The final model from the total moments: no second pass.
+    problem = problem_from(
+        stats, shift_x, shift_y, weights, estimator.l1_ratio_, positive, fit_intercept
+    )
+    info = _solve_one(problem, estimator.alpha_, estimator.tol, estimator.max_iter, None)
+    estimator.coef_ = problem.coef.astype(data.dtype)
+    estimator.intercept_ = data.dtype.type(problem.intercept) if fit_intercept else 0.0
+    estimator.dual_gap_, estimator.n_iter_ = info.duality_gap, info.n_iter
+    set_feature_attributes(estimator, data)
+    return estimator
+
+
+def _ridge_path(stats, shift_x, shift_y, weights, fit_intercept, grid) -> PathResult:
+    """Pure ridge solved exactly for the whole grid (as the in-memory path does).
+
+    ``½Σh r² + α/2 Σv β²`` is ``Σs r² + (α·Σs) Σv β²`` over ``2Σs``: ridge's alpha is
+    ``α·Σs``. The gaps are those of exact solutions (rounding only), reported as 0.
+    """
+    import time
+
+    from .ridge import MomentsRidge
+
+    start = time.perf_counter()
+    ridge = MomentsRidge(stats, shift_x, shift_y, weights, fit_intercept)
+    coefs, intercepts = ridge.coefs(grid * stats.weight.sum())
+    times = np.full(grid.size, (time.perf_counter() - start) / grid.size)
+    return PathResult(
+        alphas=grid,
+        coefs=coefs,
+        intercepts=intercepts,
+        duality_gaps=np.zeros(grid.size),
+        n_iters=np.zeros(grid.size, dtype=np.int64),
+        n_nonzero=np.count_nonzero(coefs, axis=0),
+        times=times,
+        converged=np.ones(grid.size, dtype=bool),
+        l1_ratio=0.0,
+        loss="squared_error",
+    )
+
+
+def least_squares_path(
+    data: DaskData,
+    *,
+    l1_ratio: float,
+    alphas,
+    eps: float,
+    penalty_weights,
+    positive: bool,
+    fit_intercept: bool,
+    tol: float,
+    max_iter: int,
+) -> PathResult:
+    """The whole least-squares path from one pass (see
+    :func:`shrinkage.distributed.regularization_path`)."""
+    weights = check_penalty_weights(penalty_weights, data.n_features)
+    stats, shift_x, shift_y = gram_pass(data, fit_intercept)
+    problem = problem_from(stats, shift_x, shift_y, weights, l1_ratio, positive, fit_intercept)
+    if isinstance(alphas, Integral) and not isinstance(alphas, bool):
+        grid = alpha_grid(problem.alpha_max, check_positive_int(alphas, "alphas"), eps)
+    else:
+        grid = check_alpha_grid(alphas)
+    if l1_ratio == 0.0 and not positive:
+        result = _ridge_path(stats, shift_x, shift_y, weights, fit_intercept, grid)
+    else:
+        result = solve_path(problem, grid, tol, max_iter)
+    if not fit_intercept:
+        result.intercepts = np.zeros(grid.size)
+    if data.feature_names is not None:
+        result.feature_names = list(data.feature_names)
+    if not result.converged.all():
+        worst = int(np.flatnonzero(~result.converged)[0])
+        warn_not_converged(result.duality_gaps[worst], tol, max_iter, result.alphas[worst])
+    return result

@@ -1,0 +1,451 @@
+"""The distributed engine against the in-memory estimators, on a Dask LocalCluster.
+
+The in-memory estimators are themselves tested against scikit-learn; here the Dask
+fits must give the same coefficients to solver tolerance, and the big path is
+checked by its KKT conditions with gradients from an independent Dask computation
+(plain ``X.T @ r``, not the Gram pass). Data are generated chunk by chunk with
+``dask.array.random``; the big one is never materialized.
+"""
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+pytest.importorskip("distributed")
+pytest.importorskip("dask.dataframe")
+
+import dask  # noqa: E402
+import dask.dataframe as dd  # noqa: E402
+import pandas as pd  # noqa: E402
+from conftest import enet_objective, logistic_objective  # noqa: E402
+from distributed import Client, LocalCluster  # noqa: E402
+
+from shrinkage.distributed import fit, regularization_path, row_folds  # noqa: E402
+from shrinkage.distributed.command import (  # noqa: E402
+    add_engine_arguments,
+    load_for_engine,
+)
+from shrinkage.distributed.io import read_parquet_folder  # noqa: E402
+from shrinkage.linear_model import (  # noqa: E402
+    ElasticNet,
+    ElasticNetCV,
+    Lasso,
+    LassoCV,
+    LassoIC,
+    LogisticRegression,
+    Ridge,
+    RidgeCV,
+)
+
+
+@pytest.fixture(scope="module")
+def client():
+    # In-process workers keep the start-up light; the engine is the same with processes.
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def regression(n=6000, p=15, chunk=1000, seed=0, mean=0.0, weights=False):
+    """Dask X, y (and weights), generated chunk by chunk; columns with large means."""
+    rng = da.random.default_rng(seed)
+    X = rng.standard_normal((n, p), chunks=(chunk, p)) + mean * np.arange(1, p + 1)
+    beta = np.zeros(p)
+    beta[: p // 3] = np.linspace(2.0, -1.0, p // 3)
+    y = X @ beta + 3.0 + rng.standard_normal(n, chunks=chunk)
+    w = rng.uniform(0.2, 3.0, size=n, chunks=chunk) if weights else None
+    return X, y, w
+
+
+def computed(*arrays):
+    return [None if a is None else np.asarray(a) for a in dask.compute(*arrays)]
+
+
+# -- least squares at one alpha -------------------------------------------------------
+
+
+def test_lasso_matches_memory_with_large_means(client):
+    X, y, _ = regression(mean=1e4)  # the pilot shift keeps the Gram accurate
+    Xm, ym = computed(X, y)
+    memory = Lasso(alpha=0.05, tol=1e-10).fit(Xm, ym)
+    fitted = Lasso(alpha=0.05, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(fitted.intercept_, memory.intercept_, rtol=1e-7)
+    assert isinstance(fitted.coef_, np.ndarray) and fitted.n_features_in_ == X.shape[1]
+    assert fitted.dual_gap_ <= 1e-10 * np.var(ym)
+    # The objective reached, written out independently.
+    ours = enet_objective(Xm, ym, fitted.coef_, fitted.intercept_, 0.05, 1.0)
+    theirs = enet_objective(Xm, ym, memory.coef_, memory.intercept_, 0.05, 1.0)
+    assert ours <= theirs * (1 + 1e-10)
+
+
+def test_elastic_net_weighted_penalty_weights_positive(client):
+    X, y, w = regression(weights=True, seed=1)
+    Xm, ym, wm = computed(X, y, w)
+    factors = np.r_[0.0, np.linspace(0.5, 2.0, X.shape[1] - 1)]
+    options = dict(alpha=0.03, l1_ratio=0.7, penalty_weights=factors, positive=True, tol=1e-10)
+    memory = ElasticNet(**options).fit(Xm, ym, sample_weight=wm)
+    fitted = ElasticNet(**options).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(fitted.intercept_, memory.intercept_, rtol=1e-7)
+    assert (fitted.coef_ >= 0).all()
+
+
+def test_no_intercept_multi_output_and_float32(client):
+    X, y, _ = regression(seed=2)
+    Y = da.stack([y, 2.0 * y - 1.0], axis=1)
+    Xm, Ym = computed(X, Y)
+    memory = Lasso(alpha=0.1, fit_intercept=False, tol=1e-10).fit(Xm, Ym)
+    fitted = Lasso(alpha=0.1, fit_intercept=False, tol=1e-10).fit(X, Y)
+    assert fitted.coef_.shape == (2, X.shape[1])
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_array_equal(fitted.intercept_, 0.0)
+    single = Lasso(alpha=0.1).fit(X.astype(np.float32), y)
+    assert single.coef_.dtype == np.float32
+
+
+def test_same_result_whatever_the_chunks(client):
+    X, y, _ = regression(seed=3)
+    a = LassoCV(cv=4).fit(X, y)
+    b = LassoCV(cv=4).fit(X.rechunk((2500, -1)), y.rechunk(700))
+    assert a.alpha_ == b.alpha_
+    np.testing.assert_allclose(a.mse_path_, b.mse_path_, rtol=1e-10)
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_path_matches_memory(client, l1_ratio):
+    from shrinkage.path import regularization_path as in_memory_path
+
+    X, y, w = regression(seed=12, weights=True, mean=20.0)
+    Xm, ym, wm = computed(X, y, w)
+    options = dict(l1_ratio=l1_ratio, alphas=15, tol=1e-10)
+    memory = in_memory_path(Xm, ym, sample_weight=wm, **options)
+    fitted = regularization_path(X, y, sample_weight=w, **options)
+    np.testing.assert_allclose(fitted.alphas, memory.alphas, rtol=1e-12)
+    np.testing.assert_allclose(fitted.coefs, memory.coefs, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(fitted.intercepts, memory.intercepts, rtol=1e-8)
+
+
+# -- cross-validation -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rule", ["min", "1se"])
+def test_lasso_cv_matches_memory_with_the_same_folds(client, rule):
+    X, y, w = regression(seed=4, weights=True, mean=50.0)
+    Xm, ym, wm = computed(X, y, w)
+    folds = row_folds(Xm.shape[0], 5)
+    memory = LassoCV(cv=folds, rule=rule, tol=1e-9).fit(Xm, ym, sample_weight=wm)
+    fitted = LassoCV(cv=5, rule=rule, tol=1e-9).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(fitted.alphas_, memory.alphas_, rtol=1e-10)
+    np.testing.assert_allclose(fitted.mse_path_, memory.mse_path_, rtol=1e-6)
+    # The same grid point (grids agree to rounding: alpha_max from the same moments).
+    assert fitted.alpha_ == pytest.approx(memory.alpha_, rel=1e-10)
+    assert fitted.alpha_1se_ == pytest.approx(memory.alpha_1se_, rel=1e-10)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(fitted.intercept_, memory.intercept_, rtol=1e-7)
+
+
+def test_elastic_net_cv_over_l1_ratios(client):
+    X, y, _ = regression(seed=5)
+    Xm, ym = computed(X, y)
+    folds = row_folds(Xm.shape[0], 3)
+    options = dict(l1_ratio=[0.2, 0.9], alphas=20, tol=1e-9)
+    memory = ElasticNetCV(cv=folds, **options).fit(Xm, ym)
+    fitted = ElasticNetCV(cv=3, **options).fit(X, y)
+    assert fitted.l1_ratio_ == memory.l1_ratio_
+    assert fitted.alpha_ == pytest.approx(memory.alpha_, rel=1e-10)
+    np.testing.assert_allclose(fitted.mse_path_, memory.mse_path_, rtol=1e-6)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_row_folds_partition_the_rows():
+    folds = row_folds(10_000, 5)
+    tests = np.concatenate([test for _, test in folds])
+    np.testing.assert_array_equal(np.sort(tests), np.arange(10_000))
+    sizes = np.array([test.size for _, test in folds])
+    assert np.all(np.abs(sizes - 2000) < 200)  # a hash: about equal
+
+
+# -- ridge ----------------------------------------------------------------------------
+
+
+def _exact_ridge(X, y, w, alpha, factors):
+    """Weighted ridge by the normal equations of exactly centred data, in long double:
+    ``(coef, intercept)``."""
+    L = np.longdouble
+    X, y, w = X.astype(L), y.astype(L), w.astype(L)
+    mean_x, mean_y = (w @ X) / w.sum(), (w @ y) / w.sum()
+    Xc, yc = X - mean_x, y - mean_y
+    A = (Xc * w[:, None]).T @ Xc + alpha * np.diag(factors.astype(L))
+    b = (Xc * w[:, None]).T @ yc
+    coef = np.linalg.solve(A.astype(float), b.astype(float))
+    coef = coef + np.linalg.solve(A.astype(float), (b - A @ coef.astype(L)).astype(float))
+    return coef, float(mean_y - mean_x @ coef.astype(L))
+
+
+def test_ridge_matches_memory(client):
+    X, y, w = regression(seed=6, weights=True, mean=100.0)
+    Xm, ym, wm = computed(X, y, w)
+    p = X.shape[1]
+    for alpha, factors in ((5.0, np.ones(p)), (50.0, np.r_[0.0, np.full(p - 1, 2.0)])):
+        memory = Ridge(alpha=alpha, penalty_weights=factors).fit(Xm, ym, sample_weight=wm)
+        fitted = Ridge(alpha=alpha, penalty_weights=factors).fit(X, y, sample_weight=w)
+        # Columns with means up to 1500: the in-memory decomposition keeps ~1e-10, the
+        # shifted moments ~1e-14 (against an exact long-double reference).
+        exact, intercept = _exact_ridge(Xm, ym, wm, alpha, factors)
+        np.testing.assert_allclose(fitted.coef_, exact, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(fitted.intercept_, intercept, rtol=1e-11)
+        np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=0, atol=1e-8)
+        np.testing.assert_allclose(fitted.intercept_, memory.intercept_, rtol=1e-7)
+    memory = Ridge(alpha=1e3, positive=True).fit(Xm, ym)
+    fitted = Ridge(alpha=1e3, positive=True).fit(X, y)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-7, atol=1e-10)
+
+
+def test_ridge_cv_leave_one_out_and_k_fold(client):
+    X, y, w = regression(seed=7, weights=True)
+    Xm, ym, wm = computed(X, y, w)
+    alphas = np.geomspace(1e-2, 1e5, 15)
+    memory = RidgeCV(alphas=alphas).fit(Xm, ym, sample_weight=wm)
+    fitted = RidgeCV(alphas=alphas).fit(X, y, sample_weight=w)  # a second pass: exact LOO
+    assert fitted.alpha_ == memory.alpha_
+    np.testing.assert_allclose(fitted.cv_curve_.mean, memory.cv_curve_.mean, rtol=1e-8)
+    np.testing.assert_allclose(
+        fitted.cv_curve_.standard_error, memory.cv_curve_.standard_error, rtol=1e-6
+    )
+    np.testing.assert_allclose(fitted.gcv_, memory.gcv_, rtol=1e-8)
+    np.testing.assert_allclose(fitted.dof_, memory.dof_, rtol=1e-8)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-8, atol=1e-10)
+    assert fitted.best_score_ == pytest.approx(memory.best_score_, rel=1e-8)
+
+    folds = row_folds(Xm.shape[0], 4)
+    memory = RidgeCV(alphas=alphas, cv=folds).fit(Xm, ym, sample_weight=wm)
+    fitted = RidgeCV(alphas=alphas, cv=4).fit(X, y, sample_weight=w)
+    assert fitted.alpha_ == memory.alpha_
+    np.testing.assert_allclose(
+        fitted.cv_curve_.fold_errors, memory.cv_curve_.fold_errors, atol=1e-9
+    )
+
+
+# -- logistic -------------------------------------------------------------------------
+
+
+def classification(n=6000, p=10, chunk=1000, seed=0):
+    rng = da.random.default_rng(seed)
+    X = rng.standard_normal((n, p), chunks=(chunk, p)) + 5.0
+    beta = np.zeros(p)
+    beta[:4] = [1.5, -1.0, 0.8, 0.5]
+    probability = 1.0 / (1.0 + da.exp(-((X - 5.0) @ beta - 0.3)))
+    y = (rng.random(n, chunks=chunk) < probability).astype(int)
+    return X, y
+
+
+def _logistic_kkt(Xm, y01, h, coef, intercept, alpha, l1_ratio):
+    """The largest KKT violation of the mean-loss objective, by plain NumPy."""
+    p = 1.0 / (1.0 + np.exp(-(Xm @ coef + intercept)))
+    gradient = Xm.T @ (h * (p - y01)) + alpha * (1 - l1_ratio) * coef
+    l1 = alpha * l1_ratio
+    zero = coef == 0
+    violation = np.where(
+        zero, np.maximum(np.abs(gradient) - l1, 0), np.abs(gradient + l1 * np.sign(coef))
+    )
+    return max(violation.max(), abs(np.sum(h * (p - y01))))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(C=0.05, l1_ratio=1.0),
+        dict(C=1.0, l1_ratio=0.0),
+        dict(C=0.1, l1_ratio=0.5, class_weight="balanced"),
+    ],
+)
+def test_logistic_matches_memory(client, options):
+    X, y = classification()
+    w = da.random.default_rng(9).uniform(0.5, 2.0, size=X.shape[0], chunks=1000)
+    Xm, ym, wm = computed(X, y, w)
+    memory = LogisticRegression(tol=1e-8, **options).fit(Xm, ym, sample_weight=wm)
+    fitted = LogisticRegression(tol=1e-8, **options).fit(X, y, sample_weight=w)
+    np.testing.assert_array_equal(fitted.classes_, memory.classes_)
+    # Both stop at a KKT violation <= 1e-8; the coefficients agree to about that over
+    # the curvature (small here: columns with mean 5 against the intercept).
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, atol=2e-5)
+    np.testing.assert_allclose(fitted.intercept_, memory.intercept_, atol=2e-4)
+    assert fitted.n_iter_[0] <= 15 and fitted.dual_gap_ < 1e-6
+    s = wm * (1.0 if "class_weight" not in options else 1.0)
+    if "class_weight" not in options:
+        h = s / s.sum()
+        alpha = 1.0 / (options["C"] * s.sum())
+        kkt = _logistic_kkt(
+            Xm, ym, h, fitted.coef_[0], fitted.intercept_[0], alpha, options["l1_ratio"]
+        )
+        assert kkt <= 1e-8
+        ours = logistic_objective(
+            Xm, ym, fitted.coef_[0], fitted.intercept_[0], alpha, options["l1_ratio"], s
+        )
+        theirs = logistic_objective(
+            Xm, ym, memory.coef_[0], memory.intercept_[0], alpha, options["l1_ratio"], s
+        )
+        assert ours <= theirs + 1e-12
+
+
+def test_logistic_text_labels_from_a_dataframe(client):
+    X, y = classification(seed=3)
+    Xm, ym = computed(X, y)
+    frame = pd.DataFrame(Xm, columns=[f"x{j}" for j in range(Xm.shape[1])])
+    frame["label"] = np.where(ym == 1, "spam", "ham")
+    ddf = dd.from_pandas(frame, npartitions=5)
+    features = list(frame.columns[:-1])
+    memory = LogisticRegression(C=0.5, tol=1e-8).fit(frame[features], frame["label"])
+    fitted = LogisticRegression(C=0.5, tol=1e-8).fit(ddf[features], ddf["label"])
+    np.testing.assert_array_equal(fitted.classes_, ["ham", "spam"])
+    np.testing.assert_array_equal(fitted.feature_names_in_, features)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, atol=2e-5)
+
+
+# -- DataFrames, Parquet, CLI glue ----------------------------------------------------
+
+
+def test_dataframe_with_unknown_partition_lengths(client):
+    X, y, _ = regression(seed=8)
+    Xm, ym = computed(X, y)
+    frame = pd.DataFrame(Xm, columns=[f"f{j}" for j in range(Xm.shape[1])])
+    frame["y"] = ym
+    ddf = dd.from_pandas(frame, npartitions=6)
+    features = list(frame.columns[:-1])
+    memory = LassoCV(cv=row_folds(len(frame), 3)).fit(frame[features], ym)
+    fitted = LassoCV(cv=3).fit(ddf[features], ddf["y"])  # lengths read for the folds
+    assert fitted.alpha_ == pytest.approx(memory.alpha_, rel=1e-10)
+    np.testing.assert_array_equal(fitted.feature_names_in_, features)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-6, atol=1e-9)
+    # A plain fit on the same frame's arrays needs no lengths at all.
+    Xu, yu = ddf[features].to_dask_array(), ddf["y"].to_dask_array()
+    assert np.isnan(Xu.shape[0])
+    lasso = Lasso(alpha=0.1).fit(Xu, yu)
+    np.testing.assert_allclose(lasso.coef_, Lasso(alpha=0.1).fit(Xm, ym).coef_, atol=1e-9)
+    assert not hasattr(lasso, "feature_names_in_")
+
+
+def test_dataframe_with_boolean_and_nullable_columns(client):
+    frame = pd.DataFrame(
+        {
+            "x": np.linspace(0, 1, 40),
+            "flag": np.arange(40) % 2 == 0,
+            "count": pd.array(np.arange(40) % 3, dtype="Int64"),
+        }
+    )
+    y = 2.0 * frame["x"].to_numpy() + frame["flag"].to_numpy() + 0.5 * np.arange(40) % 3
+    ddf = dd.from_pandas(frame, npartitions=3)
+    fitted = Lasso(alpha=0.01).fit(ddf, y)
+    memory = Lasso(alpha=0.01).fit(frame.astype(float), y)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, atol=1e-10)
+    frame.loc[5, "count"] = pd.NA
+    with pytest.raises(ValueError, match="NaN"):
+        Lasso(alpha=0.01).fit(dd.from_pandas(frame, npartitions=3), y)
+
+
+def test_parquet_folder_and_engines(client, tmp_path):
+    X, y, _ = regression(n=3000, p=5, seed=10)
+    Xm, ym = computed(X, y)
+    frame = pd.DataFrame(Xm, columns=list("abcde"))
+    frame["target"] = ym
+    (tmp_path / "part").mkdir()
+    frame.iloc[:1200].to_parquet(tmp_path / "a.parquet", row_group_size=300)
+    frame.iloc[1200:].to_parquet(tmp_path / "part" / "b.parquet", row_group_size=500)
+    data = read_parquet_folder(tmp_path, "target")
+    assert data.X.chunks[0] == (1200, 1800) and data.feature_names == list("abcde")
+    fitted = fit(LassoCV(cv=3), data.X, data.y, feature_names=data.feature_names)
+    memory = LassoCV(cv=row_folds(3000, 3)).fit(frame[list("abcde")], ym)
+    assert fitted.alpha_ == pytest.approx(memory.alpha_, rel=1e-10)
+    np.testing.assert_array_equal(fitted.feature_names_in_, list("abcde"))
+
+    with load_for_engine(str(tmp_path), "target", "memory") as loaded:
+        in_memory = loaded.fit(Lasso(alpha=0.1))
+    with load_for_engine(str(tmp_path), "target", "dask", client.scheduler.address) as loaded:
+        on_dask = loaded.fit(Lasso(alpha=0.1))
+    np.testing.assert_allclose(on_dask.coef_, in_memory.coef_, atol=1e-9)
+    np.testing.assert_array_equal(on_dask.feature_names_in_, in_memory.feature_names_in_)
+
+    frame["text"] = "x"
+    frame.to_parquet(tmp_path / "a.parquet")
+    with pytest.raises(ValueError, match="not numeric"):
+        read_parquet_folder(tmp_path, "target")
+    with pytest.raises(ValueError, match="not found"):
+        read_parquet_folder(tmp_path / "part", "missing")
+    with pytest.raises(ValueError, match="does not exist"):
+        load_for_engine(str(tmp_path / "nowhere"), "target", "memory")
+
+
+def test_engine_arguments():
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    add_engine_arguments(parser)
+    args = parser.parse_args(["--engine", "dask", "--scheduler", "tcp://h:8786"])
+    assert (args.engine, args.scheduler) == ("dask", "tcp://h:8786")
+    assert parser.parse_args([]).engine == "memory"
+    with pytest.raises(ValueError, match="needs --engine dask"):
+        load_for_engine("x", "y", "memory", "tcp://h:8786")
+
+
+# -- the big path: never in memory; KKT from an independent computation --------------
+
+
+def test_big_lasso_path_satisfies_kkt(client):
+    n, p = 1_000_000, 20
+    X, y, _ = regression(n=n, p=p, chunk=125_000, seed=11, mean=10.0)
+    path = regularization_path(X, y, alphas=12, eps=1e-3, tol=1e-10)
+    assert path.coefs.shape == (p, 12) and path.converged.all()
+    # Gradient of ½ mean (y − β₀ − Xβ)² at every alpha by dask matrix products.
+    residuals = y[:, None] - (X @ path.coefs + path.intercepts)
+    gradient, intercept_gradient = dask.compute(X.T @ residuals / n, residuals.mean(axis=0))
+    np.testing.assert_allclose(intercept_gradient, 0.0, atol=1e-8)
+    scale = np.abs(gradient).max()
+    for k, alpha in enumerate(path.alphas):
+        active = path.coefs[:, k] != 0
+        g = gradient[:, k]
+        assert np.all(np.abs(g[~active]) <= alpha + 1e-6 * scale)
+        np.testing.assert_allclose(
+            g[active], alpha * np.sign(path.coefs[active, k]), atol=1e-6 * scale
+        )
+    # The least-regularized fit recovers the generating coefficients.
+    truth = np.zeros(p)
+    truth[: p // 3] = np.linspace(2.0, -1.0, p // 3)
+    np.testing.assert_allclose(path.coefs[:, -1], truth, atol=0.01)
+
+
+# -- clear errors ---------------------------------------------------------------------
+
+
+def test_clear_errors(client):
+    X, y, _ = regression(n=2000, p=4, chunk=500)
+    with pytest.raises(ValueError, match="cv=K"):
+        LassoCV(cv=[(np.arange(10), np.arange(10, 20))]).fit(X, y)
+    with pytest.raises(ValueError, match="precompute=False"):
+        Lasso(precompute=False).fit(X, y)
+    with pytest.raises(ValueError, match="no distributed engine"):
+        fit(LassoIC(), X, y)
+    with pytest.raises(ValueError, match="scoring"):
+        RidgeCV(scoring="r2").fit(X, y)
+    with pytest.raises(ValueError, match="binary"):
+        LogisticRegression().fit(X, (y > 2).astype(int) + (y > 4).astype(int))
+    with pytest.raises(ValueError, match="rows"):
+        Lasso().fit(X, y[:-1])
+    with pytest.raises(ValueError, match="NaN"):
+        Lasso().fit(da.where(X > 3, np.nan, X), y)
+    with pytest.raises(ValueError, match="negative"):
+        Lasso().fit(X, y, sample_weight=y)
+    with pytest.raises(ValueError, match="2-D"):
+        Lasso().fit(X[:, 0], y)
+    frame = dd.from_pandas(pd.DataFrame({"a": np.arange(6.0), "b": list("xyzxyz")}), 2)
+    with pytest.raises(ValueError, match="non-numeric columns"):
+        Lasso().fit(frame, frame["a"])
+    rows_3_3 = dd.from_pandas(pd.DataFrame({"a": np.arange(6.0)}), npartitions=2)
+    rows_4_2 = dd.from_pandas(pd.Series(np.arange(6.0)), chunksize=4)
+    with pytest.raises(ValueError, match="not aligned"):
+        Lasso().fit(rows_3_3.to_dask_array(), rows_4_2.to_dask_array())
