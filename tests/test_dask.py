@@ -43,7 +43,7 @@ def client():
     # In-process workers keep the start-up light; the engine is the same with processes.
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -252,7 +252,7 @@ def connect(scheduler: str | None = None, **cluster_options) -> Client:
         "n_workers": os.cpu_count() or 1,
         "threads_per_worker": 1,
         "processes": True,
-        "dashboard_address": None,
+        "dashboard_address": ":0",  # a free port: never clash with a running cluster
         **cluster_options,
     }
     # A client that starts its own LocalCluster also closes it on client.close().
