@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from scipy.special import gammaln
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._dispatch import dask_fit
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -174,6 +175,9 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
         -------
         self
         """
+        fitted = dask_fit(self, X, y, sample_weight)
+        if fitted is not None:
+            return fitted
         l1_ratio = self._check_params()
         X, y = validated_fit_input(self, X, y, y_numeric=True)
         if sp.issparse(X):

@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
+from .._dispatch import dask_fit
 from .._validation import (
     check_alpha_grid,
     check_l1_ratio,
@@ -180,6 +181,9 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        fitted = dask_fit(self, X, y, sample_weight)
+        if fitted is not None:
+            return fitted
         rule = check_rule(self.rule)
         Cs, ratios = self._grid(), self._ratios()
         if self.dual:

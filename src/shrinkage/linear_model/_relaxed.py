@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._dispatch import dask_fit
 from .._validation import check_penalty_weights, check_sample_weight
 from ..path import solve_path
 from ..selection import CVCurve, check_folds, check_rule, run_folds
@@ -133,6 +134,9 @@ class RelaxedLasso(RegressorMixin, BaseEstimator):
         -------
         self
         """
+        fitted = dask_fit(self, X, y, sample_weight)
+        if fitted is not None:
+            return fitted
         gamma = check_gamma(self.gamma)
         lasso = Lasso(
             alpha=self.alpha,
@@ -234,6 +238,9 @@ class RelaxedLassoCV(RegressorMixin, BaseEstimator):
         -------
         self
         """
+        fitted = dask_fit(self, X, y, sample_weight)
+        if fitted is not None:
+            return fitted
         rule = check_rule(self.rule)
         gammas = np.atleast_1d(np.asarray(self.gammas, dtype=object))
         if gammas.size == 0:
