@@ -18,12 +18,10 @@ needed for the test errors either.
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral
 from typing import TypeVar
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from .._validation import (
@@ -34,7 +32,7 @@ from .._validation import (
 )
 from ..linear_model._base import warn_not_converged
 from ..path import PathResult, alpha_grid, solve_path
-from ..selection import CVCurve, check_rule, run_folds
+from ..selection import check_rule, run_folds
 from ..solvers.moments import Moments
 from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
 from ._inputs import DaskData, set_feature_attributes
@@ -234,35 +232,8 @@ def fit_elastic_net_cv(estimator: T, data: DaskData) -> T:
     results = run_folds(
         fold_path, tasks, estimator.n_jobs, estimator.verbose, type(estimator).__name__
     )
-    if not all(converged for _, _, converged in results):
-        warnings.warn(
-            "Some fold paths did not reach the duality-gap tolerance; the CV curve may "
-            "be slightly off at the smallest alphas. Increase max_iter or loosen tol.",
-            ConvergenceWarning,
-            stacklevel=4,
-        )
-    mse = np.array([r[0] for r in results]).reshape(len(l1_ratios), n_folds, -1)
-    nonzero = np.array([r[1] for r in results]).reshape(len(l1_ratios), n_folds, -1)
-    mse = np.moveaxis(mse, 1, 2)  # (n_l1_ratio, n_alphas, n_folds)
-
-    estimator.cv_curves_ = [
-        CVCurve(
-            grids[i],
-            mse[i],
-            metric="mean squared error",
-            n_nonzero=np.round(nonzero[i].mean(axis=0)).astype(int),
-        )
-        for i in range(len(l1_ratios))
-    ]
-    best = int(np.argmin([c.mean[c.index_min] for c in estimator.cv_curves_]))
-    curve = estimator.cv_curves_[best]
-    estimator.cv_curve_ = curve
-    estimator.l1_ratio_ = l1_ratios[best]
-    estimator.alpha_min_, estimator.alpha_1se_ = curve.alpha_min, curve.alpha_1se
-    estimator.alpha_ = float(curve.alphas[curve.chosen_index(rule)])
-    single = len(l1_ratios) == 1
-    estimator.mse_path_ = mse[0] if single else mse
-    estimator.alphas_ = grids[0] if single else np.array(grids)
+    # user → fit → dask_fit → distributed.fit → here → _record_cv → warn
+    estimator._record_cv(results, grids, l1_ratios, n_folds, rule, stacklevel=6)
 
     # The final model from the total moments: no second pass.
     problem = problem_from(

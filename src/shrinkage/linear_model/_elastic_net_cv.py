@@ -227,18 +227,33 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
             for k, (train, test) in enumerate(folds)
         ]
         results = run_folds(fold_path, tasks, self.n_jobs, self.verbose, type(self).__name__)
+        self._record_cv(results, grids, l1_ratios, len(folds), rule)
+
+        if moments is not None:
+            self._refit_from_moments(moments, weights)
+        else:
+            final = self._final_estimator(self.alpha_, self.l1_ratio_)
+            final.fit(X, y, sample_weight=sample_weight)
+            self.coef_, self.intercept_ = final.coef_, final.intercept_
+            self.dual_gap_, self.n_iter_ = final.dual_gap_, final.n_iter_
+        return self
+
+    def _record_cv(self, results, grids, l1_ratios, n_folds, rule, stacklevel=3) -> None:
+        """Store the CV curves and the choice from the fold results.
+
+        ``results`` holds ``(test mse, n_nonzero, converged)`` per (l1_ratio, fold), the
+        l1_ratio varying slowest. Shared with the distributed engine.
+        """
         if not all(converged for _, _, converged in results):
             warnings.warn(
                 "Some fold paths did not reach the duality-gap tolerance; the CV curve may "
                 "be slightly off at the smallest alphas. Increase max_iter or loosen tol.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=stacklevel,
             )
-        n_folds = len(folds)
         mse = np.array([r[0] for r in results]).reshape(len(l1_ratios), n_folds, -1)
         nonzero = np.array([r[1] for r in results]).reshape(len(l1_ratios), n_folds, -1)
         mse = np.moveaxis(mse, 1, 2)  # (n_l1_ratio, n_alphas, n_folds)
-
         self.cv_curves_ = [
             CVCurve(
                 grids[i],
@@ -258,15 +273,6 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         single = len(l1_ratios) == 1
         self.mse_path_ = mse[0] if single else mse
         self.alphas_ = grids[0] if single else np.array(grids)
-
-        if moments is not None:
-            self._refit_from_moments(moments, weights)
-        else:
-            final = self._final_estimator(self.alpha_, self.l1_ratio_)
-            final.fit(X, y, sample_weight=sample_weight)
-            self.coef_, self.intercept_ = final.coef_, final.intercept_
-            self.dual_gap_, self.n_iter_ = final.dual_gap_, final.n_iter_
-        return self
 
     def _fold_moments(self, X, y, h, folds):
         """Per-fold moments when the folds partition the rows of a tall dense ``X``."""
