@@ -1,0 +1,206 @@
+"""Harrell's validation: the Efron–Gong optimism bootstrap (``rms::validate``), the
+overfitting-corrected calibration curve (``rms::calibrate``) and the heuristic shrinkage.
+
+For an index ``I`` (R², MSE, calibration slope and intercept; for classes Somers' Dxy,
+the Brier score) the apparent value ``I_app`` is measured on the data the procedure was
+fitted on. In each of ``B`` bootstrap samples the *whole procedure* (standardize, inner
+CV choice of α, refit) is run again, giving a model ``f_b``; its optimism is
+
+.. math::
+
+    O_b = I(f_b;\\ \\text{bootstrap sample}) − I(f_b;\\ \\text{original data}),
+
+and the optimism-corrected index is ``I_app − mean_b O_b`` (Efron & Gong 1983; Harrell,
+*Regression Modeling Strategies*, §5.3). The calibration slope of ``y`` on the linear
+predictor ``η`` is 1 in the sample a model is fitted on (least squares); its corrected
+value estimates how much the predictions of new data must be shrunk.
+
+The heuristic shrinkage of van Houwelingen & le Cessie (1990) is
+``(LR χ² − p)/LR χ²`` with the model likelihood-ratio χ² as ``rms`` computes it:
+``−n·log(1 − R²)`` for least squares and ``D_null − D_model`` (deviances) for logistic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .procedure import LinearFit
+from .resample import methods_for, refit, run_parallel, seeds
+
+REGRESSION_INDEXES = ("r2", "mse", "intercept", "slope")
+CLASSIFICATION_INDEXES = ("dxy", "auc", "brier", "intercept", "slope")
+CALIBRATION_GRID = 40
+SMOOTH_ROWS = 2000
+
+
+def _weighted_slope(eta, y, w):
+    """Least-squares intercept and slope of ``y`` on ``η`` with weights."""
+    W = w.sum()
+    me, my = w @ eta / W, w @ y / W
+    var = w @ (eta - me) ** 2
+    slope = (w @ ((eta - me) * (y - my))) / var if var > 0 else np.nan
+    return my - slope * me, slope
+
+
+def _logistic_recalibration(eta, y, w, iterations: int = 50):
+    """Maximum-likelihood ``(a, b)`` of ``logit P(y=1) = a + b·η`` (weighted Newton)."""
+    X = np.column_stack([np.ones_like(eta), eta])
+    beta = np.array([0.0, 1.0])
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-np.clip(X @ beta, -35, 35)))
+        grad = X.T @ (w * (y - p))
+        hess = (X * (w * p * (1 - p))[:, None]).T @ X
+        try:
+            step = np.linalg.solve(hess + 1e-10 * np.eye(2), grad)
+        except np.linalg.LinAlgError:
+            return np.nan, np.nan
+        beta = beta + step
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(beta[0]), float(beta[1])
+
+
+def weighted_auc(score, y, w) -> float:
+    """``P(score₁ > score₀) + ½P(tie)`` with row weights (Mann–Whitney)."""
+    order = np.argsort(score, kind="mergesort")
+    s, yy, ww = score[order], y[order], w[order]
+    pos_w, neg_w = ww * (yy == 1), ww * (yy == 0)
+    _, start = np.unique(s, return_index=True)
+    groups = np.split(np.arange(s.size), start[1:])
+    below, total = 0.0, 0.0
+    for g in groups:
+        pg, ng = pos_w[g].sum(), neg_w[g].sum()
+        total += pg * (below + 0.5 * ng)
+        below += ng
+    denominator = pos_w.sum() * neg_w.sum()
+    return float(total / denominator) if denominator > 0 else np.nan
+
+
+def indexes(task: str, fit: LinearFit, X, y, w) -> dict:
+    """The validated indexes of the linear predictor of ``fit`` on weighted rows."""
+    rows = w > 0
+    X, y, w = X[rows], y[rows], w[rows]
+    eta = fit.intercept + X @ fit.coef
+    W = w.sum()
+    if task == "regression":
+        sse = w @ (y - eta) ** 2
+        sst = w @ (y - w @ y / W) ** 2
+        a, b = _weighted_slope(eta, y, w)
+        return {"r2": 1 - sse / sst, "mse": sse / W, "intercept": a, "slope": b}
+    p = 1 / (1 + np.exp(-np.clip(eta, -35, 35)))
+    auc = weighted_auc(eta, y, w)
+    a, b = _logistic_recalibration(eta, y, w)
+    return {
+        "dxy": 2 * auc - 1,
+        "auc": auc,
+        "brier": float(w @ (p - y) ** 2 / W),
+        "intercept": a,
+        "slope": b,
+    }
+
+
+def _smooth(x, y, w, grid, span):
+    """Local-linear Gaussian-kernel smooth of ``y`` on ``x`` at ``grid`` (bandwidth ``span``)."""
+    d = (x[None, :] - grid[:, None]) / span
+    k = np.exp(-0.5 * d * d) * w[None, :]
+    s0, s1, s2 = k.sum(1), (k * d).sum(1), (k * d * d).sum(1)
+    t0, t1 = k @ y, (k * d) @ y
+    det = s0 * s2 - s1 * s1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(det > 1e-12 * s0 * s0, (s2 * t0 - s1 * t1) / det, t0 / s0)
+    return out
+
+
+def _predict(task, fit, X):
+    eta = fit.intercept + X @ fit.coef
+    return eta if task == "regression" else 1 / (1 + np.exp(-np.clip(eta, -35, 35)))
+
+
+def optimism_bootstrap(
+    task: str, X, y, fits: dict[str, LinearFit], *, B: int = 200, folds: int = 5, seed: int = 0,
+    n_jobs=1, progress=None,
+) -> dict:
+    """``rms::validate`` for every method, plus the ``rms::calibrate`` curve.
+
+    ``fits`` are the procedure's fits on all of ``(X, y)`` (the apparent models).
+    Returns ``{method: {"B", "<index>_apparent", "<index>_optimism",
+    "<index>_corrected", ..., "calibration": {"predicted", "apparent", "corrected"}}}``.
+    """
+    n = len(y)
+    ones = np.ones(n)
+    methods = methods_for(task)
+    names = REGRESSION_INDEXES if task == "regression" else CLASSIFICATION_INDEXES
+    rng0 = np.random.default_rng(seed)
+    smooth_rows = rng0.choice(n, min(n, SMOOTH_ROWS), replace=False)
+    grids, spans, apparent_curves = {}, {}, {}
+    for m in methods:
+        pred = _predict(task, fits[m], X)
+        lo, hi = np.quantile(pred, [0.02, 0.98])
+        grids[m] = np.linspace(lo, hi, CALIBRATION_GRID)
+        spans[m] = max(0.15 * (hi - lo), 1e-12)
+        apparent_curves[m] = _smooth(pred[smooth_rows], y[smooth_rows], ones[smooth_rows],
+                                     grids[m], spans[m])
+
+    def one(rng):
+        weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+        fits_b = refit(task, X, y, weights, folds, rng)
+        out = {}
+        for m in methods:
+            train = indexes(task, fits_b[m], X, y, weights)
+            test = indexes(task, fits_b[m], X, y, ones)
+            pred = _predict(task, fits_b[m], X[smooth_rows])
+            curve_train = _smooth(pred, y[smooth_rows], weights[smooth_rows], grids[m], spans[m])
+            curve_test = _smooth(pred, y[smooth_rows], ones[smooth_rows], grids[m], spans[m])
+            out[m] = (
+                {k: train[k] - test[k] for k in names},
+                test["slope"],
+                curve_train - curve_test,
+                np.count_nonzero(fits_b[m].coef),
+            )
+        return out
+
+    results = run_parallel(one, seeds(seed, B), n_jobs, progress)
+    report = {}
+    for m in methods:
+        apparent = indexes(task, fits[m], X, y, ones)
+        entry: dict = {"B": B}
+        for k in names:
+            optimism = np.array([r[m][0][k] for r in results], dtype=float)
+            good = np.isfinite(optimism)
+            entry[f"{k}_apparent"] = apparent[k]
+            entry[f"{k}_optimism"] = float(optimism[good].mean()) if good.any() else np.nan
+            entry[f"{k}_corrected"] = apparent[k] - entry[f"{k}_optimism"]
+            entry[f"{k}_optimism_mc_se"] = (
+                float(optimism[good].std(ddof=1) / np.sqrt(good.sum())) if good.sum() > 1 else np.nan
+            )
+            entry[f"{k}_n_valid"] = int(good.sum())
+        curve_optimism = np.nanmean(np.array([r[m][2] for r in results]), axis=0)
+        entry["calibration"] = {
+            "predicted": grids[m].tolist(),
+            "apparent": apparent_curves[m].tolist(),
+            "corrected": (apparent_curves[m] - curve_optimism).tolist(),
+            "smoother": f"local-linear Gaussian kernel, bandwidth {spans[m]:.3g}",
+        }
+        entry["features_selected_mean"] = float(np.mean([r[m][3] for r in results]))
+        report[m] = entry
+    return report
+
+
+def heuristic_shrinkage(task: str, fit_none: LinearFit, X, y) -> dict:
+    """van Houwelingen–le Cessie ``(LR χ² − p)/LR χ²`` for the unpenalized fit.
+
+    Least squares: ``LR χ² = −n·log(1 − R²)`` (rms's ``ols``); logistic:
+    ``LR χ² = D_null − D_model``. ``p`` counts the non-constant features.
+    """
+    n = len(y)
+    p = int(np.count_nonzero(np.ptp(X, axis=0) > 0))
+    eta = fit_none.intercept + X @ fit_none.coef
+    if task == "regression":
+        r2 = 1 - np.sum((y - eta) ** 2) / np.sum((y - y.mean()) ** 2)
+        lr = -n * np.log(max(1 - r2, 1e-300))
+    else:
+        ybar = y.mean()
+        d_null = -2 * np.sum(y * np.log(ybar) + (1 - y) * np.log(1 - ybar))
+        d_model = 2 * np.sum(np.logaddexp(0, eta) - y * eta)
+        lr = d_null - d_model
+    return {"lr_chi2": float(lr), "p": p, "value": float((lr - p) / lr) if lr > 0 else np.nan}
