@@ -11,22 +11,52 @@ import numpy as np
 
 from .. import __version__
 from ..datasets import Dataset
-from . import figures, measure, report
+from . import (
+    coefficients,
+    collinearity,
+    figures,
+    measure,
+    recommend,
+    repeated_cv,
+    report,
+    resample,
+    stability,
+    validation,
+)
 
-STEPS = 8
+STEPS = 11
 
 
 class Progress:
-    """One line per step on stderr, with the time it took."""
+    """One line per step on stderr, with the time it took; resampling steps also report
+    how far they are (every 10%)."""
 
     def __init__(self, enabled: bool = True):
         self.enabled, self.step, self.start = enabled, 0, time.perf_counter()
+        self.times: dict[str, float] = {}
+        self._last = self.start
+        self._label = None
 
     def __call__(self, message: str) -> None:
+        now = time.perf_counter()
+        if self._label is not None:
+            self.times[self._label] = now - self._last
+        self._last, self._label = now, message.split(":")[0]
         self.step += 1
         if self.enabled:
-            elapsed = time.perf_counter() - self.start
+            elapsed = now - self.start
             print(f"[{self.step}/{STEPS}] {message} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+
+    def counter(self, what: str):
+        """A ``progress(done, total)`` callback printing at each tenth."""
+
+        def report(done: int, total: int) -> None:
+            if self.enabled and (done == total or done % max(total // 10, 1) == 0):
+                elapsed = time.perf_counter() - self.start
+                print(f"      {what}: {done}/{total} ({elapsed:.1f} s)", file=sys.stderr,
+                      flush=True)
+
+        return report
 
 
 def _standardize(X_train, X_test, names):
@@ -39,6 +69,8 @@ def _standardize(X_train, X_test, names):
         ((X_test - mean) / scale)[:, keep],
         [n for n, k in zip(names, keep, strict=True) if k],
         dropped,
+        mean[keep],
+        scale[keep],
     )
 
 
@@ -61,23 +93,58 @@ def compare(
     seed: int = 0,
     force: bool = False,
     progress: bool = True,
+    repeats: int = 5,
+    bootstrap: int = 200,
+    subsamples: int = 100,
+    n_jobs: int | None = 2,
 ) -> dict:
-    """Fit L1, L2, elastic net (relaxed lasso and unpenalized) and measure every row.
+    """Fit L1, L2, elastic net (relaxed lasso and unpenalized), measure and validate them.
 
-    Writes ``report.html``, ``summary.json`` and the figures (PNG and SVG) into ``out``
-    (refusing to replace an existing non-empty folder unless ``force``) and returns
-    the summary dictionary.
+    Parameters
+    ----------
+    data : Dataset
+    out : path
+        Folder for ``report.html``, ``summary.json``, ``coefficients.csv`` and the
+        figures (PNG and SVG); an existing non-empty folder is replaced only with ``force``.
+    cv : int
+        Folds, for the choice of α and for the repeated CV.
+    test_size : float
+        Share of rows held out as a last check (never used for any choice).
+    seed : int
+    repeats : int
+        Repeats of ``cv``-fold CV for the paired comparison (default 5 × 5).
+    bootstrap : int
+        ``B``, bootstrap resamples of the optimism bootstrap (default 200).
+    subsamples : int
+        Half-samples for the selection frequencies.
+    n_jobs : int
+        Threads for the resampling.
+
+    Returns
+    -------
+    dict
+        The summary (also written as ``summary.json``).
     """
     from .._output import check_target, staged_folder
-    from ..path import regularization_path
 
     out = Path(out)
     check_target(out, force)  # fail before the work, not after
     if data.X.shape[0] < 20:
         raise ValueError(f"compare needs at least 20 rows, got {data.X.shape[0]}.")
+    if repeats < 1 or bootstrap < 1 or subsamples < 1:
+        raise ValueError("repeats, bootstrap and subsamples must be at least 1.")
+    if data.task == "classification" and len(data.classes or [0, 1]) > 2:
+        from .multiclass import compare_multiclass
+
+        return compare_multiclass(
+            data, out, cv=cv, test_size=test_size, seed=seed, force=force, progress=progress,
+            repeats=repeats, subsamples=subsamples, n_jobs=n_jobs,
+        )
     step = Progress(progress)
     X_train, X_test, y_train, y_test = _split(data, test_size, seed)
-    X_train, X_test, names, dropped = _standardize(X_train, X_test, data.feature_names)
+    X_train, X_test, names, dropped, mean, scale = _standardize(
+        X_train, X_test, data.feature_names
+    )
     task = data.task
     folds = int(
         min(cv, np.min(np.bincount(y_train.astype(int))))
@@ -93,25 +160,63 @@ def compare(
         values = measure.predictions(task, entry["model"], X_test)
         predicted[name] = values
         order = np.argsort(-np.abs(coef))
+        intercept = float(np.ravel(entry["model"].intercept_)[0])
+        b0, beta = coefficients.original_units(coef, intercept, mean, scale)
         rows[name] = {
             "penalty": measure.PENALTIES[name],
             "alpha": entry.get("alpha"),
             "alpha_1se": entry.get("alpha_1se"),
+            "l1_ratio": entry.get("l1_ratio"),
             "penalty_value": measure.penalty_value(name, coef, entry["model"]),
             "n_zero": int(np.sum(coef == 0)),
             "n_nonzero": int(np.count_nonzero(coef)),
             "selected": [names[j] for j in order if coef[j] != 0],
+            "intercept": intercept,
             "coef": dict(zip(names, coef.tolist(), strict=True)),
+            "intercept_original_units": b0,
+            "coef_original_units": dict(zip(names, beta.tolist(), strict=True)),
             "held_out": measure.held_out_error(task, y_test, values),
             "calibration_slope": measure.calibration_slope(task, y_test, values),
             "seconds": entry["seconds"],
         }
 
-    step("paths with warm starts")
-    loss = "squared_error" if task == "regression" else "logistic"
-    lasso_path = regularization_path(X_train, y_train, loss=loss, l1_ratio=1.0, alphas=60)
-    ridge_path = regularization_path(
-        X_train, y_train, loss=loss, l1_ratio=0.0, alphas=lasso_path.alphas
+    step("paths, each penalty on its own grid")
+    paths = measure.paths(task, X_train, y_train, models, names)
+
+    step(f"repeated CV: {repeats} x {folds} folds, the same folds for every method")
+    cv_raw = repeated_cv.repeated_cv(
+        task, X_train, y_train, repeats=repeats, folds=folds, seed=seed, n_jobs=n_jobs,
+        progress=step.counter("folds"),
+    )
+    per_method, comparison = repeated_cv.summarize(cv_raw)
+    for name, value in per_method.items():
+        if name in rows:
+            rows[name]["cv_repeated"] = value
+
+    step(f"optimism bootstrap (Efron-Gong, B = {bootstrap}), refitting the whole procedure")
+    apparent = resample.refit(task, X_train, y_train, np.ones(len(y_train)), folds,
+                              np.random.default_rng(seed))
+    validated = validation.optimism_bootstrap(
+        task, X_train, y_train, apparent, B=bootstrap, folds=folds, seed=seed, n_jobs=n_jobs,
+        progress=step.counter("resamples"),
+    )
+    for name, value in validated.items():
+        if name in rows:
+            rows[name]["validation"] = value
+    shrink = validation.heuristic_shrinkage(task, apparent["none"], X_train, y_train)
+
+    step(f"stability selection ({subsamples} half-samples) and the winner's curse")
+    penalties = {"L1": (models["L1"]["alpha"], 1.0)}
+    if models["elastic net"].get("alpha"):
+        penalties["elastic net"] = (models["elastic net"]["alpha"],
+                                    models["elastic net"].get("l1_ratio") or 0.5)
+    frequencies = stability.selection_frequency(
+        task, X_train, y_train, names, penalties, subsamples=subsamples, seed=seed, n_jobs=n_jobs
+    )
+    for name, value in frequencies.items():
+        rows[name]["selection_frequency"] = value
+    curse = stability.winners_curse(
+        task, X_train, y_train, names, models["L1"]["alpha"], seed=seed, n_jobs=n_jobs
     )
 
     step("uniqueness: duplicating a selected feature")
@@ -128,8 +233,8 @@ def compare(
         names,
     )
 
-    step("multicollinearity and p > n")
-    collinearity = measure.multicollinearity(X_train, lasso_coef, ridge_coef, names)
+    step("collinearity of the data (generalized VIF, reference coding) and p > n")
+    collinear = collinearity.diagnose(X_train, names, data.encoding, lasso_coef, ridge_coef)
     wide = measure.wide_regime(
         task,
         X_train,
@@ -140,7 +245,10 @@ def compare(
     )
 
     step("recommendation")
-    recommendation = measure.recommend(task, rows, collinearity, len(names))
+    table = coefficients.table(rows, names, mean, scale, frequencies)
+    recommendation = recommend.recommend(
+        task, rows, comparison, collinear, frequencies, uniqueness, curse, shrink, len(names)
+    )
     summary = {
         "version": __version__,
         "data": data.name or data.description.split(":")[0],
@@ -153,12 +261,19 @@ def compare(
         "n_features": len(names),
         "dropped_constant_features": dropped,
         "cv_folds": folds,
+        "repeats": repeats,
+        "bootstrap": bootstrap,
         "seed": seed,
         "models": rows,
+        "comparison": comparison,
+        "heuristic_shrinkage": shrink["value"],
+        "heuristic_shrinkage_detail": shrink,
+        "collinearity": collinear,
+        "winners_curse": curse,
         "uniqueness": uniqueness,
-        "multicollinearity": collinearity,
         "wide_regime": wide,
         "recommendation": recommendation,
+        "coefficients": table,
     }
 
     with staged_folder(out, force) as folder:
@@ -170,12 +285,19 @@ def compare(
             else (None, None)
         )
         made = {
-            "paths": figures.paths_figure(lasso_path, ridge_path, names),
+            "paths": figures.paths_figure(paths),
             "penalty": figures.penalty_figure(),
             "magnitudes": figures.magnitudes_figure(lasso_coef, ridge_coef),
             "cv": figures.cv_figure(
-                {"L1": models["L1"]["curve"], "L2": _ridge_curve(models, task)}
+                {
+                    "L1": models["L1"]["curve"],
+                    "elastic net": models["elastic net"]["curve"],
+                    "L2": _ridge_curve(models, task),
+                }
             ),
+            "repeated_cv": figures.repeated_cv_figure(per_method, cv_raw["metric"]),
+            "calibrate": figures.calibrate_figure(task, validated),
+            "stability": figures.stability_figure(frequencies),
             "calibration": figures.calibration_figure(
                 task,
                 y_test,
@@ -183,14 +305,19 @@ def compare(
                 {k: rows[k]["calibration_slope"] for k in ("none", "L1", "L2")},
             ),
         }
+        if curse["features"]:
+            made["winners_curse"] = figures.winners_curse_figure(curse)
         if geometry is not None:
             made["geometry"] = geometry
             summary["geometry"] = geometry_numbers
         summary["figures"] = {name: figures.save(fig, folder, name) for name, fig in made.items()}
-        step("report.html and summary.json")
+        step("report.html, summary.json and coefficients.csv")
+        coefficients.write_csv(table, folder / "coefficients.csv")
+        summary["timings"] = dict(step.times)
         (folder / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2))
         (folder / "report.html").write_text(report.render_html(summary, folder), encoding="utf-8")
     step(f"done: {out / 'report.html'}")
+    summary["timings"] = dict(step.times)
     return summary
 
 
@@ -206,6 +333,8 @@ def _ridge_curve(models, task):
 
 
 def _jsonable(value):
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -27,11 +27,109 @@ def save(figure, folder: Path, name: str) -> dict:
     return {"png": png.name, "svg": svg.name}
 
 
-def paths_figure(lasso_path, ridge_path, names):
-    from ..plotting import plot_paths
+def paths_figure(paths: dict):
+    """One panel per penalty, each on its own grid from "everything shrunk" (left) to
+    "near least squares" (right), with the minimum-CV and 1-SE choices marked.
 
-    figure, axes = _figure(11.0, 4.2, ncols=2)
-    plot_paths(lasso_path, ridge_path, axes, n_labels=5, feature_names=names)
+    ``paths`` maps a title to ``(PathResult, alpha_min, alpha_1se, names)``.
+    """
+    from ..plotting import plot_path
+
+    figure, axes = _figure(5.0 * len(paths), 4.4, ncols=len(paths))
+    axes = np.atleast_1d(axes)
+    for ax, (title, (path, alpha_min, alpha_1se, names)) in zip(axes, paths.items(), strict=True):
+        plot_path(path, ax, n_labels=5, feature_names=names)
+        ax.set_title(title, fontsize=10)
+        for value, style, color, label in (
+            (alpha_min, "--", "C0", "min CV"),
+            (alpha_1se, ":", "C2", "1-SE"),
+        ):
+            if value is not None and np.isfinite(value) and value > 0:
+                ax.axvline(np.log10(value), color=color, linestyle=style, linewidth=1.2,
+                           label=f"{label}: α = {value:.3g}")
+        ax.set_xlabel("log10(α)   everything shrunk → near least squares", fontsize=8)
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+    return figure
+
+
+def repeated_cv_figure(per_method: dict, metric: str):
+    """Mean repeated-CV error per method with ±2 corrected standard errors."""
+    figure, ax = _figure(6.4, 0.5 * len(per_method) + 1.6)
+    names = list(per_method)
+    means = np.array([per_method[m]["mean"] for m in names])
+    ses = np.array([per_method[m]["se"] for m in names])
+    y = np.arange(len(names))
+    ax.errorbar(means, y, xerr=2 * ses, fmt="o", color="C3", ecolor="0.5", capsize=3)
+    ax.axvline(means.min(), color="0.6", linestyle=":", linewidth=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(names)
+    ax.invert_yaxis()
+    first = per_method[names[0]]
+    ax.set_xlabel(f"{metric}: mean over {first['repeats']}×{first['folds']} CV folds ± 2 SE")
+    ax.set_title("Repeated cross-validation (same folds for every method)", fontsize=10)
+    return figure
+
+
+def stability_figure(frequencies: dict, top: int = 25):
+    """Selection frequency over half-samples (Meinshausen–Bühlmann) for L1 and EN."""
+    methods = list(frequencies)
+    names = list(next(iter(frequencies.values())))
+    score = np.max([[frequencies[m][n] for n in names] for m in methods], axis=0)
+    order = np.argsort(-score, kind="stable")[:top]
+    figure, ax = _figure(6.8, 0.26 * len(order) + 1.4)
+    y = np.arange(len(order))
+    width = 0.8 / len(methods)
+    for k, m in enumerate(methods):
+        ax.barh(y + k * width, [frequencies[m][names[j]] for j in order], height=width,
+                color=f"C{3 if m == 'L1' else 1}", label=m)
+    ax.axvspan(0.3, 0.7, color="0.9", zorder=0, label="unstable (30–70%)")
+    ax.set_yticks(y + 0.4 - width / 2)
+    ax.set_yticklabels([names[j] for j in order], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of random half-samples in which the feature is selected")
+    ax.set_title("Stability of the selection", fontsize=10)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    return figure
+
+
+def winners_curse_figure(curse: dict, top: int = 15):
+    """Selection-half against fresh-half estimates (sign-aligned) of selected features."""
+    items = list(curse["features"].items())[:top]
+    figure, ax = _figure(6.8, 0.3 * max(len(items), 1) + 1.6)
+    y = np.arange(len(items))
+    for key, marker, color, label in (
+        ("selection_half", "o", "C3", "least squares on the selection half"),
+        ("fresh_half", "s", "C0", "least squares on a fresh half"),
+        ("lasso_selection_half", "^", "C2", "lasso on the selection half"),
+    ):
+        ax.plot([v[key] for _, v in items], y, marker, color=color, label=label)
+    ax.axvline(0, color="0.5", linewidth=0.6)
+    ax.set_yticks(y)
+    ax.set_yticklabels([k for k, _ in items], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("|coefficient| in the direction selected (standardized)")
+    ax.set_title(f"Winner's curse over {curse['splits']} half splits", fontsize=10)
+    ax.legend(fontsize=7, frameon=False)
+    return figure
+
+
+def calibrate_figure(task: str, validation: dict, methods=("none", "L1", "L2")):
+    """``rms::calibrate`` style: apparent and bootstrap overfitting-corrected smoothed
+    calibration curves, with the ideal line."""
+    shown = [m for m in methods if m in validation]
+    figure, axes = _figure(4.2 * len(shown), 4.0, ncols=len(shown))
+    axes = np.atleast_1d(axes)
+    for ax, m in zip(axes, shown, strict=True):
+        c = validation[m]["calibration"]
+        x = np.asarray(c["predicted"])
+        ax.plot(x, x, color="0.5", linestyle="--", linewidth=0.8, label="ideal")
+        ax.plot(x, c["apparent"], color="C0", linestyle=":", label="apparent")
+        ax.plot(x, c["corrected"], color="C3", label="bias-corrected")
+        ax.set_title(f"{m}: corrected slope {validation[m]['slope_corrected']:.3f}", fontsize=10)
+        ax.set_xlabel("predicted" + (" probability" if task == "classification" else ""))
+        ax.set_ylabel("observed (smoothed)")
+        ax.legend(fontsize=7, frameon=False)
     return figure
 
 

@@ -80,8 +80,10 @@ def fit_models(task: str, X, y, cv: int, seed: int) -> dict:
             entry["alpha"] = float(np.atleast_1d(model.alpha_)[0])
             entry["alpha_1se"] = float(getattr(model, "alpha_1se_", np.nan))
         elif hasattr(model, "C_"):
-            entry["alpha"] = 1.0 / (float(model.C_) * len(y))  # our α = 1/(C·n)
+            entry["alpha"] = 1.0 / (float(np.ravel(model.C_)[0]) * len(y))  # our α = 1/(C·n)
             entry["alpha_1se"] = 1.0 / (float(model.C_1se_) * len(y))
+        if name == "elastic net":
+            entry["l1_ratio"] = float(np.ravel(getattr(model, "l1_ratio_", [0.5]))[0])
         models[name] = entry
     return models
 
@@ -201,35 +203,6 @@ def uniqueness(task: str, X, y, lasso_alpha: float, ridge_alpha: float, names) -
     }
 
 
-def multicollinearity(X, lasso_coef, ridge_coef, names) -> dict:
-    """Condition number, variance inflation factors and the most correlated pair."""
-    n, p = X.shape
-    out = {"condition_number": float(np.linalg.cond(X)) if p <= 3000 else None}
-    if p < 2:
-        return out
-    corr = np.corrcoef(X, rowvar=False)
-    corr = np.nan_to_num(corr)
-    if p <= 2000:
-        try:
-            vif = np.diag(np.linalg.inv(corr))
-            vif = np.where(vif > 0, vif, np.inf)
-        except np.linalg.LinAlgError:
-            vif = np.full(p, np.inf)
-        order = np.argsort(-vif)[:5]
-        out["max_vif"] = float(vif.max())
-        out["n_vif_above_10"] = int(np.sum(vif > 10))
-        out["top_vif"] = [[names[k], float(vif[k])] for k in order]
-    off = np.abs(corr - np.eye(p))
-    a, b = np.unravel_index(np.argmax(off), off.shape)
-    out["most_correlated_pair"] = {
-        "features": [names[a], names[b]],
-        "correlation": float(corr[a, b]),
-        "lasso": [float(lasso_coef[a]), float(lasso_coef[b])],
-        "ridge": [float(ridge_coef[a]), float(ridge_coef[b])],
-    }
-    return out
-
-
 def wide_regime(task: str, X, y, lasso_alpha: float, ridge_alpha: float, seed: int) -> dict:
     """Fewer rows than features: keep ``n = p/2`` rows (at least 3) and refit both.
 
@@ -261,44 +234,46 @@ def wide_regime(task: str, X, y, lasso_alpha: float, ridge_alpha: float, seed: i
     }
 
 
-def recommend(task: str, rows: dict, collinearity: dict, n_features: int) -> list[str]:
-    """A few sentences derived from the measured rows (never written in advance)."""
-    key = "mse" if task == "regression" else "log_loss"
-    errors = {name: row["held_out"][key] for name, row in rows.items() if name != "none"}
-    best = min(errors, key=errors.get)
-    lines = [f"Lowest held-out {key}: {best} ({errors[best]:.4g})."]
-    l1, l2 = errors.get("L1"), errors.get("L2")
-    kept = rows["L1"]["n_nonzero"]
-    if l1 is not None and l2 is not None:
-        gap = (l1 - l2) / l2
-        if gap <= 0.02 and kept < 0.7 * n_features:
-            lines.append(
-                f"L1 predicts within {max(gap, 0) * 100:.1f}% of L2 with {kept} of "
-                f"{n_features} features: prefer L1 for a model you can read."
-            )
-        elif gap > 0.02:
-            lines.append(
-                f"L2 beats L1 by {gap * 100:.1f}% on held-out {key}: the signal is spread "
-                "over many features; prefer L2 (or elastic net) for prediction."
-            )
-        else:
-            lines.append(
-                f"L1 and L2 predict alike ({gap * 100:+.1f}%), and L1 keeps {kept} of "
-                f"{n_features} features: little to gain from sparsity here."
-            )
-    vif = collinearity.get("max_vif")
-    if vif is not None and vif > 10:
-        pair = collinearity["most_correlated_pair"]
-        lines.append(
-            f"Strong multicollinearity (max VIF {vif:.3g}; {pair['features'][0]} and "
-            f"{pair['features'][1]} correlate at {pair['correlation']:.2f}): the lasso's "
-            "choice among correlated features is arbitrary, so do not read its selection "
-            "as causal; elastic net or ridge share the weight."
+# -- paths -----------------------------------------------------------------------------------
+def paths(task: str, X, y, models: dict, names) -> dict:
+    """L1, elastic net (at its chosen ρ) and L2 paths, each on its own grid.
+
+    The lasso and elastic net grids run from ``α_max`` (every weight zero) down far
+    enough to include the chosen α and reach ``10⁻³·α_max``; the ridge grid is
+    :func:`~shrinkage.solvers.ridge.ridge_alpha_grid` (``10³·λ_max`` to ``10⁻³·λ_min``
+    of ``X̃ᵀX̃/n``: degrees of freedom from about 0 to about ``p``), the grid ridge's
+    CV chose from. Returns ``{title: (PathResult, alpha_min, alpha_1se, names)}``.
+    """
+    from ..path import regularization_path
+
+    loss = "squared_error" if task == "regression" else "logistic"
+    out = {}
+    for name, ratio, title in (
+        ("L1", 1.0, "L1 (lasso)"),
+        ("elastic net", models["elastic net"].get("l1_ratio") or 0.5, None),
+    ):
+        chosen = [v for v in (models[name].get("alpha"), models[name].get("alpha_1se")) if v]
+        path = regularization_path(X, y, loss=loss, l1_ratio=ratio, alphas=3)
+        top = float(path.alphas[0])
+        low = min([top * 1e-3] + [0.3 * c for c in chosen])
+        grid = np.geomspace(top, low, 60)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            path = regularization_path(X, y, loss=loss, l1_ratio=ratio, alphas=grid)
+        out[title or f"elastic net (ρ = {ratio:g})"] = (
+            path, models[name].get("alpha"), models[name].get("alpha_1se"), names
         )
-    slope = rows.get("none", {}).get("calibration_slope")
-    if slope is not None and np.isfinite(slope) and slope < 0.9:
-        lines.append(
-            f"The unpenalized fit overfits (held-out calibration slope {slope:.2f} < 1); "
-            "penalizing brings it back towards 1."
-        )
-    return lines
+    n = len(y)
+    if task == "regression":
+        grid = ridge_alpha_grid(np.linalg.eigvalsh(np.cov(X, rowvar=False, bias=True)), 60)
+    else:
+        curve = models["L2"]["curve"]
+        cs = np.asarray(curve.alphas if curve is not None else np.logspace(-4, 4, 20))
+        grid = np.sort(1.0 / (cs * n))[::-1]
+    chosen = [v for v in (models["L2"].get("alpha"), models["L2"].get("alpha_1se")) if v]
+    grid = np.geomspace(max(grid[0], *(3 * c for c in chosen)), min(grid[-1], *(c / 3 for c in chosen)), 60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        path = regularization_path(X, y, loss=loss, l1_ratio=0.0, alphas=grid)
+    out["L2 (ridge)"] = (path, models["L2"].get("alpha"), models["L2"].get("alpha_1se"), names)
+    return out

@@ -14,6 +14,9 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid
 td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f4f4f4}img{max-width:100%;height:auto;display:block;margin:.5rem 0}
 .note{color:#555;font-size:.9rem}ul.rec li{margin:.3rem 0}
+td.num{text-align:right;font-variant-numeric:tabular-nums}td.zero{color:#aaa}
+th[data-dir=asc]::after{content:" ▲"}th[data-dir=desc]::after{content:" ▼"}
+input.filter{font-size:1rem;padding:.2rem .4rem;margin:.3rem 0;max-width:100%}
 """
 
 
@@ -42,8 +45,19 @@ def comparison_rows(summary: dict) -> tuple[list[str], list[list]]:
     """The L1-vs-L2 table: one row per measured property, one column per model."""
     models = summary["models"]
     names = list(models)
-    key = "mse" if summary["task"] == "regression" else "log_loss"
-    second = "r2" if summary["task"] == "regression" else "accuracy"
+    regression = summary["task"] == "regression"
+    key = "mse" if regression else "log_loss"
+    second = "r2" if regression else "accuracy"
+
+    def cv(m):
+        c = models[m].get("cv_repeated")
+        return f"{fmt(c['mean'])} ± {fmt(c['se'], 2)}" if c else "—"
+
+    def val(m, k, digits=3):
+        v = models[m].get("validation")
+        return fmt(v.get(k), digits) if v else "—"
+
+    index = "r2" if regression else "dxy"
     rows = [
         ["penalty"] + [models[m]["penalty"] for m in names],
         ["chosen α (mean loss + α·penalty)"] + [fmt(models[m].get("alpha")) for m in names],
@@ -52,10 +66,14 @@ def comparison_rows(summary: dict) -> tuple[list[str], list[list]]:
         ["weights exactly zero"]
         + [f"{models[m]['n_zero']} of {summary['n_features']}" for m in names],
         ["features selected"] + [str(models[m]["n_nonzero"]) for m in names],
-        [f"held-out {key}"] + [fmt(models[m]["held_out"][key]) for m in names],
+        [f"repeated-CV {key} (mean ± SE)"] + [cv(m) for m in names],
+        ["calibration slope, bootstrap-corrected (1 = ideal)"]
+        + [val(m, "slope_corrected") for m in names],
+        [f"{'R²' if regression else 'Dxy'}: apparent → corrected"]
+        + [f"{val(m, index + '_apparent')} → {val(m, index + '_corrected')}" for m in names],
+        [f"held-out {key} (last check)"] + [fmt(models[m]["held_out"][key]) for m in names],
         [f"held-out {second}"] + [fmt(models[m]["held_out"][second]) for m in names],
-        ["calibration slope (held-out, 1 = ideal)"]
-        + [fmt(models[m]["calibration_slope"], 3) for m in names],
+        ["calibration slope (held-out)"] + [fmt(models[m]["calibration_slope"], 3) for m in names],
         ["fit time incl. CV (s)"] + [fmt(models[m]["seconds"], 3) for m in names],
     ]
     return ["", *names], rows
@@ -73,12 +91,27 @@ def terminal_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def _section(title: str, *body: str) -> list[str]:
+    return [f"<h2>{html.escape(title)}</h2>", *body]
+
+
+def _note(text: str) -> str:
+    return f"<p class='note'>{html.escape(text)}</p>"
+
+
 def render_html(summary: dict, folder: Path) -> str:
+    """The whole page: self-contained (figures inlined, inline JavaScript only)."""
+    from .report_sections import (
+        coefficient_table,
+        collinearity_section,
+        comparison_section,
+        stability_section,
+        uniqueness_section,
+        validation_section,
+    )
+
     figures = summary["figures"]
     header, rows = comparison_rows(summary)
-    uniq = summary.get("uniqueness")
-    coll = summary["multicollinearity"]
-    wide = summary["wide_regime"]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -87,71 +120,99 @@ def render_html(summary: dict, folder: Path) -> str:
         f"<h1>L1 or L2 for {html.escape(summary['data'])}?</h1>",
         f"<p class='note'>{html.escape(summary['description'])}. Task: {summary['task']}; "
         f"{summary['n_train']} training and {summary['n_test']} held-out rows, "
-        f"{summary['n_features']} standardized features; {summary['cv_folds']}-fold CV. "
+        f"{summary['n_features']} standardized features; {summary['cv_folds']}-fold CV to "
+        f"choose α, {summary['repeats']}×{summary['cv_folds']} repeated CV to compare, "
+        f"B = {summary['bootstrap']} bootstrap resamples to validate. "
         f"shrinkage {html.escape(summary['version'])}.</p>",
         "<h2>Recommendation</h2><ul class='rec'>",
         *[f"<li>{html.escape(line)}</li>" for line in summary["recommendation"]],
         "</ul><h2>Measured on your data</h2>",
         _table(header, rows),
-        "<h2>Paths: exact zeros against smooth shrinkage</h2>",
-        _image(folder, figures["paths"]["png"], "lasso and ridge paths"),
+        *coefficient_table(summary),
+        *comparison_section(summary, folder, _image),
+        *validation_section(summary, folder, _image),
+        *stability_section(summary, folder, _image),
+        *_section(
+            "Paths: each penalty on its own grid",
+            _image(folder, figures["paths"]["png"], "L1, elastic net and L2 paths"),
+            _note(
+                "Left of each panel every weight is shrunk to (near) zero; right, the fit is "
+                "near least squares. Dashed: the α with the smallest CV error; dotted: the "
+                "largest α within one standard error of it (the 1-SE rule)."
+            ),
+        ),
+        *_section(
+            "Choosing alpha",
+            _image(folder, figures["cv"]["png"], "cross-validation curves"),
+        ),
+        *uniqueness_section(summary),
         *(
-            [
-                "<h2>Why: the geometry</h2>",
+            _section(
+                "Why: the geometry",
                 _image(folder, figures["geometry"]["png"], "L1 diamond and L2 circle"),
-            ]
+            )
             if "geometry" in figures
             else []
         ),
-        "<h2>Why: constant against proportional pull</h2>",
-        _image(folder, figures["penalty"]["png"], "penalty, gradient and proximal map"),
-        "<h2>Coefficient magnitudes</h2>",
-        _image(folder, figures["magnitudes"]["png"], "coefficient magnitudes"),
-    ]
-    if uniq:
-        parts += [
-            "<h2>Uniqueness: a duplicated feature</h2>",
-            _table(
-                ["", "original column", "duplicate"],
-                [
-                    ["lasso, copy placed last"] + [fmt(v) for v in uniq["lasso_split_copy_last"]],
-                    ["lasso, copy placed first"] + [fmt(v) for v in uniq["lasso_split_copy_first"]],
-                    ["ridge (either order)"] + [fmt(v) for v in uniq["ridge_split"]],
-                ],
+        *_section(
+            "Why: constant against proportional pull",
+            _image(folder, figures["penalty"]["png"], "penalty, gradient and proximal map"),
+        ),
+        *_section(
+            "Coefficient magnitudes",
+            _image(folder, figures["magnitudes"]["png"], "coefficient magnitudes"),
+        ),
+        *collinearity_section(summary),
+        *_section(
+            "Last check: the held-out rows",
+            _image(folder, figures["calibration"]["png"], "calibration on held-out data"),
+            _note(
+                f"{summary['n_test']} rows never used for any choice. One split is noisy; "
+                "the repeated CV and the bootstrap above carry the evidence."
             ),
-            f"<p class='note'>Feature {html.escape(uniq['feature'])} (lasso weight "
-            f"{fmt(uniq['lasso_coef_before'])}, ridge {fmt(uniq['ridge_coef_before'])}) was "
-            "duplicated. The two lasso fits differ but their objectives agree to "
-            f"{uniq['lasso_objective_gap']:.1e}: the lasso solution is not unique. Ridge "
-            "splits the weight evenly, its unique solution.</p>",
-        ]
-    pair = coll.get("most_correlated_pair")
-    parts += ["<h2>Multicollinearity and p &gt; n</h2>"]
-    facts = [["condition number of X", fmt(coll.get("condition_number"))]]
-    if "max_vif" in coll:
-        facts += [
-            ["largest variance inflation factor", fmt(coll["max_vif"])],
-            ["features with VIF > 10", str(coll["n_vif_above_10"])],
-        ]
-    if pair:
-        facts += [
-            [f"most correlated pair ({pair['correlation']:.2f})", " & ".join(pair["features"])],
-            ["their lasso weights", ", ".join(fmt(v) for v in pair["lasso"])],
-            ["their ridge weights", ", ".join(fmt(v) for v in pair["ridge"])],
-        ]
-    facts += [
-        [
-            f"p > n: {wide['n_rows']} rows, {wide['n_features']} features",
-            f"lasso keeps {wide['lasso_nonzero']} (at most n), ridge keeps {wide['ridge_nonzero']}",
-        ]
-    ]
-    parts.append(_table(["", "value"], facts))
-    parts += [
-        "<h2>Choosing alpha</h2>",
-        _image(folder, figures["cv"]["png"], "cross-validation curves"),
-        "<h2>Calibration</h2>",
-        _image(folder, figures["calibration"]["png"], "calibration on held-out data"),
-        "<p class='note'>Every number above is in summary.json; every figure is also a PNG "
-        "and an SVG file next to this page.</p></body></html>",
+        ),
+        "<p class='note'>Every number above is in summary.json (coefficients also in "
+        "coefficients.csv); every figure is also a PNG and an SVG file next to this page.</p>",
+        f"<script>{_SCRIPT}</script></body></html>",
     ]
     return "\n".join(parts)
+
+
+# Sorting and filtering of tables with class "sortable" (no network, no library).
+_SCRIPT = """
+document.querySelectorAll('table.sortable').forEach(function(table){
+  var body = table.tBodies[0];
+  table.querySelectorAll('thead th').forEach(function(th, col){
+    th.style.cursor = 'pointer';
+    th.title = 'sort';
+    th.addEventListener('click', function(){
+      var up = th.dataset.dir !== 'asc';
+      table.querySelectorAll('thead th').forEach(function(h){ delete h.dataset.dir; });
+      th.dataset.dir = up ? 'asc' : 'desc';
+      var rows = Array.from(body.rows);
+      rows.sort(function(a, b){
+        var x = a.cells[col].dataset.v, y = b.cells[col].dataset.v;
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var c = (isNaN(nx) || isNaN(ny)) ? String(x).localeCompare(String(y)) : nx - ny;
+        return up ? c : -c;
+      });
+      rows.forEach(function(r){ body.appendChild(r); });
+    });
+  });
+});
+document.querySelectorAll('input.filter').forEach(function(input){
+  var table = document.getElementById(input.dataset.table);
+  function apply(){
+    var text = input.value.toLowerCase();
+    var nonzero = document.getElementById(input.dataset.table + '-nonzero');
+    Array.from(table.tBodies[0].rows).forEach(function(r){
+      var hit = r.cells[0].textContent.toLowerCase().indexOf(text) >= 0;
+      if (nonzero && nonzero.checked) { hit = hit && r.dataset.selected === '1'; }
+      r.style.display = hit ? '' : 'none';
+    });
+  }
+  input.addEventListener('input', apply);
+  var box = document.getElementById(input.dataset.table + '-nonzero');
+  if (box) { box.addEventListener('change', apply); }
+});
+"""
