@@ -125,6 +125,18 @@ def compare(
     dict
         The summary (also written as ``summary.json``).
     """
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread: the work is many small (p × p) problems run on our own threads;
+    # a multi-threaded BLAS under them oversubscribes the cores (40× slower eigh seen).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _compare(data, out, cv=cv, test_size=test_size, seed=seed, force=force,
+                        progress=progress, repeats=repeats, bootstrap=bootstrap,
+                        subsamples=subsamples, n_jobs=n_jobs)
+
+
+def _compare(data, out, *, cv, test_size, seed, force, progress, repeats, bootstrap,
+             subsamples, n_jobs) -> dict:
     from .._output import check_target, staged_folder
 
     out = Path(out)

@@ -45,6 +45,7 @@ EN_RATIOS = (0.2, 0.5, 0.8)
 GAMMAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 RIDGE_RANGE = (1e3, 1e-4)  # α on standardized columns: everything shrunk … near least squares
 LASSO_EPS = 1e-3
+TOL = 1e-4  # duality gap ≤ TOL·Σh(y − ȳ)², scikit-learn's and LassoCV's default
 
 
 @dataclass
@@ -120,7 +121,7 @@ def _gram_path(Gs, qs, yy, alphas, l1_ratio):
         float(l1_ratio),
         np.ones(p),
         False,
-        1e-7 * max(yy, 1e-300),
+        TOL * max(yy, 1e-300),
         10_000,
         10,
         5,
@@ -228,6 +229,7 @@ class LinearFit:
     intercept: float
     coef: np.ndarray
     index: int = 0  # the chosen candidate (for the record)
+    params: dict | None = None  # the chosen α (and ρ, γ), our α on standardized columns
 
 
 def least_squares_procedure(folds: list[Moments], methods=METHODS) -> dict[str, LinearFit]:
@@ -254,8 +256,21 @@ def least_squares_procedure(folds: list[Moments], methods=METHODS) -> dict[str, 
     for m in methods:
         choice = int(np.argmin(errors[m])) if train_sets else full[m].shape[1] - 1
         b0, B = _to_raw(full[m][:, [choice]], mx, my, scale)
-        fits[m] = LinearFit(float(b0[0]), B[:, 0], choice)
+        fits[m] = LinearFit(float(b0[0]), B[:, 0], choice, _parameters(m, choice, grids))
     return fits
+
+
+def _parameters(method: str, choice: int, grids: dict) -> dict:
+    """The α (ρ, γ) behind candidate ``choice`` of ``method``."""
+    n = N_ALPHAS
+    if method in ("L1", "L2"):
+        return {"alpha": float(grids[method][choice])}
+    if method == "elastic net":
+        ratio = EN_RATIOS[choice // n]
+        return {"alpha": float(grids[ratio][choice % n]), "l1_ratio": ratio}
+    if method == "relaxed lasso":
+        return {"alpha": float(grids["L1"][choice % n]), "gamma": GAMMAS[choice // n]}
+    return {}
 
 
 def _add(a: Moments, b: Moments) -> Moments:

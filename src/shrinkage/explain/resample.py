@@ -35,8 +35,18 @@ def refit(task: str, X, y, weights, folds: int, rng) -> dict[str, LinearFit]:
 
 
 def run_parallel(function, items, n_jobs: int | None, progress=None) -> list:
-    """``[function(item) for item in items]`` on ``n_jobs`` threads (order kept)."""
-    items = list(items)
+    """``[function(item) for item in items]`` on ``n_jobs`` threads (order kept).
+
+    BLAS is held to one thread meanwhile: the matrices are small (``p × p``), and a
+    multi-threaded BLAS on each of several worker threads oversubscribes the cores.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(function, list(items), n_jobs, progress)
+
+
+def _run(function, items, n_jobs, progress) -> list:
     n_jobs = 1 if not n_jobs or n_jobs < 1 else int(n_jobs)
     results = [None] * len(items)
     if n_jobs == 1:
