@@ -247,7 +247,7 @@ def least_squares_procedure(folds: list[Moments], methods=METHODS) -> dict[str, 
     train_sets = [total - f for f in folds] if len(folds) > 1 else []
     full = _candidates(methods, Gs, qs, yy, grids)
     errors = {m: np.zeros(c.shape[1]) for m, c in full.items()}
-    for train, test in zip(train_sets, folds, strict=True):
+    for train, test in zip(train_sets, folds if train_sets else [], strict=True):
         tmx, tmy, tGs, tqs, tyy, tscale = _standardized(train)
         for m, candidates in _candidates(methods, tGs, tqs, tyy, grids).items():
             b0, B = _to_raw(candidates, tmx, tmy, tscale)

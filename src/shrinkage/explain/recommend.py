@@ -66,7 +66,8 @@ def recommend(
     if l1_ok and kept < n_features:
         lines.append(
             f"L1 predicts as well as the best within noise with {kept} of {n_features} "
-            "features: prefer L1 (or the relaxed lasso) for a model you can read; the "
+            f"features: prefer L1{' (or the relaxed lasso)' if 'relaxed lasso' in rows else ''} "
+            "for a model you can read; the "
             "difference in error is not evidence for the others."
         )
     elif l1_ok:
@@ -84,7 +85,12 @@ def recommend(
     if validation:
         slope = validation["slope_corrected"]
         h = shrinkage.get("value")
-        if np.isfinite(slope) and slope < 0.9:
+        if not np.isfinite(slope):
+            lines.append(
+                "The unpenalized fit has no finite calibration slope (the classes are "
+                "separated, or nearly): it cannot be used without a penalty."
+            )
+        elif slope < 0.9:
             lines.append(
                 f"The unpenalized fit overfits: its bootstrap-corrected calibration slope is "
                 f"{slope:.3f} (heuristic shrinkage {h:.3f}); new predictions would need "

@@ -26,12 +26,13 @@ def methods_for(task: str) -> tuple[str, ...]:
     return METHODS if task == "regression" else tuple(m for m in METHODS if m != "relaxed lasso")
 
 
-def refit(task: str, X, y, weights, folds: int, rng) -> dict[str, LinearFit]:
+def refit(task: str, X, y, weights, folds: int, rng, methods=None) -> dict[str, LinearFit]:
     """The whole procedure (standardize, CV choice of α, refit) on the weighted rows."""
+    methods = methods_for(task) if methods is None else tuple(methods)
     assignment = inner_assignment(weights, folds, rng)
     if task == "regression":
-        return least_squares_procedure(fold_moments(X, y, weights, assignment, folds))
-    return logistic_procedure(X, y, weights, assignment, folds, methods_for(task))
+        return least_squares_procedure(fold_moments(X, y, weights, assignment, folds), methods)
+    return logistic_procedure(X, y, weights, assignment, folds, methods)
 
 
 def run_parallel(function, items, n_jobs: int | None, progress=None) -> list:

@@ -57,6 +57,10 @@ def _logistic_recalibration(eta, y, w, iterations: int = 50):
         beta = beta + step
         if np.abs(step).max() < 1e-10:
             break
+    else:
+        return np.nan, np.nan  # no maximum: the outcome is separated by η
+    if np.abs(beta).max() > 1e3:
+        return np.nan, np.nan
     return float(beta[0]), float(beta[1])
 
 
@@ -118,7 +122,7 @@ def _predict(task, fit, X):
 
 def optimism_bootstrap(
     task: str, X, y, fits: dict[str, LinearFit], *, B: int = 200, folds: int = 5, seed: int = 0,
-    n_jobs=1, progress=None,
+    n_jobs=1, progress=None, methods=None,
 ) -> dict:
     """``rms::validate`` for every method, plus the ``rms::calibrate`` curve.
 
@@ -128,7 +132,7 @@ def optimism_bootstrap(
     """
     n = len(y)
     ones = np.ones(n)
-    methods = methods_for(task)
+    methods = methods_for(task) if methods is None else tuple(methods)
     names = REGRESSION_INDEXES if task == "regression" else CLASSIFICATION_INDEXES
     rng0 = np.random.default_rng(seed)
     smooth_rows = rng0.choice(n, min(n, SMOOTH_ROWS), replace=False)
@@ -143,7 +147,7 @@ def optimism_bootstrap(
 
     def one(rng):
         weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
-        fits_b = refit(task, X, y, weights, folds, rng)
+        fits_b = refit(task, X, y, weights, folds, rng, methods)
         out = {}
         for m in methods:
             train = indexes(task, fits_b[m], X, y, weights)
