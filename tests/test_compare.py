@@ -64,9 +64,10 @@ def test_uniqueness_experiment(regression_report):
 
 def test_multicollinearity_and_wide_regime(regression_report):
     summary, _ = regression_report
-    c = summary["multicollinearity"]
+    c = summary["collinearity"]
     assert set(c["most_correlated_pair"]["features"]) == {"f0", "f1"}
-    assert c["max_vif"] > 100
+    assert c["max_gvif"] > 100
+    assert c["columns"]["f0"] == pytest.approx(np.sqrt(c["gvif"]["f0"]))
     wide = summary["wide_regime"]
     assert wide["n_rows"] < wide["n_features"]
     assert wide["lasso_nonzero"] <= wide["n_rows"]
@@ -81,13 +82,98 @@ def test_geometry_solutions_respect_their_budgets(regression_report):
 
 def test_classification_report(tmp_path):
     data = read_data("breast_cancer")
-    summary = compare(data, tmp_path / "bc", cv=3, progress=False)
+    summary = compare(
+        data, tmp_path / "bc", cv=3, progress=False, repeats=2, bootstrap=10, subsamples=20
+    )
     rows = summary["models"]
     assert rows["L1"]["n_zero"] > 0 and rows["L2"]["n_zero"] == 0
     assert 0.85 < rows["L2"]["held_out"]["accuracy"] <= 1.0
     u = summary["uniqueness"]  # the same argument holds for the logistic loss
     assert u["lasso_objective_gap"] < 1e-7
     assert u["ridge_split"][0] == pytest.approx(u["ridge_split"][1], rel=1e-5)
+
+
+def test_summary_has_the_statistics(regression_report):
+    summary, out = regression_report
+    stored = json.loads((out / "summary.json").read_text())
+    models = stored["models"]
+    for name in ("L1", "L2", "elastic net", "relaxed lasso", "none"):
+        row = models[name]
+        assert set(row["coef_original_units"]) == set(row["coef"])
+        cv = row["cv_repeated"]
+        assert (cv["repeats"], cv["folds"], cv["metric"]) == (5, 4, "mse")
+        assert cv["se"] > cv["se_naive"] > 0  # the correction only widens
+        v = row["validation"]
+        assert v["B"] == 200
+        assert v["slope_apparent"] == pytest.approx(1.0) or name != "none"
+        assert 0.5 < v["slope_corrected"] < 1.1
+        assert {"intercept_corrected", "r2_corrected", "mse_corrected"} <= set(v)
+    for name in ("L1", "elastic net"):
+        freq = models[name]["selection_frequency"]
+        assert set(freq) == set(models[name]["coef"])
+        assert all(0 <= f <= 1 for f in freq.values())
+        assert freq["f3"] == 1.0  # a strong signal is always selected
+    best = min(models, key=lambda m: models[m]["cv_repeated"]["mean"])
+    assert {c["b"] for c in stored["comparison"]} == {best}
+    assert len(stored["comparison"]) == 4
+    for c in stored["comparison"]:
+        assert c["within_noise"] == (abs(c["mean_difference"]) < 2 * c["se"])
+    assert 0 < stored["heuristic_shrinkage"] < 1
+    assert stored["winners_curse"]["splits"] > 0
+
+
+def test_coefficients_csv(regression_report):
+    import csv
+
+    summary, out = regression_report
+    with open(out / "coefficients.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["feature"] == "(intercept)"
+    by_feature = {r["feature"]: r for r in rows[1:]}
+    l1 = summary["models"]["L1"]
+    for name, value in l1["coef"].items():
+        cell = by_feature[name]["L1 (standardized)"]
+        assert (cell == "0") if value == 0 else float(cell) == pytest.approx(value)
+        assert float(by_feature[name]["L1 (original units)"]) == pytest.approx(
+            l1["coef_original_units"][name]
+        )
+
+
+def test_categorical_columns_do_not_make_collinearity(tmp_path):
+    """A Hitters-like table: the one-hot levels of League sum to 1; the diagnosis and the
+    recommendation must not report that as collinearity."""
+    rng = np.random.default_rng(3)
+    n = 150
+    hits = rng.poisson(100, n).astype(float)
+    frame = {
+        "Hits": hits,
+        "CHits": hits * rng.uniform(3, 12, n),
+        "Walks": rng.poisson(40, n).astype(float),
+        "Years": rng.integers(1, 20, n).astype(float),
+        "League": rng.choice(["A", "N"], n),
+        "Division": rng.choice(["E", "W"], n),
+        "NewLeague": rng.choice(["A", "N"], n),
+    }
+    frame["Salary"] = (
+        3 * frame["Hits"] + 0.2 * frame["CHits"] + 10 * (frame["Division"] == "W")
+        + rng.normal(0, 60, n)
+    )
+    import pandas as pd
+
+    path = tmp_path / "hitters.csv"
+    pd.DataFrame(frame).to_csv(path, index=False)
+    data = read_data(path, target="Salary")
+    summary = compare(
+        data, tmp_path / "out", progress=False, repeats=2, bootstrap=20, subsamples=20
+    )
+    c = summary["collinearity"]
+    assert np.isfinite(c["max_gvif"]) and c["max_gvif"] < 10
+    assert c["df"]["League"] == 1 and set(c["columns"]) == set(frame) - {"Salary"}
+    for line in summary["recommendation"]:  # never a pair the encoding made
+        assert not ("League=A" in line and "League=N" in line)
+        assert "Strong multicollinearity" not in line
+    pair = c.get("most_correlated_pair")
+    assert pair is None or pair["columns"][0] != pair["columns"][1]
 
 
 def test_existing_folder_is_kept_without_force(tmp_path):
@@ -140,6 +226,36 @@ def test_report_renders_in_headless_chromium(regression_report):
     assert all(complete and width > 0 for complete, width in images)
     assert errors == []
     assert not overflow  # tables scroll inside their box; the page does not
+
+
+def test_coefficient_table_sorts_and_filters_in_chromium(regression_report):
+    summary, out = regression_report
+    browser = _browser()
+    try:
+        browser.get((out / "report.html").as_uri())
+        first = "return Array.from(document.querySelectorAll('#coef-table tbody tr'))" \
+            ".filter(r => r.style.display !== 'none').map(r => r.cells[0].textContent);"
+        header = browser.find_elements("css selector", "#coef-table thead th")
+        l1_column = [h.text for h in header].index("L1 (std.)")
+        header[l1_column].click()  # ascending
+        ascending = browser.execute_script(first)
+        header[l1_column].click()  # descending
+        descending = browser.execute_script(first)
+        box = browser.find_element("id", "coef-filter")
+        box.send_keys("f3")
+        filtered = browser.execute_script(first)
+        box.clear()
+        box.send_keys("x")  # a character no feature has... then clear again
+        nothing = browser.execute_script(first)
+        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    finally:
+        browser.quit()
+    coef = summary["models"]["L1"]["coef"]
+    assert ascending == sorted(coef, key=lambda f: coef[f])
+    assert descending == sorted(coef, key=lambda f: -coef[f])
+    assert filtered == ["f3"]
+    assert nothing == []
+    assert errors == []
 
 
 def test_report_needs_no_network(regression_report):

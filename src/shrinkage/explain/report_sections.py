@@ -165,7 +165,7 @@ def stability_section(summary: dict, folder, image) -> list[str]:
                 "selects on one half; least squares on the selected features is fitted on "
                 "that half and on the other. Estimates are signed in the direction first "
                 "estimated (standardized units). Overall the selection-half estimates are "
-                f"{curse['inflation']:.2f}× the fresh-half ones."
+                f"{fmt(curse['inflation'], 3)}× the fresh-half ones."
             ),
         )
     return parts

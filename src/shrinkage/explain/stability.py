@@ -134,10 +134,13 @@ def winners_curse(
             "fresh_half": float(sb.mean()),
             "lasso_selection_half": float((sign * L)[chosen, j].mean()),
             "bias": float((sa - sb).mean()),
-            "bias_se": float((sa - sb).std(ddof=1) / np.sqrt(chosen.sum())) if chosen.sum() > 1 else None,
+            "bias_se": (
+                float((sa - sb).std(ddof=1) / np.sqrt(chosen.sum())) if chosen.sum() > 1 else None
+            ),
         }
-    selected = active
-    inflation = float(np.abs(A[selected]).sum() / max((sign * B)[selected].sum(), 1e-300))
+    fresh = float((sign * B)[active].sum())
+    # the fresh half may not even agree in sign on average: no finite ratio then
+    inflation = float(np.abs(A[active]).sum() / fresh) if fresh > 0 else float("nan")
     return {
         "splits": len(results),
         "alpha": alpha,
