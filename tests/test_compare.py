@@ -262,3 +262,33 @@ def test_report_needs_no_network(regression_report):
     html = (regression_report[1] / "report.html").read_text()
     assert "http://" not in html and "https://" not in html
     assert html.count("data:image/png;base64,") >= 5
+
+
+def test_multiclass_report(tmp_path):
+    data = read_data("wine")
+    assert data.task == "classification" and len(data.classes) == 3
+    summary = compare(
+        data, tmp_path / "wine", cv=3, progress=False, repeats=1, bootstrap=4, subsamples=6
+    )
+    rows = summary["models"]
+    assert set(rows) == {"L1", "L2", "elastic net", "none"}
+    for row in rows.values():
+        assert set(row["coef_original_units"]) == set(data.classes)
+        assert row["cv_repeated"]["metric"] == "log_loss"
+        assert row["validation"]["B"] == 4
+    assert rows["L1"]["n_zero"] > 0 and rows["L2"]["n_zero"] == 0
+    assert rows["L2"]["held_out"]["accuracy"] > 0.85
+    assert len(summary["comparison"]) == 3
+    assert (tmp_path / "wine" / "coefficients.csv").exists()
+    assert "3 classes" in (tmp_path / "wine" / "report.html").read_text()
+
+
+def test_tiny_data(tmp_path):
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(24, 3))
+    y = X[:, 0] + 0.5 * rng.normal(size=24)
+    data = Dataset(X, y, ["a", "b", "c"], "y", "regression", "tiny", name="tiny")
+    summary = compare(data, tmp_path / "tiny", cv=3, progress=False, bootstrap=20, subsamples=10)
+    assert summary["n_train"] == 18
+    assert np.isfinite(summary["models"]["L1"]["cv_repeated"]["mean"])
+    assert (tmp_path / "tiny" / "report.html").exists()

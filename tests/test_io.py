@@ -79,8 +79,9 @@ def test_task_inference_and_override(table):
     assert data.task == "classification" and data.classes == ["high", "low"]
     np.testing.assert_array_equal(data.y, (table["label"] == "low").to_numpy(float))
     assert read_data(table, target="rooms").task == "regression"  # 4 integer values
-    with pytest.raises(ValueError, match="binary"):
-        read_data(table, target="rooms", task="classification")
+    many = read_data(table, target="rooms", task="classification")  # multinomial
+    assert many.classes == [str(v) for v in np.unique(table["rooms"])]
+    np.testing.assert_array_equal(many.y, np.searchsorted(np.unique(table["rooms"]), table["rooms"]))
 
 
 def test_missing_values_reported_by_column(table):

@@ -27,10 +27,16 @@ def _add_data_arguments(parser: argparse.ArgumentParser, default: str | None = "
     parser.add_argument("--drop-missing", action="store_true", help="drop rows with missing values")
 
 
-def _read(args):
+def _read(args, multiclass: bool = False):
     from .io import read_data
 
-    return read_data(args.data, target=args.target, task=args.task, drop_missing=args.drop_missing)
+    data = read_data(args.data, target=args.target, task=args.task, drop_missing=args.drop_missing)
+    if not multiclass and data.task == "classification" and len(data.classes or ()) > 2:
+        raise ValueError(
+            f"{data.target_name!r} has {len(data.classes)} classes; only `shrinkage compare` "
+            "handles multi-class targets so far (fit, predict and path are binary)."
+        )
+    return data
 
 
 def _standardize(X: np.ndarray):
@@ -50,7 +56,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .explain import compare
     from .explain.report import terminal_table
 
-    data = _read(args)
+    data = _read(args, multiclass=True)
     summary = compare(
         data,
         args.out,
@@ -59,6 +65,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         seed=args.seed,
         force=args.force,
         progress=not args.quiet,
+        repeats=args.repeats,
+        bootstrap=args.bootstrap,
+        n_jobs=args.n_jobs,
     )
     print(terminal_table(summary))
     print()
@@ -290,6 +299,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--test-size", type=float, default=0.25, help="held-out fraction (default 0.25)"
     )
     compare.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    compare.add_argument(
+        "--repeats", type=int, default=5, help="repeats of the K-fold CV comparison (default 5)"
+    )
+    compare.add_argument(
+        "--bootstrap", type=int, default=200,
+        help="B, resamples of the optimism bootstrap validation (default 200)",
+    )
+    compare.add_argument(
+        "--n-jobs", type=int, default=2, help="threads for the resampling (default 2)"
+    )
     compare.add_argument("--force", action="store_true", help="replace an existing --out")
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
     compare.set_defaults(handler=cmd_compare)

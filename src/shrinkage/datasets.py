@@ -54,7 +54,23 @@ def load_breast_cancer() -> Dataset:
     )
 
 
-BUNDLED = {"diabetes": load_diabetes, "breast_cancer": load_breast_cancer}
+def load_wine() -> Dataset:
+    """Forina's wine recognition data (n=178, p=13), three cultivars (multi-class)."""
+    from sklearn.datasets import load_wine as _load
+
+    bunch = _load()
+    return Dataset(
+        bunch.data,
+        bunch.target.astype(float),
+        list(bunch.feature_names),
+        "cultivar",
+        "classification",
+        "Wine cultivar from 13 chemical measurements (Forina et al.), 3 classes.",
+        classes=[str(c) for c in bunch.target_names],
+    )
+
+
+BUNDLED = {"diabetes": load_diabetes, "breast_cancer": load_breast_cancer, "wine": load_wine}
 
 
 def load(name: str) -> Dataset:

@@ -344,16 +344,17 @@ def _with_task(data: Dataset, task: str) -> Dataset:
             "); there is nothing to predict."
         )
     numeric = y.dtype.kind in "biufc"
+    if task == "auto" and data.task == "classification":
+        task = "classification"  # a bundled data set that says so
     if task == "auto":
         task = "classification" if (values.size == 2 or not numeric) else "regression"
     if task == "classification":
-        if values.size != 2:
-            raise ValueError(
-                f"Classification here is binary, but {data.target_name!r} has {values.size} "
-                f"classes ({_shorten([str(v) for v in values])}); choose two or use "
-                "--task regression for a numeric target."
-            )
         classes = [str(v) for v in values]
+        if values.size > 2:  # multinomial: y is the class index, classes its labels
+            index = np.searchsorted(values, y.astype(str) if not numeric else y)
+            if data.classes is not None and len(data.classes) == values.size:
+                classes = list(data.classes)
+            return replace(data, y=index.astype(float), task="classification", classes=classes)
         y01 = (y.astype(str) == classes[1]).astype(float) if not numeric else (y == values[1])
         if data.task == "classification" and data.classes is not None:
             classes = data.classes  # bundled data already 0/1 with names

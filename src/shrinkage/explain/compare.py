@@ -150,7 +150,7 @@ def _compare(data, out, *, cv, test_size, seed, force, progress, repeats, bootst
 
         return compare_multiclass(
             data, out, cv=cv, test_size=test_size, seed=seed, force=force, progress=progress,
-            repeats=repeats, subsamples=subsamples, n_jobs=n_jobs,
+            repeats=repeats, subsamples=subsamples, n_jobs=n_jobs, bootstrap=bootstrap,
         )
     step = Progress(progress)
     X_train, X_test, y_train, y_test = _split(data, test_size, seed)

@@ -1,0 +1,276 @@
+"""``shrinkage compare`` for a target with more than two classes (multinomial logistic).
+
+The same questions as the binary report, answered with the multinomial model
+``P(y = k | x) ∝ exp(b_{0k} + x^T b_k)``: the coefficient table has one row per
+(feature, class); the paired repeated CV and the optimism bootstrap score the mean
+log-loss (and the multi-class Brier score ``mean Σ_k (p_k − 1[y = k])²`` and the
+accuracy); a feature counts as selected when any of its class coefficients is non-zero.
+Every resample refits the whole procedure, the CV choice of α included, with the
+library's :class:`~shrinkage.linear_model.LogisticRegressionCV`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from . import figures, repeated_cv
+from .resample import run_parallel, seeds
+
+METHODS = ("L1", "L2", "elastic net", "none")
+RATIOS = {"L1": 1.0, "L2": 0.0, "elastic net": 0.5}
+
+
+def _fit(method: str, X, y, folds: int, seed: int):
+    from ..linear_model import LogisticRegression, LogisticRegressionCV
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method == "none":
+            return LogisticRegression(C=np.inf, max_iter=300).fit(X, y)
+        return LogisticRegressionCV(
+            Cs=12, l1_ratios=[RATIOS[method]], cv=folds, scoring="neg_log_loss", max_iter=200,
+            random_state=seed, use_legacy_attributes=False,
+        ).fit(X, y)
+
+
+def _probabilities(model, X, n_classes: int) -> np.ndarray:
+    P = np.zeros((len(X), n_classes))
+    P[:, model.classes_.astype(int)] = model.predict_proba(X)
+    return P
+
+
+def scores(P: np.ndarray, y: np.ndarray) -> dict:
+    """Mean log-loss, multi-class Brier score and accuracy of probabilities ``P``."""
+    Y = np.eye(P.shape[1])[y.astype(int)]
+    p_true = np.clip(P[np.arange(len(y)), y.astype(int)], 1e-15, 1)
+    return {
+        "log_loss": float(-np.mean(np.log(p_true))),
+        "brier": float(np.mean(np.sum((P - Y) ** 2, axis=1))),
+        "accuracy": float(np.mean(P.argmax(axis=1) == y)),
+    }
+
+
+def _alpha(model, n: int) -> float | None:
+    C = getattr(model, "C_", None)
+    return None if C is None else 1.0 / (float(np.ravel(C)[0]) * n)
+
+
+def compare_multiclass(data, out, *, cv, test_size, seed, force, progress, repeats,
+                       subsamples, n_jobs, bootstrap=200) -> dict:
+    """The multinomial report (see the module docstring); returns the summary."""
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    from .. import __version__
+    from .._output import check_target, staged_folder
+    from .compare import Progress, _jsonable, _standardize
+    from .report import _STYLE, _table, fmt
+    from .report_sections import coefficient_table, comparison_section
+
+    out = Path(out)
+    check_target(out, force)
+    K = len(data.classes)
+    X = data.X.toarray() if hasattr(data.X, "toarray") else np.asarray(data.X, float)
+    if np.min(np.bincount(data.y.astype(int), minlength=K)) < 4:
+        raise ValueError("Each class needs at least 4 rows for a held-out split and CV.")
+    step = Progress(progress)
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, data.y, test_size=test_size, random_state=seed, stratify=data.y
+    )
+    X_tr, X_te, names, dropped, mean, scale = _standardize(X_tr, X_te, data.feature_names)
+    folds = int(min(cv, np.min(np.bincount(y_tr.astype(int), minlength=K))))
+    n = len(y_tr)
+
+    step("fitting L1, L2, elastic net (multinomial) with cross-validation")
+    models = {m: _fit(m, X_tr, y_tr, folds, seed) for m in METHODS}
+    labels = [f"{f} [{c}]" for c in data.classes for f in names]
+    rows = {}
+    for m, model in models.items():
+        B = np.asarray(model.coef_, float)  # (K, p)
+        beta = B / scale
+        b0 = np.ravel(model.intercept_) - beta @ mean
+        rows[m] = {
+            "penalty": {"L1": "α·Σ|w|", "L2": "α/2·Σw²", "elastic net": "α·Σ(½|w| + ¼w²)",
+                        "none": "—"}[m],
+            "alpha": _alpha(model, n),
+            "n_zero": int(np.sum(B == 0)),
+            "n_nonzero": int(np.count_nonzero(B)),
+            "features_used": int(np.sum(np.any(B != 0, axis=0))),
+            "coef": dict(zip(labels, B.ravel().tolist(), strict=True)),
+            "coef_original_units": {
+                c: dict(zip(names, beta[k].tolist(), strict=True))
+                for k, c in enumerate(data.classes)
+            },
+            "intercept_original_units": dict(zip(data.classes, b0.tolist(), strict=True)),
+            "held_out": scores(_probabilities(model, X_te, K), y_te),
+        }
+
+    step(f"repeated CV: {repeats} x {folds} folds, the same folds for every method")
+    splits = []
+    for r in range(repeats):
+        splits += list(StratifiedKFold(folds, shuffle=True, random_state=seed + r).split(X_tr, y_tr))
+
+    def one_fold(split):
+        train, test = split
+        return {
+            m: scores(_probabilities(_fit(m, X_tr[train], y_tr[train], folds, seed), X_tr[test], K),
+                      y_tr[test])["log_loss"]
+            for m in METHODS
+        }
+
+    results = run_parallel(one_fold, splits, n_jobs, step.counter("folds"))
+    raw = {"metric": "log_loss", "repeats": repeats, "folds": folds,
+           "errors": {m: np.array([r[m] for r in results]) for m in METHODS}}
+    per_method, comparison = repeated_cv.summarize(raw)
+    for m in METHODS:
+        rows[m]["cv_repeated"] = per_method[m]
+
+    step(f"optimism bootstrap (Efron-Gong, B = {bootstrap}), refitting the whole procedure")
+    apparent = {m: scores(_probabilities(models[m], X_tr, K), y_tr) for m in METHODS}
+
+    def one_boot(rng):
+        rows_b = rng.integers(0, n, n)
+        if np.unique(y_tr[rows_b]).size < K:
+            return None
+        out_b = {}
+        for m in METHODS:
+            fit = _fit(m, X_tr[rows_b], y_tr[rows_b], folds, seed)
+            train = scores(_probabilities(fit, X_tr[rows_b], K), y_tr[rows_b])
+            test = scores(_probabilities(fit, X_tr, K), y_tr)
+            out_b[m] = {k: train[k] - test[k] for k in train}
+        return out_b
+
+    boots = [b for b in run_parallel(one_boot, seeds(seed, bootstrap), n_jobs,
+                                     step.counter("resamples")) if b is not None]
+    for m in METHODS:
+        v = {"B": bootstrap, "B_used": len(boots)}
+        for k, value in apparent[m].items():
+            optimism = float(np.mean([b[m][k] for b in boots])) if boots else np.nan
+            v[f"{k}_apparent"], v[f"{k}_optimism"] = value, optimism
+            v[f"{k}_corrected"] = value - optimism
+        rows[m]["validation"] = v
+
+    step(f"selection frequency over {subsamples} half-samples (L1)")
+    alpha = rows["L1"]["alpha"]
+
+    def one_half(rng):
+        from ..linear_model import LogisticRegression
+
+        idx = rng.choice(n, n // 2, replace=False)
+        if np.unique(y_tr[idx]).size < K:
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = LogisticRegression(C=1 / (alpha * len(idx)), l1_ratio=1.0, max_iter=300)
+            fit.fit(X_tr[idx], y_tr[idx])
+        return np.any(np.asarray(fit.coef_) != 0, axis=0)
+
+    halves = [h for h in run_parallel(one_half, seeds(seed + 31, subsamples), n_jobs) if h is not None]
+    freq = np.mean(halves, axis=0) if halves else np.zeros(len(names))
+    rows["L1"]["selection_frequency"] = dict(zip(names, freq.tolist(), strict=True))
+
+    ybar = np.bincount(y_tr.astype(int), minlength=K) / n
+    d_null = -2 * n * np.sum(ybar * np.log(np.clip(ybar, 1e-300, 1)))
+    d_model = 2 * n * apparent["none"]["log_loss"]
+    p = len(names) * (K - 1)
+    lr = d_null - d_model
+    shrink = {"lr_chi2": lr, "p": p, "value": (lr - p) / lr if lr > 0 else np.nan}
+
+    best = min(per_method, key=lambda m: per_method[m]["mean"])
+    recommendation = [
+        f"Lowest mean log-loss over {repeats}×{folds}-fold CV (same folds for every method): "
+        f"{best} ({per_method[best]['mean']:.4g} ± {per_method[best]['se']:.2g} SE)."
+    ]
+    for c in comparison:
+        verdict = "within noise" if c["within_noise"] else "worse by more than 2 SE"
+        recommendation.append(
+            f"{c['a']}: {c['mean_difference']:+.3g} ± {c['se']:.2g} against {best} ({verdict})."
+        )
+    noise = {c["a"] for c in comparison if c["within_noise"]} | {best}
+    if "L1" in noise:
+        recommendation.append(
+            f"L1 predicts as well as the best within noise using {rows['L1']['features_used']} "
+            f"of {len(names)} features: prefer it for a model you can read."
+        )
+    unstable = [f for f, v in rows["L1"]["selection_frequency"].items() if 0.3 <= v <= 0.7]
+    if unstable:
+        recommendation.append(
+            "The lasso's choice of " + ", ".join(unstable[:6])
+            + " is unstable across half-samples (selected in 30–70%)."
+        )
+    v = rows["none"]["validation"]
+    recommendation.append(
+        f"The unpenalized fit's log-loss is {v['log_loss_apparent']:.3g} on its own rows and "
+        f"{v['log_loss_corrected']:.3g} corrected for optimism (bootstrap); heuristic "
+        f"shrinkage {shrink['value']:.3f}."
+    )
+    per_class = {m: [models[m].coef_[k] for k in range(K)] for m in METHODS}
+    table = {
+        "features": labels,
+        "methods": list(METHODS),
+        "standardized": {m: np.ravel(per_class[m]).tolist() for m in METHODS},
+        "original": {m: np.ravel(np.asarray(per_class[m]) / scale).tolist() for m in METHODS},
+        "intercept_original": {m: float("nan") for m in METHODS},
+        "selection_frequency": {
+            "L1": [rows["L1"]["selection_frequency"][f] for _ in data.classes for f in names]
+        },
+    }
+    summary = {
+        "version": __version__, "data": data.name or data.description.split(":")[0],
+        "description": data.description, "task": "classification", "multiclass": True,
+        "target": data.target_name, "classes": data.classes, "n_train": n,
+        "n_test": int(len(y_te)), "n_features": len(names), "dropped_constant_features": dropped,
+        "cv_folds": folds, "repeats": repeats, "bootstrap": bootstrap, "seed": seed,
+        "models": rows, "comparison": comparison, "heuristic_shrinkage": shrink["value"],
+        "heuristic_shrinkage_detail": shrink, "recommendation": recommendation,
+        "coefficients": table,
+    }
+    with staged_folder(out, force) as folder:
+        step("figures, report.html, summary.json and coefficients.csv")
+        made = {
+            "repeated_cv": figures.repeated_cv_figure(per_method, "log_loss"),
+            "stability": figures.stability_figure({"L1": rows["L1"]["selection_frequency"]}),
+        }
+        summary["figures"] = {k: figures.save(f, folder, k) for k, f in made.items()}
+        from .coefficients import write_csv
+        from .report import _image
+
+        write_csv(table, folder / "coefficients.csv")
+        (folder / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2))
+        val_rows = [
+            [k] + [f"{fmt(rows[m]['validation'][k + '_apparent'], 3)} → "
+                   f"{fmt(rows[m]['validation'][k + '_corrected'], 3)}" for m in METHODS]
+            for k in ("log_loss", "brier", "accuracy")
+        ]
+        held = [[k] + [fmt(rows[m]["held_out"][k], 4) for m in METHODS]
+                for k in ("log_loss", "brier", "accuracy")]
+        page = [
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+            f"<title>L1 vs L2 on {html.escape(summary['data'])}</title><style>{_STYLE}</style>",
+            "</head><body>",
+            f"<h1>L1 or L2 for {html.escape(summary['data'])}? ({K} classes)</h1>",
+            f"<p class='note'>{html.escape(data.description)}. Multinomial logistic; {n} "
+            f"training and {len(y_te)} held-out rows.</p>",
+            "<h2>Recommendation</h2><ul class='rec'>",
+            *[f"<li>{html.escape(line)}</li>" for line in recommendation],
+            "</ul>",
+            *coefficient_table(summary),
+            *comparison_section(summary, folder, _image),
+            "<h2>Validation (optimism bootstrap): apparent → corrected</h2>",
+            _table(["index", *METHODS], val_rows),
+            "<h2>Stability of the L1 selection</h2>",
+            _image(folder, summary["figures"]["stability"]["png"], "selection frequencies"),
+            "<h2>Last check: the held-out rows</h2>",
+            _table(["", *METHODS], held),
+        ]
+        from .report import _SCRIPT
+
+        page.append(f"<script>{_SCRIPT}</script></body></html>")
+        (folder / "report.html").write_text("\n".join(page), encoding="utf-8")
+    step(f"done: {out / 'report.html'}")
+    return summary
