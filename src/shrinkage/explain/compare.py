@@ -297,7 +297,7 @@ def _compare(data, out, *, cv, test_size, seed, force, progress, repeats, bootst
             else (None, None)
         )
         made = {
-            "paths": figures.paths_figure(paths),
+            "paths": figures.penalty_paths_figure(paths),
             "penalty": figures.penalty_figure(),
             "magnitudes": figures.magnitudes_figure(lasso_coef, ridge_coef),
             "cv": figures.cv_figure(

@@ -27,7 +27,16 @@ def save(figure, folder: Path, name: str) -> dict:
     return {"png": png.name, "svg": svg.name}
 
 
-def paths_figure(paths: dict):
+def paths_figure(lasso_path, ridge_path, names):
+    """The lasso and ridge paths side by side (``shrinkage path``'s figure)."""
+    from ..plotting import plot_paths
+
+    figure, axes = _figure(11.0, 4.2, ncols=2)
+    plot_paths(lasso_path, ridge_path, axes, n_labels=5, feature_names=names)
+    return figure
+
+
+def penalty_paths_figure(paths: dict):
     """One panel per penalty, each on its own grid from "everything shrunk" (left) to
     "near least squares" (right), with the minimum-CV and 1-SE choices marked.
 
