@@ -110,7 +110,7 @@ def validation_section(summary: dict, folder, image) -> list[str]:
         rows.append(
             [label[k]]
             + [
-                f"{fmt(v[k + '_apparent'], 3)} − {fmt(v[k + '_optimism'], 2)} = "
+                f"{fmt(v[k + '_apparent'], 3)} − ({fmt(v[k + '_optimism'], 2)}) = "
                 f"{fmt(v[k + '_corrected'], 3)}"
                 for v in models.values()
             ]
