@@ -155,7 +155,9 @@ def test_categorical_columns_do_not_make_collinearity(tmp_path):
         "NewLeague": rng.choice(["A", "N"], n),
     }
     frame["Salary"] = (
-        3 * frame["Hits"] + 0.2 * frame["CHits"] + 10 * (frame["Division"] == "W")
+        3 * frame["Hits"]
+        + 0.2 * frame["CHits"]
+        + 10 * (frame["Division"] == "W")
         + rng.normal(0, 60, n)
     )
     import pandas as pd
@@ -233,8 +235,10 @@ def test_coefficient_table_sorts_and_filters_in_chromium(regression_report):
     browser = _browser()
     try:
         browser.get((out / "report.html").as_uri())
-        first = "return Array.from(document.querySelectorAll('#coef-table tbody tr'))" \
+        first = (
+            "return Array.from(document.querySelectorAll('#coef-table tbody tr'))"
             ".filter(r => r.style.display !== 'none').map(r => r.cells[0].textContent);"
+        )
         header = browser.find_elements("css selector", "#coef-table thead th")
         l1_column = [h.text for h in header].index("L1 (std.)")
         header[l1_column].click()  # ascending

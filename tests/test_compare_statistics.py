@@ -234,8 +234,12 @@ def test_lasso_swaps_show_low_selection_frequency():
     n = 400
     a = rng.normal(size=n)
     X = np.column_stack(
-        [rng.normal(size=n), a + 0.05 * rng.normal(size=n), a + 0.05 * rng.normal(size=n),
-         rng.normal(size=(n, 5))]
+        [
+            rng.normal(size=n),
+            a + 0.05 * rng.normal(size=n),
+            a + 0.05 * rng.normal(size=n),
+            rng.normal(size=(n, 5)),
+        ]
     )
     y = 2 * X[:, 0] + 1.0 * a + rng.normal(size=n)
     Z = (X - X.mean(0)) / X.std(0)

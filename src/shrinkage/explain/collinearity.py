@@ -21,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def column_groups(names: list[str], encoding: dict | None) -> tuple[dict[str, list[int]], list[int]]:
+def column_groups(
+    names: list[str], encoding: dict | None
+) -> tuple[dict[str, list[int]], list[int]]:
     """Original column → indices of its reference-coded features in ``names``, and the
     indices kept (every numeric feature, all levels but the first present of a factor)."""
     groups: dict[str, list[int]] = {}
@@ -31,7 +33,9 @@ def column_groups(names: list[str], encoding: dict | None) -> tuple[dict[str, li
         for column in encoding["columns"]:
             levels = encoding["categorical"].get(column)
             if levels:
-                present = [position[f"{column}={lv}"] for lv in levels if f"{column}={lv}" in position]
+                present = [
+                    position[f"{column}={lv}"] for lv in levels if f"{column}={lv}" in position
+                ]
                 if len(present) > 0:
                     claimed.update(present)
                     groups[column] = present[1:] if len(present) > 1 else present
@@ -96,6 +100,7 @@ def _null_directions(R):
 
 def _finite_gvif(R, inside, outside, df):
     """GVIF with pseudo-determinants of the singular rest (its dependence is not ours)."""
+
     def pdet(M):
         v = np.linalg.eigvalsh(M)
         v = v[v > 1e-10 * max(v.max(), 1e-300)]

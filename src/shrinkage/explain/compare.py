@@ -53,8 +53,9 @@ class Progress:
         def report(done: int, total: int) -> None:
             if self.enabled and (done == total or done % max(total // 10, 1) == 0):
                 elapsed = time.perf_counter() - self.start
-                print(f"      {what}: {done}/{total} ({elapsed:.1f} s)", file=sys.stderr,
-                      flush=True)
+                print(
+                    f"      {what}: {done}/{total} ({elapsed:.1f} s)", file=sys.stderr, flush=True
+                )
 
         return report
 
@@ -130,13 +131,24 @@ def compare(
     # One BLAS thread: the work is many small (p × p) problems run on our own threads;
     # a multi-threaded BLAS under them oversubscribes the cores (40× slower eigh seen).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _compare(data, out, cv=cv, test_size=test_size, seed=seed, force=force,
-                        progress=progress, repeats=repeats, bootstrap=bootstrap,
-                        subsamples=subsamples, n_jobs=n_jobs)
+        return _compare(
+            data,
+            out,
+            cv=cv,
+            test_size=test_size,
+            seed=seed,
+            force=force,
+            progress=progress,
+            repeats=repeats,
+            bootstrap=bootstrap,
+            subsamples=subsamples,
+            n_jobs=n_jobs,
+        )
 
 
-def _compare(data, out, *, cv, test_size, seed, force, progress, repeats, bootstrap,
-             subsamples, n_jobs) -> dict:
+def _compare(
+    data, out, *, cv, test_size, seed, force, progress, repeats, bootstrap, subsamples, n_jobs
+) -> dict:
     from .._output import check_target, staged_folder
 
     out = Path(out)
@@ -149,14 +161,21 @@ def _compare(data, out, *, cv, test_size, seed, force, progress, repeats, bootst
         from .multiclass import compare_multiclass
 
         return compare_multiclass(
-            data, out, cv=cv, test_size=test_size, seed=seed, force=force, progress=progress,
-            repeats=repeats, subsamples=subsamples, n_jobs=n_jobs, bootstrap=bootstrap,
+            data,
+            out,
+            cv=cv,
+            test_size=test_size,
+            seed=seed,
+            force=force,
+            progress=progress,
+            repeats=repeats,
+            subsamples=subsamples,
+            n_jobs=n_jobs,
+            bootstrap=bootstrap,
         )
     step = Progress(progress)
     X_train, X_test, y_train, y_test = _split(data, test_size, seed)
-    X_train, X_test, names, dropped, mean, scale = _standardize(
-        X_train, X_test, data.feature_names
-    )
+    X_train, X_test, names, dropped, mean, scale = _standardize(X_train, X_test, data.feature_names)
     task = data.task
     folds = int(
         min(cv, np.min(np.bincount(y_train.astype(int))))
@@ -197,7 +216,13 @@ def _compare(data, out, *, cv, test_size, seed, force, progress, repeats, bootst
 
     step(f"repeated CV: {repeats} x {folds} folds, the same folds for every method")
     cv_raw = repeated_cv.repeated_cv(
-        task, X_train, y_train, repeats=repeats, folds=folds, seed=seed, n_jobs=n_jobs,
+        task,
+        X_train,
+        y_train,
+        repeats=repeats,
+        folds=folds,
+        seed=seed,
+        n_jobs=n_jobs,
         progress=step.counter("folds"),
     )
     per_method, comparison = repeated_cv.summarize(cv_raw)
@@ -206,10 +231,18 @@ def _compare(data, out, *, cv, test_size, seed, force, progress, repeats, bootst
             rows[name]["cv_repeated"] = value
 
     step(f"optimism bootstrap (Efron-Gong, B = {bootstrap}), refitting the whole procedure")
-    apparent = resample.refit(task, X_train, y_train, np.ones(len(y_train)), folds,
-                              np.random.default_rng(seed))
+    apparent = resample.refit(
+        task, X_train, y_train, np.ones(len(y_train)), folds, np.random.default_rng(seed)
+    )
     validated = validation.optimism_bootstrap(
-        task, X_train, y_train, apparent, B=bootstrap, folds=folds, seed=seed, n_jobs=n_jobs,
+        task,
+        X_train,
+        y_train,
+        apparent,
+        B=bootstrap,
+        folds=folds,
+        seed=seed,
+        n_jobs=n_jobs,
         progress=step.counter("resamples"),
     )
     for name, value in validated.items():
@@ -220,8 +253,10 @@ def _compare(data, out, *, cv, test_size, seed, force, progress, repeats, bootst
     step(f"stability selection ({subsamples} half-samples) and the winner's curse")
     penalties = {"L1": (models["L1"]["alpha"], 1.0)}
     if models["elastic net"].get("alpha"):
-        penalties["elastic net"] = (models["elastic net"]["alpha"],
-                                    models["elastic net"].get("l1_ratio") or 0.5)
+        penalties["elastic net"] = (
+            models["elastic net"]["alpha"],
+            models["elastic net"].get("l1_ratio") or 0.5,
+        )
     frequencies = stability.selection_frequency(
         task, X_train, y_train, names, penalties, subsamples=subsamples, seed=seed, n_jobs=n_jobs
     )

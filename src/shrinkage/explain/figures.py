@@ -54,8 +54,13 @@ def penalty_paths_figure(paths: dict):
             (alpha_1se, ":", "C2", "1-SE"),
         ):
             if value is not None and np.isfinite(value) and value > 0:
-                ax.axvline(np.log10(value), color=color, linestyle=style, linewidth=1.2,
-                           label=f"{label}: α = {value:.3g}")
+                ax.axvline(
+                    np.log10(value),
+                    color=color,
+                    linestyle=style,
+                    linewidth=1.2,
+                    label=f"{label}: α = {value:.3g}",
+                )
         ax.set_xlabel("log10(α)   everything shrunk → near least squares", fontsize=8)
         ax.legend(fontsize=7, frameon=False, loc="upper left")
     return figure
@@ -89,8 +94,13 @@ def stability_figure(frequencies: dict, top: int = 25):
     y = np.arange(len(order))
     width = 0.8 / len(methods)
     for k, m in enumerate(methods):
-        ax.barh(y + k * width, [frequencies[m][names[j]] for j in order], height=width,
-                color=f"C{3 if m == 'L1' else 1}", label=m)
+        ax.barh(
+            y + k * width,
+            [frequencies[m][names[j]] for j in order],
+            height=width,
+            color=f"C{3 if m == 'L1' else 1}",
+            label=m,
+        )
     ax.axvspan(0.3, 0.7, color="0.9", zorder=0, label="unstable (30–70%)")
     ax.set_yticks(y + 0.4 - width / 2)
     ax.set_yticklabels([names[j] for j in order], fontsize=8)

@@ -285,7 +285,10 @@ def paths(task: str, X, y, models: dict, names) -> dict:
             warnings.simplefilter("ignore", ConvergenceWarning)
             path = regularization_path(X, y, loss=loss, l1_ratio=ratio, alphas=grid)
         out[title or f"elastic net (ρ = {ratio:g})"] = (
-            path, models[name].get("alpha"), models[name].get("alpha_1se"), names
+            path,
+            models[name].get("alpha"),
+            models[name].get("alpha_1se"),
+            names,
         )
     n = len(y)
     if task == "regression":
@@ -295,7 +298,9 @@ def paths(task: str, X, y, models: dict, names) -> dict:
         cs = np.asarray(curve.alphas if curve is not None else np.logspace(-4, 4, 20))
         grid = np.sort(1.0 / (cs * n))[::-1]
     chosen = [v for v in (models["L2"].get("alpha"), models["L2"].get("alpha_1se")) if v]
-    grid = np.geomspace(max(grid[0], *(3 * c for c in chosen)), min(grid[-1], *(c / 3 for c in chosen)), 60)
+    grid = np.geomspace(
+        max(grid[0], *(3 * c for c in chosen)), min(grid[-1], *(c / 3 for c in chosen)), 60
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         path = regularization_path(X, y, loss=loss, l1_ratio=0.0, alphas=grid)

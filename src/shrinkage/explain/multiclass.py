@@ -33,8 +33,13 @@ def _fit(method: str, X, y, folds: int, seed: int):
         if method == "none":
             return LogisticRegression(C=np.inf, max_iter=300).fit(X, y)
         return LogisticRegressionCV(
-            Cs=12, l1_ratios=[RATIOS[method]], cv=folds, scoring="neg_log_loss", max_iter=200,
-            random_state=seed, use_legacy_attributes=False,
+            Cs=12,
+            l1_ratios=[RATIOS[method]],
+            cv=folds,
+            scoring="neg_log_loss",
+            max_iter=200,
+            random_state=seed,
+            use_legacy_attributes=False,
         ).fit(X, y)
 
 
@@ -60,8 +65,9 @@ def _alpha(model, n: int) -> float | None:
     return None if C is None else 1.0 / (float(np.ravel(C)[0]) * n)
 
 
-def compare_multiclass(data, out, *, cv, test_size, seed, force, progress, repeats,
-                       subsamples, n_jobs, bootstrap=200) -> dict:
+def compare_multiclass(
+    data, out, *, cv, test_size, seed, force, progress, repeats, subsamples, n_jobs, bootstrap=200
+) -> dict:
     """The multinomial report (see the module docstring); returns the summary."""
     from sklearn.model_selection import StratifiedKFold, train_test_split
 
@@ -94,8 +100,12 @@ def compare_multiclass(data, out, *, cv, test_size, seed, force, progress, repea
         beta = B / scale
         b0 = np.ravel(model.intercept_) - beta @ mean
         rows[m] = {
-            "penalty": {"L1": "α·Σ|w|", "L2": "α/2·Σw²", "elastic net": "α·Σ(½|w| + ¼w²)",
-                        "none": "—"}[m],
+            "penalty": {
+                "L1": "α·Σ|w|",
+                "L2": "α/2·Σw²",
+                "elastic net": "α·Σ(½|w| + ¼w²)",
+                "none": "—",
+            }[m],
             "alpha": _alpha(model, n),
             "n_zero": int(np.sum(B == 0)),
             "n_nonzero": int(np.count_nonzero(B)),
@@ -112,19 +122,27 @@ def compare_multiclass(data, out, *, cv, test_size, seed, force, progress, repea
     step(f"repeated CV: {repeats} x {folds} folds, the same folds for every method")
     splits = []
     for r in range(repeats):
-        splits += list(StratifiedKFold(folds, shuffle=True, random_state=seed + r).split(X_tr, y_tr))
+        splits += list(
+            StratifiedKFold(folds, shuffle=True, random_state=seed + r).split(X_tr, y_tr)
+        )
 
     def one_fold(split):
         train, test = split
         return {
-            m: scores(_probabilities(_fit(m, X_tr[train], y_tr[train], folds, seed), X_tr[test], K),
-                      y_tr[test])["log_loss"]
+            m: scores(
+                _probabilities(_fit(m, X_tr[train], y_tr[train], folds, seed), X_tr[test], K),
+                y_tr[test],
+            )["log_loss"]
             for m in METHODS
         }
 
     results = run_parallel(one_fold, splits, n_jobs, step.counter("folds"))
-    raw = {"metric": "log_loss", "repeats": repeats, "folds": folds,
-           "errors": {m: np.array([r[m] for r in results]) for m in METHODS}}
+    raw = {
+        "metric": "log_loss",
+        "repeats": repeats,
+        "folds": folds,
+        "errors": {m: np.array([r[m] for r in results]) for m in METHODS},
+    }
     per_method, comparison = repeated_cv.summarize(raw)
     for m in METHODS:
         rows[m]["cv_repeated"] = per_method[m]
@@ -144,8 +162,11 @@ def compare_multiclass(data, out, *, cv, test_size, seed, force, progress, repea
             out_b[m] = {k: train[k] - test[k] for k in train}
         return out_b
 
-    boots = [b for b in run_parallel(one_boot, seeds(seed, bootstrap), n_jobs,
-                                     step.counter("resamples")) if b is not None]
+    boots = [
+        b
+        for b in run_parallel(one_boot, seeds(seed, bootstrap), n_jobs, step.counter("resamples"))
+        if b is not None
+    ]
     for m in METHODS:
         v = {"B": bootstrap, "B_used": len(boots)}
         for k, value in apparent[m].items():
@@ -169,7 +190,9 @@ def compare_multiclass(data, out, *, cv, test_size, seed, force, progress, repea
             fit.fit(X_tr[idx], y_tr[idx])
         return np.any(np.asarray(fit.coef_) != 0, axis=0)
 
-    halves = [h for h in run_parallel(one_half, seeds(seed + 31, subsamples), n_jobs) if h is not None]
+    halves = [
+        h for h in run_parallel(one_half, seeds(seed + 31, subsamples), n_jobs) if h is not None
+    ]
     freq = np.mean(halves, axis=0) if halves else np.zeros(len(names))
     rows["L1"]["selection_frequency"] = dict(zip(names, freq.tolist(), strict=True))
 
@@ -199,7 +222,8 @@ def compare_multiclass(data, out, *, cv, test_size, seed, force, progress, repea
     unstable = [f for f, v in rows["L1"]["selection_frequency"].items() if 0.3 <= v <= 0.7]
     if unstable:
         recommendation.append(
-            "The lasso's choice of " + ", ".join(unstable[:6])
+            "The lasso's choice of "
+            + ", ".join(unstable[:6])
             + " is unstable across half-samples (selected in 30–70%)."
         )
     v = rows["none"]["validation"]
@@ -220,13 +244,26 @@ def compare_multiclass(data, out, *, cv, test_size, seed, force, progress, repea
         },
     }
     summary = {
-        "version": __version__, "data": data.name or data.description.split(":")[0],
-        "description": data.description, "task": "classification", "multiclass": True,
-        "target": data.target_name, "classes": data.classes, "n_train": n,
-        "n_test": int(len(y_te)), "n_features": len(names), "dropped_constant_features": dropped,
-        "cv_folds": folds, "repeats": repeats, "bootstrap": bootstrap, "seed": seed,
-        "models": rows, "comparison": comparison, "heuristic_shrinkage": shrink["value"],
-        "heuristic_shrinkage_detail": shrink, "recommendation": recommendation,
+        "version": __version__,
+        "data": data.name or data.description.split(":")[0],
+        "description": data.description,
+        "task": "classification",
+        "multiclass": True,
+        "target": data.target_name,
+        "classes": data.classes,
+        "n_train": n,
+        "n_test": int(len(y_te)),
+        "n_features": len(names),
+        "dropped_constant_features": dropped,
+        "cv_folds": folds,
+        "repeats": repeats,
+        "bootstrap": bootstrap,
+        "seed": seed,
+        "models": rows,
+        "comparison": comparison,
+        "heuristic_shrinkage": shrink["value"],
+        "heuristic_shrinkage_detail": shrink,
+        "recommendation": recommendation,
         "coefficients": table,
     }
     with staged_folder(out, force) as folder:
@@ -242,12 +279,18 @@ def compare_multiclass(data, out, *, cv, test_size, seed, force, progress, repea
         write_csv(table, folder / "coefficients.csv")
         (folder / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2))
         val_rows = [
-            [k] + [f"{fmt(rows[m]['validation'][k + '_apparent'], 3)} → "
-                   f"{fmt(rows[m]['validation'][k + '_corrected'], 3)}" for m in METHODS]
+            [k]
+            + [
+                f"{fmt(rows[m]['validation'][k + '_apparent'], 3)} → "
+                f"{fmt(rows[m]['validation'][k + '_corrected'], 3)}"
+                for m in METHODS
+            ]
             for k in ("log_loss", "brier", "accuracy")
         ]
-        held = [[k] + [fmt(rows[m]["held_out"][k], 4) for m in METHODS]
-                for k in ("log_loss", "brier", "accuracy")]
+        held = [
+            [k] + [fmt(rows[m]["held_out"][k], 4) for m in METHODS]
+            for k in ("log_loss", "brier", "accuracy")
+        ]
         page = [
             "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
             "<meta name='viewport' content='width=device-width, initial-scale=1'>",

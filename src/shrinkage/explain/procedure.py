@@ -315,8 +315,13 @@ def logistic_procedure(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return regularization_path(
-                Z[train], y[train], loss="logistic", l1_ratio=ratio, alphas=grid,
-                sample_weight=weights[train], tol=1e-5,
+                Z[train],
+                y[train],
+                loss="logistic",
+                l1_ratio=ratio,
+                alphas=grid,
+                sample_weight=weights[train],
+                tol=1e-5,
             )
 
     ratios = {"L1": [1.0], "L2": [0.0], "elastic net": [0.5], "relaxed lasso": [1.0]}

@@ -47,17 +47,23 @@ def recommend(
     worse = [m for m, c in against.items() if not c["within_noise"]]
     if noise:
         lines.append(
-            "Within noise of " + best + " (|difference| < 2 SE): "
+            "Within noise of "
+            + best
+            + " (|difference| < 2 SE): "
             + ", ".join(
-                f"{m} ({against[m]['mean_difference']:+.3g} ± {against[m]['se']:.2g})" for m in noise
+                f"{m} ({against[m]['mean_difference']:+.3g} ± {against[m]['se']:.2g})"
+                for m in noise
             )
             + "."
         )
     if worse:
         lines.append(
-            "Worse than " + best + " by more than 2 SE: "
+            "Worse than "
+            + best
+            + " by more than 2 SE: "
             + ", ".join(
-                f"{m} ({against[m]['mean_difference']:+.3g} ± {against[m]['se']:.2g})" for m in worse
+                f"{m} ({against[m]['mean_difference']:+.3g} ± {against[m]['se']:.2g})"
+                for m in worse
             )
             + "."
         )
@@ -115,8 +121,10 @@ def recommend(
             "not read their selection as a finding."
         )
     elif l1_freq:
-        lines.append("The lasso's selection is stable: every feature is kept in more than 70% "
-                     "or fewer than 30% of half-samples.")
+        lines.append(
+            "The lasso's selection is stable: every feature is kept in more than 70% "
+            "or fewer than 30% of half-samples."
+        )
     if curse.get("features") and np.isfinite(curse.get("inflation", np.nan)):
         lines.append(
             f"Winner's curse, measured: least-squares coefficients of the features the lasso "

@@ -118,7 +118,8 @@ def render_html(summary: dict, folder: Path) -> str:
         f"<title>L1 vs L2 on {html.escape(summary['data'])}</title><style>{_STYLE}</style>",
         "</head><body>",
         f"<h1>L1 or L2 for {html.escape(summary['data'])}?</h1>",
-        f"<p class='note'>{html.escape(summary['description'].rstrip('.'))}. Task: {summary['task']}; "
+        f"<p class='note'>{html.escape(summary['description'].rstrip('.'))}. "
+        f"Task: {summary['task']}; "
         f"{summary['n_train']} training and {summary['n_test']} held-out rows, "
         f"{summary['n_features']} standardized features; {summary['cv_folds']}-fold CV to "
         f"choose α, {summary['repeats']}×{summary['cv_folds']} repeated CV to compare, "

@@ -79,8 +79,10 @@ def comparison_section(summary: dict, folder, image) -> list[str]:
         ]
         for c in summary.get("comparison", [])
     ]
-    metric = next((r["cv_repeated"]["metric"] for r in summary["models"].values()
-                   if "cv_repeated" in r), "error")
+    metric = next(
+        (r["cv_repeated"]["metric"] for r in summary["models"].values() if "cv_repeated" in r),
+        "error",
+    )
     return _section(
         "Is the difference more than noise?",
         image(folder, summary["figures"]["repeated_cv"]["png"], "repeated CV errors"),
@@ -98,10 +100,20 @@ def comparison_section(summary: dict, folder, image) -> list[str]:
 
 def validation_section(summary: dict, folder, image) -> list[str]:
     task = summary["task"]
-    keys = ("slope", "intercept", "r2", "mse") if task == "regression" else (
-        "slope", "intercept", "dxy", "auc", "brier")
-    label = {"slope": "calibration slope", "intercept": "calibration intercept", "r2": "R²",
-             "mse": "MSE", "dxy": "Somers' Dxy", "auc": "AUC (c)", "brier": "Brier score"}
+    keys = (
+        ("slope", "intercept", "r2", "mse")
+        if task == "regression"
+        else ("slope", "intercept", "dxy", "auc", "brier")
+    )
+    label = {
+        "slope": "calibration slope",
+        "intercept": "calibration intercept",
+        "r2": "R²",
+        "mse": "MSE",
+        "dxy": "Somers' Dxy",
+        "auc": "AUC (c)",
+        "brier": "Brier score",
+    }
     models = {m: r["validation"] for m, r in summary["models"].items() if "validation" in r}
     if not models:
         return []
@@ -151,15 +163,30 @@ def stability_section(summary: dict, folder, image) -> list[str]:
     curse = summary.get("winners_curse") or {}
     if curse.get("features"):
         rows = [
-            [name, f"{v['share_selected']:.0%}", fmt(v["lasso_selection_half"], 3),
-             fmt(v["selection_half"], 3), fmt(v["fresh_half"], 3), fmt(v["bias"], 3)]
+            [
+                name,
+                f"{v['share_selected']:.0%}",
+                fmt(v["lasso_selection_half"], 3),
+                fmt(v["selection_half"], 3),
+                fmt(v["fresh_half"], 3),
+                fmt(v["bias"], 3),
+            ]
             for name, v in list(curse["features"].items())[:20]
         ]
         parts += _section(
             "The winner's curse, measured",
             image(folder, figures["winners_curse"]["png"], "winner's curse"),
-            _table(["feature", "selected in", "lasso (sel. half)", "least squares (sel. half)",
-                    "least squares (fresh half)", "bias"], rows),
+            _table(
+                [
+                    "feature",
+                    "selected in",
+                    "lasso (sel. half)",
+                    "least squares (sel. half)",
+                    "least squares (fresh half)",
+                    "bias",
+                ],
+                rows,
+            ),
             _note(
                 f"Over {curse['splits']} random half splits: the lasso (at the chosen α) "
                 "selects on one half; least squares on the selected features is fitted on "
@@ -217,8 +244,10 @@ def collinearity_section(summary: dict) -> list[str]:
     pair = coll.get("most_correlated_pair")
     if pair:
         facts += [
-            [f"most correlated pair across columns ({pair['correlation']:.2f})",
-             " & ".join(pair["features"])],
+            [
+                f"most correlated pair across columns ({pair['correlation']:.2f})",
+                " & ".join(pair["features"]),
+            ],
             ["their lasso weights", ", ".join(fmt(v) for v in pair["lasso"])],
             ["their ridge weights", ", ".join(fmt(v) for v in pair["ridge"])],
         ]

@@ -69,8 +69,15 @@ def _unpenalized(task, X, y, active):
 
 
 def selection_frequency(
-    task, X, y, names, penalties: dict[str, tuple[float, float]], *, subsamples: int = 100,
-    seed: int = 0, n_jobs=1,
+    task,
+    X,
+    y,
+    names,
+    penalties: dict[str, tuple[float, float]],
+    *,
+    subsamples: int = 100,
+    seed: int = 0,
+    n_jobs=1,
 ) -> dict[str, dict[str, float]]:
     """``{method: {feature: fraction of half-samples in which it is non-zero}}``.
 
@@ -94,7 +101,15 @@ def selection_frequency(
 
 
 def winners_curse(
-    task, X, y, names, alpha: float, *, splits: int = 50, seed: int = 0, n_jobs=1,
+    task,
+    X,
+    y,
+    names,
+    alpha: float,
+    *,
+    splits: int = 50,
+    seed: int = 0,
+    n_jobs=1,
     min_share: float = 0.1,
 ) -> dict:
     """Selection-half against fresh-half estimates of the features the lasso selects."""

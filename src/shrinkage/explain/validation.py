@@ -121,8 +121,17 @@ def _predict(task, fit, X):
 
 
 def optimism_bootstrap(
-    task: str, X, y, fits: dict[str, LinearFit], *, B: int = 200, folds: int = 5, seed: int = 0,
-    n_jobs=1, progress=None, methods=None,
+    task: str,
+    X,
+    y,
+    fits: dict[str, LinearFit],
+    *,
+    B: int = 200,
+    folds: int = 5,
+    seed: int = 0,
+    n_jobs=1,
+    progress=None,
+    methods=None,
 ) -> dict:
     """``rms::validate`` for every method, plus the ``rms::calibrate`` curve.
 
@@ -142,8 +151,9 @@ def optimism_bootstrap(
         lo, hi = np.quantile(pred, [0.02, 0.98])
         grids[m] = np.linspace(lo, hi, CALIBRATION_GRID)
         spans[m] = max(0.15 * (hi - lo), 1e-12)
-        apparent_curves[m] = _smooth(pred[smooth_rows], y[smooth_rows], ones[smooth_rows],
-                                     grids[m], spans[m])
+        apparent_curves[m] = _smooth(
+            pred[smooth_rows], y[smooth_rows], ones[smooth_rows], grids[m], spans[m]
+        )
 
     def one(rng):
         weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
@@ -175,7 +185,9 @@ def optimism_bootstrap(
             entry[f"{k}_optimism"] = float(optimism[good].mean()) if good.any() else np.nan
             entry[f"{k}_corrected"] = apparent[k] - entry[f"{k}_optimism"]
             entry[f"{k}_optimism_mc_se"] = (
-                float(optimism[good].std(ddof=1) / np.sqrt(good.sum())) if good.sum() > 1 else np.nan
+                float(optimism[good].std(ddof=1) / np.sqrt(good.sum()))
+                if good.sum() > 1
+                else np.nan
             )
             entry[f"{k}_n_valid"] = int(good.sum())
         curve_optimism = np.nanmean(np.array([r[m][2] for r in results]), axis=0)
