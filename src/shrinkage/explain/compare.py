@@ -342,7 +342,7 @@ def _compare(
                     "L2": _ridge_curve(models, task),
                 }
             ),
-            "repeated_cv": figures.repeated_cv_figure(per_method, cv_raw["metric"]),
+            "repeated_cv": figures.repeated_cv_figure(per_method, cv_raw["metric"], comparison),
             "calibrate": figures.calibrate_figure(task, validated),
             "stability": figures.stability_figure(frequencies),
             "calibration": figures.calibration_figure(

@@ -66,21 +66,35 @@ def penalty_paths_figure(paths: dict):
     return figure
 
 
-def repeated_cv_figure(per_method: dict, metric: str):
-    """Mean repeated-CV error per method with ±2 corrected standard errors."""
-    figure, ax = _figure(6.4, 0.5 * len(per_method) + 1.6)
+def repeated_cv_figure(per_method: dict, metric: str, comparison: list | None = None):
+    """Left: mean repeated-CV error per method ± 2 corrected SE. Right: the paired
+    difference of each method from the best ± 2 SE (crossing 0: within noise)."""
     names = list(per_method)
+    figure, axes = _figure(11.0, 0.5 * len(names) + 1.8, ncols=2)
+    y = np.arange(len(names))
     means = np.array([per_method[m]["mean"] for m in names])
     ses = np.array([per_method[m]["se"] for m in names])
-    y = np.arange(len(names))
+    ax = axes[0]
     ax.errorbar(means, y, xerr=2 * ses, fmt="o", color="C3", ecolor="0.5", capsize=3)
     ax.axvline(means.min(), color="0.6", linestyle=":", linewidth=0.8)
-    ax.set_yticks(y)
-    ax.set_yticklabels(names)
-    ax.invert_yaxis()
     first = per_method[names[0]]
-    ax.set_xlabel(f"{metric}: mean over {first['repeats']}×{first['folds']} CV folds ± 2 SE")
-    ax.set_title("Repeated cross-validation (same folds for every method)", fontsize=10)
+    ax.set_xlabel(f"{metric}: mean over {first['repeats']}×{first['folds']} folds ± 2 SE")
+    ax.set_title("Repeated CV (same folds for every method)", fontsize=10)
+    ax = axes[1]
+    by_name = {c["a"]: c for c in comparison or []}
+    diffs = np.array([by_name[m]["mean_difference"] if m in by_name else 0.0 for m in names])
+    dses = np.array([by_name[m]["se"] if m in by_name else 0.0 for m in names])
+    colors = ["0.4" if m not in by_name or by_name[m]["within_noise"] else "C3" for m in names]
+    for k in range(len(names)):
+        ax.errorbar(diffs[k], y[k], xerr=2 * dses[k], fmt="o", color=colors[k], ecolor="0.5",
+                    capsize=3)
+    ax.axvline(0, color="0.3", linewidth=0.8)
+    ax.set_xlabel(f"paired difference in {metric} from the best ± 2 SE")
+    ax.set_title("Grey: within noise; red: worse by more than 2 SE", fontsize=10)
+    for ax in axes:
+        ax.set_yticks(y)
+        ax.set_yticklabels(names)
+        ax.invert_yaxis()
     return figure
 
 

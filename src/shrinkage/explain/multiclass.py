@@ -269,7 +269,7 @@ def compare_multiclass(
     with staged_folder(out, force) as folder:
         step("figures, report.html, summary.json and coefficients.csv")
         made = {
-            "repeated_cv": figures.repeated_cv_figure(per_method, "log_loss"),
+            "repeated_cv": figures.repeated_cv_figure(per_method, "log_loss", comparison),
             "stability": figures.stability_figure({"L1": rows["L1"]["selection_frequency"]}),
         }
         summary["figures"] = {k: figures.save(f, folder, k) for k, f in made.items()}
