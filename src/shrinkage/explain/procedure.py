@@ -321,7 +321,7 @@ def logistic_procedure(
                 l1_ratio=ratio,
                 alphas=grid,
                 sample_weight=weights[train],
-                tol=1e-5,
+                tol=1e-4,
             )
 
     ratios = {"L1": [1.0], "L2": [0.0], "elastic net": [0.5], "relaxed lasso": [1.0]}
@@ -336,7 +336,7 @@ def logistic_procedure(
         best = None
         for ratio in ratios[method]:
             top = _logistic_alpha_max(Z[rows], y[rows], weights[rows], max(ratio, 1e-3))
-            grid = np.geomspace(top, top * (1e-3 if ratio > 0 else 1e-6), n_alphas)
+            grid = np.geomspace(top, top * (1e-3 if ratio > 0 else 1e-5), n_alphas)
             errors = np.zeros(n_alphas)
             for f in range(k):
                 train = rows & (assignment != f)
