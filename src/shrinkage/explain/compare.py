@@ -31,8 +31,9 @@ class Progress:
     """One line per step on stderr, with the time it took; resampling steps also report
     how far they are (every 10%)."""
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True, steps: int = STEPS):
         self.enabled, self.step, self.start = enabled, 0, time.perf_counter()
+        self.steps = steps
         self.times: dict[str, float] = {}
         self._last = self.start
         self._label = None
@@ -45,7 +46,7 @@ class Progress:
         self.step += 1
         if self.enabled:
             elapsed = now - self.start
-            print(f"[{self.step}/{STEPS}] {message} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+            print(f"[{self.step}/{self.steps}] {message} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
 
     def counter(self, what: str):
         """A ``progress(done, total)`` callback printing at each tenth."""

@@ -83,7 +83,7 @@ def compare_multiclass(
     X = data.X.toarray() if hasattr(data.X, "toarray") else np.asarray(data.X, float)
     if np.min(np.bincount(data.y.astype(int), minlength=K)) < 4:
         raise ValueError("Each class needs at least 4 rows for a held-out split and CV.")
-    step = Progress(progress)
+    step = Progress(progress, steps=6)
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, data.y, test_size=test_size, random_state=seed, stratify=data.y
     )
