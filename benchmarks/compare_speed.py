@@ -26,16 +26,26 @@ def main(task: str = "regression") -> None:
     y = X @ beta + 2 * rng.normal(size=n)
     if task == "classification":
         y = (y + rng.logistic(size=n) > 0).astype(float)
-    data = Dataset(X, y, [f"x{j}" for j in range(p)], "y", task, "synthetic 10000 x 100",
-                   classes=[0, 1] if task == "classification" else None, name="synthetic")
+    data = Dataset(
+        X,
+        y,
+        [f"x{j}" for j in range(p)],
+        "y",
+        task,
+        "synthetic 10000 x 100",
+        classes=[0, 1] if task == "classification" else None,
+        name="synthetic",
+    )
     print("load average before:", os.getloadavg())
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         summary = compare(data, os.path.join(folder, "report"), n_jobs=2)
     wall = time.perf_counter() - start
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
-          f"load average after: {os.getloadavg()}")
+    print(
+        f"wall {wall:.1f} s, CPU {usage.ru_utime + usage.ru_stime:.1f} s, "
+        f"load average after: {os.getloadavg()}"
+    )
     for step, seconds in summary["timings"].items():
         print(f"  {seconds:7.2f} s  {step}")
 

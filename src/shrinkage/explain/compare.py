@@ -46,7 +46,11 @@ class Progress:
         self.step += 1
         if self.enabled:
             elapsed = now - self.start
-            print(f"[{self.step}/{self.steps}] {message} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+            print(
+                f"[{self.step}/{self.steps}] {message} ({elapsed:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def counter(self, what: str):
         """A ``progress(done, total)`` callback printing at each tenth."""

@@ -86,8 +86,9 @@ def repeated_cv_figure(per_method: dict, metric: str, comparison: list | None = 
     dses = np.array([by_name[m]["se"] if m in by_name else 0.0 for m in names])
     colors = ["0.4" if m not in by_name or by_name[m]["within_noise"] else "C3" for m in names]
     for k in range(len(names)):
-        ax.errorbar(diffs[k], y[k], xerr=2 * dses[k], fmt="o", color=colors[k], ecolor="0.5",
-                    capsize=3)
+        ax.errorbar(
+            diffs[k], y[k], xerr=2 * dses[k], fmt="o", color=colors[k], ecolor="0.5", capsize=3
+        )
     ax.axvline(0, color="0.3", linewidth=0.8)
     ax.set_xlabel(f"paired difference in {metric} from the best ± 2 SE")
     ax.set_title("Grey: within noise; red: worse by more than 2 SE", fontsize=10)

@@ -341,6 +341,8 @@ def logistic_procedure(
             for f in range(k):
                 train = rows & (assignment != f)
                 test = rows & (assignment == f)
+                if np.unique(y[train]).size < 2 or not test.any():
+                    continue  # a tiny resample left one class out of this training fold
                 res = path(ratio, train, grid)
                 eta = res.intercepts[None, :] + Z[test] @ res.coefs
                 errors += weights[test] @ (np.logaddexp(0, eta) - y[test, None] * eta)

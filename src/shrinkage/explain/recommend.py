@@ -69,7 +69,12 @@ def recommend(
         )
     kept = rows["L1"]["n_nonzero"]
     l1_ok = best == "L1" or "L1" in noise
-    if l1_ok and kept < n_features:
+    if l1_ok and kept == 0:
+        lines.append(
+            "L1 keeps no feature and is within noise of the best: on these data nothing "
+            "predicts reliably better than the mean (the base rate)."
+        )
+    elif l1_ok and kept < n_features:
         lines.append(
             f"L1 predicts as well as the best within noise with {kept} of {n_features} "
             f"features: prefer L1{' (or the relaxed lasso)' if 'relaxed lasso' in rows else ''} "
