@@ -132,7 +132,7 @@ def recommend(
         )
     if curse.get("features") and np.isfinite(curse.get("inflation", np.nan)):
         lines.append(
-            f"Winner's curse, measured: least-squares coefficients of the features the lasso "
+            f"Winner's curse, measured: unpenalized refits of the features the lasso "
             f"selected are {curse['inflation']:.2f}× as large on the half that selected them "
             "as on a fresh half; report shrunken or validated estimates, not the refit."
         )

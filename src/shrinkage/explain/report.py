@@ -37,7 +37,7 @@ def fmt(value, digits: int = 4) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:.{digits}g}"
+        return f"{value:.{digits}g}" if value == value else "—"  # NaN: not defined
     return str(value)
 
 
