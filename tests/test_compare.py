@@ -296,3 +296,31 @@ def test_tiny_data(tmp_path):
     assert summary["n_train"] == 18
     assert np.isfinite(summary["models"]["L1"]["cv_repeated"]["mean"])
     assert (tmp_path / "tiny" / "report.html").exists()
+
+
+def test_compare_command_resampling_flags(tmp_path, capsys):
+    from shrinkage.cli import main
+
+    out = tmp_path / "report"
+    argv = ["compare", "--out", str(out), "--cv", "3", "--repeats", "2", "--bootstrap", "7"]
+    assert main(argv + ["--n-jobs", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "optimism bootstrap" in captured.err and "resamples: 7/7" in captured.err
+    stored = json.loads((out / "summary.json").read_text())
+    assert stored["models"]["L1"]["cv_repeated"]["repeats"] == 2
+    assert stored["models"]["L1"]["validation"]["B"] == 7
+    assert (out / "coefficients.csv").exists()
+
+
+def test_multiclass_is_refused_where_not_supported(tmp_path, capsys):
+    from shrinkage.cli import main
+
+    table = tmp_path / "three.csv"
+    rng = np.random.default_rng(0)
+    import pandas as pd
+
+    pd.DataFrame({"x": rng.normal(size=30), "k": rng.choice(["a", "b", "c"], 30)}).to_csv(
+        table, index=False
+    )
+    assert main(["fit", str(table), "--target", "k", "--out", str(tmp_path / "m.json")]) == 2
+    assert "only `shrinkage compare`" in capsys.readouterr().err
