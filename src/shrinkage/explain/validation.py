@@ -197,6 +197,10 @@ def optimism_bootstrap(
             "corrected": (apparent_curves[m] - curve_optimism).tolist(),
             "smoother": f"local-linear Gaussian kernel, bandwidth {spans[m]:.3g}",
         }
+        entry["apparent_fit"] = {
+            "parameters": fits[m].params or {},
+            "n_nonzero": int(np.count_nonzero(fits[m].coef)),
+        }
         entry["features_selected_mean"] = float(np.mean([r[m][3] for r in results]))
         report[m] = entry
     return report
