@@ -70,7 +70,8 @@ def check_numeric(X, name: str = "X") -> None:
 
 def _complex_message(name: str) -> str:
     return (
-        f"Input {name} is complex; shrinkage fits real-valued data only. Pass the real "
+        f"Complex data not supported: input {name} is complex, and shrinkage fits "
+        f"real-valued data only. Pass the real "
         f"part ({name}.real) or split real and imaginary parts into separate columns."
     )
 
@@ -142,10 +143,11 @@ def raw_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
     """
     if sample_weight is None:
         return np.ones(n_samples)
-    if np.iscomplexobj(sample_weight):
+    weights = np.asarray(sample_weight)
+    if weights.dtype.kind == "c":
         raise ValueError(_complex_message("sample_weight"))
     try:
-        weights = np.asarray(sample_weight, dtype=np.float64)
+        weights = weights.astype(np.float64)
     except (TypeError, ValueError):
         raise ValueError("sample_weight must be numbers (one per sample, or a scalar).") from None
     if weights.ndim == 0:
