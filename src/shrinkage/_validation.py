@@ -42,10 +42,11 @@ def check_numeric(X, name: str = "X") -> None:
     if dtype is not None and dtype.kind in "OUS":
         try:
             converted = np.asarray(X, dtype=np.float64)
-        except TypeError:  # pd.NA, None or other objects that are not numbers
+        except TypeError:
+            if not _has_missing_objects(X):
+                raise  # other objects (a dict): numpy's "must be a string or a number"
             raise ValueError(
-                f"Input {name} has missing (None / pd.NA) or non-numeric objects; impute or "
-                "drop them, and convert to numbers first."
+                f"Input {name} has missing values (None / pd.NA); impute or drop them first."
             ) from None
         except ValueError:  # text
             raise ValueError(
@@ -66,6 +67,12 @@ def check_numeric(X, name: str = "X") -> None:
                 f"Input {name} has non-numeric columns {bad[:5]}. Encode them first, e.g. "
                 "with pandas.get_dummies or sklearn.preprocessing.OneHotEncoder."
             )
+
+
+def _has_missing_objects(X) -> bool:
+    import pandas as pd
+
+    return bool(np.any(pd.isna(np.asarray(X, dtype=object))))
 
 
 def _complex_message(name: str) -> str:
@@ -232,22 +239,22 @@ def check_alpha_grid(alphas, name: str = "alphas", require_positive: bool = Fals
     return np.sort(grid)[::-1]
 
 
+# Penalty strengths above this give coefficients that are 0 to double precision, and
+# larger ones overflow in the solver's products (2·α, α·β²): they are capped here.
+MAX_PENALTY_STRENGTH = 1e250
+
+
 def logistic_penalty_strength(C, weights: np.ndarray) -> np.ndarray:
     """scikit-learn's ``C`` (summed loss) as our ``α = 1/(C·Σw)`` (mean loss), safely.
 
     Computed in logarithms so that neither ``C·Σw`` underflowing (``C = 1e-310``) nor
-    ``Σw`` overflowing gives ``inf`` or 0 silently. An ``α`` too large for float64 is
-    an error (every coefficient would be 0 anyway); ``C = inf`` gives 0.
+    ``Σw`` overflowing gives ``inf`` or 0 silently. ``α`` is capped at
+    :data:`MAX_PENALTY_STRENGTH`, where every penalized coefficient is already 0;
+    ``C = inf`` gives 0.
     """
     C = np.asarray(C, dtype=np.float64)
     with np.errstate(divide="ignore"):
         log_alpha = -np.log(C) - log_weight_total(weights)
-    if np.any(log_alpha > np.log(np.finfo(np.float64).max)):
-        smallest = float(np.min(C))
-        raise ValueError(
-            f"C={smallest:g} is too small for these sample weights: the penalty strength "
-            "1/(C·Σsample_weight) overflows double precision. Every coefficient is 0 long "
-            "before that; use C >= 1e-300 / Σsample_weight (or rescale sample_weight)."
-        )
+    log_alpha = np.minimum(log_alpha, np.log(MAX_PENALTY_STRENGTH))
     with np.errstate(under="ignore"):
         return np.exp(log_alpha)
