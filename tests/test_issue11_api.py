@@ -150,7 +150,7 @@ def test_unclear_numpy_and_pandas_messages_are_replaced(regression):
         Lasso().fit(X, np.array(["x0"] * 50))
     with pytest.raises(ValueError, match="missing|NaN"):
         Lasso().fit(X, pd.array([1.0] * 49 + [None], dtype="Float64"))
-    with pytest.raises(ValueError, match="missing \\(None / pd.NA\\)"):
+    with pytest.raises(ValueError, match="missing values \\(None / pd.NA\\)"):
         Lasso().fit(np.array([[1.0, pd.NA]] * 50, dtype=object), y)
     for estimator in (Lasso(), Ridge(), LogisticRegression()):
         target = (y > 0).astype(int) if isinstance(estimator, LogisticRegression) else y
