@@ -111,7 +111,7 @@ class SpectralRidge:
         A = self._scaled_penalized(X)
         self.A = A
         self.QA = np.asarray((A.T @ Q).T) if Q.shape[1] else np.zeros((0, A.shape[1]))
-        self.Atb = np.asarray(A.T @ b_perp)  # = X̃ᵀ b, since X̃ᵀ = Aᵀ(I − QQᵀ)
+        self.Atb = None  # X̃ᵀb, set by the decomposition from the centred X̃
         self.residual_norm2 = np.sum(b_perp**2, axis=0)  # ‖(I − QQᵀ) b‖² per target
         self.b_perp = b_perp
         self._decompose(A, n, self.penalized.size)
@@ -141,35 +141,71 @@ class SpectralRidge:
         if p == 0:
             self.lam, self.V = np.zeros(0), np.zeros((0, 0))
             self.M, self.c = np.zeros((n, 0)), np.zeros((0, self.b.shape[1]))
+            self.Atb = np.zeros((0, self.b.shape[1]))
             return
         if sp.issparse(A) and n * p <= _DENSIFY_LIMIT:
             A = A.toarray()  # small enough: the exact dense route below
-        if not sp.issparse(A) and n <= p and p <= 2 * n:
+        if not sp.issparse(A):
+            self._decompose_dense(self._centred(A), n, p)
+            return
+        # Large sparse: X̃ is never formed whole; each block of columns is centred in turn.
+        # X̃ᵀb too: Aᵀb_perp would cancel like the Gram (A ~ offset, Σ b_perp ~ 0).
+        self.Atb = self._centred_product(A, self.b_perp)
+        if n > p:
+            lam, V = la.eigh(self._centred_gram(A), overwrite_a=True, check_finite=False)
+            keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
+            self.lam, self.V = lam[keep], V[:, keep]
+            self.M = self._centred_times(A, self.V)
+            self.c = self.V.T @ self.Atb
+        else:
+            lam, U = la.eigh(self._centred_kernel(A), overwrite_a=True, check_finite=False)
+            keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
+            lam, U = lam[keep], U[:, keep]
+            root = np.sqrt(lam)
+            self.lam, self.M = lam, U * root
+            self.V = self._centred_product(A, U) / root
+            self.c = root[:, None] * (U.T @ self.b_perp)
+
+    def _decompose_dense(self, centred: np.ndarray, n: int, p: int) -> None:
+        """The decomposition from the explicitly centred ``X̃`` (n, p)."""
+        self.Atb = centred.T @ self.b_perp
+        if n <= p <= 2 * n:
             # Thin SVD of X̃ itself: more accurate than squaring it, and about as cheap
             # as the kernel while p is within a few times n.
-            U, d, Vt = la.svd(self._centred(A), full_matrices=False, lapack_driver="gesdd")
+            U, d, Vt = la.svd(centred, full_matrices=False, lapack_driver="gesdd")
             keep = d > d[0] * max(n, p) * _EPS if d.size and d[0] > 0 else d > 0
             U, d, Vt = U[:, keep], d[keep], Vt[keep]
             self.lam, self.V, self.M = d**2, Vt.T, U * d
             self.c = d[:, None] * (U.T @ self.b_perp)
         elif n > p:
-            gram = self._centred_gram(A)
-            lam, V = la.eigh(gram, overwrite_a=True, check_finite=False)
+            lam, V = la.eigh(centred.T @ centred, overwrite_a=True, check_finite=False)
             keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
             self.lam, self.V = lam[keep], V[:, keep]
-            self.M = self._project(np.asarray(A @ self.V))
+            self.M = centred @ self.V
             self.c = self.V.T @ self.Atb
         else:
-            # Wide (sparse, or dense with p > 2n): eigen-pairs of the n×n kernel
-            # X̃X̃ᵀ = U diag(λ) Uᵀ, formed in n²p instead of the SVD's larger constant;
-            # then V = X̃ᵀU/√λ = AᵀU/√λ (U is orthogonal to Q).
-            kernel = self._centred_kernel(A)
-            lam, U = la.eigh(kernel, overwrite_a=True, check_finite=False)
+            # Wide: eigen-pairs of the n×n kernel X̃X̃ᵀ = U diag(λ) Uᵀ, formed in n²p
+            # instead of the SVD's larger constant; then V = X̃ᵀU/√λ.
+            lam, U = la.eigh(centred @ centred.T, overwrite_a=True, check_finite=False)
             keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
             lam, U = lam[keep], U[:, keep]
             root = np.sqrt(lam)
-            self.lam, self.V, self.M = lam, np.asarray(A.T @ U) / root, U * root
+            self.lam, self.V, self.M = lam, (centred.T @ U) / root, U * root
             self.c = root[:, None] * (U.T @ self.b_perp)
+
+    def _centred_product(self, A, B: np.ndarray) -> np.ndarray:
+        """``X̃ᵀB`` (p, k) for a dense ``B`` with n rows, block by block."""
+        out = np.empty((A.shape[1], B.shape[1]))
+        for columns in self._column_blocks(A.shape[1]):
+            out[columns] = self._centred(A[:, columns]).T @ B
+        return out
+
+    def _centred_times(self, A, V: np.ndarray) -> np.ndarray:
+        """``X̃V`` (n, k), block by block."""
+        out = np.zeros((A.shape[0], V.shape[1]))
+        for columns in self._column_blocks(A.shape[1]):
+            out += self._centred(A[:, columns]) @ V[columns]
+        return out
 
     def _centred(self, block):
         """``(I − QQᵀ)`` applied twice to a dense block: one pass leaves ``eps·offset``
