@@ -509,6 +509,11 @@ def main(argv: list[str] | None = None) -> int:
     except Terminated:
         print("shrinkage: terminated", file=sys.stderr)
         return 143
+    except BrokenPipeError:
+        # The reader went away (``shrinkage predict … | head``): not an error to report.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except OSError as error:
         where = f": {error.filename}" if error.filename else ""
         return _error(f"{error.strerror or error}{where}")

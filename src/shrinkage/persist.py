@@ -54,6 +54,8 @@ def to_dict(
         if hasattr(model, k)
     }
     p = coef.shape[1]
+    if task == "classification" and classes is None and hasattr(model, "classes_"):
+        classes = [_label(c) for c in model.classes_]  # the labels the model was fitted on
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -71,6 +73,13 @@ def to_dict(
         "coef": coef.tolist(),
         "intercept": intercept.tolist(),
     }
+
+
+def _label(value) -> str:
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _finite_or_none(value):
