@@ -312,9 +312,9 @@ def test_predictions_match_the_fit_and_keep_text_levels(saved_model, capsys):
     levels = description["encoding"]["categorical"]["kind"]
     assert levels == ["01", "x,y"]
     center, scale = np.array(description["center"]), np.array(description["scale"])
-    expected = ((X - center) / scale) @ np.array(description["coef"][0]) + description[
-        "intercept"
-    ][0]
+    expected = ((X - center) / scale) @ np.array(description["coef"][0]) + description["intercept"][
+        0
+    ]
     np.testing.assert_allclose([float(r[0]) for r in rows[1:]], expected, rtol=1e-8)
 
 

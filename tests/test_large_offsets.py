@@ -40,7 +40,9 @@ def test_ridge_matches_sklearn_with_offsets(offset, shape, weighted):
     ours = Ridge(alpha=1.0).fit(X + offset, y, sample_weight=w)
     ref = skl.Ridge(alpha=1.0).fit(X + offset, y, sample_weight=w)
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=_tolerance(offset) * 10, rtol=1e-4)
-    np.testing.assert_allclose(ours.predict(X + offset), ref.predict(X + offset), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(
+        ours.predict(X + offset), ref.predict(X + offset), rtol=1e-4, atol=1e-3
+    )
 
 
 @pytest.mark.parametrize("offset", OFFSETS)

@@ -7,7 +7,6 @@ from numbers import Real
 import numpy as np
 import scipy.sparse as sp
 
-
 # Values beyond this overflow once squared and summed (Gram matrices, losses, norms):
 # refused with a message rather than answered with zeros or an inscrutable LAPACK error.
 MAX_ABS_VALUE = 1e100

@@ -38,7 +38,8 @@ def _number(low=None, high=None, *, integer=False, low_open=False, name="value")
         too_low = low is not None and (value <= low if low_open else value < low)
         if too_low or (high is not None and value > high):
             bounds = (
-                f"{'>' if low_open else '>='} {low:g}" if high is None
+                f"{'>' if low_open else '>='} {low:g}"
+                if high is None
                 else f"in {'(' if low_open else '['}{low:g}, {high:g}]"
             )
             raise argparse.ArgumentTypeError(f"{text!r}: must be {bounds}")

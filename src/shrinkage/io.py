@@ -64,9 +64,7 @@ def read_data(
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
     if _is_dataframe(source):
-        return _from_frame(
-            _to_pandas(source), target, task, drop_missing, "DataFrame", max_levels
-        )
+        return _from_frame(_to_pandas(source), target, task, drop_missing, "DataFrame", max_levels)
     if isinstance(source, str) and source in BUNDLED and not Path(source).exists():
         data = load(source)
         return _with_task(data, task)

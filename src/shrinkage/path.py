@@ -14,8 +14,8 @@ feature the rule missed, so the rule only saves time and never changes the answe
 from __future__ import annotations
 
 import time
-from numbers import Real
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,11 +23,11 @@ import scipy.sparse as sp
 from ._data import check_design, prepare_targets
 from ._validation import (
     check_alpha_grid,
-    check_real_target,
     check_l1_ratio,
     check_nonnegative_scalar,
     check_penalty_weights,
     check_positive_int,
+    check_real_target,
     check_sample_weight,
 )
 from .solvers.problems import penalty_strengths, strong_rule_set

@@ -120,8 +120,18 @@ def fitted(tmp_path_factory):
     frame["kind"] = rng.choice(["01", "x"], size=40)
     frame["y"] = (frame["a"] + rng.normal(size=40) > 0).astype(int)
     frame.to_csv(folder / "data.csv", index=False)
-    code = main(["fit", str(folder / "data.csv"), "--target", "y", "--alpha", "0.05",
-                 "--out", str(folder / "m.json")])
+    code = main(
+        [
+            "fit",
+            str(folder / "data.csv"),
+            "--target",
+            "y",
+            "--alpha",
+            "0.05",
+            "--out",
+            str(folder / "m.json"),
+        ]
+    )
     assert code == 0
     return folder, json.loads((folder / "m.json").read_text())
 

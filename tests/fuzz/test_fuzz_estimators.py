@@ -79,7 +79,9 @@ def test_ridge_matches_sklearn(problem, alpha, sparse):
     np.testing.assert_allclose(ours.coef_ * scale, ref.coef_ * scale, atol=atol)
 
 
-@given(problems(max_offset_exp=6, max_scale_exp=2), st.floats(0.1, 1.0), st.sampled_from([1.0, 0.5]))
+@given(
+    problems(max_offset_exp=6, max_scale_exp=2), st.floats(0.1, 1.0), st.sampled_from([1.0, 0.5])
+)
 def test_lasso_and_elastic_net_match_sklearn(problem, relative_alpha, l1_ratio):
     X, y, w, _ = problem
     weights = np.ones(len(y)) if w is None else w
@@ -87,7 +89,12 @@ def test_lasso_and_elastic_net_match_sklearn(problem, relative_alpha, l1_ratio):
     residual = y - np.average(y, weights=weights)
     alpha_max = np.max(np.abs(centred.T @ (weights * residual))) / weights.sum() / l1_ratio
     alpha = relative_alpha * alpha_max
-    ours = _quiet_fit(sh.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10, max_iter=100_000), X, y, sample_weight=w)
+    ours = _quiet_fit(
+        sh.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10, max_iter=100_000),
+        X,
+        y,
+        sample_weight=w,
+    )
     ref = _reference_fit(
         skl.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=REFERENCE_TOL, max_iter=100_000),
         X,
@@ -144,7 +151,10 @@ def test_logistic_regression_matches_sklearn(problem, C):
     X, y, w = problem
     ours = _quiet_fit(sh.LogisticRegression(C=C, tol=1e-10, max_iter=1000), X, y, sample_weight=w)
     ref = _reference_fit(
-        skl.LogisticRegression(C=C, tol=1e-12, max_iter=100_000, solver="newton-cholesky"), X, y, sample_weight=w
+        skl.LogisticRegression(C=C, tol=1e-12, max_iter=100_000, solver="newton-cholesky"),
+        X,
+        y,
+        sample_weight=w,
     )
     _assert_logistic_agrees(ours, ref, X, y, w, C)
 
@@ -161,7 +171,10 @@ def test_ridge_cv_matches_sklearn(problem):
     )
 
 
-@given(problems(max_offset_exp=3, max_scale_exp=1, allow_wide=False), st.sampled_from(["lasso", "enet"]))
+@given(
+    problems(max_offset_exp=3, max_scale_exp=1, allow_wide=False),
+    st.sampled_from(["lasso", "enet"]),
+)
 def test_cv_errors_match_sklearn(problem, kind):
     X, y, w, _ = problem
     if len(y) < 12:
@@ -195,13 +208,19 @@ def test_chosen_models_are_sklearn_fits_at_the_chosen_alpha(problem):
     ):
         _quiet_fit(estimator, X, y)
         ref = _reference_fit(
-            skl.ElasticNet(alpha=estimator.alpha_, l1_ratio=l1_ratio, tol=REFERENCE_TOL, max_iter=100_000),
+            skl.ElasticNet(
+                alpha=estimator.alpha_, l1_ratio=l1_ratio, tol=REFERENCE_TOL, max_iter=100_000
+            ),
             X,
             y,
         )
-        np.testing.assert_allclose(estimator.predict(X), ref.predict(X), atol=1e-3 * (np.std(y) + 1))
+        np.testing.assert_allclose(
+            estimator.predict(X), ref.predict(X), atol=1e-3 * (np.std(y) + 1)
+        )
     relaxed = _quiet_fit(sh.RelaxedLasso(alpha=0.1 * np.std(y), gamma=1.0, tol=1e-10), X, y)
-    ref = _reference_fit(skl.Lasso(alpha=0.1 * np.std(y), tol=REFERENCE_TOL, max_iter=100_000), X, y)
+    ref = _reference_fit(
+        skl.Lasso(alpha=0.1 * np.std(y), tol=REFERENCE_TOL, max_iter=100_000), X, y
+    )
     np.testing.assert_allclose(relaxed.predict(X), ref.predict(X), atol=1e-3 * (np.std(y) + 1))
 
 
@@ -212,10 +231,13 @@ def test_logistic_cv_refit_is_sklearns_fit_at_the_chosen_c(problem):
         w = None
     if min(np.bincount(y)) < 3:
         return
-    model = _quiet_fit(sh.LogisticRegressionCV(Cs=4, cv=3, l1_ratios=[0.0], tol=1e-10), X, y, sample_weight=w)
+    model = _quiet_fit(
+        sh.LogisticRegressionCV(Cs=4, cv=3, l1_ratios=[0.0], tol=1e-10), X, y, sample_weight=w
+    )
     ref = _reference_fit(
-        skl.LogisticRegression(
-            C=model.C_, tol=1e-12, max_iter=100_000, solver="newton-cholesky"
-        ), X, y, sample_weight=w
+        skl.LogisticRegression(C=model.C_, tol=1e-12, max_iter=100_000, solver="newton-cholesky"),
+        X,
+        y,
+        sample_weight=w,
     )
     _assert_logistic_agrees(model, ref, X, y, w, model.C_)
