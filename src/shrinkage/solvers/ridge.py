@@ -146,7 +146,8 @@ class SpectralRidge:
         if sp.issparse(A) and n * p <= _DENSIFY_LIMIT:
             A = A.toarray()  # small enough: the exact dense route below
         if not sp.issparse(A):
-            self._decompose_dense(self._centred(A), n, p)
+            # A is this object's own scaled copy of X: centre it in place (no 2nd copy).
+            self._decompose_dense(self._centre_in_place(A), n, p)
             return
         # Large sparse: X̃ is never formed whole; each block of columns is centred in turn.
         # X̃ᵀb too: Aᵀb_perp would cancel like the Gram (A ~ offset, Σ b_perp ~ 0).
@@ -212,6 +213,15 @@ class SpectralRidge:
         of the free directions behind, the second removes it ("twice is enough")."""
         block = np.asarray(block.toarray() if sp.issparse(block) else block, dtype=np.float64)
         return self._project(self._project(block))
+
+    def _centre_in_place(self, A: np.ndarray) -> np.ndarray:
+        """:meth:`_centred` without a copy, a block of columns at a time."""
+        if self.Q.shape[1] == 0:
+            return A
+        for columns in self._column_blocks(A.shape[1]):
+            for _ in range(2):
+                A[:, columns] -= self.Q @ (self.Q.T @ A[:, columns])
+        return A
 
     def _column_blocks(self, p):
         width = max(1, _BLOCK_ELEMENTS // max(self.n_samples, 1))
