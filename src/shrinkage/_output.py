@@ -1,59 +1,289 @@
-"""Writing results without losing anything: a temporary folder moved into place.
+"""Writing results without losing anything.
 
-An existing output folder (or file) is never overwritten unless the caller says
-``force``; results are written under a temporary name beside the target and moved
-into place only when complete, so an interrupted run leaves the old results intact.
+Rules (issue 11):
+
+- Nothing is overwritten unless the caller says ``force``, and ``force`` replaces a
+  *folder* only when it is a previous shrinkage output, recognised by the marker file
+  :data:`MARKER` that every output folder carries. A folder holding anything else, or
+  holding the input data, is refused.
+- Results are written under a temporary name beside the target and moved into place
+  only when complete, so an interrupted run leaves the previous results intact.
+- One writer per target: an exclusive lock (``flock``) beside the target is held from
+  the check to the final rename; a second run fails at once. Without ``force`` the
+  final step also refuses to replace what another process put there meanwhile.
+- The final swap runs with SIGINT and SIGTERM blocked (and, on Linux, as one atomic
+  exchange), so a signal cannot leave the previous output hidden.
+- Created files and folders follow the umask (``mkstemp``/``mkdtemp`` make 0600/0700).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import json
 import os
 import shutil
+import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+MARKER = ".shrinkage-output"
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
-def check_target(path: Path, force: bool) -> None:
-    if path.exists() and (path.is_file() or any(path.iterdir())) and not force:
-        kind = "file" if path.is_file() else "folder"
+
+# -- checks ---------------------------------------------------------------------------------
+def check_target(path: Path, force: bool, inputs=(), folder: bool | None = None) -> None:
+    """Refuse an output path that would lose something.
+
+    Parameters
+    ----------
+    path : Path
+        The output file or folder.
+    force : bool
+        Replace a previous output (a file, or a folder carrying :data:`MARKER`).
+    inputs : iterable of paths
+        The command's input files: never replaced, and never inside a replaced folder.
+    folder : bool or None
+        The output is a folder (``compare``), a file, or (None) whichever exists.
+    """
+    path = Path(path)
+    resolved = _resolved(path)
+    if resolved == _resolved(Path.cwd()) or resolved in _resolved(Path.cwd()).parents:
         raise ValueError(
-            f"{path} already exists and is a non-empty {kind}; choose another --out, or pass "
-            "--force to replace it."
+            f"--out {path} is the current folder (or one above it); name a new folder, "
+            "e.g. --out report."
+        )
+    for source in inputs:
+        source = _resolved(Path(source))
+        if source == resolved or resolved in source.parents:
+            raise ValueError(
+                f"--out {path} {'is' if source == resolved else 'holds'} the input "
+                f"{source.name}; write the output somewhere else."
+            )
+    if path.is_symlink() or (path.exists() and not (path.is_dir() or path.is_file())):
+        raise ValueError(f"--out {path} is a link or a special file; choose another --out.")
+    if not path.exists():
+        _check_parent(path)
+        return
+    if path.is_dir():
+        if folder is False:
+            raise ValueError(f"--out {path} is a folder; give a file name.")
+        contents = _listing(path)
+        if not contents:
+            return  # an empty folder loses nothing
+        if MARKER not in contents:
+            raise ValueError(
+                f"--out {path} is a folder holding other files ({_few(contents)}), not a "
+                "previous shrinkage output; choose another --out (--force replaces only a "
+                "folder shrinkage wrote: it never deletes what it did not write)."
+            )
+        if not force:
+            raise ValueError(
+                f"{path} already holds a shrinkage report; choose another --out, or pass "
+                "--force to replace it."
+            )
+        return
+    if folder is True:
+        raise ValueError(f"--out {path} is a file; give a folder name.")
+    if not force:
+        raise ValueError(
+            f"{path} already exists and is a file; choose another --out, or pass --force "
+            "to replace it."
         )
 
 
-@contextmanager
-def staged_folder(target: Path, force: bool):
-    """Yield a temporary folder; on success it replaces ``target`` atomically-ish."""
-    target = Path(target)
-    check_target(target, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+def _check_parent(path: Path) -> None:
+    parent = path.parent
+    existing = parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ValueError(f"--out {path}: {existing} is not a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {path}: the folder {existing} is not writable.")
+
+
+def _listing(path: Path) -> list[str]:
     try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
+        return sorted(os.listdir(path))
+    except OSError as error:
+        raise ValueError(f"--out {path} cannot be read ({error.strerror}).") from None
+
+
+def _few(names: list[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _resolved(path: Path) -> Path:
+    return Path(os.path.abspath(path)).resolve()
+
+
+# -- the umask ------------------------------------------------------------------------------
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _follow_umask(path: Path, directory: bool) -> None:
+    """``mkstemp``/``mkdtemp`` create 0600/0700; give the usual 0666/0777 minus umask."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
+# -- one writer per target ------------------------------------------------------------------
+@contextmanager
+def exclusive(target: Path):
+    """Hold an exclusive lock on ``target`` (a lock file beside it) or fail at once."""
+    import fcntl
+
+    lock_path = target.parent / f".{target.name}.shrinkage-lock"
+    for _ in range(5):
+        handle = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o666 & ~_umask())
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(handle)
+            raise ValueError(
+                f"Another shrinkage run is writing {target} right now; wait for it or "
+                "choose another --out."
+            ) from None
+        try:
+            same = os.fstat(handle).st_ino == os.stat(lock_path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(handle)  # the previous holder removed this lock file: take a fresh one
+    else:  # pragma: no cover - five lost races in a row
+        raise ValueError(f"Could not lock {target}; try again.")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)
+        os.close(handle)
+
+
+@contextmanager
+def _signals_blocked():
+    """Defer SIGINT/SIGTERM while the previous output is swapped for the new one."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False if the
+    system cannot."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if result == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+
+
+def _discard(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _install(staging: Path, target: Path, force: bool) -> None:
+    """Move ``staging`` to ``target``; replace an existing target only with ``force``."""
+    with _signals_blocked():
+        if not target.exists() or _is_empty_dir(target):
+            if staging.is_dir():
+                # rename() onto a non-empty folder fails: the loser of a race learns here.
+                try:
+                    staging.rename(target)
+                except OSError as error:
+                    if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                        raise _taken(target) from None
+                    raise
+            else:
+                try:
+                    os.link(staging, target)  # fails if the target appeared meanwhile
+                except FileExistsError:
+                    raise _taken(target) from None
+                staging.unlink()
+            return
+        if not force:
+            raise _taken(target)
+        if not staging.is_dir():
+            os.replace(staging, target)  # atomic for files
+            return
+        if _exchange(staging, target):
+            _discard(staging)  # now holds the previous output
+            return
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         target.rename(old)
-    staging.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+        staging.rename(target)
+        _discard(old)
 
 
-def write_file(target: Path, data: bytes, force: bool) -> None:
-    """Write ``data`` to ``target`` through a temporary file in the same folder."""
-    target = Path(target)
-    check_target(target, force)
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+def _taken(target: Path) -> ValueError:
+    return ValueError(
+        f"{target} was created by another process while this run was writing; nothing was "
+        "replaced. Choose another --out, or pass --force."
+    )
+
+
+# -- the two entry points ---------------------------------------------------------------------
+@contextmanager
+def staged_folder(target: Path, force: bool, inputs=()):
+    """Yield a temporary folder; on success it replaces ``target`` (see the module)."""
+    target = Path(os.path.abspath(target))
+    check_target(target, force, inputs, folder=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with exclusive(target):
+        check_target(target, force, inputs, folder=True)  # again, now that we hold the lock
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        try:
+            _follow_umask(staging, directory=True)
+            (staging / MARKER).write_text(
+                json.dumps({"written_by": "shrinkage", "kind": "output folder"}) + "\n"
+            )
+            yield staging
+            _install(staging, target, force)
+        finally:
+            if staging.exists():
+                _discard(staging)
+
+
+def write_file(target: Path, data: bytes, force: bool, inputs=()) -> None:
+    """Write ``data`` to ``target`` through a temporary file in the same folder."""
+    target = Path(os.path.abspath(target))
+    check_target(target, force, inputs, folder=False)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(target):
+        check_target(target, force, inputs, folder=False)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+        temporary = Path(temporary)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            _follow_umask(temporary, directory=False)
+            _install(temporary, target, force)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()

@@ -7,9 +7,14 @@ from numbers import Real
 import numpy as np
 import scipy.sparse as sp
 
+# Values beyond this overflow once squared and summed (Gram matrices, losses, norms):
+# refused with a message rather than answered with zeros or an inscrutable LAPACK error.
+MAX_ABS_VALUE = 1e100
+
 
 def check_finite_data(X, name: str = "X") -> None:
-    """Raise a ValueError naming the problem if ``X`` holds NaN or infinity."""
+    """Raise a ValueError naming the problem if ``X`` holds NaN, infinity, or values so
+    large that their squares overflow."""
     values = X.data if sp.issparse(X) else X
     if values.dtype.kind not in "fc":
         return
@@ -19,20 +24,36 @@ def check_finite_data(X, name: str = "X") -> None:
             f"Input {name} contains {kind}. Remove or impute the missing or infinite "
             "values first (e.g. sklearn.impute.SimpleImputer, or drop those rows)."
         )
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    if largest > MAX_ABS_VALUE:
+        raise ValueError(
+            f"Input {name} has values up to {largest:.3g}; squares of values above "
+            f"{MAX_ABS_VALUE:.0e} overflow double precision. Rescale {name} first (e.g. "
+            "divide by its largest value, or sklearn.preprocessing.StandardScaler)."
+        )
 
 
 def check_numeric(X, name: str = "X") -> None:
     """Reject object or string arrays before scikit-learn gives a cryptic message."""
     dtype = getattr(X, "dtype", None)
+    if dtype is not None and dtype.kind == "c":
+        raise ValueError(_complex_message(name))
     if dtype is not None and dtype.kind in "OUS":
         try:
-            np.asarray(X, dtype=np.float64)
-        except ValueError:  # text; a TypeError (odd objects) passes through as numpy's
+            converted = np.asarray(X, dtype=np.float64)
+        except TypeError:
+            if not _has_missing_objects(X):
+                raise  # other objects (a dict): numpy's "must be a string or a number"
+            raise ValueError(
+                f"Input {name} has missing values (None / pd.NA); impute or drop them first."
+            ) from None
+        except ValueError:  # text
             raise ValueError(
                 f"Input {name} has non-numeric values (dtype {dtype}). Encode categorical "
                 "columns first, e.g. with sklearn.preprocessing.OneHotEncoder or "
                 "pandas.get_dummies."
             ) from None
+        del converted
     dtypes = getattr(X, "dtypes", None)  # pandas DataFrame
     if dtypes is not None and hasattr(dtypes, "__iter__") and not isinstance(dtypes, np.dtype):
         bad = [
@@ -45,6 +66,55 @@ def check_numeric(X, name: str = "X") -> None:
                 f"Input {name} has non-numeric columns {bad[:5]}. Encode them first, e.g. "
                 "with pandas.get_dummies or sklearn.preprocessing.OneHotEncoder."
             )
+
+
+def _has_missing_objects(X) -> bool:
+    import pandas as pd
+
+    return bool(np.any(pd.isna(np.asarray(X, dtype=object))))
+
+
+def _complex_message(name: str) -> str:
+    return (
+        f"Complex data not supported: input {name} is complex, and shrinkage fits "
+        f"real-valued data only. Pass the real "
+        f"part ({name}.real) or split real and imaginary parts into separate columns."
+    )
+
+
+def check_real_target(y, name: str = "y", numeric: bool = True) -> None:
+    """Clear errors for a target that is complex, text, or holds None / pd.NA.
+
+    ``numeric``: the target must be numbers (regression); class labels may be text.
+    """
+    dtype = getattr(y, "dtype", None)
+    if dtype is None:
+        y = np.asarray(y)
+        dtype = y.dtype
+    if dtype.kind == "c":
+        raise ValueError(_complex_message(name))
+    if not numeric or dtype.kind not in "OUS":
+        return
+    try:
+        np.asarray(y, dtype=np.float64)
+    except TypeError:
+        raise ValueError(
+            f"{name} has missing values (None / pd.NA); drop or impute those rows first."
+        ) from None
+    except ValueError:
+        example = next((v for v in np.ravel(np.asarray(y, dtype=object)) if _not_number(v)), "")
+        raise ValueError(
+            f"{name} has non-numeric values (e.g. {example!r}); a regressor needs a numeric "
+            "target. For class labels use LogisticRegression(CV)."
+        ) from None
+
+
+def _not_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return True
+    return False
 
 
 def check_nonnegative_scalar(value, name: str, hint: str = "", allow_inf: bool = False) -> float:
@@ -71,11 +141,21 @@ def check_positive_int(value, name: str) -> int:
     return int(value)
 
 
-def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
-    """Normalized weights ``h = w / Σw`` (``1/n`` when ``sample_weight`` is None)."""
+def raw_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
+    """Validated weights in the caller's scale, one per sample (a scalar is broadcast).
+
+    Raises a ValueError for a wrong shape, complex, non-finite or negative weights, or
+    weights that are all zero.
+    """
     if sample_weight is None:
-        return np.full(n_samples, 1.0 / n_samples)
-    weights = np.asarray(sample_weight, dtype=np.float64)
+        return np.ones(n_samples)
+    weights = np.asarray(sample_weight)
+    if weights.dtype.kind == "c":
+        raise ValueError(_complex_message("sample_weight"))
+    try:
+        weights = weights.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("sample_weight must be numbers (one per sample, or a scalar).") from None
     if weights.ndim == 0:
         weights = np.full(n_samples, float(weights))
     if weights.shape != (n_samples,):
@@ -89,10 +169,28 @@ def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
         raise ValueError(
             "sample_weight has negative entries; weights must be >= 0 (use 0 to drop a sample)."
         )
-    total = weights.sum()
-    if total <= 0:
+    if not (weights > 0).any():
         raise ValueError("sample_weight sums to zero; at least one sample needs a positive weight.")
-    return weights / total
+    return weights
+
+
+def log_weight_total(weights: np.ndarray) -> float:
+    """``log Σw`` without overflow (weights near the float maximum) or underflow."""
+    largest = float(np.max(weights))
+    return float(np.log(largest) + np.log(np.sum(weights / largest)))
+
+
+def check_sample_weight(sample_weight, n_samples: int) -> np.ndarray:
+    """Normalized weights ``h = w / Σw`` (``1/n`` when ``sample_weight`` is None).
+
+    The sum is taken after dividing by the largest weight, so weights whose sum
+    overflows (or underflows) normalize correctly.
+    """
+    if sample_weight is None:
+        return np.full(n_samples, 1.0 / n_samples)
+    weights = raw_sample_weight(sample_weight, n_samples)
+    weights = weights / weights.max()
+    return weights / weights.sum()
 
 
 def check_penalty_weights(penalty_weights, n_features: int) -> np.ndarray:
@@ -138,3 +236,24 @@ def check_alpha_grid(alphas, name: str = "alphas", require_positive: bool = Fals
             "(decreasing, the order paths are solved in)."
         )
     return np.sort(grid)[::-1]
+
+
+# Penalty strengths above this give coefficients that are 0 to double precision, and
+# larger ones overflow in the solver's products (2·α, α·β²): they are capped here.
+MAX_PENALTY_STRENGTH = 1e250
+
+
+def logistic_penalty_strength(C, weights: np.ndarray) -> np.ndarray:
+    """scikit-learn's ``C`` (summed loss) as our ``α = 1/(C·Σw)`` (mean loss), safely.
+
+    Computed in logarithms so that neither ``C·Σw`` underflowing (``C = 1e-310``) nor
+    ``Σw`` overflowing gives ``inf`` or 0 silently. ``α`` is capped at
+    :data:`MAX_PENALTY_STRENGTH`, where every penalized coefficient is already 0;
+    ``C = inf`` gives 0.
+    """
+    C = np.asarray(C, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        log_alpha = -np.log(C) - log_weight_total(weights)
+    log_alpha = np.minimum(log_alpha, np.log(MAX_PENALTY_STRENGTH))
+    with np.errstate(under="ignore"):
+        return np.exp(log_alpha)

@@ -3,11 +3,57 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import signal
 import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+# A dense copy of the data above this many cells (8 bytes each) is refused up front.
+MAX_DENSE_CELLS = 250_000_000
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with shrinkage's one-line errors: ``shrinkage: error: …``, exit 2."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"shrinkage: error: {message}\n")
+
+
+def _number(low=None, high=None, *, integer=False, low_open=False, name="value"):
+    """An argparse type: a finite number (or integer) within bounds, else a clear error."""
+
+    def parse(text: str):
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            kind = "an integer" if integer else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r}: give a finite number")
+        too_low = low is not None and (value <= low if low_open else value < low)
+        if too_low or (high is not None and value > high):
+            bounds = (
+                f"{'>' if low_open else '>='} {low:g}"
+                if high is None
+                else f"in {'(' if low_open else '['}{low:g}, {high:g}]"
+            )
+            raise argparse.ArgumentTypeError(f"{text!r}: must be {bounds}")
+        return value
+
+    parse.__name__ = name  # argparse names the type in messages
+    return parse
+
+
+_POSITIVE = _number(0, low_open=True, name="positive number")
+_FOLDS = _number(2, integer=True, name="integer >= 2")
+_COUNT = _number(1, integer=True, name="positive integer")
+_RATIO = _number(0, 1, name="number in [0, 1]")
+_FRACTION = _number(0, 1, low_open=True, name="fraction")
 
 DATA_HELP = (
     "CSV/TSV, Parquet, svmlight/libsvm or .npz file, or a bundled data set "
@@ -25,18 +71,35 @@ def _add_data_arguments(parser: argparse.ArgumentParser, default: str | None = "
         help="override the inferred task (default: auto)",
     )
     parser.add_argument("--drop-missing", action="store_true", help="drop rows with missing values")
+    parser.add_argument(
+        "--max-levels",
+        type=_COUNT,
+        default=1000,
+        help="most categories a text column may have before it is refused (default 1000)",
+    )
 
 
 def _read(args, multiclass: bool = False):
     from .io import read_data
 
-    data = read_data(args.data, target=args.target, task=args.task, drop_missing=args.drop_missing)
+    data = read_data(
+        args.data,
+        target=args.target,
+        task=args.task,
+        drop_missing=args.drop_missing,
+        max_levels=args.max_levels,
+    )
     if not multiclass and data.task == "classification" and len(data.classes or ()) > 2:
         raise ValueError(
             f"{data.target_name!r} has {len(data.classes)} classes; only `shrinkage compare` "
             "handles multi-class targets so far (fit, predict and path are binary)."
         )
     return data
+
+
+def _inputs(*paths) -> list[str]:
+    """The command's input files (never to be overwritten or deleted by an output)."""
+    return [p for p in paths if p is not None and Path(p).exists()]
 
 
 def _standardize(X: np.ndarray):
@@ -47,15 +110,25 @@ def _standardize(X: np.ndarray):
 
 
 def _dense(X) -> np.ndarray:
+    """A dense float copy, refused up front when it would not fit in memory."""
+    n, p = X.shape
+    if n * p > MAX_DENSE_CELLS:
+        raise ValueError(
+            f"The data are {n} x {p} = {n * p:,} cells; a dense copy needs "
+            f"{n * p * 8 / 1e9:.1f} GB. Use fewer features (e.g. a lower --max-levels) or "
+            "the Python API on the sparse matrix."
+        )
     return X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=float)
 
 
 # -- compare ---------------------------------------------------------------------------------
 def cmd_compare(args: argparse.Namespace) -> int:
     """Fit L1, L2 and elastic net with CV on your data and measure why they differ."""
+    from ._output import check_target
     from .explain import compare
     from .explain.report import terminal_table
 
+    check_target(Path(args.out), args.force, inputs=_inputs(args.data), folder=True)
     data = _read(args, multiclass=True)
     summary = compare(
         data,
@@ -110,9 +183,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from . import persist
     from ._output import check_target
 
-    if args.alpha is not None and args.alpha <= 0:
-        raise ValueError("--alpha must be > 0 (use a tiny value for almost no penalty).")
-    check_target(Path(args.out), args.force)
+    check_target(Path(args.out), args.force, inputs=_inputs(args.data), folder=False)
     if args.engine == "dask" or args.scheduler is not None:
         return _fit_with_dask(args)
     data = _read(args)
@@ -133,7 +204,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         target=data.target_name,
         classes=data.classes,
     )
-    persist.save(description, args.out, force=args.force)
+    persist.save(description, args.out, force=args.force, inputs=_inputs(args.data))
     coef = np.ravel(model.coef_)
     print(f"{type(model).__name__} on {data.description}")
     chosen = description["chosen"] or {"alpha": args.alpha}
@@ -177,54 +248,90 @@ def _dask_rows(data) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     """Predict from a saved model on new rows with the same columns."""
     from . import persist
-    from ._output import write_file
-    from .io import encode_features, read_frame
+    from ._output import check_target, write_file
 
+    inputs = _inputs(args.model, args.data)
+    if args.out not in (None, "-"):
+        check_target(Path(args.out), args.force, inputs=inputs, folder=False)
     model = persist.load(args.model)
-    path = Path(args.data)
-    target = model.description.get("target")
-    truth = None
-    if path.suffix.lower() == ".npz":
-        archive = np.load(path, allow_pickle=False)
-        if "X" not in archive.files:
-            raise ValueError(f"{path.name} needs an array 'X'.")
-        X = np.asarray(archive["X"], dtype=float)
-    else:
-        frame = read_frame(path)
-        if target in frame.columns:
-            truth = frame[target].to_numpy()
-            frame = frame.drop(columns=[target])
-        if model.encoding is None:
-            raise ValueError("This model was fitted on a matrix, not a table; pass an .npz.")
-        X = encode_features(frame, model.encoding, path.name)
-    lines = ["prediction" + (",probability" if model.task == "classification" else "")]
+    X, truth = _prediction_rows(model, Path(args.data))
     predicted = model.predict(X)
-    if model.task == "classification":
-        probability = model.predict_proba(X)
-        lines += [f"{p},{q:.6g}" for p, q in zip(predicted, probability, strict=True)]
-    else:
-        lines += [f"{p:.10g}" for p in predicted]
-    text = "\n".join(lines) + "\n"
+    text = _predictions_csv(model, X, predicted)
     if args.out in (None, "-"):
         sys.stdout.write(text)
     else:
-        write_file(Path(args.out), text.encode(), args.force)
+        write_file(Path(args.out), text.encode(), args.force, inputs=inputs)
         print(f"{len(predicted)} predictions written to {args.out}", file=sys.stderr)
     if truth is not None:
-        if model.task == "classification":
-            score = np.mean(np.asarray(predicted, dtype=str) == np.asarray(truth, dtype=str))
-            print(f"accuracy against {target!r}: {score:.4f}", file=sys.stderr)
-        else:
-            mse = float(np.mean((np.asarray(truth, float) - predicted) ** 2))
-            print(f"mean squared error against {target!r}: {mse:.6g}", file=sys.stderr)
+        _print_score(model, truth, predicted)
     return 0
+
+
+def _prediction_rows(model, path: Path):
+    """The feature matrix of a prediction file, and the true target if it has one."""
+    from .io import encode_features, read_frame, read_npz_matrix
+
+    target = model.description.get("target")
+    if path.suffix.lower() == ".npz":
+        return read_npz_matrix(path), None
+    if model.encoding is None:
+        raise ValueError("This model was fitted on a matrix, not a table; pass an .npz.")
+    # Text columns stay text ("01" is a level, not the number 1).
+    frame = read_frame(path, text_columns=list(model.encoding["categorical"]))
+    truth = None
+    if target in frame.columns:
+        truth = frame[target].to_numpy()
+        frame = frame.drop(columns=[target])
+    return encode_features(frame, model.encoding, path.name), truth
+
+
+def _predictions_csv(model, X, predicted) -> str:
+    """Predictions as CSV through the csv module (labels with commas are quoted)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if model.task == "classification":
+        probability = model.predict_proba(X)
+        if probability.ndim == 2:
+            writer.writerow(["prediction", *(f"probability_{c}" for c in model.classes)])
+            writer.writerows(
+                [p, *(f"{q:.6g}" for q in row)]
+                for p, row in zip(predicted, probability, strict=True)
+            )
+        else:
+            writer.writerow(["prediction", "probability"])
+            writer.writerows([p, f"{q:.6g}"] for p, q in zip(predicted, probability, strict=True))
+    else:
+        writer.writerow(["prediction"])
+        writer.writerows([f"{p:.10g}"] for p in predicted)
+    return buffer.getvalue()
+
+
+def _print_score(model, truth, predicted) -> None:
+    target = model.description.get("target")
+    if model.task == "classification":
+        score = np.mean(np.asarray(predicted, dtype=str) == np.asarray(truth, dtype=str))
+        print(f"accuracy against {target!r}: {score:.4f}", file=sys.stderr)
+        return
+    try:
+        truth = np.asarray(truth, dtype=float)
+    except (TypeError, ValueError):
+        print(f"({target!r} is not numeric; no error computed)", file=sys.stderr)
+        return
+    mse = float(np.mean((truth - predicted) ** 2))
+    print(f"mean squared error against {target!r}: {mse:.6g}", file=sys.stderr)
 
 
 # -- path ---------------------------------------------------------------------------------------
 def cmd_path(args: argparse.Namespace) -> int:
     """Fit the lasso and ridge paths on one grid and show how many weights each keeps."""
+    from ._output import check_target
     from .path import regularization_path
 
+    if args.out:
+        check_target(Path(args.out), args.force, inputs=_inputs(args.data), folder=False)
     data = _read(args)
     loss = "logistic" if data.task == "classification" else "squared_error"
     X, _, _ = _standardize(_dense(data.X))
@@ -255,11 +362,13 @@ def cmd_path(args: argparse.Namespace) -> int:
     )
     print(f"Path times: lasso {lasso.total_time:.3f}s, ridge {ridge.total_time:.3f}s.")
     if args.out:
-        _save_path_figure(lasso, ridge, data.feature_names, Path(args.out), args.force)
+        _save_path_figure(
+            lasso, ridge, data.feature_names, Path(args.out), args.force, _inputs(args.data)
+        )
     return 0
 
 
-def _save_path_figure(lasso, ridge, names, out: Path, force: bool) -> None:
+def _save_path_figure(lasso, ridge, names, out: Path, force: bool, inputs=()) -> None:
     import io
 
     from ._output import write_file
@@ -270,13 +379,13 @@ def _save_path_figure(lasso, ridge, names, out: Path, force: bool) -> None:
     figure = paths_figure(lasso, ridge, names)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=out.suffix[1:].lower(), dpi=120)
-    write_file(out, buffer.getvalue(), force)
+    write_file(out, buffer.getvalue(), force, inputs=inputs)
     print(f"Figure: {out}")
 
 
 # -- the parser --------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="shrinkage",
         description="L1 / L2 / elastic-net regularized learning: fit, compare, explain.",
     )
@@ -294,9 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--out", default="shrinkage-report", help="output folder (default: shrinkage-report)"
     )
-    compare.add_argument("--cv", type=int, default=5, help="CV folds (default 5)")
+    compare.add_argument("--cv", type=_FOLDS, default=5, help="CV folds (default 5)")
     compare.add_argument(
-        "--test-size", type=float, default=0.25, help="held-out fraction (default 0.25)"
+        "--test-size", type=_FRACTION, default=0.25, help="held-out fraction (default 0.25)"
     )
     compare.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     compare.add_argument(
@@ -327,12 +436,12 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--penalty", default="l1", choices=["l1", "l2", "elasticnet"])
     fit.add_argument(
         "--alpha",
-        type=float,
+        type=_POSITIVE,
         help="penalty strength α of mean loss + α·penalty, for every penalty and task "
         "(default: chosen by CV)",
     )
-    fit.add_argument("--l1-ratio", type=float, default=0.5, help="elastic-net mix (default 0.5)")
-    fit.add_argument("--cv", type=int, default=5, help="CV folds when --alpha is not given")
+    fit.add_argument("--l1-ratio", type=_RATIO, default=0.5, help="elastic-net mix (default 0.5)")
+    fit.add_argument("--cv", type=_FOLDS, default=5, help="CV folds when --alpha is not given")
     fit.add_argument(
         "--rule",
         default="min",
@@ -341,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--out", required=True, help="model file to write (.json)")
     fit.add_argument("--force", action="store_true", help="replace an existing --out")
-    fit.add_argument("--top", type=int, default=15, help="weights to print (default 15)")
+    fit.add_argument("--top", type=_COUNT, default=15, help="weights to print (default 15)")
     from .distributed.command import add_engine_arguments
 
     add_engine_arguments(fit)
@@ -371,12 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
     path.add_argument(
         "--data", dest="data_option", choices=["diabetes", "breast_cancer"], help=argparse.SUPPRESS
     )  # the form of version 0.1 ("--data NAME")
-    path.add_argument("--n-alphas", type=int, default=30, help="grid size (default 30)")
+    path.add_argument("--n-alphas", type=_COUNT, default=30, help="grid size (default 30)")
     path.add_argument(
-        "--eps", type=float, default=1e-3, help="alpha_min / alpha_max (default 1e-3)"
+        "--eps", type=_FRACTION, default=1e-3, help="alpha_min / alpha_max (default 1e-3)"
     )
-    path.add_argument("--tol", type=float, default=1e-6, help="solver tolerance (default 1e-6)")
-    path.add_argument("--rows", type=int, default=10, help="rows of the table (default 10)")
+    path.add_argument("--tol", type=_POSITIVE, default=1e-6, help="solver tolerance (default 1e-6)")
+    path.add_argument("--rows", type=_COUNT, default=10, help="rows of the table (default 10)")
     path.add_argument("--out", help="also draw the paths to this .png/.svg/.pdf")
     path.add_argument("--force", action="store_true", help="replace an existing --out")
     path.set_defaults(handler=cmd_path)
@@ -393,6 +502,14 @@ def _add_optional_commands(commands) -> None:
     register_nn(commands)
 
 
+class Terminated(Exception):
+    """SIGTERM, raised like KeyboardInterrupt so that the same clean-up runs."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -401,14 +518,52 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0
+    previous = _install_sigterm()
     try:
         return args.handler(args)
     except ValueError as error:
-        print(f"shrinkage: error: {error}", file=sys.stderr)
-        return 2
+        return _error(str(error))
     except KeyboardInterrupt:
         print("shrinkage: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("shrinkage: terminated", file=sys.stderr)
+        return 143
+    except BrokenPipeError:
+        # The reader went away (``shrinkage predict … | head``): not an error to report.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        return _error(f"{error.strerror or error}{where}")
+    except MemoryError:
+        return _error("out of memory; use a smaller input (fewer rows or features).")
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback
+        if os.environ.get("SHRINKAGE_DEBUG"):
+            raise
+        return _error(
+            f"unexpected {type(error).__name__}: {error} (set SHRINKAGE_DEBUG=1 for the "
+            "traceback, and please report it)"
+        )
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _error(message: str) -> int:
+    first = message.strip().splitlines()[0] if message.strip() else "failed"
+    print(f"shrinkage: error: {first}", file=sys.stderr)
+    return 2
+
+
+def _install_sigterm():
+    """SIGTERM cleans up like Ctrl-C (only in the main thread, where Python can)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 if __name__ == "__main__":  # pragma: no cover

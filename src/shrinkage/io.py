@@ -10,6 +10,8 @@ every table and figure.
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,6 +25,10 @@ _SVMLIGHT_SUFFIXES = {".svm", ".svmlight", ".libsvm"}
 # An object column whose values parse as numbers this often is a numeric column
 # with stray text (a typo, "n/a"), not a categorical one.
 _NUMERIC_SHARE = 0.9
+# Checked before anything is allocated: categories per text column (one-hot columns),
+# and the largest feature index of an svmlight file (one column and one name each).
+MAX_LEVELS = 1000
+MAX_SVMLIGHT_FEATURES = 1_000_000
 
 
 def read_data(
@@ -31,6 +37,7 @@ def read_data(
     target: str | None = None,
     task: str = "auto",
     drop_missing: bool = False,
+    max_levels: int = MAX_LEVELS,
 ) -> Dataset:
     """Read a file, a bundled data set name or a DataFrame.
 
@@ -46,6 +53,9 @@ def read_data(
     drop_missing : bool
         Drop the rows with missing values (otherwise they are an error that lists
         the columns and counts).
+    max_levels : int
+        The most categories a text column may have; more (an ID column, free text)
+        is an error before the one-hot matrix is allocated.
 
     Returns
     -------
@@ -54,7 +64,7 @@ def read_data(
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
     if _is_dataframe(source):
-        return _from_frame(_to_pandas(source), target, task, drop_missing, "DataFrame")
+        return _from_frame(_to_pandas(source), target, task, drop_missing, "DataFrame", max_levels)
     if isinstance(source, str) and source in BUNDLED and not Path(source).exists():
         data = load(source)
         return _with_task(data, task)
@@ -64,10 +74,7 @@ def read_data(
             f"No such file: {path}. Give a CSV/TSV, Parquet, svmlight or .npz file, or a "
             f"bundled data set: {', '.join(sorted(BUNDLED))}."
         )
-    if path.is_dir():
-        raise ValueError(f"{path} is a folder; give one data file.")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path} is empty (0 bytes).")
+    _check_readable_file(path)
     suffix = path.suffix.lower()
     if suffix == ".npz":
         return _with_task(_read_npz(path), task)
@@ -82,7 +89,16 @@ def read_data(
             f"Unknown file type {suffix!r} for {path.name}; use .csv, .tsv, .txt, .parquet, "
             ".svm/.libsvm or .npz."
         )
-    return _from_frame(frame, target, task, drop_missing, path.name)
+    return _from_frame(frame, target, task, drop_missing, path.name, max_levels)
+
+
+def _check_readable_file(path: Path) -> None:
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder; give one data file.")
+    if not os.access(path, os.R_OK):
+        raise ValueError(f"{path} cannot be read (permission denied).")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path} is empty (0 bytes).")
 
 
 def _is_dataframe(obj) -> bool:
@@ -102,20 +118,28 @@ def _to_pandas(frame):
         return pd.DataFrame(frame.to_dict(as_series=False))
 
 
-def _read_table(path: Path):
+def _read_table(path: Path, dtype=None):
     import pandas as pd
 
     separator = _TABLE_SUFFIXES.get(path.suffix.lower())
+    if separator is None and path.suffix.lower() in (".gz", ".bz2", ".zip", ".xz"):
+        separator = _TABLE_SUFFIXES.get(Path(path.stem).suffix.lower())
     try:
         if separator is None:
-            frame = pd.read_csv(path, sep=None, engine="python")
+            frame = pd.read_csv(path, sep=None, engine="python", dtype=dtype)
         else:
-            frame = pd.read_csv(path, sep=separator)
+            frame = pd.read_csv(path, sep=separator, dtype=dtype)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path.name} has no columns (an empty table).") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+    except PermissionError:
+        raise ValueError(f"{path.name} cannot be read (permission denied).") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as error:
+        # OSError/EOFError: a corrupt or truncated .gz/.bz2/.xz/.zip
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ValueError(f"{path.name} could not be read as a table: {message}") from None
+    except Exception as error:  # noqa: BLE001 - zlib.error, lzma.LZMAError, zipfile errors
         raise ValueError(
-            f"{path.name} could not be read as a table: {str(error).splitlines()[0]}"
+            f"{path.name} could not be read as a table ({type(error).__name__}: {error})."
         ) from None
     return frame
 
@@ -148,26 +172,88 @@ def _read_npz(path: Path) -> Dataset:
             f"{path.name} holds {sorted(keys)}; a data .npz needs arrays 'X' and 'y' "
             "(optionally 'feature_names')."
         )
-    X, y = np.asarray(archive[x_key], dtype=float), np.asarray(archive[y_key])
+    X, y = _real_matrix(archive[x_key], path.name, x_key), np.asarray(archive[y_key])
     if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
         raise ValueError(
             f"{path.name}: X must be 2-D and y 1-D with as many rows, got X {X.shape} and "
             f"y {y.shape}."
         )
-    names = (
-        [str(n) for n in archive["feature_names"]]
-        if "feature_names" in keys
-        else [f"x{j}" for j in range(X.shape[1])]
-    )
+    names = _npz_feature_names(archive, keys, X.shape[1], path.name)
     _check_finite_matrix(X, names)
     return Dataset(
         X, y, names, "y", "auto", f"{path.name} ({X.shape[0]}×{X.shape[1]})", name=path.name
     )
 
 
+def _npz_feature_names(archive, keys, n_features: int, label: str) -> list[str]:
+    if "feature_names" not in keys:
+        return [f"x{j}" for j in range(n_features)]
+    names = np.asarray(archive["feature_names"])
+    if names.ndim != 1 or names.size != n_features:
+        raise ValueError(
+            f"{label}: 'feature_names' has {names.size} entries (shape {names.shape}) but X "
+            f"has {n_features} columns; give one name per column."
+        )
+    return [str(n) for n in names]
+
+
+def _real_matrix(values, label: str, key: str) -> np.ndarray:
+    """An array as float64; complex or text is a clear error, not a truncation."""
+    values = np.asarray(values)
+    if values.dtype.kind == "c":
+        raise ValueError(f"{label}: {key!r} is complex; give real numbers.")
+    try:
+        return values.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{label}: {key!r} must hold numbers (dtype {values.dtype}).") from None
+
+
+def read_npz_matrix(path: Path) -> np.ndarray:
+    """The ``X`` of an ``.npz`` file given for prediction, checked."""
+    path = Path(path)
+    _check_readable_file(path)
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except Exception as error:  # noqa: BLE001
+        raise ValueError(f"{path.name} is not a readable .npz file ({error}).") from None
+    if "X" not in archive.files:
+        raise ValueError(f"{path.name} needs an array 'X'.")
+    X = _real_matrix(archive["X"], path.name, "X")
+    if X.ndim != 2:
+        raise ValueError(f"{path.name}: X must be 2-D, got shape {X.shape}.")
+    return X
+
+
+def _svmlight_largest_index(path: Path) -> int:
+    """The largest feature index in an svmlight file, read as text before any matrix is
+    built (a single ``2000000000:1`` would otherwise allocate 2e9 columns)."""
+    import bz2
+    import gzip
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(path.suffix.lower(), open)
+    largest = -1
+    token = re.compile(rb"(?:^|\s)(\d+):")
+    with opener(path, "rb") as stream:
+        for line in stream:
+            line = line.split(b"#", 1)[0]
+            for match in token.finditer(line):
+                largest = max(largest, int(match.group(1)))
+    return largest
+
+
 def _read_svmlight(path: Path) -> Dataset:
     from sklearn.datasets import load_svmlight_file
 
+    try:
+        largest = _svmlight_largest_index(path)
+    except (OSError, EOFError) as error:
+        raise ValueError(f"{path.name} could not be read ({error}).") from None
+    if largest >= MAX_SVMLIGHT_FEATURES:
+        raise ValueError(
+            f"{path.name} names feature index {largest}; shrinkage reads svmlight files with "
+            f"indices below {MAX_SVMLIGHT_FEATURES:,} (each index is a column). Renumber the "
+            "features densely."
+        )
     try:
         X, y = load_svmlight_file(str(path))
     except Exception as error:  # noqa: BLE001 - sklearn raises ValueError or others
@@ -178,7 +264,7 @@ def _read_svmlight(path: Path) -> Dataset:
     )
 
 
-def _from_frame(frame, target, task, drop_missing, label) -> Dataset:
+def _from_frame(frame, target, task, drop_missing, label, max_levels=MAX_LEVELS) -> Dataset:
     import pandas as pd
 
     if frame.shape[0] == 0 or frame.shape[1] == 0:
@@ -219,6 +305,7 @@ def _from_frame(frame, target, task, drop_missing, label) -> Dataset:
         or features[c].dtype == bool
         or str(features[c].dtype) in ("string", "str")
     ]
+    _check_levels(features, categorical, max_levels)
     encoding = {
         "columns": [str(c) for c in features.columns],
         "categorical": {
@@ -241,6 +328,18 @@ def _from_frame(frame, target, task, drop_missing, label) -> Dataset:
         X, y_raw.to_numpy(), names, target, "auto", description, encoding=encoding, name=label
     )
     return _with_task(data, task)
+
+
+def _check_levels(features, categorical, max_levels: int) -> None:
+    """Refuse a text column with too many categories before one-hot encoding it."""
+    for column in categorical:
+        count = int(features[column].nunique(dropna=True))
+        if count > max_levels:
+            raise ValueError(
+                f"Column {column!r} has {count} distinct values, more than --max-levels "
+                f"{max_levels} (max_levels=): one-hot encoding would make {count} columns. "
+                "Drop it if it is an ID or free text, or raise --max-levels."
+            )
 
 
 def feature_names_of_encoding(encoding: dict) -> list[str]:
@@ -295,16 +394,22 @@ def encode_features(frame, encoding: dict, label: str = "the data") -> np.ndarra
     return np.hstack(blocks)
 
 
-def read_frame(path) -> object:
-    """A table file (CSV/TSV/Parquet) as a pandas DataFrame, with clear errors."""
+def read_frame(path, text_columns=()) -> object:
+    """A table file (CSV/TSV/Parquet) as a pandas DataFrame, with clear errors.
+
+    ``text_columns`` are read as text, so that a level such as ``"01"`` is not parsed
+    as the number 1.
+    """
     path = Path(path)
     if not path.exists():
         raise ValueError(f"No such file: {path}.")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path} is empty (0 bytes).")
+    _check_readable_file(path)
     if path.suffix.lower() in (".parquet", ".pq"):
-        return _read_parquet(path)
-    return _read_table(path)
+        frame = _read_parquet(path)
+        for column in set(text_columns) & set(map(str, frame.columns)):
+            frame[column] = frame[column].map(lambda v: v if v is None else str(v))
+        return frame
+    return _read_table(path, dtype={c: str for c in text_columns} or None)
 
 
 def _check_text_in_numeric_columns(features) -> None:
@@ -336,26 +441,27 @@ def _check_finite_matrix(X, names) -> None:
 
 def _with_task(data: Dataset, task: str) -> Dataset:
     """Infer or check the task, and encode a classification target as 0/1."""
-    y = np.asarray(data.y)
-    values = np.unique(y[~_isnan(y)]) if y.dtype.kind in "fc" else np.unique(y.astype(str))
+    y = _check_target_values(np.asarray(data.y), data.target_name)
+    numeric = y.dtype.kind in "biuf"
+    # Numbers are compared as numbers (0/1, 1/2, True/False), text as text.
+    values = np.unique(y) if numeric else np.unique(y.astype(str))
     if values.size < 2:
         raise ValueError(
             f"The target {data.target_name!r} is constant ({values[0] if values.size else '—'}"
             "); there is nothing to predict."
         )
-    numeric = y.dtype.kind in "biufc"
     if task == "auto" and data.task == "classification":
         task = "classification"  # a bundled data set that says so
     if task == "auto":
         task = "classification" if (values.size == 2 or not numeric) else "regression"
     if task == "classification":
-        classes = [str(v) for v in values]
+        classes = [_label(v) for v in values]
         if values.size > 2:  # multinomial: y is the class index, classes its labels
-            index = np.searchsorted(values, y.astype(str) if not numeric else y)
+            index = np.searchsorted(values, y if numeric else y.astype(str))
             if data.classes is not None and len(data.classes) == values.size:
                 classes = list(data.classes)
             return replace(data, y=index.astype(float), task="classification", classes=classes)
-        y01 = (y.astype(str) == classes[1]).astype(float) if not numeric else (y == values[1])
+        y01 = (y == values[1]) if numeric else (y.astype(str) == values[1])
         if data.task == "classification" and data.classes is not None:
             classes = data.classes  # bundled data already 0/1 with names
         return replace(data, y=np.asarray(y01, dtype=float), task="classification", classes=classes)
@@ -364,6 +470,35 @@ def _with_task(data: Dataset, task: str) -> Dataset:
             f"The target {data.target_name!r} is not numeric; use --task classification."
         )
     return replace(data, y=y.astype(float), task="regression", classes=None)
+
+
+def _label(value) -> str:
+    """A class label as text: ``1`` for the integer-valued float 1.0, ``True`` for True."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _check_target_values(y: np.ndarray, name: str) -> np.ndarray:
+    """Refuse complex, missing (NaN, None) or infinite targets, naming the count."""
+    if y.dtype.kind == "c":
+        raise ValueError(f"The target {name!r} is complex; give real numbers or labels.")
+    if y.dtype.kind == "O":
+        missing = np.array([v is None or v != v for v in y.ravel()])
+        if missing.any():
+            raise ValueError(
+                f"The target {name!r} has {int(missing.sum())} missing values; drop those "
+                "rows (--drop-missing for tables)."
+            )
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        bad = int(np.sum(~np.isfinite(y)))
+        raise ValueError(
+            f"The target {name!r} has {bad} NaN or infinite values; drop those rows "
+            "(--drop-missing for tables)."
+        )
+    if y.ndim != 1:
+        raise ValueError(f"The target {name!r} must be one column, got shape {y.shape}.")
+    return y
 
 
 def _isnan(y: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,6 +27,7 @@ from ._validation import (
     check_nonnegative_scalar,
     check_penalty_weights,
     check_positive_int,
+    check_real_target,
     check_sample_weight,
 )
 from .solvers.problems import penalty_strengths, strong_rule_set
@@ -293,8 +295,10 @@ def regularization_path(
     PathResult
     """
     X, y, feature_names = check_design(X, y)
+    _check_path_target(y, loss)
     n_samples, n_features = X.shape
     l1_ratio = check_l1_ratio(l1_ratio)
+    _check_eps(eps)
     check_nonnegative_scalar(tol, "tol")
     max_iter = check_positive_int(max_iter, "max_iter")
     h = check_sample_weight(sample_weight, n_samples)
@@ -316,7 +320,7 @@ def regularization_path(
     else:
         grid = _check_alphas(alphas)
     if coef_init is not None:
-        problem.set_coef(np.asarray(coef_init, dtype=np.float64).reshape(n_features))
+        problem.set_coef(_check_coef_init(coef_init, n_features))
     progress = _print_progress if verbose else None
     if _exact_ridge_applies(X, loss, l1_ratio, positive):
         result = _spectral_ridge_path(X, y, h, weights, fit_intercept, grid, problem)
@@ -335,6 +339,46 @@ def regularization_path(
             criterion="KKT violation" if loss == "logistic" else "duality gap",
         )
     return result
+
+
+def _check_path_target(y, loss: str) -> None:
+    """One real target per row: a clear error for 2-D, complex or text targets."""
+    if np.ndim(y) != 1:
+        raise ValueError(
+            f"y has shape {np.shape(y)}; a path fits one target. Call it once per column "
+            "(y[:, k]), or use MultiTaskLasso-style models elsewhere."
+        )
+    check_real_target(y, "y", numeric=loss != "logistic")
+
+
+def _check_eps(eps) -> float:
+    """``eps = alpha_min / alpha_max`` must be a ratio in (0, 1]."""
+    if isinstance(eps, bool) or not isinstance(eps, Real) or not 0 < eps <= 1:
+        raise ValueError(
+            f"eps is alpha_min / alpha_max and must be in (0, 1], got {eps!r}; e.g. 1e-3 "
+            "for a grid spanning three decades."
+        )
+    return float(eps)
+
+
+def _check_coef_init(coef_init, n_features: int) -> np.ndarray:
+    """A finite real warm start with one value per feature."""
+    if np.iscomplexobj(coef_init):
+        raise ValueError("coef_init is complex; pass real coefficients.")
+    try:
+        coef = np.asarray(coef_init, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("coef_init must be numbers, one per feature.") from None
+    if coef.size != n_features:
+        raise ValueError(
+            f"coef_init has {coef.size} values but X has {n_features} features; pass one "
+            "per feature."
+        )
+    if not np.isfinite(coef).all():
+        raise ValueError(
+            "coef_init contains NaN or infinity; pass finite values (or None for zeros)."
+        )
+    return coef.reshape(n_features)
 
 
 def _exact_ridge_applies(X, loss, l1_ratio, positive) -> bool:

@@ -169,6 +169,28 @@ def check_folds(cv, X, y, classifier: bool):
     return folds
 
 
+def check_fold_weights(folds, sample_weight) -> None:
+    """Refuse folds whose training or test rows all have zero weight.
+
+    A zero-weight test part has no error to average (``0/0``), and a zero-weight
+    training part has no loss to fit; neither is a fold one can learn from.
+    """
+    if sample_weight is None:
+        return
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.ndim == 0:
+        return
+    for index, (train, test) in enumerate(folds, start=1):
+        for part, rows in (("test", test), ("training", train)):
+            if not np.any(weights[rows] > 0):
+                raise ValueError(
+                    f"Every {part} row of fold {index} of {len(folds)} has sample_weight 0, "
+                    "so that fold cannot be fitted or scored. Shuffle the rows into the "
+                    "folds (cv=KFold(n_splits, shuffle=True, random_state=0)), or drop the "
+                    "zero-weight rows before fitting."
+                )
+
+
 def run_folds(function, tasks, n_jobs=None, verbose=0, label="CV") -> list:
     """Run ``function(*task)`` for every task, in parallel threads with ``n_jobs``.
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from sklearn.base import is_regressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_finite_data, check_numeric
+from .._validation import check_finite_data, check_numeric, check_real_target
 
 _SPARSE_FORMATS = ["csr", "csc", "coo"]
 
@@ -16,6 +17,8 @@ _SPARSE_FORMATS = ["csr", "csc", "coo"]
 def validated_fit_input(estimator, X, y, **options):
     """``validate_data`` for ``fit``, with shrinkage's clear messages for text and NaN."""
     check_numeric(X, "X")
+    if y is not None:
+        check_real_target(y, "y", numeric=is_regressor(estimator))
     X, y = validate_data(
         estimator,
         X,

@@ -27,7 +27,7 @@ from .._validation import (
     check_sample_weight,
 )
 from ..path import alpha_grid, solve_path
-from ..selection import CVCurve, check_folds, check_rule, run_folds
+from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
 from ..solvers.moments import Moments
 from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
 from ._base import linear_scores, validated_fit_input, warn_not_converged
@@ -192,6 +192,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         raw_weight = None if sample_weight is None else h * n_samples
         weights = check_penalty_weights(self.penalty_weights, n_features)
         folds = check_folds(self.cv, X, y, classifier=False)
+        check_fold_weights(folds, sample_weight)
         grids = [self._grid(X, y, h, weights, ratio) for ratio in l1_ratios]
         rng_seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
 

@@ -196,6 +196,11 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
             if sample_weight is None
             else np.sum(np.asarray(sample_weight, dtype=float) * np.ones_like(h))
         )
+        if not np.isfinite(n):
+            raise ValueError(
+                "sample_weight sums beyond the float range; the criteria count weights as "
+                "frequencies, so rescale them (e.g. divide by their maximum)."
+            )
         alphas = self.alphas
         ridge = l1_ratio == 0.0 and not self.positive
         if ridge and isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
@@ -306,10 +311,19 @@ def _relaxed_fits(X, y, h, coefs, fit_intercept):
     return refits, intercepts, np.asarray(ranks, dtype=float)
 
 
+_MIN_ROWS_FOR_CV_NOISE = 5
+
+
 def _cv_noise_variance(estimator, X, y, n, sample_weight, l1_ratio) -> float:
     """Reid, Tibshirani & Friedman (2016): ``RSS(α_cv) / (n − df(α_cv) − 1)``."""
     from ._elastic_net_cv import ElasticNetCV
 
+    if X.shape[0] < _MIN_ROWS_FOR_CV_NOISE:
+        raise ValueError(
+            f"With {X.shape[0]} samples the noise variance cannot be estimated (by "
+            f"cross-validation it needs at least {_MIN_ROWS_FOR_CV_NOISE}); pass a known "
+            "noise_variance as a number, or use more samples."
+        )
     cv = ElasticNetCV(
         l1_ratio=max(l1_ratio, 1e-3),
         alphas=estimator.alphas,
@@ -317,7 +331,7 @@ def _cv_noise_variance(estimator, X, y, n, sample_weight, l1_ratio) -> float:
         fit_intercept=estimator.fit_intercept,
         tol=estimator.tol,
         max_iter=estimator.max_iter,
-        cv=min(5, n),
+        cv=min(5, X.shape[0]),  # rows, not n (the weights' sum, a float)
         penalty_weights=estimator.penalty_weights,
     ).fit(X, y, sample_weight=sample_weight)
     h = check_sample_weight(sample_weight, X.shape[0])

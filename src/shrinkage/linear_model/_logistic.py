@@ -17,6 +17,8 @@ from .._validation import (
     check_penalty_weights,
     check_positive_int,
     check_sample_weight,
+    logistic_penalty_strength,
+    raw_sample_weight,
 )
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.problems import penalty_strengths, strong_rule_set
@@ -209,6 +211,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return fitted
         C, l1_ratio = self._check_params()
         X, y = validated_fit_input(self, X, y)
+        if getattr(X, "format", None) == "coo":
+            X = X.tocsr()  # the solver slices columns; COO cannot be indexed
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         n_classes = self.classes_.size
@@ -218,9 +222,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 "least 2 classes in the training data."
             )
         n_samples, n_features = X.shape
-        raw_weights = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight)
+        # A scalar weight is one weight per sample (it scales Σw, hence the penalty).
+        raw_weights = raw_sample_weight(sample_weight, n_samples)
         h = check_sample_weight(raw_weights, n_samples)
-        weight_total = float(np.sum(raw_weights))
+        penalized_weights = raw_weights
         if self.class_weight is not None:
             # As scikit-learn: "balanced" counts classes with the sample weights.
             per_class = compute_class_weight(
@@ -230,10 +235,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 sample_weight=np.broadcast_to(raw_weights, (n_samples,)),
             )
             class_factor = per_class[encoded]
-            weight_total = float(np.sum(np.asarray(raw_weights) * class_factor))
-            h = check_sample_weight(np.asarray(raw_weights) * class_factor, n_samples)
+            penalized_weights = raw_weights * class_factor
+            h = check_sample_weight(penalized_weights, n_samples)
         weights = check_penalty_weights(self.penalty_weights, n_features)
-        alpha = 0.0 if np.isinf(C) else 1.0 / (C * weight_total)
+        alpha = float(logistic_penalty_strength(C, penalized_weights))
         # scikit-learn's lbfgs compares its gtol with the gradient of the mean loss,
         # which is exactly our KKT violation: the same tol means the same accuracy.
         tol = max(self.tol, _MIN_KKT_TOL)

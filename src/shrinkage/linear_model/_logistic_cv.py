@@ -24,8 +24,10 @@ from .._validation import (
     check_penalty_weights,
     check_positive_int,
     check_sample_weight,
+    logistic_penalty_strength,
+    raw_sample_weight,
 )
-from ..selection import CVCurve, check_folds, check_rule, run_folds
+from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.problems import penalty_strengths, strong_rule_set
 from ._base import validated_fit_input
@@ -203,9 +205,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
                 "least 2 classes."
             )
         n_samples, n_features = X.shape
-        raw = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight, float)
-        check_sample_weight(raw, n_samples)
-        raw = np.broadcast_to(raw, (n_samples,)).copy()
+        raw = raw_sample_weight(sample_weight, n_samples).copy()
         if self.class_weight is not None:
             per_class = compute_class_weight(
                 self.class_weight, classes=self.classes_, y=y, sample_weight=raw
@@ -213,6 +213,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             raw = raw * per_class[encoded]
         weights = check_penalty_weights(self.penalty_weights, n_features)
         folds = check_folds(self.cv, X, y, classifier=True)
+        check_fold_weights(folds, raw)
         for index, (train, _) in enumerate(folds):
             if np.unique(encoded[train]).size < 2:
                 raise ValueError(
@@ -345,8 +346,8 @@ def _logistic_path(
     Returns ``coefs (n_cs, n_rows, p)``, ``intercepts (n_cs, n_rows)``, ``n_iter (n_cs,)``
     with ``n_rows = 1`` for two classes.
     """
-    h = raw_weight / raw_weight.sum()
-    alphas = 1.0 / (Cs * raw_weight.sum())  # decreasing
+    h = check_sample_weight(raw_weight, raw_weight.size)
+    alphas = logistic_penalty_strength(Cs, raw_weight)  # decreasing
     n_rows = 1 if n_classes == 2 else n_classes
     coefs = np.zeros((Cs.size, n_rows, X.shape[1]))
     intercepts = np.zeros((Cs.size, n_rows))

@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from .._dispatch import dask_fit
 from .._validation import check_penalty_weights, check_sample_weight
 from ..path import solve_path
-from ..selection import CVCurve, check_folds, check_rule, run_folds
+from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
 from ..solvers.problems import LeastSquaresProblem
 from ._base import linear_scores, validated_fit_input
 from ._coordinate_descent import Lasso
@@ -254,6 +254,7 @@ class RelaxedLassoCV(RegressorMixin, BaseEstimator):
         h = check_sample_weight(sample_weight, n)
         v = check_penalty_weights(self.penalty_weights, p)
         folds = check_folds(self.cv, X, y, classifier=False)
+        check_fold_weights(folds, sample_weight)
         grid = ElasticNetCV(
             alphas=self.alphas,
             eps=self.eps,

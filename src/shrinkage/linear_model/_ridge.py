@@ -26,9 +26,9 @@ from .._validation import (
     check_alpha_grid,
     check_nonnegative_scalar,
     check_penalty_weights,
-    check_sample_weight,
+    raw_sample_weight,
 )
-from ..selection import CVCurve, check_folds, check_rule, run_folds
+from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
 from ..solvers.ridge import DIRECT_LIMIT, SpectralRidge, solve_ridge_cg
 from ._base import linear_scores, validated_fit_input
 
@@ -40,8 +40,17 @@ def _raw_sample_weight(sample_weight, n_samples) -> np.ndarray | None:
     """Validated weights in scikit-learn's (unnormalized) scale, or None."""
     if sample_weight is None:
         return None
-    check_sample_weight(sample_weight, n_samples)  # shape, sign and finiteness
-    return np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n_samples,)).copy()
+    weights = raw_sample_weight(sample_weight, n_samples)  # shape, sign and finiteness
+    largest = float(weights.max())
+    if not 1e-100 <= largest <= 1e100:
+        # Ridge's weights are not normalized (they trade off against alpha), and √w·x
+        # squared overflows or underflows at such scales.
+        raise ValueError(
+            f"sample_weight reaches {largest:.3g}; ridge needs weights within 1e-100..1e100. "
+            "Divide the weights and alpha by the same factor (e.g. the largest weight): "
+            "the solution is unchanged."
+        )
+    return weights.copy()
 
 
 def _targets(y) -> np.ndarray:
@@ -455,6 +464,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 "store_cv_results=True needs cv=None (leave-one-out), as in scikit-learn."
             )
         folds = check_folds(self.cv, X, Y[:, 0], classifier=False)
+        check_fold_weights(folds, s)
         scorer = self._scorer()
 
         def fold_errors(train, test):

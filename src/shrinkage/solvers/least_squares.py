@@ -238,7 +238,7 @@ def solve_least_squares(
         )
         if gap <= tol:
             return SolveInfo(gap, n_iter, gradient, True)
-        if n_iter >= max_iter or threshold < 1e-300:
+        if n_iter >= max_iter or not threshold >= 1e-300:  # also NaN
             return SolveInfo(gap, n_iter, gradient, False)
         violators = ~working_set & (kkt_violation(gradient, coef, l1, l2, positive) > 0)
         if violators.any():

@@ -207,11 +207,14 @@ class LogisticProblem:
                 violation.max(initial=0.0),
                 abs(intercept_gradient) if self.fit_intercept else 0.0,
             )
-            if worst <= tol or n_iter >= max_iter:
+            grows = (violation > 0) & ~working_set
+            # Stop also when nothing can change: the working set is solved and no new
+            # feature violates (NaN or overflow in extreme inputs), else this loops forever.
+            if worst <= tol or n_iter >= max_iter or not grows.any():
                 self.gradient = gradient
                 gap = self.duality_gap(gradient, p, l1, l2)
                 return SolveInfo(gap, n_iter, gradient, worst <= tol)
-            working_set |= violation > 0
+            working_set |= grows
 
     def _newton_step(self, features, sub, p, gradient_ws, intercept_gradient, l1, l2, violation):
         delta, delta_intercept, X_delta = _newton_direction(

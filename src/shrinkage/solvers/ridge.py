@@ -36,7 +36,14 @@ import scipy.sparse.linalg as spla
 
 # Eigenvalues below this fraction of the largest are treated as exact zeros, so that
 # alpha = 0 gives the minimum-norm least-squares solution instead of noise.
-_RANK_RTOL = 1e-12
+_RANK_RTOL = 1e-12  # the Dask engine's moments (shrinkage.distributed.ridge)
+# Locally: directions below max(n, p)·eps of the largest are numerical noise of the
+# decomposition (a relative cut-off of 1e-12 dropped real directions when alpha is small).
+_EPS = np.finfo(np.float64).eps
+# Sparse designs up to this many cells are centred densely (exact and fast); larger ones
+# are centred block by block, never all at once.
+_DENSIFY_LIMIT = 20_000_000
+_BLOCK_ELEMENTS = 4_000_000
 # Sparse data with both dimensions above this are solved by conjugate gradients.
 DIRECT_LIMIT = 6000
 
@@ -104,7 +111,7 @@ class SpectralRidge:
         A = self._scaled_penalized(X)
         self.A = A
         self.QA = np.asarray((A.T @ Q).T) if Q.shape[1] else np.zeros((0, A.shape[1]))
-        self.Atb = np.asarray(A.T @ b_perp)  # = X̃ᵀ b, since X̃ᵀ = Aᵀ(I − QQᵀ)
+        self.Atb = None  # X̃ᵀb, set by the decomposition from the centred X̃
         self.residual_norm2 = np.sum(b_perp**2, axis=0)  # ‖(I − QQᵀ) b‖² per target
         self.b_perp = b_perp
         self._decompose(A, n, self.penalized.size)
@@ -125,41 +132,122 @@ class SpectralRidge:
     def _decompose(self, A, n, p):
         """Eigen-pairs ``(λ, V)`` of ``X̃ᵀX̃``, the fitted basis ``M = X̃V`` (n, r) and the
         projections ``c = VᵀX̃ᵀb`` (r, t): ``β̃(α) = V (c/(λ+α))``, ``X̃β̃(α) = M (c/(λ+α))``
-        and ``diag H(α) = QQᵀ_ii + Σ_k M_ik²/(λ_k+α)``."""
+        and ``diag H(α) = QQᵀ_ii + Σ_k M_ik²/(λ_k+α)``.
+
+        ``X̃ = (I − QQᵀ)A`` is always formed (or accumulated) explicitly: the shortcut
+        ``AᵀA − (QᵀA)ᵀ(QᵀA)`` cancels catastrophically when a column has a large offset
+        (``X + 1e9``: both terms are ~1e18 times the answer).
+        """
         if p == 0:
             self.lam, self.V = np.zeros(0), np.zeros((0, 0))
             self.M, self.c = np.zeros((n, 0)), np.zeros((0, self.b.shape[1]))
+            self.Atb = np.zeros((0, self.b.shape[1]))
             return
-        if not sp.issparse(A) and n <= p and p <= 2 * n:
+        if sp.issparse(A) and n * p <= _DENSIFY_LIMIT:
+            A = A.toarray()  # small enough: the exact dense route below
+        if not sp.issparse(A):
+            # A is this object's own scaled copy of X: centre it in place (no 2nd copy).
+            self._decompose_dense(self._centre_in_place(A), n, p)
+            return
+        # Large sparse: X̃ is never formed whole; each block of columns is centred in turn.
+        # X̃ᵀb too: Aᵀb_perp would cancel like the Gram (A ~ offset, Σ b_perp ~ 0).
+        self.Atb = self._centred_product(A, self.b_perp)
+        if n > p:
+            lam, V = la.eigh(self._centred_gram(A), overwrite_a=True, check_finite=False)
+            keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
+            self.lam, self.V = lam[keep], V[:, keep]
+            self.M = self._centred_times(A, self.V)
+            self.c = self.V.T @ self.Atb
+        else:
+            lam, U = la.eigh(self._centred_kernel(A), overwrite_a=True, check_finite=False)
+            keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
+            lam, U = lam[keep], U[:, keep]
+            root = np.sqrt(lam)
+            self.lam, self.M = lam, U * root
+            self.V = self._centred_product(A, U) / root
+            self.c = root[:, None] * (U.T @ self.b_perp)
+
+    def _decompose_dense(self, centred: np.ndarray, n: int, p: int) -> None:
+        """The decomposition from the explicitly centred ``X̃`` (n, p)."""
+        self.Atb = centred.T @ self.b_perp
+        if n <= p <= 2 * n:
             # Thin SVD of X̃ itself: more accurate than squaring it, and about as cheap
             # as the kernel while p is within a few times n.
-            U, d, Vt = la.svd(self._project(A), full_matrices=False, lapack_driver="gesdd")
-            keep = d > d[0] * np.sqrt(_RANK_RTOL)
+            U, d, Vt = la.svd(centred, full_matrices=False, lapack_driver="gesdd")
+            keep = d > d[0] * max(n, p) * _EPS if d.size and d[0] > 0 else d > 0
             U, d, Vt = U[:, keep], d[keep], Vt[keep]
             self.lam, self.V, self.M = d**2, Vt.T, U * d
             self.c = d[:, None] * (U.T @ self.b_perp)
         elif n > p:
-            gram = A.T @ A
-            gram = gram.toarray() if sp.issparse(gram) else np.asarray(gram)
-            gram = gram - self.QA.T @ self.QA
-            lam, V = la.eigh(gram, overwrite_a=True, check_finite=False)
-            keep = lam > max(lam[-1], 0.0) * _RANK_RTOL
+            lam, V = la.eigh(centred.T @ centred, overwrite_a=True, check_finite=False)
+            keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
             self.lam, self.V = lam[keep], V[:, keep]
-            self.M = self._project(np.asarray(A @ self.V))
+            self.M = centred @ self.V
             self.c = self.V.T @ self.Atb
         else:
-            # Wide (sparse, or dense with p > 2n): eigen-pairs of the n×n kernel
-            # X̃X̃ᵀ = U diag(λ) Uᵀ, formed in n²p instead of the SVD's larger constant;
-            # then V = X̃ᵀU/√λ = AᵀU/√λ (U is orthogonal to Q).
-            kernel = A @ A.T
-            kernel = kernel.toarray() if sp.issparse(kernel) else np.asarray(kernel)
-            kernel = self._project(self._project(kernel).T)
-            lam, U = la.eigh(kernel, overwrite_a=True, check_finite=False)
-            keep = lam > max(lam[-1], 0.0) * _RANK_RTOL
+            # Wide: eigen-pairs of the n×n kernel X̃X̃ᵀ = U diag(λ) Uᵀ, formed in n²p
+            # instead of the SVD's larger constant; then V = X̃ᵀU/√λ.
+            lam, U = la.eigh(centred @ centred.T, overwrite_a=True, check_finite=False)
+            keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
             lam, U = lam[keep], U[:, keep]
             root = np.sqrt(lam)
-            self.lam, self.V, self.M = lam, np.asarray(A.T @ U) / root, U * root
+            self.lam, self.V, self.M = lam, (centred.T @ U) / root, U * root
             self.c = root[:, None] * (U.T @ self.b_perp)
+
+    def _centred_product(self, A, B: np.ndarray) -> np.ndarray:
+        """``X̃ᵀB`` (p, k) for a dense ``B`` with n rows, block by block."""
+        out = np.empty((A.shape[1], B.shape[1]))
+        for columns in self._column_blocks(A.shape[1]):
+            out[columns] = self._centred(A[:, columns]).T @ B
+        return out
+
+    def _centred_times(self, A, V: np.ndarray) -> np.ndarray:
+        """``X̃V`` (n, k), block by block."""
+        out = np.zeros((A.shape[0], V.shape[1]))
+        for columns in self._column_blocks(A.shape[1]):
+            out += self._centred(A[:, columns]) @ V[columns]
+        return out
+
+    def _centred(self, block):
+        """``(I − QQᵀ)`` applied twice to a dense block: one pass leaves ``eps·offset``
+        of the free directions behind, the second removes it ("twice is enough")."""
+        block = np.asarray(block.toarray() if sp.issparse(block) else block, dtype=np.float64)
+        return self._project(self._project(block))
+
+    def _centre_in_place(self, A: np.ndarray) -> np.ndarray:
+        """:meth:`_centred` without a copy, a block of columns at a time."""
+        if self.Q.shape[1] == 0:
+            return A
+        for columns in self._column_blocks(A.shape[1]):
+            for _ in range(2):
+                A[:, columns] -= self.Q @ (self.Q.T @ A[:, columns])
+        return A
+
+    def _column_blocks(self, p):
+        width = max(1, _BLOCK_ELEMENTS // max(self.n_samples, 1))
+        return [slice(start, min(start + width, p)) for start in range(0, p, width)]
+
+    def _centred_gram(self, A) -> np.ndarray:
+        """``X̃ᵀX̃`` (p, p), accumulated over column blocks of ``X̃`` for sparse ``A``."""
+        if not sp.issparse(A):
+            centred = self._centred(A)
+            return centred.T @ centred
+        p = A.shape[1]
+        gram = np.empty((p, p))
+        for columns in self._column_blocks(p):
+            # X̃ᵀX̃[:, J] = AᵀX̃_J − (QᵀA)ᵀ(QᵀX̃_J), and QᵀX̃_J ≈ 0 after two projections.
+            centred = self._centred(A[:, columns])
+            gram[:, columns] = np.asarray(A.T @ centred) - self.QA.T @ (self.Q.T @ centred)
+        return 0.5 * (gram + gram.T)
+
+    def _centred_kernel(self, A) -> np.ndarray:
+        """``X̃X̃ᵀ`` (n, n), accumulated over column blocks of ``X̃``."""
+        n, p = A.shape
+        kernel = np.zeros((n, n))
+        for columns in self._column_blocks(p):
+            centred = self._centred(A[:, columns])
+            kernel += centred @ centred.T
+        return kernel
 
     # -- solutions -----------------------------------------------------------------------
     def _gains(self, alphas):
@@ -240,6 +328,8 @@ def solve_ridge_cg(X, y, sample_weight, penalty_weights, fit_intercept, alpha, t
         return A.T @ problem.project(A @ x) + alpha * x
 
     column_norms = np.asarray(A.multiply(A).sum(axis=0)).ravel() - np.sum(problem.QA**2, axis=0)
+    # A preconditioner only: cancellation (large offsets) may make it tiny or negative.
+    column_norms = np.maximum(column_norms, 1e-12 * max(column_norms.max(), 1.0))
     preconditioner = spla.LinearOperator((m, m), matvec=lambda r: r / (column_norms + alpha))
     operator = spla.LinearOperator((m, m), matvec=normal_matvec, dtype=np.float64)
     iterations = [0]
