@@ -99,6 +99,17 @@ class DenseDesign:
     def residual_norm2(self) -> float:
         return float(np.dot(self.h, self.r * self.r))
 
+    def free_gram(self, free: np.ndarray) -> np.ndarray:
+        """``X̃_FᵀHX̃_F`` for the columns ``free`` (the unpenalized block)."""
+        block = np.asarray(self.X[:, free], dtype=np.float64) - self.mu[free]
+        return block.T @ (self.h[:, None] * block)
+
+    def gram_product(self, free: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """``X̃ᵀHX̃_F δ`` (all features): the gradient change of ``β_F += δ``."""
+        v = self.X[:, free] @ delta - self.mu[free] @ delta
+        weighted = self.h * v
+        return self.X.T @ weighted - self.mu * weighted.sum()
+
 
 class SparseDesign:
     """SciPy sparse ``X`` (CSC), centred implicitly through a scalar residual offset."""
@@ -169,6 +180,18 @@ class SparseDesign:
         r = self.s + self.offset[0]
         return float(np.dot(self.h, r * r))
 
+    def free_gram(self, free: np.ndarray) -> np.ndarray:
+        """``X̃_FᵀHX̃_F = X_FᵀHX_F − hx μᵀ − μ hxᵀ + Σh μμᵀ`` (no densified ``X``)."""
+        block = self.X[:, free]
+        raw = np.asarray((block.T @ block.multiply(self.h[:, None])).todense())
+        hx, mu = self.hx[free], self.mu[free]
+        return raw - np.outer(hx, mu) - np.outer(mu, hx) + self.h_sum * np.outer(mu, mu)
+
+    def gram_product(self, free: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        v = np.asarray(self.X[:, free] @ delta).ravel() - self.mu[free] @ delta
+        weighted = self.h * v
+        return np.asarray(self.X.T @ weighted).ravel() - self.mu * weighted.sum()
+
 
 class GramDesign:
     """The Gram matrix ``G = X̃ᵀHX̃`` and ``q = X̃ᵀHz``, formed once (dense ``n ≫ p``)."""
@@ -217,6 +240,12 @@ class GramDesign:
     def gradient_on(self, features: np.ndarray) -> np.ndarray:
         # cd_gram keeps the gradient exact on the working set it sweeps.
         return self.grad[features]
+
+    def free_gram(self, free: np.ndarray) -> np.ndarray:
+        return self.gram[np.ix_(free, free)]
+
+    def gram_product(self, free: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        return self.gram[:, free] @ delta
 
     def residual_norm2(self) -> float:
         # ‖r‖²_H = zᵀHz − 2βᵀq + βᵀGβ = zᵀHz − βᵀq − βᵀ(q − Gβ)
