@@ -372,8 +372,8 @@ rd <- function(f, what, m) readBin(file.path(d, f), what, m, size = if (what == 
 if (kind == "sparse") {
   suppressMessages(library(Matrix))
   ptr <- rd("indptr.bin", "integer", p + 1); nnz <- ptr[p + 1]
-  X <- sparseMatrix(i = rd("indices.bin", "integer", nnz), p = ptr, x = rd("data.bin", "double", nnz),
-                    dims = c(n, p), index1 = FALSE)
+  X <- sparseMatrix(i = rd("indices.bin", "integer", nnz), p = ptr,
+                    x = rd("data.bin", "double", nnz), dims = c(n, p), index1 = FALSE)
 } else {
   X <- matrix(rd("X.bin", "double", n * p), n, p)
 }

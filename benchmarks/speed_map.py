@@ -33,9 +33,11 @@ Output: ``SPEED_MAP.md`` (table, geometric mean of the ratios), ``SPEED_MAP.json
 """
 
 import os  # isort: skip
+import sys  # isort: skip
 
+# Before numpy loads (here and in the workers, which inherit this environment).
 for _variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-    if "--keep-openblas-env" not in os.sys.argv:
+    if "--keep-openblas-env" not in sys.argv:
         os.environ.pop(_variable, None)
 
 import single_thread  # noqa: F401, E402, I001  (limits thread pools before numpy loads)
