@@ -4,6 +4,9 @@
     python benchmarks/speed_map.py                  # the whole grid (hours)
     python benchmarks/speed_map.py --sizes medium --kinds f64 --rhos 0.6 --tasks lasso_path
 
+The workers import whichever ``shrinkage`` Python finds: to time a working tree that is
+not the installed one, run with ``PYTHONPATH=$PWD/src`` (the workers inherit it).
+
 Grid (issue 13): ``n/p`` in {1/30, 1/10, 1/3, 1, 2, 4, 10, 40}; AR(1) feature correlation
 ``rho`` in {0, 0.6, 0.95}; sizes ``n·p`` of about 1e4 (small), 1e6 (medium), 1e7 (large);
 data dense float64 and float32, and CSC at densities 1e-3 and 1e-2 (no correlation,

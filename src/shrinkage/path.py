@@ -118,6 +118,8 @@ def make_problem(
     if loss == "squared_error":
         from .solvers.problems import LeastSquaresProblem
 
+        if isinstance(precompute, str) and precompute == "auto":
+            precompute = "path"  # a whole path: the Gram matrix pays from n ≈ p on
         return LeastSquaresProblem(
             X, y, h, penalty_weights, l1_ratio, positive, fit_intercept, precompute
         )

@@ -284,15 +284,30 @@ def _centered_gram(X, h, mu, target):
     return np.asfortranarray(gram), q
 
 
+#: Gram formation costs n·p² once; then a coordinate update costs O(p) contiguous
+#: instead of O(n) twice (gradient and residual). Over a whole path (hundreds of sweeps
+#: over hundreds of features) that pays from about n = p/2 on (AR(1) rho=0.6, tol 1e-4,
+#: CPU s, Gram vs residual: 577x1732 0.74 vs 0.49, 707x1414 0.48 vs 0.52, 1000x1000
+#: 3.2 vs 6.5, 1414x707 0.30 vs 1.13); a single fit needs far fewer sweeps: n > 2p.
+_GRAM_MIN_RATIO = {"auto": 2.0, "path": 1.0}
+_GRAM_MAX_FEATURES = 4000
+
+
 def make_design(
     X, h: np.ndarray, mu: np.ndarray, target: np.ndarray, precompute="auto"
 ) -> DenseDesign | SparseDesign | GramDesign:
-    """Pick the design state by the data's shape (or by ``precompute``)."""
+    """Pick the design state by the data's shape (or by ``precompute``: ``"auto"`` for
+    one fit, ``"path"`` for a whole path, or a bool)."""
     if sp.issparse(X):
         return SparseDesign(X, h, mu, target)
     n_samples, n_features = X.shape
-    if precompute == "auto":
-        use_gram = n_samples > 2 * n_features and n_features <= 4000
+    if isinstance(precompute, str) and precompute in _GRAM_MIN_RATIO:
+        ratio = _GRAM_MIN_RATIO[precompute]
+        use_gram = (
+            n_samples >= ratio * n_features
+            if ratio == 1.0
+            else n_samples > ratio * n_features
+        ) and n_features <= _GRAM_MAX_FEATURES
     else:
         use_gram = bool(precompute)
     if use_gram:
