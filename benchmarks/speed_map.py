@@ -280,7 +280,7 @@ def parse_args(argv=None):
     if args.quick:
         args.ratios, args.rhos, args.sizes, args.kinds = ["1/10", "1", "10"], [0.6], ["small"], [
             "f64"]
-        args.timeout, args.repeat_below = min(args.timeout, 20.0), 0.5
+        args.timeout, args.repeat_below = min(args.timeout, 5.0), 0.5
     if args.out is None:
         args.out = CACHE if args.quick else BENCH_DIR
     return args
