@@ -226,12 +226,14 @@ def write_figure(records, path: Path) -> None:
     image = None
     for ax, (task, kind) in zip(axes.flat, panels, strict=False):
         cells = [r for r in records if r["task"] == task and r["problem"].endswith(kind)]
-        rows = sorted({(r["shape"][0] * r["shape"][1], r["problem"].split("-")[2])
-                       for r in cells})
+        def row_of(r):  # size class (decade of n·p) and correlation
+            return round(math.log10(r["shape"][0] * r["shape"][1])), r["problem"].split("-")[2]
+
+        rows = sorted({row_of(r) for r in cells})
         cols = sorted({r["shape"][0] / r["shape"][1] for r in cells})
         grid = np.full((len(rows), len(cols)), np.nan)
         for r in cells:
-            i = rows.index((r["shape"][0] * r["shape"][1], r["problem"].split("-")[2]))
+            i = rows.index(row_of(r))
             j = cols.index(r["shape"][0] / r["shape"][1])
             if r.get("ratio"):
                 grid[i, j] = r["ratio"]
@@ -240,7 +242,7 @@ def write_figure(records, path: Path) -> None:
             if np.isfinite(value):
                 ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7)
         ax.set_xticks(range(len(cols)), [f"{c:.2g}" for c in cols], fontsize=7)
-        ax.set_yticks(range(len(rows)), [f"{int(s):.0e} {rho}" for s, rho in rows], fontsize=7)
+        ax.set_yticks(range(len(rows)), [f"n·p 1e{s} {rho}" for s, rho in rows], fontsize=7)
         ax.set_xlabel("n / p")
         ax.set_title(f"{task}, {kind}", fontsize=9)
     for ax in list(axes.flat)[len(panels):]:
