@@ -136,6 +136,8 @@ def kkt_violation(
     return np.where(at_zero, zero_violation, np.abs(target - l1 * np.sign(coef)))
 
 
+# Most unpenalized coordinates whose block G_FF (|F|², eigendecomposed) is formed.
+_MAX_FREE = 3000
 # Sweeps over the non-zero coordinates between two sweeps over the working set.
 _ACTIVE_SWEEPS = 10
 # Anderson extrapolation from the last K + 1 rounds (celer, skglm use K = 5).
@@ -258,8 +260,11 @@ def solve_least_squares(
     unpenalized = (l1 == 0) & (l2 == 0)
     working_set |= unpenalized
     # Unpenalized coordinates need a projected dual point for a true certificate (the
-    # sign constraint of `positive` keeps the older bound for them).
+    # sign constraint of `positive`, and more than _MAX_FREE of them (a |F|² matrix),
+    # keep the older bound for them).
     free = np.flatnonzero(unpenalized & (design.lipschitz > 0)) if not positive else None
+    if free is not None and free.size > _MAX_FREE:
+        free = None
     # The sweep threshold compares (L_j + l2_j)Δβ_j² with the gap tolerance.
     threshold = tol
     n_iter = 0
