@@ -50,6 +50,17 @@ class Adapter:
     def single_fit(self, X, y, alpha, tol):
         return self.lasso_path(X, y, np.array([alpha]), tol)
 
+    def lasso_cv(self, X, y, alphas, tol):
+        """5-fold CV over ``alphas`` (``KFold(5)``, no shuffle), then the refit."""
+        raise NotImplementedError
+
+
+def cv_folds(n_samples):
+    """The folds of the CV task: ``KFold(5)`` without shuffling, as (train, test) pairs."""
+    from sklearn.model_selection import KFold
+
+    return list(KFold(5).split(np.zeros((n_samples, 1))))
+
 
 def _warm_started_path(make_estimator, X, y, alphas, set_alpha=None):
     """Fit ``alphas`` in order with one ``warm_start=True`` estimator."""
@@ -98,6 +109,13 @@ class Shrinkage(Adapter):
         model = Lasso(alpha=alpha, tol=tol, max_iter=MAX_SWEEPS).fit(X, y)
         return model.coef_[:, None], np.array([model.intercept_])
 
+    def lasso_cv(self, X, y, alphas, tol):
+        from shrinkage import LassoCV
+
+        model = LassoCV(alphas=alphas, cv=cv_folds(X.shape[0]), tol=tol, max_iter=MAX_SWEEPS,
+                        n_jobs=1).fit(X, y)
+        return np.asarray(model.coef_)[:, None], np.array([model.intercept_])
+
 
 # ------------------------------------------------------------------- sklearn -----------
 class ScikitLearn(Adapter):
@@ -141,6 +159,14 @@ class ScikitLearn(Adapter):
         gram = not sp.issparse(X) and X.shape[0] > 2 * X.shape[1]
         model = Lasso(alpha=alpha, tol=tol, max_iter=MAX_SWEEPS, precompute=gram).fit(X, y)
         return model.coef_[:, None], np.array([model.intercept_])
+
+    def lasso_cv(self, X, y, alphas, tol):
+        from sklearn.linear_model import LassoCV
+
+        # max_iter high enough to converge (at its default it stops early on these).
+        model = LassoCV(alphas=alphas, cv=cv_folds(X.shape[0]), tol=tol, max_iter=MAX_SWEEPS,
+                        n_jobs=1).fit(X, y)
+        return np.asarray(model.coef_)[:, None], np.array([model.intercept_])
 
 
 def _epoch_based_enet_path(module, X, y, alphas, l1_ratio, tol):
@@ -333,7 +359,131 @@ class Glmnet(Adapter):
         return self._fit(LogitNet, X, y01, alphas, 1.0, tol)
 
 
+# ------------------------------------------------------------------ R glmnet -----------
+_R_SCRIPT = r"""
+suppressMessages(library(glmnet))
+glmnet.control(fdev = 0)  # never stop the path early
+a <- commandArgs(TRUE); d <- a[1]
+meta <- scan(file.path(d, "meta.txt"), what = "", quiet = TRUE)
+n <- as.integer(meta[1]); p <- as.integer(meta[2]); k <- as.integer(meta[3])
+family <- meta[4]; mix <- as.numeric(meta[5]); tol <- as.numeric(meta[6])
+kind <- meta[7]; cv <- meta[8] == "cv"
+rd <- function(f, what, m) readBin(file.path(d, f), what, m, size = if (what == "integer") 4 else 8)
+if (kind == "sparse") {
+  suppressMessages(library(Matrix))
+  ptr <- rd("indptr.bin", "integer", p + 1); nnz <- ptr[p + 1]
+  X <- sparseMatrix(i = rd("indices.bin", "integer", nnz), p = ptr,
+                    x = rd("data.bin", "double", nnz), dims = c(n, p), index1 = FALSE)
+} else {
+  X <- matrix(rd("X.bin", "double", n * p), n, p)
+}
+y <- rd("y.bin", "double", n); lambda <- rd("lambda.bin", "double", k)
+foldid <- if (cv) rd("foldid.bin", "integer", n) else NULL
+fit1 <- function(X, y) glmnet(X, y, family = family, alpha = mix, lambda = lambda,
+                              standardize = FALSE, intercept = TRUE, thresh = tol, maxit = 1e8)
+run <- function(X, y) {
+  if (cv) {
+    m <- cv.glmnet(X, y, family = family, alpha = mix, lambda = lambda, foldid = foldid,
+                   standardize = FALSE, intercept = TRUE, thresh = tol, maxit = 1e8)
+    list(beta = as.matrix(coef(m, s = "lambda.min"))[-1, , drop = FALSE],
+         a0 = as.matrix(coef(m, s = "lambda.min"))[1, ])
+  } else {
+    m <- fit1(X, y); list(beta = as.matrix(m$beta), a0 = m$a0)
+  }
+}
+w <- fit1(X[1:min(n, 40), , drop = FALSE], y[1:min(n, 40)])  # warm-up (lazy loading)
+seconds <- system.time(out <- run(X, y))[["elapsed"]]
+writeBin(as.vector(out$beta), file.path(d, "beta.bin"), size = 8)
+writeBin(as.vector(out$a0), file.path(d, "a0.bin"), size = 8)
+writeBin(as.double(seconds), file.path(d, "seconds.bin"), size = 8)
+"""
+
+
+class RGlmnet(Adapter):
+    """R's glmnet through ``Rscript``: data handed over as raw binary files, timed inside
+    R with ``system.time`` (``inner_seconds``), ``glmnet.control(fdev=0)``,
+    ``standardize=FALSE``, ``thresh = tol``; ``y`` rescaled for the elastic net as in
+    :class:`Glmnet` (same Fortran). Not installed when ``Rscript`` or glmnet is absent."""
+
+    name = "rglmnet"
+    default_tol = 1e-7
+
+    def __init__(self):
+        self.inner_seconds = None
+
+    def version(self):
+        import shutil
+        import subprocess
+
+        if shutil.which("Rscript") is None:
+            raise ImportError("Rscript not found")
+        out = subprocess.run(["Rscript", "-e", 'cat(as.character(packageVersion("glmnet")))'],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise ImportError("R package glmnet not installed")
+        return "R glmnet " + out.stdout.strip()
+
+    def _run(self, X, y, lambdas, family, mix, tol, foldid=None):
+        import subprocess
+        import tempfile
+        from pathlib import Path
+
+        n, p = X.shape
+        with tempfile.TemporaryDirectory() as tmp:
+            d = Path(tmp)
+            if sp.issparse(X):
+                C = sp.csc_matrix(X)
+                C.sort_indices()
+                C.data.astype(np.float64).tofile(d / "data.bin")
+                C.indices.astype(np.int32).tofile(d / "indices.bin")
+                C.indptr.astype(np.int32).tofile(d / "indptr.bin")
+                kind = "sparse"
+            else:
+                np.asarray(X, dtype=np.float64).T.tofile(d / "X.bin")  # column-major
+                kind = "dense"
+            np.asarray(y, dtype=np.float64).tofile(d / "y.bin")
+            np.asarray(lambdas, dtype=np.float64).tofile(d / "lambda.bin")
+            if foldid is not None:
+                foldid.astype(np.int32).tofile(d / "foldid.bin")
+            (d / "meta.txt").write_text(
+                f"{n} {p} {len(lambdas)} {family} {mix!r} {tol!r} {kind} "
+                f"{'cv' if foldid is not None else 'path'}\n")
+            (d / "fit.R").write_text(_R_SCRIPT)
+            done = subprocess.run(["Rscript", str(d / "fit.R"), str(d)], capture_output=True,
+                                  text=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"Rscript failed: {done.stderr[-300:]}")
+            beta = np.fromfile(d / "beta.bin").reshape(-1, p).T
+            a0 = np.fromfile(d / "a0.bin")
+            self.inner_seconds = float(np.fromfile(d / "seconds.bin")[0])
+        return beta, a0
+
+    def enet_path(self, X, y, alphas, l1_ratio, tol):
+        s = float(np.std(y))
+        l1_weight = l1_ratio / s
+        lambdas = np.asarray(alphas) * (l1_weight + (1.0 - l1_ratio))
+        ratio = min(l1_weight / (l1_weight + (1.0 - l1_ratio)), 1.0)
+        beta, a0 = self._run(X, y / s, lambdas, "gaussian", ratio, tol)
+        if beta.shape[1] != len(alphas):
+            raise RuntimeError(f"glmnet returned {beta.shape[1]} of {len(alphas)} alphas")
+        return s * beta, s * a0
+
+    def logistic_l1_path(self, X, y01, alphas, tol):
+        beta, a0 = self._run(X, y01, np.asarray(alphas), "binomial", 1.0, tol)
+        if beta.shape[1] != len(alphas):
+            raise RuntimeError(f"glmnet returned {beta.shape[1]} of {len(alphas)} alphas")
+        return beta, a0
+
+    def lasso_cv(self, X, y, alphas, tol):
+        foldid = np.zeros(X.shape[0], dtype=np.int32)
+        for k, (_, test) in enumerate(cv_folds(X.shape[0])):
+            foldid[test] = k + 1
+        s = float(np.std(y))
+        beta, a0 = self._run(X, y / s, np.asarray(alphas) / s, "gaussian", 1.0, tol, foldid)
+        return s * beta, s * a0
+
+
 ADAPTERS = {cls.name: cls for cls in
-            (Shrinkage, ScikitLearn, Skglm, Celer, Glum, Adelie, Glmnet)}
+            (Shrinkage, ScikitLearn, Skglm, Celer, Glum, Adelie, Glmnet, RGlmnet)}
 #: Libraries that need their own virtual environment (they pin numpy < 2).
 VENVS = {"adelie": ".venv-adelie", "glmnet": ".venv-glmnet"}

@@ -36,7 +36,7 @@ from tasks import TASKS
 GRID = [10.0 ** (-k / 2) for k in range(2, 29)]
 #: first guess per library (unless tolerances.json has one for the cell)
 START = {"shrinkage": 1e-6, "sklearn": 1e-6, "skglm": 1e-6, "celer": 1e-6, "glum": 1e-6,
-         "adelie": 1e-9, "glmnet": 1e-8}
+         "adelie": 1e-9, "glmnet": 1e-8, "rglmnet": 1e-8}
 
 
 @dataclass

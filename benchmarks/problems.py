@@ -151,6 +151,48 @@ GENERATORS = {
 SCALABLE = {"dense_tall", "dense_wide", "sparse"}
 
 
+# ------------------------------------------------------- speed-map problems ----------
+#: ``map-{n}x{p}-r{rho}-{kind}``: kind is f64 / f32 (dense, AR(1) correlation rho) or
+#: sp{density} (CSC, N(0,1) entries, rho ignored). Made on demand (see speed_map.py).
+MAP_PREFIX = "map-"
+
+
+def map_name(n: int, p: int, rho: float, kind: str) -> str:
+    return f"{MAP_PREFIX}{n}x{p}-r{rho:g}-{kind}"
+
+
+def parse_map_name(name: str) -> tuple[int, int, float, str]:
+    shape, rho, kind = name[len(MAP_PREFIX):].split("-")
+    n, p = (int(v) for v in shape.split("x"))
+    return n, p, float(rho[1:]), kind
+
+
+def map_problem(name: str) -> Problem:
+    n, p, rho, kind = parse_map_name(name)
+    rng = np.random.default_rng([SEED, n, p, int(1000 * rho), len(kind)])
+    if kind.startswith("sp"):
+        density = float(kind[2:])
+        X = sp.random(n, p, density=density, format="csc", random_state=rng,
+                      data_rvs=rng.standard_normal)
+        X.sort_indices()
+        description = f"CSC, density {density:g}"
+    else:
+        X = _ar1_design(rng, n, p, rho)
+        description = f"Gaussian, AR(1) rho={rho:g}, {kind}"
+    y, y01 = _targets(rng, X, n_nonzero=max(min(n, p) // 10, 2))
+    if kind == "f32":
+        X = X.astype(np.float32)
+    return Problem(name, X, y, y01, description)
+
+
+def short_path(name: str) -> bool:
+    """Stop the path at 1e-2 alpha_max (p > n or sparse: before it interpolates)."""
+    if not name.startswith(MAP_PREFIX):
+        return False
+    n, p, _, kind = parse_map_name(name)
+    return p > n or kind.startswith("sp")
+
+
 # ------------------------------------------------------------------- cache -----------
 def _cache_stem(name: str, scale: float) -> Path:
     suffix = "" if scale == 1.0 else f"_s{scale:g}"
@@ -178,7 +220,10 @@ def load_problem(name: str, scale: float = 1.0) -> Problem:
         scale = 1.0
     stem = _cache_stem(name, scale)
     if not Path(f"{stem}.npz").exists():
-        save_problem(GENERATORS[name](scale), scale)
+        if name.startswith(MAP_PREFIX):
+            save_problem(map_problem(name), scale)
+        else:
+            save_problem(GENERATORS[name](scale), scale)
     with np.load(f"{stem}.npz") as data:
         X = data["X"] if "X" in data else sp.load_npz(f"{stem}_X_csc.npz").tocsc()
         y = data["y"] if "y" in data else None

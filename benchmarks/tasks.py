@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from objectives import alpha_max
+from problems import short_path
 
 REGRESSION_PROBLEMS = ("dense_tall", "dense_wide", "sparse", "diabetes", "diabetes_poly3")
 CLASSIFICATION_PROBLEMS = ("dense_tall", "dense_wide", "sparse", "breast_cancer", "digits")
@@ -28,7 +29,8 @@ class Task:
     def eps(self, problem_name: str) -> float:
         if self.name == "single_lasso":
             return 1.0 / 20.0
-        if self.loss == "logistic" or problem_name in SHORT_PATH_PROBLEMS:
+        if (self.loss == "logistic" or problem_name in SHORT_PATH_PROBLEMS
+                or short_path(problem_name)):
             return 1e-2
         return 1e-3
 
@@ -49,6 +51,8 @@ class Task:
         X, target = problem.X, self.target(problem)
         if self.method == "enet_path":
             return adapter.enet_path(X, target, alphas, self.l1_ratio, tol)
+        if self.method == "lasso_cv":
+            return adapter.lasso_cv(X, target, alphas, tol)
         if self.method == "single_fit":
             return adapter.single_fit(X, target, float(alphas[0]), tol)
         return getattr(adapter, self.method)(X, target, alphas, tol)
@@ -63,6 +67,8 @@ TASKS = {
              "squared_error", 0.5, REGRESSION_PROBLEMS, 100),
         Task("logistic_l1_path", "L1-logistic path (50 alphas, eps=1e-2)", "logistic_l1_path",
              "logistic", 1.0, CLASSIFICATION_PROBLEMS, 50),
+        Task("lasso_cv", "5-fold LassoCV (100 alphas, KFold(5), refit)", "lasso_cv",
+             "squared_error", 1.0, (), 100),
         Task("single_lasso", "Single lasso fit (alpha = alpha_max/20, from zero)", "single_fit",
              "squared_error", 1.0, REGRESSION_PROBLEMS, 1),
     )

@@ -120,6 +120,8 @@ def make_problem(
     if loss == "squared_error":
         from .solvers.problems import LeastSquaresProblem
 
+        if isinstance(precompute, str) and precompute == "auto":
+            precompute = "path"  # a whole path: the Gram matrix pays from n ≈ p on
         return LeastSquaresProblem(
             X, y, h, penalty_weights, l1_ratio, positive, fit_intercept, precompute
         )
@@ -132,7 +134,7 @@ def make_problem(
 
 def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathResult:
     """Solve ``problem`` along ``alphas`` (decreasing) with warm starts and strong rules."""
-    if rng is None and progress is None and _gram_path_applies(problem):
+    if rng is None and progress is None and _gram_path_applies(problem, alphas):
         return _solve_gram_path(problem, alphas, tol, max_iter)
     n_features, n_alphas = problem.n_features, alphas.size
     coefs = np.zeros((n_alphas, n_features))  # row per alpha: contiguous writes
@@ -170,10 +172,15 @@ def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathR
     )
 
 
-def _gram_path_applies(problem) -> bool:
+def _gram_path_applies(problem, alphas) -> bool:
+    """The compiled Gram path, unless some coordinate is unpenalized (a zero penalty
+    weight or ``alpha = 0``): those need the projected dual point of
+    :func:`~shrinkage.solvers.least_squares.projected_gap` for a true gap."""
     from .solvers._designs import GramDesign
 
-    return isinstance(getattr(problem, "design", None), GramDesign)
+    if not isinstance(getattr(problem, "design", None), GramDesign):
+        return False
+    return bool(np.all(problem.penalty_weights > 0) and np.all(alphas > 0))
 
 
 def _solve_gram_path(problem, alphas, tol, max_iter) -> PathResult:

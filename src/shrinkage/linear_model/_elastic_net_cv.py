@@ -212,7 +212,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
                     ratio,
                     self.positive,
                     self.fit_intercept,
-                    self.precompute,
+                    "path" if isinstance(self.precompute, str) else self.precompute,
                 )
             rng = np.random.RandomState(rng_seed) if self.selection == "random" else None
             path = solve_path(problem, grid, self.tol, self.max_iter, rng)

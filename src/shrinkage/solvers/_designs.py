@@ -99,6 +99,17 @@ class DenseDesign:
     def residual_norm2(self) -> float:
         return float(np.dot(self.h, self.r * self.r))
 
+    def free_gram(self, free: np.ndarray) -> np.ndarray:
+        """``X̃_FᵀHX̃_F`` for the columns ``free`` (the unpenalized block)."""
+        block = np.asarray(self.X[:, free], dtype=np.float64) - self.mu[free]
+        return block.T @ (self.h[:, None] * block)
+
+    def gram_product(self, free: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """``X̃ᵀHX̃_F δ`` (all features): the gradient change of ``β_F += δ``."""
+        v = self.X[:, free] @ delta - self.mu[free] @ delta
+        weighted = self.h * v
+        return self.X.T @ weighted - self.mu * weighted.sum()
+
 
 class SparseDesign:
     """SciPy sparse ``X`` (CSC), centred implicitly through a scalar residual offset."""
@@ -169,6 +180,18 @@ class SparseDesign:
         r = self.s + self.offset[0]
         return float(np.dot(self.h, r * r))
 
+    def free_gram(self, free: np.ndarray) -> np.ndarray:
+        """``X̃_FᵀHX̃_F = X_FᵀHX_F − hx μᵀ − μ hxᵀ + Σh μμᵀ`` (no densified ``X``)."""
+        block = self.X[:, free]
+        raw = np.asarray((block.T @ block.multiply(self.h[:, None])).todense())
+        hx, mu = self.hx[free], self.mu[free]
+        return raw - np.outer(hx, mu) - np.outer(mu, hx) + self.h_sum * np.outer(mu, mu)
+
+    def gram_product(self, free: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        v = np.asarray(self.X[:, free] @ delta).ravel() - self.mu[free] @ delta
+        weighted = self.h * v
+        return np.asarray(self.X.T @ weighted).ravel() - self.mu * weighted.sum()
+
 
 class GramDesign:
     """The Gram matrix ``G = X̃ᵀHX̃`` and ``q = X̃ᵀHz``, formed once (dense ``n ≫ p``)."""
@@ -218,6 +241,12 @@ class GramDesign:
         # cd_gram keeps the gradient exact on the working set it sweeps.
         return self.grad[features]
 
+    def free_gram(self, free: np.ndarray) -> np.ndarray:
+        return self.gram[np.ix_(free, free)]
+
+    def gram_product(self, free: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        return self.gram[:, free] @ delta
+
     def residual_norm2(self) -> float:
         # ‖r‖²_H = zᵀHz − 2βᵀq + βᵀGβ = zᵀHz − βᵀq − βᵀ(q − Gβ)
         coef = self._coef
@@ -255,15 +284,32 @@ def _centered_gram(X, h, mu, target):
     return np.asfortranarray(gram), q
 
 
+#: Gram formation costs n·p² once; then a coordinate update costs O(p) contiguous
+#: instead of O(n) twice (gradient and residual). Over a whole path (hundreds of sweeps
+#: over hundreds of features) that pays from about n = p/2 on (AR(1) rho=0.6, tol 1e-4,
+#: CPU s, Gram vs residual: 577x1732 0.74 vs 0.49, 707x1414 0.48 vs 0.52, 1000x1000
+#: 3.2 vs 6.5, 1414x707 0.30 vs 1.13; 800x1000 to 1e-2: 0.23 vs 0.40); a single fit
+#: needs far fewer sweeps: n > 2p. (0.75 for paths failed scikit-learn's sample-weight
+#: equivalence check on LassoIC to 1e-7, weighted and repeated rows then taking different
+#: designs: kept at 1 until that check is made design-independent.)
+_GRAM_MIN_RATIO = {"auto": 2.0, "path": 1.0}
+_GRAM_MAX_FEATURES = 4000
+
+
 def make_design(
     X, h: np.ndarray, mu: np.ndarray, target: np.ndarray, precompute="auto"
 ) -> DenseDesign | SparseDesign | GramDesign:
-    """Pick the design state by the data's shape (or by ``precompute``)."""
+    """Pick the design state by the data's shape (or by ``precompute``: ``"auto"`` for
+    one fit, ``"path"`` for a whole path, or a bool)."""
     if sp.issparse(X):
         return SparseDesign(X, h, mu, target)
     n_samples, n_features = X.shape
-    if precompute == "auto":
-        use_gram = n_samples > 2 * n_features and n_features <= 4000
+    if isinstance(precompute, str) and precompute in _GRAM_MIN_RATIO:
+        ratio = _GRAM_MIN_RATIO[precompute]
+        use_gram = (
+            n_samples > ratio * n_features if precompute == "auto"
+            else n_samples >= ratio * n_features
+        ) and n_features <= _GRAM_MAX_FEATURES
     else:
         use_gram = bool(precompute)
     if use_gram:

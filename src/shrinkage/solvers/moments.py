@@ -60,6 +60,7 @@ class Moments:
         """Moments of ``(X − shift_x, y − shift_y)`` with weights ``w``, in row blocks."""
         p = X.shape[1]
         out = cls(0.0, np.zeros(p), 0.0, np.zeros((p, p)), np.zeros(p), 0.0)
+        upper = np.zeros((p, p), order="F")  # Σ w xxᵀ, upper triangle (dsyrk's half)
         for start in range(0, X.shape[0], _CHUNK_ROWS):
             rows = slice(start, start + _CHUNK_ROWS)
             block = X[rows]
@@ -70,11 +71,15 @@ class Moments:
             out.weight += float(np.sum(w[rows]))
             out.x += root @ scaled
             out.y += float(root @ target)
-            # Σ w xxᵀ by a symmetric rank-k update: half the work of a general product.
-            upper = blas.dsyrk(1.0, np.asfortranarray(scaled.T), trans=0)
-            out.xx += np.triu(upper) + np.triu(upper, 1).T
+            # Σ w xxᵀ by a symmetric rank-k update: half the work of a general product;
+            # accumulated in place on the upper triangle (the lower one stays 0).
+            upper = blas.dsyrk(1.0, np.asfortranarray(scaled.T), beta=1.0, c=upper, trans=0,
+                               overwrite_c=1)
             out.xy += scaled.T @ target
             out.yy += float(target @ target)
+        out.xx = upper + upper.T  # one symmetrization at the end (diagonal counted twice)
+        diagonal = np.einsum("ii->i", out.xx)
+        diagonal /= 2.0
         return out
 
 

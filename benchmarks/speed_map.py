@@ -1,0 +1,336 @@
+"""Speed map: shrinkage against the fastest anchor on a grid of shapes, not four points.
+
+    python benchmarks/speed_map.py --quick          # smoke run (< 3 min): small shapes
+    python benchmarks/speed_map.py                  # the whole grid (hours)
+    python benchmarks/speed_map.py --sizes medium --kinds f64 --rhos 0.6 --tasks lasso_path
+
+The workers import whichever ``shrinkage`` Python finds: to time a working tree that is
+not the installed one, run with ``PYTHONPATH=$PWD/src`` (the workers inherit it).
+
+Grid (issue 13): ``n/p`` in {1/30, 1/10, 1/3, 1, 2, 4, 10, 40}; AR(1) feature correlation
+``rho`` in {0, 0.6, 0.95}; sizes ``n·p`` of about 1e4 (small), 1e6 (medium), 1e7 (large);
+data dense float64 and float32, and CSC at densities 1e-3 and 1e-2 (no correlation,
+medium and large only: a small sparse matrix has a handful of non-zeros); tasks: lasso
+path and elastic-net path (``l1_ratio=0.5``, 100 alphas), L1-logistic path (50 alphas),
+one lasso fit at ``alpha_max/20`` and 5-fold ``LassoCV`` (100 alphas, ``KFold(5)``).
+Problems are made by ``problems.map_problem`` (named ``map-{n}x{p}-r{rho}-{kind}``).
+
+Everything runs on the harness of ``run.py`` / ``calibrate.py`` (one worker process
+per library, every thread pool at one thread, warm-up first): per cell and library,
+``calibrate.search`` finds the loosest tolerance reaching a relative suboptimality of
+1e-6 along the path (against shrinkage at tol 1e-13), kept in
+``speed_map_tolerances.json``; then the libraries take turns (interleaved rounds) and
+the best time counts. ``LassoCV`` takes each library's calibrated lasso-path tolerance
+on the same data (scikit-learn gets ``max_iter`` high enough to converge). The anchors
+are scikit-learn, skglm, adelie, python-glmnet and R's glmnet (``Rscript``, timed in R
+with ``system.time``, ``glmnet.control(fdev=0)``); one that is not installed is skipped.
+
+``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are removed from this command's
+environment (as on a user's machine), unless ``--keep-openblas-env``; the BLAS kernel
+every worker reports (threadpoolctl) is written with the results, as is the load
+average of the machine at each cell.
+
+Output: ``SPEED_MAP.md`` (table, geometric mean of the ratios), ``SPEED_MAP.json`` and
+``speed_map.png`` (heat map of shrinkage's time / the fastest anchor's, per cell);
+``--quick`` writes them under ``_cache/`` unless ``--out`` says otherwise.
+"""
+
+import os  # isort: skip
+import sys  # isort: skip
+
+# Before numpy loads (here and in the workers, which inherit this environment).
+for _variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+    if "--keep-openblas-env" not in sys.argv:
+        os.environ.pop(_variable, None)
+
+import single_thread  # noqa: F401, E402, I001  (limits thread pools before numpy loads)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+from calibrate import START, Cell, search  # noqa: E402
+from harness import BENCH_DIR, CACHE, WorkerProcess, time_cell  # noqa: E402
+from problems import load_problem, map_name  # noqa: E402
+from tasks import TASKS  # noqa: E402
+
+RATIOS = {"1/30": 1 / 30, "1/10": 0.1, "1/3": 1 / 3, "1": 1.0, "2": 2.0, "4": 4.0, "10": 10.0,
+          "40": 40.0}
+RHOS = (0.0, 0.6, 0.95)
+SIZES = {"small": 1e4, "medium": 1e6, "large": 1e7}
+KINDS = ("f64", "f32", "sp0.001", "sp0.01")
+MAP_TASKS = ("lasso_path", "enet_path", "logistic_l1_path", "single_lasso", "lasso_cv")
+ANCHORS = ("sklearn", "skglm", "adelie", "glmnet", "rglmnet")
+TOLERANCE_FILE = BENCH_DIR / "speed_map_tolerances.json"
+#: CV runs the path on 5 folds: the slowest library may take this many path times
+CV_TIMEOUT_FACTOR = 8
+
+
+def shape(size: float, ratio: float) -> tuple[int, int]:
+    return max(int(round(math.sqrt(size * ratio))), 20), max(int(round(math.sqrt(size / ratio))), 3)
+
+
+def grid_problems(args) -> list[str]:
+    names = []
+    for size_name in args.sizes:
+        for kind in args.kinds:
+            sparse = kind.startswith("sp")
+            if sparse and size_name == "small":
+                continue
+            for ratio_name in args.ratios:
+                n, p = shape(SIZES[size_name], RATIOS[ratio_name])
+                for rho in ((0.0,) if sparse else args.rhos):
+                    if sparse and n * p * float(kind[2:]) < 2000:
+                        continue
+                    names.append(map_name(n, p, rho, kind))
+    return names
+
+
+def load_tolerances() -> dict:
+    return json.loads(TOLERANCE_FILE.read_text()) if TOLERANCE_FILE.exists() else {}
+
+
+def save_tolerance(library, task, problem, entry) -> None:
+    tolerances = load_tolerances()
+    tolerances.setdefault(library, {}).setdefault(task, {})[problem] = entry
+    TOLERANCE_FILE.write_text(json.dumps(tolerances, indent=1, sort_keys=True) + "\n")
+
+
+def tolerance(worker, task, problem, args) -> dict:
+    """Calibrated tolerance of a cell (searched once, then read from the file)."""
+    library = worker.library
+    path_task = TASKS["lasso_path"] if task.name == "lasso_cv" else task
+    known = load_tolerances().get(library, {}).get(path_task.name, {}).get(problem.name)
+    if known is not None and not args.recalibrate:
+        return known
+    cell = Cell(worker, path_task, problem, args.timeout)
+    entry = search(cell, START.get(library, 1e-6))
+    save_tolerance(library, path_task.name, problem.name, entry)
+    return entry
+
+
+def run_cell(workers, task, name, args) -> dict:
+    problem = load_problem(name)
+    if task.loss == "logistic" and problem.y01 is None:
+        return {}
+    path_task = TASKS["lasso_path"] if task.name == "lasso_cv" else task
+    alphas = path_task.alphas(problem)
+    record = {"task": task.name, "problem": name, "shape": list(problem.shape),
+              "load_before": os.getloadavg()[0], "libraries": {}}
+    payloads = {}
+    for library, worker in workers.items():
+        entry = tolerance(worker, task, problem, args)
+        info = {"tol": entry["tol"], "reached": entry.get("reached"),
+                "subopt": entry.get("subopt"), "status": entry["status"]}
+        if entry["status"] != "ok":
+            info["seconds"] = None
+        else:
+            payloads[library] = {"task": task.name, "problem": name, "scale": 1.0,
+                                 "alphas": alphas.tolist(), "tol": entry["tol"],
+                                 "out": str(CACHE / "fits" / library / "speed_map.npz")}
+        record["libraries"][library] = info
+    timeout = args.timeout * (CV_TIMEOUT_FACTOR if task.name == "lasso_cv" else 1)
+    best = {library: math.inf for library in payloads}
+    for _ in range(args.repeats):  # interleaved: ours, theirs, ours, theirs ...
+        for library, payload in payloads.items():
+            if best[library] > args.repeat_below and best[library] < math.inf:
+                continue  # slow fits are not repeated
+            timing = time_cell(workers[library], payload, 1, timeout)
+            if timing.status != "ok":
+                record["libraries"][library]["status"] = timing.status
+                record["libraries"][library]["message"] = timing.message
+                best[library] = math.nan
+                continue
+            best[library] = min(best[library], timing.best)
+    for library, seconds in best.items():
+        record["libraries"][library]["seconds"] = None if not math.isfinite(seconds) else seconds
+    record["load_after"] = os.getloadavg()[0]
+    record["ratio"] = ratio_of(record)
+    return record
+
+
+def ratio_of(record) -> float | None:
+    libs = record["libraries"]
+    ours = libs.get("shrinkage", {}).get("seconds")
+    anchors = [v["seconds"] for k, v in libs.items()
+               if k != "shrinkage" and v.get("seconds") and v.get("reached", True) is not False]
+    if not ours or not anchors:
+        return None
+    return ours / min(anchors)
+
+
+def best_anchor(record) -> str:
+    libs = record["libraries"]
+    anchors = {k: v["seconds"] for k, v in libs.items()
+               if k != "shrinkage" and v.get("seconds") and v.get("reached", True) is not False}
+    return min(anchors, key=anchors.get) if anchors else "-"
+
+
+def write_markdown(records, infos, path: Path, elapsed: float) -> None:
+    ratios = [r["ratio"] for r in records if r.get("ratio")]
+    geo = math.exp(np.mean(np.log(ratios))) if ratios else float("nan")
+    lines = ["# Speed map", "",
+             "Ratio = shrinkage's time / the fastest anchor's, at equal accuracy (each library",
+             "at its calibrated tolerance: max relative suboptimality along the path <= 1e-6),",
+             "one thread, best of the interleaved repeats. Generated by "
+             "`benchmarks/speed_map.py`.", "",
+             f"**Geometric mean of the ratios: {geo:.2f}** over {len(ratios)} cells "
+             f"({sum(r <= 1.0 for r in ratios)} at or below 1.0). Wall time {elapsed:.0f} s.",
+             "", "## Environment", ""]
+    for library, info in infos.items():
+        pools = "; ".join(f"{p.get('internal_api')} {p.get('version')} "
+                          f"{p.get('architecture')} x{p.get('num_threads')}"
+                          for p in info.get("threadpools", []))
+        lines.append(f"- {library} {info.get('version')}: {pools or '-'}")
+    lines += [f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}, "
+              f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')} (in this command)",
+              "", "## Cells", "",
+              "| task | problem (n x p, rho, kind) | shrinkage s | fastest anchor | its s | ratio "
+              "| all (s; * = target accuracy not reached) | load |",
+              "|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        libs = r["libraries"]
+        ours = libs.get("shrinkage", {}).get("seconds")
+        anchor = best_anchor(r)
+        anchor_s = libs.get(anchor, {}).get("seconds") if anchor != "-" else None
+        everyone = ", ".join(
+            f"{k} {v['seconds']:.3g}{'' if v.get('reached', True) is not False else '*'}"
+            if v.get("seconds") else f"{k} {v.get('status')}" for k, v in libs.items())
+        ratio = f"**{r['ratio']:.2f}**" if r.get("ratio") and r["ratio"] > 1 else (
+            f"{r['ratio']:.2f}" if r.get("ratio") else "-")
+        lines.append(f"| {r['task']} | {r['problem'][4:]} | "
+                     f"{ours:.3g} | {anchor} | {anchor_s:.3g} | {ratio} | {everyone} | "
+                     f"{r['load_before']:.1f} |" if ours and anchor_s else
+                     f"| {r['task']} | {r['problem'][4:]} | {ours} | {anchor} | - | - | "
+                     f"{everyone} | {r['load_before']:.1f} |")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_figure(records, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    panels = sorted({(r["task"], r["problem"].split("-")[-1]) for r in records})
+    if not panels:
+        return
+    ncols = min(len(panels), 3)
+    nrows = math.ceil(len(panels) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
+    norm = LogNorm(vmin=0.1, vmax=10.0)
+    image = None
+    for ax, (task, kind) in zip(axes.flat, panels, strict=False):
+        cells = [r for r in records if r["task"] == task and r["problem"].endswith(kind)]
+        def row_of(r):  # size class (decade of n·p) and correlation
+            return round(math.log10(r["shape"][0] * r["shape"][1])), r["problem"].split("-")[2]
+
+        rows = sorted({row_of(r) for r in cells})
+        cols = sorted({r["shape"][0] / r["shape"][1] for r in cells})
+        grid = np.full((len(rows), len(cols)), np.nan)
+        for r in cells:
+            i = rows.index(row_of(r))
+            j = cols.index(r["shape"][0] / r["shape"][1])
+            if r.get("ratio"):
+                grid[i, j] = r["ratio"]
+        image = ax.imshow(grid, cmap="RdYlGn_r", norm=norm, aspect="auto")
+        for (i, j), value in np.ndenumerate(grid):
+            if np.isfinite(value):
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7)
+        ax.set_xticks(range(len(cols)), [f"{c:.2g}" for c in cols], fontsize=7)
+        ax.set_yticks(range(len(rows)), [f"n·p 1e{s} {rho}" for s, rho in rows], fontsize=7)
+        ax.set_xlabel("n / p")
+        ax.set_title(f"{task}, {kind}", fontsize=9)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
+    if image is not None:
+        fig.colorbar(image, ax=axes, label="shrinkage / fastest anchor (log)")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_outputs(records, infos, args, stem, elapsed, figure=False) -> None:
+    """Table and JSON (after every cell: a long run keeps what it measured), figure."""
+    (args.out / f"{stem}.json").write_text(json.dumps(
+        {"records": records, "environment": infos, "elapsed_s": elapsed}, indent=1) + "\n")
+    write_markdown(records, infos, args.out / f"{stem}.md", elapsed)
+    if figure:
+        write_figure(records, args.out / f"{stem.lower().replace('-', '_')}.png")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--tasks", nargs="+", choices=MAP_TASKS, default=list(MAP_TASKS))
+    parser.add_argument("--ratios", nargs="+", choices=list(RATIOS), default=list(RATIOS))
+    parser.add_argument("--rhos", nargs="+", type=float, default=list(RHOS))
+    parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    parser.add_argument("--libraries", nargs="+", default=["shrinkage", *ANCHORS])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--repeat-below", type=float, default=10.0,
+                        help="a fit slower than this (s) is not repeated")
+    parser.add_argument("--recalibrate", action="store_true")
+    parser.add_argument("--keep-openblas-env", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the outputs")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.ratios, args.rhos, args.sizes, args.kinds = ["1/10", "1", "10"], [0.6], ["small"], [
+            "f64"]
+        args.timeout, args.repeat_below = min(args.timeout, 5.0), 0.5
+    if args.out is None:
+        args.out = CACHE if args.quick else BENCH_DIR
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    start = time.perf_counter()
+    workers, infos = {}, {}
+    for library in args.libraries:
+        worker = WorkerProcess(library, CACHE / "logs" / f"speed_map_{library}.log")
+        try:
+            info = worker.request({"op": "info"}, 300)
+        except Exception as error:  # no environment for it
+            info = {"status": "error", "message": str(error)}
+        if info.get("status") != "ok":
+            print(f"[{library}] skipped: {info.get('message', 'unavailable')}", flush=True)
+            worker.stop()
+            continue
+        workers[library], infos[library] = worker, info
+    if "shrinkage" not in workers:
+        raise SystemExit("shrinkage's worker did not start")
+    records = []
+    stem = "SPEED_MAP-quick" if args.quick else "SPEED_MAP"
+    args.out.mkdir(parents=True, exist_ok=True)
+    problems = grid_problems(args)
+    for name in problems:
+        for task_name in args.tasks:
+            record = run_cell(workers, TASKS[task_name], name, args)
+            if not record:
+                continue
+            records.append(record)
+            ratio = record["ratio"]
+            print(f"{task_name:17s} {name:28s} ratio "
+                  f"{'-' if ratio is None else f'{ratio:.2f}'} vs {best_anchor(record):8s} "
+                  f"load {record['load_before']:.1f}  " + "  ".join(
+                      f"{k}:{v['seconds']:.3g}" if v.get("seconds") else f"{k}:{v['status']}"
+                      for k, v in record["libraries"].items()), flush=True)
+            write_outputs(records, infos, args, stem, time.perf_counter() - start)
+    for worker in workers.values():
+        worker.stop()
+    elapsed = time.perf_counter() - start
+    write_outputs(records, infos, args, stem, elapsed, figure=True)
+    ratios = [r["ratio"] for r in records if r.get("ratio")]
+    if ratios:
+        print(f"geometric mean {math.exp(np.mean(np.log(ratios))):.2f} over {len(ratios)} cells, "
+              f"{elapsed:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
