@@ -27,37 +27,74 @@ _SOLVERS = ("auto", "lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag",
 _MIN_KKT_TOL = 1e-11
 
 
-def _effective_l1_ratio(penalty, l1_ratio) -> tuple[float, bool]:
-    """Resolve the deprecated ``penalty`` against ``l1_ratio``; return (ratio, unpenalized)."""
+def _resolve_penalty(penalty, l1_ratio, C, estimator: str = "LogisticRegression"):
+    """scikit-learn 1.9's reading of the deprecated ``penalty`` against ``l1_ratio`` and ``C``.
+
+    Returns the penalty name scikit-learn would use ("l1", "l2", "elasticnet" or None),
+    with its warnings: ``penalty`` itself is deprecated and wins over ``l1_ratio``.
+    """
     if penalty == "deprecated":
-        return check_l1_ratio(l1_ratio), False
+        if l1_ratio is None or l1_ratio == 0:
+            name = "l2"
+            if l1_ratio is None:
+                warnings.warn(
+                    "'l1_ratio=None' was deprecated in version 1.8 and will "
+                    "trigger an error in 1.10. Use 0<=l1_ratio<=1 instead.",
+                    FutureWarning,
+                    stacklevel=4,
+                )
+        elif l1_ratio == 1:
+            name = "l1"
+        else:
+            name = "elasticnet"
+        if C == np.inf:
+            name = None
+        return name
+    if penalty not in ("l1", "l2", "elasticnet", None):
+        raise ValueError(
+            f"The 'penalty' parameter of {estimator} must be a str among "
+            f"{{'l1', 'l2', 'elasticnet'}} or None. Got {penalty!r} instead."
+        )
     warnings.warn(
-        "'penalty' is deprecated (as in scikit-learn 1.8+): use l1_ratio=1 for 'l1', "
-        "l1_ratio=0 for 'l2', 0<l1_ratio<1 for 'elasticnet' and C=np.inf for None.",
+        "'penalty' was deprecated in version 1.8 and will be removed in"
+        " 1.10. To avoid this warning, leave 'penalty' set to its default"
+        " value and use 'l1_ratio' or 'C' instead."
+        " Use l1_ratio=0 instead of penalty='l2',"
+        " l1_ratio=1 instead of penalty='l1',"
+        " l1_ratio set to a float between 0 and 1 instead of"
+        " penalty='elasticnet', and C=np.inf instead of penalty=None.",
         FutureWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
-    if penalty is None:
-        return 0.0, True
-    if penalty == "l1":
-        if l1_ratio not in (0.0, 1.0):
-            raise ValueError(
-                f"penalty='l1' contradicts l1_ratio={l1_ratio}; drop penalty and set "
-                "l1_ratio=1 (or the mix you want)."
-            )
-        return 1.0, False
-    if penalty == "l2":
-        if l1_ratio != 0.0:
-            raise ValueError(
-                f"penalty='l2' contradicts l1_ratio={l1_ratio}; drop penalty and set l1_ratio=0."
-            )
-        return 0.0, False
-    if penalty == "elasticnet":
-        return check_l1_ratio(l1_ratio), False
-    raise ValueError(
-        f"penalty must be 'l1', 'l2', 'elasticnet' or None (deprecated; prefer l1_ratio), "
-        f"got {penalty!r}."
-    )
+    return penalty
+
+
+def check_solver(solver, penalty, dual) -> str:
+    """scikit-learn's errors for solver/penalty/dual combinations it does not support.
+
+    shrinkage solves every combination with the same proximal-Newton solver, but keeps
+    scikit-learn's contract: what scikit-learn refuses is refused, with its message.
+    """
+    if solver not in _SOLVERS:
+        raise ValueError(
+            "The 'solver' parameter of LogisticRegression must be a str among "
+            f"{set(_SOLVERS[1:])}. Got {solver!r} instead."
+        )
+    if solver == "auto":  # shrinkage's own default: every penalty, primal only
+        return solver
+    if solver not in ["liblinear", "saga"] and penalty not in ("l2", None):
+        raise ValueError(
+            f"Solver {solver} supports only 'l2' or None penalties, got {penalty} penalty."
+        )
+    if solver != "liblinear" and dual:
+        raise ValueError(f"Solver {solver} supports only dual=False, got dual={dual}")
+    if penalty == "elasticnet" and solver != "saga":
+        raise ValueError(f"Only 'saga' solver supports elasticnet penalty, got solver={solver}.")
+    if solver == "liblinear" and penalty is None:
+        raise ValueError(
+            "C=np.inf as well as penalty=None is not supported for the liblinear solver"
+        )
+    return solver
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -163,7 +200,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return tags
 
     def _check_params(self):
-        l1_ratio, unpenalized = _effective_l1_ratio(self.penalty, self.l1_ratio)
+        """Resolve penalty, C and l1_ratio as scikit-learn 1.9; return (C, l1_ratio)."""
         C = check_nonnegative_scalar(
             self.C,
             "C",
@@ -172,23 +209,53 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         )
         if C == 0:
             raise ValueError(
-                "C must be > 0 (it divides the penalty); use a small C for a strong penalty."
+                "The 'C' parameter of LogisticRegression must be a float in the range "
+                "(0.0, inf]. Got 0 instead."
             )
-        if unpenalized:
+        if self.l1_ratio is not None:
+            check_l1_ratio(self.l1_ratio)
+        penalty = _resolve_penalty(self.penalty, self.l1_ratio, C)
+        check_solver(self.solver, penalty, self.dual)
+        if penalty != "elasticnet" and self.l1_ratio is not None and 0 < self.l1_ratio < 1:
+            warnings.warn(
+                f"l1_ratio parameter is only used when penalty is 'elasticnet'. Got "
+                f"(penalty={penalty})",
+                stacklevel=3,
+            )
+        if (self.penalty == "l2" and self.l1_ratio != 0) or (
+            self.penalty == "l1" and self.l1_ratio != 1
+        ):
+            warnings.warn(
+                f"Inconsistent values: penalty={self.penalty} with "
+                f"l1_ratio={self.l1_ratio}. penalty is deprecated. Please use "
+                "l1_ratio only.",
+                stacklevel=3,
+            )
+        if penalty == "elasticnet" and self.l1_ratio is None:
+            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+        if self.penalty is None:
+            if self.C != 1.0:
+                warnings.warn(
+                    "Setting penalty=None will ignore the C and l1_ratio parameters",
+                    stacklevel=3,
+                )
             C = np.inf
-        if self.dual:
+        if self.dual and self.solver == "auto":
             raise ValueError(
                 "dual=True is not supported: shrinkage solves the primal; set dual=False."
             )
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}.")
+        # liblinear's dual=True problem has the same solution as the primal one.
+        l1_ratio = {"l1": 1.0, "l2": 0.0, None: 0.0}.get(penalty, self.l1_ratio)
         check_nonnegative_scalar(self.tol, "tol")
         check_positive_int(self.max_iter, "max_iter")
         if self.n_jobs is not None:
             warnings.warn(
-                "n_jobs has no effect on LogisticRegression.", FutureWarning, stacklevel=3
+                "'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
+                f"You provided 'n_jobs={self.n_jobs}', please leave it unspecified.",
+                FutureWarning,
+                stacklevel=3,
             )
-        return C, l1_ratio
+        return C, float(l1_ratio)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
@@ -216,6 +283,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"y has only 1 class ({self.classes_[0]!r}); logistic regression needs at "
                 "least 2 classes in the training data."
+            )
+        if self.solver == "liblinear" and n_classes > 2:
+            raise ValueError(
+                "The 'liblinear' solver does not support multiclass classification"
+                " (n_classes >= 3). Either use another solver or wrap the "
+                "estimator in a OneVsRestClassifier to keep applying a "
+                "one-versus-rest scheme."
             )
         n_samples, n_features = X.shape
         raw_weights = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight)

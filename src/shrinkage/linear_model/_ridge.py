@@ -15,25 +15,79 @@ sparse data with a small side are solved exactly from one decomposition
 
 from __future__ import annotations
 
+import warnings
 from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 
 from .._dispatch import dask_fit
 from .._validation import (
     check_alpha_grid,
     check_nonnegative_scalar,
     check_penalty_weights,
+    check_positive_int,
     check_sample_weight,
 )
 from ..selection import CVCurve, check_folds, check_rule, run_folds
 from ..solvers.ridge import DIRECT_LIMIT, SpectralRidge, solve_ridge_cg
 from ._base import linear_scores, validated_fit_input
 
-_SOLVERS = ("auto", "svd", "cholesky", "eigen", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+_SOLVERS = ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
 _ITERATIVE = ("lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+# scikit-learn reports an iteration count only for these solvers (None otherwise).
+_COUNTS_ITERATIONS = ("lsqr", "sag", "saga")
+
+
+def _resolve_solver(solver, positive: bool, sparse_input: bool, fit_intercept: bool, tol, max_iter):
+    """The solver name scikit-learn would use (its ``solver_``), with its errors and warnings.
+
+    shrinkage solves every case exactly (or by conjugate gradients / coordinate
+    descent, see :class:`Ridge`), so the name only keeps scikit-learn's observable
+    contract: the same accepted values, errors for the same invalid combinations, and
+    the same ``solver_``.
+    """
+    if solver not in _SOLVERS:
+        raise ValueError(
+            f"The 'solver' parameter of Ridge must be a str among {set(_SOLVERS)}. "
+            f"Got {solver!r} instead."
+        )
+    if solver == "lbfgs" and not positive:
+        raise ValueError(
+            "'lbfgs' solver can be used only when positive=True. Please use another solver."
+        )
+    if positive:
+        if solver not in ("auto", "lbfgs"):
+            raise ValueError(
+                f"solver='{solver}' does not support positive fitting. Please"
+                " set the solver to 'auto' or 'lbfgs', or set `positive=False`"
+            )
+        return "lbfgs"
+    if sparse_input and fit_intercept:
+        if solver not in ("auto", "lbfgs", "lsqr", "sag", "sparse_cg"):
+            raise ValueError(
+                f"solver='{solver}' does not support fitting the intercept "
+                "on sparse data. Please set the solver to 'auto' or "
+                "'lsqr', 'sparse_cg', 'sag', 'lbfgs' "
+                "or set `fit_intercept=False`"
+            )
+        if solver == "sag" and max_iter is None and tol > 1e-4:
+            warnings.warn(
+                '"sag" solver requires many iterations to fit '
+                "an intercept with sparse inputs. Either set the "
+                'solver to "auto" or "sparse_cg", or set a low '
+                '"tol" and a high "max_iter" (especially if inputs are '
+                "not standardized).",
+                stacklevel=3,
+            )
+        return solver if solver in ("lsqr", "sag") else "sparse_cg"
+    if solver == "auto":
+        return "sparse_cg" if sparse_input else "cholesky"
+    if solver == "svd" and sparse_input:
+        raise TypeError("SVD solver does not support sparse inputs currently")
+    return solver
 
 
 def _raw_sample_weight(sample_weight, n_samples) -> np.ndarray | None:
@@ -101,10 +155,15 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
-    n_iter_ : ndarray of shape (n_targets,)
-        Iterations of the iterative solver; 1 when solved directly.
+    n_iter_ : None or ndarray of shape (n_targets,)
+        As scikit-learn: an array only when ``solver_`` is "lsqr", "sag" or "saga"
+        (iterations of shrinkage's solver; 1 when solved directly), None otherwise.
     solver_ : str
-        "eigen" (``X̃ᵀX̃``), "svd", "kernel" (sparse, ``X̃X̃ᵀ``), "cg" or "cd".
+        The solver scikit-learn would have used ("cholesky", "sparse_cg", "lbfgs",
+        or the one asked for), for compatibility.
+    method_ : str
+        What shrinkage actually did: "eigen" (``X̃ᵀX̃``), "svd", "kernel" (sparse,
+        ``X̃X̃ᵀ``), "cg" (conjugate gradients) or "cd" (coordinate descent).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
     """
@@ -166,9 +225,12 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         fitted = dask_fit(self, X, y, sample_weight)
         if fitted is not None:
             return fitted
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {list(_SOLVERS)}, got {self.solver!r}.")
         check_nonnegative_scalar(self.tol, "tol")
+        if self.max_iter is not None:
+            check_positive_int(self.max_iter, "max_iter")
+        solver = _resolve_solver(
+            self.solver, self.positive, sp.issparse(X), self.fit_intercept, self.tol, self.max_iter
+        )
         X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
         Y = _targets(y)
         n_samples, n_features = X.shape
@@ -179,28 +241,41 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         coefs = np.zeros((Y.shape[1], n_features))
         intercepts = np.zeros(Y.shape[1])
-        self.n_iter_ = np.ones(Y.shape[1], dtype=int)  # one direct solve
+        n_iter = np.ones(Y.shape[1], dtype=np.int32)  # one direct solve
         if self.positive:
-            self.solver_ = "cd"
-            self.n_iter_ = np.zeros(Y.shape[1], dtype=int)
+            self.method_ = "cd"
             for t in range(Y.shape[1]):
-                coefs[t], intercepts[t], self.n_iter_[t] = _positive_ridge(
+                coefs[t], intercepts[t], n_iter[t], converged = _positive_ridge(
                     X, Y[:, t], s, v, self.fit_intercept, alphas[t], self.tol, max_iter
                 )
+                if not converged:
+                    # scikit-learn's wording (its positive solver is lbfgs), so code
+                    # that filters this warning keeps working.
+                    warnings.warn(
+                        "The lbfgs solver did not converge. Try increasing max_iter "
+                        f"or tol. Currently: max_iter={max_iter} and tol={self.tol} "
+                        "(shrinkage solves positive=True by coordinate descent).",
+                        ConvergenceWarning,
+                        stacklevel=2,
+                    )
         elif sp.issparse(X) and min(X.shape) > DIRECT_LIMIT:
-            self.solver_ = "cg"
-            self.n_iter_ = np.zeros(Y.shape[1], dtype=int)
+            self.method_ = "cg"
             for t in range(Y.shape[1]):
-                coefs[t], intercepts[t], self.n_iter_[t], _ = solve_ridge_cg(
+                coefs[t], intercepts[t], n_iter[t], _ = solve_ridge_cg(
                     X, Y[:, t], s, v, self.fit_intercept, alphas[t], self.tol, max_iter
                 )
         else:
             spectral = SpectralRidge(X, Y, s, v, self.fit_intercept)
-            self.solver_ = _decomposition_name(X)
+            self.method_ = _decomposition_name(X)
             for t in range(Y.shape[1]):
                 coef, intercept = spectral.coefs(alphas[t : t + 1], target=t)
                 coefs[t], intercepts[t] = coef[:, 0], intercept[0]
-        _store(self, coefs, intercepts, np.ndim(y) == 1, X.dtype)
+        self.solver_ = solver
+        self.n_iter_ = n_iter if solver in _COUNTS_ITERATIONS else None
+        _store(self, coefs, intercepts, Y.shape[1] == 1 and np.ndim(y) == 1, X.dtype)
+        if Y.shape[1] == 1 and np.ndim(y) == 2:
+            # scikit-learn: y of shape (n, 1) gives coef_ (n_features,), intercept_ (1,)
+            self.coef_ = self.coef_[0]
         return self
 
     def predict(self, X):
@@ -224,7 +299,8 @@ def _positive_ridge(X, y, s, v, fit_intercept, alpha, tol, max_iter):
     total = n if s is None else s.sum()
     problem = LeastSquaresProblem(X, y, h, v, 0.0, True, fit_intercept, "auto")
     info = problem.solve(alpha / total, np.ones(X.shape[1], dtype=bool), tol * 1e-4, max_iter)
-    return problem.coef, (problem.intercept if fit_intercept else 0.0), info.n_iter
+    intercept = problem.intercept if fit_intercept else 0.0
+    return problem.coef, intercept, info.n_iter, info.converged
 
 
 class _FixedPredictions(RegressorMixin, BaseEstimator):
