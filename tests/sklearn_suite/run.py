@@ -145,7 +145,7 @@ def load_baseline() -> tuple[str | None, set[str]]:
     version, ids = None, set()
     for line in BASELINE.read_text().splitlines():
         if line.startswith("# scikit-learn "):
-            version = line.split()[2]
+            version = line.split()[2].rstrip(":")
         elif line and not line.startswith("#"):
             ids.add(line)
     return version, ids
