@@ -34,7 +34,9 @@ _CHECKS_THAT_HIT_MAX_ITER = {"check_non_transformer_estimators_n_iter"}
         RidgeCV(),
         LassoCV(cv=3),
         ElasticNetCV(cv=3, l1_ratio=[0.5, 1.0]),
-        LogisticRegressionCV(Cs=3, cv=3),
+        LogisticRegressionCV(
+            Cs=3, cv=3, l1_ratios=(0.0,), scoring=None, use_legacy_attributes=False
+        ),
         LassoIC(),
         ElasticNetIC(l1_ratio=0.5, noise_variance=1.0),
         RelaxedLasso(alpha=0.1),

@@ -108,13 +108,20 @@ def test_unpenalized_with_C_inf(rng):
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-4)
 
 
-def test_deprecated_penalty_must_agree(rng):
+def test_deprecated_penalty_wins_with_sklearns_warnings(rng):
+    # scikit-learn 1.9: the deprecated penalty wins over l1_ratio, with a FutureWarning
+    # and a UserWarning about the inconsistency (it used to be an error here).
     X, y = make_classification(rng)
-    with pytest.warns(FutureWarning, match="deprecated"):
+    with pytest.warns(FutureWarning, match="deprecated"), pytest.warns(
+        UserWarning, match="Inconsistent values"
+    ):
         model = LogisticRegression(penalty="l1", C=0.1).fit(X, y)
     assert np.any(model.coef_ == 0)
-    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="contradicts"):
-        LogisticRegression(penalty="l2", l1_ratio=0.5).fit(X, y)
+    with pytest.warns(FutureWarning), pytest.warns(UserWarning, match="only used when"), (
+        pytest.warns(UserWarning, match="Inconsistent values")
+    ):
+        l2 = LogisticRegression(penalty="l2", l1_ratio=0.5).fit(X, y)
+    np.testing.assert_allclose(l2.coef_, LogisticRegression(l1_ratio=0.0).fit(X, y).coef_)
 
 
 def test_single_class_is_a_clear_error(rng):
