@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -42,7 +43,12 @@ def linear_scores(estimator, X) -> np.ndarray:
         dtype=[np.float64, np.float32],
     )
     check_finite_data(X, "X")
-    return np.asarray(X @ np.asarray(estimator.coef_).T) + estimator.intercept_
+    coef = estimator.coef_
+    if sp.issparse(coef):  # after LogisticRegression.sparsify()
+        return np.asarray((X @ coef.T).toarray() if sp.issparse(X) else X @ coef.T.toarray()) + (
+            estimator.intercept_
+        )
+    return np.asarray(X @ np.asarray(coef).T) + estimator.intercept_
 
 
 def warn_not_converged(
@@ -60,11 +66,22 @@ def warn_not_converged(
         if criterion == "duality gap"
         else f"the KKT violation is above the tolerance (duality gap {gap:.3e})"
     )
+    # The first sentence is scikit-learn's, so filters written for it keep working.
     warnings.warn(
-        f"Objective did not converge at alpha={alpha:.4g}: {reached} after "
+        "Objective did not converge. You might want to increase the number of "
+        f"iterations. At alpha={alpha:.4g}: {reached} after "
         f"max_iter={max_iter} iterations (tol={tol:g}, relative). "
         "Try increasing max_iter, loosening tol, standardizing the features, or a "
         "larger alpha (tiny alphas on correlated features converge slowly).",
         ConvergenceWarning,
         stacklevel=3,
     )
+
+
+def check_finite_solution(coef, gap) -> None:
+    """scikit-learn's error when the data overflow the solver (coef or gap not finite)."""
+    if not (np.isfinite(coef).all() and np.isfinite(gap)):
+        raise ValueError(
+            "Coordinate descent iterations resulted in non-finite parameter values. "
+            "The input data may contain large values and need to be preprocessed."
+        )

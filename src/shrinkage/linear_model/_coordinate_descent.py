@@ -20,7 +20,12 @@ from .._validation import (
 )
 from ..path import enet_path, lasso_path
 from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
-from ._base import linear_scores, validated_fit_input, warn_not_converged
+from ._base import (
+    check_finite_solution,
+    linear_scores,
+    validated_fit_input,
+    warn_not_converged,
+)
 
 
 class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -53,7 +58,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     max_iter : int, default=1000
         Most coordinate-descent sweeps.
     copy_X : bool, default=True
-        Accepted for compatibility; ``X`` is never modified.
+        ``X`` is never modified, except with ``copy_X=False`` and
+        ``fit(..., check_input=False)``, where it is centred in place (as scikit-learn).
     tol : float, default=1e-4
         Stop when the duality gap is at most ``tol·Σ sᵢ(yᵢ − ȳ)²/n``
         (scikit-learn's rule).
@@ -148,7 +154,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array-like of shape (n_samples,), optional
         check_input : bool
-            Accepted for compatibility; input is always checked.
+            Input is always checked; as scikit-learn, with ``copy_X=False`` too a
+            float ``X`` is centred in place.
 
         Returns
         -------
@@ -158,6 +165,25 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if fitted is not None:
             return fitted
         alpha, l1_ratio = self._check_params()
+        if alpha == 0:
+            warnings.warn(
+                "With alpha=0, this algorithm does not converge well. You are advised "
+                "to use the LinearRegression estimator",
+                UserWarning,
+                stacklevel=2,
+            )
+        if (
+            not check_input
+            and not self.copy_X
+            and self.fit_intercept
+            and isinstance(X, np.ndarray)
+            and X.dtype.kind == "f"
+            and X.ndim == 2
+        ):
+            # copy_X=False with check_input=False: centre X in place, as scikit-learn
+            # does (the documented "X may be overwritten"); the fit is unchanged.
+            h_in = check_sample_weight(sample_weight, X.shape[0])
+            X -= (h_in @ X).astype(X.dtype)
         X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
         check_finite_data(np.asarray(y, dtype=np.float64), "y")
         n_samples, n_features = X.shape
@@ -193,6 +219,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             l1_old, _ = penalty_strengths(max(start_alpha, alpha), l1_ratio, weights)
             working_set = strong_rule_set(problem.gradient, l1_new, l1_old, self.positive)
             info = problem.solve(alpha, working_set, self.tol, self.max_iter, rng)
+            check_finite_solution(problem.coef, info.duality_gap)
             if not info.converged:
                 warn_not_converged(
                     info.duality_gap, self.tol, self.max_iter, alpha, problem.absolute_tol(self.tol)
@@ -248,7 +275,8 @@ def _checked_precompute(precompute, X, h, fit_intercept):
     offset = h @ X if fit_intercept else np.zeros(n_features)
     if fit_intercept and not np.allclose(offset, np.zeros(n_features)):
         warnings.warn(
-            "Gram matrix was provided but X was centered to fit intercept: recompute Gram matrix.",
+            "Gram matrix was provided but X was centered to fit intercept: "
+            "recomputing Gram matrix.",
             UserWarning,
             stacklevel=3,
         )

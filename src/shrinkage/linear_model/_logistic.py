@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import warnings
 
+from numbers import Integral
+
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
 
 from .._dispatch import dask_fit
 from .._validation import (
@@ -23,6 +27,15 @@ from ..solvers.problems import penalty_strengths, strong_rule_set
 from ._base import linear_scores, validated_fit_input
 
 _SOLVERS = ("auto", "lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga")
+# scikit-learn's ConvergenceWarning wording per solver.
+_SOLVER_WARNINGS = {
+    "lbfgs": "lbfgs failed to converge. ",
+    "newton-cg": "newton-cg failed to converge. Increase the number of iterations. ",
+    "newton-cholesky": "Newton solver did not converge after {n} iterations. ",
+    "liblinear": "Liblinear failed to converge, increase the number of iterations. ",
+    "sag": "The max_iter was reached which means the coef_ did not converge. ",
+    "saga": "The max_iter was reached which means the coef_ did not converge. ",
+}
 # Below this the KKT test is rounding noise in the mean log-loss.
 _MIN_KKT_TOL = 1e-11
 
@@ -210,7 +223,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if C == 0:
             raise ValueError(
                 "The 'C' parameter of LogisticRegression must be a float in the range "
-                "(0.0, inf]. Got 0 instead."
+                "(0.0, inf]. Got 0 instead (C must be > 0; a small C is a strong penalty)."
             )
         if self.l1_ratio is not None:
             check_l1_ratio(self.l1_ratio)
@@ -247,7 +260,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         # liblinear's dual=True problem has the same solution as the primal one.
         l1_ratio = {"l1": 1.0, "l2": 0.0, None: 0.0}.get(penalty, self.l1_ratio)
         check_nonnegative_scalar(self.tol, "tol")
-        check_positive_int(self.max_iter, "max_iter")
+        if not (isinstance(self.max_iter, Integral) and self.max_iter >= 0):
+            raise ValueError(f"max_iter must be an integer >= 0, got {self.max_iter!r}.")
         if self.n_jobs is not None:
             warnings.warn(
                 "'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
@@ -275,7 +289,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if fitted is not None:
             return fitted
         C, l1_ratio = self._check_params()
-        X, y = validated_fit_input(self, X, y)
+        X, y = validated_fit_input(
+            self, X, y, accept_large_sparse=self.solver not in ("liblinear", "sag", "saga")
+        )
+        if self.solver == "liblinear" and (X.max() if X.size else 0) > 1e30:
+            raise ValueError(
+                "Using the 'liblinear' solver while X contains a maximum "
+                "value > 1e30 results in a frozen fit. Please choose another "
+                "solver or rescale the input X."
+            )
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         n_classes = self.classes_.size
@@ -312,12 +334,48 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         # which is exactly our KKT violation: the same tol means the same accuracy.
         tol = max(self.tol, _MIN_KKT_TOL)
 
-        if n_classes == 2:
+        if self.max_iter == 0:
+            # scikit-learn: max_iter=0 leaves the starting point (all zeros) and warns.
+            n_rows = 1 if n_classes == 2 else n_classes
+            self.coef_ = np.zeros((n_rows, n_features))
+            self.intercept_ = np.zeros(n_rows)
+            self.n_iter_ = np.zeros(1, dtype=np.int32)
+            self.dual_gap_ = np.inf
+            self._warn_not_converged(np.inf)
+        elif n_classes == 2:
             self._fit_binary(X, encoded, h, weights, l1_ratio, alpha, tol)
         else:
             self._fit_multinomial(X, encoded, h, weights, l1_ratio, alpha, tol)
-        self.coef_ = self.coef_.astype(X.dtype)
-        self.intercept_ = self.intercept_.astype(X.dtype)
+        # liblinear returns float64 whatever the input (scikit-learn's contract).
+        dtype = np.float64 if self.solver == "liblinear" else X.dtype
+        self.coef_ = self.coef_.astype(dtype)
+        self.intercept_ = self.intercept_.astype(dtype)
+        self.n_iter_ = np.asarray(self.n_iter_, dtype=np.int32)
+        return self
+
+    def densify(self):
+        """Turn a sparse ``coef_`` (see :meth:`sparsify`) back into a dense array.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
+
+    def sparsify(self):
+        """Store ``coef_`` as a SciPy sparse matrix (memory and speed for L1 models).
+
+        Predictions use it as is; :meth:`densify` reverts. As scikit-learn's.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
         return self
 
     def _warm_coef(self, shape):
@@ -367,17 +425,24 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 flush=True,
             )
         if not info.converged:
-            from sklearn.exceptions import ConvergenceWarning
+            self._warn_not_converged(info.duality_gap)
 
-            warnings.warn(
-                f"LogisticRegression did not converge in max_iter={self.max_iter} Newton "
-                f"steps (tol={self.tol:g}; duality gap reached {info.duality_gap:.3e}). "
-                "Increase max_iter, standardize the features, or use a smaller C (more "
-                "penalty); perfectly separable data with a tiny penalty has no finite "
-                "solution.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+    def _warn_not_converged(self, gap) -> None:
+        from sklearn.exceptions import ConvergenceWarning
+
+        # scikit-learn's wording for the solver asked for comes first, so filters and
+        # tests written for scikit-learn's warning keep matching; then what happened.
+        warnings.warn(
+            f"{_SOLVER_WARNINGS.get(self.solver, '').format(n=self.max_iter)}"
+            f"LogisticRegression did not converge in max_iter={self.max_iter} Newton "
+            f"steps (tol={self.tol:g}; duality gap reached {gap:.3e}; shrinkage solves "
+            "every solver= by proximal Newton). "
+            "Increase the number of iterations (max_iter), standardize the features, or use "
+            "a smaller C (more penalty); perfectly separable data with a tiny penalty has no "
+            "finite solution.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     def decision_function(self, X):
         """Linear scores ``X @ coef_.T + intercept_`` (one column for binary)."""

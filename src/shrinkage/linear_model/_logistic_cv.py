@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import check_cv
+from sklearn.utils import metadata_routing
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -111,6 +112,10 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         ``-score`` per fold along ``Cs_`` at ``l1_ratio_``, with ``plot()``.
     coef_, intercept_, classes_, n_features_in_, feature_names_in_
     """
+
+    # As scikit-learn: score()'s sample_weight is not a request of the estimator itself
+    # (it goes to the scorer when routing is enabled).
+    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}
 
     def __init__(
         self,
