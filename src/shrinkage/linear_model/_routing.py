@@ -50,7 +50,9 @@ def route_fit(estimator, params: dict, sample_weight=None, *, scorer_gets_weight
         if sample_weight is not None:
             params = {**params, "sample_weight": sample_weight}
         routed = process_routing(estimator, "fit", **params)
-        return dict(routed.splitter.split), dict(routed.scorer.score)
+        split = routed["splitter"].split if "splitter" in routed else {}
+        score = routed["scorer"].score if "scorer" in routed else {}
+        return dict(split), dict(score)
     raise_for_params(params, estimator, "fit")
     score = {}
     if scorer_gets_weight and sample_weight is not None:
