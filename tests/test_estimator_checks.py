@@ -41,7 +41,16 @@ _CHECKS_THAT_HIT_MAX_ITER = {"check_non_transformer_estimators_n_iter"}
         ElasticNetIC(l1_ratio=0.5, noise_variance=1.0),
         RelaxedLasso(alpha=0.1),
         RelaxedLassoCV(cv=3),
-    ]
+    ],
+    expected_failed_checks=lambda estimator: (
+        {
+            # scikit-learn's Ridge fails this check too: n_iter_ is None for the direct
+            # solvers (its test suite asserts that), and so is ours.
+            "check_non_transformer_estimators_n_iter": "n_iter_ is None, as scikit-learn's"
+        }
+        if isinstance(estimator, Ridge)
+        else {}
+    ),
 )
 def test_sklearn_contract(estimator, check):
     name = getattr(check, "func", check).__name__

@@ -32,6 +32,7 @@ from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.problems import penalty_strengths, strong_rule_set
 from ._base import validated_fit_input
 from ._logistic import _MIN_KKT_TOL, LogisticRegression, check_solver
+from ._ridge import _rows
 from ._routing import cv_router, raise_for_params, route_fit, routing_enabled
 
 
@@ -371,10 +372,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             model = LogisticRegression()
             model.classes_ = self.classes_
             model.n_features_in_ = n_features
-            test_params = {
-                key: (value[test] if np.ndim(value) > 0 and len(value) == n_samples else value)
-                for key, value in score_params.items()
-            }
+            test_params = _rows(score_params, test, n_samples)
             scores = np.zeros(Cs.size)
             for k in range(Cs.size):
                 model.coef_, model.intercept_ = coefs[k], intercepts[k]

@@ -96,7 +96,7 @@ def _raw_sample_weight(sample_weight, n_samples) -> np.ndarray | None:
     """Validated weights in scikit-learn's (unnormalized) scale, or None."""
     if sample_weight is None:
         return None
-    if np.ndim(sample_weight) > 1:
+    if np.asarray(sample_weight).ndim > 1:
         raise ValueError("Sample weights must be 1D array or scalar")  # scikit-learn's words
     check_sample_weight(sample_weight, n_samples)  # shape, sign and finiteness
     return np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n_samples,)).copy()
@@ -627,10 +627,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             for t in range(Y.shape[1]):
                 coef, intercept = fold.coefs(grid, target=t)
                 predictions[:, t] = np.asarray(X[test] @ coef) + intercept
-            extra = {
-                key: (value[test] if np.ndim(value) > 0 and len(value) == len(Y) else value)
-                for key, value in score_params.items()
-            }
+            extra = _rows(score_params, test, len(Y))
             truth = y[test]
             out = np.zeros(grid.size)
             for k in range(grid.size):
@@ -647,6 +644,16 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predict with the linear model: ``X @ coef_.T + intercept_``."""
         return linear_scores(self, X)
+
+
+def _rows(params: dict, rows, n_samples: int) -> dict:
+    """Per-sample metadata (e.g. ``sample_weight``) restricted to ``rows``; the rest as is."""
+    out = {}
+    for key, value in params.items():
+        array = np.asarray(value) if value is not None else None
+        sliced = array is not None and array.ndim > 0 and array.shape[0] == n_samples
+        out[key] = array[rows] if sliced else value
+    return out
 
 
 def _first_best(scores) -> int:
