@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import argparse
 import ast
-import fnmatch
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -152,7 +152,7 @@ def load_baseline() -> tuple[str | None, set[str]]:
 
 
 def load_known() -> list[tuple[str, str]]:
-    """Entries ``<nodeid or fnmatch pattern> | <reason>``; every entry needs a reason."""
+    """Entries ``<node id, * as wildcard> | <reason>``; every entry needs a reason."""
     known = []
     for n, line in enumerate(KNOWN.read_text().splitlines(), 1):
         line = line.strip()
@@ -165,9 +165,15 @@ def load_known() -> list[tuple[str, str]]:
     return known
 
 
+def matches(nodeid: str, pattern: str) -> bool:
+    """``pattern`` is a node id where ``*`` matches anything (brackets are literal)."""
+    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
+    return re.fullmatch(regex, nodeid) is not None
+
+
 def match_known(nodeid: str, known: list[tuple[str, str]]) -> str | None:
     for pattern, reason in known:
-        if nodeid == pattern or fnmatch.fnmatchcase(nodeid, pattern):
+        if matches(nodeid, pattern):
             return reason
     return None
 
@@ -191,9 +197,7 @@ def compare(
             continue
         failing.append((nodeid, f"{outcome}: {reason}", match_known(nodeid, known)))
     failing_ids = {f[0] for f in failing}
-    stale = [
-        p for p, _ in known if not any(fnmatch.fnmatchcase(i, p) or i == p for i in failing_ids)
-    ]
+    stale = [p for p, _ in known if not any(matches(i, p) for i in failing_ids)]
     return failing, stale
 
 

@@ -464,6 +464,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return np.column_stack([1.0 - p, p])
         return softmax(scores, axis=1)
 
+    def _predict_proba_lr(self, X):
+        """One-vs-rest probabilities (normalized sigmoids), as scikit-learn's helper of
+        the same name; :meth:`predict_proba` is the multinomial one."""
+        scores = self.decision_function(X)
+        p = expit(scores)
+        if p.ndim == 1:
+            return np.column_stack([1.0 - p, p])
+        return p / p.sum(axis=1, keepdims=True)
+
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""
         with np.errstate(divide="ignore"):
