@@ -4,6 +4,7 @@ and the one-standard-error rule against its definition."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from conftest import make_classification, make_regression
 from sklearn import linear_model as sk
 from sklearn.model_selection import KFold
@@ -20,6 +21,10 @@ from shrinkage.selection import CVCurve
 
 # scikit-learn 1.9 defaults warn; these are the explicit, non-legacy choices.
 _NEW = dict(l1_ratios=(0.0,), scoring=None, use_legacy_attributes=False)
+_SKLEARN_18 = pytest.mark.skipif(
+    tuple(int(v) for v in sklearn.__version__.split(".")[:2]) < (1, 8),
+    reason="scikit-learn's LogisticRegressionCV has use_legacy_attributes since 1.8",
+)
 
 
 def one_se_by_definition(alphas, fold_errors):
@@ -150,6 +155,7 @@ def test_increasing_grid_is_accepted_and_solved_decreasing(rng):
 # -- logistic ----------------------------------------------------------------------------
 
 
+@_SKLEARN_18
 def test_logisticregressioncv_l2_matches_sklearn(rng):
     X, y = make_classification(rng, 150, 8)
     ours = LogisticRegressionCV(
@@ -170,6 +176,7 @@ def test_logisticregressioncv_l2_matches_sklearn(rng):
     assert ours.coefs_paths_.shape == ref.coefs_paths_.shape
 
 
+@_SKLEARN_18
 def test_logisticregressioncv_log_loss_l1_against_saga_fold_fits(rng):
     # saga reaches the L1 optimum on this small, well-conditioned problem.
     X, y = make_classification(rng, 120, 6)
@@ -207,6 +214,7 @@ def test_logisticregressioncv_log_loss_l1_against_saga_fold_fits(rng):
         assert ours.scores_[k, 0, 0] == pytest.approx(base, rel=1e-8)
 
 
+@_SKLEARN_18
 def test_logisticregressioncv_multinomial_and_legacy_layout(rng):
     from sklearn.datasets import load_iris
 
@@ -246,6 +254,7 @@ def test_logisticregressioncv_one_se_takes_smaller_C(rng):
     assert model.C_ <= model.C_min_
 
 
+@_SKLEARN_18
 def test_logisticregressioncv_one_class_fold():
     X = np.arange(20, dtype=float).reshape(-1, 1)
     y = np.r_[np.zeros(10), np.ones(10)]

@@ -11,6 +11,12 @@ from sklearn.preprocessing import StandardScaler
 
 import shrinkage as sh
 
+# These are scikit-learn 1.9's contracts (and its reference estimators' 1.9 API).
+pytestmark = pytest.mark.skipif(
+    tuple(int(v) for v in sklearn.__version__.split(".")[:2]) < (1, 9),
+    reason="compares with scikit-learn 1.9's behaviour",
+)
+
 
 @pytest.fixture
 def regression():

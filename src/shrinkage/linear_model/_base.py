@@ -85,3 +85,16 @@ def check_finite_solution(coef, gap) -> None:
             "Coordinate descent iterations resulted in non-finite parameter values. "
             "The input data may contain large values and need to be preprocessed."
         )
+
+
+def class_weights(class_weight, classes, y, sample_weight) -> np.ndarray:
+    """scikit-learn's ``compute_class_weight`` with sample weights, on every supported
+    scikit-learn version ("balanced": ``Σw / (n_classes · Σw per class)``; its
+    ``sample_weight`` argument appeared in 1.7)."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        encoded = np.searchsorted(classes, y)
+        counts = np.bincount(encoded, weights=sample_weight, minlength=len(classes))
+        return counts.sum() / (len(classes) * counts)
+    return compute_class_weight(class_weight, classes=classes, y=y)

@@ -10,7 +10,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -24,7 +23,7 @@ from .._validation import (
 )
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.problems import penalty_strengths, strong_rule_set
-from ._base import linear_scores, validated_fit_input
+from ._base import class_weights, linear_scores, validated_fit_input
 
 _SOLVERS = ("auto", "lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga")
 # scikit-learn's ConvergenceWarning wording per solver.
@@ -319,11 +318,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         weight_total = float(np.sum(raw_weights))
         if self.class_weight is not None:
             # As scikit-learn: "balanced" counts classes with the sample weights.
-            per_class = compute_class_weight(
+            per_class = class_weights(
                 self.class_weight,
-                classes=self.classes_,
-                y=y,
-                sample_weight=np.broadcast_to(raw_weights, (n_samples,)),
+                self.classes_,
+                y,
+                np.broadcast_to(np.asarray(raw_weights, dtype=np.float64), (n_samples,)),
             )
             class_factor = per_class[encoded]
             weight_total = float(np.sum(np.asarray(raw_weights) * class_factor))

@@ -16,7 +16,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import check_cv
 from sklearn.utils import metadata_routing
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._dispatch import dask_fit
@@ -30,7 +29,7 @@ from .._validation import (
 from ..selection import CVCurve, check_rule, run_folds
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.problems import penalty_strengths, strong_rule_set
-from ._base import validated_fit_input
+from ._base import class_weights, validated_fit_input
 from ._logistic import _MIN_KKT_TOL, LogisticRegression, check_solver
 from ._ridge import _rows
 from ._routing import cv_router, raise_for_params, route_fit, routing_enabled
@@ -341,9 +340,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
                 f"classes={self.classes_} but key={self.class_weight.keys()}"
             )
         if self.class_weight is not None:
-            per_class = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y, sample_weight=raw
-            )
+            per_class = class_weights(self.class_weight, self.classes_, y, raw)
             raw = raw * per_class[encoded]
         weights = check_penalty_weights(self.penalty_weights, n_features)
         splitter = check_cv(self.cv, y, classifier=True)
