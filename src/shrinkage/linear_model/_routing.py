@@ -50,8 +50,11 @@ def route_fit(estimator, params: dict, sample_weight=None, *, scorer_gets_weight
         if sample_weight is not None:
             params = {**params, "sample_weight": sample_weight}
         routed = process_routing(estimator, "fit", **params)
-        split = routed["splitter"].split if "splitter" in routed else {}
-        score = routed["scorer"].score if "scorer" in routed else {}
+        # Routers without a scorer (LassoCV) have no "scorer" entry; ``in`` must not be
+        # used on the result (it iterates by index), so look the names up.
+        names = set(estimator.get_metadata_routing()._route_mappings)
+        split = routed["splitter"].split if "splitter" in names else {}
+        score = routed["scorer"].score if "scorer" in names else {}
         return dict(split), dict(score)
     raise_for_params(params, estimator, "fit")
     score = {}
