@@ -78,7 +78,7 @@ def test_bad_regression_parameters(model, match):
         (LogisticRegression(C=0.0), "C must be > 0"),
         (LogisticRegression(l1_ratio=2.0), "l1_ratio"),
         (LogisticRegression(dual=True), "dual=True is not supported"),
-        (LogisticRegression(solver="magic"), "solver must be one of"),
+        (LogisticRegression(solver="magic"), "'solver' parameter of LogisticRegression must be"),
     ],
 )
 def test_bad_logistic_parameters(model, match):

@@ -40,12 +40,23 @@ _EXACT = {"tol": 1e-12, "max_iter": 100_000}
         RidgeCV(),
         LassoCV(cv=3, **_EXACT),
         ElasticNetCV(cv=3, l1_ratio=[0.5, 1.0], **_EXACT),
-        LogisticRegressionCV(Cs=3, cv=3),
+        LogisticRegressionCV(
+            Cs=3, cv=3, l1_ratios=(0.0,), scoring=None, use_legacy_attributes=False
+        ),
         LassoIC(),
         ElasticNetIC(l1_ratio=0.5, noise_variance=1.0),
         RelaxedLasso(alpha=0.1),
         RelaxedLassoCV(cv=3, **_EXACT),
-    ]
+    ],
+    expected_failed_checks=lambda estimator: (
+        {
+            # scikit-learn's Ridge fails this check too: n_iter_ is None for the direct
+            # solvers (its test suite asserts that), and so is ours.
+            "check_non_transformer_estimators_n_iter": "n_iter_ is None, as scikit-learn's"
+        }
+        if isinstance(estimator, Ridge)
+        else {}
+    ),
 )
 def test_sklearn_contract(estimator, check):
     name = getattr(check, "func", check).__name__

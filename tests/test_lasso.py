@@ -213,7 +213,9 @@ def test_large_column_means_do_not_lose_precision(rng, precompute):
 @pytest.mark.parametrize("precompute", [True, False])
 def test_alpha_zero_is_least_squares(rng, precompute):
     X, y = make_regression(rng, 120, 10)
-    model = ElasticNet(alpha=0.0, tol=1e-12, max_iter=10**5, precompute=precompute).fit(X, y)
+    model = ElasticNet(alpha=0.0, tol=1e-12, max_iter=10**5, precompute=precompute)
+    with pytest.warns(UserWarning, match="With alpha=0"):  # scikit-learn's warning
+        model.fit(X, y)
     ols = np.linalg.lstsq(np.column_stack([np.ones(120), X]), y, rcond=None)[0]
     np.testing.assert_allclose(model.coef_, ols[1:], rtol=1e-6, atol=1e-8)
     assert model.intercept_ == pytest.approx(ols[0], rel=1e-6)

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 import sklearn.linear_model as sk
 from conftest import logistic_objective, make_classification
 from sklearn.datasets import load_iris
@@ -91,6 +92,10 @@ def test_multinomial_l1_is_sparse_and_optimal():
     assert viol.max() < 1e-6
 
 
+@pytest.mark.skipif(
+    tuple(int(v) for v in sklearn.__version__.split(".")[:2]) < (1, 7),
+    reason="scikit-learn < 1.7 ignores sample_weight in class_weight='balanced'; ours is 1.7+'s",
+)
 def test_sample_and_class_weights_match_sklearn(rng):
     X, y = make_classification(rng)
     w = rng.uniform(0.2, 2.0, size=len(y))
@@ -108,13 +113,20 @@ def test_unpenalized_with_C_inf(rng):
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-4)
 
 
-def test_deprecated_penalty_must_agree(rng):
+def test_deprecated_penalty_wins_with_sklearns_warnings(rng):
+    # scikit-learn 1.9: the deprecated penalty wins over l1_ratio, with a FutureWarning
+    # and a UserWarning about the inconsistency (it used to be an error here).
     X, y = make_classification(rng)
-    with pytest.warns(FutureWarning, match="deprecated"):
+    with pytest.warns(FutureWarning, match="deprecated"), pytest.warns(
+        UserWarning, match="Inconsistent values"
+    ):
         model = LogisticRegression(penalty="l1", C=0.1).fit(X, y)
     assert np.any(model.coef_ == 0)
-    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="contradicts"):
-        LogisticRegression(penalty="l2", l1_ratio=0.5).fit(X, y)
+    with pytest.warns(FutureWarning), pytest.warns(UserWarning, match="only used when"), (
+        pytest.warns(UserWarning, match="Inconsistent values")
+    ):
+        l2 = LogisticRegression(penalty="l2", l1_ratio=0.5).fit(X, y)
+    np.testing.assert_allclose(l2.coef_, LogisticRegression(l1_ratio=0.0).fit(X, y).coef_)
 
 
 def test_single_class_is_a_clear_error(rng):

@@ -50,7 +50,9 @@ def test_logistic_cv_curve_uses_C(rng):
     from conftest import make_classification
 
     X, y = make_classification(rng, 80, 5)
-    ax = LogisticRegressionCV(Cs=5, cv=3).fit(X, y).cv_curve_.plot()
+    ax = LogisticRegressionCV(
+        Cs=5, cv=3, l1_ratios=(0.0,), scoring=None, use_legacy_attributes=False
+    ).fit(X, y).cv_curve_.plot()
     assert ax.get_xlabel() == "log10(C)"
     plt.close("all")
 

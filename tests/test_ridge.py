@@ -75,7 +75,7 @@ def test_large_sparse_uses_conjugate_gradients(rng, monkeypatch):
     X[rng.random(X.shape) < 0.5] = 0.0
     model = Ridge(alpha=2.0, tol=1e-12, penalty_weights=np.r_[0.0, np.ones(11)])
     model.fit(sp.csr_matrix(X), y)
-    assert model.solver_ == "cg"
+    assert model.method_ == "cg"
     coef, intercept = closed_form(X, y, 2.0, penalty_weights=np.r_[0.0, np.ones(11)])
     np.testing.assert_allclose(model.coef_, coef, rtol=1e-7, atol=1e-8)
     assert model.intercept_ == pytest.approx(intercept, rel=1e-7)

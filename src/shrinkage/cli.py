@@ -166,6 +166,7 @@ def _estimator(args, task: str, n_samples: int):
             scoring="neg_log_loss",
             rule=args.rule,
             max_iter=500,
+            use_legacy_attributes=False,
         )
     if args.penalty == "l2":
         if args.alpha is not None:  # scikit-learn's Ridge alpha = our α·n

@@ -428,13 +428,21 @@ def _print_progress(done, total, alpha, n_nonzero) -> None:
     print(f"[path] {done:>4}/{total}  alpha={alpha:.4g}  non-zero={n_nonzero}", flush=True)
 
 
+_AUTO_GRID_L1_RATIO_0 = (
+    "Automatic alpha grid generation is not supported for l1_ratio=0. "
+    "Please supply a grid by providing your estimator with the "
+    "appropriate `alphas=` argument."
+)
+
+
 def enet_path(
     X,
     y,
     *,
     l1_ratio: float = 0.5,
     eps: float = 1e-3,
-    alphas=100,
+    n_alphas="deprecated",
+    alphas="warn",
     precompute="auto",
     Xy=None,
     copy_X: bool = True,
@@ -449,22 +457,71 @@ def enet_path(
 
     Minimizes ``1/(2n)‖y − Xw‖² + α ρ‖w‖₁ + ½ α (1 − ρ)‖w‖²`` for each ``α``, with
     no intercept (as scikit-learn's ``enet_path``: center the data first if needed).
+    A 2-D ``y`` gives scikit-learn's multi-task path, ``1/(2n)‖Y − XW‖²_F +
+    α ρ Σ_j ‖W_j‖₂ + ½ α (1 − ρ)‖W‖²_F`` (rows ``W_j`` selected or dropped together).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    l1_ratio : float, default=0.5
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the automatic grid.
+    n_alphas : int, deprecated
+        As scikit-learn 1.9: still accepted, with its FutureWarning; use ``alphas``.
+    alphas : int, array-like or None, default="warn"
+        Grid size or the grid itself (sorted decreasing); None is deprecated (100).
+    precompute, Xy, copy_X, check_input
+        Accepted for compatibility; shrinkage forms what it needs itself.
+    coef_init : array-like, optional
+        Warm start for the first alpha.
+    verbose : bool, default=False
+    return_n_iter : bool, default=False
+    positive : bool, default=False
+        Single target only, as scikit-learn.
+    **params
+        ``tol``, ``max_iter``, ``sample_weight``, ``penalty_weights``,
+        ``random_state``, ``selection``; anything else is an error.
 
     Returns
     -------
     alphas : ndarray of shape (n_alphas,)
-    coefs : ndarray of shape (n_features, n_alphas)
+    coefs : ndarray of shape (n_features, n_alphas) or (n_targets, n_features, n_alphas)
     dual_gaps : ndarray of shape (n_alphas,)
     n_iters : list of int
         Only if ``return_n_iter``.
     """
+    import warnings
+
     del Xy, copy_X, check_input  # accepted for compatibility; nothing is copied or cached
-    if alphas is None or (isinstance(alphas, str) and alphas == "warn"):
-        alphas = params.pop("n_alphas", 100)
-    elif not isinstance(alphas, (int, np.integer)):
+    grid = 100
+    if n_alphas != "deprecated":
+        warnings.warn(
+            "'n_alphas' was deprecated in 1.9 and will be removed in 1.11. "
+            "'alphas' now accepts an integer value which removes the need to pass "
+            "'n_alphas'. The default value of 'alphas' will change from None to "
+            "100 in 1.11. Pass an explicit value to 'alphas' and leave 'n_alphas' "
+            "to its default value to silence this warning.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        grid = n_alphas
+    if isinstance(alphas, str) and alphas == "warn":
+        pass
+    elif alphas is None:
+        warnings.warn(
+            "'alphas=None' is deprecated and will be removed in 1.11, at which "
+            "point the default value will be set to 100. Set 'alphas=100' "
+            "to silence this warning.",
+            FutureWarning,
+            stacklevel=2,
+        )
+    else:
+        grid = alphas
+    if not isinstance(grid, (int, np.integer)):
         # scikit-learn's enet_path sorts a given grid silently (the returned alphas
         # say the order); regularization_path itself refuses a grid in no order.
-        alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
+        grid = np.sort(np.asarray(grid, dtype=np.float64).ravel())[::-1]
     tol = params.pop("tol", 1e-4)
     max_iter = params.pop("max_iter", 1000)
     sample_weight = params.pop("sample_weight", None)
@@ -472,12 +529,21 @@ def enet_path(
     params.pop("random_state", None)
     params.pop("selection", None)
     if params:
-        raise ValueError(f"Unexpected parameters: {sorted(params)}.")
+        raise ValueError(f"Unexpected parameters in params: {sorted(params)}")
+    if np.ndim(y) == 2:
+        if positive:
+            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
+        result = _multitask_path(
+            X, y, l1_ratio, eps, grid, coef_init, tol, max_iter, sample_weight
+        )
+        return result if return_n_iter else result[:3]
+    if isinstance(grid, (int, np.integer)) and l1_ratio == 0:
+        raise ValueError(_AUTO_GRID_L1_RATIO_0)
     result = regularization_path(
         X,
         y,
         l1_ratio=l1_ratio,
-        alphas=alphas,
+        alphas=grid,
         eps=eps,
         penalty_weights=penalty_weights,
         positive=positive,
@@ -495,11 +561,86 @@ def enet_path(
     return result.alphas, coefs, result.duality_gaps
 
 
+def _multitask_path(X, Y, l1_ratio, eps, grid, coef_init, tol, max_iter, sample_weight):
+    """scikit-learn's multi-task elastic-net path (2-D ``y``) by block coordinate descent.
+
+    Each sweep updates one row ``W_j`` (all targets) at a time with the block
+    soft-threshold on the Gram matrix; each alpha stops when the duality gap is at
+    most ``tol·‖Y‖²_F`` (scikit-learn's rule). Gaps are returned in the units of the
+    objective above (divided by ``n``).
+    """
+    X, Y, _ = check_design(X, Y)
+    Y = np.asarray(Y, dtype=np.float64)
+    n, p = X.shape
+    l1_ratio = check_l1_ratio(l1_ratio)
+    if sample_weight is not None:
+        # scikit-learn's weights, rescaled to sum to n, enter as √w on the rows.
+        root = np.sqrt(check_sample_weight(sample_weight, n) * n)
+        X = sp.diags(root) @ X if sp.issparse(X) else X * root[:, None]
+        Y = Y * root[:, None]
+    gram = X.T @ X
+    gram = gram.toarray() if sp.issparse(gram) else np.asarray(gram)
+    XtY = np.asarray(X.T @ Y)
+    if isinstance(grid, (int, np.integer)):
+        if l1_ratio == 0:
+            raise ValueError(_AUTO_GRID_L1_RATIO_0)
+        alpha_max = np.sqrt((XtY**2).sum(axis=1)).max() / (n * l1_ratio)
+        grid = alpha_grid(alpha_max, check_positive_int(grid, "alphas"), eps)
+    else:
+        grid = _check_alphas(grid)
+    W = np.zeros((p, Y.shape[1])) if coef_init is None else np.asarray(coef_init, float).T.copy()
+    norms = np.diag(gram)
+    tol_abs = tol * float((Y**2).sum())
+    coefs = np.zeros((Y.shape[1], p, grid.size))
+    gaps = np.zeros(grid.size)
+    n_iters = []
+    for k, alpha in enumerate(grid):
+        l1_reg, l2_reg = alpha * l1_ratio * n, alpha * (1 - l1_ratio) * n
+        gap = np.inf
+        for sweep in range(1, max_iter + 1):
+            for j in range(p):
+                if norms[j] == 0.0:
+                    continue
+                tmp = XtY[j] - gram[j] @ W + norms[j] * W[j]
+                size = np.linalg.norm(tmp)
+                shrink = max(0.0, 1.0 - l1_reg / size) if size > 0 else 0.0
+                W[j] = shrink * tmp / (norms[j] + l2_reg)
+            gap = _multitask_gap(X, Y, W, XtY, gram, l1_reg, l2_reg)
+            if gap <= tol_abs:
+                break
+        coefs[:, :, k] = W.T
+        gaps[k] = gap / n
+        n_iters.append(sweep)
+    dtype = _float_dtype_of(X)
+    return grid, coefs.astype(dtype, copy=False), gaps, n_iters
+
+
+def _multitask_gap(X, Y, W, XtY, gram, l1_reg, l2_reg) -> float:
+    """Duality gap of the multi-task elastic net (scikit-learn's formula, times n)."""
+    R = Y - np.asarray(X @ W)
+    XtA = XtY - gram @ W - l2_reg * W
+    dual_norm = np.sqrt((XtA**2).sum(axis=1)).max() if W.size else 0.0
+    r_norm2 = float((R**2).sum())
+    w_norm2 = float((W**2).sum())
+    if dual_norm > l1_reg:
+        const = l1_reg / dual_norm
+        gap = 0.5 * (r_norm2 + r_norm2 * const**2)
+    else:
+        const = 1.0
+        gap = r_norm2
+    gap += (
+        l1_reg * np.sqrt((W**2).sum(axis=1)).sum()
+        - const * float((R * Y).sum())
+        + 0.5 * l2_reg * (1 + const**2) * w_norm2
+    )
+    return float(gap)
+
+
 def _float_dtype_of(X) -> type:
     """float32 input gives float32 coefficients, as in scikit-learn; all else float64."""
     return np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
 
 
-def lasso_path(X, y, *, eps: float = 1e-3, alphas=100, **params):
+def lasso_path(X, y, *, eps: float = 1e-3, n_alphas="deprecated", alphas="warn", **params):
     """Lasso path with scikit-learn's signature: :func:`enet_path` with ``l1_ratio=1``."""
-    return enet_path(X, y, l1_ratio=1.0, eps=eps, alphas=alphas, **params)
+    return enet_path(X, y, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas, **params)

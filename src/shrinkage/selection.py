@@ -145,9 +145,10 @@ class CVCurve:
         return plot_cv_curve(self, ax=ax, **kwargs)
 
 
-def check_folds(cv, X, y, classifier: bool):
+def check_folds(cv, X, y, classifier: bool, split_params: dict | None = None):
     """scikit-learn's ``check_cv`` with a clear error when there are too few samples.
 
+    ``split_params`` (e.g. ``groups``, from metadata routing) go to ``split``.
     Returns the list of ``(train, test)`` index pairs.
     """
     from sklearn.model_selection import check_cv
@@ -163,7 +164,7 @@ def check_folds(cv, X, y, classifier: bool):
                 "(or more data)."
             )
     splitter = check_cv(n_splits, y, classifier=classifier)
-    folds = list(splitter.split(X, y))
+    folds = list(splitter.split(X, y, **(split_params or {})))
     if len(folds) < 2:
         raise ValueError(f"The cv splitter gave {len(folds)} fold; at least 2 are needed.")
     return folds

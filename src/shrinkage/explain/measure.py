@@ -60,7 +60,9 @@ def fit_models(task: str, X, y, cv: int, seed: int) -> dict:
             "none": Ridge(alpha=0.0),
         }
     else:
-        common = dict(Cs=20, cv=cv, scoring="neg_log_loss", max_iter=200, n_jobs=2)
+        common = dict(
+            Cs=20, cv=cv, scoring="neg_log_loss", max_iter=200, n_jobs=2, use_legacy_attributes=False
+        )
         candidates = {
             "L1": LogisticRegressionCV(l1_ratios=[1.0], **common),
             "L2": LogisticRegressionCV(l1_ratios=[0.0], **common),

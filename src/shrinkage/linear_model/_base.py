@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import is_regressor
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -45,7 +46,12 @@ def linear_scores(estimator, X) -> np.ndarray:
         dtype=[np.float64, np.float32],
     )
     check_finite_data(X, "X")
-    return np.asarray(X @ np.asarray(estimator.coef_).T) + estimator.intercept_
+    coef = estimator.coef_
+    if sp.issparse(coef):  # after LogisticRegression.sparsify()
+        return np.asarray((X @ coef.T).toarray() if sp.issparse(X) else X @ coef.T.toarray()) + (
+            estimator.intercept_
+        )
+    return np.asarray(X @ np.asarray(coef).T) + estimator.intercept_
 
 
 def warn_not_converged(
@@ -63,11 +69,35 @@ def warn_not_converged(
         if criterion == "duality gap"
         else f"the KKT violation is above the tolerance (duality gap {gap:.3e})"
     )
+    # The first sentence is scikit-learn's, so filters written for it keep working.
     warnings.warn(
-        f"Objective did not converge at alpha={alpha:.4g}: {reached} after "
+        "Objective did not converge. You might want to increase the number of "
+        f"iterations. At alpha={alpha:.4g}: {reached} after "
         f"max_iter={max_iter} iterations (tol={tol:g}, relative). "
         "Try increasing max_iter, loosening tol, standardizing the features, or a "
         "larger alpha (tiny alphas on correlated features converge slowly).",
         ConvergenceWarning,
         stacklevel=3,
     )
+
+
+def check_finite_solution(coef, gap) -> None:
+    """scikit-learn's error when the data overflow the solver (coef or gap not finite)."""
+    if not (np.isfinite(coef).all() and np.isfinite(gap)):
+        raise ValueError(
+            "Coordinate descent iterations resulted in non-finite parameter values. "
+            "The input data may contain large values and need to be preprocessed."
+        )
+
+
+def class_weights(class_weight, classes, y, sample_weight) -> np.ndarray:
+    """scikit-learn's ``compute_class_weight`` with sample weights, on every supported
+    scikit-learn version ("balanced": ``Σw / (n_classes · Σw per class)``; its
+    ``sample_weight`` argument appeared in 1.7)."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        encoded = np.searchsorted(classes, y)
+        counts = np.bincount(encoded, weights=sample_weight, minlength=len(classes))
+        return counts.sum() / (len(classes) * counts)
+    return compute_class_weight(class_weight, classes=classes, y=y)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
@@ -17,7 +20,12 @@ from .._validation import (
 )
 from ..path import enet_path, lasso_path
 from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
-from ._base import linear_scores, validated_fit_input, warn_not_converged
+from ._base import (
+    check_finite_solution,
+    linear_scores,
+    validated_fit_input,
+    warn_not_converged,
+)
 
 
 class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -50,7 +58,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     max_iter : int, default=1000
         Most coordinate-descent sweeps.
     copy_X : bool, default=True
-        Accepted for compatibility; ``X`` is never modified.
+        ``X`` is never modified, except with ``copy_X=False`` and
+        ``fit(..., check_input=False)``, where it is centred in place (as scikit-learn).
     tol : float, default=1e-4
         Stop when the duality gap is at most ``tol·Σ sᵢ(yᵢ − ȳ)²/n``
         (scikit-learn's rule).
@@ -128,10 +137,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         check_positive_int(self.max_iter, "max_iter")
         if self.selection not in ("cyclic", "random"):
             raise ValueError(f"selection must be 'cyclic' or 'random', got {self.selection!r}.")
-        if self.precompute not in ("auto", True, False):
+        if not hasattr(self.precompute, "__array__") and not (
+            isinstance(self.precompute, (bool, np.bool_)) or self.precompute == "auto"
+        ):
             raise ValueError(
-                f"precompute must be 'auto', True or False, got {self.precompute!r}. "
-                "A precomputed Gram matrix is not accepted: shrinkage forms it itself."
+                f"precompute must be 'auto', a bool or a Gram matrix, got {self.precompute!r}."
             )
         return alpha, l1_ratio
 
@@ -144,7 +154,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : array-like of shape (n_samples,), optional
         check_input : bool
-            Accepted for compatibility; input is always checked.
+            Input is always checked; as scikit-learn, with ``copy_X=False`` too a
+            float ``X`` is centred in place.
 
         Returns
         -------
@@ -154,6 +165,25 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         if fitted is not None:
             return fitted
         alpha, l1_ratio = self._check_params()
+        if alpha == 0:
+            warnings.warn(
+                "With alpha=0, this algorithm does not converge well. You are advised "
+                "to use the LinearRegression estimator",
+                UserWarning,
+                stacklevel=2,
+            )
+        if (
+            not check_input
+            and not self.copy_X
+            and self.fit_intercept
+            and isinstance(X, np.ndarray)
+            and X.dtype.kind == "f"
+            and X.ndim == 2
+        ):
+            # copy_X=False with check_input=False: centre X in place, as scikit-learn
+            # does (the documented "X may be overwritten"); the fit is unchanged.
+            h_in = check_sample_weight(sample_weight, X.shape[0])
+            X -= (h_in @ X).astype(X.dtype)
         X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
         check_finite_data(np.asarray(y, dtype=np.float64), "y")
         n_samples, n_features = X.shape
@@ -162,6 +192,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         Y = np.asarray(y, dtype=np.float64).reshape(n_samples, -1)
         rng = check_random_state(self.random_state) if self.selection == "random" else None
 
+        precompute = _checked_precompute(self.precompute, X, h, self.fit_intercept)
         previous = None
         if self.warm_start and hasattr(self, "coef_"):
             previous = np.atleast_2d(self.coef_)
@@ -178,7 +209,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 l1_ratio,
                 self.positive,
                 self.fit_intercept,
-                self.precompute,
+                precompute,
             )
             start_alpha = problem.alpha_max
             if previous is not None:
@@ -188,6 +219,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             l1_old, _ = penalty_strengths(max(start_alpha, alpha), l1_ratio, weights)
             working_set = strong_rule_set(problem.gradient, l1_new, l1_old, self.positive)
             info = problem.solve(alpha, working_set, self.tol, self.max_iter, rng)
+            check_finite_solution(problem.coef, info.duality_gap)
             if not info.converged:
                 warn_not_converged(
                     info.duality_gap, self.tol, self.max_iter, alpha, problem.absolute_tol(self.tol)
@@ -198,11 +230,13 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             n_iters.append(info.n_iter)
 
         dtype = X.dtype
-        single = np.ndim(y) == 1
+        # As scikit-learn: one target (y of shape (n,) or (n, 1)) gives coef_ (n_features,);
+        # a 2-D y keeps a 1-D intercept_.
+        single = Y.shape[1] == 1
         self.coef_ = (coefs[0] if single else np.array(coefs)).astype(dtype)
-        self.intercept_ = intercepts[0] if single else np.array(intercepts, dtype=dtype)
-        if single:
-            self.intercept_ = dtype.type(self.intercept_) if self.fit_intercept else 0.0
+        self.intercept_ = np.array(intercepts, dtype=dtype)
+        if np.ndim(y) == 1:
+            self.intercept_ = dtype.type(intercepts[0]) if self.fit_intercept else 0.0
         self.dual_gap_ = gaps[0] if single else np.array(gaps)
         self.n_iter_ = n_iters[0] if single else n_iters
         return self
@@ -217,6 +251,53 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def predict(self, X):
         """Predict with the linear model: ``X @ coef_.T + intercept_``."""
         return linear_scores(self, X)
+
+
+def _checked_precompute(precompute, X, h, fit_intercept):
+    """``precompute`` for the solver: a user Gram matrix is checked, then formed again.
+
+    scikit-learn accepts ``precompute=XᵀX`` (of the centred, weighted ``X``). We keep
+    that contract: the same validation (shape, one element recomputed, the same error
+    message) and the same warning when ``X`` is not centred; a Gram matrix that
+    passes is equal to the one shrinkage forms itself, so that one is used (``True``).
+    """
+    if not hasattr(precompute, "__array__"):
+        return precompute
+    gram = np.asarray(precompute)
+    n_features = X.shape[1]
+    if gram.shape != (n_features, n_features):
+        raise ValueError(
+            f"The precomputed Gram matrix has shape {gram.shape}, expected "
+            f"({n_features}, {n_features})."
+        )
+    if sp.issparse(X):
+        return "auto"
+    offset = h @ X if fit_intercept else np.zeros(n_features)
+    if fit_intercept and not np.allclose(offset, np.zeros(n_features)):
+        warnings.warn(
+            "Gram matrix was provided but X was centered to fit intercept: "
+            "recomputing Gram matrix.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return "auto"
+    # scikit-learn's check: one element of (√w X_c)ᵀ(√w X_c), w summing to n.
+    scale = np.sqrt(h * X.shape[0])
+    f1 = n_features // 2
+    f2 = min(f1 + 1, n_features - 1)
+    expected = np.dot((X[:, f1] - offset[f1]) * scale, (X[:, f2] - offset[f2]) * scale)
+    actual = gram[f1, f2]
+    rtol = max(1e-4 if dtype == np.float32 else 1e-7 for dtype in (gram.dtype, X.dtype))
+    if not np.isclose(expected, actual, rtol=rtol, atol=1e-5):
+        raise ValueError(
+            "Gram matrix passed in via 'precompute' parameter "
+            "did not pass validation when a single element was "
+            "checked - please check that it was computed "
+            f"properly. For element ({f1},{f2}) we computed "
+            f"{expected} but the user-supplied value was "
+            f"{actual}."
+        )
+    return True
 
 
 class Lasso(ElasticNet):

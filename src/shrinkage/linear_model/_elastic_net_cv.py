@@ -9,13 +9,13 @@ release the GIL). The test error of every fold at every alpha is kept in a
 from __future__ import annotations
 
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, check_scalar
 
 from .._dispatch import dask_fit
 from .._validation import (
@@ -26,12 +26,13 @@ from .._validation import (
     check_positive_int,
     check_sample_weight,
 )
-from ..path import alpha_grid, solve_path
+from ..path import _AUTO_GRID_L1_RATIO_0, alpha_grid, solve_path
 from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
 from ..solvers.moments import Moments
 from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
 from ._base import linear_scores, validated_fit_input, warn_not_converged
 from ._coordinate_descent import ElasticNet
+from ._routing import route_fit
 
 
 class ElasticNetCV(RegressorMixin, BaseEstimator):
@@ -160,7 +161,8 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
             Weights the training loss of every fold and the test error
             (``np.average`` with the test weights), as scikit-learn.
         **params
-            Not used; accepted for scikit-learn's metadata routing signature.
+            Metadata for the splitter (``groups``), only with
+            ``sklearn.set_config(enable_metadata_routing=True)``, as scikit-learn.
 
         Returns
         -------
@@ -169,6 +171,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         fitted = dask_fit(self, X, y, sample_weight)
         if fitted is not None:
             return fitted
+        split_params, _ = route_fit(self, params, sample_weight, scorer_gets_weight=False)
         rule = check_rule(self.rule)
         l1_ratios = self._l1_ratios()
         check_nonnegative_scalar(self.tol, "tol")
@@ -191,7 +194,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         h = check_sample_weight(sample_weight, n_samples)
         raw_weight = None if sample_weight is None else h * n_samples
         weights = check_penalty_weights(self.penalty_weights, n_features)
-        folds = check_folds(self.cv, X, y, classifier=False)
+        folds = check_folds(self.cv, X, y, classifier=False, split_params=split_params)
         check_fold_weights(folds, sample_weight)
         grids = [self._grid(X, y, h, weights, ratio) for ratio in l1_ratios]
         rng_seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -273,7 +276,9 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         self.alpha_ = float(curve.alphas[curve.chosen_index(rule)])
         single = len(l1_ratios) == 1
         self.mse_path_ = mse[0] if single else mse
-        self.alphas_ = grids[0] if single else np.array(grids)
+        # scikit-learn: one grid per l1_ratio only when the grids are computed.
+        given = not (isinstance(self.alphas, Integral) and not isinstance(self.alphas, bool))
+        self.alphas_ = grids[0] if single or given else np.array(grids)
 
     def _fold_moments(self, X, y, h, folds):
         """Per-fold moments when the folds partition the rows of a tall dense ``X``."""
@@ -313,11 +318,30 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
     def _grid(self, X, y, h, weights, l1_ratio) -> np.ndarray:
         if isinstance(self.alphas, Integral) and not isinstance(self.alphas, bool):
             size = check_positive_int(self.alphas, "alphas")
+            if l1_ratio == 0:
+                raise ValueError(_AUTO_GRID_L1_RATIO_0)
             problem = LeastSquaresProblem(
                 X, y, h, weights, l1_ratio, self.positive, self.fit_intercept, False
             )
             return alpha_grid(problem.alpha_max, size, self.eps)
-        return check_alpha_grid(self.alphas)
+        # scikit-learn's checks and messages for each value; any order, solved decreasing.
+        for index, alpha in enumerate(np.atleast_1d(np.asarray(self.alphas, dtype=object))):
+            check_scalar(alpha, f"alphas[{index}]", target_type=Real, min_val=0.0)
+        return check_alpha_grid(np.sort(np.asarray(self.alphas, dtype=np.float64).ravel()))
+
+    def get_metadata_routing(self):
+        """The router: ``groups`` (and other split metadata) go to the splitter."""
+        from sklearn.model_selection import check_cv
+        from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                splitter=check_cv(self.cv),
+                method_mapping=MethodMapping().add(caller="fit", callee="split"),
+            )
+        )
 
     def predict(self, X):
         """Predict with the final model: ``X @ coef_ + intercept_``."""

@@ -4,62 +4,110 @@ from __future__ import annotations
 
 import warnings
 
+from numbers import Integral
+
 import numpy as np
+import scipy.sparse as sp
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
 
 from .._dispatch import dask_fit
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
     check_penalty_weights,
-    check_positive_int,
     check_sample_weight,
     logistic_penalty_strength,
     raw_sample_weight,
 )
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.problems import penalty_strengths, strong_rule_set
-from ._base import linear_scores, validated_fit_input
+from ._base import class_weights, linear_scores, validated_fit_input
 
 _SOLVERS = ("auto", "lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga")
+# scikit-learn's ConvergenceWarning wording per solver.
+_SOLVER_WARNINGS = {
+    "lbfgs": "lbfgs failed to converge. ",
+    "newton-cg": "newton-cg failed to converge. Increase the number of iterations. ",
+    "newton-cholesky": "Newton solver did not converge after {n} iterations. ",
+    "liblinear": "Liblinear failed to converge, increase the number of iterations. ",
+    "sag": "The max_iter was reached which means the coef_ did not converge. ",
+    "saga": "The max_iter was reached which means the coef_ did not converge. ",
+}
 # Below this the KKT test is rounding noise in the mean log-loss.
 _MIN_KKT_TOL = 1e-11
 
 
-def _effective_l1_ratio(penalty, l1_ratio) -> tuple[float, bool]:
-    """Resolve the deprecated ``penalty`` against ``l1_ratio``; return (ratio, unpenalized)."""
+def _resolve_penalty(penalty, l1_ratio, C, estimator: str = "LogisticRegression"):
+    """scikit-learn 1.9's reading of the deprecated ``penalty`` against ``l1_ratio`` and ``C``.
+
+    Returns the penalty name scikit-learn would use ("l1", "l2", "elasticnet" or None),
+    with its warnings: ``penalty`` itself is deprecated and wins over ``l1_ratio``.
+    """
     if penalty == "deprecated":
-        return check_l1_ratio(l1_ratio), False
+        if l1_ratio is None or l1_ratio == 0:
+            name = "l2"
+            if l1_ratio is None:
+                warnings.warn(
+                    "'l1_ratio=None' was deprecated in version 1.8 and will "
+                    "trigger an error in 1.10. Use 0<=l1_ratio<=1 instead.",
+                    FutureWarning,
+                    stacklevel=4,
+                )
+        elif l1_ratio == 1:
+            name = "l1"
+        else:
+            name = "elasticnet"
+        if C == np.inf:
+            name = None
+        return name
+    if penalty not in ("l1", "l2", "elasticnet", None):
+        raise ValueError(
+            f"The 'penalty' parameter of {estimator} must be a str among "
+            f"{{'l1', 'l2', 'elasticnet'}} or None. Got {penalty!r} instead."
+        )
     warnings.warn(
-        "'penalty' is deprecated (as in scikit-learn 1.8+): use l1_ratio=1 for 'l1', "
-        "l1_ratio=0 for 'l2', 0<l1_ratio<1 for 'elasticnet' and C=np.inf for None.",
+        "'penalty' was deprecated in version 1.8 and will be removed in"
+        " 1.10. To avoid this warning, leave 'penalty' set to its default"
+        " value and use 'l1_ratio' or 'C' instead."
+        " Use l1_ratio=0 instead of penalty='l2',"
+        " l1_ratio=1 instead of penalty='l1',"
+        " l1_ratio set to a float between 0 and 1 instead of"
+        " penalty='elasticnet', and C=np.inf instead of penalty=None.",
         FutureWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
-    if penalty is None:
-        return 0.0, True
-    if penalty == "l1":
-        if l1_ratio not in (0.0, 1.0):
-            raise ValueError(
-                f"penalty='l1' contradicts l1_ratio={l1_ratio}; drop penalty and set "
-                "l1_ratio=1 (or the mix you want)."
-            )
-        return 1.0, False
-    if penalty == "l2":
-        if l1_ratio != 0.0:
-            raise ValueError(
-                f"penalty='l2' contradicts l1_ratio={l1_ratio}; drop penalty and set l1_ratio=0."
-            )
-        return 0.0, False
-    if penalty == "elasticnet":
-        return check_l1_ratio(l1_ratio), False
-    raise ValueError(
-        f"penalty must be 'l1', 'l2', 'elasticnet' or None (deprecated; prefer l1_ratio), "
-        f"got {penalty!r}."
-    )
+    return penalty
+
+
+def check_solver(solver, penalty, dual) -> str:
+    """scikit-learn's errors for solver/penalty/dual combinations it does not support.
+
+    shrinkage solves every combination with the same proximal-Newton solver, but keeps
+    scikit-learn's contract: what scikit-learn refuses is refused, with its message.
+    """
+    if solver not in _SOLVERS:
+        raise ValueError(
+            "The 'solver' parameter of LogisticRegression must be a str among "
+            f"{set(_SOLVERS[1:])}. Got {solver!r} instead."
+        )
+    if solver == "auto":  # shrinkage's own default: every penalty, primal only
+        return solver
+    if solver not in ["liblinear", "saga"] and penalty not in ("l2", None):
+        raise ValueError(
+            f"Solver {solver} supports only 'l2' or None penalties, got {penalty} penalty."
+        )
+    if solver != "liblinear" and dual:
+        raise ValueError(f"Solver {solver} supports only dual=False, got dual={dual}")
+    if penalty == "elasticnet" and solver != "saga":
+        raise ValueError(f"Only 'saga' solver supports elasticnet penalty, got solver={solver}.")
+    if solver == "liblinear" and penalty is None:
+        raise ValueError(
+            "C=np.inf as well as penalty=None is not supported for the liblinear solver"
+        )
+    return solver
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -165,7 +213,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return tags
 
     def _check_params(self):
-        l1_ratio, unpenalized = _effective_l1_ratio(self.penalty, self.l1_ratio)
+        """Resolve penalty, C and l1_ratio as scikit-learn 1.9; return (C, l1_ratio)."""
         C = check_nonnegative_scalar(
             self.C,
             "C",
@@ -174,23 +222,54 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         )
         if C == 0:
             raise ValueError(
-                "C must be > 0 (it divides the penalty); use a small C for a strong penalty."
+                "The 'C' parameter of LogisticRegression must be a float in the range "
+                "(0.0, inf]. Got 0 instead (C must be > 0; a small C is a strong penalty)."
             )
-        if unpenalized:
+        if self.l1_ratio is not None:
+            check_l1_ratio(self.l1_ratio)
+        penalty = _resolve_penalty(self.penalty, self.l1_ratio, C)
+        check_solver(self.solver, penalty, self.dual)
+        if penalty != "elasticnet" and self.l1_ratio is not None and 0 < self.l1_ratio < 1:
+            warnings.warn(
+                f"l1_ratio parameter is only used when penalty is 'elasticnet'. Got "
+                f"(penalty={penalty})",
+                stacklevel=3,
+            )
+        if (self.penalty == "l2" and self.l1_ratio != 0) or (
+            self.penalty == "l1" and self.l1_ratio != 1
+        ):
+            warnings.warn(
+                f"Inconsistent values: penalty={self.penalty} with "
+                f"l1_ratio={self.l1_ratio}. penalty is deprecated. Please use "
+                "l1_ratio only.",
+                stacklevel=3,
+            )
+        if penalty == "elasticnet" and self.l1_ratio is None:
+            raise ValueError("l1_ratio must be specified when penalty is elasticnet.")
+        if self.penalty is None:
+            if self.C != 1.0:
+                warnings.warn(
+                    "Setting penalty=None will ignore the C and l1_ratio parameters",
+                    stacklevel=3,
+                )
             C = np.inf
-        if self.dual:
+        if self.dual and self.solver == "auto":
             raise ValueError(
                 "dual=True is not supported: shrinkage solves the primal; set dual=False."
             )
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}.")
+        # liblinear's dual=True problem has the same solution as the primal one.
+        l1_ratio = {"l1": 1.0, "l2": 0.0, None: 0.0}.get(penalty, self.l1_ratio)
         check_nonnegative_scalar(self.tol, "tol")
-        check_positive_int(self.max_iter, "max_iter")
+        if not (isinstance(self.max_iter, Integral) and self.max_iter >= 0):
+            raise ValueError(f"max_iter must be an integer >= 0, got {self.max_iter!r}.")
         if self.n_jobs is not None:
             warnings.warn(
-                "n_jobs has no effect on LogisticRegression.", FutureWarning, stacklevel=3
+                "'n_jobs' has no effect since 1.8 and will be removed in 1.10. "
+                f"You provided 'n_jobs={self.n_jobs}', please leave it unspecified.",
+                FutureWarning,
+                stacklevel=3,
             )
-        return C, l1_ratio
+        return C, float(l1_ratio)
 
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
@@ -210,9 +289,17 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if fitted is not None:
             return fitted
         C, l1_ratio = self._check_params()
-        X, y = validated_fit_input(self, X, y)
+        X, y = validated_fit_input(
+            self, X, y, accept_large_sparse=self.solver not in ("liblinear", "sag", "saga")
+        )
         if getattr(X, "format", None) == "coo":
             X = X.tocsr()  # the solver slices columns; COO cannot be indexed
+        if self.solver == "liblinear" and (X.max() if X.size else 0) > 1e30:
+            raise ValueError(
+                "Using the 'liblinear' solver while X contains a maximum "
+                "value > 1e30 results in a frozen fit. Please choose another "
+                "solver or rescale the input X."
+            )
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         n_classes = self.classes_.size
@@ -221,6 +308,13 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 f"y has only 1 class ({self.classes_[0]!r}); logistic regression needs at "
                 "least 2 classes in the training data."
             )
+        if self.solver == "liblinear" and n_classes > 2:
+            raise ValueError(
+                "The 'liblinear' solver does not support multiclass classification"
+                " (n_classes >= 3). Either use another solver or wrap the "
+                "estimator in a OneVsRestClassifier to keep applying a "
+                "one-versus-rest scheme."
+            )
         n_samples, n_features = X.shape
         # A scalar weight is one weight per sample (it scales Σw, hence the penalty).
         raw_weights = raw_sample_weight(sample_weight, n_samples)
@@ -228,11 +322,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         penalized_weights = raw_weights
         if self.class_weight is not None:
             # As scikit-learn: "balanced" counts classes with the sample weights.
-            per_class = compute_class_weight(
+            per_class = class_weights(
                 self.class_weight,
-                classes=self.classes_,
-                y=y,
-                sample_weight=np.broadcast_to(raw_weights, (n_samples,)),
+                self.classes_,
+                y,
+                np.broadcast_to(np.asarray(raw_weights, dtype=np.float64), (n_samples,)),
             )
             class_factor = per_class[encoded]
             penalized_weights = raw_weights * class_factor
@@ -243,12 +337,48 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         # which is exactly our KKT violation: the same tol means the same accuracy.
         tol = max(self.tol, _MIN_KKT_TOL)
 
-        if n_classes == 2:
+        if self.max_iter == 0:
+            # scikit-learn: max_iter=0 leaves the starting point (all zeros) and warns.
+            n_rows = 1 if n_classes == 2 else n_classes
+            self.coef_ = np.zeros((n_rows, n_features))
+            self.intercept_ = np.zeros(n_rows)
+            self.n_iter_ = np.zeros(1, dtype=np.int32)
+            self.dual_gap_ = np.inf
+            self._warn_not_converged(np.inf)
+        elif n_classes == 2:
             self._fit_binary(X, encoded, h, weights, l1_ratio, alpha, tol)
         else:
             self._fit_multinomial(X, encoded, h, weights, l1_ratio, alpha, tol)
-        self.coef_ = self.coef_.astype(X.dtype)
-        self.intercept_ = self.intercept_.astype(X.dtype)
+        # liblinear returns float64 whatever the input (scikit-learn's contract).
+        dtype = np.float64 if self.solver == "liblinear" else X.dtype
+        self.coef_ = self.coef_.astype(dtype)
+        self.intercept_ = self.intercept_.astype(dtype)
+        self.n_iter_ = np.asarray(self.n_iter_, dtype=np.int32)
+        return self
+
+    def densify(self):
+        """Turn a sparse ``coef_`` (see :meth:`sparsify`) back into a dense array.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
+
+    def sparsify(self):
+        """Store ``coef_`` as a SciPy sparse matrix (memory and speed for L1 models).
+
+        Predictions use it as is; :meth:`densify` reverts. As scikit-learn's.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
         return self
 
     def _warm_coef(self, shape):
@@ -298,17 +428,24 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 flush=True,
             )
         if not info.converged:
-            from sklearn.exceptions import ConvergenceWarning
+            self._warn_not_converged(info.duality_gap)
 
-            warnings.warn(
-                f"LogisticRegression did not converge in max_iter={self.max_iter} Newton "
-                f"steps (tol={self.tol:g}; duality gap reached {info.duality_gap:.3e}). "
-                "Increase max_iter, standardize the features, or use a smaller C (more "
-                "penalty); perfectly separable data with a tiny penalty has no finite "
-                "solution.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+    def _warn_not_converged(self, gap) -> None:
+        from sklearn.exceptions import ConvergenceWarning
+
+        # scikit-learn's wording for the solver asked for comes first, so filters and
+        # tests written for scikit-learn's warning keep matching; then what happened.
+        warnings.warn(
+            f"{_SOLVER_WARNINGS.get(self.solver, '').format(n=self.max_iter)}"
+            f"LogisticRegression did not converge in max_iter={self.max_iter} Newton "
+            f"steps (tol={self.tol:g}; duality gap reached {gap:.3e}; shrinkage solves "
+            "every solver= by proximal Newton). "
+            "Increase the number of iterations (max_iter), standardize the features, or use "
+            "a smaller C (more penalty); perfectly separable data with a tiny penalty has no "
+            "finite solution.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     def decision_function(self, X):
         """Linear scores ``X @ coef_.T + intercept_`` (one column for binary)."""
@@ -329,6 +466,15 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             p = expit(scores)
             return np.column_stack([1.0 - p, p])
         return softmax(scores, axis=1)
+
+    def _predict_proba_lr(self, X):
+        """One-vs-rest probabilities (normalized sigmoids), as scikit-learn's helper of
+        the same name; :meth:`predict_proba` is the multinomial one."""
+        scores = self.decision_function(X)
+        p = expit(scores)
+        if p.ndim == 1:
+            return np.column_stack([1.0 - p, p])
+        return p / p.sum(axis=1, keepdims=True)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`."""

@@ -8,17 +8,18 @@ multinomial ones class-block by class-block. Same objective and ``C`` as
 
 from __future__ import annotations
 
-from numbers import Integral
+import warnings
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.model_selection import check_cv
+from sklearn.utils import metadata_routing
 from sklearn.utils.multiclass import check_classification_targets
 
 from .._dispatch import dask_fit
 from .._validation import (
-    check_alpha_grid,
     check_l1_ratio,
     check_nonnegative_scalar,
     check_penalty_weights,
@@ -27,39 +28,47 @@ from .._validation import (
     logistic_penalty_strength,
     raw_sample_weight,
 )
-from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
+from ..selection import CVCurve, check_fold_weights, check_rule, run_folds
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.problems import penalty_strengths, strong_rule_set
-from ._base import validated_fit_input
-from ._logistic import _MIN_KKT_TOL, _SOLVERS, LogisticRegression
+from ._base import class_weights, validated_fit_input
+from ._logistic import _MIN_KKT_TOL, LogisticRegression, check_solver
+from ._ridge import _rows
+from ._routing import cv_router, raise_for_params, route_fit, routing_enabled
 
 
 class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
     """Logistic regression with ``C`` and ``l1_ratio`` chosen by cross-validation.
 
-    Drop-in for ``sklearn.linear_model.LogisticRegressionCV`` (with
-    ``use_legacy_attributes=False``, the layout scikit-learn moves to), plus the
-    one-standard-error rule and the whole CV curve. The penalty is
-    ``Σ_j v_j(ρ|β_j| + (1−ρ)/2 β_j²)`` against ``C·Σ s_i ℓ_i``.
+    Drop-in for ``sklearn.linear_model.LogisticRegressionCV`` 1.9 (same defaults,
+    warnings, choice and attribute layouts), plus the one-standard-error rule and the
+    whole CV curve. The penalty is ``Σ_j v_j(ρ|β_j| + (1−ρ)/2 β_j²)`` against
+    ``C·Σ s_i ℓ_i``.
 
     Parameters
     ----------
     Cs : int or array-like, default=10
-        Grid of ``C`` (inverse strength, ``> 0``), or its size: ``np.logspace(-4, 4, Cs)``.
-    l1_ratios : array-like or None, default=None
-        Mixes to try; None means ``(0.0,)`` (L2), scikit-learn's coming default.
+        Grid of ``C`` (inverse strength, ``> 0``; ``np.inf`` for no penalty), kept in
+        the given order, or its size: ``np.logspace(-4, 4, Cs)``.
+    l1_ratios : array-like or None, default="warn"
+        Mixes to try. As scikit-learn 1.9, the default warns and means None, which is
+        L2 (or the deprecated ``penalty``) with the ``l1_ratios`` axis dropped from the
+        legacy attributes; pass e.g. ``(0.0,)``.
     fit_intercept : bool, default=True
     cv : int, cross-validation generator, iterable or None, default=None
         None means 5-fold ``StratifiedKFold``.
     dual : bool, default=False
-        Must be False (the primal is solved).
+        Only with ``solver="liblinear"`` (as scikit-learn); the primal is solved, which
+        has the same solution.
     penalty : deprecated
         As :class:`LogisticRegression`; prefer ``l1_ratios``.
-    scoring : str, callable or None, default=None
-        None is accuracy (scikit-learn's current default); "neg_log_loss" is smoother
-        and better suited to the 1-SE rule.
-    solver : str, default="lbfgs"
-        Accepted for compatibility; shrinkage uses proximal Newton for all penalties.
+    scoring : str, callable or None, default="warn"
+        None (and the warning default) is accuracy; "neg_log_loss" is smoother and
+        better suited to the 1-SE rule. Also used by :meth:`score`.
+    solver : str, default="auto"
+        scikit-learn's names are accepted and checked as scikit-learn does (e.g.
+        "lbfgs" refuses an L1 penalty); every choice runs shrinkage's proximal Newton,
+        which minimizes the same objective. "auto" (shrinkage's) accepts any penalty.
     tol : float, default=1e-4
         KKT tolerance on the gradient of the mean loss, as :class:`LogisticRegression`.
     max_iter : int, default=100
@@ -76,9 +85,10 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         Accepted for compatibility (liblinear only in scikit-learn); not used.
     random_state : None
         Accepted for compatibility.
-    use_legacy_attributes : bool, default=False
-        True gives scikit-learn's legacy layout (``C_`` and ``l1_ratio_`` arrays,
-        ``scores_`` and ``coefs_paths_`` dicts keyed by class).
+    use_legacy_attributes : bool, default="warn"
+        As scikit-learn 1.9: the default warns and means True (``C_`` and
+        ``l1_ratio_`` arrays, ``scores_`` and ``coefs_paths_`` dicts keyed by class);
+        False gives the layout scikit-learn 1.10 moves to (below).
     rule : {"min", "1se"}, default="min"
         The best mean score, or the smallest ``C`` (strongest penalty) whose mean
         score is within one standard error of the best.
@@ -86,6 +96,9 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
+    The shapes below are those of ``use_legacy_attributes=False``; the legacy layout
+    is scikit-learn's (see its documentation).
+
     C_ : float
     l1_ratio_ : float
     C_min_, C_1se_ : float
@@ -102,17 +115,21 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
     coef_, intercept_, classes_, n_features_in_, feature_names_in_
     """
 
+    # As scikit-learn: score()'s sample_weight is not a request of the estimator itself
+    # (it goes to the scorer when routing is enabled).
+    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}
+
     def __init__(
         self,
         *,
         Cs=10,
-        l1_ratios=None,
+        l1_ratios="warn",
         fit_intercept=True,
         cv=None,
         dual=False,
         penalty="deprecated",
-        scoring=None,
-        solver="lbfgs",
+        scoring="warn",
+        solver="auto",
         tol=1e-4,
         max_iter=100,
         class_weight=None,
@@ -121,7 +138,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         refit=True,
         intercept_scaling=1.0,
         random_state=None,
-        use_legacy_attributes=False,
+        use_legacy_attributes="warn",
         rule="min",
         penalty_weights=None,
     ):
@@ -151,22 +168,117 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         return tags
 
     def _grid(self) -> np.ndarray:
+        """``Cs_`` in the caller's order (as scikit-learn); ``np.inf`` means no penalty."""
         if isinstance(self.Cs, Integral) and not isinstance(self.Cs, bool):
             return np.logspace(-4, 4, check_positive_int(self.Cs, "Cs"))
-        return check_alpha_grid(self.Cs, "Cs", require_positive=True)[::-1]  # increasing
+        Cs = np.asarray(self.Cs, dtype=np.float64).ravel()
+        if Cs.size == 0 or np.isnan(Cs).any() or (Cs <= 0).any():
+            raise ValueError(f"Cs must be numbers > 0 (np.inf for no penalty), got {self.Cs!r}.")
+        return Cs
 
-    def _ratios(self) -> list[float]:
-        if self.penalty not in ("deprecated", "l2", "l1", "elasticnet"):
-            raise ValueError(
-                f"penalty must be 'l1', 'l2' or 'elasticnet' (deprecated; prefer l1_ratios), "
-                f"got {self.penalty!r}."
+    def _options(self):
+        """scikit-learn 1.9's reading of ``l1_ratios``, ``penalty``, ``scoring`` and
+        ``use_legacy_attributes``, with the same warnings and errors.
+
+        Returns ``(l1_ratios, penalty, scoring, legacy)``; ``l1_ratios`` is None or a list.
+        """
+        l1_ratios = self.l1_ratios
+        if isinstance(l1_ratios, str) and l1_ratios == "warn":
+            l1_ratios = None
+            warnings.warn(
+                "The default value for l1_ratios will change from None to (0.0,) "
+                "in version 1.10. From version 1.10 onwards, only array-like "
+                "with values in [0, 1] will be allowed, None will be forbidden. "
+                "To avoid this warning, explicitly set a value, "
+                "e.g. l1_ratios=(0,).",
+                FutureWarning,
+                stacklevel=3,
             )
-        if self.l1_ratios is None:
-            return [1.0] if self.penalty == "l1" else [0.0]
-        ratios = np.atleast_1d(np.asarray(self.l1_ratios, dtype=object))
-        if ratios.size == 0:
-            raise ValueError("l1_ratios is empty; pass numbers in [0, 1].")
-        return [check_l1_ratio(r) for r in ratios]
+        if self.penalty == "deprecated":
+            if self.l1_ratios is None:
+                warnings.warn(
+                    "'l1_ratios=None' was deprecated in version 1.8 and will "
+                    "trigger an error in 1.10. Use an array-like with values"
+                    "in [0, 1] instead.",
+                    FutureWarning,
+                    stacklevel=3,
+                )
+            if l1_ratios is None or np.all(np.asarray(l1_ratios, dtype=object) == 0):
+                penalty = "l2"
+            elif np.all(np.asarray(l1_ratios, dtype=object) == 1):
+                penalty = "l1"
+            else:
+                penalty = "elasticnet"
+        else:
+            if self.penalty not in ("l1", "l2", "elasticnet"):
+                raise ValueError(
+                    "The 'penalty' parameter of LogisticRegressionCV must be a str among "
+                    f"{{'l1', 'l2', 'elasticnet'}}. Got {self.penalty!r} instead."
+                )
+            penalty = self.penalty
+            warnings.warn(
+                "'penalty' was deprecated in version 1.8 and will be removed in"
+                " 1.10. To avoid this warning, leave 'penalty' set to its default"
+                " value and use 'l1_ratios' and 'Cs' instead."
+                " Use l1_ratios=(0,) instead of penalty='l2',"
+                " l1_ratios=(1,) instead of penalty='l1',"
+                " l1_ratios set to floats between 0 and 1 instead of"
+                " penalty='elasticnet', and Cs=(np.inf,) instead of penalty=None.",
+                FutureWarning,
+                stacklevel=3,
+            )
+        scoring = self.scoring
+        if isinstance(scoring, str) and scoring == "warn":
+            warnings.warn(
+                "The default value of the parameter 'scoring' will change from None, "
+                "i.e. accuracy, to 'neg_log_loss' in version 1.11. To silence this "
+                "warning, explicitly set the scoring parameter: "
+                "scoring='neg_log_loss' for the new, scoring='accuracy' or "
+                "scoring=None for the old default.",
+                FutureWarning,
+                stacklevel=3,
+            )
+            scoring = None
+        legacy = self.use_legacy_attributes
+        if isinstance(legacy, str) and legacy == "warn":
+            warnings.warn(
+                f"The fitted attributes of {type(self).__name__} will be "
+                "simplified in scikit-learn 1.10 to remove redundancy. Set"
+                "`use_legacy_attributes=False` to enable the new behavior now, or "
+                "set it to `True` to silence this warning during the transition period "
+                "while keeping the deprecated behavior for the time being. The default "
+                "value of use_legacy_attributes will change from True to False in "
+                f"scikit-learn 1.10. See the docstring of {type(self).__name__} "
+                "for more details.",
+                FutureWarning,
+                stacklevel=3,
+            )
+            legacy = True
+        check_solver(self.solver, penalty, self.dual)
+        if penalty == "elasticnet":
+            if (
+                l1_ratios is None
+                or len(l1_ratios) == 0
+                or any(
+                    not isinstance(r, Real) or isinstance(r, bool) or r < 0 or r > 1
+                    for r in l1_ratios
+                )
+            ):
+                raise ValueError(
+                    "l1_ratios must be an array-like of numbers between "
+                    "0 and 1; got (l1_ratios=%r)" % (l1_ratios,)
+                )
+        elif l1_ratios is not None and self.penalty != "deprecated":
+            warnings.warn(
+                f"l1_ratios parameter is only used when penalty is 'elasticnet'. Got "
+                f"(penalty={penalty})",
+                stacklevel=3,
+            )
+        if l1_ratios is not None:
+            l1_ratios = [check_l1_ratio(r) for r in np.atleast_1d(l1_ratios)]
+            if not l1_ratios:
+                raise ValueError("l1_ratios is empty; pass numbers in [0, 1].")
+        return l1_ratios, penalty, scoring, bool(legacy)
 
     def fit(self, X, y, sample_weight=None, **params):
         """Cross-validate the path over ``Cs`` (and ``l1_ratios``), then refit.
@@ -176,8 +288,11 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), optional
-            Weights the training loss of every fold (the scorer is unweighted, as in
-            scikit-learn without metadata routing).
+            Weights the training loss of every fold and, as scikit-learn, the
+            scorer on each test fold.
+        **params : dict
+            Metadata for the splitter (``groups``) and the scorer; only with
+            ``sklearn.set_config(enable_metadata_routing=True)``, as scikit-learn.
 
         Returns
         -------
@@ -187,11 +302,10 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         if fitted is not None:
             return fitted
         rule = check_rule(self.rule)
-        Cs, ratios = self._grid(), self._ratios()
-        if self.dual:
+        l1_ratios, penalty, scoring, legacy = self._options()
+        Cs = self._grid()
+        if self.dual and self.solver != "liblinear":
             raise ValueError("dual=True is not supported: shrinkage solves the primal.")
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}, got {self.solver!r}.")
         check_nonnegative_scalar(self.tol, "tol")
         check_positive_int(self.max_iter, "max_iter")
         X, y = validated_fit_input(self, X, y)
@@ -199,131 +313,211 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             X = X.tocsr()
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
-        if self.classes_.size < 2:
+        n_classes = self.classes_.size
+        if n_classes < 2:
             raise ValueError(
-                f"y has only 1 class ({self.classes_[0]!r}); logistic regression needs at "
-                "least 2 classes."
+                "This solver needs samples of at least 2 classes"
+                " in the data, but the data contains only one"
+                f" class: {self.classes_[0]}."
             )
+        if self.solver == "liblinear" and n_classes > 2:
+            raise ValueError(
+                "The 'liblinear' solver does not support multiclass classification"
+                " (n_classes >= 3). Either use another solver or wrap the "
+                "estimator in a OneVsRestClassifier to keep applying a "
+                "one-versus-rest scheme."
+            )
+        split_params, score_params = route_fit(
+            self, params, sample_weight, scorer_gets_weight=True
+        )
         n_samples, n_features = X.shape
         raw = raw_sample_weight(sample_weight, n_samples).copy()
-        if self.class_weight is not None:
-            per_class = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y, sample_weight=raw
+        if isinstance(self.class_weight, dict) and not set(self.class_weight) <= set(
+            self.classes_
+        ):
+            raise ValueError(
+                "The given class_weight dict must have the class labels as keys; "
+                f"classes={self.classes_} but key={self.class_weight.keys()}"
             )
+        if self.class_weight is not None:
+            per_class = class_weights(self.class_weight, self.classes_, y, raw)
             raw = raw * per_class[encoded]
         weights = check_penalty_weights(self.penalty_weights, n_features)
-        folds = check_folds(self.cv, X, y, classifier=True)
+        splitter = check_cv(self.cv, y, classifier=True)
+        folds = list(splitter.split(X, y, **split_params))
         check_fold_weights(folds, raw)
-        for index, (train, _) in enumerate(folds):
-            if np.unique(encoded[train]).size < 2:
-                raise ValueError(
-                    f"The training part of fold {index + 1} has only one class; use "
-                    "stratified folds (cv as an integer does this) or fewer folds."
-                )
-        scorer = self._scorer()
+        scorer = _fold_scorer(scoring, self.classes_)
         tol = max(self.tol, _MIN_KKT_TOL)
+        # None (scikit-learn's "no l1_ratios") is fitted as the penalty it stands for.
+        ratios = l1_ratios if l1_ratios is not None else [1.0 if penalty == "l1" else 0.0]
+        order = np.argsort(Cs, kind="stable")  # the path runs by increasing C
 
-        def fold_path(ratio, train, test):
+        def fold_path(train, test, ratio):
             coefs, intercepts, n_iter = _logistic_path(
                 X[train],
                 encoded[train],
                 raw[train],
                 weights,
                 ratio,
-                Cs,
-                self.classes_.size,
+                Cs[order],
+                n_classes,
                 self.fit_intercept,
                 tol,
                 self.max_iter,
             )
+            back = np.argsort(order)  # to the caller's order of Cs
+            coefs, intercepts, n_iter = coefs[back], intercepts[back], n_iter[back]
             model = LogisticRegression()
             model.classes_ = self.classes_
             model.n_features_in_ = n_features
+            test_params = _rows(score_params, test, n_samples)
             scores = np.zeros(Cs.size)
             for k in range(Cs.size):
                 model.coef_, model.intercept_ = coefs[k], intercepts[k]
-                scores[k] = scorer(model, X[test], y[test])
+                scores[k] = scorer(model, X[test], y[test], **test_params)
             return coefs, intercepts, n_iter, scores
 
-        tasks = [(ratio, train, test) for ratio in ratios for train, test in folds]
+        tasks = [(train, test, ratio) for train, test in folds for ratio in ratios]
         results = run_folds(fold_path, tasks, self.n_jobs, self.verbose, type(self).__name__)
         n_folds, n_ratios = len(folds), len(ratios)
 
         def stacked(position):
             values = np.array([r[position] for r in results])
-            values = values.reshape(n_ratios, n_folds, *values.shape[1:])
-            return np.swapaxes(values, 0, 1)  # (n_folds, n_ratios, ...)
+            return values.reshape(n_folds, n_ratios, *values.shape[1:])
 
+        # (n_folds, n_ratios, n_cs, ...): scikit-learn's new layout
         coefs, intercepts, n_iter, scores = (stacked(i) for i in range(4))
-        self.Cs_ = Cs
-        self.l1_ratios_ = np.asarray(ratios)
-        self.n_iter_ = n_iter
-        dof = (
+        paths = (
             np.concatenate([coefs, intercepts[..., None]], axis=-1) if self.fit_intercept else coefs
         )
-        self.coefs_paths_ = dof
-        self.scores_ = scores
+        self.Cs_ = Cs
+        self.l1_ratios_ = np.asarray(l1_ratios if l1_ratios is not None else [None])
 
+        # Our curves (lower is better) for the 1-SE rule and plots.
+        sorted_scores = scores[:, :, order]
         curves = [
             CVCurve(
-                Cs, -scores[:, i].T, metric=self._metric(), larger_is_simpler=False, parameter="C"
+                Cs[order],
+                -sorted_scores[:, i].T,
+                metric=self._metric(),
+                larger_is_simpler=False,
+                parameter="C",
             )
             for i in range(n_ratios)
         ]
-        mean = scores.mean(axis=0)  # (n_ratios, n_cs)
-        # Best mean score; ties go to the smallest C, then the first l1_ratio.
-        best_ratio = int(np.argmax(mean.max(axis=1)))
+        # scikit-learn's choice: the best summed score over folds, first in
+        # (C, l1_ratio) order on ties.
+        total = scores.sum(axis=0).T  # (n_cs, n_ratios)
+        best_c, best_ratio = np.unravel_index(np.argmax(total), total.shape)
         curve = curves[best_ratio]
         self.cv_curves_, self.cv_curve_ = curves, curve
-        self.l1_ratio_ = ratios[best_ratio]
-        self.C_min_, self.C_1se_ = curve.alpha_min, curve.alpha_1se
-        chosen = curve.chosen_index(rule)
-        self.C_ = float(Cs[chosen])
+        self.C_min_, self.C_1se_ = float(Cs[best_c]), curve.alpha_1se
+        if rule == "1se":
+            best_c = int(order[curve.index_1se])
+        C, ratio = float(Cs[best_c]), ratios[best_ratio]
 
         if self.refit:
             final = LogisticRegression(
-                C=self.C_,
-                l1_ratio=self.l1_ratio_,
+                C=C,
+                l1_ratio=ratio,
                 fit_intercept=self.fit_intercept,
                 tol=self.tol,
                 max_iter=self.max_iter,
                 penalty_weights=self.penalty_weights,
             ).fit(X, y, sample_weight=raw)
             self.coef_, self.intercept_ = final.coef_, final.intercept_
+            chosen_ratio = l1_ratios[best_ratio] if l1_ratios is not None else None
         else:
             # scikit-learn's refit=False: average each fold's best coefficients.
-            best = np.argmax(scores[:, best_ratio], axis=1)
-            folds_range = np.arange(n_folds)
-            self.coef_ = coefs[folds_range, best_ratio, best].mean(axis=0)
-            self.intercept_ = intercepts[folds_range, best_ratio, best].mean(axis=0)
-            self.C_ = float(Cs[best].mean())
-        if self.use_legacy_attributes:
-            self._legacy_attributes()
+            per_fold = scores.transpose(0, 2, 1).reshape(n_folds, -1)  # (folds, cs*ratios)
+            cs_index, ratio_index = np.unravel_index(
+                np.argmax(per_fold, axis=1), (Cs.size, n_ratios)
+            )
+            fold_range = np.arange(n_folds)
+            self.coef_ = coefs[fold_range, ratio_index, cs_index].mean(axis=0)
+            self.intercept_ = intercepts[fold_range, ratio_index, cs_index].mean(axis=0)
+            C = float(np.mean(Cs[cs_index]))
+            chosen_ratio = (
+                float(np.mean(np.asarray(ratios)[ratio_index])) if penalty == "elasticnet" else 0.0
+            )
+        if not self.fit_intercept:
+            self.intercept_ = np.zeros_like(self.intercept_)
+
+        if legacy:
+            self._legacy_attributes(paths, scores, n_iter, C, chosen_ratio, l1_ratios is None)
+        else:
+            self.coefs_paths_, self.scores_, self.n_iter_ = paths, scores, n_iter
+            self.C_ = C
+            if l1_ratios is None:
+                self.l1_ratio_ = 1.0 if self.penalty == "l1" else 0.0
+            else:
+                self.l1_ratio_ = float(chosen_ratio)
         return self
 
     def _metric(self) -> str:
-        if self.scoring is None:
+        if self.scoring in (None, "warn"):
             return "1 - accuracy"
         return f"-{self.scoring}" if isinstance(self.scoring, str) else "-score"
 
-    def _scorer(self):
-        from sklearn.metrics import check_scoring
+    def _get_scorer(self):
+        """The scorer ``scoring`` names (accuracy by default), as scikit-learn's."""
+        from sklearn.metrics import get_scorer
 
-        if self.scoring is None:
-            return check_scoring(LogisticRegression(), scoring="accuracy")
-        return check_scoring(LogisticRegression(), scoring=self.scoring)
+        if self.scoring is None or (isinstance(self.scoring, str) and self.scoring == "warn"):
+            return get_scorer("accuracy")
+        return get_scorer(self.scoring)
 
-    def _legacy_attributes(self) -> None:
-        """scikit-learn's legacy layout: arrays per class, dicts keyed by class."""
-        n_rows = 1 if self.classes_.size == 2 else self.classes_.size
-        labels = self.classes_[1:] if n_rows == 1 else self.classes_
-        scores = np.moveaxis(self.scores_, 1, 2)  # (n_folds, n_cs, n_ratios)
-        paths = np.moveaxis(self.coefs_paths_, 1, 2)  # (n_folds, n_cs, n_ratios, rows, dof)
-        self.scores_ = {label: scores for label in labels}
-        self.coefs_paths_ = {label: paths[..., i, :] for i, label in enumerate(labels)}
-        self.C_ = np.full(n_rows, self.C_)
-        self.l1_ratio_ = np.full(n_rows, self.l1_ratio_)
-        self.n_iter_ = np.moveaxis(self.n_iter_, 1, 2)[None]
+    def score(self, X, y, *, sample_weight=None, **score_params):
+        """Score with ``scoring`` (accuracy by default) on the given data, as scikit-learn.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+        **score_params : dict
+            Metadata for the scorer (metadata routing only).
+
+        Returns
+        -------
+        float
+        """
+        raise_for_params(score_params, self, "score")
+        if sample_weight is not None:
+            score_params["sample_weight"] = sample_weight
+        if routing_enabled():
+            from sklearn.utils.metadata_routing import process_routing
+
+            routed = process_routing(self, "score", **score_params).scorer.score
+        else:
+            routed = {}
+            if score_params.get("sample_weight") is not None:
+                routed["sample_weight"] = score_params["sample_weight"]
+        return self._get_scorer()(self, X, y, **routed)
+
+    def get_metadata_routing(self):
+        """The router: ``groups`` to the splitter, scoring metadata to the scorer."""
+        return cv_router(self, self._get_scorer(), self.cv, score_method=True)
+
+    def _legacy_attributes(self, paths, scores, n_iter, C, ratio, no_ratios) -> None:
+        """scikit-learn 1.9's legacy layout (its default): dicts keyed by class, arrays
+        per class, the ``l1_ratios`` axis dropped when ``l1_ratios`` is None."""
+        binary = self.classes_.size == 2
+        labels = self.classes_[1:] if binary else self.classes_
+        n_rows = len(labels)
+        # paths: (n_folds, n_ratios, n_cs, n_rows, n_dof) -> (n_rows, n_folds, n_cs, n_ratios, n_dof)
+        per_class = np.moveaxis(paths, (3, 0, 1), (0, 1, 3))
+        legacy_scores = np.swapaxes(scores, 1, 2)  # (n_folds, n_cs, n_ratios)
+        legacy_iter = np.swapaxes(n_iter, 1, 2)[None]  # (1, n_folds, n_cs, n_ratios)
+        if no_ratios:
+            per_class = per_class[:, :, :, 0]
+            legacy_scores = legacy_scores[:, :, 0]
+            legacy_iter = legacy_iter[:, :, :, 0]
+        self.coefs_paths_ = {label: per_class[i] for i, label in enumerate(labels)}
+        self.scores_ = {label: legacy_scores.copy() for label in labels}
+        self.n_iter_ = legacy_iter
+        self.C_ = np.full(n_rows, C)
+        self.l1_ratio_ = np.asarray([ratio] * n_rows)
 
     def decision_function(self, X):
         return LogisticRegression.decision_function(self, X)
@@ -375,3 +569,37 @@ def _logistic_path(
     if not fit_intercept:
         intercepts[:] = 0.0
     return coefs, intercepts, n_iter
+
+
+def _fold_scorer(scoring, classes):
+    """The scorer for one test fold, as scikit-learn's ``_log_reg_scoring_path``.
+
+    ``None`` is the model's (weighted) accuracy. A metric that takes ``labels`` gets
+    every class (and ``pos_label`` for binary problems), so a test fold that lacks a
+    class is still scored.
+    """
+    import inspect
+
+    from sklearn.metrics import get_scorer, make_scorer
+
+    if scoring is None:
+
+        def accuracy(model, X, y, sample_weight=None, **_):
+            return model.score(X, y, sample_weight=sample_weight)
+
+        return accuracy
+    scorer = get_scorer(scoring)
+    func = getattr(scorer, "_score_func", None)
+    if func is None or "labels" not in inspect.signature(func).parameters:
+        return scorer
+    extra = {}
+    if len(classes) <= 2 and "pos_label" in inspect.signature(func).parameters:
+        extra["pos_label"] = classes[-1]
+    return make_scorer(
+        func,
+        greater_is_better=scorer._sign == 1,
+        response_method=scorer._response_method,
+        labels=classes,
+        **extra,
+        **getattr(scorer, "_kwargs", {}),
+    )

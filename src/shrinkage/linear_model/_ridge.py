@@ -15,31 +15,89 @@ sparse data with a small side are solved exactly from one decomposition
 
 from __future__ import annotations
 
+import warnings
+from functools import partial
 from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_scalar
 
 from .._dispatch import dask_fit
 from .._validation import (
-    check_alpha_grid,
     check_nonnegative_scalar,
     check_penalty_weights,
+    check_positive_int,
     raw_sample_weight,
 )
-from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
+from ..selection import CVCurve, check_fold_weights, check_rule, run_folds
 from ..solvers.ridge import DIRECT_LIMIT, SpectralRidge, solve_ridge_cg
 from ._base import linear_scores, validated_fit_input
+from ._routing import cv_router, route_fit, routing_enabled
 
-_SOLVERS = ("auto", "svd", "cholesky", "eigen", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+_SOLVERS = ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
 _ITERATIVE = ("lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+# scikit-learn reports an iteration count only for these solvers (None otherwise).
+_COUNTS_ITERATIONS = ("lsqr", "sag", "saga")
+
+
+def _resolve_solver(solver, positive: bool, sparse_input: bool, fit_intercept: bool, tol, max_iter):
+    """The solver name scikit-learn would use (its ``solver_``), with its errors and warnings.
+
+    shrinkage solves every case exactly (or by conjugate gradients / coordinate
+    descent, see :class:`Ridge`), so the name only keeps scikit-learn's observable
+    contract: the same accepted values, errors for the same invalid combinations, and
+    the same ``solver_``.
+    """
+    if solver not in _SOLVERS:
+        raise ValueError(
+            f"The 'solver' parameter of Ridge must be a str among {set(_SOLVERS)}. "
+            f"Got {solver!r} instead."
+        )
+    if solver == "lbfgs" and not positive:
+        raise ValueError(
+            "'lbfgs' solver can be used only when positive=True. Please use another solver."
+        )
+    if positive:
+        if solver not in ("auto", "lbfgs"):
+            raise ValueError(
+                f"solver='{solver}' does not support positive fitting. Please"
+                " set the solver to 'auto' or 'lbfgs', or set `positive=False`"
+            )
+        return "lbfgs"
+    if sparse_input and fit_intercept:
+        if solver not in ("auto", "lbfgs", "lsqr", "sag", "sparse_cg"):
+            raise ValueError(
+                f"solver='{solver}' does not support fitting the intercept "
+                "on sparse data. Please set the solver to 'auto' or "
+                "'lsqr', 'sparse_cg', 'sag', 'lbfgs' "
+                "or set `fit_intercept=False`"
+            )
+        if solver == "sag" and max_iter is None and tol > 1e-4:
+            warnings.warn(
+                '"sag" solver requires many iterations to fit '
+                "an intercept with sparse inputs. Either set the "
+                'solver to "auto" or "sparse_cg", or set a low '
+                '"tol" and a high "max_iter" (especially if inputs are '
+                "not standardized).",
+                stacklevel=3,
+            )
+        return solver if solver in ("lsqr", "sag") else "sparse_cg"
+    if solver == "auto":
+        return "sparse_cg" if sparse_input else "cholesky"
+    if solver == "svd" and sparse_input:
+        raise TypeError("SVD solver does not support sparse inputs currently")
+    return solver
 
 
 def _raw_sample_weight(sample_weight, n_samples) -> np.ndarray | None:
     """Validated weights in scikit-learn's (unnormalized) scale, or None."""
     if sample_weight is None:
         return None
+    if np.asarray(sample_weight).ndim > 1:
+        raise ValueError("Sample weights must be 1D array or scalar")  # scikit-learn's words
     weights = raw_sample_weight(sample_weight, n_samples)  # shape, sign and finiteness
     largest = float(weights.max())
     if not 1e-100 <= largest <= 1e100:
@@ -110,10 +168,15 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
-    n_iter_ : ndarray of shape (n_targets,)
-        Iterations of the iterative solver; 1 when solved directly.
+    n_iter_ : None or ndarray of shape (n_targets,)
+        As scikit-learn: an array only when ``solver_`` is "lsqr", "sag" or "saga"
+        (iterations of shrinkage's solver; 1 when solved directly), None otherwise.
     solver_ : str
-        "eigen" (``X̃ᵀX̃``), "svd", "kernel" (sparse, ``X̃X̃ᵀ``), "cg" or "cd".
+        The solver scikit-learn would have used ("cholesky", "sparse_cg", "lbfgs",
+        or the one asked for), for compatibility.
+    method_ : str
+        What shrinkage actually did: "eigen" (``X̃ᵀX̃``), "svd", "kernel" (sparse,
+        ``X̃X̃ᵀ``), "cg" (conjugate gradients) or "cd" (coordinate descent).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
     """
@@ -151,8 +214,8 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         alphas = np.atleast_1d(np.asarray(self.alpha, dtype=object))
         if alphas.ndim != 1 or alphas.size not in (1, n_targets):
             raise ValueError(
-                f"alpha has {alphas.size} values but y has {n_targets} targets; pass one "
-                "alpha, or one per target."
+                "Number of targets and number of penalties do not correspond: "
+                f"{alphas.size} != {n_targets}"
             )
         checked = [
             check_nonnegative_scalar(a, "alpha", "Use alpha=0 for least squares.") for a in alphas
@@ -175,9 +238,12 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         fitted = dask_fit(self, X, y, sample_weight)
         if fitted is not None:
             return fitted
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {list(_SOLVERS)}, got {self.solver!r}.")
         check_nonnegative_scalar(self.tol, "tol")
+        if self.max_iter is not None:
+            check_positive_int(self.max_iter, "max_iter")
+        solver = _resolve_solver(
+            self.solver, self.positive, sp.issparse(X), self.fit_intercept, self.tol, self.max_iter
+        )
         X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
         Y = _targets(y)
         n_samples, n_features = X.shape
@@ -188,28 +254,41 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         coefs = np.zeros((Y.shape[1], n_features))
         intercepts = np.zeros(Y.shape[1])
-        self.n_iter_ = np.ones(Y.shape[1], dtype=int)  # one direct solve
+        n_iter = np.ones(Y.shape[1], dtype=np.int32)  # one direct solve
         if self.positive:
-            self.solver_ = "cd"
-            self.n_iter_ = np.zeros(Y.shape[1], dtype=int)
+            self.method_ = "cd"
             for t in range(Y.shape[1]):
-                coefs[t], intercepts[t], self.n_iter_[t] = _positive_ridge(
+                coefs[t], intercepts[t], n_iter[t], converged = _positive_ridge(
                     X, Y[:, t], s, v, self.fit_intercept, alphas[t], self.tol, max_iter
                 )
+                if not converged:
+                    # scikit-learn's wording (its positive solver is lbfgs), so code
+                    # that filters this warning keeps working.
+                    warnings.warn(
+                        "The lbfgs solver did not converge. Try increasing max_iter "
+                        f"or tol. Currently: max_iter={max_iter} and tol={self.tol} "
+                        "(shrinkage solves positive=True by coordinate descent).",
+                        ConvergenceWarning,
+                        stacklevel=2,
+                    )
         elif sp.issparse(X) and min(X.shape) > DIRECT_LIMIT:
-            self.solver_ = "cg"
-            self.n_iter_ = np.zeros(Y.shape[1], dtype=int)
+            self.method_ = "cg"
             for t in range(Y.shape[1]):
-                coefs[t], intercepts[t], self.n_iter_[t], _ = solve_ridge_cg(
+                coefs[t], intercepts[t], n_iter[t], _ = solve_ridge_cg(
                     X, Y[:, t], s, v, self.fit_intercept, alphas[t], self.tol, max_iter
                 )
         else:
             spectral = SpectralRidge(X, Y, s, v, self.fit_intercept)
-            self.solver_ = _decomposition_name(X)
+            self.method_ = _decomposition_name(X)
             for t in range(Y.shape[1]):
                 coef, intercept = spectral.coefs(alphas[t : t + 1], target=t)
                 coefs[t], intercepts[t] = coef[:, 0], intercept[0]
-        _store(self, coefs, intercepts, np.ndim(y) == 1, X.dtype)
+        self.solver_ = solver
+        self.n_iter_ = n_iter if solver in _COUNTS_ITERATIONS else None
+        _store(self, coefs, intercepts, Y.shape[1] == 1 and np.ndim(y) == 1, X.dtype)
+        if Y.shape[1] == 1 and np.ndim(y) == 2:
+            # scikit-learn: y of shape (n, 1) gives coef_ (n_features,), intercept_ (1,)
+            self.coef_ = self.coef_[0]
         return self
 
     def predict(self, X):
@@ -233,7 +312,8 @@ def _positive_ridge(X, y, s, v, fit_intercept, alpha, tol, max_iter):
     total = n if s is None else s.sum()
     problem = LeastSquaresProblem(X, y, h, v, 0.0, True, fit_intercept, "auto")
     info = problem.solve(alpha / total, np.ones(X.shape[1], dtype=bool), tol * 1e-4, max_iter)
-    return problem.coef, (problem.intercept if fit_intercept else 0.0), info.n_iter
+    intercept = problem.intercept if fit_intercept else 0.0
+    return problem.coef, intercept, info.n_iter, info.converged
 
 
 class _FixedPredictions(RegressorMixin, BaseEstimator):
@@ -335,16 +415,50 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return tags
 
     def _grid(self) -> np.ndarray:
+        """The alphas in the caller's order, checked with scikit-learn's messages.
+
+        Leave-one-out needs ``alpha > 0`` (as scikit-learn's); K-fold accepts 0.
+        """
         alphas = self.alphas
-        if isinstance(alphas, Real):
-            alphas = [alphas]
+        check = partial(
+            check_scalar,
+            target_type=Real,
+            min_val=0.0,
+            include_boundaries="neither" if self.cv is None else "left",
+        )
+        if isinstance(alphas, (np.ndarray, list, tuple)) and np.ndim(alphas) > 0:
+            if len(alphas) == 1:
+                check(alphas[0], "alphas")
+            else:
+                for index, alpha in enumerate(alphas):
+                    check(alpha, f"alphas[{index}]")
+        elif isinstance(alphas, Real):
+            check(alphas, "alphas")
         grid = np.asarray(alphas, dtype=np.float64).ravel()
-        # Any order is accepted here (results follow the caller's order, as in
-        # scikit-learn); the checks are the shared ones.
-        check_alpha_grid(np.sort(grid), require_positive=True)
+        if grid.size == 0:
+            raise ValueError("alphas is empty; pass at least one value.")
+        if not np.isfinite(grid).all():
+            raise ValueError(f"alphas contains NaN or infinity, got {alphas!r}.")
         return grid
 
-    def fit(self, X, y, sample_weight=None):
+    def _check_gcv_mode(self, X) -> None:
+        if self.gcv_mode not in (None, "auto", "svd", "eigen"):
+            raise ValueError(
+                "The 'gcv_mode' parameter of RidgeCV must be a str among "
+                f"{{'auto', 'svd', 'eigen'}} or None. Got {self.gcv_mode!r} instead."
+            )
+        if self.gcv_mode == "svd" and sp.issparse(X):
+            # scikit-learn's deprecation; shrinkage's decomposition handles sparse X anyway.
+            warnings.warn(
+                "The 'svd' mode is not supported for sparse X, we fallback to "
+                "`gcv_mode='eigen'`. Passing `gcv_mode='svd'` on sparse X will raise "
+                "an error in 1.11, use the default or pass `gcv_mode='eigen'` to "
+                "suppress this warning.",
+                FutureWarning,
+                stacklevel=3,
+            )
+
+    def fit(self, X, y, sample_weight=None, **params):
         """Choose alpha by cross-validation and fit the final model on all the data.
 
         Parameters
@@ -352,6 +466,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
         sample_weight : float or array-like of shape (n_samples,), optional
+        **params : dict
+            Metadata for the scorer and the splitter (``groups``); only with
+            ``sklearn.set_config(enable_metadata_routing=True)``, as scikit-learn.
 
         Returns
         -------
@@ -362,7 +479,17 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             return fitted
         rule = check_rule(self.rule)
         grid = self._grid()
+        if self.cv is not None:
+            if self.store_cv_results:
+                raise ValueError("cv!=None and store_cv_results=True are incompatible")
+            if self.alpha_per_target:
+                raise ValueError("cv!=None and alpha_per_target=True are incompatible")
+        split_params, score_params = route_fit(
+            self, params, sample_weight, scorer_gets_weight=self.cv is None
+        )
+        input_dtype = getattr(X, "dtype", None)
         X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
+        self._check_gcv_mode(X)
         if sp.issparse(X):
             X = X.tocsr()  # folds slice rows
         Y = _targets(y)
@@ -375,46 +502,52 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 f"min(n_samples, n_features) <= {DIRECT_LIMIT}. Use LassoCV/ElasticNetCV with "
                 "l1_ratio near 0, or Ridge at a few alphas."
             )
-        if n_samples < 2:
-            raise ValueError(f"Cross-validation needs at least 2 samples, got {n_samples} sample.")
         full = SpectralRidge(X, Y, s, v, self.fit_intercept)
-        if self.cv is None:
-            fold_errors = self._leave_one_out(full, Y, s, grid)
-        else:
-            fold_errors = self._k_fold(X, Y, s, v, grid)
-
         n_targets = Y.shape[1]
-        per_target = self.alpha_per_target and n_targets > 1
-        metric = self._metric_name()
-        # Each target's curve; a single joint curve when alpha is shared.
-        curves = (
-            [CVCurve(grid, fold_errors[t], metric=metric) for t in range(n_targets)]
-            if per_target
-            else [CVCurve(grid, fold_errors.mean(axis=0), metric=metric)]
-        )
-        chosen = [curve.chosen_index(rule) for curve in curves]
-        self.cv_curve_ = curves[0]
-        self.alpha_min_ = curves[0].alpha_min
-        self.alpha_1se_ = curves[0].alpha_1se
-        # Back to scikit-learn's score (larger is better): R² for K-fold without a
-        # scorer (the curve holds 1 − R²), minus the error otherwise.
-        offset = 1.0 if (self.cv is not None and self.scoring is None) else 0.0
-        scores = [offset - curve.mean[k] for curve, k in zip(curves, chosen, strict=True)]
-        alphas_chosen = [grid[k] for k in chosen]
-        if per_target:
-            self.alpha_ = np.asarray(alphas_chosen)
-            self.best_score_ = np.asarray(scores)
+        per_target = bool(self.alpha_per_target) and n_targets > 1
+        if self.cv is None:
+            scores, fold_errors = self._leave_one_out(full, y, Y, s, grid, score_params)
         else:
-            self.alpha_ = float(alphas_chosen[0])
-            self.best_score_ = float(scores[0])
-            alphas_chosen = alphas_chosen * n_targets
+            scores, fold_errors = self._k_fold(X, y, Y, s, v, grid, split_params, score_params)
+
+        # scikit-learn's choice: the first alpha (in the caller's order) with the best
+        # score; a NaN score never wins, so an all-NaN grid keeps the first alpha.
+        columns = scores if per_target else scores.reshape(grid.size, -1)[:, :1]
+        best = [_first_best(columns[:, t]) for t in range(columns.shape[1])]
+        metric = self._metric_name()
+        curves = [
+            _curve_or_none(grid, fold_errors[t] if per_target else fold_errors.mean(axis=0), metric)
+            for t in range(len(best))
+        ]
+        if rule == "1se":
+            if any(c is None for c in curves):
+                raise ValueError("Every CV error is NaN or infinite; no alpha can be chosen.")
+            best = [c.index_1se for c in curves]
+        self.cv_curve_ = curves[0]
+        self.alpha_min_ = float(grid[_first_best(columns[:, 0])])
+        self.alpha_1se_ = curves[0].alpha_1se if curves[0] is not None else self.alpha_min_
+        if per_target:
+            self.alpha_ = grid[best]
+            self.best_score_ = scores[best, np.arange(n_targets)]
+            alphas_chosen = list(self.alpha_)
+        else:
+            self.alpha_ = float(grid[best[0]])
+            self.best_score_ = scores[best[0]]
+            if np.ndim(self.best_score_) == 0:
+                self.best_score_ = float(self.best_score_)
+            alphas_chosen = [self.alpha_] * n_targets
 
         coefs = np.zeros((n_targets, n_features))
         intercepts = np.zeros(n_targets)
         for t in range(n_targets):
             coef, intercept = full.coefs([alphas_chosen[t]], target=t)
             coefs[t], intercepts[t] = coef[:, 0], intercept[0]
-        _store(self, coefs, intercepts, np.ndim(y) == 1, X.dtype)
+        dtype = input_dtype if input_dtype in (np.float32, np.float64) else X.dtype
+        _store(self, coefs, intercepts, np.ndim(y) == 1, dtype)
+        if n_targets == 1 and np.ndim(y) == 2:
+            self.coef_ = self.coef_[0]  # scikit-learn: coef_ (n_features,) for y (n, 1)
+        if self.store_cv_results:
+            self.cv_results_ = self.cv_results_.astype(dtype, copy=False)
         self.dof_ = full.degrees_of_freedom(grid)
         self.gcv_ = full.gcv(grid)
         return self
@@ -424,31 +557,44 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             return f"-{self.scoring}" if isinstance(self.scoring, str) else "-score"
         return "squared error (leave-one-out)" if self.cv is None else "1 - R²"
 
-    def _leave_one_out(self, full, Y, s, grid) -> np.ndarray:
-        """Errors of shape (n_targets, n_alphas, n_samples); lower is better."""
+    def _leave_one_out(self, full, y, Y, s, grid, score_params):
+        """scikit-learn's scores (n_alphas,) or (n_alphas, n_targets), and the errors
+        (n_targets, n_alphas, n_samples) for the curves (lower is better)."""
         n_samples, n_targets = Y.shape
-        errors = np.zeros((n_targets, grid.size, n_samples))
-        stored = np.zeros((n_samples, n_targets, grid.size))
+        # √s-scaled leave-one-out residuals, (n_samples, n_targets, n_alphas)
+        loo = np.stack([full.loo_residuals(grid, target=t) for t in range(n_targets)], axis=1)
         scorer = self._scorer()
-        sqrt_s = np.ones(n_samples) if s is None else np.sqrt(s)
-        for t in range(n_targets):
-            loo = full.loo_residuals(grid, target=t)  # √s (y − ŷ₋ᵢ)
-            if scorer is None:
-                errors[t] = (loo**2).T
-                stored[:, t] = loo**2
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    predictions = Y[:, t : t + 1] - loo / sqrt_s[:, None]
-                stored[:, t] = predictions
-                extra = {} if s is None else {"sample_weight": s}
-                for k in range(grid.size):
-                    # A scorer gives one number for all samples: no per-sample spread.
-                    errors[t, k, :] = -scorer(
-                        _FixedPredictions(predictions[:, k]), None, Y[:, t], **extra
-                    )
+        # scikit-learn scores per target only for a 2-D y with several targets.
+        per_target = bool(self.alpha_per_target) and np.ndim(y) == 2 and n_targets > 1
+        if scorer is None:
+            squared = loo**2
+            errors = np.moveaxis(squared, 0, -1)  # (n_targets, n_alphas, n_samples)
+            with np.errstate(invalid="ignore", over="ignore"):
+                scores = -squared.mean(axis=0).T if per_target else -squared.mean(axis=(0, 1))
+            stored = squared
+        else:
+            sqrt_s = np.ones(n_samples) if s is None else np.sqrt(s)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                predictions = Y[:, :, None] - loo / sqrt_s[:, None, None]
+            stored = predictions
+            scores = np.zeros((grid.size, n_targets) if per_target else grid.size)
+            for k in range(grid.size):
+                if per_target:
+                    scores[k] = [
+                        scorer(_FixedPredictions(predictions[:, t, k]), None, Y[:, t], **score_params)
+                        for t in range(n_targets)
+                    ]
+                else:
+                    # One call with every target, as scikit-learn: a multi-output
+                    # scorer sees the whole (n_samples, n_targets) prediction.
+                    pred = predictions[:, :, k] if np.ndim(y) == 2 else predictions[:, 0, k]
+                    scores[k] = scorer(_FixedPredictions(pred), None, y, **score_params)
+            # A scorer gives one number for all samples: no per-sample spread.
+            target_scores = scores.T if per_target else np.tile(scores, (n_targets, 1))
+            errors = np.repeat(-target_scores[:, :, None], n_samples, axis=2)
         if self.store_cv_results:
-            self.cv_results_ = stored[:, 0] if n_targets == 1 else stored
-        return errors
+            self.cv_results_ = stored[:, 0] if np.ndim(y) == 1 else stored
+        return scores, errors
 
     def _scorer(self):
         if self.scoring is None:
@@ -457,44 +603,81 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         return check_scoring(self, scoring=self.scoring)
 
-    def _k_fold(self, X, Y, s, v, grid) -> np.ndarray:
-        """Errors of shape (n_targets, n_alphas, n_folds); lower is better."""
-        if self.store_cv_results:
-            raise ValueError(
-                "store_cv_results=True needs cv=None (leave-one-out), as in scikit-learn."
-            )
-        folds = check_folds(self.cv, X, Y[:, 0], classifier=False)
-        check_fold_weights(folds, s)
-        scorer = self._scorer()
+    def _get_scorer(self, for_routing: bool = False):
+        """The scorer for K-fold scores and for routing (scikit-learn's rule).
 
-        def fold_errors(train, test):
+        With routing enabled and no ``scoring``, R² that requests ``sample_weight``
+        (the estimator's own ``score``), as scikit-learn's RidgeCV.
+        """
+        from sklearn.metrics import check_scoring, get_scorer
+
+        if self.scoring is None and (routing_enabled() or for_routing):
+            return get_scorer("r2").set_score_request(sample_weight=True)
+        return check_scoring(self, scoring=self.scoring)
+
+    def get_metadata_routing(self):
+        """The router: the scorer gets ``fit``'s scoring metadata, the splitter ``groups``."""
+        return cv_router(self, self._get_scorer(for_routing=True), self.cv)
+
+    def _k_fold(self, X, y, Y, s, v, grid, split_params, score_params):
+        """Mean test scores (n_alphas,) as scikit-learn's grid search, and the errors
+        (n_targets, n_alphas, n_folds) for the curves (lower is better)."""
+        from sklearn.model_selection import check_cv
+
+        splitter = check_cv(self.cv, Y[:, 0], classifier=False)
+        folds = list(splitter.split(X, y, **split_params))
+        check_fold_weights(folds, s)
+        scorer = self._get_scorer()
+        offset = 1.0 if self.scoring is None else 0.0  # the curve holds 1 − R²
+
+        def fold_scores(train, test):
             weights = None if s is None else s[train]
             fold = SpectralRidge(X[train], Y[train], weights, v, self.fit_intercept)
-            out = np.zeros((Y.shape[1], grid.size))
+            predictions = np.zeros((test.size, Y.shape[1], grid.size))
             for t in range(Y.shape[1]):
                 coef, intercept = fold.coefs(grid, target=t)
-                predictions = np.asarray(X[test] @ coef) + intercept
-                truth = Y[test, t]
-                test_weight = None if s is None else s[test]
-                for k in range(grid.size):
-                    if scorer is None:
-                        out[t, k] = 1.0 - _r2(truth, predictions[:, k], test_weight)
-                    else:
-                        extra = {} if test_weight is None else {"sample_weight": test_weight}
-                        out[t, k] = -scorer(
-                            _FixedPredictions(predictions[:, k]), None, truth, **extra
-                        )
+                predictions[:, t] = np.asarray(X[test] @ coef) + intercept
+            extra = _rows(score_params, test, len(Y))
+            truth = y[test]
+            out = np.zeros(grid.size)
+            for k in range(grid.size):
+                pred = predictions[:, :, k] if np.ndim(y) == 2 else predictions[:, 0, k]
+                out[k] = scorer(_FixedPredictions(pred), None, truth, **extra)
             return out
 
-        results = run_folds(fold_errors, folds, self.n_jobs, self.verbose, "RidgeCV")
-        return np.stack(results, axis=-1)
+        results = run_folds(fold_scores, folds, self.n_jobs, self.verbose, "RidgeCV")
+        fold_table = np.stack(results, axis=-1)  # (n_alphas, n_folds)
+        scores = fold_table.mean(axis=1)
+        errors = np.broadcast_to(offset - fold_table, (Y.shape[1], *fold_table.shape))
+        return scores, errors
 
     def predict(self, X):
         """Predict with the linear model: ``X @ coef_.T + intercept_``."""
         return linear_scores(self, X)
 
 
-def _r2(truth, prediction, weight) -> float:
-    from sklearn.metrics import r2_score
+def _rows(params: dict, rows, n_samples: int) -> dict:
+    """Per-sample metadata (e.g. ``sample_weight``) restricted to ``rows``; the rest as is."""
+    out = {}
+    for key, value in params.items():
+        array = np.asarray(value) if value is not None else None
+        sliced = array is not None and array.ndim > 0 and array.shape[0] == n_samples
+        out[key] = array[rows] if sliced else value
+    return out
 
-    return r2_score(truth, prediction, sample_weight=weight)
+
+def _first_best(scores) -> int:
+    """Index of the first largest score, NaN never chosen (0 when all are NaN)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    finite = ~np.isnan(scores)
+    if not finite.any():
+        return 0
+    return int(np.argmax(np.where(finite, scores, -np.inf)))
+
+
+def _curve_or_none(grid, fold_errors, metric) -> CVCurve | None:
+    """The CV curve, or None when no alpha has a finite error (nothing to plot)."""
+    try:
+        return CVCurve(grid, fold_errors, metric=metric)
+    except ValueError:  # every mean error is NaN or infinite
+        return None

@@ -29,6 +29,8 @@ grid from the same factors. ``b = √s·y`` is the scaled target.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
@@ -337,10 +339,12 @@ def solve_ridge_cg(X, y, sample_weight, penalty_weights, fit_intercept, alpha, t
     def count(_):
         iterations[0] += 1
 
+    # SciPy < 1.12 calls the relative tolerance ``tol`` (``rtol`` since 1.12).
+    tolerance = {"rtol": tol} if "rtol" in inspect.signature(spla.cg).parameters else {"tol": tol}
     tilde, info = spla.cg(
         operator,
         problem.Atb,
-        rtol=tol,
+        **tolerance,
         atol=0.0,
         maxiter=max_iter,
         M=preconditioner,

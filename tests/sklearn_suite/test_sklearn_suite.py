@@ -1,0 +1,44 @@
+"""scikit-learn's own linear-model tests, run against shrinkage (see run.py).
+
+Slow (minutes): it runs four of scikit-learn's test files. Skipped unless
+``SHRINKAGE_SKLEARN_SUITE=1`` (CI sets it), and skipped with a message when the
+installed scikit-learn is not the version the cached baseline was made with.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import run  # noqa: E402
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("SHRINKAGE_SKLEARN_SUITE") != "1",
+    reason="scikit-learn's own test suite is slow: set SHRINKAGE_SKLEARN_SUITE=1 to run it",
+)
+
+
+def test_known_differences_file_is_well_formed():
+    # Every entry has a reason (load_known raises otherwise) and matches a baseline test.
+    _, baseline = run.load_baseline()
+    for pattern, _reason in run.load_known():
+        assert any(run.matches(nodeid, pattern) for nodeid in baseline), pattern
+
+
+def test_sklearn_suite_passes_on_shrinkage(tmp_path):
+    version, _ = run.load_baseline()
+    if version != run.sklearn_version():
+        pytest.skip(
+            f"the cached baseline is for scikit-learn {version}, installed is "
+            f"{run.sklearn_version()}; run tests/sklearn_suite/run.py --live-baseline, or "
+            "--refresh-baseline to update the cache"
+        )
+    report = tmp_path / "report.md"
+    status = run.main(["--report", str(report)])
+    print(report.read_text())
+    assert status == 0, (
+        "tests that pass on scikit-learn fail on shrinkage and are not in "
+        f"known_differences.txt:\n{report.read_text()}"
+    )
