@@ -95,7 +95,9 @@ def test_zero_weight_folds_are_clear_errors(regression, binary):
     Xb, yb = Xb[order], yb[order]
     wb = np.r_[np.zeros(30), np.ones(30)]
     with pytest.raises(ValueError, match="sample_weight 0"):
-        LogisticRegressionCV(cv=KFold(2), Cs=3).fit(Xb, yb, sample_weight=wb)
+        LogisticRegressionCV(
+            cv=KFold(2), Cs=3, l1_ratios=(0.0,), scoring=None, use_legacy_attributes=False
+        ).fit(Xb, yb, sample_weight=wb)
 
 
 def test_lasso_ic_on_few_rows_says_what_is_missing(regression):

@@ -12,6 +12,11 @@ import scipy.sparse as sp
 MAX_ABS_VALUE = 1e100
 
 
+class DataOverflowError(ValueError):
+    """Values so large that their squares overflow: a ValueError that solvers may word
+    in their own terms (scikit-learn's coordinate descent names its iterations)."""
+
+
 def check_finite_data(X, name: str = "X") -> None:
     """Raise a ValueError naming the problem if ``X`` holds NaN, infinity, or values so
     large that their squares overflow."""
@@ -26,7 +31,7 @@ def check_finite_data(X, name: str = "X") -> None:
         )
     largest = float(np.max(np.abs(values))) if values.size else 0.0
     if largest > MAX_ABS_VALUE:
-        raise ValueError(
+        raise DataOverflowError(
             f"Input {name} has values up to {largest:.3g}; squares of values above "
             f"{MAX_ABS_VALUE:.0e} overflow double precision. Rescale {name} first (e.g. "
             "divide by its largest value, or sklearn.preprocessing.StandardScaler)."

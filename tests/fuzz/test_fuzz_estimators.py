@@ -232,7 +232,12 @@ def test_logistic_cv_refit_is_sklearns_fit_at_the_chosen_c(problem):
     if min(np.bincount(y)) < 3:
         return
     model = _quiet_fit(
-        sh.LogisticRegressionCV(Cs=4, cv=3, l1_ratios=[0.0], tol=1e-10), X, y, sample_weight=w
+        sh.LogisticRegressionCV(
+            Cs=4, cv=3, l1_ratios=[0.0], tol=1e-10, scoring=None, use_legacy_attributes=False
+        ),
+        X,
+        y,
+        sample_weight=w,
     )
     ref = _reference_fit(
         skl.LogisticRegression(C=model.C_, tol=1e-12, max_iter=100_000, solver="newton-cholesky"),

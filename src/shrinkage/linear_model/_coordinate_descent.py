@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 
 from .._dispatch import dask_fit
 from .._validation import (
+    DataOverflowError,
     check_finite_data,
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -184,7 +185,13 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             # does (the documented "X may be overwritten"); the fit is unchanged.
             h_in = check_sample_weight(sample_weight, X.shape[0])
             X -= (h_in @ X).astype(X.dtype)
-        X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
+        try:
+            X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)
+        except DataOverflowError as error:
+            # scikit-learn's words first (code matches on them), then what to do.
+            raise ValueError(
+                f"Coordinate descent iterations resulted in non-finite parameter values. {error}"
+            ) from None
         check_finite_data(np.asarray(y, dtype=np.float64), "y")
         n_samples, n_features = X.shape
         h = check_sample_weight(sample_weight, n_samples)
