@@ -82,6 +82,17 @@ def _resolve_penalty(penalty, l1_ratio, C, estimator: str = "LogisticRegression"
     return penalty
 
 
+
+def check_liblinear_classes(solver, n_classes: int) -> None:
+    """scikit-learn's error for ``solver="liblinear"`` with more than two classes."""
+    if solver == "liblinear" and n_classes > 2:
+        raise ValueError(
+            "The 'liblinear' solver does not support multiclass classification"
+            " (n_classes >= 3). Either use another solver or wrap the "
+            "estimator in a OneVsRestClassifier to keep applying a "
+            "one-versus-rest scheme."
+        )
+
 def check_solver(solver, penalty, dual) -> str:
     """scikit-learn's errors for solver/penalty/dual combinations it does not support.
 
@@ -308,13 +319,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 f"y has only 1 class ({self.classes_[0]!r}); logistic regression needs at "
                 "least 2 classes in the training data."
             )
-        if self.solver == "liblinear" and n_classes > 2:
-            raise ValueError(
-                "The 'liblinear' solver does not support multiclass classification"
-                " (n_classes >= 3). Either use another solver or wrap the "
-                "estimator in a OneVsRestClassifier to keep applying a "
-                "one-versus-rest scheme."
-            )
+        check_liblinear_classes(self.solver, n_classes)
         n_samples, n_features = X.shape
         # A scalar weight is one weight per sample (it scales Σw, hence the penalty).
         raw_weights = raw_sample_weight(sample_weight, n_samples)

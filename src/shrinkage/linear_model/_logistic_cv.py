@@ -32,7 +32,7 @@ from ..selection import CVCurve, check_fold_weights, check_rule, run_folds
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.problems import penalty_strengths, strong_rule_set
 from ._base import class_weights, validated_fit_input
-from ._logistic import _MIN_KKT_TOL, LogisticRegression, check_solver
+from ._logistic import _MIN_KKT_TOL, LogisticRegression, check_liblinear_classes, check_solver
 from ._ridge import _rows
 from ._routing import cv_router, raise_for_params, route_fit, routing_enabled
 
@@ -320,13 +320,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
                 " in the data, but the data contains only one"
                 f" class: {self.classes_[0]}."
             )
-        if self.solver == "liblinear" and n_classes > 2:
-            raise ValueError(
-                "The 'liblinear' solver does not support multiclass classification"
-                " (n_classes >= 3). Either use another solver or wrap the "
-                "estimator in a OneVsRestClassifier to keep applying a "
-                "one-versus-rest scheme."
-            )
+        check_liblinear_classes(self.solver, n_classes)
         split_params, score_params = route_fit(
             self, params, sample_weight, scorer_gets_weight=True
         )
