@@ -290,10 +290,46 @@ class SpectralRidge:
         base = np.sum(self.Q**2, axis=1)[:, None]
         return base + (self.M**2) @ self._gains(alphas)
 
+    def _basis(self) -> np.ndarray:
+        """Orthonormal basis ``U = M/√λ`` (n, r) of the penalized fitted space."""
+        return self.M / np.sqrt(self.lam) if self.lam.size else self.M
+
+    def _shrink(self, alphas) -> np.ndarray:
+        """``α/(λ_k + α)`` (r, n_alphas): what the penalty leaves of each direction."""
+        alphas = np.asarray(alphas, dtype=np.float64).reshape(1, -1)
+        return alphas * self._gains(alphas)
+
+    def hat_complement(self, alphas) -> np.ndarray:
+        """``1 − diag H(α)`` (n_samples, n_alphas), without cancellation.
+
+        ``1 − h_i = (1 − ‖Q_i‖² − ‖U_i‖²) + Σ_k U_ik² α/(λ_k+α)``: at small α (wide data
+        nearly interpolated) ``h_i → 1`` and ``1 − h_i`` computed as a difference loses
+        all but a few digits; this form keeps them.
+        """
+        U2 = self._basis() ** 2
+        shrunk = U2 @ self._shrink(alphas)
+        if self._spans_all():
+            return shrunk  # the outside part is exactly 0; computed, it would be noise
+        outside = 1.0 - np.sum(self.Q**2, axis=1) - U2.sum(axis=1)
+        return np.maximum(outside, 0.0)[:, None] + shrunk
+
+    def _spans_all(self) -> bool:
+        """Whether ``[Q U]`` spans all n rows (e.g. wide data of full row rank)."""
+        return self.Q.shape[1] + self.lam.size >= self.n_samples
+
     def residuals(self, alphas, target=0) -> np.ndarray:
-        """In-sample residuals ``b − Hb`` in the √s-scaled space, (n, n_alphas)."""
-        fitted = self.M @ (self.c[:, target : target + 1] * self._gains(alphas))
-        return self.b_perp[:, target : target + 1] - fitted
+        """In-sample residuals ``b − Hb`` in the √s-scaled space, (n, n_alphas).
+
+        Written as the part of ``b`` outside the fitted space plus ``U diag(α/(λ+α)) Uᵀb``,
+        so that small residuals at small α are not the difference of two large numbers.
+        """
+        U = self._basis()
+        coords = self.c[:, target] / np.sqrt(self.lam) if self.lam.size else self.c[:, target]
+        shrunk = U @ (coords[:, None] * self._shrink(alphas))
+        if self._spans_all():
+            return shrunk  # b lies in the fitted space: only the shrunk part remains
+        outside = self.b_perp[:, target] - U @ coords
+        return outside[:, None] + shrunk
 
     def loo_residuals(self, alphas, target=0) -> np.ndarray:
         """Exact leave-one-out residuals in the √s-scaled space, (n, n_alphas).
@@ -302,9 +338,8 @@ class SpectralRidge:
         A row with leverage 1 (it alone determines a parameter) has no finite
         leave-one-out prediction and gets ``inf``.
         """
-        leverage = self.hat_diagonal(alphas)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = self.residuals(alphas, target) / (1.0 - leverage)
+            out = self.residuals(alphas, target) / self.hat_complement(alphas)
         return np.where(np.isfinite(out), out, np.inf)
 
     def gcv(self, alphas, target=0) -> np.ndarray:
