@@ -230,3 +230,23 @@ def test_ridge_bad_input(rng):
         Ridge(alpha=-1.0).fit(X, y)
     with pytest.raises(ValueError, match="rule"):
         RidgeCV(rule="best").fit(X, y)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_loo_on_wide_data_at_tiny_alpha_is_accurate(weighted):
+    # Nearly interpolating fits (wide data, alpha=1e-5): h_ii -> 1, and the LOO residual
+    # r_i / (1 - h_ii) is a ratio of two tiny numbers. Reference: each left-out row refitted
+    # in the well-conditioned kernel form beta = A^T (A A^T + alpha I)^-1 b.
+    rng = np.random.default_rng(3)
+    n, p, alpha = 10, 50, 1e-5
+    X, y = rng.normal(size=(n, p)), rng.normal(size=n)
+    s = np.where(np.arange(n) % 2 == 0, 0.5, 1.0) if weighted else np.ones(n)
+    ridge = SpectralRidge(X, y, s if weighted else None, None, False)  # 1-D y: one target
+    loo = ridge.loo_residuals(np.array([alpha]))[:, 0] / np.sqrt(s)
+    expected = np.empty(n)
+    for i in range(n):
+        keep = np.arange(n) != i
+        A, b = X[keep] * np.sqrt(s[keep])[:, None], y[keep] * np.sqrt(s[keep])
+        beta = A.T @ np.linalg.solve(A @ A.T + alpha * np.eye(n - 1), b)
+        expected[i] = y[i] - X[i] @ beta
+    np.testing.assert_allclose(loo, expected, rtol=1e-10)

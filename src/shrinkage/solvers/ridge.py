@@ -106,6 +106,8 @@ class SpectralRidge:
 
         Q, R, pivots, _ = _free_basis(n, self.sqrt_weights, X, self.free_columns, fit_intercept)
         self.Q, self.R, self.pivots = Q, R, pivots
+        Y = np.asarray(Y, dtype=np.float64)
+        Y = Y[:, None] if Y.ndim == 1 else Y  # one target: a column (n,) would broadcast to n×n
         self.b = self.sqrt_weights[:, None] * Y
         self.Qb = Q.T @ self.b
         b_perp = self.b - Q @ self.Qb
