@@ -54,3 +54,11 @@ def make_classification(rng, n=120, p=20, n_informative=4):
     coef[:n_informative] = rng.normal(0, 2, n_informative)
     y = (rng.random(n) < 1 / (1 + np.exp(-(X @ coef - 0.3)))).astype(float)
     return X, y
+
+
+@pytest.fixture(autouse=True)
+def _sparse_kernels_on_small_data(monkeypatch):
+    """The library solves small sparse inputs (<= 1e5 cells) as dense arrays. The tests
+    use small data, so they lower that limit to keep exercising the sparse kernels;
+    test_small_sparse_input_gives_the_dense_answer checks the limit itself."""
+    monkeypatch.setattr("shrinkage.solvers.problems.SMALL_SPARSE_CELLS", 0)

@@ -144,3 +144,45 @@ def test_logistic_path_tol_is_scale_free(rng):
     large = regularization_path(100 * X, y, loss="logistic", alphas=8, eps=0.02, tol=1e-6)
     np.testing.assert_allclose(large.alphas, 100 * small.alphas, rtol=1e-10)
     np.testing.assert_allclose(100 * large.coefs, small.coefs, atol=1e-4)
+
+
+@pytest.mark.parametrize("weighted, fit_intercept", [(False, True), (True, False)])
+def test_small_sparse_input_gives_the_dense_answer(monkeypatch, weighted, fit_intercept):
+    # The library's own limit (the autouse fixture lowers it for the other tests). On this
+    # low-rank problem (scikit-learn's test_sparse_dense_equality, 6 x 24) the sparse and
+    # dense routes stop apart within tol=1e-6; below the limit both take the dense route.
+    monkeypatch.setattr("shrinkage.solvers.problems.SMALL_SPARSE_CELLS", 100_000)
+    from sklearn.datasets import make_regression as sk_make_regression
+
+    from shrinkage import Lasso
+
+    X, y = sk_make_regression(
+        n_samples=6, n_features=24, effective_rank=12, n_informative=12,
+        bias=4 * fit_intercept, noise=1, random_state=42,
+    )
+    w = np.abs(np.random.RandomState(42).normal(scale=10, size=6)) if weighted else None
+    model = Lasso(fit_intercept=fit_intercept, tol=1e-6)
+    dense = model.fit(X, y, sample_weight=w)
+    dense_coef, dense_intercept = dense.coef_.copy(), dense.intercept_
+    sparse = model.fit(sp.csc_matrix(X), y, sample_weight=w)
+    np.testing.assert_allclose(sparse.coef_, dense_coef, rtol=1e-12, atol=1e-14)
+    assert sparse.intercept_ == pytest.approx(dense_intercept, rel=1e-12, abs=1e-14)
+
+
+def test_small_sparse_input_gives_the_dense_cv_curve(rng, monkeypatch):
+    # Below the limit the CV estimators take the dense route too (fold moments), so the
+    # whole curve and the choice are the same in either format.
+    monkeypatch.setattr("shrinkage.solvers.problems.SMALL_SPARSE_CELLS", 100_000)
+    from shrinkage import ElasticNetCV, LassoCV
+
+    X, y = make_regression(rng, 40, 10)
+    X[rng.random(X.shape) < 0.5] = 0.0
+    Xs = sp.csc_matrix(X)
+    for cls in (LassoCV, ElasticNetCV):
+        # The dense array in the memory order the sparse one densifies to: C and Fortran
+        # order round differently in BLAS (1e-8 relative here), which tol then carries.
+        dense = cls(cv=4, tol=1e-8).fit(Xs.toarray(), y)
+        sparse = cls(cv=4, tol=1e-8).fit(Xs, y)
+        np.testing.assert_allclose(sparse.mse_path_, dense.mse_path_, rtol=1e-12)
+        assert sparse.alpha_ == dense.alpha_
+        assert sparse.intercept_ == pytest.approx(dense.intercept_, rel=1e-12)

@@ -29,7 +29,12 @@ from .._validation import (
 from ..path import _AUTO_GRID_L1_RATIO_0, alpha_grid, solve_path
 from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
 from ..solvers.moments import Moments
-from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
+from ..solvers.problems import (
+    LeastSquaresProblem,
+    penalty_strengths,
+    solved_densely,
+    strong_rule_set,
+)
 from ._base import linear_scores, validated_fit_input, warn_not_converged
 from ._coordinate_descent import ElasticNet
 from ._routing import route_fit
@@ -179,7 +184,9 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         check_nonnegative_scalar(self.eps, "eps")
         X, y = validated_fit_input(self, X, y, y_numeric=True)
         if sp.issparse(X):
-            X = X.tocsr()  # folds slice rows
+            # Small: the dense route (fold moments), as the fits themselves; else folds
+            # slice rows.
+            X = X.toarray() if solved_densely(X) else X.tocsr()
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()
