@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import is_regressor
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import check_finite_data, check_numeric, check_real_target
+from ..solvers.step import check_finite_solution, warn_not_converged  # noqa: F401 (re-exported)
 
 _SPARSE_FORMATS = ["csr", "csc", "coo"]
 
@@ -52,42 +50,6 @@ def linear_scores(estimator, X) -> np.ndarray:
             estimator.intercept_
         )
     return np.asarray(X @ np.asarray(coef).T) + estimator.intercept_
-
-
-def warn_not_converged(
-    gap: float,
-    tol: float,
-    max_iter: int,
-    alpha: float,
-    absolute_tol: float | None = None,
-    criterion: str = "duality gap",
-) -> None:
-    """A ConvergenceWarning that says what was reached and what to try."""
-    target = "" if absolute_tol is None else f" {absolute_tol:.3e}"
-    reached = (
-        f"duality gap {gap:.3e} is above the tolerance{target}"
-        if criterion == "duality gap"
-        else f"the KKT violation is above the tolerance (duality gap {gap:.3e})"
-    )
-    # The first sentence is scikit-learn's, so filters written for it keep working.
-    warnings.warn(
-        "Objective did not converge. You might want to increase the number of "
-        f"iterations. At alpha={alpha:.4g}: {reached} after "
-        f"max_iter={max_iter} iterations (tol={tol:g}, relative). "
-        "Try increasing max_iter, loosening tol, standardizing the features, or a "
-        "larger alpha (tiny alphas on correlated features converge slowly).",
-        ConvergenceWarning,
-        stacklevel=3,
-    )
-
-
-def check_finite_solution(coef, gap) -> None:
-    """scikit-learn's error when the data overflow the solver (coef or gap not finite)."""
-    if not (np.isfinite(coef).all() and np.isfinite(gap)):
-        raise ValueError(
-            "Coordinate descent iterations resulted in non-finite parameter values. "
-            "The input data may contain large values and need to be preprocessed."
-        )
 
 
 def class_weights(class_weight, classes, y, sample_weight) -> np.ndarray:

@@ -1,0 +1,102 @@
+"""The one step every fit takes at one ``alpha``: warm start, screen, solve, check.
+
+Every estimator, the path driver and the Dask engine solve a problem at one
+``alpha`` the same way:
+
+1. start from the problem's current coefficients (a warm start: the solution at the
+   previous, larger ``alpha``, or the unpenalized start at ``alpha_max``);
+2. screen with the sequential strong rule (Tibshirani et al. 2012): the working set
+   is ``{j : |∇_j(β̂_prev)| > 2 l1_j(α) − l1_j(α_prev)}`` (signed ``∇_j`` when the
+   coefficients are constrained positive). The solver's KKT check adds any feature
+   the rule missed, so screening only saves time and never changes the answer;
+3. solve to the relative tolerance;
+4. refuse non-finite results and warn, with advice, when the tolerance was not met.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from .problems import penalty_strengths, strong_rule_set
+
+
+def screened_solve(problem, alpha, previous_alpha, tol, max_iter, rng=None, **solve_options):
+    """Solve ``problem`` at ``alpha`` from its current coefficients, screened by the
+    strong rule from ``previous_alpha`` (``alpha_max`` for a cold start).
+
+    Parameters
+    ----------
+    problem : a fitting problem (``LeastSquaresProblem``, ``LogisticProblem``, ...)
+        Must expose ``gradient``, ``l1_ratio``, ``penalty_weights``, ``positive`` and
+        ``solve(alpha, working_set, tol, max_iter, rng, **options)``.
+    alpha, previous_alpha : float
+        ``previous_alpha`` below ``alpha`` is treated as ``alpha`` (no screening gain).
+    tol : float
+        Relative tolerance, as the problem's ``solve`` reads it.
+    max_iter : int
+    rng : numpy Generator, optional
+        Random coordinate order (``selection='random'``).
+
+    Returns
+    -------
+    SolveInfo
+    """
+    weights = problem.penalty_weights
+    l1_new, _ = penalty_strengths(alpha, problem.l1_ratio, weights)
+    l1_old, _ = penalty_strengths(max(previous_alpha, alpha), problem.l1_ratio, weights)
+    working_set = strong_rule_set(problem.gradient, l1_new, l1_old, problem.positive)
+    return problem.solve(alpha, working_set, tol, max_iter, rng, **solve_options)
+
+
+def check_finite_solution(coef, gap) -> None:
+    """scikit-learn's error when the data overflow the solver (coef or gap not finite)."""
+    if not (np.isfinite(coef).all() and np.isfinite(gap)):
+        raise ValueError(
+            "Coordinate descent iterations resulted in non-finite parameter values. "
+            "The input data may contain large values and need to be preprocessed."
+        )
+
+
+def warn_not_converged(
+    gap: float,
+    tol: float,
+    max_iter: int,
+    alpha: float,
+    absolute_tol: float | None = None,
+    criterion: str = "duality gap",
+    stacklevel: int = 3,
+) -> None:
+    """A ConvergenceWarning that says what was reached and what to try."""
+    target = "" if absolute_tol is None else f" {absolute_tol:.3e}"
+    reached = (
+        f"duality gap {gap:.3e} is above the tolerance{target}"
+        if criterion == "duality gap"
+        else f"the KKT violation is above the tolerance (duality gap {gap:.3e})"
+    )
+    # The first sentence is scikit-learn's, so filters written for it keep working.
+    warnings.warn(
+        "Objective did not converge. You might want to increase the number of "
+        f"iterations. At alpha={alpha:.4g}: {reached} after "
+        f"max_iter={max_iter} iterations (tol={tol:g}, relative). "
+        "Try increasing max_iter, loosening tol, standardizing the features, or a "
+        "larger alpha (tiny alphas on correlated features converge slowly).",
+        ConvergenceWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def solve_and_check(
+    problem, alpha, previous_alpha, tol, max_iter, rng=None, warn=True, **solve_options
+):
+    """:func:`screened_solve`, then refuse non-finite results and warn when not
+    converged (the warning points at the caller's caller: the user's ``fit``)."""
+    info = screened_solve(problem, alpha, previous_alpha, tol, max_iter, rng, **solve_options)
+    check_finite_solution(problem.coef, info.duality_gap)
+    if warn and not info.converged:
+        warn_not_converged(
+            info.duality_gap, tol, max_iter, alpha, problem.absolute_tol(tol), stacklevel=4
+        )
+    return info
