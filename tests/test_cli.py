@@ -145,3 +145,25 @@ def test_console_script_runs(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "lasso non-zero" in result.stdout
+
+
+def test_fit_drops_named_columns_and_predict_ignores_them(houses, capsys):
+    folder, frame = houses
+    with_id = frame.assign(row_id=[f"r{i}" for i in range(len(frame))])
+    with_id.to_csv(folder / "with_id.csv", index=False)
+    model = folder / "m.json"
+    argv = ["fit", str(folder / "with_id.csv"), "--target", "price", "--drop", "row_id"]
+    assert main(argv + ["--out", str(model)]) == 0
+    saved = json.loads(model.read_text())
+    assert "row_id" not in " ".join(saved["feature_names"])
+    # The file to predict may still carry the dropped column.
+    with_id.drop(columns="price").iloc[:5].to_csv(folder / "new.csv", index=False)
+    frame.drop(columns="price").iloc[:5].to_csv(folder / "new_no_id.csv", index=False)
+    capsys.readouterr()
+    assert main(["predict", str(model), str(folder / "new.csv")]) == 0
+    with_id_out = capsys.readouterr().out
+    assert main(["predict", str(model), str(folder / "new_no_id.csv")]) == 0
+    assert capsys.readouterr().out == with_id_out
+    # A column the table lacks is one clear error.
+    assert main(argv[:-1] + ["nope", "--out", str(folder / "m2.json")]) == 2
+    assert "--drop names columns" in capsys.readouterr().err

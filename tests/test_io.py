@@ -81,7 +81,9 @@ def test_task_inference_and_override(table):
     assert read_data(table, target="rooms").task == "regression"  # 4 integer values
     many = read_data(table, target="rooms", task="classification")  # multinomial
     assert many.classes == [str(v) for v in np.unique(table["rooms"])]
-    np.testing.assert_array_equal(many.y, np.searchsorted(np.unique(table["rooms"]), table["rooms"]))
+    np.testing.assert_array_equal(
+        many.y, np.searchsorted(np.unique(table["rooms"]), table["rooms"])
+    )
 
 
 def test_missing_values_reported_by_column(table):
@@ -127,3 +129,46 @@ def test_bad_files(tmp_path):
         read_data(tmp_path / "one.csv", target="y")
     with pytest.raises(ValueError, match="--target"):
         read_data(tmp_path / "one.csv")
+
+
+def test_two_level_text_column_is_one_indicator(table):
+    frame = table.assign(owner=np.where(table["rooms"] > 2, "yes", "no"))
+    data = read_data(frame, target="price")
+    assert data.feature_names == ["size", "city=a", "city=b", "city=c", "rooms", "owner=yes"]
+    np.testing.assert_array_equal(data.X[:, -1], (frame["owner"] == "yes").to_numpy(float))
+    # New rows are encoded the same way, and a row of the first level is all zeros there.
+    again = encode_features(frame.drop(columns="price").head(5), data.encoding)
+    np.testing.assert_array_equal(again, data.X[:5])
+
+
+def test_encodings_saved_before_the_binary_rule_keep_every_level(table):
+    frame = table.assign(owner=np.where(table["rooms"] > 2, "yes", "no"))
+    old = {
+        "columns": ["size", "city", "rooms", "owner"],
+        "categorical": {"city": ["a", "b", "c"], "owner": ["no", "yes"]},
+    }
+    X = encode_features(frame.drop(columns="price"), old)
+    assert X.shape[1] == 7
+    np.testing.assert_array_equal(X[:, 5] + X[:, 6], 1.0)
+
+
+def test_drop_columns_leaves_them_out_before_missing_values_count(table):
+    frame = table.assign(patient_id=[f"P{i}" for i in range(len(table))], notes=None)
+    frame.loc[::2, "notes"] = "seen"
+    data = read_data(frame, target="price", drop_columns=["patient_id", "notes"])
+    assert data.feature_names == read_data(table, target="price").feature_names
+    assert data.X.shape[0] == len(table)  # the gaps in `notes` cost no rows
+
+
+@pytest.mark.parametrize(
+    "drop, message",
+    [(["nope"], r"--drop names columns DataFrame lacks: \[.nope.\]"), (["price"], "target column")],
+)
+def test_drop_columns_errors_name_the_column(table, drop, message):
+    with pytest.raises(ValueError, match=message):
+        read_data(table, target="price", drop_columns=drop)
+
+
+def test_drop_columns_refused_for_files_without_column_names():
+    with pytest.raises(ValueError, match="no named columns"):
+        read_data("diabetes", drop_columns=["bmi"])

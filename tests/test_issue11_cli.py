@@ -308,9 +308,11 @@ def test_predictions_match_the_fit_and_keep_text_levels(saved_model, capsys):
     assert main(["predict", str(folder / "m.json"), str(data)]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     # Reference computed here from the saved numbers and the file, by hand.
-    X = np.c_[only_01[["a", "b"]].to_numpy(), np.ones(len(only_01)), np.zeros(len(only_01))]
+    # A two-level text column is one indicator, for its second level ("x,y"): 0 here.
+    X = np.c_[only_01[["a", "b"]].to_numpy(), np.zeros(len(only_01))]
     levels = description["encoding"]["categorical"]["kind"]
     assert levels == ["01", "x,y"]
+    assert description["feature_names"][-1] == "kind=x,y"
     center, scale = np.array(description["center"]), np.array(description["scale"])
     expected = ((X - center) / scale) @ np.array(description["coef"][0]) + description["intercept"][
         0

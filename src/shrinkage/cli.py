@@ -72,6 +72,12 @@ def _add_data_arguments(parser: argparse.ArgumentParser, default: str | None = "
     )
     parser.add_argument("--drop-missing", action="store_true", help="drop rows with missing values")
     parser.add_argument(
+        "--drop",
+        metavar="COLUMNS",
+        default="",
+        help="comma-separated table columns to leave out (an ID column, a leak of the target)",
+    )
+    parser.add_argument(
         "--max-levels",
         type=_COUNT,
         default=1000,
@@ -88,6 +94,7 @@ def _read(args, multiclass: bool = False):
         task=args.task,
         drop_missing=args.drop_missing,
         max_levels=args.max_levels,
+        drop_columns=args.drop.split(","),
     )
     if not multiclass and data.task == "classification" and len(data.classes or ()) > 2:
         raise ValueError(
@@ -413,7 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--repeats", type=int, default=5, help="repeats of the K-fold CV comparison (default 5)"
     )
     compare.add_argument(
-        "--bootstrap", type=int, default=200,
+        "--bootstrap",
+        type=int,
+        default=200,
         help="B, resamples of the optimism bootstrap validation (default 200)",
     )
     compare.add_argument(

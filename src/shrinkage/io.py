@@ -38,6 +38,7 @@ def read_data(
     task: str = "auto",
     drop_missing: bool = False,
     max_levels: int = MAX_LEVELS,
+    drop_columns=(),
 ) -> Dataset:
     """Read a file, a bundled data set name or a DataFrame.
 
@@ -56,16 +57,31 @@ def read_data(
     max_levels : int
         The most categories a text column may have; more (an ID column, free text)
         is an error before the one-hot matrix is allocated.
+    drop_columns : sequence of str
+        Table columns to leave out (an ID column, a leak of the target). Naming a
+        column the table lacks, or the target, is an error.
 
     Returns
+
+    Notes
+    -----
+    A text column with two values becomes one indicator column, ``column=level`` for
+    the second level in sorted order: its two one-hot columns would be exact mirrors
+    (``x₂ = 1 − x₁``), which splits a lasso's choice arbitrarily between them. A
+    column with more levels keeps one indicator per level, glmnet's practice, so that
+    the penalty treats every level alike whatever the reference would have been.
     -------
     Dataset
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
+    drop_columns = _check_drop_columns(drop_columns)
     if _is_dataframe(source):
-        return _from_frame(_to_pandas(source), target, task, drop_missing, "DataFrame", max_levels)
+        return _from_frame(
+            _to_pandas(source), target, task, drop_missing, "DataFrame", max_levels, drop_columns
+        )
     if isinstance(source, str) and source in BUNDLED and not Path(source).exists():
+        _refuse_drop_without_table(drop_columns, source)
         data = load(source)
         return _with_task(data, task)
     path = Path(source)
@@ -77,8 +93,10 @@ def read_data(
     _check_readable_file(path)
     suffix = path.suffix.lower()
     if suffix == ".npz":
+        _refuse_drop_without_table(drop_columns, path.name)
         return _with_task(_read_npz(path), task)
     if suffix in _SVMLIGHT_SUFFIXES:
+        _refuse_drop_without_table(drop_columns, path.name)
         return _with_task(_read_svmlight(path), task)
     if suffix in (".parquet", ".pq"):
         frame = _read_parquet(path)
@@ -89,7 +107,43 @@ def read_data(
             f"Unknown file type {suffix!r} for {path.name}; use .csv, .tsv, .txt, .parquet, "
             ".svm/.libsvm or .npz."
         )
-    return _from_frame(frame, target, task, drop_missing, path.name, max_levels)
+    return _from_frame(frame, target, task, drop_missing, path.name, max_levels, drop_columns)
+
+
+def _check_drop_columns(drop_columns) -> list[str]:
+    if isinstance(drop_columns, str):
+        drop_columns = [drop_columns]
+    try:
+        names = [str(c).strip() for c in drop_columns]
+    except TypeError:
+        raise ValueError(
+            f"drop_columns must be a list of column names, got {drop_columns!r}."
+        ) from None
+    return [c for c in names if c]
+
+
+def _refuse_drop_without_table(drop_columns: list[str], label: str) -> None:
+    if drop_columns:
+        raise ValueError(
+            f"--drop (drop_columns=) names table columns, but {label} has no named columns; "
+            "select the features before saving the file instead."
+        )
+
+
+def _drop_named_columns(frame, drop_columns: list[str], target: str, label: str):
+    if not drop_columns:
+        return frame
+    if target in drop_columns:
+        raise ValueError(
+            f"--drop names the target column {target!r}; name another target or keep it."
+        )
+    absent = [c for c in drop_columns if c not in frame.columns]
+    if absent:
+        raise ValueError(
+            f"--drop names columns {label} lacks: {_shorten(absent)}; its columns are "
+            f"{_shorten(list(frame.columns))}."
+        )
+    return frame.drop(columns=drop_columns)
 
 
 def _check_readable_file(path: Path) -> None:
@@ -264,7 +318,9 @@ def _read_svmlight(path: Path) -> Dataset:
     )
 
 
-def _from_frame(frame, target, task, drop_missing, label, max_levels=MAX_LEVELS) -> Dataset:
+def _from_frame(
+    frame, target, task, drop_missing, label, max_levels=MAX_LEVELS, drop_columns=()
+) -> Dataset:
     import pandas as pd
 
     if frame.shape[0] == 0 or frame.shape[1] == 0:
@@ -280,6 +336,9 @@ def _from_frame(frame, target, task, drop_missing, label, max_levels=MAX_LEVELS)
             f"Target column {target!r} is not in {label}; its columns are "
             f"{_shorten(list(frame.columns))}."
         )
+    # Dropped before the missing-value check: an ID or notes column with gaps must
+    # not cost rows once the user has left it out.
+    frame = _drop_named_columns(frame, list(drop_columns), target, label)
     missing = frame.isna().sum()
     missing = missing[missing > 0]
     if len(missing):
@@ -311,14 +370,18 @@ def _from_frame(frame, target, task, drop_missing, label, max_levels=MAX_LEVELS)
         "categorical": {
             str(c): sorted(str(v) for v in features[c].dropna().unique()) for c in categorical
         },
+        "binary_as_one_column": True,
     }
+    if drop_columns:
+        # Remembered so that prediction files may still carry them (an ID column).
+        encoding["dropped"] = list(drop_columns)
     X = encode_features(features, encoding, label)
     names = feature_names_of_encoding(encoding)
     _check_finite_matrix(X, names)
     description = (
         f"{label}: {X.shape[0]} rows, {features.shape[1]} columns"
         + (
-            f" ({len(categorical)} categorical, one-hot encoded to {X.shape[1]})"
+            f" ({len(categorical)} categorical, indicator-coded to {X.shape[1]})"
             if categorical
             else ""
         )
@@ -342,12 +405,25 @@ def _check_levels(features, categorical, max_levels: int) -> None:
             )
 
 
+def encoded_levels(encoding: dict, column: str) -> list[str]:
+    """The levels of a categorical ``column`` that get an indicator column: all of them,
+    or only the second of two when ``binary_as_one_column`` (files written before that
+    key existed keep every level)."""
+    levels = encoding["categorical"].get(column) or []
+    if encoding.get("binary_as_one_column", False) and len(levels) == 2:
+        return levels[1:]
+    return list(levels)
+
+
 def feature_names_of_encoding(encoding: dict) -> list[str]:
-    """``column`` for numeric columns, ``column=level`` for each level of a categorical one."""
+    """``column`` for numeric columns, ``column=level`` for each encoded level of a
+    categorical one (see :func:`encoded_levels`)."""
     names = []
     for column in encoding["columns"]:
-        levels = encoding["categorical"].get(column)
-        names += [f"{column}={level}" for level in levels] if levels else [column]
+        if column in encoding["categorical"]:
+            names += [f"{column}={level}" for level in encoded_levels(encoding, column)]
+        else:
+            names.append(column)
     return names
 
 
@@ -360,6 +436,7 @@ def encode_features(frame, encoding: dict, label: str = "the data") -> np.ndarra
     categorical = encoding["categorical"]
     frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.drop(columns=[c for c in encoding.get("dropped", ()) if c in frame.columns])
     absent = [c for c in columns if c not in frame.columns]
     if absent:
         raise ValueError(f"{label} lacks the columns {_shorten(absent)} the model was fitted on.")
@@ -384,7 +461,11 @@ def encode_features(frame, encoding: dict, label: str = "the data") -> np.ndarra
                 raise ValueError(
                     f"Column {column!r} has values never seen in training: {_shorten(unseen)}."
                 )
-            blocks.append(np.column_stack([(text == level).to_numpy(float) for level in levels]))
+            blocks.append(
+                np.column_stack(
+                    [(text == level).to_numpy(float) for level in encoded_levels(encoding, column)]
+                )
+            )
         else:
             _check_text_in_numeric_columns(frame[[column]].astype(object))
             try:

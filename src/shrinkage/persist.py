@@ -250,6 +250,11 @@ def _check_encoding(encoding, names: list[str]) -> None:
         for levels in categorical.values()
     ):
         raise _Invalid("encoding.categorical must map columns to lists of strings.")
+    if not isinstance(encoding.get("binary_as_one_column", False), bool):
+        raise _Invalid("encoding.binary_as_one_column must be true or false.")
+    dropped = encoding.get("dropped", [])
+    if not isinstance(dropped, list) or not all(isinstance(c, str) for c in dropped):
+        raise _Invalid("encoding.dropped must be a list of strings.")
     from .io import feature_names_of_encoding
 
     if feature_names_of_encoding(encoding) != names:
