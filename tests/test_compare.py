@@ -10,6 +10,7 @@ import pytest
 
 from shrinkage.datasets import Dataset
 from shrinkage.explain import compare
+from shrinkage.explain.report import terminal_table
 from shrinkage.io import read_data
 
 
@@ -284,7 +285,21 @@ def test_multiclass_report(tmp_path):
     assert rows["L2"]["held_out"]["accuracy"] > 0.85
     assert len(summary["comparison"]) == 3
     assert (tmp_path / "wine" / "coefficients.csv").exists()
-    assert "3 classes" in (tmp_path / "wine" / "report.html").read_text()
+    page = (tmp_path / "wine" / "report.html").read_text()
+    assert "3 classes" in page and "winner&#x27;s curse" in page.lower()
+    for row in rows.values():
+        v = row["validation"]
+        assert 0 <= v["calibration_slope_B_finite"] <= v["B_used"]
+        assert "calibration_slope" in row["held_out"]
+    for m in ("L1", "L2", "elastic net"):
+        assert rows[m]["alpha_1se"] >= rows[m]["alpha"] > 0
+    assert set(summary["figures"]) >= {"paths", "stability", "repeated_cv"}
+    assert set(rows["elastic net"]["selection_frequency"]) == set(rows["L1"]["selection_frequency"])
+    uniq = summary["uniqueness"]
+    # Ridge splits a duplicated column's weight evenly; the lasso's split follows the order.
+    assert uniq["ridge_split"][0] == pytest.approx(uniq["ridge_split"][1], rel=1e-3)
+    assert uniq["lasso_split_copy_last"] != pytest.approx(uniq["lasso_split_copy_first"], rel=1e-2)
+    assert "calibration slope" in terminal_table(summary)
 
 
 def test_tiny_data(tmp_path):

@@ -61,7 +61,12 @@ def fit_models(task: str, X, y, cv: int, seed: int) -> dict:
         }
     else:
         common = dict(
-            Cs=20, cv=cv, scoring="neg_log_loss", max_iter=200, n_jobs=2, use_legacy_attributes=False
+            Cs=20,
+            cv=cv,
+            scoring="neg_log_loss",
+            max_iter=200,
+            n_jobs=2,
+            use_legacy_attributes=False,
         )
         candidates = {
             "L1": LogisticRegressionCV(l1_ratios=[1.0], **common),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import figures, repeated_cv
+from . import figures, multiclass_measures, repeated_cv
 from .resample import run_parallel, seeds
 
 METHODS = ("L1", "L2", "elastic net", "none")
@@ -50,18 +50,23 @@ def _probabilities(model, X, n_classes: int) -> np.ndarray:
 
 
 def scores(P: np.ndarray, y: np.ndarray) -> dict:
-    """Mean log-loss, multi-class Brier score and accuracy of probabilities ``P``."""
+    """Mean log-loss, multi-class Brier score, accuracy and calibration slope of
+    probabilities ``P`` (see :func:`~.multiclass_measures.calibration_slope`)."""
     Y = np.eye(P.shape[1])[y.astype(int)]
     p_true = np.clip(P[np.arange(len(y)), y.astype(int)], 1e-15, 1)
     return {
         "log_loss": float(-np.mean(np.log(p_true))),
         "brier": float(np.mean(np.sum((P - Y) ** 2, axis=1))),
         "accuracy": float(np.mean(P.argmax(axis=1) == y)),
+        "calibration_slope": multiclass_measures.calibration_slope(P, y),
     }
 
 
-def _alpha(model, n: int) -> float | None:
-    C = getattr(model, "C_", None)
+INDEXES = ("log_loss", "brier", "accuracy", "calibration_slope")
+
+
+def _alpha(model, n: int, attribute: str = "C_") -> float | None:
+    C = getattr(model, attribute, None)
     return None if C is None else 1.0 / (float(np.ravel(C)[0]) * n)
 
 
@@ -74,7 +79,8 @@ def compare_multiclass(
     from .. import __version__
     from .._output import check_target, staged_folder
     from .compare import Progress, _jsonable, _standardize
-    from .report import _STYLE, _table, fmt
+    from .measure import penalty_value
+    from .report import _STYLE, _table, comparison_rows, fmt
     from .report_sections import coefficient_table, comparison_section
 
     out = Path(out)
@@ -83,7 +89,7 @@ def compare_multiclass(
     X = data.X.toarray() if hasattr(data.X, "toarray") else np.asarray(data.X, float)
     if np.min(np.bincount(data.y.astype(int), minlength=K)) < 4:
         raise ValueError("Each class needs at least 4 rows for a held-out split and CV.")
-    step = Progress(progress, steps=6)
+    step = Progress(progress, steps=8)
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, data.y, test_size=test_size, random_state=seed, stratify=data.y
     )
@@ -107,9 +113,11 @@ def compare_multiclass(
                 "none": "—",
             }[m],
             "alpha": _alpha(model, n),
+            "alpha_1se": _alpha(model, n, "C_1se_"),
             "n_zero": int(np.sum(B == 0)),
             "n_nonzero": int(np.count_nonzero(B)),
             "features_used": int(np.sum(np.any(B != 0, axis=0))),
+            "penalty_value": penalty_value(m, B.ravel(), model),
             "coef": dict(zip(labels, B.ravel().tolist(), strict=True)),
             "coef_original_units": {
                 c: dict(zip(names, beta[k].tolist(), strict=True))
@@ -170,31 +178,47 @@ def compare_multiclass(
     for m in METHODS:
         v = {"B": bootstrap, "B_used": len(boots)}
         for k, value in apparent[m].items():
-            optimism = float(np.mean([b[m][k] for b in boots])) if boots else np.nan
+            # A resample the model separates has an infinite slope: the optimism of
+            # the slope is averaged over the finite ones, and their count reported.
+            finite = [b[m][k] for b in boots if np.isfinite(b[m][k])]
+            optimism = float(np.mean(finite)) if finite else np.nan
             v[f"{k}_apparent"], v[f"{k}_optimism"] = value, optimism
             v[f"{k}_corrected"] = value - optimism
+            if k == "calibration_slope":
+                v["calibration_slope_B_finite"] = len(finite)
         rows[m]["validation"] = v
 
-    step(f"selection frequency over {subsamples} half-samples (L1)")
-    alpha = rows["L1"]["alpha"]
+    step(f"selection frequency over {subsamples} half-samples (L1, elastic net)")
+    for method in ("L1", "elastic net"):
+        alpha, ratio = rows[method]["alpha"], RATIOS[method]
 
-    def one_half(rng):
-        from ..linear_model import LogisticRegression
+        def one_half(rng, alpha=alpha, ratio=ratio):
+            from ..linear_model import LogisticRegression
 
-        idx = rng.choice(n, n // 2, replace=False)
-        if np.unique(y_tr[idx]).size < K:
-            return None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = LogisticRegression(C=1 / (alpha * len(idx)), l1_ratio=1.0, max_iter=300)
-            fit.fit(X_tr[idx], y_tr[idx])
-        return np.any(np.asarray(fit.coef_) != 0, axis=0)
+            idx = rng.choice(n, n // 2, replace=False)
+            if np.unique(y_tr[idx]).size < K:
+                return None
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fit = LogisticRegression(C=1 / (alpha * len(idx)), l1_ratio=ratio, max_iter=300)
+                fit.fit(X_tr[idx], y_tr[idx])
+            return np.any(np.asarray(fit.coef_) != 0, axis=0)
 
-    halves = [
-        h for h in run_parallel(one_half, seeds(seed + 31, subsamples), n_jobs) if h is not None
-    ]
-    freq = np.mean(halves, axis=0) if halves else np.zeros(len(names))
-    rows["L1"]["selection_frequency"] = dict(zip(names, freq.tolist(), strict=True))
+        halves = [
+            h for h in run_parallel(one_half, seeds(seed + 31, subsamples), n_jobs) if h is not None
+        ]
+        freq = np.mean(halves, axis=0) if halves else np.zeros(len(names))
+        rows[method]["selection_frequency"] = dict(zip(names, freq.tolist(), strict=True))
+
+    step("winner's curse over half splits, and uniqueness with a duplicated feature")
+    curse = multiclass_measures.winners_curse(
+        X_tr, y_tr, names, rows["L1"]["alpha"], splits=subsamples, seed=seed, n_jobs=n_jobs
+    )
+    uniqueness = multiclass_measures.uniqueness(
+        X_tr, y_tr, rows["L1"]["alpha"], rows["L2"]["alpha"], names
+    )
+    step("paths: each penalty on its own grid")
+    paths = multiclass_measures.paths(X_tr, y_tr, rows, names)
 
     ybar = np.bincount(y_tr.astype(int), minlength=K) / n
     d_null = -2 * n * np.sum(ybar * np.log(np.clip(ybar, 1e-300, 1)))
@@ -232,6 +256,11 @@ def compare_multiclass(
         f"{v['log_loss_corrected']:.3g} corrected for optimism (bootstrap); heuristic "
         f"shrinkage {shrink['value']:.3f}."
     )
+    slopes = {m: rows[m]["validation"]["calibration_slope_corrected"] for m in METHODS}
+    recommendation.append(
+        "Bootstrap-corrected calibration slopes (1 = ideal, below 1 = predictions too "
+        "extreme for new rows): " + ", ".join(f"{m} {fmt(v, 3)}" for m, v in slopes.items()) + "."
+    )
     per_class = {m: [models[m].coef_[k] for k in range(K)] for m in METHODS}
     table = {
         "features": labels,
@@ -265,13 +294,20 @@ def compare_multiclass(
         "heuristic_shrinkage_detail": shrink,
         "recommendation": recommendation,
         "coefficients": table,
+        "winners_curse": curse,
+        "uniqueness": uniqueness,
     }
     with staged_folder(out, force) as folder:
         step("figures, report.html, summary.json and coefficients.csv")
         made = {
             "repeated_cv": figures.repeated_cv_figure(per_method, "log_loss", comparison),
-            "stability": figures.stability_figure({"L1": rows["L1"]["selection_frequency"]}),
+            "stability": figures.stability_figure(
+                {m: rows[m]["selection_frequency"] for m in ("L1", "elastic net")}
+            ),
+            "paths": figures.penalty_paths_figure(paths),
         }
+        if curse.get("features"):
+            made["winners_curse"] = figures.winners_curse_figure(curse)
         summary["figures"] = {k: figures.save(f, folder, k) for k, f in made.items()}
         from .coefficients import write_csv
         from .report import _image
@@ -285,12 +321,9 @@ def compare_multiclass(
                 f"{fmt(rows[m]['validation'][k + '_corrected'], 3)}"
                 for m in METHODS
             ]
-            for k in ("log_loss", "brier", "accuracy")
+            for k in INDEXES
         ]
-        held = [
-            [k] + [fmt(rows[m]["held_out"][k], 4) for m in METHODS]
-            for k in ("log_loss", "brier", "accuracy")
-        ]
+        held = [[k] + [fmt(rows[m]["held_out"][k], 4) for m in METHODS] for k in INDEXES]
         page = [
             "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -301,13 +334,26 @@ def compare_multiclass(
             f"training and {len(y_te)} held-out rows.</p>",
             "<h2>Recommendation</h2><ul class='rec'>",
             *[f"<li>{html.escape(line)}</li>" for line in recommendation],
-            "</ul>",
+            "</ul><h2>Measured on your data</h2>",
+            _table(*comparison_rows(summary)),
             *coefficient_table(summary),
             *comparison_section(summary, folder, _image),
             "<h2>Validation (optimism bootstrap): apparent → corrected</h2>",
             _table(["index", *METHODS], val_rows),
-            "<h2>Stability of the L1 selection</h2>",
+            "<p class='note'>Calibration slope: the γ that best rescales every class's "
+            "linear predictor, softmax(γη) (Harrell's slope). The unpenalized fit has slope 1 "
+            "on its own rows; the corrected slope is what new rows would show. Below 1: "
+            "predictions too extreme, the model needs shrinkage.</p>",
+            "<h2>Paths: each penalty on its own grid</h2>",
+            _image(folder, summary["figures"]["paths"]["png"], "L1, elastic net and L2 paths"),
+            "<p class='note'>Per feature, the norm of its class coefficients ‖B_j‖₂. Left of "
+            "each panel every weight is shrunk to (near) zero; right, the fit is near the "
+            "unpenalized one. Dashed: the α with the best CV log-loss; dotted: the 1-SE "
+            "choice. Lasso norms reach exactly zero; ridge norms only approach it.</p>",
+            "<h2>Stability of the selection</h2>",
             _image(folder, summary["figures"]["stability"]["png"], "selection frequencies"),
+            *_curse_section(curse, summary["figures"], folder, _image, _table, fmt),
+            *_uniqueness_section(uniqueness, _table, fmt),
             "<h2>Last check: the held-out rows</h2>",
             _table(["", *METHODS], held),
         ]
@@ -317,3 +363,48 @@ def compare_multiclass(
         (folder / "report.html").write_text("\n".join(page), encoding="utf-8")
     step(f"done: {out / 'report.html'}")
     return summary
+
+
+def _curse_section(curse, made, folder, image, table, fmt) -> list[str]:
+    if not curse.get("features"):
+        return []
+    rows = [
+        [
+            name,
+            f"{v['share_selected']:.0%}",
+            fmt(v["lasso_selection_half"], 3),
+            fmt(v["selection_half"], 3),
+            fmt(v["fresh_half"], 3),
+            fmt(v["bias"], 3),
+        ]
+        for name, v in list(curse["features"].items())[:20]
+    ]
+    header = ["feature", "selected in", "lasso", "unpenalized (sel. half)", "fresh half", "bias"]
+    return [
+        "<h2>The winner's curse, measured</h2>",
+        image(folder, made["winners_curse"]["png"], "winner's curse"),
+        table(header, rows),
+        f"<p class='note'>Over {curse['splits']} random half splits the lasso (at the chosen "
+        "α) selects features on one half; the unpenalized multinomial model on those features "
+        "is fitted on that half and on the other. Each feature's class coefficients are "
+        "projected on the direction first estimated (standardized units). Overall the "
+        f"selection-half estimates are {fmt(curse['inflation'], 3)}× the fresh-half ones.</p>",
+    ]
+
+
+def _uniqueness_section(uniq, table, fmt) -> list[str]:
+    if not uniq:
+        return []
+    rows = [
+        ["lasso, copy placed last"] + [fmt(v) for v in uniq["lasso_split_copy_last"]],
+        ["lasso, copy placed first"] + [fmt(v) for v in uniq["lasso_split_copy_first"]],
+        ["ridge (copy last)"] + [fmt(v) for v in uniq["ridge_split"]],
+    ]
+    return [
+        "<h2>Uniqueness: a duplicated feature</h2>",
+        table(["‖B_j‖₂", "original column", "duplicate"], rows),
+        f"<p class='note'>Feature {html.escape(uniq['feature'])} (lasso norm "
+        f"{fmt(uniq['lasso_norm_before'])}) was duplicated. The lasso's penalty is the same "
+        "for every split of the weight between the copies, so its solution is not unique "
+        "and the split follows the column order; ridge's even split is its one solution.</p>",
+    ]

@@ -141,8 +141,7 @@ def recommend(
         columns = collinearity["columns"]
         worst = max(columns, key=columns.get)
         text = (
-            f"Collinearity in the data: {worst} has GVIF^(1/(2·df)) = {columns[worst]:.3g} "
-            f"(> √10)"
+            f"Collinearity in the data: {worst} has GVIF^(1/(2·df)) = {columns[worst]:.3g} (> √10)"
         )
         pair = collinearity.get("most_correlated_pair")
         if pair:

@@ -57,25 +57,39 @@ def comparison_rows(summary: dict) -> tuple[list[str], list[list]]:
         v = models[m].get("validation")
         return fmt(v.get(k), digits) if v else "—"
 
-    index = "r2" if regression else "dxy"
+    multiclass = bool(summary.get("multiclass"))
+    index = "r2" if regression else ("log_loss" if multiclass else "dxy")
+    index_label = {"r2": "R²", "dxy": "Dxy", "log_loss": "log-loss"}[index]
+    slope = "calibration_slope_corrected" if multiclass else "slope_corrected"
+
+    def held_out_slope(m):
+        value = models[m].get("calibration_slope", models[m]["held_out"].get("calibration_slope"))
+        return fmt(value, 3)
+
     rows = [
         ["penalty"] + [models[m]["penalty"] for m in names],
         ["chosen α (mean loss + α·penalty)"] + [fmt(models[m].get("alpha")) for m in names],
         ["size of w: Σ|w| (L1), Σw² (L2), the mix (EN)"]
         + [fmt(models[m].get("penalty_value")) for m in names],
         ["weights exactly zero"]
-        + [f"{models[m]['n_zero']} of {summary['n_features']}" for m in names],
-        ["features selected"] + [str(models[m]["n_nonzero"]) for m in names],
+        + [
+            f"{models[m]['n_zero']} of {models[m]['n_zero'] + models[m]['n_nonzero']}"
+            if multiclass
+            else f"{models[m]['n_zero']} of {summary['n_features']}"
+            for m in names
+        ],
+        ["features selected"]
+        + [str(models[m].get("features_used", models[m]["n_nonzero"])) for m in names],
         [f"repeated-CV {key} (mean ± SE)"] + [cv(m) for m in names],
-        ["calibration slope, bootstrap-corrected (1 = ideal)"]
-        + [val(m, "slope_corrected") for m in names],
-        [f"{'R²' if regression else 'Dxy'}: apparent → corrected"]
+        ["calibration slope, bootstrap-corrected (1 = ideal)"] + [val(m, slope) for m in names],
+        [f"{index_label}: apparent → corrected"]
         + [f"{val(m, index + '_apparent')} → {val(m, index + '_corrected')}" for m in names],
         [f"held-out {key} (last check)"] + [fmt(models[m]["held_out"][key]) for m in names],
         [f"held-out {second}"] + [fmt(models[m]["held_out"][second]) for m in names],
-        ["calibration slope (held-out)"] + [fmt(models[m]["calibration_slope"], 3) for m in names],
-        ["fit time incl. CV (s)"] + [fmt(models[m]["seconds"], 3) for m in names],
+        ["calibration slope (held-out)"] + [held_out_slope(m) for m in names],
     ]
+    if all("seconds" in models[m] for m in names):
+        rows.append(["fit time incl. CV (s)"] + [fmt(models[m]["seconds"], 3) for m in names])
     return ["", *names], rows
 
 
