@@ -11,7 +11,8 @@
 #   <family>.json      one file per family: versions, and a list of cases with all
 #                      glmnet arguments, lambda, coefficients (as coef() returns them, in
 #                      original units) and deviance / dev.ratio per lambda.
-# Every fit uses thresh = 1e-14, a large maxit and an explicit lambda vector.
+# Every fit uses thresh = 1e-30 (tighter than the 1e-14 the issue asks for: at 1e-14 the
+# Poisson KKT residuals are still ~1e-6), a large maxit and an explicit lambda vector.
 
 suppressPackageStartupMessages({
   library(glmnet)
@@ -23,8 +24,10 @@ args <- commandArgs(trailingOnly = TRUE)
 out_dir <- if (length(args) >= 1) args[1] else "tests/reference/glmnet"
 dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
 
-THRESH <- 1e-14
+THRESH <- 1e-30
 MAXIT <- 1e7
+# bnorm (the group-norm step of grouped multinomial and mgaussian) to full precision too
+invisible(glmnet.control(prec = 1e-16, mxit = 1000))
 versions <- list(
   glmnet = as.character(packageVersion("glmnet")),
   survival = as.character(packageVersion("survival")),
