@@ -87,9 +87,7 @@ def test_family_file_is_well_formed(family):
         dev_ratio = np.asarray(case["dev_ratio"])
         assert dev_ratio.shape == lam.shape and np.all((dev_ratio > 0) & (dev_ratio < 1))
         # deviance(fit) is (1 - dev.ratio) * nulldev
-        np.testing.assert_allclose(
-            case["deviance"], (1 - dev_ratio) * case["nulldev"], rtol=1e-12
-        )
+        np.testing.assert_allclose(case["deviance"], (1 - dev_ratio) * case["nulldev"], rtol=1e-12)
         if family in ("multinomial", "mgaussian"):
             k = len(case["classes"])
             assert beta.shape == (lam.size, k, p)
@@ -170,14 +168,15 @@ def test_gaussian_kkt(name):
     case = next(c for c in cases("gaussian") if c["name"] == name)
     s = case_setup(case)
     alpha = case["glmnet_args"]["alpha"]
-    for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"]):
+    for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"], strict=True):
         beta = np.asarray(beta)
         r = s["y"] - a0 - s["x"] @ beta
         assert abs(s["h"] @ r) < 1e-12  # the intercept is optimal
         grad = -(s["x"].T @ (s["h"] * r))  # ∂/∂b of ½ Σ h_i r_i²
         l1, l2 = gaussian_effective_penalty(lam, alpha, s["y"], s["h"])
-        v = kkt_violation(grad, beta, l1 * s["vp"], l2 * s["vp"], s["lower"], s["upper"],
-                          s["scale"])
+        v = kkt_violation(
+            grad, beta, l1 * s["vp"], l2 * s["vp"], s["lower"], s["upper"], s["scale"]
+        )
         assert v < KKT_TOL, f"KKT violation {v:.2e} at lambda={lam}"
 
 
@@ -189,8 +188,9 @@ def test_gaussian_plain_ridge_scaling_is_needed():
     lam, a0, beta = case["lambda"][0], case["a0"][0], np.asarray(case["beta"][0])
     r = s["y"] - a0 - s["x"] @ beta
     grad = -(s["x"].T @ (s["h"] * r))
-    v = kkt_violation(grad, beta, lam * 0.5 * s["vp"], lam * 0.5 * s["vp"], s["lower"],
-                      s["upper"], s["scale"])
+    v = kkt_violation(
+        grad, beta, lam * 0.5 * s["vp"], lam * 0.5 * s["vp"], s["lower"], s["upper"], s["scale"]
+    )
     assert v > 1e-2
 
 
@@ -204,10 +204,11 @@ def test_gaussian_matches_sklearn_elasticnet_with_weights():
         case = next(c for c in cases("gaussian") if c["name"] == name)
         s = case_setup(case)
         alpha = case["glmnet_args"]["alpha"]
-        for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"]):
+        for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"], strict=True):
             l1, l2 = gaussian_effective_penalty(lam, alpha, s["y"], s["h"])
-            model = ElasticNet(alpha=l1 + l2, l1_ratio=l1 / (l1 + l2), tol=1e-14,
-                               max_iter=1_000_000)
+            model = ElasticNet(
+                alpha=l1 + l2, l1_ratio=l1 / (l1 + l2), tol=1e-14, max_iter=1_000_000
+            )
             model.fit(s["x"], s["y"], sample_weight=s["h"] * len(s["y"]))
             np.testing.assert_allclose(model.coef_, beta, atol=1e-6)
             np.testing.assert_allclose(model.intercept_, a0, atol=1e-6)
@@ -218,14 +219,21 @@ def test_poisson_kkt(name):
     case = next(c for c in cases("poisson") if c["name"] == name)
     s = case_setup(case)
     alpha = case["glmnet_args"]["alpha"]
-    for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"]):
+    for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"], strict=True):
         beta = np.asarray(beta)
         mu = np.exp(a0 + s["x"] @ beta + s["offset"])
         # objective Σ h_i (μ_i − y_i η_i) + λ·pen: the h-weighted mean half deviance
         resid = s["h"] * (mu - s["y"])
         assert abs(resid.sum()) < 1e-10
-        v = kkt_violation(s["x"].T @ resid, beta, lam * alpha * s["vp"],
-                          lam * (1 - alpha) * s["vp"], s["lower"], s["upper"], s["scale"])
+        v = kkt_violation(
+            s["x"].T @ resid,
+            beta,
+            lam * alpha * s["vp"],
+            lam * (1 - alpha) * s["vp"],
+            s["lower"],
+            s["upper"],
+            s["scale"],
+        )
         assert v < KKT_TOL, f"KKT violation {v:.2e} at lambda={lam}"
 
 
@@ -251,7 +259,7 @@ def test_multinomial_kkt(name):
     alpha = args["alpha"]
     classes = np.asarray(case["classes"], dtype=float)
     onehot = (s["y"][:, None] == classes[None, :]).astype(float)
-    for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"]):
+    for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"], strict=True):
         beta = np.asarray(beta)  # (K, p)
         eta = np.asarray(a0)[None, :] + s["x"] @ beta.T
         eta -= eta.max(axis=1, keepdims=True)
@@ -263,9 +271,15 @@ def test_multinomial_kkt(name):
             v = group_kkt_violation(grad, beta, lam * alpha, lam * (1 - alpha), s["scale"])
         else:
             v = max(
-                kkt_violation(grad[k], beta[k], lam * alpha * s["vp"],
-                              lam * (1 - alpha) * s["vp"], s["lower"], s["upper"],
-                              s["scale"])
+                kkt_violation(
+                    grad[k],
+                    beta[k],
+                    lam * alpha * s["vp"],
+                    lam * (1 - alpha) * s["vp"],
+                    s["lower"],
+                    s["upper"],
+                    s["scale"],
+                )
                 for k in range(len(classes))
             )
         assert v < KKT_TOL, f"KKT violation {v:.2e} at lambda={lam}"
@@ -277,7 +291,7 @@ def test_mgaussian_kkt(name):
     s = case_setup(case)
     alpha = case["glmnet_args"]["alpha"]
     y = s["y"]
-    for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"]):
+    for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"], strict=True):
         beta = np.asarray(beta)  # (K, p)
         r = y - np.asarray(a0)[None, :] - s["x"] @ beta.T
         assert np.abs(s["h"] @ r).max() < 1e-12
