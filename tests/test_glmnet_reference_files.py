@@ -299,3 +299,49 @@ def test_mgaussian_kkt(name):
         # unlike "gaussian", the ridge part is λ·(1 − alpha) as written (no 1/s_y factor)
         v = group_kkt_violation(grad, beta, lam * alpha, lam * (1 - alpha), s["scale"])
         assert v < KKT_TOL, f"KKT violation {v:.2e} at lambda={lam}"
+
+
+def test_multinomial_representative():
+    """The multinomial problem is invariant to shifting a feature's K coefficients (and the
+    intercepts) by a constant; glmnet returns intercepts summing to 0 and, per feature,
+    the penalty-minimising shift: median 0 (ungrouped, alpha=1), sum 0 (grouped)."""
+    for case in cases("multinomial"):
+        beta, a0 = np.asarray(case["beta"]), np.asarray(case["a0"])  # (L, K, p), (L, K)
+        assert np.abs(a0.sum(axis=1)).max() < 1e-12
+        if case["glmnet_args"]["type.multinomial"] == "grouped":
+            assert np.abs(beta.sum(axis=1)).max() < 1e-12
+        else:
+            assert np.abs(np.median(beta, axis=1)).max() == 0.0
+
+
+def test_mgaussian_matches_sklearn_multitask_elasticnet():
+    """mgaussian (standardize=FALSE, unit weights) is scikit-learn's
+    MultiTaskElasticNet(alpha=λ, l1_ratio=alpha): no y scaling, unlike gaussian."""
+    from sklearn.linear_model import MultiTaskElasticNet
+
+    for name in ("std_false_alpha1", "std_false_alpha05"):
+        case = next(c for c in cases("mgaussian") if c["name"] == name)
+        x, y = load_data(case["data"])
+        alpha = case["glmnet_args"]["alpha"]
+        for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"], strict=True):
+            model = MultiTaskElasticNet(alpha=lam, l1_ratio=alpha, tol=1e-14, max_iter=100_000)
+            model.fit(x, y)
+            np.testing.assert_allclose(model.coef_, beta, atol=1e-6)
+            np.testing.assert_allclose(model.intercept_, a0, atol=1e-6)
+
+
+@pytest.mark.parametrize("family", ["gaussian", "poisson"])
+def test_standardize_true_is_not_the_unscaled_problem(family):
+    """The standardize=TRUE fits violate the KKT conditions of the unscaled problem, so the
+    KKT tests above do check glmnet's column scaling."""
+    case = next(c for c in cases(family) if c["name"] == "std_true_alpha1")
+    s = case_setup(case)
+    lam, a0, beta = case["lambda"][-1], case["a0"][-1], np.asarray(case["beta"][-1])
+    if family == "gaussian":
+        grad = -(s["x"].T @ (s["h"] * (s["y"] - a0 - s["x"] @ beta)))
+    else:
+        grad = s["x"].T @ (s["h"] * (np.exp(a0 + s["x"] @ beta) - s["y"]))
+    v = kkt_violation(
+        grad, beta, lam * s["vp"], 0 * s["vp"], s["lower"], s["upper"], np.ones_like(s["scale"])
+    )
+    assert v > 1e-4
