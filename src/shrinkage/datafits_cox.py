@@ -386,9 +386,9 @@ def concordance_index(time, event, risk) -> float:
     if risk.shape != time.shape:
         raise ValueError(f"risk must have shape {time.shape}; got {risk.shape}.")
     _, rank = np.unique(risk, return_inverse=True)
-    rank = rank.ravel() + 1  # Fenwick tree positions 1 … r
-    size = int(rank.max())
-    tree = np.zeros(size + 1, dtype=np.int64)
+    rank = (rank.ravel() + 1).tolist()  # Fenwick tree positions 1 … r
+    size = max(rank)
+    tree = [0] * (size + 1)  # Python lists: much faster than numpy for scalar access
 
     def prefix(pos: int) -> int:
         total = 0
@@ -405,11 +405,12 @@ def concordance_index(time, event, risk) -> float:
     # Visit subjects from the latest key (time, censored-after-event) to the earliest:
     # every subject already in the tree is comparable with an event being visited,
     # except events of the same time, which are inserted only after their block.
-    key_order = np.lexsort(((~event).astype(int), time))[::-1]  # censored first in a time
+    key_order = np.lexsort(((~event).astype(int), time))[::-1].tolist()  # censored first
+    time, event = time.tolist(), event.tolist()
     concordant = tied = comparable = 0
     inserted = 0
     i = 0
-    n = time.shape[0]
+    n = len(time)
     while i < n:
         j = i
         s = key_order[i]
