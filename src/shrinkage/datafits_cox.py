@@ -208,7 +208,7 @@ class Cox:
     def hessian_diagonal(self, y, eta: np.ndarray, h: np.ndarray) -> np.ndarray:
         """``∂²F/∂η_j²``; for Breslow ``a_j Σ_k H_k/S_k − a_j² Σ_k H_k/S_k²`` with
         ``a_j = h_j e^{η_j}`` and k over event times with ``t_k ≤ t_j`` (glmnet's IRLS
-        weights)."""
+        weights). Non-negative (rounding below 0 is clipped)."""
         return self._evaluate(y, eta, h, order=2)
 
     @staticmethod
@@ -242,54 +242,80 @@ class Cox:
         m = target.first.shape[0]
         eta_s, h_s = eta[srt], h[srt]
         ev_s = target.event[srt] & (h_s > 0)
-        shift = float(np.max(eta_s))  # e^{η − shift} ≤ 1: no overflow
-        a = h_s * np.exp(eta_s - shift)
-        # S_k = Σ_{t_j ≥ t_k} a_j: reverse cumulative sum read at each time's first sample
-        risk = np.cumsum(a[::-1])[::-1][target.first]
-        hd = np.bincount(g, weights=np.where(ev_s, h_s, 0.0), minlength=m)  # H_k
-        has_event = hd > 0
+        # Everything in logs: with e^η spanning more than ~700 orders of magnitude (trial
+        # steps of a solver) plain sums would underflow and give log S = −inf.
+        with np.errstate(divide="ignore"):
+            log_a = np.log(h_s) + eta_s  # log(h_j e^{η_j}); −inf for zero weights
+        # log S_k, S_k = Σ_{t_j ≥ t_k} h_j e^{η_j}: reverse cumulative log-sum-exp
+        log_risk = np.logaddexp.accumulate(log_a[::-1])[::-1][target.first]
+        ev_idx = np.flatnonzero(ev_s)
+        ev_group = g[ev_idx]
+        seg = np.flatnonzero(np.r_[True, np.diff(ev_group) > 0])  # first event of each time
+        k = ev_group[seg]  # the distinct times with events
+        hk = np.add.reduceat(h_s[ev_idx], seg)  # H_k
+        log_hk = np.log(hk)
+        linear = float(np.dot(h_s[ev_idx], eta_s[ev_idx]))  # Σ_events h_i η_i
+        ev_h = np.where(ev_s, h_s, 0.0)
 
         if self.ties == "breslow":
-            k = np.flatnonzero(has_event)
             if order == 0:
-                return float(
-                    -np.dot(h_s[ev_s], eta_s[ev_s]) + np.dot(hd[k], np.log(risk[k]) + shift)
-                )
-            first = np.zeros(m)
-            first[k] = hd[k] / risk[k]
-            cum1 = np.cumsum(first)[g]  # Σ_{t_k ≤ t_j} H_k / S_k
-            grad = a * cum1 - np.where(ev_s, h_s, 0.0)
+                return float(-linear + np.dot(hk, log_risk[k]))
+            log_c1 = _cumulative_at(log_hk - log_risk[k], k, m)[g]  # log Σ_{t_k≤t_j} H_k/S_k
+            part1 = np.exp(log_a + log_c1)
             if order == 1:
-                return _unsort(grad, srt)
-            second = np.zeros(m)
-            second[k] = hd[k] / risk[k] ** 2
-            return _unsort(a * cum1 - a**2 * np.cumsum(second)[g], srt)
+                return _unsort(part1 - ev_h, srt)
+            log_c2 = _cumulative_at(log_hk - 2.0 * log_risk[k], k, m)[g]
+            # each event time adds (a/S)(1 − a/S) ≥ 0: clip the rounding of the difference
+            return _unsort(np.maximum(part1 - np.exp(2.0 * log_a + log_c2), 0.0), srt)
 
-        # Efron: one term per (event time k, r = 0 … d_k − 1)
-        dk = np.bincount(g, weights=ev_s.astype(float), minlength=m).astype(int)
-        tk = np.bincount(g, weights=np.where(ev_s, a, 0.0), minlength=m)  # T_k
-        k = np.flatnonzero(dk > 0)
-        kk = np.repeat(k, dk[k])
-        starts = np.repeat(np.cumsum(dk[k]) - dk[k], dk[k])
-        frac = (np.arange(kk.size) - starts) / dk[kk]  # r / d_k
-        mean_w = hd[kk] / dk[kk]  # H_k / d_k
-        den = risk[kk] - frac * tk[kk]
+        # Efron: one term per (event time k, r = 0 … d_k − 1), c_r = r / d_k
+        dk = np.diff(np.r_[seg, ev_idx.size])  # number of events at each t_k
+        log_tk = _segment_logsumexp(log_a[ev_idx], seg)  # log T_k
+        pair = np.repeat(np.arange(k.size), dk)  # index into k of each term
+        pair_start = np.repeat(np.cumsum(dk) - dk, dk)
+        frac = (np.arange(pair.size) - pair_start) / dk[pair]
+        log_m = log_hk[pair] - np.log(dk[pair])  # log(H_k / d_k)
+        ratio = np.exp(log_tk[pair] - log_risk[k][pair])  # T_k / S_k ≤ 1
+        log_den = log_risk[k][pair] + np.log1p(-frac * ratio)
         if order == 0:
-            return float(-np.dot(h_s[ev_s], eta_s[ev_s]) + np.dot(mean_w, np.log(den) + shift))
-        A = np.bincount(kk, weights=mean_w / den, minlength=m)
-        B = np.bincount(kk, weights=mean_w * frac / den, minlength=m)
-        cum1 = np.cumsum(A)[g]
+            return float(-linear + np.dot(np.exp(log_m), log_den))
+        pair_seg = np.r_[0, np.cumsum(dk)[:-1]]
+        with np.errstate(divide="ignore"):
+            log_frac = np.log(frac)  # −inf for r = 0
+        log_A = _segment_logsumexp(log_m - log_den, pair_seg)
+        log_B = _segment_logsumexp(log_m + log_frac - log_den, pair_seg)
+        own_b = np.full(m, -np.inf)
+        own_b[k] = log_B
+        part1 = np.exp(log_a + _cumulative_at(log_A, k, m)[g])
         # an event at t_k leaves the Efron denominators of its own time with weight r/d_k
-        first = cum1 - np.where(ev_s, B[g], 0.0)
-        grad = a * first - np.where(ev_s, h_s, 0.0)
+        part1 -= np.where(ev_s, np.exp(log_a + own_b[g]), 0.0)
         if order == 1:
-            return _unsort(grad, srt)
-        den2 = den**2
-        A2 = np.bincount(kk, weights=mean_w / den2, minlength=m)
-        B2 = np.bincount(kk, weights=mean_w * frac / den2, minlength=m)
-        C2 = np.bincount(kk, weights=mean_w * frac**2 / den2, minlength=m)
-        second = np.cumsum(A2)[g] - np.where(ev_s, 2.0 * B2[g] - C2[g], 0.0)
-        return _unsort(a * first - a**2 * second, srt)
+            return _unsort(part1 - ev_h, srt)
+        log_A2 = _segment_logsumexp(log_m - 2.0 * log_den, pair_seg)
+        log_B2 = _segment_logsumexp(log_m + log_frac - 2.0 * log_den, pair_seg)
+        log_C2 = _segment_logsumexp(log_m + 2.0 * log_frac - 2.0 * log_den, pair_seg)
+        own_b2, own_c2 = np.full(m, -np.inf), np.full(m, -np.inf)
+        own_b2[k], own_c2[k] = log_B2, log_C2
+        log_a2 = 2.0 * log_a
+        part2 = np.exp(log_a2 + _cumulative_at(log_A2, k, m)[g])
+        part2 -= np.where(ev_s, 2.0 * np.exp(log_a2 + own_b2[g]) - np.exp(log_a2 + own_c2[g]), 0.0)
+        return _unsort(np.maximum(part1 - part2, 0.0), srt)
+
+
+def _cumulative_at(log_values: np.ndarray, k: np.ndarray, m: int) -> np.ndarray:
+    """``log Σ_{k' ≤ k} e^{v_k'}`` for every distinct time 0 … m−1 (values placed at k)."""
+    full = np.full(m, -np.inf)
+    full[k] = log_values
+    return np.logaddexp.accumulate(full)
+
+
+def _segment_logsumexp(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``log Σ e^v`` over consecutive segments beginning at ``starts``."""
+    top = np.maximum.reduceat(values, starts)
+    top = np.where(np.isfinite(top), top, 0.0)
+    lengths = np.diff(np.r_[starts, values.size])
+    with np.errstate(divide="ignore"):
+        return top + np.log(np.add.reduceat(np.exp(values - np.repeat(top, lengths)), starts))
 
 
 def _unsort(values_sorted: np.ndarray, order: np.ndarray) -> np.ndarray:
