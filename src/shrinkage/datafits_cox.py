@@ -43,6 +43,10 @@ __all__ = [
 ]
 
 TIES = ("breslow", "efron")
+# Below this spread of η (over positive weights) sums of h·e^{η − max η} cannot underflow
+# to zero for a risk set containing an event (e^{-500} ≈ 1e-217); above it the datafit
+# works in logs (slower: log-sum-exp accumulations).
+_LINEAR_SPREAD = 500.0
 
 
 # ---------------------------------------------------------------------- the target
@@ -238,10 +242,67 @@ class Cox:
                 f"eta and h must have shape ({n},) like the target; got {eta.shape} and {h.shape}."
             )
         srt = target.order
-        g = target.group
-        m = target.first.shape[0]
         eta_s, h_s = eta[srt], h[srt]
         ev_s = target.event[srt] & (h_s > 0)
+        positive = eta_s[h_s > 0]
+        if positive.max() - positive.min() < _LINEAR_SPREAD:
+            return self._linear(target, eta_s, h_s, ev_s, order)
+        return self._logspace(target, eta_s, h_s, ev_s, order)
+
+    def _linear(self, target, eta_s, h_s, ev_s, order):
+        """Sums of ``h e^{η − max η}``: exact enough while the spread of η is moderate."""
+        srt, g = target.order, target.group
+        m = target.first.shape[0]
+        shift = float(np.max(eta_s))  # e^{η − shift} ≤ 1: no overflow
+        a = h_s * np.exp(eta_s - shift)
+        # S_k = Σ_{t_j ≥ t_k} a_j: reverse cumulative sum read at each time's first sample
+        risk = np.cumsum(a[::-1])[::-1][target.first]
+        hd = np.bincount(g, weights=np.where(ev_s, h_s, 0.0), minlength=m)  # H_k
+        ev_h = np.where(ev_s, h_s, 0.0)
+        linear = float(np.dot(ev_h, eta_s))  # Σ_events h_i η_i
+
+        if self.ties == "breslow":
+            k = np.flatnonzero(hd > 0)
+            if order == 0:
+                return float(-linear + np.dot(hd[k], np.log(risk[k]) + shift))
+            first = np.zeros(m)
+            first[k] = hd[k] / risk[k]
+            part1 = a * np.cumsum(first)[g]  # a_j Σ_{t_k ≤ t_j} H_k / S_k
+            if order == 1:
+                return _unsort(part1 - ev_h, srt)
+            second = np.zeros(m)
+            second[k] = hd[k] / risk[k] ** 2
+            # each event time adds (a/S)(1 − a/S) ≥ 0: clip the rounding of the difference
+            return _unsort(np.maximum(part1 - a**2 * np.cumsum(second)[g], 0.0), srt)
+
+        # Efron: one term per (event time k, r = 0 … d_k − 1)
+        dk = np.bincount(g, weights=ev_s.astype(float), minlength=m).astype(int)
+        tk = np.bincount(g, weights=np.where(ev_s, a, 0.0), minlength=m)  # T_k
+        k = np.flatnonzero(dk > 0)
+        kk = np.repeat(k, dk[k])
+        starts = np.repeat(np.cumsum(dk[k]) - dk[k], dk[k])
+        frac = (np.arange(kk.size) - starts) / dk[kk]  # r / d_k
+        mean_w = hd[kk] / dk[kk]  # H_k / d_k
+        den = risk[kk] - frac * tk[kk]
+        if order == 0:
+            return float(-linear + np.dot(mean_w, np.log(den) + shift))
+        A = np.bincount(kk, weights=mean_w / den, minlength=m)
+        B = np.bincount(kk, weights=mean_w * frac / den, minlength=m)
+        # an event at t_k leaves the Efron denominators of its own time with weight r/d_k
+        part1 = a * (np.cumsum(A)[g] - np.where(ev_s, B[g], 0.0))
+        if order == 1:
+            return _unsort(part1 - ev_h, srt)
+        den2 = den**2
+        A2 = np.bincount(kk, weights=mean_w / den2, minlength=m)
+        B2 = np.bincount(kk, weights=mean_w * frac / den2, minlength=m)
+        C2 = np.bincount(kk, weights=mean_w * frac**2 / den2, minlength=m)
+        second = np.cumsum(A2)[g] - np.where(ev_s, 2.0 * B2[g] - C2[g], 0.0)
+        return _unsort(np.maximum(part1 - a**2 * second, 0.0), srt)
+
+    def _logspace(self, target, eta_s, h_s, ev_s, order):
+        """The same sums in logs, for η spreads where ``e^{η − max η}`` underflows."""
+        srt, g = target.order, target.group
+        m = target.first.shape[0]
         # Everything in logs: with e^η spanning more than ~700 orders of magnitude (trial
         # steps of a solver) plain sums would underflow and give log S = −inf.
         with np.errstate(divide="ignore"):
