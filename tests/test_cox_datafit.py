@@ -22,6 +22,7 @@ from shrinkage.datafits_cox import (
     baseline_survival,
     breslow_baseline,
     concordance_index,
+    coxnet_deviance,
     survival_function,
 )
 
@@ -273,6 +274,9 @@ def test_value_matches_coxnet_deviance(name):
     ):
         value = cox.value(target, x @ np.asarray(beta) + offset, h)
         assert 2 * n * (value - sat) == pytest.approx(deviance, rel=1e-12)
+        w = case["glmnet_args"].get("weights")
+        eta = x @ np.asarray(beta) + offset
+        assert coxnet_deviance(y, eta, w) == pytest.approx(deviance, rel=1e-12)
         assert 2 * raw_sum * (value - sat) == pytest.approx(deviance_raw, rel=1e-12)
         assert 1 - (value - sat) / (null - sat) == pytest.approx(ratio, rel=1e-9)
     assert 2 * n * (null - sat) == pytest.approx(case["coxnet_deviance_null"], rel=1e-12)

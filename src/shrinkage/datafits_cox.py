@@ -40,6 +40,7 @@ __all__ = [
     "baseline_survival",
     "survival_function",
     "concordance_index",
+    "coxnet_deviance",
 ]
 
 TIES = ("breslow", "efron")
@@ -383,6 +384,26 @@ def _unsort(values_sorted: np.ndarray, order: np.ndarray) -> np.ndarray:
     out = np.empty_like(values_sorted)
     out[order] = values_sorted
     return out
+
+
+def coxnet_deviance(y, eta, weights=None, ties: str = "breslow") -> float:
+    """R glmnet's ``coxnet.deviance`` (default ``std.weights=TRUE``), for CV and dev.ratio.
+
+    ``2·n·(F(η) − Σ_k H_k log H_k)`` with ``h = w/Σw`` and ``H_k`` the summed ``h`` of the
+    deaths at the k-th distinct event time: twice the gap between the saturated and the
+    fitted log partial likelihood with the weights rescaled to sum to n. glmnet's
+    ``dev.ratio`` is ``1 − deviance/null deviance`` (``η = offset`` for the null).
+    """
+    cox = Cox(ties)
+    target = cox.check_target(y)
+    n = len(target)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    h = w / w.sum()
+    ev = target.event & (h > 0)
+    _, inverse = np.unique(target.time[ev], return_inverse=True)
+    big_h = np.bincount(inverse.ravel(), weights=h[ev])
+    saturated = float(np.dot(big_h, np.log(big_h)))
+    return 2.0 * n * (cox.value(target, np.asarray(eta, dtype=float), h) - saturated)
 
 
 # ---------------------------------------------------------------------- survival
