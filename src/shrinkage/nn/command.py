@@ -38,7 +38,7 @@ examples:
   shrinkage nn --out nn-csv --csv data.csv --target label --methods none,l2,prox-l1
 
 The folder gets results.md, results.json and PNG figures. An existing non-empty folder is
-refused unless --force.
+refused; --force replaces only a folder that shrinkage wrote.
 """
 
 
