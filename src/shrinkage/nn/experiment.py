@@ -96,6 +96,8 @@ def load_data(config: ExperimentConfig, seed: int = 0) -> Split:
 
 @dataclass
 class ExperimentResult:
+    """Every run of an experiment; :meth:`table` and :meth:`to_markdown` summarize them."""
+
     config: ExperimentConfig
     data_description: str
     runs: list[RunResult]

@@ -33,9 +33,9 @@ from torch import Tensor
 __all__ = [
     "DiagonalStep",
     "Step",
-    "norms_per_group",
     "group_prox_metric_",
     "group_soft_threshold",
+    "norms_per_group",
     "shrink_factor",
     "shrink_l2_",
     "soft_threshold",
@@ -140,7 +140,10 @@ def norms_per_group(x: Tensor, dim: tuple[int, ...]) -> Tensor:
 
 
 def shrink_factor(norms: Tensor, threshold: Step) -> Tensor:
-    # 1 - t/‖x‖ clipped at 0; a zero group stays zero (0/0 would give NaN).
+    """The factor ``max(0, 1 − t/‖x_g‖₂)`` of block soft-thresholding, from the norms.
+
+    A zero group gets factor 0 and stays zero (``0/0`` would give NaN).
+    """
     safe = torch.where(norms > 0, norms, torch.ones_like(norms))
     return torch.where(norms > 0, torch.clamp(1 - threshold / safe, min=0), torch.zeros_like(norms))
 
