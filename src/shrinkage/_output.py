@@ -14,6 +14,9 @@ Rules (issue 11):
 - The final swap runs with SIGINT and SIGTERM blocked (and, on Linux, as one atomic
   exchange), so a signal cannot leave the previous output hidden.
 - Created files and folders follow the umask (``mkstemp``/``mkdtemp`` make 0600/0700).
+
+:func:`jsonable` turns results (NumPy scalars and arrays, tuples, NaN) into what
+:func:`json.dumps` writes as strict JSON.
 """
 
 from __future__ import annotations
@@ -22,15 +25,59 @@ import contextlib
 import ctypes
 import errno
 import json
+import math
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 MARKER = ".shrinkage-output"
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+# -- JSON -----------------------------------------------------------------------------------
+def jsonable(value: Any, digits: int | None = None) -> Any:
+    """``value`` with every part made strict JSON, recursively.
+
+    NumPy arrays and tuples become lists, NumPy integers and booleans Python ones, dict keys
+    strings; a non-finite float (NaN, ±inf: not JSON) becomes ``None`` (``null``).
+
+    Parameters
+    ----------
+    value : any
+        Dicts, lists, tuples, arrays, numbers, strings, ``None``, nested.
+    digits : int, optional
+        Round every float to this many significant digits (``f"{x:.{digits}g}"``), for
+        measurements that are not finer; default: keep every digit.
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v, digits) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, digits) for v in value]
+    if isinstance(value, float):  # also np.float64, a float subclass
+        return _float(value, digits)
+    np = sys.modules.get("numpy")  # not imported here: ``import shrinkage`` stays NumPy-free
+    if np is None:  # then nothing can be a NumPy value
+        return value
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist(), digits)
+    if isinstance(value, np.floating):
+        return _float(float(value), digits)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _float(value: float, digits: int | None) -> float | None:
+    if not math.isfinite(value):
+        return None
+    return float(value) if digits is None else float(f"{value:.{digits}g}")
 
 
 # -- checks ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from .._output import jsonable as _jsonable
 from ..datasets import Dataset
 from . import (
     coefficients,
@@ -382,19 +383,3 @@ def _ridge_curve(models, task):
         return curve
     scale = models["L2"]["alpha"] / float(models["L2"]["model"].alpha_)
     return CVCurve(curve.alphas * scale, curve.fold_errors, metric=curve.metric)
-
-
-def _jsonable(value):
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value

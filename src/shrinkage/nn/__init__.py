@@ -9,7 +9,24 @@ Needs PyTorch (``pip install "shrinkage[torch]"``). The names load lazily, so
 >>> loss = criterion(model(x), y)            # no penalty in the loss: the prox applies it
 >>> loss.backward(); optimizer.step()        # Adam step, then exact zeros
 
-See ``docs/nn.md``.
+See ``docs/nn.md``. The modules, one job each:
+
+=============== ==========================================================================
+``selection``   which parameters a penalty acts on (weights, never biases or norms)
+``prox``        the proximal kernels: soft-thresholding, L2 shrink, group soft-thresholding
+``penalties``   the penalty classes: value and proximal map (L1, L2, ElasticNet, GroupL1)
+``step_rules``  the step an optimizer took, per coordinate (SGD, Adam, RMSprop, ...)
+``proximal``    ``Proximal``: an optimizer step, then the proximal maps
+``reports``     sparsity, saturation and their history over epochs
+``histograms``  weight histograms (matplotlib)
+``data``        the data sets of ``shrinkage nn`` (NumPy only)
+``mlp``         the network of ``shrinkage nn``
+``training``    one training run (one method, λ, seed)
+``experiment``  the grid of runs and its table
+``progress``    the progress display
+``results``     the files of an experiment (``_figures``: its figures)
+``command``     the ``shrinkage nn`` command line (imports no torch)
+=============== ==========================================================================
 """
 
 from importlib import import_module
@@ -20,26 +37,26 @@ _EXPORTS = {
     "L2": "shrinkage.nn.penalties",
     "ElasticNet": "shrinkage.nn.penalties",
     "GroupL1": "shrinkage.nn.penalties",
-    "PenalizedParameter": "shrinkage.nn.penalties",
-    "default_include": "shrinkage.nn.penalties",
-    "select_parameters": "shrinkage.nn.penalties",
-    "soft_threshold": "shrinkage.nn.penalties",
-    "group_soft_threshold": "shrinkage.nn.penalties",
+    "PenalizedParameter": "shrinkage.nn.selection",
+    "default_include": "shrinkage.nn.selection",
+    "select_parameters": "shrinkage.nn.selection",
+    "soft_threshold": "shrinkage.nn.prox",
+    "group_soft_threshold": "shrinkage.nn.prox",
     "Proximal": "shrinkage.nn.proximal",
-    "step_size_rule": "shrinkage.nn.proximal",
+    "step_size_rule": "shrinkage.nn.step_rules",
     "sparsity": "shrinkage.nn.reports",
     "SparsityReport": "shrinkage.nn.reports",
     "LayerSparsity": "shrinkage.nn.reports",
     "saturation": "shrinkage.nn.reports",
     "TrainingHistory": "shrinkage.nn.reports",
-    "plot_weight_histograms": "shrinkage.nn.reports",
+    "plot_weight_histograms": "shrinkage.nn.histograms",
     "train": "shrinkage.nn.training",
-    "run_experiment": "shrinkage.nn.training",
-    "build_mlp": "shrinkage.nn.training",
-    "plot_weight_histogram": "shrinkage.nn.reports",
+    "run_experiment": "shrinkage.nn.experiment",
+    "build_mlp": "shrinkage.nn.mlp",
+    "plot_weight_histogram": "shrinkage.nn.histograms",
     "saturation_by_layer": "shrinkage.nn.reports",
     "Split": "shrinkage.nn.data",
-    "ExperimentConfig": "shrinkage.nn.training",
+    "ExperimentConfig": "shrinkage.nn.experiment",
     "load_digits_split": "shrinkage.nn.data",
     "load_fashion_mnist": "shrinkage.nn.data",
     "load_csv": "shrinkage.nn.data",

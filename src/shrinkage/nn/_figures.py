@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .reports import plot_weight_histograms
+from .histograms import plot_weight_histograms
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data import Split

@@ -38,7 +38,7 @@ examples:
   shrinkage nn --out nn-csv --csv data.csv --target label --methods none,l2,prox-l1
 
 The folder gets results.md, results.json and PNG figures. An existing non-empty folder is
-refused unless --force.
+refused; --force replaces only a folder that shrinkage wrote.
 """
 
 
@@ -204,7 +204,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Handler: build the config, train, write ``--out``. Errors are ``ValueError``s."""
     try:
-        from .training import ExperimentConfig, run_experiment
+        from .experiment import ExperimentConfig, run_experiment
     except ImportError as error:  # torch (or matplotlib) missing
         raise ValueError(
             f"shrinkage nn needs PyTorch and matplotlib ({error}); install them with "

@@ -12,7 +12,9 @@ convolution layers) or on an iterable of tensors, and knows two things:
   which for L1 sets weights **exactly** to zero. :class:`~shrinkage.nn.Proximal` calls it
   after every optimizer step.
 
-All penalties share the core's conventions (:mod:`shrinkage.penalties`): ``alpha >= 0`` is
+Which tensors are penalized is :mod:`shrinkage.nn.selection`'s job; the proximal maps
+themselves are the kernels of :mod:`shrinkage.nn.prox`. All penalties share the core's
+conventions (:mod:`shrinkage.penalties`): ``alpha >= 0`` is
 the strength; ``ElasticNet`` is ``alpha * sum(l1_ratio*|w| + (1 - l1_ratio)/2 * w**2)``.
 ``n_samples=n`` divides ``alpha`` by ``n``: Nielsen's ``λ/n Σ|w|`` and ``λ/(2n) Σ w²``.
 """
@@ -21,13 +23,32 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
+from .prox import (
+    DiagonalStep,
+    Step,
+    group_prox_metric_,
+    group_soft_threshold,
+    norms_per_group,
+    shrink_factor,
+    shrink_l2_,
+    soft_threshold,
+    soft_threshold_,
+)
+from .selection import (
+    Include,
+    Parameters,
+    PenalizedParameter,
+    default_include,
+    select_parameters,
+)
+
+# The selection and the kernels are importable from here too, as before the split.
 __all__ = [
     "L1",
     "L2",
@@ -42,164 +63,6 @@ __all__ = [
     "soft_threshold",
 ]
 
-Include = Callable[[str, Tensor, "nn.Module | None"], bool]
-Step = float | Tensor
-
-# The layers whose ``weight`` is penalized by default. Normalization layers (BatchNorm,
-# LayerNorm, GroupNorm, ...) and every bias are left out: shrinking a scale or a shift
-# changes what the layer computes without making the model any simpler. Embeddings are left
-# out too: each row only gets gradient when its token appears, so a penalty there acts on
-# rare tokens far more than on frequent ones (opt in with ``include=``).
-_WEIGHT_LAYERS: tuple[type[nn.Module], ...] = (
-    nn.Linear,
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-)
-_TRANSPOSED = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
-
-
-def default_include(name: str, param: Tensor, module: nn.Module | None) -> bool:
-    """The default selection: the ``weight`` of ``nn.Linear``, ``nn.Conv*d`` and
-    ``nn.ConvTranspose*d`` layers (subclasses included), if it requires grad.
-
-    Never a bias, a normalization scale or shift, or an embedding.
-    """
-    return (
-        isinstance(module, _WEIGHT_LAYERS)
-        and param is getattr(module, "weight", None)
-        and param.requires_grad
-    )
-
-
-@dataclass(frozen=True, eq=False)
-class PenalizedParameter:
-    """One penalized tensor and how its weights group into units and inputs.
-
-    The tensor is seen as ``(G, O, I, K...)``: ``G`` convolution groups, ``O`` outputs and
-    ``I`` inputs per group, ``K`` kernel positions. An *output group* is everything that
-    feeds one output unit or channel (a row of a linear weight); an *input group* is
-    everything that reads one input feature or channel (a column).
-    """
-
-    name: str
-    param: Tensor
-    conv_groups: int = 1
-    transposed: bool = False
-
-    def grouped(self, tensor: Tensor | None = None) -> Tensor:
-        """A view of ``tensor`` (default: the parameter) shaped ``(G, A, B, K...)``.
-
-        ``A, B`` are ``O, I`` (outputs first) except for transposed convolutions, whose
-        weights are stored inputs first. In-place changes to the view change the tensor.
-        """
-        t = self.param if tensor is None else tensor
-        if t.dim() == 1:
-            # A vector is a column: each entry is an output, the whole vector one input.
-            return t.unflatten(0, (1, t.shape[0])).unsqueeze(2)
-        g = self.conv_groups
-        return t.unflatten(0, (g, t.shape[0] // g))
-
-    def reduce_dims(self, groups: Literal["output", "input"]) -> tuple[int, ...]:
-        """Dimensions of :meth:`grouped` summed over within one group."""
-        ndim = 3 if self.param.dim() == 1 else self.param.dim() + 1
-        kernel = tuple(range(3, ndim))
-        out_dim, in_dim = (2, 1) if self.transposed else (1, 2)
-        # An output group runs over the inputs (and kernel), an input group over the outputs.
-        return (in_dim, *kernel) if groups == "output" else (out_dim, *kernel)
-
-    def group_size(self, groups: Literal["output", "input"]) -> int:
-        shape = self.grouped().shape
-        return math.prod(shape[d] for d in self.reduce_dims(groups))
-
-
-def _check_initialized(name: str, param: Tensor) -> None:
-    if isinstance(param, nn.parameter.UninitializedParameter):
-        raise ValueError(
-            f"parameter {name!r} is not initialized yet (a lazy module): run one forward pass "
-            "before building the penalty."
-        )
-
-
-def _as_entries(
-    parameters: nn.Module | Tensor | Iterable[Tensor] | Iterable[tuple[str, Tensor]],
-    include: Include | None,
-) -> list[PenalizedParameter]:
-    if isinstance(parameters, nn.Module):
-        keep = default_include if include is None else include
-        entries, seen = [], set()
-        for module_name, module in parameters.named_modules():
-            for param_name, param in module.named_parameters(recurse=False):
-                if id(param) in seen:  # tied weights are penalized once
-                    continue
-                name = f"{module_name}.{param_name}" if module_name else param_name
-                if keep(name, param, module):
-                    _check_initialized(name, param)
-                    seen.add(id(param))
-                    entries.append(
-                        PenalizedParameter(
-                            name,
-                            param,
-                            int(getattr(module, "groups", 1)) if param.dim() > 2 else 1,
-                            isinstance(module, _TRANSPOSED),
-                        )
-                    )
-        return entries
-    if isinstance(parameters, Tensor):
-        parameters = [parameters]
-    entries, seen = [], set()
-    for k, item in enumerate(parameters):
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Tensor):
-            name, param = item
-        elif isinstance(item, Tensor):
-            name, param = f"params[{k}]", item
-        else:
-            raise TypeError(
-                "parameters must be an nn.Module or an iterable of tensors or of "
-                f"(name, tensor) pairs; item {k} is a {type(item).__name__}."
-            )
-        if id(param) in seen or (include is not None and not include(name, param, None)):
-            continue
-        seen.add(id(param))
-        entries.append(PenalizedParameter(str(name), param))
-    return entries
-
-
-def select_parameters(
-    parameters: nn.Module | Tensor | Iterable[Tensor] | Iterable[tuple[str, Tensor]],
-    include: Include | None = None,
-) -> list[PenalizedParameter]:
-    """The tensors a penalty acts on.
-
-    Parameters
-    ----------
-    parameters : nn.Module, Tensor or iterable
-        A module: its parameters are walked layer by layer and kept when
-        ``include(name, param, module)`` is true (default :func:`default_include`: the
-        weights of linear and convolution layers). An iterable of tensors or of
-        ``(name, tensor)`` pairs (``model.named_parameters()``): all are kept unless
-        ``include(name, param, None)`` says otherwise.
-    include : callable, optional
-        ``include(name, param, module) -> bool``.
-
-    Returns
-    -------
-    list of PenalizedParameter
-        Each distinct tensor once (tied weights are not counted twice).
-    """
-    entries = _as_entries(parameters, include)
-    for entry in entries:
-        p = entry.param
-        _check_initialized(entry.name, p)
-        if not p.is_floating_point():
-            raise TypeError(f"parameter {entry.name!r} has dtype {p.dtype}; penalties need floats.")
-        if p.dim() == 0:
-            raise ValueError(f"parameter {entry.name!r} is a scalar; penalize tensors of dim >= 1.")
-    return entries
-
 
 def _check_alpha(alpha: Any) -> float:
     try:
@@ -211,148 +74,6 @@ def _check_alpha(alpha: Any) -> float:
             f"alpha must be a finite number >= 0, got {alpha!r}. Use alpha=0 for no penalty."
         )
     return value
-
-
-def soft_threshold(x: Tensor, threshold: Step) -> Tensor:
-    """Soft-thresholding, the proximal map of ``threshold·|x|`` (elementwise).
-
-    .. math:: S(x, t) = \\operatorname{sign}(x)\\max(|x| - t, 0)
-                        = x - \\operatorname{clip}(x, -t, t)
-
-    The second form gives an exact ``0.0`` whenever ``|x| <= t`` (``x - x``), in two ops.
-    ``threshold`` is a number or a tensor broadcastable to ``x``.
-    """
-    return x - torch.clamp(x, min=-threshold, max=threshold)
-
-
-class DiagonalStep:
-    """A per-coordinate step ``D = scale / denom``, kept factored.
-
-    Adaptive optimizers step by ``lr / (sqrt(v) + eps)``; keeping the denominator lets the
-    proximal maps run in place in a few passes over the weights, e.g. L1 as
-    ``w ← S(w·denom, alpha·scale) / denom``, instead of materializing ``D`` first.
-    ``denom`` is scratch space: a proximal map may overwrite it.
-    """
-
-    __slots__ = ("denom", "scale")
-
-    def __init__(self, denom: Tensor, scale: float) -> None:
-        self.denom = denom
-        self.scale = float(scale)
-
-    def tensor(self) -> Tensor:
-        """``D`` itself (computed in ``denom``'s memory)."""
-        return self.denom.reciprocal_().mul_(self.scale)
-
-
-def _softshrink_(x: Tensor, threshold: float) -> None:
-    """``x ← S(x, threshold)`` in one in-place pass (exact zeros where ``|x| <= t``)."""
-    try:
-        torch.ops.aten.softshrink.out(x, threshold, out=x)
-    except (AttributeError, RuntimeError):  # pragma: no cover - older or exotic builds
-        x.copy_(torch.nn.functional.softshrink(x, threshold))
-
-
-def _soft_threshold_(x: Tensor, threshold: Step | DiagonalStep, alpha: float) -> None:
-    """``x ← S(x, alpha·step)`` in place for a number, tensor or factored step."""
-    if isinstance(threshold, DiagonalStep):
-        # S(x, a·c/s) = S(x·s, a·c) / s for s > 0: three in-place passes.
-        x.mul_(threshold.denom)
-        _softshrink_(x, alpha * threshold.scale)
-        x.div_(threshold.denom)
-    elif isinstance(threshold, Tensor):
-        t = threshold * alpha
-        # x - clip(x, -t, t), with minimum/maximum: cheaper than clamp with tensor bounds.
-        clipped = torch.minimum(x, t)
-        torch.maximum(clipped, t.neg_(), out=clipped)
-        x.sub_(clipped)
-    else:
-        _softshrink_(x, threshold * alpha)
-
-
-def _shrink_l2_(x: Tensor, step: Step | DiagonalStep, alpha: float) -> None:
-    """``x ← x / (1 + alpha·step)`` in place."""
-    if isinstance(step, DiagonalStep):
-        # x / (1 + a·c/s) = x·s / (s + a·c); denom is scratch.
-        x.mul_(step.denom)
-        x.div_(step.denom.add_(alpha * step.scale))
-    else:
-        x.div_(1 + step * alpha)
-
-
-def group_soft_threshold(x: Tensor, threshold: Step, dim: int | Sequence[int]) -> Tensor:
-    """Block soft-thresholding, the proximal map of ``threshold·‖x_g‖₂`` per group.
-
-    .. math:: x_g \\leftarrow x_g \\max\\Big(0, 1 - \\frac{t}{\\|x_g\\|_2}\\Big)
-
-    Groups are the slices reduced over ``dim``; ``threshold`` is a number or a tensor
-    broadcastable to the group norms (``keepdim=True`` shape). A group whose norm is at most
-    ``t`` becomes exactly zero.
-    """
-    norms = torch.linalg.vector_norm(x, dim=dim, keepdim=True)
-    return x * _shrink_factor(norms, threshold)
-
-
-def _group_norms(x: Tensor, dim: tuple[int, ...]) -> Tensor:
-    """``‖x_g‖₂`` over ``dim`` (kept), fast either way, for the no-grad paths.
-
-    ``vector_norm`` is fast over trailing dimensions but ~10x slower over a leading one
-    (the columns of a weight matrix: input groups); a sum of squares is fast on both.
-    """
-    if dim == tuple(range(x.dim() - len(dim), x.dim())):
-        return torch.linalg.vector_norm(x, dim=dim, keepdim=True)
-    return torch.sum(x * x, dim=dim, keepdim=True).sqrt_()
-
-
-def _shrink_factor(norms: Tensor, threshold: Step) -> Tensor:
-    # 1 - t/‖x‖ clipped at 0; a zero group stays zero (0/0 would give NaN).
-    safe = torch.where(norms > 0, norms, torch.ones_like(norms))
-    return torch.where(norms > 0, torch.clamp(1 - threshold / safe, min=0), torch.zeros_like(norms))
-
-
-def _group_prox_metric_(
-    x: Tensor, td: Tensor, dim: tuple[int, ...], work: Tensor, work2: Tensor
-) -> None:
-    """In place: ``x ← argmin_b Σ_i (b_i − x_i)²/(2 d_i) + τ‖b‖₂`` per group.
-
-    Group L1 in the diagonal metric ``diag(d)⁻¹``; ``td = τ·d`` (overwritten), ``work`` and
-    ``work2`` are scratch buffers shaped like ``x``. The optimality condition gives ``b = 0``
-    iff ``‖x/d‖₂ <= τ``, i.e. ``‖x/(τd)‖₂ <= 1``, and otherwise ``b_i = x_i r / (r + τ d_i)``
-    with ``r = ‖b‖₂ > 0`` the root of ``φ(r) = (Σ_i x_i²/(r + τ d_i)²)^(-1/2) − 1``,
-    increasing in ``r`` and bracketed by ``[‖x‖ − max τd, ‖x‖ − min τd]``. Safeguarded Newton
-    solves it (1–3 iterations in practice); with a constant ``d``, ``φ`` is linear and Newton
-    lands on ``r = ‖x‖ − τd`` (block soft-thresholding) at once.
-    """
-    # A coordinate with d_i = 0 cannot move; a tiny d_i gives b_i = x_i to rounding.
-    td.clamp_(min=torch.finfo(td.dtype).tiny)
-    active = _group_norms(torch.div(x, td, out=work), dim) > 1
-    norm = _group_norms(x, dim)
-    lo = torch.clamp(norm - torch.amax(td, dim=dim, keepdim=True), min=0)
-    hi = torch.clamp(norm - torch.amin(td, dim=dim, keepdim=True), min=0)
-    r = hi
-    x2 = torch.mul(x, x, out=work)
-    tol = 8 * torch.finfo(x.dtype).eps
-    for _ in range(100):
-        inv_q = torch.add(td, r, out=work2).reciprocal_()  # 1 / (r + τd)
-        term = x2 * inv_q
-        term.mul_(inv_q)
-        psi = term.sum(dim=dim, keepdim=True)  # Σ x²/q²
-        dpsi = -2 * term.mul_(inv_q).sum(dim=dim, keepdim=True)  # −2 Σ x²/q³
-        phi = psi.rsqrt() - 1
-        dphi = -0.5 * psi.pow(-1.5) * dpsi
-        lo = torch.where(phi < 0, r, lo)
-        hi = torch.where(phi < 0, hi, r)
-        newton = r - phi / dphi
-        # Newton inside the bracket, bisection otherwise (a step that leaves it).
-        inside = (newton >= lo) & (newton <= hi) & torch.isfinite(newton)
-        r_new = torch.where(inside, newton, (lo + hi) / 2)
-        converged = (torch.abs(r_new - r) <= tol * r) | (torch.abs(phi) <= tol) | ~active
-        r = r_new
-        if bool(converged.all()):
-            break
-    r = torch.where(active, r, torch.zeros_like(r))
-    # b = x · r / (r + τd), and exactly 0 in the inactive groups (r = 0 there).
-    x.mul_(torch.add(td, r, out=work2).reciprocal_().mul_(r))
 
 
 class Penalty:
@@ -383,7 +104,7 @@ class Penalty:
 
     def __init__(
         self,
-        parameters: nn.Module | Tensor | Iterable[Tensor] | Iterable[tuple[str, Tensor]],
+        parameters: Parameters,
         alpha: float,
         *,
         n_samples: int | None = None,
@@ -537,7 +258,7 @@ class L1(Penalty):
         return w.abs().sum()
 
     def prox_parameter(self, entry: PenalizedParameter, step: Step | DiagonalStep) -> None:
-        _soft_threshold_(entry.param, step, self.strength)
+        soft_threshold_(entry.param, step, self.strength)
 
 
 class L2(Penalty):
@@ -553,7 +274,7 @@ class L2(Penalty):
         return 0.5 * (w * w).sum()
 
     def prox_parameter(self, entry: PenalizedParameter, step: Step | DiagonalStep) -> None:
-        _shrink_l2_(entry.param, step, self.strength)
+        shrink_l2_(entry.param, step, self.strength)
 
 
 class ElasticNet(Penalty):
@@ -570,7 +291,7 @@ class ElasticNet(Penalty):
 
     def __init__(
         self,
-        parameters: nn.Module | Tensor | Iterable[Tensor] | Iterable[tuple[str, Tensor]],
+        parameters: Parameters,
         alpha: float,
         l1_ratio: float = 0.5,
         *,
@@ -595,9 +316,9 @@ class ElasticNet(Penalty):
     def prox_parameter(self, entry: PenalizedParameter, step: Step | DiagonalStep) -> None:
         s = self.strength
         if self.l1_ratio > 0:
-            _soft_threshold_(entry.param, step, s * self.l1_ratio)
+            soft_threshold_(entry.param, step, s * self.l1_ratio)
         if self.l1_ratio < 1:
-            _shrink_l2_(entry.param, step, s * (1 - self.l1_ratio))
+            shrink_l2_(entry.param, step, s * (1 - self.l1_ratio))
 
 
 class GroupL1(Penalty):
@@ -634,7 +355,7 @@ class GroupL1(Penalty):
 
     def __init__(
         self,
-        parameters: nn.Module | Tensor | Iterable[Tensor] | Iterable[tuple[str, Tensor]],
+        parameters: Parameters,
         alpha: float,
         *,
         groups: Literal["output", "input"] = "output",
@@ -698,8 +419,8 @@ class GroupL1(Penalty):
                 td = step.denom.reciprocal_().mul_(tau * step.scale)
             else:  # a caller's tensor: not ours to overwrite
                 td = torch.mul(step.expand_as(entry.param), tau)
-            _group_prox_metric_(
+            group_prox_metric_(
                 x, entry.grouped(td), self._dims[k], entry.grouped(work[0]), entry.grouped(work[1])
             )
         else:
-            x.mul_(_shrink_factor(_group_norms(x, self._dims[k]), step * tau))
+            x.mul_(shrink_factor(norms_per_group(x, self._dims[k]), step * tau))

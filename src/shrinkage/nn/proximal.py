@@ -30,7 +30,6 @@ NeurIPS 2021; Melchior, Fang & Wiskott, 2019.)
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -39,126 +38,11 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-from .penalties import DiagonalStep, PenalizedParameter, Penalty
+from .penalties import Penalty
+from .selection import PenalizedParameter
+from .step_rules import UNSUPPORTED, StepRule, fast_rule, step_size_rule
 
 __all__ = ["Proximal", "step_size_rule"]
-
-StepRule = Callable[[Optimizer, dict, Tensor], "float | Tensor"]
-# Built-in rules also get a scratch buffer shaped like the parameter, and may return the
-# step factored (DiagonalStep): no allocation and fewer passes in the hot path.
-_FastRule = Callable[[Optimizer, dict, Tensor, Tensor], "float | Tensor | DiagonalStep"]
-
-
-def _lr(group: dict) -> float:
-    return float(group["lr"])  # a tensor lr (capturable optimizers) becomes a number
-
-
-def _rule_lr(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor) -> float:
-    return _lr(group)
-
-
-def _rule_adam(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
-    state = optimizer.state[p]
-    if "exp_avg_sq" not in state:
-        return _lr(group)
-    v = state["max_exp_avg_sq"] if group.get("amsgrad", False) else state["exp_avg_sq"]
-    root_bc2 = math.sqrt(1 - group["betas"][1] ** float(state["step"]))
-    # lr / (sqrt(v)/c + eps) = lr·c / (sqrt(v) + eps·c), c = sqrt(1 - β₂ᵗ).
-    torch.sqrt(v, out=scratch).add_(group["eps"] * root_bc2)
-    return DiagonalStep(scratch, _lr(group) * root_bc2)
-
-
-def _rule_radam(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
-    state = optimizer.state[p]
-    if "exp_avg_sq" not in state:
-        return _lr(group)
-    t = float(state["step"])
-    beta2 = group["betas"][1]
-    bias_correction2 = 1 - beta2**t
-    rho_inf = 2 / (1 - beta2) - 1
-    rho_t = rho_inf - 2 * t * beta2**t / bias_correction2
-    if rho_t <= 5.0:  # not rectified yet: RAdam takes a plain momentum step
-        return _lr(group)
-    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
-    torch.sqrt(state["exp_avg_sq"], out=scratch).add_(group["eps"])
-    return DiagonalStep(scratch, _lr(group) * rect * math.sqrt(bias_correction2))
-
-
-def _rule_adamax(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
-    state = optimizer.state[p]
-    if "exp_inf" not in state:
-        return _lr(group)
-    return DiagonalStep(scratch.copy_(state["exp_inf"]), _lr(group))
-
-
-def _rule_adagrad(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
-    state = optimizer.state[p]
-    if "sum" not in state:
-        return _lr(group)
-    clr = _lr(group) / (1 + (float(state["step"]) - 1) * group["lr_decay"])
-    torch.sqrt(state["sum"], out=scratch).add_(group["eps"])
-    return DiagonalStep(scratch, clr)
-
-
-def _rule_rmsprop(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
-    state = optimizer.state[p]
-    if "square_avg" not in state:
-        return _lr(group)
-    if group.get("centered", False):
-        grad_avg = state["grad_avg"]
-        torch.addcmul(state["square_avg"], grad_avg, grad_avg, value=-1, out=scratch).sqrt_()
-    else:
-        torch.sqrt(state["square_avg"], out=scratch)
-    return DiagonalStep(scratch.add_(group["eps"]), _lr(group))
-
-
-def _rule_adadelta(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
-    state = optimizer.state[p]
-    if "square_avg" not in state:
-        return _lr(group)
-    eps = group["eps"]
-    torch.add(state["square_avg"], eps, out=scratch).sqrt_()
-    return scratch.div_(state["acc_delta"].add(eps).sqrt_()).reciprocal_().mul_(_lr(group))
-
-
-# Checked in order, so subclasses (AdamW < Adam) find their parent's rule.
-_RULES: list[tuple[type[Optimizer], str, _FastRule]] = [
-    (torch.optim.SGD, "lr (SGD)", _rule_lr),
-    (torch.optim.Adam, "preconditioned (Adam)", _rule_adam),
-    (torch.optim.NAdam, "preconditioned (NAdam)", _rule_adam),
-    (torch.optim.RAdam, "preconditioned (RAdam)", _rule_radam),
-    (torch.optim.Adamax, "preconditioned (Adamax)", _rule_adamax),
-    (torch.optim.Adagrad, "preconditioned (Adagrad)", _rule_adagrad),
-    (torch.optim.RMSprop, "preconditioned (RMSprop)", _rule_rmsprop),
-    (torch.optim.Adadelta, "preconditioned (Adadelta, approximate)", _rule_adadelta),
-]
-
-# Not gradient steps with a learning rate: a threshold scaled by ``lr`` would mean nothing.
-_UNSUPPORTED = (torch.optim.LBFGS, torch.optim.Rprop)
-
-
-def _fast_rule(optimizer: Optimizer, decoupled: bool) -> tuple[str, _FastRule]:
-    if decoupled:
-        return "lr (decoupled)", _rule_lr
-    for cls, name, rule in _RULES:
-        if isinstance(optimizer, cls):
-            return name, rule
-    return f"lr ({type(optimizer).__name__}: no known preconditioner)", _rule_lr
-
-
-def step_size_rule(optimizer: Optimizer, decoupled: bool = False) -> tuple[str, StepRule]:
-    """The rule :class:`Proximal` uses for ``optimizer``: ``(description, rule)``.
-
-    ``rule(optimizer, param_group, param)`` returns the step ``D`` of the last
-    ``optimizer.step()`` for that parameter: a number or a tensor shaped like it.
-    """
-    name, fast = _fast_rule(optimizer, decoupled)
-
-    def rule(optimizer: Optimizer, group: dict, p: Tensor) -> float | Tensor:
-        step = fast(optimizer, group, p, torch.empty_like(p))
-        return step.tensor() if isinstance(step, DiagonalStep) else step
-
-    return name, rule
 
 
 class Proximal(Optimizer):
@@ -220,7 +104,7 @@ class Proximal(Optimizer):
                 "Build one first, e.g. Proximal(torch.optim.SGD(model.parameters(), lr=0.1), "
                 "penalty)."
             )
-        if step_size is None and isinstance(optimizer, _UNSUPPORTED):
+        if step_size is None and isinstance(optimizer, UNSUPPORTED):
             raise ValueError(
                 f"{type(optimizer).__name__} does not take gradient steps of size lr, so a "
                 "proximal step has no step size: use SGD or Adam, or pass step_size=."
@@ -235,7 +119,7 @@ class Proximal(Optimizer):
         self.penalties = penalties
         self.decoupled = bool(decoupled)
         if step_size is None:
-            self.step_rule, self._rule = _fast_rule(optimizer, self.decoupled)
+            self.step_rule, self._rule = fast_rule(optimizer, self.decoupled)
         else:
             self.step_rule = "custom"
             self._rule = lambda opt, group, p, scratch: step_size(opt, group, p)

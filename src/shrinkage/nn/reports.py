@@ -9,45 +9,49 @@
   (default 0.1, i.e. learning through that unit is at least 10x slower than at ``z = 0``:
   ``|z| > 3.64`` for the sigmoid, ``|z| > 1.82`` for tanh).
 * :class:`TrainingHistory` -- both of them (and any metric you pass) recorded over epochs.
-* :func:`plot_weight_histogram`, :func:`plot_weight_histograms` -- the distribution of
-  ``log10 |w|``, with the exact zeros as their own bar (they have no logarithm).
 
-Matplotlib is imported inside the plotting functions only, and figures are built with
-:class:`matplotlib.figure.Figure` (no pyplot, no global state, never ``show()``).
+The weight histograms (``log10 |w|`` with the exact zeros as their own bar) are drawn by
+:mod:`shrinkage.nn.histograms`. Matplotlib is imported inside the plotting functions only,
+and figures are built with :class:`matplotlib.figure.Figure` (no pyplot, no global state,
+never ``show()``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor, nn
 
-from .penalties import Include, PenalizedParameter, Penalty, select_parameters
+from .penalties import Penalty
+from .selection import Include, PenalizedParameter, select_parameters
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 __all__ = [
     "LayerSparsity",
     "SparsityReport",
     "TrainingHistory",
-    "plot_weight_histogram",
-    "plot_weight_histograms",
+    "Weights",
     "saturation",
     "saturation_by_layer",
     "sparsity",
+    "weight_entries",
+    # Moved to ``histograms``; still importable from here, loaded on first use.
+    "plot_weight_histogram",  # noqa: F822
+    "plot_weight_histograms",  # noqa: F822
 ]
+_MOVED = frozenset(("plot_weight_histogram", "plot_weight_histograms"))
 
 Weights = nn.Module | Penalty | Tensor | Iterable[Tensor] | Iterable[tuple[str, Tensor]]
 
 
-def _entries(weights: Weights, include: Include | None = None) -> list[PenalizedParameter]:
+def weight_entries(weights: Weights, include: Include | None = None) -> list[PenalizedParameter]:
+    """The tensors to measure: a penalty's own, or a selection (:func:`select_parameters`)."""
     if isinstance(weights, Penalty):
         return list(weights.entries)
     return select_parameters(weights, include)
@@ -150,7 +154,7 @@ def sparsity(weights: Weights, include: Include | None = None) -> SparsityReport
     SparsityReport
     """
     layers = []
-    for entry in _entries(weights, include):
+    for entry in weight_entries(weights, include):
         zero = entry.grouped() == 0
         # A group is pruned when all its weights are zero: reduce "all" over its dims.
         units = zero.all(dim=entry.reduce_dims("output"))
@@ -311,90 +315,9 @@ class TrainingHistory:
         return ax
 
 
-def _magnitudes(weights: Weights) -> Tensor:
-    with torch.no_grad():
-        return torch.cat(
-            [e.param.detach().abs().flatten().double().cpu() for e in _entries(weights)]
-        )
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        from . import histograms
 
-
-def plot_weight_histogram(
-    weights: Weights,
-    ax: Axes | None = None,
-    *,
-    bins: int = 40,
-    label: str | None = None,
-    low: float = -8.0,
-) -> Axes:
-    """Histogram of ``log10 |w|``, exact zeros as a separate bar on the left.
-
-    Parameters
-    ----------
-    weights : nn.Module, Penalty or tensors
-        As for :func:`sparsity`.
-    ax : matplotlib Axes, optional
-        Drawn on; a new figure's axes otherwise.
-    bins : int
-        Bins over the non-zero magnitudes.
-    label : str, optional
-        Title.
-    low : float
-        ``log10|w|`` below this (but not zero) is clipped into the first bin.
-
-    Returns
-    -------
-    Axes
-        The y axis is the fraction of all weights.
-    """
-    import numpy as np
-
-    if ax is None:
-        from matplotlib.figure import Figure
-
-        ax = Figure(figsize=(4, 3)).subplots()
-    mags = _magnitudes(weights).numpy()
-    n = mags.size
-    nonzero = np.log10(mags[mags > 0]).clip(min=low)
-    hi = max(float(nonzero.max()) if nonzero.size else 0.0, low + 1.0)
-    lo = min(float(nonzero.min()) if nonzero.size else hi - 1.0, hi - 1.0)
-    counts, edges = np.histogram(nonzero, bins=bins, range=(lo, hi))
-    width = edges[1] - edges[0]
-    ax.bar(edges[:-1], counts / n, width=width, align="edge", color="tab:blue")
-    zero_x = lo - 3 * width  # the zeros' bar, apart from the rest
-    n_zero = int(np.sum(mags == 0))
-    ax.bar([zero_x], [n_zero / n], width=2 * width, color="tab:red")
-    ax.set_xticks([zero_x, *np.linspace(np.ceil(lo), np.floor(hi), 4)])
-    ax.set_xticklabels(
-        ["0"] + [f"$10^{{{t:.0f}}}$" for t in np.linspace(np.ceil(lo), np.floor(hi), 4)]
-    )
-    ax.set_xlabel("|w|")
-    ax.set_ylabel("fraction of weights")
-    ax.set_title(f"{label + ': ' if label else ''}{n_zero / n:.0%} exact zeros", fontsize=9)
-    return ax
-
-
-def plot_weight_histograms(
-    named_weights: Mapping[str, Weights],
-    path: str | Path | None = None,
-    *,
-    ncols: int = 3,
-    bins: int = 40,
-    dpi: int = 90,
-) -> Figure:
-    """One :func:`plot_weight_histogram` panel per entry; saved to ``path`` if given."""
-    from matplotlib.figure import Figure
-
-    n = len(named_weights)
-    if n == 0:
-        raise ValueError("nothing to plot: named_weights is empty.")
-    ncols = min(ncols, n)
-    nrows = -(-n // ncols)
-    fig = Figure(figsize=(3.4 * ncols, 2.6 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    for ax, (label, weights) in zip(axes, named_weights.items(), strict=False):
-        plot_weight_histogram(weights, ax, bins=bins, label=label)
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    if path is not None:
-        fig.savefig(path, dpi=dpi)
-    return fig
+        return getattr(histograms, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

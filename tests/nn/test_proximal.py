@@ -1,6 +1,6 @@
-"""shrinkage.nn.Proximal: proximal SGD is ISTA (checked against scikit-learn's Lasso), the
-adaptive step rules reproduce the optimizers' own steps, exact zeros, schedulers,
-checkpoints, weight decay named right, bad input."""
+"""shrinkage.nn.Proximal: proximal SGD is ISTA (checked against scikit-learn's Lasso), Adam's
+preconditioned prox finds the lasso zeros, exact zeros, schedulers, checkpoints, weight decay
+named right, bad input. The step rules themselves: test_step_rules.py."""
 
 import pytest
 
@@ -10,7 +10,9 @@ import numpy as np  # noqa: E402
 from sklearn.linear_model import Lasso  # noqa: E402
 from torch import nn  # noqa: E402
 
-from shrinkage.nn import L1, L2, ElasticNet, GroupL1, Proximal, step_size_rule  # noqa: E402
+from shrinkage.nn import L1, L2, ElasticNet, GroupL1, Proximal  # noqa: E402
+
+from .nets import regression  # noqa: E402
 
 F = nn.functional
 
@@ -22,15 +24,6 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
-
-
-def regression(seed=0, n=80, p=12, dtype=torch.float64):
-    g = torch.Generator().manual_seed(seed)
-    X = torch.randn(n, p, generator=g, dtype=dtype)
-    coef = torch.zeros(p, dtype=dtype)
-    coef[:3] = torch.tensor([2.0, -3.0, 1.5], dtype=dtype)
-    y = X @ coef + 0.5 * torch.randn(n, generator=g, dtype=dtype)
-    return X, y
 
 
 def lasso_reference(X, y, alpha):
@@ -82,44 +75,6 @@ def test_adam_preconditioned_prox_finds_the_lasso_zeros_lr_threshold_does_not():
     w_lr = fit_linear(X, y, adam, alpha, 3000, decoupled=True, scheduler=decay)
     assert np.sum(w_lr == 0) == 0
     assert np.sum(ref == 0) >= 5
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda ps: torch.optim.SGD(ps, lr=0.1),
-        lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.0, 0.99)),
-        lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.0, 0.99), amsgrad=True),
-        lambda ps: torch.optim.AdamW(ps, lr=0.01, betas=(0.0, 0.99), weight_decay=0.0),
-        lambda ps: torch.optim.NAdam(ps, lr=0.01, betas=(0.0, 0.99)),
-        lambda ps: torch.optim.RAdam(ps, lr=0.01, betas=(0.0, 0.99)),
-        lambda ps: torch.optim.Adamax(ps, lr=0.01, betas=(0.0, 0.99)),
-        lambda ps: torch.optim.Adagrad(ps, lr=0.1, lr_decay=0.01),
-        lambda ps: torch.optim.RMSprop(ps, lr=0.01),
-        lambda ps: torch.optim.RMSprop(ps, lr=0.01, centered=True),
-    ],
-)
-def test_step_rule_is_the_step_the_optimizer_took(make):
-    # Without momentum (β₁ = 0), every one of these optimizers updates w ← w − D·g, with D
-    # the per-coordinate step the rule must return. 12 steps: RAdam is rectified by then.
-    X, y = regression(seed=2)
-    w = torch.zeros(X.shape[1], dtype=X.dtype, requires_grad=True)
-    opt = make([w])
-    _, rule = step_size_rule(opt)
-    for _ in range(12):
-        opt.zero_grad()
-        (0.5 * ((X @ w - y) ** 2).mean()).backward()
-        before, grad = w.detach().clone(), w.grad.clone()
-        opt.step()
-    step = rule(opt, opt.param_groups[0], w)
-    torch.testing.assert_close(before - w.detach(), step * grad, rtol=1e-9, atol=1e-14)
-
-
-def test_known_and_fallback_rules():
-    p = [torch.zeros(2, requires_grad=True)]
-    assert "Adam" in step_size_rule(torch.optim.AdamW(p))[0]
-    assert step_size_rule(torch.optim.Adam(p), decoupled=True)[0] == "lr (decoupled)"
-    assert "no known preconditioner" in step_size_rule(torch.optim.ASGD(p))[0]
 
 
 def mlp(seed=0):

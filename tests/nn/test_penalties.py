@@ -1,5 +1,5 @@
-"""shrinkage.nn penalties: values against the core NumPy penalties, gradients, proximal maps
-against closed forms and against numerical minimization, parameter selection."""
+"""shrinkage.nn.penalties: values against the core NumPy penalties, gradients, proximal maps
+against closed forms and against numerical minimization, bad input."""
 
 import pytest
 
@@ -10,30 +10,9 @@ from scipy.optimize import minimize  # noqa: E402
 from torch import nn  # noqa: E402
 
 from shrinkage import penalties as core  # noqa: E402
-from shrinkage.nn import (  # noqa: E402
-    L1,
-    L2,
-    ElasticNet,
-    GroupL1,
-    default_include,
-    group_soft_threshold,
-    select_parameters,
-    soft_threshold,
-)
+from shrinkage.nn import L1, L2, ElasticNet, GroupL1  # noqa: E402
 
-
-def small_net(seed=0, dtype=torch.float64):
-    torch.manual_seed(seed)
-    return nn.Sequential(
-        nn.Conv2d(2, 4, 3),
-        nn.BatchNorm2d(4),
-        nn.ReLU(),
-        nn.Flatten(),
-        nn.Linear(4 * 3 * 3, 6),
-        nn.LayerNorm(6),
-        nn.Tanh(),
-        nn.Linear(6, 3),
-    ).to(dtype)
+from .nets import small_net  # noqa: E402
 
 
 def flat_weights(model):
@@ -136,23 +115,6 @@ def test_gradcheck_float64(make):
 
 
 # -- proximal maps: closed forms --------------------------------------------------------------
-
-
-def test_soft_threshold_closed_form():
-    x = torch.tensor([-3.0, -0.5, -0.1, 0.0, 0.1, 0.5, 3.0], dtype=torch.float64)
-    expected = np.sign(x.numpy()) * np.maximum(np.abs(x.numpy()) - 0.5, 0)
-    np.testing.assert_array_equal(soft_threshold(x, 0.5).numpy(), expected)
-    t = torch.full_like(x, 0.5)
-    np.testing.assert_array_equal(soft_threshold(x, t).numpy(), expected)
-    assert np.all(soft_threshold(x, 0.5).numpy()[1:6] == 0.0)  # exact zeros
-
-
-def test_group_soft_threshold_closed_form():
-    x = torch.tensor([[3.0, 4.0], [0.3, 0.4], [0.0, 0.0]], dtype=torch.float64)
-    out = group_soft_threshold(x, 1.0, dim=1).numpy()
-    # Row 1: norm 5 → scaled by 1 - 1/5. Row 2: norm 0.5 ≤ 1 → zero. Row 3 stays 0.
-    np.testing.assert_allclose(out, [[3 * 0.8, 4 * 0.8], [0, 0], [0, 0]])
-    assert np.all(out[1:] == 0)
 
 
 @pytest.mark.parametrize("step", [0.1, 1.0])
@@ -265,55 +227,6 @@ def test_group_prox_zero_step_leaves_weights():
     before = w.detach().clone()
     GroupL1([w], 5.0).prox(torch.zeros(3, 4, dtype=torch.float64))
     assert torch.equal(w.detach(), before)
-
-
-# -- selection -------------------------------------------------------------------------------
-
-
-def test_default_selection_weights_only():
-    model = small_net()
-    names = L1(model, 1.0).names
-    assert names == ["0.weight", "4.weight", "7.weight"]  # conv, linear, linear
-    for name, _ in model.named_parameters():
-        if "bias" in name or name.startswith(("1.", "5.")):  # biases, BatchNorm, LayerNorm
-            assert name not in names, name
-
-
-def test_embedding_and_frozen_weights_left_out_by_default():
-    model = nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 2), nn.Linear(2, 2))
-    model[2].weight.requires_grad_(False)
-    assert L1(model, 1.0).names == ["1.weight"]
-    opt_in = L1(model, 1.0, include=lambda n, p, m: isinstance(m, nn.Embedding))
-    assert opt_in.names == ["0.weight"]
-
-
-def test_include_filter_and_iterables():
-    model = small_net()
-    first_layer_only = L1(model, 1.0, include=lambda n, p, m: n == "0.weight")
-    assert first_layer_only.names == ["0.weight"]
-    with_biases = L2(
-        model, 1.0, include=lambda n, p, m: default_include(n, p, m) or n.endswith("bias")
-    )
-    assert "4.bias" in with_biases.names and "1.bias" in with_biases.names
-    named = L1(model.named_parameters(), 1.0, include=lambda n, p, m: "weight" in n)
-    assert "1.weight" in named.names  # an explicit iterable is taken as given
-    plain = L1([model[4].weight, model[4].weight], 1.0)  # duplicates once
-    assert len(plain.parameters) == 1
-
-
-def test_tied_weights_counted_once():
-    shared = nn.Linear(3, 3, bias=False)
-    model = nn.Sequential(shared, nn.Tanh(), shared)
-    penalty = L1(model, 1.0)
-    assert penalty.names == ["0.weight"]
-    assert penalty().item() == pytest.approx(shared.weight.abs().sum().item())
-
-
-def test_select_parameters_reports_groups():
-    conv = nn.Conv2d(4, 6, 3, groups=2)
-    (entry,) = select_parameters(nn.Sequential(conv))
-    assert entry.conv_groups == 2 and not entry.transposed
-    assert entry.group_size("output") == 2 * 9 and entry.group_size("input") == 3 * 9
 
 
 # -- bad input -------------------------------------------------------------------------------

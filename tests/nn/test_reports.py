@@ -1,5 +1,5 @@
 """shrinkage.nn.reports: sparsity counts on hand-made weights, saturation against the
-sigmoid / tanh derivatives written out, histories and figures."""
+sigmoid / tanh derivatives written out, histories (and their plot)."""
 
 import pytest
 
@@ -7,14 +7,11 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("matplotlib")
 
 import numpy as np  # noqa: E402
-from matplotlib.image import imread  # noqa: E402
 from torch import nn  # noqa: E402
 
 from shrinkage.nn import (  # noqa: E402
     L1,
     TrainingHistory,
-    plot_weight_histogram,
-    plot_weight_histograms,
     saturation,
     saturation_by_layer,
     sparsity,
@@ -121,17 +118,3 @@ def test_history_records_over_epochs():
     assert len(history) == 2 and 0 <= history["saturation"][1] <= 1
     ax = history.plot(["zero_fraction", "loss"])
     assert len(ax.lines) == 2
-
-
-def test_weight_histogram_shows_exact_zeros(tmp_path):
-    w = torch.tensor([0.0, 0.0, 0.0, 1e-3, 1e-2, 0.5, -2.0, 0.0])
-    ax = plot_weight_histogram([w], label="test")
-    zero_bar = ax.patches[-1]
-    assert zero_bar.get_height() == pytest.approx(0.5)  # 4 of 8 weights are exactly 0
-    assert sum(p.get_height() for p in ax.patches[:-1]) == pytest.approx(0.5)
-    assert "50% exact zeros" in ax.get_title()
-    model = nn.Sequential(nn.Linear(5, 3), nn.Linear(3, 2))
-    fig = plot_weight_histograms({"a": model, "b": [w]}, tmp_path / "h.png")
-    assert len(fig.axes) == 2
-    image = imread(tmp_path / "h.png")
-    assert image.ndim == 3 and image.shape[0] > 100
