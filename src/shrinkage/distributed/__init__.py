@@ -1,7 +1,7 @@
 """The distributed engine: the same estimators on Dask arrays and DataFrames.
 
 ``Lasso().fit(X, y)`` with ``X`` a Dask array or DataFrame lands here (through
-:func:`shrinkage._dispatch.dask_fit`); nothing else changes for the user, and the
+:func:`dask_fit`, called by every estimator's ``fit``); nothing else changes for the user, and the
 fitted attributes are NumPy arrays, as after an in-memory fit.
 
 - Least squares (``Lasso``, ``ElasticNet``, ``LassoCV``, ``ElasticNetCV``, ``Ridge``,
@@ -25,7 +25,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, TypeVar
 
-from .._dispatch import is_dask_collection
+from ._graph import is_dask_collection
 from .moments import fold_of_rows, row_folds
 
 T = TypeVar("T")
@@ -33,7 +33,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from ..path import PathResult
 
-__all__ = ["fit", "regularization_path", "row_folds", "fold_of_rows"]
+__all__ = ["dask_fit", "fit", "regularization_path", "row_folds", "fold_of_rows"]
 
 
 def _in_memory(obj):
@@ -43,6 +43,17 @@ def _in_memory(obj):
 
         return np.asarray(obj.compute())
     return obj
+
+
+def dask_fit(estimator: T, X, y, sample_weight=None, **kwargs) -> T | None:
+    """Fit ``estimator`` with the distributed engine if any input is a Dask collection.
+
+    Returns the fitted estimator, or None when the inputs live in memory (the caller
+    then fits in memory).
+    """
+    if not any(is_dask_collection(a) for a in (X, y, sample_weight)):
+        return None
+    return fit(estimator, X, y, sample_weight=sample_weight, **kwargs)
 
 
 def fit(estimator: T, X, y, sample_weight=None, feature_names=None) -> T:
