@@ -29,7 +29,12 @@ import numpy as np
 from .._validation import check_penalty_weights
 from ..selection import CVCurve, check_rule, one_standard_error_rule
 from ..solvers.problems import LeastSquaresProblem
-from ..solvers.ridge import SOLVER_NAMES, SpectralRidge, store_coefficients
+from ..solvers.ridge import (
+    SOLVER_NAMES,
+    SpectralRidge,
+    solve_positive_ridge,
+    store_coefficients,
+)
 from ._graph import map_reduce
 from ._inputs import DaskData, set_feature_attributes
 from .linear import check_folds_filled, check_n_folds
@@ -159,12 +164,7 @@ def fit_ridge(estimator: T, data: DaskData) -> T:
                 True,
                 estimator.fit_intercept,
             )
-            info = problem.solve(
-                alphas[t] / moments.weight,
-                np.ones(p, dtype=bool),
-                estimator.tol * 1e-4,
-                max_iter,
-            )
+            info = solve_positive_ridge(problem, alphas[t], moments.weight, estimator.tol, max_iter)
             coefs[t], intercepts[t] = problem.coef, problem.intercept
             estimator.n_iter_[t] = info.n_iter
     else:

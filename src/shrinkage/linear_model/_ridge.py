@@ -299,12 +299,13 @@ def _decomposition_name(X) -> str:
 def _positive_ridge(X, y, s, v, fit_intercept, alpha, tol, max_iter):
     """Non-negative ridge by coordinate descent on the same objective (l1_ratio = 0)."""
     from ..solvers.problems import LeastSquaresProblem
+    from ..solvers.ridge import solve_positive_ridge
 
     n = X.shape[0]
     h = np.full(n, 1.0 / n) if s is None else s / s.sum()
     total = n if s is None else s.sum()
     problem = LeastSquaresProblem(X, y, h, v, 0.0, True, fit_intercept, "auto")
-    info = problem.solve(alpha / total, np.ones(X.shape[1], dtype=bool), tol * 1e-4, max_iter)
+    info = solve_positive_ridge(problem, alpha, total, tol, max_iter)
     intercept = problem.intercept if fit_intercept else 0.0
     return problem.coef, intercept, info.n_iter, info.converged
 

@@ -92,6 +92,32 @@ def store_coefficients(estimator, coef, intercept, single: bool, dtype) -> None:
         estimator.intercept_ = 0.0 if single else np.zeros(coef.shape[0], dtype=dtype)
 
 
+def solve_positive_ridge(problem, alpha: float, total_weight: float, tol: float, max_iter: int):
+    """Non-negative ridge by coordinate descent on a least-squares problem (``l1_ratio=0``).
+
+    Ridge's ``Σ s (y − β₀ − xᵀβ)² + α Σ v β²`` is ``2Σs`` times the problem's
+    ``½ Σ h (y − β₀ − xᵀβ)² + α'/2 Σ v β²`` (``h = s/Σs``) at ``α' = α/Σs``. Solved on
+    every feature (no screening) to a duality gap of ``tol·1e-4``.
+
+    Parameters
+    ----------
+    problem : shrinkage.solvers.problems.LeastSquaresProblem
+        With ``l1_ratio=0`` and ``positive=True``, on rows or on moments.
+    alpha : float
+        Ridge's ``alpha`` (scikit-learn's meaning).
+    total_weight : float
+        ``Σ s`` (``n`` without sample weights).
+    tol : float
+    max_iter : int
+
+    Returns
+    -------
+    SolveInfo
+    """
+    working_set = np.ones(problem.n_features, dtype=bool)
+    return problem.solve(alpha / total_weight, working_set, tol * 1e-4, max_iter)
+
+
 def _free_basis(n_samples, sqrt_weights, X, free_columns, fit_intercept):
     """Orthonormal basis ``Q`` of the free columns (scaled), with the triangular factor.
 
