@@ -10,6 +10,7 @@ def is_dask_collection(obj) -> bool:
     that Dask is not imported for in-memory data)."""
     return type(obj).__module__.split(".")[0] in ("dask", "dask_expr")
 
+
 # Partial results summed per task of the reduction tree (as dask.array's split_every).
 SPLIT_EVERY = 8
 
