@@ -138,7 +138,7 @@ def test_moments_sse_and_lasso_match_direct_computation():
     X = rng.normal(size=(200, 5)) * [1, 2, 3, 4, 5] + 7
     y = X @ [1.0, 0, -0.5, 0, 0.1] + rng.normal(size=200)
     w = rng.integers(0, 3, 200).astype(float)
-    m = Moments.of(X, y, w)
+    m = Moments.of_rows(X, y, w)
     b0, b = 0.3, rng.normal(size=5)
     assert m.sse(b0, b)[0] == pytest.approx(w @ (y - b0 - X @ b) ** 2, rel=1e-10)
     # one fold: no CV, the last (smallest) α of the grid, checked against Lasso

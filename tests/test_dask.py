@@ -430,6 +430,32 @@ def test_big_lasso_path_satisfies_kkt(client):
     np.testing.assert_allclose(path.coefs[:, -1], truth, atol=0.01)
 
 
+# -- dispatch --------------------------------------------------------------------------
+
+
+class _MyRidge(Ridge):
+    """A user's subclass: still a Ridge, so it gets the Ridge engine."""
+
+
+def test_subclasses_get_their_parents_engine_and_lookalikes_none(client):
+    X, y, _ = regression(n=2000, p=5, chunk=500, seed=4)
+    Xm, ym = computed(X, y)
+    fitted = _MyRidge(alpha=2.0).fit(X, y)
+    # The closed form, written out: (X̃ᵀX̃ + αI) β = X̃ᵀỹ on centred data.
+    Xc, yc = Xm - Xm.mean(axis=0), ym - ym.mean()
+    coef = np.linalg.solve(Xc.T @ Xc + 2.0 * np.eye(5), Xc.T @ yc)
+    np.testing.assert_allclose(fitted.coef_, coef, rtol=1e-9)
+    # Lasso is an ElasticNet, LassoCV an ElasticNetCV (found along the MRO).
+    assert fit(Lasso(alpha=0.1), X, y).coef_.shape == (5,)
+    assert fit(LassoCV(cv=3, alphas=5), X, y).alpha_ > 0
+
+    class Ridge:  # same name, not shrinkage's
+        pass
+
+    with pytest.raises(ValueError, match="no distributed engine"):
+        fit(Ridge(), X, y)
+
+
 # -- clear errors ---------------------------------------------------------------------
 
 

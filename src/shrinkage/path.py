@@ -335,7 +335,7 @@ def regularization_path(
         result = solve_path(problem, grid, tol, max_iter, progress=progress)
     result.feature_names = feature_names
     if not result.converged.all():
-        from .linear_model._base import warn_not_converged
+        from .solvers.step import warn_not_converged
 
         worst = int(np.flatnonzero(~result.converged)[0])
         warn_not_converged(

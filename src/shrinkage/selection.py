@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CVCurve", "one_standard_error_rule", "check_folds", "run_folds"]
+__all__ = ["CVCurve", "one_standard_error_rule", "check_folds", "run_folds", "record_path_cv"]
 
 RULES = ("min", "1se")
 
@@ -218,3 +218,68 @@ def run_folds(function, tasks, n_jobs=None, verbose=0, label="CV") -> list:
     return Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(timed)(i, task) for i, task in enumerate(tasks)
     )
+
+
+def record_path_cv(
+    estimator, results, grids, l1_ratios, n_folds: int, rule: str, stacklevel: int = 3
+) -> None:
+    """Turn the fold paths of an elastic-net CV into its curves and its choice.
+
+    Shared by ``ElasticNetCV``/``LassoCV`` in memory and on Dask. The choice is
+    scikit-learn's: the ``(l1_ratio, alpha)`` with the smallest mean test error, or,
+    with ``rule="1se"``, the largest alpha within one standard error of the minimum
+    at that ``l1_ratio``.
+
+    Parameters
+    ----------
+    estimator : ElasticNetCV or LassoCV
+        Gets ``cv_curves_``, ``cv_curve_``, ``l1_ratio_``, ``alpha_min_``,
+        ``alpha_1se_``, ``alpha_``, ``mse_path_`` and ``alphas_``.
+    results : list of (ndarray, ndarray, bool)
+        ``(test mse per alpha, n_nonzero per alpha, converged)`` per (l1_ratio, fold),
+        the l1_ratio varying slowest.
+    grids : list of ndarray
+        The alpha grid of each l1_ratio.
+    l1_ratios : list of float
+    n_folds : int
+    rule : {"min", "1se"}
+    stacklevel : int
+        Of the ConvergenceWarning when some fold path did not converge (3: the
+        caller's caller, the user's ``fit``).
+    """
+    import warnings
+    from numbers import Integral
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    if not all(converged for _, _, converged in results):
+        warnings.warn(
+            "Some fold paths did not reach the duality-gap tolerance; the CV curve may "
+            "be slightly off at the smallest alphas. Increase max_iter or loosen tol.",
+            ConvergenceWarning,
+            stacklevel=stacklevel,
+        )
+    mse = np.array([r[0] for r in results]).reshape(len(l1_ratios), n_folds, -1)
+    nonzero = np.array([r[1] for r in results]).reshape(len(l1_ratios), n_folds, -1)
+    mse = np.moveaxis(mse, 1, 2)  # (n_l1_ratio, n_alphas, n_folds)
+    estimator.cv_curves_ = [
+        CVCurve(
+            grids[i],
+            mse[i],
+            metric="mean squared error",
+            n_nonzero=np.round(nonzero[i].mean(axis=0)).astype(int),
+        )
+        for i in range(len(l1_ratios))
+    ]
+    best = int(np.argmin([curve.mean[curve.index_min] for curve in estimator.cv_curves_]))
+    curve = estimator.cv_curves_[best]
+    estimator.cv_curve_ = curve
+    estimator.l1_ratio_ = l1_ratios[best]
+    estimator.alpha_min_, estimator.alpha_1se_ = curve.alpha_min, curve.alpha_1se
+    estimator.alpha_ = float(curve.alphas[curve.chosen_index(rule)])
+    single = len(l1_ratios) == 1
+    estimator.mse_path_ = mse[0] if single else mse
+    # scikit-learn: one grid per l1_ratio only when the grids are computed.
+    alphas = estimator.alphas
+    given = not (isinstance(alphas, Integral) and not isinstance(alphas, bool))
+    estimator.alphas_ = grids[0] if single or given else np.array(grids)

@@ -1,7 +1,7 @@
 """The distributed engine: the same estimators on Dask arrays and DataFrames.
 
 ``Lasso().fit(X, y)`` with ``X`` a Dask array or DataFrame lands here (through
-:func:`shrinkage._dispatch.dask_fit`); nothing else changes for the user, and the
+:func:`dask_fit`, called by every estimator's ``fit``); nothing else changes for the user, and the
 fitted attributes are NumPy arrays, as after an in-memory fit.
 
 - Least squares (``Lasso``, ``ElasticNet``, ``LassoCV``, ``ElasticNetCV``, ``Ridge``,
@@ -22,9 +22,10 @@ block plus ``(K+1)`` such matrices. ``p`` is capped at 20,000. Wide or sparse da
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING, TypeVar
 
-from .._dispatch import is_dask_collection
+from ._graph import is_dask_collection
 from .moments import fold_of_rows, row_folds
 
 T = TypeVar("T")
@@ -32,7 +33,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from ..path import PathResult
 
-__all__ = ["fit", "regularization_path", "row_folds", "fold_of_rows"]
+__all__ = ["dask_fit", "fit", "regularization_path", "row_folds", "fold_of_rows"]
 
 
 def _in_memory(obj):
@@ -42,6 +43,17 @@ def _in_memory(obj):
 
         return np.asarray(obj.compute())
     return obj
+
+
+def dask_fit(estimator: T, X, y, sample_weight=None, **kwargs) -> T | None:
+    """Fit ``estimator`` with the distributed engine if any input is a Dask collection.
+
+    Returns the fitted estimator, or None when the inputs live in memory (the caller
+    then fits in memory).
+    """
+    if not any(is_dask_collection(a) for a in (X, y, sample_weight)):
+        return None
+    return fit(estimator, X, y, sample_weight=sample_weight, **kwargs)
 
 
 def fit(estimator: T, X, y, sample_weight=None, feature_names=None) -> T:
@@ -71,46 +83,42 @@ def fit(estimator: T, X, y, sample_weight=None, feature_names=None) -> T:
         alternative), and for invalid data (non-numeric columns, NaN, misaligned
         partitions, …).
     """
-    from ..linear_model import (
-        ElasticNet,
-        ElasticNetCV,
-        LogisticRegression,
-        Ridge,
-        RidgeCV,
-    )
-
     if not is_dask_collection(X):
         # Only y or the weights are Dask: they are small, and X decides the engine.
         return estimator.fit(X, _in_memory(y), sample_weight=_in_memory(sample_weight))
 
+    engine = _engine_of(estimator)
+    if engine is None:
+        raise ValueError(
+            f"{type(estimator).__name__} has no distributed engine. With Dask input use "
+            "Lasso, ElasticNet, LassoCV, ElasticNetCV, Ridge, RidgeCV or LogisticRegression "
+            "(binary), or compute X and y to memory (X.compute()) for this estimator."
+        )
     from ._inputs import prepare
 
-    if isinstance(estimator, ElasticNetCV):
-        from .linear import fit_elastic_net_cv
+    module, function, options = engine
+    data = prepare(X, y, sample_weight, feature_names=feature_names, **options)
+    return getattr(import_module(f"{__name__}.{module}"), function)(estimator, data)
 
-        return fit_elastic_net_cv(
-            estimator, prepare(X, y, sample_weight, feature_names=feature_names)
-        )
-    if isinstance(estimator, ElasticNet):
-        from .linear import fit_elastic_net
 
-        data = prepare(X, y, sample_weight, multi_output=True, feature_names=feature_names)
-        return fit_elastic_net(estimator, data)
-    if isinstance(estimator, (Ridge, RidgeCV)):
-        from .ridge import fit_ridge, fit_ridge_cv
+# The engine of each estimator family: (module, function, options of ``prepare``), by
+# class name, looked up along the estimator's MRO as ``isinstance`` would (``Lasso``
+# is an ``ElasticNet``, ``LassoCV`` an ``ElasticNetCV``). By name, so that this
+# package does not import the estimators that dispatch to it (no import cycle).
+_ENGINES = {
+    "ElasticNetCV": ("linear", "fit_elastic_net_cv", {}),
+    "ElasticNet": ("linear", "fit_elastic_net", {"multi_output": True}),
+    "RidgeCV": ("ridge", "fit_ridge_cv", {"multi_output": True}),
+    "Ridge": ("ridge", "fit_ridge", {"multi_output": True}),
+    "LogisticRegression": ("logistic", "fit_logistic", {"labels": True}),
+}
 
-        data = prepare(X, y, sample_weight, multi_output=True, feature_names=feature_names)
-        return (fit_ridge_cv if isinstance(estimator, RidgeCV) else fit_ridge)(estimator, data)
-    if isinstance(estimator, LogisticRegression):
-        from .logistic import fit_logistic
 
-        data = prepare(X, y, sample_weight, labels=True, feature_names=feature_names)
-        return fit_logistic(estimator, data)
-    raise ValueError(
-        f"{type(estimator).__name__} has no distributed engine. With Dask input use Lasso, "
-        "ElasticNet, LassoCV, ElasticNetCV, Ridge, RidgeCV or LogisticRegression (binary), "
-        "or compute X and y to memory (X.compute()) for this estimator."
-    )
+def _engine_of(estimator):
+    for cls in type(estimator).__mro__:
+        if cls.__module__.startswith("shrinkage.") and cls.__name__ in _ENGINES:
+            return _ENGINES[cls.__name__]
+    return None
 
 
 def regularization_path(

@@ -14,7 +14,7 @@ from numbers import Real
 
 import numpy as np
 
-from .._dispatch import is_dask_collection
+from ._graph import is_dask_collection
 
 # The engines hold a few p×p float64 matrices per block in flight (8p² bytes each).
 MAX_FEATURES = 20_000

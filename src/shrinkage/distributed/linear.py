@@ -30,13 +30,13 @@ from .._validation import (
     check_penalty_weights,
     check_positive_int,
 )
-from ..linear_model._base import warn_not_converged
 from ..path import PathResult, alpha_grid, solve_path
-from ..selection import check_rule, run_folds
-from ..solvers.moments import Moments
-from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
+from ..selection import check_rule, record_path_cv, run_folds
+from ..solvers.problems import LeastSquaresProblem
+from ..solvers.ridge import SpectralRidge, store_coefficients
+from ..solvers.step import solve_and_check, warn_not_converged
 from ._inputs import DaskData, set_feature_attributes
-from .moments import Stats, gram_pass
+from .moments import FoldMoments, gram_pass
 
 T = TypeVar("T")
 
@@ -68,23 +68,33 @@ def check_n_folds(cv, n_samples: int | None = None) -> int:
     )
 
 
-def check_folds_filled(stats: Stats) -> None:
+def check_folds_filled(folds: FoldMoments) -> None:
     """Every fold has rows and weight, and so does every training set."""
-    for k in range(stats.n_folds):
-        if stats.rows[k] == 0 or stats.weight[k] <= 0:
+    total = sum(m.weight for m in folds)
+    for k, fold in enumerate(folds):
+        if fold.rows == 0 or fold.weight <= 0:
             raise ValueError(
                 f"CV fold {k} has no rows with positive weight; use fewer folds (cv) or more data."
             )
-        if stats.weight.sum() - stats.weight[k] <= 0:
+        if total - fold.weight <= 0:
             raise ValueError(f"The training set of CV fold {k} has zero total sample weight.")
 
 
 def problem_from(
-    stats: Stats, shift_x, shift_y, penalty_weights, l1_ratio, positive, fit_intercept, fold=None
+    folds: FoldMoments,
+    shift_x,
+    shift_y,
+    penalty_weights,
+    l1_ratio,
+    positive,
+    fit_intercept,
+    fold=None,
 ) -> LeastSquaresProblem:
-    """The least-squares problem on all rows (``fold=None``) or on a fold's training rows."""
+    """The least-squares problem (first target) on all rows (``fold=None``) or on a
+    fold's training rows."""
+    moments = folds.total() if fold is None else folds.training(fold)
     return LeastSquaresProblem.from_moments(
-        stats.moments(fold, 0, train=fold is not None),
+        moments.target(0),
         shift_x,
         float(shift_y[0]),
         penalty_weights,
@@ -94,44 +104,14 @@ def problem_from(
     )
 
 
-def residual_sum_of_squares(
-    moments: Moments, shift_x, shift_y: float, coefs: np.ndarray, intercepts: np.ndarray
-) -> np.ndarray:
-    """``Σ w (y − β₀ − xᵀβ)²`` over the rows of ``moments``, one per column of ``coefs``.
-
-    Parameters
-    ----------
-    moments : Moments
-        Of ``(x − shift_x, y − shift_y)``.
-    coefs : ndarray of shape (n_features, n_alphas)
-    intercepts : ndarray of shape (n_alphas,)
-    """
-    W = moments.weight
-    mean_x, mean_y = moments.x / W, moments.y / W
-    cxx = moments.xx - W * np.outer(mean_x, mean_x)
-    cxy = moments.xy - W * mean_x * mean_y
-    cyy = moments.yy - W * mean_y * mean_y
-    # The prediction's offset in the shifted coordinates.
-    offset = intercepts + shift_x @ coefs - shift_y
-    quadratic = np.einsum("ja,ja->a", coefs, cxx @ coefs)
-    bias = mean_y - offset - mean_x @ coefs
-    return np.maximum(cyy - 2.0 * (cxy @ coefs) + quadratic + W * bias * bias, 0.0)
-
-
 def _solve_one(problem, alpha, tol, max_iter, rng, start=None):
-    """The in-memory estimator's solve at one alpha (strong rule from ``alpha_max``)."""
-    l1_ratio, weights, positive = problem.l1_ratio, problem.penalty_weights, problem.positive
-    start_alpha = problem.alpha_max
+    """The in-memory estimator's step at one alpha: from ``start`` (a warm start) or
+    cold from ``alpha_max``, screened, solved, checked (:func:`solve_and_check`)."""
+    previous_alpha = problem.alpha_max
     if start is not None:
         problem.set_coef(start)
-        start_alpha = alpha
-    l1_new, _ = penalty_strengths(alpha, l1_ratio, weights)
-    l1_old, _ = penalty_strengths(max(start_alpha, alpha), l1_ratio, weights)
-    working_set = strong_rule_set(problem.gradient, l1_new, l1_old, positive)
-    info = problem.solve(alpha, working_set, tol, max_iter, rng)
-    if not info.converged:
-        warn_not_converged(info.duality_gap, tol, max_iter, alpha, problem.absolute_tol(tol))
-    return info
+        previous_alpha = alpha
+    return solve_and_check(problem, alpha, previous_alpha, tol, max_iter, rng)
 
 
 def fit_elastic_net(estimator: T, data: DaskData) -> T:
@@ -140,7 +120,8 @@ def fit_elastic_net(estimator: T, data: DaskData) -> T:
     check_precompute(estimator.precompute)
     p, n_targets = data.n_features, data.n_targets
     weights = check_penalty_weights(estimator.penalty_weights, p)
-    stats, shift_x, shift_y = gram_pass(data, estimator.fit_intercept)
+    folds, shift_x, shift_y = gram_pass(data, estimator.fit_intercept)
+    moments = folds.total()
     rng = check_random_state(estimator.random_state) if estimator.selection == "random" else None
     previous = None
     if estimator.warm_start and hasattr(estimator, "coef_"):
@@ -151,7 +132,7 @@ def fit_elastic_net(estimator: T, data: DaskData) -> T:
     coefs, intercepts, gaps, n_iters = [], [], [], []
     for t in range(n_targets):
         problem = LeastSquaresProblem.from_moments(
-            stats.moments(None, t),
+            moments.target(t),
             shift_x,
             float(shift_y[t]),
             weights,
@@ -166,24 +147,20 @@ def fit_elastic_net(estimator: T, data: DaskData) -> T:
         gaps.append(info.duality_gap)
         n_iters.append(info.n_iter)
 
-    dtype, single = data.dtype, data.y_ndim == 1
-    estimator.coef_ = (coefs[0] if single else np.array(coefs)).astype(dtype)
-    if single:
-        estimator.intercept_ = dtype.type(intercepts[0]) if estimator.fit_intercept else 0.0
-    else:
-        estimator.intercept_ = np.array(intercepts, dtype=dtype)
+    single = data.y_ndim == 1
+    store_coefficients(estimator, coefs, intercepts, single, data.dtype)
     estimator.dual_gap_ = gaps[0] if single else np.array(gaps)
     estimator.n_iter_ = n_iters[0] if single else n_iters
     set_feature_attributes(estimator, data)
     return estimator
 
 
-def _grid(estimator, stats, shift_x, shift_y, weights, l1_ratio) -> np.ndarray:
+def _grid(estimator, folds, shift_x, shift_y, weights, l1_ratio) -> np.ndarray:
     """The in-memory estimator's grid: log-spaced down from ``alpha_max`` of all rows."""
     if isinstance(estimator.alphas, Integral) and not isinstance(estimator.alphas, bool):
         size = check_positive_int(estimator.alphas, "alphas")
         problem = problem_from(
-            stats,
+            folds,
             shift_x,
             shift_y,
             weights,
@@ -210,44 +187,43 @@ def fit_elastic_net_cv(estimator: T, data: DaskData) -> T:
     check_precompute(estimator.precompute)
     n_folds = check_n_folds(estimator.cv)
     weights = check_penalty_weights(estimator.penalty_weights, data.n_features)
-    stats, shift_x, shift_y = gram_pass(data, estimator.fit_intercept, n_folds)
-    check_n_folds(estimator.cv, int(stats.rows.sum()))
-    check_folds_filled(stats)
-    grids = [_grid(estimator, stats, shift_x, shift_y, weights, r) for r in l1_ratios]
+    folds, shift_x, shift_y = gram_pass(data, estimator.fit_intercept, n_folds)
+    check_n_folds(estimator.cv, sum(m.rows for m in folds))
+    check_folds_filled(folds)
+    grids = [_grid(estimator, folds, shift_x, shift_y, weights, r) for r in l1_ratios]
     seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
     fit_intercept, positive = estimator.fit_intercept, estimator.positive
 
     def fold_path(index, fold):
         grid, ratio = grids[index], l1_ratios[index]
         problem = problem_from(
-            stats, shift_x, shift_y, weights, ratio, positive, fit_intercept, fold
+            folds, shift_x, shift_y, weights, ratio, positive, fit_intercept, fold
         )
         rng = np.random.RandomState(seed) if estimator.selection == "random" else None
         path = solve_path(problem, grid, estimator.tol, estimator.max_iter, rng)
-        test = stats.moments(fold, 0)
-        sse = residual_sum_of_squares(test, shift_x, float(shift_y[0]), path.coefs, path.intercepts)
+        test = folds[fold].target(0)
+        sse = test.sse(path.intercepts, path.coefs, shift_x, float(shift_y[0]))
         return sse / test.weight, path.n_nonzero, path.converged.all()
 
     tasks = [(i, k) for i in range(len(l1_ratios)) for k in range(n_folds)]
     results = run_folds(
         fold_path, tasks, estimator.n_jobs, estimator.verbose, type(estimator).__name__
     )
-    # user → fit → dask_fit → distributed.fit → here → _record_cv → warn
-    estimator._record_cv(results, grids, l1_ratios, n_folds, rule, stacklevel=6)
+    # user → fit → dask_fit → distributed.fit → here → record_path_cv → warn
+    record_path_cv(estimator, results, grids, l1_ratios, n_folds, rule, stacklevel=6)
 
     # The final model from the total moments: no second pass.
     problem = problem_from(
-        stats, shift_x, shift_y, weights, estimator.l1_ratio_, positive, fit_intercept
+        folds, shift_x, shift_y, weights, estimator.l1_ratio_, positive, fit_intercept
     )
     info = _solve_one(problem, estimator.alpha_, estimator.tol, estimator.max_iter, None)
-    estimator.coef_ = problem.coef.astype(data.dtype)
-    estimator.intercept_ = data.dtype.type(problem.intercept) if fit_intercept else 0.0
+    store_coefficients(estimator, [problem.coef], [problem.intercept], True, data.dtype)
     estimator.dual_gap_, estimator.n_iter_ = info.duality_gap, info.n_iter
     set_feature_attributes(estimator, data)
     return estimator
 
 
-def _ridge_path(stats, shift_x, shift_y, weights, fit_intercept, grid) -> PathResult:
+def _ridge_path(folds, shift_x, shift_y, weights, fit_intercept, grid) -> PathResult:
     """Pure ridge solved exactly for the whole grid (as the in-memory path does).
 
     ``½Σh r² + α/2 Σv β²`` is ``Σs r² + (α·Σs) Σv β²`` over ``2Σs``: ridge's alpha is
@@ -255,11 +231,10 @@ def _ridge_path(stats, shift_x, shift_y, weights, fit_intercept, grid) -> PathRe
     """
     import time
 
-    from .ridge import MomentsRidge
-
     start = time.perf_counter()
-    ridge = MomentsRidge(stats, shift_x, shift_y, weights, fit_intercept)
-    coefs, intercepts = ridge.coefs(grid * stats.weight.sum())
+    moments = folds.total()
+    ridge = SpectralRidge.from_moments(moments, shift_x, shift_y, weights, fit_intercept)
+    coefs, intercepts = ridge.coefs(grid * moments.weight)
     times = np.full(grid.size, (time.perf_counter() - start) / grid.size)
     return PathResult(
         alphas=grid,
@@ -290,14 +265,14 @@ def least_squares_path(
     """The whole least-squares path from one pass (see
     :func:`shrinkage.distributed.regularization_path`)."""
     weights = check_penalty_weights(penalty_weights, data.n_features)
-    stats, shift_x, shift_y = gram_pass(data, fit_intercept)
-    problem = problem_from(stats, shift_x, shift_y, weights, l1_ratio, positive, fit_intercept)
+    folds, shift_x, shift_y = gram_pass(data, fit_intercept)
+    problem = problem_from(folds, shift_x, shift_y, weights, l1_ratio, positive, fit_intercept)
     if isinstance(alphas, Integral) and not isinstance(alphas, bool):
         grid = alpha_grid(problem.alpha_max, check_positive_int(alphas, "alphas"), eps)
     else:
         grid = check_alpha_grid(alphas)
     if l1_ratio == 0.0 and not positive:
-        result = _ridge_path(stats, shift_x, shift_y, weights, fit_intercept, grid)
+        result = _ridge_path(folds, shift_x, shift_y, weights, fit_intercept, grid)
     else:
         result = solve_path(problem, grid, tol, max_iter)
     if not fit_intercept:

@@ -36,11 +36,12 @@ from sklearn.utils.class_weight import compute_class_weight
 from .._validation import check_penalty_weights
 from ..solvers.least_squares import kkt_violation
 from ..solvers.logistic import _penalty_value, _sufficient_decrease
+from ..solvers.moments import Moments
 from ..solvers.problems import LeastSquaresProblem, penalty_strengths
+from ..solvers.ridge import pseudo_inverse
 from ._graph import map_reduce
 from ._inputs import DaskData, set_feature_attributes
-from .moments import Stats, as_float_block, check_block_rows, pilot_shift
-from .ridge import _pseudo_inverse
+from .moments import as_float_block, check_block_rows, pilot_shift
 
 _MIN_CURVATURE = 1e-10  # as in memory: IRLS weights of saturated rows
 _MIN_KKT_TOL = 1e-11
@@ -149,7 +150,7 @@ def _newton_block(X, y, w, info, shared) -> _NewtonSums:
     gradient = X.T @ weighted_residual
     # Working response, shifted by the prediction at shift_x: z − s_z = (x − s_x)ᵀβ + r.
     z = eta - beta0 - float(shared["shift_x"] @ beta) + (y01 - p) / curvature
-    stats = Stats.of_rows(X, z[:, None], h * curvature, shared["shift_x"], 0.0)
+    stats = Moments.of_rows(X, z, h * curvature, shared["shift_x"], 0.0)
     entropy = float(np.dot(h, xlogy(p, p) + xlogy(1.0 - p, 1.0 - p)))
     return _NewtonSums(losses, stats, gradient, float(weighted_residual.sum()), entropy)
 
@@ -254,8 +255,7 @@ def _classes(estimator, data: DaskData):
 
 def _newton_direction(state: _State, weights, l1_ratio, alpha, fit_intercept, shift_x):
     """Minimize the quadratic model + penalty on the ``p × p`` IRLS moments."""
-    stats = state.sums.stats
-    moments = stats.moments(None, 0)
+    moments = state.sums.stats
     shift_z = state.beta0 + float(shift_x @ state.beta)
     problem = LeastSquaresProblem.from_moments(
         moments, shift_x, shift_z if fit_intercept else 0.0, weights, l1_ratio, False, fit_intercept
@@ -269,7 +269,7 @@ def _newton_direction(state: _State, weights, l1_ratio, alpha, fit_intercept, sh
         coef = problem.coef
     else:
         # Smooth penalty: the model's minimizer solves one linear system.
-        inverse, _ = _pseudo_inverse(problem.design.gram + np.diag(l2))
+        inverse, _ = pseudo_inverse(problem.design.gram + np.diag(l2))
         coef = inverse @ problem.design.q
     intercept = problem.y_offset - float(problem.mu @ coef) if fit_intercept else 0.0
     return intercept - state.beta0, coef - state.beta

@@ -10,9 +10,9 @@ For least squares with any L1/L2 penalty and ``n ≫ p`` the data enter only thr
 which add over blocks of rows. Each block computes them for each CV fold of its rows
 (a row's fold is a hash of its global position, :func:`fold_of_rows`); the blocks'
 results are summed by a tree, so every fold's moments come from the same single
-pass, and a training set's are the sum of the other folds' (the in-memory
-:class:`shrinkage.solvers.moments.Moments` subtracts the fold from the total; adding
-the others avoids that cancellation).
+pass, and a training set's are the sum of the other folds' (adding the others avoids
+the cancellation of ``total − fold``). The sums themselves and what is done with them
+live in :mod:`shrinkage.solvers.moments`; this module only runs the pass.
 
 The rows are shifted by ``(shift_x, shift_y)`` before squaring: with columns whose
 mean is large against their spread, ``Σ w x xᵀ − W x̄ x̄ᵀ`` would cancel most digits.
@@ -23,11 +23,11 @@ exact means are recovered from the shifted sums.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import operator
+from functools import reduce
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.linalg import blas
 
 from ..solvers.moments import Moments
 from ._graph import map_reduce, on_first_block
@@ -35,8 +35,6 @@ from ._graph import map_reduce, on_first_block
 if TYPE_CHECKING:
     from ._inputs import DaskData
 
-# Rows per step through the cache-resident buffer of :meth:`Stats.of_rows`.
-SUB_ROWS = 4096
 _MIX = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -75,155 +73,51 @@ def row_folds(n_samples: int, n_folds: int = 5) -> list[tuple[np.ndarray, np.nda
     return [(rows[fold != k], rows[fold == k]) for k in range(n_folds)]
 
 
-@dataclass
-class Stats:
-    """Weighted sums over rows of ``(x − shift_x, y − shift_y)``, one slot per fold.
+class FoldMoments(tuple):
+    """:class:`~shrinkage.solvers.moments.Moments` of each CV fold's rows (one entry
+    when there are no folds), added fold by fold over the blocks of the pass."""
 
-    Attributes
-    ----------
-    rows : ndarray of shape (K,)
-        Row counts.
-    weight : ndarray of shape (K,)
-        ``Σ w``.
-    x : ndarray of shape (K, p)
-    y : ndarray of shape (K, t)
-    xx : ndarray of shape (K, p, p)
-    xy : ndarray of shape (K, p, t)
-    yy : ndarray of shape (K, t)
-    min_weight : float
-        Smallest sample weight seen (negative weights are refused after the pass).
-    """
-
-    rows: np.ndarray
-    weight: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    xx: np.ndarray
-    xy: np.ndarray
-    yy: np.ndarray
-    min_weight: float = np.inf
-
-    def __add__(self, other: Stats) -> Stats:
-        return Stats(
-            self.rows + other.rows,
-            self.weight + other.weight,
-            self.x + other.x,
-            self.y + other.y,
-            self.xx + other.xx,
-            self.xy + other.xy,
-            self.yy + other.yy,
-            min(self.min_weight, other.min_weight),
-        )
-
-    @classmethod
-    def of_rows(cls, X, Y, w, shift_x, shift_y, order=None, bounds=None) -> Stats:
-        """Moments of ``(X − shift_x, Y − shift_y)``, per group of rows.
-
-        Parameters
-        ----------
-        X : ndarray of shape (n, p), float64
-        Y : ndarray of shape (n, t), float64
-        w : ndarray of shape (n,) or None
-            Weights (None: unit weights).
-        order : ndarray of int of shape (n,), optional
-            Rows sorted by group: group ``k`` is ``order[bounds[k]:bounds[k+1]]``.
-        bounds : ndarray of int, optional
-            Group boundaries in ``order`` (default: one group, all rows in order).
-
-        The rows go through a small buffer (:data:`SUB_ROWS` at a time) that stays in
-        cache, laid out as ``M = √w [x − shift_x, y − shift_y, 1]``: one symmetric
-        rank-k update ``MᵀM`` per sub-block gives every sum at once (``Σ w x xᵀ``,
-        ``Σ w x y``, ``Σ w y²``, ``Σ w x``, ``Σ w y``, ``Σ w``), and shifting, weighting
-        and gathering the rows of a group cost no copy of the block.
-        """
-        n, p = X.shape
-        t = Y.shape[1]
-        bounds = np.array([0, n]) if bounds is None else np.asarray(bounds)
-        n_groups = len(bounds) - 1
-        width = p + t + 1
-        buffer = np.empty((max(1, min(SUB_ROWS, n)), width))
-        sums = np.zeros((n_groups, width, width))
-        for k in range(n_groups):
-            upper = np.zeros((width, width), order="F")
-            for start in range(bounds[k], bounds[k + 1], SUB_ROWS):
-                stop = min(start + SUB_ROWS, bounds[k + 1])
-                rows = slice(start, stop) if order is None else order[start:stop]
-                M = buffer[: stop - start]
-                np.subtract(X[rows], shift_x, out=M[:, :p])
-                np.subtract(Y[rows], shift_y, out=M[:, p : p + t])
-                if w is None:
-                    M[:, -1] = 1.0
-                else:
-                    M[:, -1] = np.sqrt(np.maximum(w[rows], 0.0))
-                    M[:, :-1] *= M[:, -1:]
-                # M.T is Fortran-ordered (no copy); the upper triangle accumulates.
-                upper = blas.dsyrk(1.0, M.T, beta=1.0, c=upper, trans=0, overwrite_c=1)
-            sums[k] = np.triu(upper) + np.triu(upper, 1).T
-        x, y = slice(0, p), slice(p, p + t)
-        return cls(
-            np.diff(bounds),
-            sums[:, -1, -1].copy(),
-            sums[:, x, -1].copy(),
-            sums[:, y, -1].copy(),
-            sums[:, x, x].copy(),
-            sums[:, x, y].copy(),
-            np.diagonal(sums[:, y, y], axis1=1, axis2=2).copy(),
-            float(w.min()) if w is not None and n else np.inf,
-        )
+    def __add__(self, other: FoldMoments) -> FoldMoments:
+        return FoldMoments(a + b for a, b in zip(self, other, strict=True))
 
     @property
     def n_folds(self) -> int:
-        return self.rows.shape[0]
+        return len(self)
 
-    def scaled(self, factor: float) -> Stats:
-        """Every row's weight multiplied by ``factor`` (a scalar ``sample_weight``)."""
-        return Stats(
-            self.rows,
-            self.weight * factor,
-            self.x * factor,
-            self.y * factor,
-            self.xx * factor,
-            self.xy * factor,
-            self.yy * factor,
-            self.min_weight * factor,
-        )
+    @property
+    def n_targets(self) -> int:
+        return int(np.size(self[0].y))
 
-    def moments(self, fold: int | None = None, target: int = 0, train: bool = False) -> Moments:
-        """:class:`Moments` of one fold (``train``: of all rows but that fold), or of all
-        rows with ``fold=None``, for one target."""
-        folds = np.arange(self.n_folds)
-        if fold is None:
-            pick = folds >= 0
-        else:
-            # A training set sums the other folds (no total − fold cancellation).
-            pick = folds != fold if train else folds == fold
-        return Moments(
-            float(self.weight[pick].sum()),
-            self.x[pick].sum(axis=0),
-            float(self.y[pick][:, target].sum()),
-            self.xx[pick].sum(axis=0),
-            self.xy[pick][:, :, target].sum(axis=0),
-            float(self.yy[pick][:, target].sum()),
-        )
+    def scaled(self, factor: float) -> FoldMoments:
+        return FoldMoments(m.scaled(factor) for m in self)
+
+    def total(self) -> Moments:
+        """The moments of all rows."""
+        return reduce(operator.add, self)
+
+    def training(self, fold: int) -> Moments:
+        """All rows but ``fold``'s: the other folds added (no ``total − fold``
+        cancellation)."""
+        return reduce(operator.add, (m for k, m in enumerate(self) if k != fold))
 
     def check_finite(self) -> None:
         """Non-finite sums mean NaN or infinity in the data: say where."""
-        for name, values in (
-            ("sample_weight", self.weight),
-            ("X", self.xx),
-            ("y", self.yy),
-            ("X or y", self.xy),
+        for name, field in (
+            ("sample_weight", "weight"),
+            ("X", "xx"),
+            ("y", "yy"),
+            ("X or y", "xy"),
         ):
-            if not np.isfinite(values).all():
+            if not all(np.isfinite(getattr(m, field)).all() for m in self):
                 raise ValueError(
                     f"{name} contains NaN or infinity (found while summing the data). Drop "
                     "or impute those rows first (e.g. X = X[da.isfinite(X).all(axis=1)])."
                 )
-        if self.min_weight < 0:
+        if min(m.min_weight for m in self) < 0:
             raise ValueError(
                 "sample_weight has negative entries; weights must be >= 0 (0 drops a row)."
             )
-        if self.weight.sum() <= 0:
+        if sum(m.weight for m in self) <= 0:
             raise ValueError(
                 "sample_weight sums to zero; at least one sample needs a positive weight."
             )
@@ -254,8 +148,8 @@ def check_block_rows(index, declared, *blocks) -> int:
     return counts.pop()
 
 
-def block_stats(X, y, w, info, shared) -> Stats:
-    """:class:`Stats` of one row block (runs on a worker).
+def block_moments(X, y, w, info, shared) -> FoldMoments:
+    """:class:`FoldMoments` of one row block (runs on a worker).
 
     ``shared = (shift_x, shift_y, n_folds)``. With folds, the rows are visited fold
     by fold (a stable sort of their fold numbers), each fold summed separately.
@@ -267,11 +161,11 @@ def block_stats(X, y, w, info, shared) -> Stats:
     Y = as_float_block(y, "y", index).reshape(n, -1)
     w = None if w is None else as_float_block(w, "sample_weight", index)
     if n_folds == 1:
-        return Stats.of_rows(X, Y, w, shift_x, shift_y)
+        return FoldMoments(Moments.of_groups(X, Y, w, shift_x, shift_y))
     fold = fold_of_rows(np.arange(start, start + n), n_folds)
     order = np.argsort(fold, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(np.bincount(fold, minlength=n_folds))])
-    return Stats.of_rows(X, Y, w, shift_x, shift_y, order, bounds)
+    return FoldMoments(Moments.of_groups(X, Y, w, shift_x, shift_y, order, bounds))
 
 
 def _pilot_means(X, y, w, with_y: bool):
@@ -309,8 +203,8 @@ def pilot_shift(
 
 def gram_pass(
     data: DaskData, fit_intercept: bool, n_folds: int = 1
-) -> tuple[Stats, np.ndarray, np.ndarray]:
-    """One pass over the data: ``(stats, shift_x, shift_y)``.
+) -> tuple[FoldMoments, np.ndarray, np.ndarray]:
+    """One pass over the data: ``(moments, shift_x, shift_y)``.
 
     Parameters
     ----------
@@ -323,14 +217,15 @@ def gram_pass(
 
     Returns
     -------
-    stats : Stats
-        Checked for NaN, infinity and negative weights.
+    moments : FoldMoments
+        Of ``(x − shift_x, y − shift_y)`` for every target, one entry per fold;
+        checked for NaN, infinity and negative weights.
     shift_x : ndarray of shape (n_features,)
     shift_y : ndarray of shape (n_targets,)
     """
     shift_x, shift_y = pilot_shift(data, fit_intercept)
-    stats = map_reduce(
-        block_stats, data, (shift_x, shift_y, n_folds), positions=n_folds > 1
+    moments = map_reduce(
+        block_moments, data, (shift_x, shift_y, n_folds), positions=n_folds > 1
     ).scaled(data.weight_scale)
-    stats.check_finite()
-    return stats, shift_x, shift_y
+    moments.check_finite()
+    return moments, shift_x, shift_y

@@ -14,13 +14,11 @@ counts, or 0/1 for a fold) the moments
     S_{yy} = \\sum w_i y_i^2
 
 are additive over disjoint row sets, so one pass over the data gives every fold's
-moments and every training set is ``total − fold``. A fit needs only the centred
-moments (``G = S_{xx}/W − \\bar x\\bar x^T``, ``q = S_{xy}/W − \\bar x\\bar y``), and the
-squared error of any linear predictor ``b_0 + x^T b`` on any row set is
-
-.. math::
-
-    \\mathrm{SSE} = S_{yy} − 2b_0S_y − 2b^TS_{xy} + b_0^2W + 2b_0b^TS_x + b^TS_{xx}b.
+moments and every training set is ``total − fold``
+(:class:`shrinkage.solvers.moments.Moments`). A fit needs only the centred moments
+(``G = S_{xx}/W − \\bar x\\bar x^T``, ``q = S_{xy}/W − \\bar x\\bar y``), and so does the
+squared error of any linear predictor ``b_0 + x^T b`` on any row set
+(:meth:`~shrinkage.solvers.moments.Moments.sse`).
 
 The objectives are the library's: ``½·mean squared error + α·(ρ‖b‖₁ + (1−ρ)/2‖b‖²)``
 on standardized columns (lasso ρ = 1, elastic net ρ ∈ {0.2, 0.5, 0.8}, ridge ρ = 0),
@@ -39,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..solvers.moments import Moments
+
 METHODS = ("L1", "L2", "elastic net", "relaxed lasso", "none")
 N_ALPHAS = 40
 EN_RATIOS = (0.2, 0.5, 0.8)
@@ -46,59 +46,6 @@ GAMMAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 RIDGE_RANGE = (1e3, 1e-4)  # α on standardized columns: everything shrunk … near least squares
 LASSO_EPS = 1e-3
 TOL = 1e-4  # duality gap ≤ TOL·Σh(y − ȳ)², scikit-learn's and LassoCV's default
-
-
-@dataclass
-class Moments:
-    """Weighted sufficient statistics of ``(X, y)`` for least squares (additive)."""
-
-    w: float
-    sx: np.ndarray
-    sy: float
-    sxx: np.ndarray
-    sxy: np.ndarray
-    syy: float
-
-    @classmethod
-    def of(cls, X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> Moments:
-        if w is None:
-            w = np.ones(len(y))
-        Xw = X * w[:, None]
-        return cls(
-            float(w.sum()), Xw.sum(axis=0), float(w @ y), X.T @ Xw, Xw.T @ y, float(w @ (y * y))
-        )
-
-    def __sub__(self, other: Moments) -> Moments:
-        return Moments(
-            self.w - other.w,
-            self.sx - other.sx,
-            self.sy - other.sy,
-            self.sxx - other.sxx,
-            self.sxy - other.sxy,
-            self.syy - other.syy,
-        )
-
-    def centred(self):
-        """``x̄, ȳ, G, q, Σw(y−ȳ)²/W``."""
-        mx, my = self.sx / self.w, self.sy / self.w
-        G = self.sxx / self.w - np.outer(mx, mx)
-        q = self.sxy / self.w - mx * my
-        yy = self.syy / self.w - my * my
-        return mx, my, G, q, max(yy, 0.0)
-
-    def sse(self, b0, B) -> np.ndarray:
-        """Σ w (y − b₀ − xᵀb)² for each column ``b`` of ``B`` (shape ``(p, m)``)."""
-        B = np.atleast_2d(B.T).T if B.ndim == 1 else B
-        b0 = np.broadcast_to(np.asarray(b0, dtype=float), (B.shape[1],))
-        quad = np.einsum("jm,jm->m", B, self.sxx @ B)
-        return (
-            self.syy
-            - 2 * b0 * self.sy
-            - 2 * (self.sxy @ B)
-            + b0**2 * self.w
-            + 2 * b0 * (self.sx @ B)
-            + quad
-        )
 
 
 # -- the least-squares fits on standardized centred moments ---------------------------------
@@ -241,7 +188,7 @@ def least_squares_procedure(folds: list[Moments], methods=METHODS) -> dict[str, 
     """
     total = folds[0]
     for f in folds[1:]:
-        total = _add(total, f)
+        total = total + f
     mx, my, Gs, qs, yy, scale = _standardized(total)
     grids = _grids(qs)
     train_sets = [total - f for f in folds] if len(folds) > 1 else []
@@ -273,16 +220,12 @@ def _parameters(method: str, choice: int, grids: dict) -> dict:
     return {}
 
 
-def _add(a: Moments, b: Moments) -> Moments:
-    return Moments(a.w + b.w, a.sx + b.sx, a.sy + b.sy, a.sxx + b.sxx, a.sxy + b.sxy, a.syy + b.syy)
-
-
 def fold_moments(X, y, weights, assignment, k: int) -> list[Moments]:
     """Moments of each inner fold (rows with ``assignment == f`` and positive weight)."""
     out = []
     for f in range(k):
         rows = np.flatnonzero((assignment == f) & (weights > 0))
-        out.append(Moments.of(X[rows], y[rows], weights[rows]))
+        out.append(Moments.of_rows(X[rows], y[rows], weights[rows]))
     return out
 
 

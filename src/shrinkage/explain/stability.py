@@ -30,7 +30,7 @@ def _penalized(task, X, y, alpha, ratio):
     """Coefficients (standardized within ``X``'s rows) at one α, warm-started down a
     short grid from ``α_max``."""
     if task == "regression":
-        _, _, Gs, qs, yy, _ = _standardized(Moments.of(X, y))
+        _, _, Gs, qs, yy, _ = _standardized(Moments.of_rows(X, y))
         top = max(float(np.abs(qs).max()) / ratio, alpha * 1.0001)
         return _gram_path(Gs, qs, yy, np.geomspace(top, alpha, 8), ratio)[:, -1]
     from ..path import regularization_path
@@ -54,7 +54,7 @@ def _unpenalized(task, X, y, active):
     if idx.size == 0:
         return beta
     if task == "regression":
-        _, _, G, q, _ = Moments.of(X[:, idx], y).centred()
+        _, _, G, q, _ = Moments.of_rows(X[:, idx], y).centred()
         beta[idx] = _least_squares(G, q)
         return beta
     from ..path import regularization_path

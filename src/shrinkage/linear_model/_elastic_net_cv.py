@@ -8,13 +8,11 @@ release the GIL). The test error of every fold at every alpha is kept in a
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state, check_scalar
 
 from .._dispatch import dask_fit
@@ -27,7 +25,7 @@ from .._validation import (
     check_sample_weight,
 )
 from ..path import _AUTO_GRID_L1_RATIO_0, alpha_grid, solve_path
-from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
+from ..selection import check_fold_weights, check_folds, check_rule, record_path_cv, run_folds
 from ..solvers.moments import Moments
 from ..solvers.problems import (
     LeastSquaresProblem,
@@ -238,7 +236,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
             for k, (train, test) in enumerate(folds)
         ]
         results = run_folds(fold_path, tasks, self.n_jobs, self.verbose, type(self).__name__)
-        self._record_cv(results, grids, l1_ratios, len(folds), rule)
+        record_path_cv(self, results, grids, l1_ratios, len(folds), rule)
 
         if moments is not None:
             self._refit_from_moments(moments, weights)
@@ -248,44 +246,6 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
             self.coef_, self.intercept_ = final.coef_, final.intercept_
             self.dual_gap_, self.n_iter_ = final.dual_gap_, final.n_iter_
         return self
-
-    def _record_cv(self, results, grids, l1_ratios, n_folds, rule, stacklevel=3) -> None:
-        """Store the CV curves and the choice from the fold results.
-
-        ``results`` holds ``(test mse, n_nonzero, converged)`` per (l1_ratio, fold), the
-        l1_ratio varying slowest. Shared with the distributed engine.
-        """
-        if not all(converged for _, _, converged in results):
-            warnings.warn(
-                "Some fold paths did not reach the duality-gap tolerance; the CV curve may "
-                "be slightly off at the smallest alphas. Increase max_iter or loosen tol.",
-                ConvergenceWarning,
-                stacklevel=stacklevel,
-            )
-        mse = np.array([r[0] for r in results]).reshape(len(l1_ratios), n_folds, -1)
-        nonzero = np.array([r[1] for r in results]).reshape(len(l1_ratios), n_folds, -1)
-        mse = np.moveaxis(mse, 1, 2)  # (n_l1_ratio, n_alphas, n_folds)
-        self.cv_curves_ = [
-            CVCurve(
-                grids[i],
-                mse[i],
-                metric="mean squared error",
-                n_nonzero=np.round(nonzero[i].mean(axis=0)).astype(int),
-            )
-            for i in range(len(l1_ratios))
-        ]
-        # scikit-learn's choice: the (l1_ratio, alpha) with the smallest mean error.
-        best = int(np.argmin([curve.mean[curve.index_min] for curve in self.cv_curves_]))
-        curve = self.cv_curves_[best]
-        self.cv_curve_ = curve
-        self.l1_ratio_ = l1_ratios[best]
-        self.alpha_min_, self.alpha_1se_ = curve.alpha_min, curve.alpha_1se
-        self.alpha_ = float(curve.alphas[curve.chosen_index(rule)])
-        single = len(l1_ratios) == 1
-        self.mse_path_ = mse[0] if single else mse
-        # scikit-learn: one grid per l1_ratio only when the grids are computed.
-        given = not (isinstance(self.alphas, Integral) and not isinstance(self.alphas, bool))
-        self.alphas_ = grids[0] if single or given else np.array(grids)
 
     def _fold_moments(self, X, y, h, folds):
         """Per-fold moments when the folds partition the rows of a tall dense ``X``."""

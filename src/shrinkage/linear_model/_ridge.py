@@ -33,11 +33,17 @@ from .._validation import (
     raw_sample_weight,
 )
 from ..selection import CVCurve, check_fold_weights, check_rule, run_folds
-from ..solvers.ridge import DIRECT_LIMIT, SpectralRidge, solve_ridge_cg
+from ..solvers.ridge import (
+    DIRECT_LIMIT,
+    SOLVER_NAMES,
+    SpectralRidge,
+    solve_ridge_cg,
+    store_coefficients,
+)
 from ._base import linear_scores, validated_fit_input
 from ._routing import cv_router, route_fit, routing_enabled
 
-_SOLVERS = ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+_SOLVERS = SOLVER_NAMES
 _ITERATIVE = ("lsqr", "sparse_cg", "sag", "saga", "lbfgs")
 # scikit-learn reports an iteration count only for these solvers (None otherwise).
 _COUNTS_ITERATIONS = ("lsqr", "sag", "saga")
@@ -116,17 +122,6 @@ def _targets(y) -> np.ndarray:
     if not np.isfinite(Y).all():
         raise ValueError("y contains NaN or infinity; drop or impute those rows first.")
     return Y.reshape(Y.shape[0], -1)
-
-
-def _store(estimator, coef, intercept, single, dtype) -> None:
-    """Write ``coef_``/``intercept_`` in scikit-learn's shapes and the input dtype."""
-    coef = np.asarray(coef, dtype=dtype)
-    intercept = np.asarray(intercept, dtype=dtype)
-    estimator.coef_ = coef[0] if single else coef
-    if estimator.fit_intercept:
-        estimator.intercept_ = intercept[0] if single else intercept
-    else:
-        estimator.intercept_ = 0.0 if single else np.zeros(coef.shape[0], dtype=dtype)
 
 
 class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
@@ -280,12 +275,10 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         else:
             spectral = SpectralRidge(X, Y, s, v, self.fit_intercept)
             self.method_ = _decomposition_name(X)
-            for t in range(Y.shape[1]):
-                coef, intercept = spectral.coefs(alphas[t : t + 1], target=t)
-                coefs[t], intercepts[t] = coef[:, 0], intercept[0]
+            coefs, intercepts = spectral.coefs_at(alphas)
         self.solver_ = solver
         self.n_iter_ = n_iter if solver in _COUNTS_ITERATIONS else None
-        _store(self, coefs, intercepts, Y.shape[1] == 1 and np.ndim(y) == 1, X.dtype)
+        store_coefficients(self, coefs, intercepts, Y.shape[1] == 1 and np.ndim(y) == 1, X.dtype)
         if Y.shape[1] == 1 and np.ndim(y) == 2:
             # scikit-learn: y of shape (n, 1) gives coef_ (n_features,), intercept_ (1,)
             self.coef_ = self.coef_[0]
@@ -306,12 +299,13 @@ def _decomposition_name(X) -> str:
 def _positive_ridge(X, y, s, v, fit_intercept, alpha, tol, max_iter):
     """Non-negative ridge by coordinate descent on the same objective (l1_ratio = 0)."""
     from ..solvers.problems import LeastSquaresProblem
+    from ..solvers.ridge import solve_positive_ridge
 
     n = X.shape[0]
     h = np.full(n, 1.0 / n) if s is None else s / s.sum()
     total = n if s is None else s.sum()
     problem = LeastSquaresProblem(X, y, h, v, 0.0, True, fit_intercept, "auto")
-    info = problem.solve(alpha / total, np.ones(X.shape[1], dtype=bool), tol * 1e-4, max_iter)
+    info = solve_positive_ridge(problem, alpha, total, tol, max_iter)
     intercept = problem.intercept if fit_intercept else 0.0
     return problem.coef, intercept, info.n_iter, info.converged
 
@@ -537,13 +531,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 self.best_score_ = float(self.best_score_)
             alphas_chosen = [self.alpha_] * n_targets
 
-        coefs = np.zeros((n_targets, n_features))
-        intercepts = np.zeros(n_targets)
-        for t in range(n_targets):
-            coef, intercept = full.coefs([alphas_chosen[t]], target=t)
-            coefs[t], intercepts[t] = coef[:, 0], intercept[0]
+        coefs, intercepts = full.coefs_at(alphas_chosen)
         dtype = input_dtype if input_dtype in (np.float32, np.float64) else X.dtype
-        _store(self, coefs, intercepts, np.ndim(y) == 1, dtype)
+        store_coefficients(self, coefs, intercepts, np.ndim(y) == 1, dtype)
         if n_targets == 1 and np.ndim(y) == 2:
             self.coef_ = self.coef_[0]  # scikit-learn: coef_ (n_features,) for y (n, 1)
         if self.store_cv_results:

@@ -1,16 +1,28 @@
 """Least squares from weighted moments: ``Σ w xxᵀ``, ``Σ w x y``, ``Σ w y²``, ``Σ w x``, ``Σ w``.
 
-For ``n ≫ p`` the penalized least-squares path needs the data only through these
-sums. They add over blocks of rows, so the moments of a training set are those of
-all the data minus those of the held-out fold: K-fold cross-validation forms one
-``p × p`` matrix instead of K (and the same sums can come from chunked or distributed
-data). ``X`` is shifted by the full-data weighted means first, so that subtracting
-blocks does not cancel digits when the columns have large means.
+For ``n ≫ p`` the penalized least-squares path needs the data only through the sums
+
+.. math::
+
+    W = \\sum_i w_i,\\quad \\sum_i w_i x_i,\\quad \\sum_i w_i y_i,\\quad
+    \\sum_i w_i x_i x_i^\\top,\\quad \\sum_i w_i x_i y_i,\\quad \\sum_i w_i y_i^2 ,
+
+which add over disjoint sets of rows. So the moments of a training set are those
+of the other folds added (or of all the data minus the held-out fold): K-fold
+cross-validation forms one ``p × p`` matrix instead of K, and the same sums come
+from chunked or distributed data (:mod:`shrinkage.distributed` adds them over
+blocks). The rows are shifted by ``(shift_x, shift_y)`` first (the weighted means,
+or a pilot estimate of them): with columns whose mean is large against their
+spread, ``Σ w x xᵀ − W x̄ x̄ᵀ`` would cancel most digits.
+
+:class:`Moments` is the one container of these sums (used by the in-memory CV, the
+Dask engine and :mod:`shrinkage.explain`); :class:`MomentsDesign` is the
+least-squares design built from it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,7 +30,8 @@ from scipy.linalg import blas
 
 from ._designs import GramDesign
 
-_CHUNK_ROWS = 4096
+# Rows per step through the cache-resident buffer of :meth:`Moments.of_groups`.
+SUB_ROWS = 4096
 # A centred column norm below this fraction of the raw second moment is rounding:
 # the column is constant on these rows.
 _CONSTANT_RATIO = 1e-12
@@ -26,14 +39,41 @@ _CONSTANT_RATIO = 1e-12
 
 @dataclass
 class Moments:
-    """Weighted sums over a set of rows (of ``X − shift``)."""
+    """Weighted sums over one set of rows of ``(x − shift_x, y − shift_y)``.
+
+    One target (``y`` 1-D when summed) gives scalar ``y`` and ``yy`` and ``xy`` of
+    shape ``(p,)``; ``t`` targets give shapes ``(t,)``, ``(t,)`` and ``(p, t)``
+    (:meth:`target` picks one).
+
+    Attributes
+    ----------
+    weight : float
+        ``W = Σ w``.
+    x : ndarray of shape (p,)
+        ``Σ w (x − shift_x)``.
+    y : float or ndarray of shape (t,)
+        ``Σ w (y − shift_y)``.
+    xx : ndarray of shape (p, p)
+        ``Σ w (x − shift_x)(x − shift_x)ᵀ``.
+    xy : ndarray of shape (p,) or (p, t)
+        ``Σ w (x − shift_x)(y − shift_y)``.
+    yy : float or ndarray of shape (t,)
+        ``Σ w (y − shift_y)²``.
+    rows : int
+        Number of rows summed.
+    min_weight : float
+        Smallest weight seen (``inf`` without weights), so that a caller can refuse
+        negative weights after summing.
+    """
 
     weight: float
-    x: np.ndarray  # Σ w x            (p,)
-    y: float  # Σ w y
-    xx: np.ndarray  # Σ w x xᵀ        (p, p)
-    xy: np.ndarray  # Σ w x y         (p,)
-    yy: float  # Σ w y²
+    x: np.ndarray
+    y: float | np.ndarray
+    xx: np.ndarray
+    xy: np.ndarray
+    yy: float | np.ndarray
+    rows: int = 0
+    min_weight: float = np.inf
 
     def __add__(self, other: Moments) -> Moments:
         return Moments(
@@ -43,9 +83,12 @@ class Moments:
             self.xx + other.xx,
             self.xy + other.xy,
             self.yy + other.yy,
+            self.rows + other.rows,
+            min(self.min_weight, other.min_weight),
         )
 
     def __sub__(self, other: Moments) -> Moments:
+        """The rows of ``self`` without those of ``other`` (a subset of them)."""
         return Moments(
             self.weight - other.weight,
             self.x - other.x,
@@ -53,51 +96,188 @@ class Moments:
             self.xx - other.xx,
             self.xy - other.xy,
             self.yy - other.yy,
+            self.rows - other.rows,
+            self.min_weight,
+        )
+
+    def scaled(self, factor: float) -> Moments:
+        """Every row's weight multiplied by ``factor`` (a scalar ``sample_weight``)."""
+        return Moments(
+            self.weight * factor,
+            self.x * factor,
+            self.y * factor,
+            self.xx * factor,
+            self.xy * factor,
+            self.yy * factor,
+            self.rows,
+            self.min_weight * factor,
+        )
+
+    def target(self, index: int) -> Moments:
+        """The moments of one target (``self`` when there is only one)."""
+        if np.ndim(self.y) == 0:
+            return self
+        return replace(
+            self,
+            y=float(self.y[index]),
+            xy=self.xy[:, index],
+            yy=float(self.yy[index]),
         )
 
     @classmethod
-    def of_rows(cls, X, y, w, shift_x, shift_y) -> Moments:
-        """Moments of ``(X − shift_x, y − shift_y)`` with weights ``w``, in row blocks."""
-        p = X.shape[1]
-        out = cls(0.0, np.zeros(p), 0.0, np.zeros((p, p)), np.zeros(p), 0.0)
-        upper = np.zeros((p, p), order="F")  # Σ w xxᵀ, upper triangle (dsyrk's half)
-        for start in range(0, X.shape[0], _CHUNK_ROWS):
-            rows = slice(start, start + _CHUNK_ROWS)
-            block = X[rows]
-            block = block.toarray() if sp.issparse(block) else np.asarray(block, float)
-            root = np.sqrt(w[rows])
-            scaled = (block - shift_x) * root[:, None]  # √w (x − shift)
-            target = (y[rows] - shift_y) * root  # √w (y − shift)
-            out.weight += float(np.sum(w[rows]))
-            out.x += root @ scaled
-            out.y += float(root @ target)
-            # Σ w xxᵀ by a symmetric rank-k update: half the work of a general product;
-            # accumulated in place on the upper triangle (the lower one stays 0).
-            upper = blas.dsyrk(1.0, np.asfortranarray(scaled.T), beta=1.0, c=upper, trans=0,
-                               overwrite_c=1)
-            out.xy += scaled.T @ target
-            out.yy += float(target @ target)
-        out.xx = upper + upper.T  # one symmetrization at the end (diagonal counted twice)
-        diagonal = np.einsum("ii->i", out.xx)
-        diagonal /= 2.0
+    def of_rows(cls, X, y, w=None, shift_x=0.0, shift_y=0.0) -> Moments:
+        """Moments of ``(X − shift_x, y − shift_y)`` with weights ``w`` (None: 1).
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n, p)
+        y : ndarray of shape (n,) or (n, t)
+        w : ndarray of shape (n,), optional
+        shift_x : float or ndarray of shape (p,)
+        shift_y : float or ndarray of shape (t,)
+        """
+        return cls.of_groups(X, y, w, shift_x, shift_y)[0]
+
+    @classmethod
+    def of_groups(cls, X, y, w, shift_x, shift_y, order=None, bounds=None) -> list[Moments]:
+        """:meth:`of_rows` of each group of rows, in one sweep.
+
+        Parameters
+        ----------
+        X, y, w, shift_x, shift_y
+            As :meth:`of_rows` (negative weights count as 0 in the sums; see
+            ``min_weight``).
+        order : ndarray of int of shape (n,), optional
+            Rows sorted by group: group ``k`` is ``order[bounds[k]:bounds[k+1]]``.
+        bounds : ndarray of int, optional
+            Group boundaries in ``order`` (default: one group, all rows in order).
+
+        Returns
+        -------
+        list of Moments
+            One per group.
+
+        Notes
+        -----
+        The rows go through a small buffer (:data:`SUB_ROWS` at a time) that stays in
+        cache, laid out as ``M = √w [x − shift_x, y − shift_y, 1]``: one symmetric
+        rank-k update ``MᵀM`` per sub-block gives every sum at once (``Σ w x xᵀ``,
+        ``Σ w x y``, ``Σ w y²``, ``Σ w x``, ``Σ w y``, ``Σ w``), at half the flops of a
+        general product, and shifting, weighting and gathering the rows of a group
+        cost no copy of the data.
+        """
+        y = np.asarray(y, dtype=np.float64)
+        single = y.ndim == 1
+        n, p = X.shape
+        Y = y.reshape(n, -1)
+        t = Y.shape[1]
+        bounds = np.array([0, n]) if bounds is None else np.asarray(bounds)
+        width = p + t + 1
+        buffer = np.empty((max(1, min(SUB_ROWS, n)), width))
+        out = []
+        for k in range(len(bounds) - 1):
+            upper = np.zeros((width, width), order="F")
+            for start in range(bounds[k], bounds[k + 1], SUB_ROWS):
+                stop = min(start + SUB_ROWS, bounds[k + 1])
+                rows = slice(start, stop) if order is None else order[start:stop]
+                M = buffer[: stop - start]
+                block = X[rows]
+                if sp.issparse(block):
+                    block = block.toarray()
+                np.subtract(block, shift_x, out=M[:, :p])
+                np.subtract(Y[rows], shift_y, out=M[:, p : p + t])
+                if w is None:
+                    M[:, -1] = 1.0
+                else:
+                    M[:, -1] = np.sqrt(np.maximum(w[rows], 0.0))
+                    M[:, :-1] *= M[:, -1:]
+                # M.T is Fortran-ordered (no copy); the upper triangle accumulates.
+                upper = blas.dsyrk(1.0, M.T, beta=1.0, c=upper, trans=0, overwrite_c=1)
+            sums = np.triu(upper) + np.triu(upper, 1).T
+            smallest = np.inf
+            if w is not None and bounds[k + 1] > bounds[k]:
+                group = slice(bounds[k], bounds[k + 1])
+                smallest = float((w[group] if order is None else w[order[group]]).min())
+            xs, ys = slice(0, p), slice(p, p + t)
+            yy = np.diagonal(sums[ys, ys]).copy()
+            out.append(
+                cls(
+                    float(sums[-1, -1]),
+                    sums[xs, -1].copy(),
+                    float(sums[p, -1]) if single else sums[ys, -1].copy(),
+                    sums[xs, xs].copy(),
+                    sums[xs, p].copy() if single else sums[xs, ys].copy(),
+                    float(yy[0]) if single else yy,
+                    int(bounds[k + 1] - bounds[k]),
+                    smallest,
+                )
+            )
         return out
+
+    def centred(self, fit_intercept: bool = True):
+        """Per unit weight: ``x̄, ȳ`` (in the shifted coordinates; 0 without an
+        intercept), ``G = Σw(x − x̄)(x − x̄)ᵀ/W``, ``q = Σw(x − x̄)(y − ȳ)/W`` and
+        ``Σw(y − ȳ)²/W`` (clipped at 0)."""
+        total = self.weight
+        mean_x = self.x / total if fit_intercept else np.zeros_like(self.x)
+        mean_y = self.y / total if fit_intercept else 0.0 * self.y
+        gram = self.xx / total - np.outer(mean_x, mean_x)
+        q = self.xy / total - (
+            mean_x * mean_y if np.ndim(mean_y) == 0 else np.outer(mean_x, mean_y)
+        )
+        yy = np.maximum(self.yy / total - mean_y * mean_y, 0.0)
+        return mean_x, mean_y, gram, q, float(yy) if np.ndim(yy) == 0 else yy
+
+    def sse(self, intercepts, coefs, shift_x=0.0, shift_y=0.0) -> np.ndarray:
+        """``Σ w (y − β₀ − xᵀβ)²`` over these rows, one per column of ``coefs``.
+
+        With ``C`` the centred moments, ``W`` the weight and ``x̄, ȳ`` the means,
+
+        .. math::
+
+            \\mathrm{SSE} = C_{yy} - 2\\beta^\\top C_{xy} + \\beta^\\top C_{xx}\\beta
+            + W(\\bar y - \\beta_0 - \\bar x^\\top\\beta)^2 ,
+
+        evaluated in the shifted coordinates (no cancellation of large means).
+
+        Parameters
+        ----------
+        intercepts : float or ndarray of shape (m,)
+            In the raw coordinates of ``x`` and ``y``.
+        coefs : ndarray of shape (p,) or (p, m)
+        shift_x, shift_y
+            The shifts these moments were summed with (one target).
+
+        Returns
+        -------
+        ndarray of shape (m,)
+        """
+        coefs = np.asarray(coefs, dtype=np.float64)
+        coefs = coefs[:, None] if coefs.ndim == 1 else coefs
+        W = self.weight
+        mean_x, mean_y = self.x / W, self.y / W
+        cxx = self.xx - W * np.outer(mean_x, mean_x)
+        cxy = self.xy - W * mean_x * mean_y
+        cyy = self.yy - W * mean_y * mean_y
+        # The prediction's offset in the shifted coordinates.
+        offset = intercepts + np.broadcast_to(shift_x, mean_x.shape) @ coefs - shift_y
+        quadratic = np.einsum("ja,ja->a", coefs, cxx @ coefs)
+        bias = mean_y - offset - mean_x @ coefs
+        return np.maximum(cyy - 2.0 * (cxy @ coefs) + quadratic + W * bias * bias, 0.0)
 
 
 class MomentsDesign(GramDesign):
     """:class:`GramDesign` built from moments instead of from ``X``."""
 
     def __init__(self, moments: Moments, fit_intercept: bool):
-        total = moments.weight
-        if total <= 0:
+        if moments.weight <= 0:
             raise ValueError("The training rows have zero total sample weight.")
-        mean_x = moments.x / total if fit_intercept else np.zeros_like(moments.x)
-        mean_y = moments.y / total if fit_intercept else 0.0
-        gram = moments.xx / total - np.outer(mean_x, mean_x)
+        mean_x, mean_y, gram, q, target_norm2 = moments.centred(fit_intercept)
         self.gram = np.asfortranarray((gram + gram.T) / 2.0)
-        self.q = moments.xy / total - mean_x * mean_y
-        self.target_norm2 = max(moments.yy / total - mean_y * mean_y, 0.0)
+        self.q = q
+        self.target_norm2 = target_norm2
         diagonal = np.diag(self.gram).copy()
-        raw = np.diag(moments.xx) / total
+        raw = np.diag(moments.xx) / moments.weight
         self.lipschitz = np.where(diagonal <= _CONSTANT_RATIO * raw, 0.0, diagonal)
         self.grad = self.q.copy()
         self._coef = np.zeros(self.q.shape[0])

@@ -36,9 +36,10 @@ import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-# Eigenvalues below this fraction of the largest are treated as exact zeros, so that
-# alpha = 0 gives the minimum-norm least-squares solution instead of noise.
-_RANK_RTOL = 1e-12  # the Dask engine's moments (shrinkage.distributed.ridge)
+# From moments (the Gram matrix is all there is): eigenvalues below this fraction of
+# the largest are treated as exact zeros, so that alpha = 0 gives the minimum-norm
+# least-squares solution instead of noise.
+RANK_RTOL = 1e-12
 # Locally: directions below max(n, p)·eps of the largest are numerical noise of the
 # decomposition (a relative cut-off of 1e-12 dropped real directions when alpha is small).
 _EPS = np.finfo(np.float64).eps
@@ -48,6 +49,73 @@ _DENSIFY_LIMIT = 20_000_000
 _BLOCK_ELEMENTS = 4_000_000
 # Sparse data with both dimensions above this are solved by conjugate gradients.
 DIRECT_LIMIT = 6000
+
+
+# The solver names scikit-learn's Ridge accepts (every one is solved as documented in
+# shrinkage.linear_model.Ridge; the name only keeps scikit-learn's contract).
+SOLVER_NAMES = ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
+
+
+def pseudo_inverse(matrix: np.ndarray) -> tuple[np.ndarray, int]:
+    """``M⁺`` of a symmetric positive semi-definite matrix, and its rank.
+
+    From ``M = V diag(λ) Vᵀ``: ``M⁺ = Σ_{λ_k > ε λ_max} v_k v_kᵀ / λ_k`` with
+    ``ε =`` :data:`RANK_RTOL`.
+    """
+    if matrix.shape[0] == 0:
+        return np.zeros((0, 0)), 0
+    lam, vectors = la.eigh(matrix, check_finite=False)
+    keep = lam > max(lam[-1], 0.0) * RANK_RTOL
+    vectors = vectors[:, keep]
+    return (vectors / lam[keep]) @ vectors.T, int(keep.sum())
+
+
+def store_coefficients(estimator, coef, intercept, single: bool, dtype) -> None:
+    """Write ``coef_``/``intercept_`` in scikit-learn's shapes and the input dtype.
+
+    Parameters
+    ----------
+    estimator : a linear estimator with ``fit_intercept``
+    coef : ndarray of shape (n_targets, n_features)
+    intercept : ndarray of shape (n_targets,)
+    single : bool
+        One target given as a 1-D ``y``: ``coef_`` of shape (n_features,) and a
+        scalar ``intercept_``.
+    dtype : the input's floating dtype
+    """
+    coef = np.asarray(coef, dtype=dtype)
+    intercept = np.asarray(intercept, dtype=dtype)
+    estimator.coef_ = coef[0] if single else coef
+    if estimator.fit_intercept:
+        estimator.intercept_ = intercept[0] if single else intercept
+    else:
+        estimator.intercept_ = 0.0 if single else np.zeros(coef.shape[0], dtype=dtype)
+
+
+def solve_positive_ridge(problem, alpha: float, total_weight: float, tol: float, max_iter: int):
+    """Non-negative ridge by coordinate descent on a least-squares problem (``l1_ratio=0``).
+
+    Ridge's ``Σ s (y − β₀ − xᵀβ)² + α Σ v β²`` is ``2Σs`` times the problem's
+    ``½ Σ h (y − β₀ − xᵀβ)² + α'/2 Σ v β²`` (``h = s/Σs``) at ``α' = α/Σs``. Solved on
+    every feature (no screening) to a duality gap of ``tol·1e-4``.
+
+    Parameters
+    ----------
+    problem : shrinkage.solvers.problems.LeastSquaresProblem
+        With ``l1_ratio=0`` and ``positive=True``, on rows or on moments.
+    alpha : float
+        Ridge's ``alpha`` (scikit-learn's meaning).
+    total_weight : float
+        ``Σ s`` (``n`` without sample weights).
+    tol : float
+    max_iter : int
+
+    Returns
+    -------
+    SolveInfo
+    """
+    working_set = np.ones(problem.n_features, dtype=bool)
+    return problem.solve(alpha / total_weight, working_set, tol * 1e-4, max_iter)
 
 
 def _free_basis(n_samples, sqrt_weights, X, free_columns, fit_intercept):
@@ -74,6 +142,10 @@ def _free_basis(n_samples, sqrt_weights, X, free_columns, fit_intercept):
 
 class SpectralRidge:
     """Exact weighted ridge with penalty factors, for any number of alphas.
+
+    Built from the rows (``SpectralRidge(X, Y, ...)``: exact leave-one-out, the most
+    accurate route) or from their moments (:meth:`from_moments`: data summed in one
+    pass, e.g. on Dask; ``n ≫ p``).
 
     Parameters
     ----------
@@ -119,6 +191,79 @@ class SpectralRidge:
         self.residual_norm2 = np.sum(b_perp**2, axis=0)  # ‖(I − QQᵀ) b‖² per target
         self.b_perp = b_perp
         self._decompose(A, n, self.penalized.size)
+
+    @classmethod
+    def from_moments(
+        cls, moments, shift_x, shift_y, penalty_weights, fit_intercept: bool
+    ) -> SpectralRidge:
+        """The same factors from the moments of the rows (no ``X``).
+
+        With the centred weighted moments ``G = Σ s (x − x̄)(x − x̄)ᵀ`` and
+        ``c = Σ s (x − x̄)(y − ȳ)``, the unpenalized columns ``F`` are profiled out by
+        a Schur complement and the penalized ones ``P`` rescaled by
+        ``D = diag(1/√v)``:
+
+        .. math::
+
+            K = D\\,(G_{PP} - G_{PF} G_{FF}^{+} G_{FP})\\,D = V\\,\\mathrm{diag}(\\lambda)
+            \\,V^\\top,\\qquad
+            \\beta_P(\\alpha) = D\\,V\\,
+            \\frac{V^\\top D (c_P - G_{PF}G_{FF}^{+}c_F)}{\\lambda + \\alpha},
+
+        the same ``K = X̃ᵀX̃`` as from the rows, so the coefficients agree to rounding,
+        and ``tr H(α)``, the residual sum of squares and GCV follow from the
+        spectrum. The leave-one-out errors need each row's leverage
+        (:meth:`leverage`), hence a pass over the rows.
+
+        Parameters
+        ----------
+        moments : shrinkage.solvers.moments.Moments
+            Of ``(x − shift_x, y − shift_y)`` with the sample weights (any number of
+            targets).
+        shift_x : ndarray of shape (n_features,)
+        shift_y : float or ndarray of shape (n_targets,)
+        penalty_weights : ndarray of shape (n_features,)
+        fit_intercept : bool
+        """
+        self = cls.__new__(cls)
+        W = float(moments.weight)
+        x, xx = moments.x, moments.xx
+        y, yy = np.atleast_1d(moments.y), np.atleast_1d(moments.yy)
+        xy = moments.xy.reshape(x.shape[0], -1)
+        self.n_samples, self.total_weight = int(moments.rows), W
+        self.fit_intercept = fit_intercept
+        if fit_intercept:
+            mean_x, mean_y = x / W, y / W
+        else:
+            mean_x, mean_y = np.zeros_like(x), np.zeros_like(y)
+        gram = xx - W * np.outer(mean_x, mean_x)
+        cross = xy - W * np.outer(mean_x, mean_y)  # (p, t)
+        target_norm2 = yy - W * mean_y * mean_y
+        self.mean_x = mean_x + shift_x
+        self.mean_y = mean_y + np.atleast_1d(shift_y)
+
+        self.n_features = gram.shape[0]
+        self.Q = None  # no rows: the free part is profiled out of the moments
+        self.free_columns = np.flatnonzero(penalty_weights == 0)
+        self.penalized = np.flatnonzero(penalty_weights > 0)
+        F, P = self.free_columns, self.penalized
+        self.free_inverse, rank = pseudo_inverse(gram[np.ix_(F, F)])
+        self.free_rank = rank + int(fit_intercept)
+        self.gram_fp = gram[np.ix_(F, P)]
+        self.cross_f = cross[F]
+        # Regression of the penalized columns on the free ones, and what is left.
+        self.B = gram[np.ix_(P, F)] @ self.free_inverse
+        schur = gram[np.ix_(P, P)] - self.B @ self.gram_fp
+        self.scale = 1.0 / np.sqrt(penalty_weights[P])
+        kernel = self.scale[:, None] * schur * self.scale[None, :]
+        lam, V = la.eigh((kernel + kernel.T) / 2.0, check_finite=False)
+        keep = lam > max(lam[-1] if lam.size else 0.0, 0.0) * RANK_RTOL
+        self.lam, self.V = lam[keep], V[:, keep]
+        rhs = self.scale[:, None] * (cross[P] - self.B @ self.cross_f)
+        self.c = self.V.T @ rhs  # (r, t)
+        free_fit = np.einsum("ft,fg,gt->t", self.cross_f, self.free_inverse, self.cross_f)
+        self.residual_norm2 = np.maximum(target_norm2 - free_fit, 0.0)
+        return self
 
     # -- set-up ----------------------------------------------------------------------
     def _scaled_penalized(self, X):
@@ -263,6 +408,13 @@ class SpectralRidge:
         """Full coefficients and intercepts from penalized solutions ``β̃`` (p_pen, K)."""
         coef = np.zeros((self.n_features, tilde.shape[1]))
         coef[self.penalized] = tilde * self.scale[:, None]
+        if self.Q is None:
+            # From moments: β_F = G_FF⁺(c_F − G_FP β_P), β₀ = ȳ − x̄ᵀβ.
+            coef[self.free_columns] = self.free_inverse @ (
+                self.cross_f[:, target : target + 1] - self.gram_fp @ coef[self.penalized]
+            )
+            intercept = self.mean_y[target] - self.mean_x @ coef
+            return coef, intercept if self.fit_intercept else np.zeros(coef.shape[1])
         intercept = np.zeros(tilde.shape[1])
         if self.Q.shape[1]:
             # Free part: Q R γ = QQᵀ(b − Aβ̃)  ⇒  γ = R⁻¹(Qᵀb − (QᵀA)β̃).
@@ -280,8 +432,19 @@ class SpectralRidge:
         tilde = self.V @ (self.c[:, target : target + 1] * self._gains(alphas))
         return self.assemble(tilde, target)
 
+    def coefs_at(self, alphas) -> tuple[np.ndarray, np.ndarray]:
+        """One alpha per target: coefficients (n_targets, n_features), intercepts
+        (n_targets,)."""
+        n_targets = len(alphas)
+        coefs, intercepts = np.zeros((n_targets, self.n_features)), np.zeros(n_targets)
+        for t in range(n_targets):
+            coef, intercept = self.coefs(alphas[t : t + 1], target=t)
+            coefs[t], intercepts[t] = coef[:, 0], intercept[0]
+        return coefs, intercepts
+
     def n_free(self) -> int:
-        return self.Q.shape[1]
+        """Dimension of the unpenalized part (intercept and free columns)."""
+        return self.free_rank if self.Q is None else self.Q.shape[1]
 
     def degrees_of_freedom(self, alphas) -> np.ndarray:
         """``tr H(α)``, counting the intercept and the unpenalized columns."""
@@ -344,9 +507,35 @@ class SpectralRidge:
             out = self.residuals(alphas, target) / self.hat_complement(alphas)
         return np.where(np.isfinite(out), out, np.inf)
 
+    def rss(self, alphas, target=0) -> np.ndarray:
+        """``‖b − Hb‖² = Σ s (y − ŷ(α))²`` from the spectrum alone (no rows):
+        ``‖b_⊥‖² − Σ_k c_k² (2/(λ_k+α) − λ_k/(λ_k+α)²)``, clipped at 0.
+
+        Loses digits when the fit is close (use :meth:`residuals` when there are rows).
+        """
+        gains = self._gains(alphas)
+        c2 = self.c[:, target : target + 1] ** 2
+        explained = (c2 * (2.0 * gains - self.lam[:, None] * gains * gains)).sum(axis=0)
+        return np.maximum(self.residual_norm2[target] - explained, 0.0)
+
+    def leverage(self, X, sample_weight, alphas) -> np.ndarray:
+        """``diag H(α)`` (n_rows, n_alphas) of rows ``X`` of the data summarized by
+        :meth:`from_moments`, with their weights ``s``:
+        ``H_ii = s_i (1/W + x̃_{F,i}ᵀG_{FF}^{+}x̃_{F,i} + Σ_k u_{ik}²/(λ_k + α))``."""
+        s = sample_weight
+        centred = X - self.mean_x
+        F, P = self.free_columns, self.penalized
+        free_part = np.einsum("if,fg,ig->i", centred[:, F], self.free_inverse, centred[:, F])
+        base = s * (free_part + (1.0 / self.total_weight if self.fit_intercept else 0.0))
+        projected = ((centred[:, P] - centred[:, F] @ self.B.T) * self.scale) @ self.V
+        return base[:, None] + s[:, None] * ((projected**2) @ self._gains(alphas))
+
     def gcv(self, alphas, target=0) -> np.ndarray:
         """Generalized cross-validation ``n‖b − Hb‖² / (n − tr H)²`` per alpha."""
         n = self.n_samples
+        if self.Q is None:
+            with np.errstate(divide="ignore"):
+                return n * self.rss(alphas, target) / (n - self.degrees_of_freedom(alphas)) ** 2
         rss = np.sum(self.residuals(alphas, target) ** 2, axis=0)
         with np.errstate(divide="ignore"):
             return n * rss / (n - self.degrees_of_freedom(alphas)) ** 2
