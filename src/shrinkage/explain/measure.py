@@ -61,7 +61,12 @@ def fit_models(task: str, X, y, cv: int, seed: int) -> dict:
         }
     else:
         common = dict(
-            Cs=20, cv=cv, scoring="neg_log_loss", max_iter=200, n_jobs=2, use_legacy_attributes=False
+            Cs=20,
+            cv=cv,
+            scoring="neg_log_loss",
+            max_iter=200,
+            n_jobs=2,
+            use_legacy_attributes=False,
         )
         candidates = {
             "L1": LogisticRegressionCV(l1_ratios=[1.0], **common),
@@ -119,14 +124,20 @@ def coefficients(model) -> np.ndarray:
 
 
 def penalty_value(name: str, coef: np.ndarray, model) -> float | None:
+    """The fitted model's penalty at ``α = 1``, in the library's one convention
+    (:class:`shrinkage.penalties.ElasticNetPenalty`): ``Σ|w|`` (L1), ``½Σw²`` (L2),
+    ``ρΣ|w| + (1 − ρ)/2 Σw²`` (elastic net)."""
+    from ..penalties import ElasticNetPenalty
+
     if name in ("L1", "relaxed lasso"):
-        return float(np.abs(coef).sum())
-    if name == "L2":
-        return float(np.sum(coef**2))
-    if name == "elastic net":
+        ratio = 1.0
+    elif name == "L2":
+        ratio = 0.0
+    elif name == "elastic net":
         ratio = float(np.atleast_1d(getattr(model, "l1_ratio_", 0.5))[0])
-        return float(ratio * np.abs(coef).sum() + 0.5 * (1 - ratio) * np.sum(coef**2))
-    return None
+    else:
+        return None
+    return ElasticNetPenalty(1.0, ratio).value(np.asarray(coef, dtype=np.float64))
 
 
 # -- held-out behaviour -------------------------------------------------------------------
