@@ -176,8 +176,10 @@ def test_elastic_net_gap_is_primal_minus_dual(rng, positive):
     score = gradient if positive else np.abs(gradient)
     s = min(1.0, np.min(l1[pure] / np.maximum(score[pure], 1e-300)))
     theta = s * r
-    dual = h @ (z * theta) - 0.5 * h @ theta**2 - elastic_net_conjugate(
-        Xc.T @ (h * theta), l1, l2, positive
+    dual = (
+        h @ (z * theta)
+        - 0.5 * h @ theta**2
+        - elastic_net_conjugate(Xc.T @ (h * theta), l1, l2, positive)
     )
     got = elastic_net_gap(
         gradient, coef, h @ r**2, l1, l2, np.zeros_like(l1), positive,
