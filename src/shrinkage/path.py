@@ -1,7 +1,8 @@
 """Regularization paths: a log grid of ``alpha`` solved with warm starts.
 
-:func:`regularization_path` is the general entry point (least squares or
-logistic, any mix, penalty factors) and returns a :class:`PathResult`, the object
+:func:`regularization_path` is the general entry point (any datafit of
+:mod:`shrinkage.datafits`: least squares, logistic, Poisson, Gamma, ...; any mix,
+penalty factors, an offset) and returns a :class:`PathResult`, the object
 plots and reports read. :func:`lasso_path` and :func:`enet_path` keep
 scikit-learn's signatures and return values.
 
@@ -9,6 +10,7 @@ Along the path each ``alpha_k`` starts from the solution at ``alpha_{k-1}`` and 
 the working set the sequential strong rule predicts,
 ``|∇_j(β̂_{k-1})| ≥ 2 l1_j(α_k) − l1_j(α_{k-1})``; the solver's KKT check adds any
 feature the rule missed, so the rule only saves time and never changes the answer.
+That step is :func:`shrinkage.solvers.step.screened_solve`, shared with the estimators.
 """
 
 from __future__ import annotations
@@ -49,9 +51,10 @@ class PathResult:
         Coefficients at each alpha (scikit-learn's layout).
     intercepts : ndarray of shape (n_alphas,)
     duality_gaps : ndarray of shape (n_alphas,)
-        Gap reached, in the objective's own units (see :mod:`shrinkage.losses`).
+        Gap reached, in the objective's own units (see :mod:`shrinkage.datafits`); for
+        a datafit without a conjugate, the largest KKT violation instead.
     n_iters : ndarray of shape (n_alphas,)
-        Coordinate-descent sweeps (least squares) or Newton steps (logistic).
+        Coordinate-descent sweeps (least squares) or Newton steps (other datafits).
     n_nonzero : ndarray of shape (n_alphas,)
         Coefficients not exactly zero.
     times : ndarray of shape (n_alphas,)

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ..datafits import Logistic, Quadratic
 from ..linear_model import (
     ElasticNetCV,
     Lasso,
@@ -24,6 +25,7 @@ from ..linear_model import (
     Ridge,
     RidgeCV,
 )
+from ..penalties import L1, ElasticNetPenalty
 from ..solvers.ridge import SpectralRidge, ridge_alpha_grid
 
 PENALTIES = {
@@ -127,8 +129,6 @@ def penalty_value(name: str, coef: np.ndarray, model) -> float | None:
     """The fitted model's penalty at ``α = 1``, in the library's one convention
     (:class:`shrinkage.penalties.ElasticNetPenalty`): ``Σ|w|`` (L1), ``½Σw²`` (L2),
     ``ρΣ|w| + (1 − ρ)/2 Σw²`` (elastic net)."""
-    from ..penalties import ElasticNetPenalty
-
     if name in ("L1", "relaxed lasso"):
         ratio = 1.0
     elif name == "L2":
@@ -204,13 +204,11 @@ def uniqueness(task: str, X, y, lasso_alpha: float, ridge_alpha: float, names) -
         return LogisticRegression(C=1 / (ridge_alpha * n), tol=1e-10, max_iter=1000).fit(design, y)
 
     def objective(fit, design):
+        # The library's objective: mean datafit + the L1 penalty.
         eta = design @ np.ravel(fit.coef_) + np.ravel(fit.intercept_)[0]
-        loss = (
-            0.5 * np.mean((y - eta) ** 2)
-            if task == "regression"
-            else np.mean(np.logaddexp(0, eta) - y * eta)
-        )
-        return float(loss + lasso_alpha * np.abs(fit.coef_).sum())
+        datafit = Quadratic if task == "regression" else Logistic
+        h = np.full(n, 1.0 / n)
+        return datafit.value(y, eta, h) + L1(lasso_alpha).value(np.ravel(fit.coef_))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
