@@ -106,6 +106,7 @@ class Problem(Protocol):
         """
         ...
 
+
 # Sparse inputs up to this many cells (800 kB as float64) are solved as dense arrays:
 # dense BLAS is as fast there, and the same data then give the same answer in either
 # format (the sparse and dense routes would otherwise stop at different points within
@@ -116,7 +117,6 @@ SMALL_SPARSE_CELLS = 100_000
 def solved_densely(X) -> bool:
     """Whether sparse ``X`` is small enough to be solved as a dense array."""
     return sp.issparse(X) and X.shape[0] * X.shape[1] <= SMALL_SPARSE_CELLS
-
 
 
 def weighted_column_means(X, h: np.ndarray) -> np.ndarray:
