@@ -135,3 +135,25 @@ def test_multinomial_takes_the_one_solve_signature(rng):
     )
     assert violation.max() < 1e-9
     assert np.abs((P - Y).sum(axis=0) / n).max() < 1e-9
+
+
+def test_a_datafit_without_intercept_fits_none(rng):
+    """``has_intercept = False`` (as Cox's partial likelihood): no intercept is fitted,
+    whatever ``fit_intercept`` says, and the KKT conditions hold without one."""
+    from shrinkage.datafits import Poisson
+    from shrinkage.solvers.glm import GLMProblem
+
+    class PoissonThroughOrigin(Poisson):
+        has_intercept = False
+
+    X, y, _ = _counts(rng)
+    n, p = X.shape
+    problem = GLMProblem(PoissonThroughOrigin(), X, y, np.full(n, 1 / n), np.ones(p))
+    alpha = 0.2 * problem.alpha_max
+    info = screened_solve(problem, alpha, problem.alpha_max, 1e-10, 1000)
+    assert info.converged and problem.intercept == 0.0
+    gradient = X.T @ ((np.exp(X @ problem.coef) - y) / n)
+    on = problem.coef != 0
+    assert on.any()
+    assert np.abs(gradient[on] + alpha * np.sign(problem.coef[on])).max() < 1e-8
+    assert np.abs(gradient[~on]).max() <= alpha + 1e-8
