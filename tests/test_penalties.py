@@ -75,3 +75,31 @@ def test_value_and_validation():
         ElasticNetPenalty(-1.0)
     with pytest.raises(ValueError, match="l1_ratio"):
         ElasticNetPenalty(1.0, 1.5)
+
+
+@pytest.mark.parametrize("positive", [False, True])
+def test_alpha_max_is_where_zero_stops_being_optimal(rng, positive):
+    """At ``alpha_max`` the KKT conditions hold at β = 0; just below, some feature
+    violates them (checked with the penalty's own subdifferential distance)."""
+    from shrinkage.penalties import ElasticNetPenalty
+
+    gradient = rng.normal(size=8)  # data-fit gradient at β = 0
+    weights = rng.uniform(0.5, 2.0, 8)
+    penalty = ElasticNetPenalty(1.0, 0.7, weights, positive)
+    top = penalty.alpha_max(gradient)
+    zero = np.zeros(8)
+    at = ElasticNetPenalty(top, 0.7, weights, positive)
+    below = ElasticNetPenalty(0.999 * top, 0.7, weights, positive)
+    assert at.subdifferential_distance(zero, gradient).max() < 1e-12
+    assert below.subdifferential_distance(zero, gradient).max() > 0
+
+
+def test_penalty_value_closed_form(rng):
+    """The value the solvers use, on per-feature strengths, against the formula."""
+    from shrinkage.penalties import penalty_strengths, penalty_value
+
+    coef = rng.normal(size=6) * (rng.random(6) < 0.5)
+    weights = rng.uniform(0.0, 2.0, 6)
+    l1, l2 = penalty_strengths(0.3, 0.4, weights)
+    expected = 0.3 * np.sum(weights * (0.4 * np.abs(coef) + 0.3 * coef**2))
+    assert penalty_value(coef, l1, l2) == pytest.approx(expected, rel=1e-14)

@@ -54,21 +54,8 @@ def check_design(X, y=None):
 
 
 def prepare_targets(y, loss: str) -> np.ndarray:
-    """Float targets: as given for least squares, 0/1 for binary logistic."""
-    if loss == "logistic":
-        classes, encoded = np.unique(y, return_inverse=True)
-        if classes.size != 2:
-            raise ValueError(
-                f"Binary logistic regression needs exactly 2 classes in y, found "
-                f"{classes.size}. Use LogisticRegression for more than two classes."
-            )
-        return encoded.astype(np.float64)
-    try:
-        y = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "y has non-numeric values; least squares needs a numeric target."
-        ) from None
-    if not np.isfinite(y).all():
-        raise ValueError("y contains NaN or infinity; drop or impute those rows first.")
-    return y
+    """The target as the datafit of ``loss`` reads it (its ``check_target``: floats for
+    least squares, 0/1 for binary logistic, counts ``>= 0`` for Poisson, ...)."""
+    from .datafits import get_datafit
+
+    return get_datafit(loss).check_target(y)

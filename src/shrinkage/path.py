@@ -1,7 +1,8 @@
 """Regularization paths: a log grid of ``alpha`` solved with warm starts.
 
-:func:`regularization_path` is the general entry point (least squares or
-logistic, any mix, penalty factors) and returns a :class:`PathResult`, the object
+:func:`regularization_path` is the general entry point (any datafit of
+:mod:`shrinkage.datafits`: least squares, logistic, Poisson, Gamma, ...; any mix,
+penalty factors, an offset) and returns a :class:`PathResult`, the object
 plots and reports read. :func:`lasso_path` and :func:`enet_path` keep
 scikit-learn's signatures and return values.
 
@@ -9,6 +10,7 @@ Along the path each ``alpha_k`` starts from the solution at ``alpha_{k-1}`` and 
 the working set the sequential strong rule predicts,
 ``|∇_j(β̂_{k-1})| ≥ 2 l1_j(α_k) − l1_j(α_{k-1})``; the solver's KKT check adds any
 feature the rule missed, so the rule only saves time and never changes the answer.
+That step is :func:`shrinkage.solvers.step.screened_solve`, shared with the estimators.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from ._validation import (
     check_real_target,
     check_sample_weight,
 )
-from .solvers.problems import penalty_strengths, strong_rule_set
+from .datafits import get_datafit
+from .solvers.constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
+from .solvers.step import screened_solve
 
 __all__ = ["PathResult", "alpha_grid", "regularization_path", "lasso_path", "enet_path"]
 
@@ -47,9 +51,10 @@ class PathResult:
         Coefficients at each alpha (scikit-learn's layout).
     intercepts : ndarray of shape (n_alphas,)
     duality_gaps : ndarray of shape (n_alphas,)
-        Gap reached, in the objective's own units (see :mod:`shrinkage.losses`).
+        Gap reached, in the objective's own units (see :mod:`shrinkage.datafits`); for
+        a datafit without a conjugate, the largest KKT violation instead.
     n_iters : ndarray of shape (n_alphas,)
-        Coordinate-descent sweeps (least squares) or Newton steps (logistic).
+        Coordinate-descent sweeps (least squares) or Newton steps (other datafits).
     n_nonzero : ndarray of shape (n_alphas,)
         Coefficients not exactly zero.
     times : ndarray of shape (n_alphas,)
@@ -115,21 +120,28 @@ def make_problem(
     positive,
     fit_intercept,
     precompute="auto",
+    offset=None,
 ):
-    """Build the fitting problem for a loss name."""
-    if loss == "squared_error":
+    """Build the fitting problem for a loss name (any datafit of :data:`DATAFITS`).
+
+    Least squares keeps its own coordinate-descent problem (dense, sparse or Gram,
+    with the compiled path); every other datafit is a :class:`GLMProblem`, so a new
+    datafit needs no change here.
+    """
+    datafit = get_datafit(loss)
+    if datafit.name == "squared_error":
         from .solvers.problems import LeastSquaresProblem
 
         if isinstance(precompute, str) and precompute == "auto":
             precompute = "path"  # a whole path: the Gram matrix pays from n ≈ p on
+        if offset is not None:  # ½(y − offset − η)²: the offset moves to the target
+            y = y - offset
         return LeastSquaresProblem(
             X, y, h, penalty_weights, l1_ratio, positive, fit_intercept, precompute
         )
-    if loss == "logistic":
-        from .solvers.logistic import LogisticProblem
+    from .solvers.glm import GLMProblem
 
-        return LogisticProblem(X, y, h, penalty_weights, l1_ratio, positive, fit_intercept)
-    raise ValueError(f"loss must be 'squared_error' or 'logistic', got {loss!r}.")
+    return GLMProblem(datafit, X, y, h, penalty_weights, l1_ratio, positive, fit_intercept, offset)
 
 
 def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathResult:
@@ -146,10 +158,7 @@ def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathR
     previous_alpha = max(problem.alpha_max, alphas[0])
     for k, alpha in enumerate(alphas):
         start = time.perf_counter()
-        l1_new, _ = penalty_strengths(alpha, problem.l1_ratio, problem.penalty_weights)
-        l1_old, _ = penalty_strengths(previous_alpha, problem.l1_ratio, problem.penalty_weights)
-        working_set = strong_rule_set(problem.gradient, l1_new, l1_old, problem.positive)
-        info = problem.solve(alpha, working_set, tol, max_iter, rng)
+        info = screened_solve(problem, alpha, previous_alpha, tol, max_iter, rng)
         coefs[k] = problem.coef
         intercepts[k] = problem.intercept
         gaps[k], n_iters[k], converged[k] = info.duality_gap, info.n_iter, info.converged
@@ -208,8 +217,9 @@ def _solve_gram_path(problem, alphas, tol, max_iter) -> PathResult:
         problem.positive,
         problem.absolute_tol(tol),
         max_iter,
-        _GRAM_ACTIVE_SWEEPS,
-        _GRAM_ANDERSON,
+        ACTIVE_SWEEPS,
+        ANDERSON_DEPTH,
+        SWEEP_THRESHOLD_FLOOR,
         coefs,
         gaps,
         n_iters,
@@ -232,10 +242,6 @@ def _solve_gram_path(problem, alphas, tol, max_iter) -> PathResult:
     )
 
 
-_GRAM_ACTIVE_SWEEPS = 10
-_GRAM_ANDERSON = 5  # as the working-set solver (celer and skglm use 5 too)
-
-
 def regularization_path(
     X,
     y,
@@ -253,6 +259,7 @@ def regularization_path(
     precompute="auto",
     coef_init=None,
     verbose: bool = False,
+    offset=None,
 ) -> PathResult:
     """Fit a whole L1 / L2 / elastic-net path with warm starts.
 
@@ -264,15 +271,17 @@ def regularization_path(
         + \\alpha\\sum_j v_j\\big(\\rho|\\beta_j| + \\tfrac{1-\\rho}{2}\\beta_j^2\\big)
 
     with ``h = sample_weight / Σ sample_weight``, ``ρ = l1_ratio``,
-    ``v = penalty_weights`` and ``ℓ`` the squared error ``½(y − η)²`` or the
-    logistic loss ``log(1 + e^η) − yη`` (``y`` in {0, 1}, or two labels mapped to
-    {0, 1} in sorted order).
+    ``v = penalty_weights`` and ``ℓ`` the datafit named by ``loss``
+    (:mod:`shrinkage.datafits`): the squared error ``½(y − η)²``, the logistic loss
+    ``log(1 + e^η) − yη`` (``y`` in {0, 1}, or two labels mapped to {0, 1} in sorted
+    order), Poisson ``e^η − yη`` (``y ≥ 0``) or Gamma ``y e^{−η} + η`` (``y > 0``).
+    With an ``offset`` the linear predictor is ``offset + β₀ + x_iᵀβ``.
 
     Parameters
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
-    loss : {"squared_error", "logistic"}
+    loss : {"squared_error", "logistic", "poisson", "gamma"} or a Datafit
     l1_ratio : float in [0, 1]
     alphas : int or array-like
         Grid size (log grid from ``alpha_max`` down to ``eps·alpha_max``) or the
@@ -285,17 +294,21 @@ def regularization_path(
     sample_weight : array-like of shape (n_samples,), optional
     tol : float
         Relative accuracy. Least squares: stop when the duality gap is at most
-        ``tol·Σh(y − ȳ)²`` (scikit-learn's rule). Logistic: stop when the largest KKT
-        violation is at most ``tol·‖Xᵀh(y − ȳ)‖∞``, the gradient at the null model
-        (so the same ``tol`` means the same accuracy whatever the scale of ``X``).
+        ``tol·Σh(y − ȳ)²`` (scikit-learn's rule). Other datafits: stop when the
+        largest KKT violation is at most ``tol·‖Xᵀ∇F(null model)‖∞`` (for logistic
+        ``‖Xᵀh(y − ȳ)‖∞``), so the same ``tol`` means the same accuracy whatever
+        the scale of ``X``.
     max_iter : int
-        Sweeps (least squares) or Newton steps (logistic) per alpha.
+        Sweeps (least squares) or Newton steps (other datafits) per alpha.
     precompute : "auto" or bool
         Least squares on dense data: solve on the Gram matrix (auto: ``n > 2p``).
     coef_init : array-like of shape (n_features,), optional
         Warm start for the first alpha.
     verbose : bool
         Print one line per alpha.
+    offset : array-like of shape (n_samples,), optional
+        Fixed part of the linear predictor (glmnet's ``offset``: log exposure for
+        Poisson counts).
 
     Returns
     -------
@@ -311,6 +324,7 @@ def regularization_path(
     h = check_sample_weight(sample_weight, n_samples)
     weights = check_penalty_weights(penalty_weights, n_features)
     y = prepare_targets(y, loss)
+    offset = _check_offset(offset, n_samples)
     problem = make_problem(
         X,
         y,
@@ -321,6 +335,7 @@ def regularization_path(
         positive=positive,
         fit_intercept=fit_intercept,
         precompute=precompute,
+        offset=offset,
     )
     if isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
         grid = alpha_grid(problem.alpha_max, check_positive_int(alphas, "alphas"), eps)
@@ -329,7 +344,7 @@ def regularization_path(
     if coef_init is not None:
         problem.set_coef(_check_coef_init(coef_init, n_features))
     progress = _print_progress if verbose else None
-    if _exact_ridge_applies(X, loss, l1_ratio, positive):
+    if _exact_ridge_applies(X, problem.loss, l1_ratio, positive):
         result = _spectral_ridge_path(X, y, h, weights, fit_intercept, grid, problem)
     else:
         result = solve_path(problem, grid, tol, max_iter, progress=progress)
@@ -343,7 +358,7 @@ def regularization_path(
             tol,
             max_iter,
             result.alphas[worst],
-            criterion="KKT violation" if loss == "logistic" else "duality gap",
+            criterion="duality gap" if problem.loss == "squared_error" else "KKT violation",
         )
     return result
 
@@ -355,7 +370,25 @@ def _check_path_target(y, loss: str) -> None:
             f"y has shape {np.shape(y)}; a path fits one target. Call it once per column "
             "(y[:, k]), or use MultiTaskLasso-style models elsewhere."
         )
-    check_real_target(y, "y", numeric=loss != "logistic")
+    check_real_target(y, "y", numeric=not get_datafit(loss).categorical_target)
+
+
+def _check_offset(offset, n_samples: int) -> np.ndarray | None:
+    """A finite real offset with one value per sample (or None)."""
+    if offset is None:
+        return None
+    try:
+        offset = np.asarray(offset, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("offset must be numbers, one per sample.") from None
+    if offset.shape != (n_samples,):
+        raise ValueError(
+            f"offset has shape {offset.shape} but X has {n_samples} samples; pass one "
+            "value per sample (e.g. log exposure)."
+        )
+    if not np.isfinite(offset).all():
+        raise ValueError("offset contains NaN or infinity; pass finite values.")
+    return offset
 
 
 def _check_eps(eps) -> float:

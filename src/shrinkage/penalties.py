@@ -14,6 +14,13 @@ with strength :math:`\\alpha \\ge 0`, mix :math:`\\rho` = ``l1_ratio`` in
 
 The penalty is separable, so each piece acts coordinate-wise through two arrays,
 ``l1 = α ρ v`` and ``l2 = α (1 − ρ) v``; solvers only ever see those arrays.
+
+This module is the one NumPy home of the penalty's math: the strengths
+(:func:`penalty_strengths`), ``alpha_max`` (:func:`alpha_max_from_gradient`), the
+value (:func:`penalty_value`), the proximal map (:func:`elastic_net_prox`), the KKT
+distance (:func:`kkt_violation`) and the conjugate (:func:`elastic_net_conjugate`).
+The compiled coordinate update and gap in :mod:`shrinkage.solvers._kernels` repeat
+them inside Numba loops, and ``tests/solvers`` checks that they agree.
 """
 
 from __future__ import annotations
@@ -22,7 +29,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["ElasticNetPenalty", "L1", "L2", "soft_threshold"]
+__all__ = [
+    "ElasticNetPenalty",
+    "L1",
+    "L2",
+    "alpha_max_from_gradient",
+    "elastic_net_conjugate",
+    "elastic_net_prox",
+    "kkt_violation",
+    "penalty_strengths",
+    "penalty_value",
+    "soft_threshold",
+]
+
+# glmnet's floor on the mix when finding alpha_max: ridge alone has alpha_max = ∞.
+MIN_L1_RATIO_FOR_GRID = 1e-3
 
 
 def soft_threshold(z: np.ndarray, threshold: np.ndarray | float) -> np.ndarray:
@@ -32,6 +53,74 @@ def soft_threshold(z: np.ndarray, threshold: np.ndarray | float) -> np.ndarray:
     """
     z = np.asarray(z)
     return np.sign(z) * np.maximum(np.abs(z) - threshold, 0.0)
+
+
+def penalty_strengths(alpha, l1_ratio, penalty_weights) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature ``(l1, l2) = (α ρ v, α (1 − ρ) v)`` of the weighted elastic net."""
+    return alpha * l1_ratio * penalty_weights, alpha * (1.0 - l1_ratio) * penalty_weights
+
+
+def alpha_max_from_gradient(gradient, l1_ratio, penalty_weights, positive) -> float:
+    """Smallest ``alpha`` at which ``β = 0`` is optimal: ``max_j |∇_j| / (ρ v_j)``.
+
+    ``gradient`` is the *negative* data-fit gradient at ``β = 0`` (intercept and
+    unpenalized features fitted), over penalized features; signed under ``positive``.
+    ``ρ`` is floored at ``MIN_L1_RATIO_FOR_GRID`` (glmnet), since ridge alone has none.
+    """
+    penalized = penalty_weights > 0
+    if not penalized.any():
+        return 0.0
+    score = gradient[penalized] if positive else np.abs(gradient[penalized])
+    if positive and score.max() <= 0:
+        score = np.abs(gradient[penalized])
+    mix = max(l1_ratio, MIN_L1_RATIO_FOR_GRID)
+    return float(np.max(score / (mix * penalty_weights[penalized])))
+
+
+def penalty_value(coef: np.ndarray, l1: np.ndarray, l2: np.ndarray) -> float:
+    """``g(β) = Σ_j l1_j |β_j| + ½ l2_j β_j²`` (the sign constraint is not checked)."""
+    return float(np.dot(l1, np.abs(coef)) + 0.5 * np.dot(l2, coef * coef))
+
+
+def elastic_net_prox(z, l1, l2, positive: bool = False) -> np.ndarray:
+    """``argmin_b ½(b − z)² + l1|b| + ½ l2 b²`` coordinate-wise: ``S(z, l1)/(1 + l2)``.
+
+    Under ``positive`` the soft-threshold becomes ``max(z − l1, 0)``. (For a step
+    size ``t`` pass ``t·l1, t·l2``.)
+    """
+    z = np.asarray(z, dtype=np.float64)
+    shrunk = np.maximum(z - l1, 0.0) if positive else soft_threshold(z, l1)
+    return shrunk / (1.0 + l2)
+
+
+def kkt_violation(neg_gradient, coef, l1, l2, positive: bool) -> np.ndarray:
+    """Per-feature distance of ``−∇f`` to ``∂g(β)``: zero everywhere at a minimizer.
+
+    ``neg_gradient`` is minus the data-fit gradient (``X̃ᵀH r`` for least squares).
+    Where ``β_j ≠ 0`` the subdifferential is the point ``l1_j sign(β_j) + l2_j β_j``;
+    at ``β_j = 0`` it is ``[−l1_j, l1_j]`` (``(−∞, l1_j]`` under ``positive``).
+    """
+    target = neg_gradient - l2 * coef
+    at_zero = coef == 0
+    zero_violation = (
+        np.maximum(target - l1, 0.0) if positive else np.maximum(np.abs(target) - l1, 0.0)
+    )
+    return np.where(at_zero, zero_violation, np.abs(target - l1 * np.sign(coef)))
+
+
+def elastic_net_conjugate(z, l1, l2, positive: bool = False) -> float:
+    """Fenchel conjugate ``g*(z) = Σ_j sup_b (z_j b − l1_j|b| − ½ l2_j b²)``.
+
+    ``(|z_j| − l1_j)₊² / (2 l2_j)`` where ``l2_j > 0``, and the indicator of
+    ``|z_j| ≤ l1_j`` where ``l2_j = 0`` (``inf`` outside). Under ``positive``,
+    ``|z_j|`` becomes ``z_j``.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    excess = np.maximum((z if positive else np.abs(z)) - l1, 0.0)
+    smooth = l2 > 0
+    if np.any(excess[~smooth] > 0):
+        return np.inf
+    return float(np.sum(excess[smooth] ** 2 / (2.0 * l2[smooth])))
 
 
 @dataclass(frozen=True)
@@ -75,8 +164,7 @@ class ElasticNetPenalty:
 
     def coordinate_strengths(self, n_features: int) -> tuple[np.ndarray, np.ndarray]:
         """Per-feature ``(l1, l2)`` so that ``g(β) = Σ l1_j|β_j| + ½ l2_j β_j²``."""
-        v = self.weights(n_features)
-        return self.alpha * self.l1_ratio * v, self.alpha * (1.0 - self.l1_ratio) * v
+        return penalty_strengths(self.alpha, self.l1_ratio, self.weights(n_features))
 
     def value(self, coef: np.ndarray) -> float:
         """The penalty ``g(β)``; ``inf`` if ``positive`` and some ``β_j < 0``."""
@@ -84,7 +172,7 @@ class ElasticNetPenalty:
         if self.positive and np.any(coef < 0):
             return np.inf
         l1, l2 = self.coordinate_strengths(coef.shape[-1])
-        return float(np.sum(l1 * np.abs(coef)) + 0.5 * np.sum(l2 * coef**2))
+        return penalty_value(coef, l1, l2)
 
     def prox(self, z: np.ndarray, step: float | np.ndarray) -> np.ndarray:
         """Proximal map ``argmin_b ½‖b − z‖² + step·g(b)``.
@@ -93,11 +181,7 @@ class ElasticNetPenalty:
         """
         z = np.asarray(z, dtype=np.float64)
         l1, l2 = self.coordinate_strengths(z.shape[-1])
-        if self.positive:
-            shrunk = np.maximum(z - step * l1, 0.0)
-        else:
-            shrunk = soft_threshold(z, step * l1)
-        return shrunk / (1.0 + step * l2)
+        return elastic_net_prox(z, step * l1, step * l2, self.positive)
 
     def subdifferential_distance(self, coef: np.ndarray, gradient: np.ndarray) -> np.ndarray:
         """Distance of ``−gradient`` to ``∂g(coef)``, coordinate-wise: the KKT violation.
@@ -108,16 +192,14 @@ class ElasticNetPenalty:
         coef = np.asarray(coef, dtype=np.float64)
         neg_grad = -np.asarray(gradient, dtype=np.float64)
         l1, l2 = self.coordinate_strengths(coef.shape[-1])
-        target = neg_grad - l2 * coef
-        at_zero = coef == 0
-        # β_j ≠ 0: ∂ is the single point l1·sign(β_j); β_j = 0: the interval [−l1, l1]
-        # (or (−∞, l1] under the positivity constraint).
-        distance = np.abs(target - l1 * np.sign(coef))
-        if self.positive:
-            zero_dist = np.maximum(target - l1, 0.0)
-        else:
-            zero_dist = np.maximum(np.abs(target) - l1, 0.0)
-        return np.where(at_zero, zero_dist, distance)
+        return kkt_violation(neg_grad, coef, l1, l2, self.positive)
+
+    def alpha_max(self, gradient: np.ndarray) -> float:
+        """Smallest strength at which ``β = 0`` is optimal, given the data-fit
+        ``gradient`` at ``β = 0`` (this penalty's own ``alpha`` plays no part)."""
+        neg_grad = -np.asarray(gradient, dtype=np.float64)
+        v = self.weights(neg_grad.shape[-1])
+        return alpha_max_from_gradient(neg_grad, self.l1_ratio, v, self.positive)
 
     def conjugate(self, z: np.ndarray) -> float:
         """Fenchel conjugate ``g*(z) = Σ_j sup_b (z_j b − g_j(b))``.
@@ -128,11 +210,7 @@ class ElasticNetPenalty:
         """
         z = np.asarray(z, dtype=np.float64)
         l1, l2 = self.coordinate_strengths(z.shape[-1])
-        excess = np.maximum((z if self.positive else np.abs(z)) - l1, 0.0)
-        smooth = l2 > 0
-        if np.any(excess[~smooth] > 0):
-            return np.inf
-        return float(np.sum(excess[smooth] ** 2 / (2.0 * l2[smooth])))
+        return elastic_net_conjugate(z, l1, l2, self.positive)
 
 
 def L1(alpha: float, penalty_weights: np.ndarray | None = None, positive: bool = False):

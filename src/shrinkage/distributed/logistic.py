@@ -34,8 +34,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.class_weight import compute_class_weight
 
 from .._validation import check_penalty_weights
+from ..penalties import penalty_value
+from ..solvers.constants import CURVATURE_FLOOR
+from ..solvers.glm import sufficient_decrease
 from ..solvers.least_squares import kkt_violation
-from ..solvers.logistic import _penalty_value, _sufficient_decrease
 from ..solvers.moments import Moments
 from ..solvers.problems import LeastSquaresProblem, penalty_strengths
 from ..solvers.ridge import pseudo_inverse
@@ -43,7 +45,6 @@ from ._graph import map_reduce
 from ._inputs import DaskData, set_feature_attributes
 from .moments import as_float_block, check_block_rows, pilot_shift
 
-_MIN_CURVATURE = 1e-10  # as in memory: IRLS weights of saturated rows
 _MIN_KKT_TOL = 1e-11
 _STEPS_PER_PASS = 8
 _MAX_HALVINGS = 30
@@ -145,7 +146,7 @@ def _newton_block(X, y, w, info, shared) -> _NewtonSums:
         eta = eta + step * direction
         beta0, beta = beta0 + step * shared["delta0"], beta + step * shared["delta"]
     p = expit(eta)
-    curvature = np.maximum(p * (1.0 - p), _MIN_CURVATURE)
+    curvature = np.maximum(p * (1.0 - p), CURVATURE_FLOOR)
     weighted_residual = h * (y01 - p)
     gradient = X.T @ weighted_residual
     # Working response, shifted by the prediction at shift_x: z − s_z = (x − s_x)ᵀβ + r.
@@ -285,20 +286,20 @@ def _kkt(state: _State, l1, l2, fit_intercept) -> float:
 
 def _line_search(engine, state, delta0, delta, l1, l2):
     """Armijo backtracking on ``F``; returns the new state or None (no decrease)."""
-    old = state.loss + _penalty_value(state.beta, l1, l2)
+    old = state.loss + penalty_value(state.beta, l1, l2)
     decrement = (
         -state.sums.gradient @ delta
         - state.sums.intercept_gradient * delta0
-        + _penalty_value(state.beta + delta, l1, l2)
-        - _penalty_value(state.beta, l1, l2)
+        + penalty_value(state.beta + delta, l1, l2)
+        - penalty_value(state.beta, l1, l2)
     )
     first = 1.0
     while first >= 0.5**_MAX_HALVINGS:
         steps = first * 0.5 ** np.arange(_STEPS_PER_PASS)
         sums = engine.trial(state, delta0, delta, steps)
         for k, step in enumerate(steps):
-            value = sums.losses[k] + _penalty_value(state.beta + step * delta, l1, l2)
-            if _sufficient_decrease(value, old, step, decrement):
+            value = sums.losses[k] + penalty_value(state.beta + step * delta, l1, l2)
+            if sufficient_decrease(value, old, step, decrement):
                 beta0, beta = state.beta0 + step * delta0, state.beta + step * delta
                 if step == 1.0:
                     _check_finite(sums)
@@ -320,7 +321,7 @@ def _duality_gap(engine, state, l1, l2) -> float:
     smooth = l2 > 0
     excess = np.maximum(scale * np.abs(gradient[smooth]) - l1[smooth], 0.0)
     conjugate = float(np.sum(excess * excess / (2.0 * l2[smooth])))
-    primal = state.loss + _penalty_value(state.beta, l1, l2)
+    primal = state.loss + penalty_value(state.beta, l1, l2)
     entropy = state.sums.entropy if scale == 1.0 else engine.entropy(state, scale)
     return float(max(primal + entropy + conjugate, 0.0))
 
@@ -360,7 +361,7 @@ def fit_logistic(estimator: T, data: DaskData) -> T:
     while True:
         worst = _kkt(state, l1, l2, fit_intercept)
         if estimator.verbose:
-            objective = state.loss + _penalty_value(state.beta, l1, l2)
+            objective = state.loss + penalty_value(state.beta, l1, l2)
             print(
                 f"[LogisticRegression/dask] step {n_iter}: objective {objective:.10g}, "
                 f"KKT violation {worst:.3e} (tol {tol:g}), {engine.n_passes} passes",

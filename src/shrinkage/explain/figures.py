@@ -247,25 +247,37 @@ def geometry_figure(X, y, names, budget_fraction: float = 0.5):
 
 
 def penalty_figure(strength: float = 1.0):
-    """Penalty, gradient and proximal map of L1 against L2 at one strength ``λ``."""
+    """Penalty, gradient and proximal map of L1 against L2 at one strength ``α``.
+
+    Drawn from the library's own penalty objects (:mod:`shrinkage.penalties`), so the
+    figure shows the convention every fit and every number of the report uses:
+    L1 is ``α|w|`` and L2 is ``(α/2)w²``, whose prox (step 1) is ``z/(1 + α)``.
+    """
+    from ..penalties import L1, L2
+
     figure, axes = _figure(11.0, 3.5, ncols=3)
     w = np.linspace(-3, 3, 601)
-    lam = strength
-    axes[0].plot(w, lam * np.abs(w), color="C3", label="L1: λ|w|")
-    axes[0].plot(w, lam * w**2, color="C0", label="L2: λw²")
+    alpha = strength
+    lasso, ridge = L1(alpha), L2(alpha)
+
+    def pointwise_value(penalty):
+        return np.array([penalty.value(np.array([v])) for v in w])
+
+    def gradient(penalty):
+        # g'(w) = l1·sign(w) + l2·w (the subgradient 0 at w = 0 for L1)
+        l1, l2 = penalty.coordinate_strengths(w.size)
+        return l1 * np.sign(w) + l2 * w
+
+    axes[0].plot(w, pointwise_value(lasso), color="C3", label="L1: α|w|")
+    axes[0].plot(w, pointwise_value(ridge), color="C0", label="L2: (α/2)w²")
     axes[0].set_title("penalty")
-    axes[1].plot(w, lam * np.sign(w), color="C3", label="L1: ±λ (constant)")
-    axes[1].plot(w, 2 * lam * w, color="C0", label="L2: 2λw (proportional)")
+    axes[1].plot(w, gradient(lasso), color="C3", label="L1: ±α (constant)")
+    axes[1].plot(w, gradient(ridge), color="C0", label="L2: αw (proportional)")
     axes[1].set_title("gradient: the pull towards 0")
-    axes[1].set_ylim(-3 * lam, 3 * lam)
+    axes[1].set_ylim(-3 * alpha, 3 * alpha)
     z = w
-    axes[2].plot(
-        z,
-        np.sign(z) * np.maximum(np.abs(z) - lam, 0),
-        color="C3",
-        label="L1: soft-threshold, 0 on [−λ, λ]",
-    )
-    axes[2].plot(z, z / (1 + 2 * lam), color="C0", label="L2: scale by 1/(1+2λ)")
+    axes[2].plot(z, lasso.prox(z, 1.0), color="C3", label="L1: soft-threshold, 0 on [−α, α]")
+    axes[2].plot(z, ridge.prox(z, 1.0), color="C0", label="L2: scale by 1/(1+α)")
     axes[2].plot(z, z, color="0.7", linewidth=0.8, linestyle="--", label="no penalty")
     axes[2].set_title("proximal map (one step)")
     for ax, label in zip(axes, ("w", "w", "z (before the step)"), strict=True):

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ..datafits import Logistic, Quadratic
 from ..linear_model import (
     ElasticNetCV,
     Lasso,
@@ -24,6 +25,7 @@ from ..linear_model import (
     Ridge,
     RidgeCV,
 )
+from ..penalties import L1, ElasticNetPenalty
 from ..solvers.ridge import SpectralRidge, ridge_alpha_grid
 
 PENALTIES = {
@@ -124,14 +126,18 @@ def coefficients(model) -> np.ndarray:
 
 
 def penalty_value(name: str, coef: np.ndarray, model) -> float | None:
+    """The fitted model's penalty at ``α = 1``, in the library's one convention
+    (:class:`shrinkage.penalties.ElasticNetPenalty`): ``Σ|w|`` (L1), ``½Σw²`` (L2),
+    ``ρΣ|w| + (1 − ρ)/2 Σw²`` (elastic net)."""
     if name in ("L1", "relaxed lasso"):
-        return float(np.abs(coef).sum())
-    if name == "L2":
-        return float(np.sum(coef**2))
-    if name == "elastic net":
+        ratio = 1.0
+    elif name == "L2":
+        ratio = 0.0
+    elif name == "elastic net":
         ratio = float(np.atleast_1d(getattr(model, "l1_ratio_", 0.5))[0])
-        return float(ratio * np.abs(coef).sum() + 0.5 * (1 - ratio) * np.sum(coef**2))
-    return None
+    else:
+        return None
+    return ElasticNetPenalty(1.0, ratio).value(np.asarray(coef, dtype=np.float64))
 
 
 # -- held-out behaviour -------------------------------------------------------------------
@@ -198,13 +204,11 @@ def uniqueness(task: str, X, y, lasso_alpha: float, ridge_alpha: float, names) -
         return LogisticRegression(C=1 / (ridge_alpha * n), tol=1e-10, max_iter=1000).fit(design, y)
 
     def objective(fit, design):
+        # The library's objective: mean datafit + the L1 penalty.
         eta = design @ np.ravel(fit.coef_) + np.ravel(fit.intercept_)[0]
-        loss = (
-            0.5 * np.mean((y - eta) ** 2)
-            if task == "regression"
-            else np.mean(np.logaddexp(0, eta) - y * eta)
-        )
-        return float(loss + lasso_alpha * np.abs(fit.coef_).sum())
+        datafit = Quadratic if task == "regression" else Logistic
+        h = np.full(n, 1.0 / n)
+        return datafit.value(y, eta, h) + L1(lasso_alpha).value(np.ravel(fit.coef_))
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

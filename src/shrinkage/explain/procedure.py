@@ -51,6 +51,7 @@ TOL = 1e-4  # duality gap ≤ TOL·Σh(y − ȳ)², scikit-learn's and LassoCV's
 # -- the least-squares fits on standardized centred moments ---------------------------------
 def _gram_path(Gs, qs, yy, alphas, l1_ratio):
     from ..solvers._kernels import gram_path
+    from ..solvers.constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
 
     p, m = qs.size, alphas.size
     coefs = np.zeros((m, p))
@@ -70,8 +71,9 @@ def _gram_path(Gs, qs, yy, alphas, l1_ratio):
         False,
         TOL * max(yy, 1e-300),
         10_000,
-        10,
-        5,
+        ACTIVE_SWEEPS,
+        ANDERSON_DEPTH,
+        SWEEP_THRESHOLD_FLOOR,
         coefs,
         gaps,
         n_iters,

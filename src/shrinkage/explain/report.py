@@ -69,7 +69,7 @@ def comparison_rows(summary: dict) -> tuple[list[str], list[list]]:
     rows = [
         ["penalty"] + [models[m]["penalty"] for m in names],
         ["chosen α (mean loss + α·penalty)"] + [fmt(models[m].get("alpha")) for m in names],
-        ["size of w: Σ|w| (L1), Σw² (L2), the mix (EN)"]
+        ["size of w: Σ|w| (L1), ½Σw² (L2), the mix (EN)"]
         + [fmt(models[m].get("penalty_value")) for m in names],
         ["weights exactly zero"]
         + [

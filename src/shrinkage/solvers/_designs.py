@@ -31,13 +31,14 @@ from ._kernels import (
     dense_gradient_subset,
     sparse_gradient_subset,
 )
+from .constants import CONSTANT_COLUMN_RATIO_CENTRED, CONSTANT_COLUMN_RATIO_UNCENTRED
 
 _GRAM_CHUNK_ROWS = 4096
 # A column whose centred second moment is below `ratio` times its raw one is constant
-# up to rounding: its Lipschitz constant is set to 0 (coefficient 0). Centring x − μ
-# explicitly leaves noise of about (ε·μ)²; the uncentred formula Σx² − nμ², ε·Σx².
-_EXACT_CENTRING_RATIO = 1e-20
-_UNCENTRED_RATIO = 1e-10
+# up to rounding: its Lipschitz constant is set to 0 (coefficient 0). The ratio is the
+# rounding noise of the formula used (see .constants).
+_EXACT_CENTRING_RATIO = CONSTANT_COLUMN_RATIO_CENTRED
+_UNCENTRED_RATIO = CONSTANT_COLUMN_RATIO_UNCENTRED
 
 
 def _mark_constant_columns(lipschitz, raw_second_moment, ratio) -> np.ndarray:
@@ -307,7 +308,8 @@ def make_design(
     if isinstance(precompute, str) and precompute in _GRAM_MIN_RATIO:
         ratio = _GRAM_MIN_RATIO[precompute]
         use_gram = (
-            n_samples > ratio * n_features if precompute == "auto"
+            n_samples > ratio * n_features
+            if precompute == "auto"
             else n_samples >= ratio * n_features
         ) and n_features <= _GRAM_MAX_FEATURES
     else:

@@ -437,6 +437,7 @@ def gram_path(
     max_iter,
     active_sweeps,
     anderson,
+    threshold_floor,
     coefs,
     gaps,
     n_iters,
@@ -450,7 +451,10 @@ def gram_path(
     rule missed, and the alpha is done when the duality gap (:func:`elastic_net_gap`)
     is at most ``tol_abs``. Every ``anderson + 1`` rounds an Anderson extrapolation of
     the iterates is tried (kept only if it lowers the objective), which is what
-    ill-conditioned designs need. ``coef`` is the warm start and is updated in place.
+    ill-conditioned designs need. The sweep threshold is never lowered below
+    ``threshold_floor·target_norm2``. The tuning constants (``active_sweeps``,
+    ``anderson``, ``threshold_floor``) come from :mod:`.constants`, shared with the
+    Python solver. ``coef`` is the warm start and is updated in place.
     Results go to ``coefs`` (n_alphas, p), ``gaps``, ``n_iters`` and ``converged``.
     """
     n_features = q.shape[0]
@@ -462,7 +466,7 @@ def gram_path(
     l1 = np.empty(n_features)
     l2 = np.empty(n_features)
     previous = alpha_start
-    floor = 1e-16 * max(target_norm2, 1e-300)
+    floor = threshold_floor * max(target_norm2, 1e-300)
     last_threshold = tol_abs
     for k in range(alphas.shape[0]):
         alpha = alphas[k]
@@ -525,7 +529,13 @@ def gram_path(
                 # full gradient, O(p·nnz), only once that one is small enough.
                 residual_norm2 = max(target_norm2 - coef @ q - coef @ gradient, 0.0)
                 ws_gap = elastic_net_gap(
-                    gradient[features], coef, residual_norm2, l1, l2, lipschitz, positive,
+                    gradient[features],
+                    coef,
+                    residual_norm2,
+                    l1,
+                    l2,
+                    lipschitz,
+                    positive,
                     features,
                 )
                 if ws_gap > tol_abs:

@@ -35,7 +35,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..penalties import elastic_net_conjugate, kkt_violation, penalty_value
 from ._kernels import elastic_net_gap
+from .constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, GAP_EVERY, MAX_FREE
+
+__all__ = [
+    "SolveInfo",
+    "duality_gap",
+    "kkt_violation",
+    "projected_gap",
+    "solve_least_squares",
+    "solve_working_set",
+]
 
 
 @dataclass
@@ -117,37 +128,12 @@ def projected_gap(design, coef, gradient, l1, l2, free) -> tuple[float, np.ndarr
         worst = max(1.0, float(np.max(np.abs(c[pure_l1]) / l1[pure_l1])))
     s = 1.0 / worst
     gap = 0.5 * ((1 - s) ** 2 * rr + 2 * s * (1 - s) * rv + s * s * vv)
-    gap += float(np.dot(l1, np.abs(coef)) + 0.5 * np.dot(l2, coef * coef) - s * (coef @ c))
+    gap += penalty_value(coef, l1, l2) - s * float(coef @ c)
+    # The conjugate over the coordinates with an L2 part (the others are feasible by
+    # the choice of s, or free with c_j = 0).
     ridge = l2 > 0
-    excess = np.maximum(s * np.abs(c[ridge]) - l1[ridge], 0.0)
-    gap += float(np.sum(excess * excess / (2.0 * l2[ridge])))
+    gap += elastic_net_conjugate(s * c[ridge], l1[ridge], l2[ridge])
     return max(gap, 0.0), delta, 0.5 * rv
-
-
-def kkt_violation(
-    gradient: np.ndarray, coef: np.ndarray, l1: np.ndarray, l2: np.ndarray, positive: bool
-) -> np.ndarray:
-    """Per-feature distance of ``∇`` to the subdifferential of the penalty at ``coef``."""
-    target = gradient - l2 * coef
-    at_zero = coef == 0
-    zero_violation = (
-        np.maximum(target - l1, 0.0) if positive else np.maximum(np.abs(target) - l1, 0.0)
-    )
-    return np.where(at_zero, zero_violation, np.abs(target - l1 * np.sign(coef)))
-
-
-# Most unpenalized coordinates whose block G_FF (|F|², eigendecomposed) is formed.
-_MAX_FREE = 3000
-# Sweeps over the non-zero coordinates between two sweeps over the working set.
-_ACTIVE_SWEEPS = 10
-# Anderson extrapolation from the last K + 1 rounds (celer, skglm use K = 5).
-_ANDERSON_K = 5
-# Rounds between two checks of the working-set duality gap (celer checks every 10).
-_GAP_EVERY = 10
-
-
-def _penalty(coef, l1, l2) -> float:
-    return float(np.dot(l1, np.abs(coef)) + 0.5 * np.dot(l2, coef * coef))
 
 
 def _anderson_point(history: list[np.ndarray]) -> np.ndarray | None:
@@ -172,11 +158,13 @@ def _try_extrapolation(design, coef, features, history, l1, l2, positive) -> Non
         return
     if positive:
         point = np.maximum(point, 0.0)
-    current = 0.5 * design.residual_norm2() + _penalty(coef[features], l1[features], l2[features])
+    current = 0.5 * design.residual_norm2() + penalty_value(
+        coef[features], l1[features], l2[features]
+    )
     saved = coef[features].copy()
     coef[features] = point
     design.set_coef(coef)
-    trial = 0.5 * design.residual_norm2() + _penalty(point, l1[features], l2[features])
+    trial = 0.5 * design.residual_norm2() + penalty_value(point, l1[features], l2[features])
     if not trial < current:
         coef[features] = saved
         design.set_coef(coef)
@@ -204,21 +192,21 @@ def solve_working_set(
     Without ``tol``: stop when a sweep changes nothing above ``threshold``. With
     ``tol``: stop when the working-set duality gap is at most ``tol``, checking it
     whenever a sweep settles (then lowering ``threshold`` if the gap is not there
-    yet) and every ``_GAP_EVERY`` rounds. Returns ``(rounds, threshold)``.
+    yet) and every ``GAP_EVERY`` rounds. Returns ``(rounds, threshold)``.
     """
     history = []
     for done in range(1, max_rounds + 1):
-        change = design.run(coef, features, l1, l2, positive, _ACTIVE_SWEEPS, threshold)
+        change = design.run(coef, features, l1, l2, positive, ACTIVE_SWEEPS, threshold)
         settled = change <= threshold
         if tol is None and settled:
             return done, threshold
-        if tol is not None and (settled or done % _GAP_EVERY == 0):
+        if tol is not None and (settled or done % GAP_EVERY == 0):
             if _working_set_gap(design, coef, features, l1, l2, positive) <= tol:
                 return done, threshold
             if settled:
                 threshold *= 0.1
         history.append(coef[features].copy())
-        if len(history) > _ANDERSON_K:
+        if len(history) > ANDERSON_DEPTH:
             _try_extrapolation(design, coef, features, history, l1, l2, positive)
             history.clear()
     return max_rounds, threshold
@@ -260,10 +248,10 @@ def solve_least_squares(
     unpenalized = (l1 == 0) & (l2 == 0)
     working_set |= unpenalized
     # Unpenalized coordinates need a projected dual point for a true certificate (the
-    # sign constraint of `positive`, and more than _MAX_FREE of them (a |F|² matrix),
+    # sign constraint of `positive`, and more than MAX_FREE of them (a |F|² matrix),
     # keep the older bound for them).
     free = np.flatnonzero(unpenalized & (design.lipschitz > 0)) if not positive else None
-    if free is not None and free.size > _MAX_FREE:
+    if free is not None and free.size > MAX_FREE:
         free = None
     # The sweep threshold compares (L_j + l2_j)Δβ_j² with the gap tolerance.
     threshold = tol

@@ -29,12 +29,12 @@ import scipy.sparse as sp
 from scipy.linalg import blas
 
 from ._designs import GramDesign
+from .constants import CONSTANT_COLUMN_RATIO_UNCENTRED
 
 # Rows per step through the cache-resident buffer of :meth:`Moments.of_groups`.
 SUB_ROWS = 4096
 # A centred column norm below this fraction of the raw second moment is rounding:
 # the column is constant on these rows.
-_CONSTANT_RATIO = 1e-12
 
 
 @dataclass
@@ -278,7 +278,7 @@ class MomentsDesign(GramDesign):
         self.target_norm2 = target_norm2
         diagonal = np.diag(self.gram).copy()
         raw = np.diag(moments.xx) / moments.weight
-        self.lipschitz = np.where(diagonal <= _CONSTANT_RATIO * raw, 0.0, diagonal)
+        self.lipschitz = np.where(diagonal <= CONSTANT_COLUMN_RATIO_UNCENTRED * raw, 0.0, diagonal)
         self.grad = self.q.copy()
         self._coef = np.zeros(self.q.shape[0])
         self.mean_x, self.mean_y = mean_x, mean_y

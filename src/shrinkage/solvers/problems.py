@@ -21,11 +21,91 @@ The intercept is profiled out by centring ``X`` and ``y`` with the weighted mean
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 import scipy.sparse as sp
 
+# The penalty's math lives in shrinkage.penalties; re-exported for existing imports.
+from ..penalties import alpha_max_from_gradient, penalty_strengths
 from ._designs import make_design
 from .least_squares import SolveInfo, solve_least_squares, solve_working_set
+
+__all__ = [
+    "LeastSquaresProblem",
+    "Problem",
+    "SolveInfo",
+    "alpha_max_from_gradient",
+    "penalty_strengths",
+    "solved_densely",
+    "strong_rule_set",
+    "weighted_column_means",
+]
+
+
+class Problem(Protocol):
+    """What every fitting problem offers (least squares, GLMs, multinomial, Dask).
+
+    The one way to solve a problem is :func:`shrinkage.solvers.step.screened_solve`
+    (or ``solve_and_check``), which screens with the strong rule and then calls
+    :meth:`solve`.
+
+    Attributes
+    ----------
+    loss : str
+        The ``loss=`` name.
+    n_features : int
+    coef : ndarray
+        Current coefficients: the warm start of the next :meth:`solve`.
+    intercept : float or ndarray
+    gradient : ndarray of shape (n_features,)
+        Minus the data-fit gradient at ``coef`` (what the strong rule screens).
+    penalty_weights : ndarray of shape (n_features,)
+    l1_ratio : float
+    positive : bool
+    """
+
+    loss: str
+    n_features: int
+    coef: np.ndarray
+    gradient: np.ndarray
+    penalty_weights: np.ndarray
+    l1_ratio: float
+    positive: bool
+
+    @property
+    def intercept(self): ...
+
+    @property
+    def alpha_max(self) -> float:
+        """Smallest ``alpha`` at which every penalized coefficient is 0."""
+        ...
+
+    def absolute_tol(self, tol: float) -> float:
+        """The stopping target in the solver's own units for a relative ``tol``."""
+        ...
+
+    def set_coef(self, coef: np.ndarray) -> None:
+        """Move to ``coef`` (a warm start)."""
+        ...
+
+    def solve(
+        self,
+        alpha: float,
+        working_set: np.ndarray,
+        tol: float,
+        max_iter: int,
+        rng: np.random.Generator | None = None,
+    ) -> SolveInfo:
+        """Minimize at ``alpha`` from the current ``coef``.
+
+        ``working_set`` (bool, n_features) is where to start (updated in place; a
+        solver may ignore it, its KKT check adds any feature that violates), ``tol``
+        is relative (see :meth:`absolute_tol`), ``max_iter`` the sweep or Newton-step
+        budget, ``rng`` a random coordinate order (``selection='random'``).
+        """
+        ...
+
 
 # Sparse inputs up to this many cells (800 kB as float64) are solved as dense arrays:
 # dense BLAS is as fast there, and the same data then give the same answer in either
@@ -38,30 +118,10 @@ def solved_densely(X) -> bool:
     """Whether sparse ``X`` is small enough to be solved as a dense array."""
     return sp.issparse(X) and X.shape[0] * X.shape[1] <= SMALL_SPARSE_CELLS
 
-# glmnet's floor on the mix when finding alpha_max: ridge alone has alpha_max = ∞.
-_MIN_L1_RATIO_FOR_GRID = 1e-3
-
 
 def weighted_column_means(X, h: np.ndarray) -> np.ndarray:
     """``Σ_i h_i x_ij`` for dense or sparse ``X`` (``h`` sums to one)."""
     return np.asarray(X.T @ h, dtype=np.float64).ravel()
-
-
-def penalty_strengths(alpha, l1_ratio, penalty_weights):
-    """Per-feature ``(l1, l2)`` of the weighted elastic net at ``alpha``."""
-    return alpha * l1_ratio * penalty_weights, alpha * (1.0 - l1_ratio) * penalty_weights
-
-
-def alpha_max_from_gradient(gradient, l1_ratio, penalty_weights, positive) -> float:
-    """``max_j |∇_j| / (ρ v_j)`` over penalized features, ``∇`` taken at β = 0."""
-    penalized = penalty_weights > 0
-    if not penalized.any():
-        return 0.0
-    score = gradient[penalized] if positive else np.abs(gradient[penalized])
-    if positive and score.max() <= 0:
-        score = np.abs(gradient[penalized])
-    mix = max(l1_ratio, _MIN_L1_RATIO_FOR_GRID)
-    return float(np.max(score / (mix * penalty_weights[penalized])))
 
 
 def strong_rule_set(gradient, l1_new, l1_previous, positive) -> np.ndarray:

@@ -1,0 +1,41 @@
+"""The solvers' tuning constants, defined once.
+
+The Python working-set solver (:mod:`.least_squares`), the compiled Gram path
+(:func:`._kernels.gram_path`, which receives them as arguments) and the
+proximal-Newton solver (:mod:`.glm`) all read them from here.
+"""
+
+from __future__ import annotations
+
+# Sweeps over the non-zero coordinates between two sweeps over the working set
+# (glmnet's active-set cycling).
+ACTIVE_SWEEPS = 10
+# Anderson extrapolation from the last K + 1 rounds of coordinate descent (celer and
+# skglm use K = 5; Bertrand & Massias 2021).
+ANDERSON_DEPTH = 5
+# Rounds between two checks of the working-set duality gap (celer checks every 10).
+GAP_EVERY = 10
+# Most unpenalized coordinates whose block G_FF (|F|², eigendecomposed) is formed for
+# the projected dual point.
+MAX_FREE = 3000
+# The compiled path lowers its sweep threshold no further than this times Σh(y − ȳ)²:
+# below it, sweeps change coefficients by less than rounding.
+SWEEP_THRESHOLD_FLOOR = 1e-16
+
+# A column is constant (Lipschitz constant set to 0, coefficient 0) when its centred
+# second moment Σh(x − μ)² is below `ratio` times its raw one Σh x². The ratio is the
+# rounding noise of the formula used, so two formulas need two ratios:
+# - centred explicitly (x − μ, then squared): the noise is about (ε·μ)², ε² ≈ 1e-32
+#   relative, so 1e-20 leaves a wide margin;
+CONSTANT_COLUMN_RATIO_CENTRED = 1e-20
+# - uncentred (Σh x² − μ², sparse columns and moments): the subtraction cancels and
+#   leaves noise of about ε·Σh x² ≈ 1e-16 relative, so 1e-10 (with margin).
+CONSTANT_COLUMN_RATIO_UNCENTRED = 1e-10
+
+# Proximal Newton (GLMs): IRLS weights are floored at this curvature (saturated rows
+# of a logistic fit have p(1 − p) → 0, which would make the working residual blow up);
+CURVATURE_FLOOR = 1e-10
+# coordinate-descent rounds per inexact Newton direction;
+NEWTON_INNER_ROUNDS = 10
+# and Armijo's sufficient-decrease constant for the line search.
+ARMIJO = 1e-4
