@@ -80,7 +80,7 @@ def _warm_started_path(make_estimator, X, y, alphas, set_alpha=None):
 
 # ------------------------------------------------------------------ shrinkage ----------
 class Shrinkage(Adapter):
-    """``shrinkage.path.regularization_path`` for paths, ``shrinkage.Lasso`` for one fit."""
+    """``shrinkage.regularization_path`` for paths, ``shrinkage.Lasso`` for one fit."""
 
     name = "shrinkage"
 
@@ -90,14 +90,14 @@ class Shrinkage(Adapter):
         return shrinkage.__version__
 
     def enet_path(self, X, y, alphas, l1_ratio, tol):
-        from shrinkage.path import regularization_path
+        from shrinkage import regularization_path
 
         result = regularization_path(X, y, l1_ratio=l1_ratio, alphas=alphas, tol=tol,
                                      max_iter=MAX_SWEEPS)
         return result.coefs, result.intercepts
 
     def logistic_l1_path(self, X, y01, alphas, tol):
-        from shrinkage.path import regularization_path
+        from shrinkage import regularization_path
 
         result = regularization_path(X, y01, loss="logistic", alphas=alphas, tol=tol,
                                      max_iter=1000)
