@@ -233,8 +233,9 @@ class MonitoredWorker:
 
 
 def is_clean(run: dict) -> bool:
-    """Whether other processes stayed under ``CONTAMINATED_CORES`` during a run."""
-    load = run.get("foreign_cores", float("nan"))
+    """Whether other processes stayed under ``CONTAMINATED_CORES`` during a run (a reply
+    carries the load as ``foreign_cores``, a kept repeat as ``foreign``)."""
+    load = run.get("foreign_cores", run.get("foreign", float("nan")))
     return not (load > CONTAMINATED_CORES)  # NaN (no /proc) counts as clean
 
 
