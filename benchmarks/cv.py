@@ -6,44 +6,8 @@
     python benchmarks/cv.py --no-ridge         # LassoCV part only (or --no-lasso)
     python benchmarks/cv.py --profile dense_tall [--profile-what lasso|ridge|ridge5]
 
-**LassoCV.** Every library gets the same data (``problems.py``), the same 5 folds
-(``KFold(5)`` without shuffling, passed as explicit ``(train, test)`` index pairs or, for
-glmnet, as ``groups`` = the fold id, which makes glmnet use ``GroupKFold`` = the same
-folds), the same 100-alpha grid computed once on all the data (the grid of the
-``lasso_path`` task: ``alpha_max`` down to ``1e-3 alpha_max``, ``1e-2`` for dense_wide and
-sparse), in each library's own units, and the per-library tolerance that
-``calibrate.py`` found for the 100-alpha lasso path on that problem (~1e-6 relative
-suboptimality, ``tolerances.json``). What each library runs:
-
-* shrinkage: ``shrinkage.LassoCV(alphas=grid, cv=folds, tol, n_jobs=1)`` (and, on a
-  separate line, ``n_jobs=2``);
-* scikit-learn: ``sklearn.linear_model.LassoCV(alphas=grid, cv=folds, tol, n_jobs=1)``;
-* celer: ``celer.LassoCV`` 0.7.4 fails with scikit-learn >= 1.7 (it passes ``n_alphas``
-  to ``LinearModelCV``), so a loop over the folds with the warm-started ``celer.Lasso``
-  path of ``adapters.Celer``, then one ``Lasso`` fit at the chosen alpha;
-* glum: ``GeneralizedLinearRegressorCV(alphas=grid, l1_ratio=1, cv=folds, gradient_tol)``
-  (it refits the whole path on all the data at the end, as the library does);
-* glmnet (python-glmnet): ``ElasticNet(lambda_path=grid, n_splits=5, scoring=MSE)`` fitted
-  with ``groups=fold id``, ``y`` scaled as in ``adapters.Glmnet`` (it fits the full-data
-  path first, as the library does);
-* adelie: a loop over the folds calling ``adelie.grpnet`` on the grid (``cv_grpnet``
-  takes neither folds nor a grid: it draws random folds and builds its own path), then
-  the path on all the data down to the chosen alpha;
-* skglm: a loop over the folds with the warm-started ``skglm.Lasso`` path of
-  ``adapters.Skglm``, then one ``Lasso`` fit at the chosen alpha
-  (``GeneralizedLinearEstimatorCV`` only takes a number of *shuffled* folds).
-
-The accuracy check compares every library's mean CV curve and chosen alpha with the
-*exact* CV curve: shrinkage's path on each training fold at ``tol=1e-13``, the test
-MSE computed here (``_cache/cv/``).
-
-**RidgeCV.** ``shrinkage.RidgeCV(alphas=grid)`` against ``sklearn.linear_model.RidgeCV``
-with the same 100 alphas (``np.geomspace``, scaled to the data), with ``cv=None`` (exact
-leave-one-out from one decomposition) and with the same 5 folds; and the time of one
-decomposition (``eigh(XᵀX)`` for n > p, ``svd(X)`` otherwise) for scale.
-
-The folds, grids, CV calls and the exact curve are in ``cv_tasks.py``, the tables in
-``cv_report.py``.
+What each library runs, the folds, the grids and the exact CV curve the chosen alphas
+are checked against: ``cv_tasks.py``. The tables: ``cv_report.py``.
 
 **Timing** (``timing.time_cells``). Every library runs in its own worker process
 (``worker.py LIBRARY cv``, under the interpreter of its environment, ``harness.py``),

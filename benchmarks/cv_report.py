@@ -280,7 +280,7 @@ def write_outputs(args, meta, setups, infos, records, accuracies, ridge, first_c
              "Single thread everywhere (n_jobs=1, BLAS/OpenMP/Numba at one thread), the same "
              "5 folds (`KFold(5)`, no shuffle) and the same 100 alphas for every library, each "
              "library at its calibrated lasso-path tolerance (~1e-6 relative suboptimality). "
-             "How each library is called: see the docstrings of `benchmarks/cv.py` and "
+             "How each library is called: see the docstring of `benchmarks/cv_tasks.py` and "
              "the README. `shrinkage (n_jobs=2)` is shown for information only (2 threads, "
              "folds in parallel; the machine has "
              f"{os.cpu_count()} cores); every ratio uses n_jobs=1.", ""]

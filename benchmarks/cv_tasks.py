@@ -4,8 +4,30 @@
 (``KFold(5)`` without shuffling, passed as explicit ``(train, test)`` index pairs or, for
 glmnet, as ``groups`` = the fold id, which makes glmnet use ``GroupKFold`` = the same
 folds), the same 100-alpha grid computed once on all the data (the grid of the
-``lasso_path`` task), in each library's own units, and its calibrated lasso-path
-tolerance. Each ``cv_<library>`` call returns ``{"alpha": chosen alpha, "alphas": grid,
+``lasso_path`` task: ``alpha_max`` down to ``1e-3 alpha_max``, ``1e-2`` for dense_wide and
+sparse), in each library's own units, and the per-library tolerance that
+``calibrate.py`` found for the 100-alpha lasso path on that problem (~1e-6 relative
+suboptimality, ``tolerances.json``). What each library runs:
+
+* shrinkage: ``shrinkage.LassoCV(alphas=grid, cv=folds, tol, n_jobs=1)`` (and, on a
+  separate line, ``n_jobs=2``);
+* scikit-learn: ``sklearn.linear_model.LassoCV(alphas=grid, cv=folds, tol, n_jobs=1)``;
+* celer: ``celer.LassoCV`` 0.7.4 fails with scikit-learn >= 1.7 (it passes ``n_alphas``
+  to ``LinearModelCV``), so a loop over the folds with the warm-started ``celer.Lasso``
+  path of ``adapters.Celer``, then one ``Lasso`` fit at the chosen alpha;
+* glum: ``GeneralizedLinearRegressorCV(alphas=grid, l1_ratio=1, cv=folds, gradient_tol)``
+  (it refits the whole path on all the data at the end, as the library does);
+* glmnet (python-glmnet): ``ElasticNet(lambda_path=grid, n_splits=5, scoring=MSE)`` fitted
+  with ``groups=fold id``, ``y`` scaled as in ``adapters.Glmnet`` (it fits the full-data
+  path first, as the library does);
+* adelie: a loop over the folds calling ``adelie.grpnet`` on the grid (``cv_grpnet``
+  takes neither folds nor a grid: it draws random folds and builds its own path), then
+  the path on all the data down to the chosen alpha;
+* skglm: a loop over the folds with the warm-started ``skglm.Lasso`` path of
+  ``adapters.Skglm``, then one ``Lasso`` fit at the chosen alpha
+  (``GeneralizedLinearEstimatorCV`` only takes a number of *shuffled* folds).
+
+Each ``cv_<library>`` call returns ``{"alpha": chosen alpha, "alphas": grid,
 "fold_mse": (n_alphas, n_folds) or None, "mean_mse": (n_alphas,) when fold_mse is None,
 "extra": {...}}``; the whole call is timed.
 
@@ -23,8 +45,8 @@ minimum (:func:`accuracy`).
 decomposition of the centred data, for scale.
 
 The worker side (:class:`CVWorker`, ``python worker.py LIBRARY cv``) imports only
-``adapters``, ``problems``, ``tasks`` and ``timing``, so it also runs in the numpy-1
-environments of adelie and glmnet.
+``worker``, ``adapters``, ``problems``, ``tasks`` and ``timing``, so it also runs in the
+numpy-1 environments of adelie and glmnet.
 """
 
 from __future__ import annotations
