@@ -57,7 +57,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from adapters import ADAPTERS, MAX_SWEEPS
+from adapters import ADAPTERS, MAX_SWEEPS, folds_from_ids, kfold_ids
 from problems import tiny_problems
 from tasks import TASKS
 from timing import median_of
@@ -76,19 +76,6 @@ LASSO_TASK = TASKS["lasso_path"]
 
 
 # ===================================================================== folds, grids ====
-def kfold_ids(n_samples: int, n_folds: int = N_FOLDS) -> np.ndarray:
-    """Fold id of each row for ``KFold(n_folds)`` without shuffling (contiguous blocks,
-    the first ``n % k`` folds one row longer)."""
-    sizes = np.full(n_folds, n_samples // n_folds)
-    sizes[: n_samples % n_folds] += 1
-    return np.repeat(np.arange(n_folds), sizes)
-
-
-def folds_from_ids(foldid: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [(np.flatnonzero(foldid != k), np.flatnonzero(foldid == k))
-            for k in range(int(foldid.max()) + 1)]
-
-
 def ridge_grid(X) -> np.ndarray:
     """100 alphas (scikit-learn's Ridge units), ``1e-6 .. 1e4`` times the mean eigenvalue
     of the centred Gram matrix ``||X - mean||_F^2 / p``: wide enough that the LOO optimum
