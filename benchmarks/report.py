@@ -104,8 +104,9 @@ def revision() -> str:
 def thread_pools(info: dict) -> str:
     """The BLAS / OpenMP pools a worker saw (threadpoolctl), with their thread counts."""
     return "; ".join(
-        f"{p.get('internal_api')} {p.get('version') or ''} {p.get('architecture') or ''} "
-        f"({p.get('num_threads')})".replace("  ", " ")
+        " ".join(str(part) for part in (p.get("internal_api"), p.get("version"),
+                                        p.get("architecture"), f"({p.get('num_threads')})")
+                 if part)
         for p in info.get("threadpools", []))
 
 
