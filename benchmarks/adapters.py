@@ -55,11 +55,23 @@ class Adapter:
         raise NotImplementedError
 
 
+def kfold_ids(n_samples: int, n_folds: int = 5) -> np.ndarray:
+    """Fold id of each row for ``KFold(n_folds)`` without shuffling (contiguous blocks,
+    the first ``n % k`` folds one row longer)."""
+    sizes = np.full(n_folds, n_samples // n_folds)
+    sizes[: n_samples % n_folds] += 1
+    return np.repeat(np.arange(n_folds), sizes)
+
+
+def folds_from_ids(foldid: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``(train, test)`` row indices of each fold id, in fold order."""
+    return [(np.flatnonzero(foldid != k), np.flatnonzero(foldid == k))
+            for k in range(int(foldid.max()) + 1)]
+
+
 def cv_folds(n_samples):
     """The folds of the CV task: ``KFold(5)`` without shuffling, as (train, test) pairs."""
-    from sklearn.model_selection import KFold
-
-    return list(KFold(5).split(np.zeros((n_samples, 1))))
+    return folds_from_ids(kfold_ids(n_samples))
 
 
 def _warm_started_path(make_estimator, X, y, alphas, set_alpha=None):
@@ -80,7 +92,7 @@ def _warm_started_path(make_estimator, X, y, alphas, set_alpha=None):
 
 # ------------------------------------------------------------------ shrinkage ----------
 class Shrinkage(Adapter):
-    """``shrinkage.path.regularization_path`` for paths, ``shrinkage.Lasso`` for one fit."""
+    """``shrinkage.regularization_path`` for paths, ``shrinkage.Lasso`` for one fit."""
 
     name = "shrinkage"
 
@@ -90,14 +102,14 @@ class Shrinkage(Adapter):
         return shrinkage.__version__
 
     def enet_path(self, X, y, alphas, l1_ratio, tol):
-        from shrinkage.path import regularization_path
+        from shrinkage import regularization_path
 
         result = regularization_path(X, y, l1_ratio=l1_ratio, alphas=alphas, tol=tol,
                                      max_iter=MAX_SWEEPS)
         return result.coefs, result.intercepts
 
     def logistic_l1_path(self, X, y01, alphas, tol):
-        from shrinkage.path import regularization_path
+        from shrinkage import regularization_path
 
         result = regularization_path(X, y01, loss="logistic", alphas=alphas, tol=tol,
                                      max_iter=1000)
@@ -475,9 +487,7 @@ class RGlmnet(Adapter):
         return beta, a0
 
     def lasso_cv(self, X, y, alphas, tol):
-        foldid = np.zeros(X.shape[0], dtype=np.int32)
-        for k, (_, test) in enumerate(cv_folds(X.shape[0])):
-            foldid[test] = k + 1
+        foldid = (kfold_ids(X.shape[0]) + 1).astype(np.int32)  # R counts from 1
         s = float(np.std(y))
         beta, a0 = self._run(X, y / s, np.asarray(alphas) / s, "gaussian", 1.0, tol, foldid)
         return s * beta, s * a0

@@ -16,10 +16,12 @@ import argparse
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from adapters import ADAPTERS
 from harness import (
+    BENCH_DIR,
     CACHE,
     TARGET_SUBOPTIMALITY,
     WorkerProcess,
@@ -28,9 +30,12 @@ from harness import (
     objective_path,
     reference_objective,
 )
+from objectives import relative_suboptimality
 from problems import load_problem
-from run import TOLERANCES, load_tolerances, selected_cells
-from tasks import TASKS
+from tasks import TASKS, selected_cells
+
+#: the tolerances of ``run.py`` and ``cv.py`` (``speed_map.py`` keeps its own file)
+TOLERANCES = BENCH_DIR / "tolerances.json"
 
 #: tolerance grid: 1e-1 ... 1e-14 in half decades
 GRID = [10.0 ** (-k / 2) for k in range(2, 29)]
@@ -78,13 +83,13 @@ class Cell:
         coefs, intercepts = load_fit(out)
         objective = objective_path(self.task, self.problem, self.alphas, coefs, intercepts)
         self.reference = np.minimum(self.reference, objective)
-        subopt = float(((objective - self.reference) / np.abs(self.reference)).max())
+        subopt = float(relative_suboptimality(objective, self.reference).max())
         self.tried[tol] = Trial(subopt, reply["seconds"], "ok")
         return self.tried[tol]
 
     def reference_improvement(self) -> float:
         """How much better than the tight shrinkage reference this library got (relative)."""
-        return float(((self.initial_reference - self.reference) / np.abs(self.reference)).max())
+        return float(relative_suboptimality(self.initial_reference, self.reference).max())
 
 
 def _summary(tol: float, trial: Trial, reached: bool) -> dict:
@@ -134,12 +139,25 @@ def search(cell: Cell, start: float) -> dict:
     return _summary(GRID[i], cell.tried[GRID[i]], reached=False)
 
 
-def save(library, task_name, problem_name, result) -> None:
-    """Merge one entry into tolerances.json (re-read first: calibrations may run in
+# ----------------------------------------------------------- the tolerance files ----
+def load_tolerances(path: Path = TOLERANCES) -> dict:
+    """``{library: {task: {problem: entry}}}``; empty when the file does not exist."""
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def tolerance_entry(tolerances: dict, library: str, task: str, problem: str) -> dict:
+    """Calibration entry of a cell (``tol``, ``status`` ...), else the library's default
+    tolerance with status ``"uncalibrated"``."""
+    entry = tolerances.get(library, {}).get(task, {}).get(problem)
+    return entry or {"tol": ADAPTERS[library].default_tol, "status": "uncalibrated"}
+
+
+def save(library, task_name, problem_name, result, path: Path = TOLERANCES) -> None:
+    """Merge one entry into the tolerance file (re-read first: calibrations may run in
     parallel, one per library)."""
-    tolerances = load_tolerances()
+    tolerances = load_tolerances(path)
     tolerances.setdefault(library, {}).setdefault(task_name, {})[problem_name] = result
-    TOLERANCES.write_text(json.dumps(tolerances, indent=1, sort_keys=True) + "\n")
+    path.write_text(json.dumps(tolerances, indent=1, sort_keys=True) + "\n")
 
 
 def main(argv=None) -> None:

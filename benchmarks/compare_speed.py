@@ -4,9 +4,9 @@ B = 200 optimism bootstrap, 100 half-samples, two threads).
     python benchmarks/compare_speed.py [regression|classification]
 """
 
+import argparse
 import os
 import resource
-import sys
 import tempfile
 import time
 
@@ -51,4 +51,7 @@ def main(task: str = "regression") -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("task", nargs="?", default="regression",
+                        choices=("regression", "classification"))
+    main(parser.parse_args().task)

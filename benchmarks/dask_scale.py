@@ -25,10 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 import warnings
 
 import numpy as np
+from timing import best_of as timed
 
 SEED = 20240601
 
@@ -74,15 +74,6 @@ def make_data(n, p, chunk, seed=SEED, logistic=False, intercept=5.0):
         logistic=logistic,
     )
     return X, y, beta
-
-
-def timed(function, repeat=1):
-    best, value = np.inf, None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = function()
-        best = min(best, time.perf_counter() - start)
-    return best, value
 
 
 def baseline(chunk, p):

@@ -3,25 +3,24 @@
 Each library runs in its own long-lived worker process (``worker.py``, started with
 the interpreter of the library's environment), so imports and JIT compilation are
 paid once per library. A fit that exceeds its timeout is killed with its worker;
-the next request starts a fresh one (warmed up again).
+the next request starts a fresh one (warmed up again). How fits are repeated and timed
+is in ``timing.py``; the environment of the workers in ``single_thread.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import queue
 import resource
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import objectives
 from adapters import ADAPTERS, VENVS
-from single_thread import THREAD_VARIABLES
+from single_thread import worker_environment
 
 BENCH_DIR = Path(__file__).resolve().parent
 CACHE = BENCH_DIR / "_cache"
@@ -29,8 +28,6 @@ CACHE = BENCH_DIR / "_cache"
 TARGET_SUBOPTIMALITY = 1e-6
 #: tolerances of the reference fits (shrinkage, far below the target)
 REFERENCE_TOL = {"squared_error": 1e-13, "logistic": 1e-11}
-#: a fit slower than this is not repeated (keeps a full run in budget)
-REPEAT_ONLY_BELOW_S = 10.0
 #: address-space cap of a worker: a library that tries to allocate more fails with
 #: MemoryError instead of sending the shared machine into the OOM killer (glum builds
 #: a dense p x p matrix on the 50000-feature sparse problem: 20 GB)
@@ -42,13 +39,6 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_BYTES, WORKER_MEMORY_BYTES))
 
 
-def worker_environment() -> dict:
-    """The parent's environment with every thread pool limited to one thread."""
-    env = dict(os.environ)
-    env.update({variable: "1" for variable in THREAD_VARIABLES})
-    return env
-
-
 def interpreter(library: str) -> Path | None:
     """Python of the library's environment, or None if that environment is missing."""
     if library not in VENVS:
@@ -58,11 +48,18 @@ def interpreter(library: str) -> Path | None:
 
 
 class WorkerProcess:
-    """A ``worker.py`` subprocess answering JSON requests, with timeouts."""
+    """A ``worker.py`` subprocess answering JSON requests, with timeouts.
 
-    def __init__(self, library: str, log_path: Path):
+    ``kind`` is the worker's set of operations (``worker.worker_class``: ``"path"`` or
+    ``"cv"``); ``extra_env`` is added to its environment (e.g. ``NUMBA_CACHE_DIR``).
+    """
+
+    def __init__(self, library: str, log_path: Path, kind: str = "path",
+                 extra_env: dict[str, str] | None = None):
         self.library = library
         self.log_path = log_path
+        self.kind = kind
+        self.extra_env = dict(extra_env or {})
         self.process = None
         self.replies = None
         self.warm_tasks = {}
@@ -74,9 +71,9 @@ class WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "a")  # noqa: SIM115 (closed with the process)
         self.process = subprocess.Popen(
-            [str(python), str(BENCH_DIR / "worker.py"), self.library],
+            [str(python), str(BENCH_DIR / "worker.py"), self.library, self.kind],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
-            cwd=BENCH_DIR, env=worker_environment(), preexec_fn=_limit_memory)
+            cwd=BENCH_DIR, env=worker_environment(self.extra_env), preexec_fn=_limit_memory)
         self.replies = queue.Queue()
         threading.Thread(target=self._read, args=(self.process.stdout, self.replies),
                          daemon=True).start()
@@ -95,7 +92,10 @@ class WorkerProcess:
     def request(self, payload: dict, timeout: float) -> dict:
         """Send one request; ``{"status": "timeout"}`` (worker killed) if no reply in time."""
         if not self.alive:
-            self.start()
+            try:
+                self.start()
+            except RuntimeError as error:  # the library's environment is missing
+                return {"status": "unavailable", "message": str(error)}
         self.process.stdin.write(json.dumps(payload) + "\n")
         self.process.stdin.flush()
         try:
@@ -111,8 +111,7 @@ class WorkerProcess:
     def warm_up(self, task_name: str) -> dict:
         """Warm-up fit for a task, once per worker process."""
         if not self.alive or task_name not in self.warm_tasks:
-            if not self.alive:
-                self.start()
+            # (request() starts a dead worker, which empties warm_tasks, before this stores)
             self.warm_tasks[task_name] = self.request({"op": "warmup", "task": task_name}, 600)
         return self.warm_tasks[task_name]
 
@@ -121,37 +120,6 @@ class WorkerProcess:
             self.process.kill()
             self.process.wait()
         self.process = None
-
-
-@dataclass
-class Timing:
-    """Outcome of timing one cell (library x task x problem)."""
-
-    status: str  # ok, n/a, timeout, error
-    seconds: list[float] = field(default_factory=list)
-    message: str = ""
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def best(self) -> float:
-        return min(self.seconds) if self.seconds else float("nan")
-
-
-def time_cell(worker: WorkerProcess, payload: dict, repeats: int, timeout: float) -> Timing:
-    """Best of ``repeats`` fits (a fit slower than ``REPEAT_ONLY_BELOW_S`` runs once)."""
-    warm = worker.warm_up(payload["task"])
-    if warm["status"] not in ("ok",):
-        return Timing(warm["status"], message=warm.get("message", "warm-up failed"))
-    timing = Timing("ok")
-    for _ in range(repeats):
-        reply = worker.request({"op": "fit", **payload}, timeout)
-        if reply["status"] != "ok":
-            return Timing(reply["status"], message=reply.get("message", ""))
-        timing.seconds.append(reply["seconds"])
-        timing.warnings = sorted(set(timing.warnings) | set(reply["warnings"]))
-        if reply["seconds"] > REPEAT_ONLY_BELOW_S:
-            break
-    return timing
 
 
 # -------------------------------------------------------------- scoring ---------------

@@ -11,7 +11,7 @@ Each measurement is a new interpreter, timed from inside it (interpreter start-u
 itself is excluded), single-threaded like the benchmarks.
 """
 
-import single_thread  # noqa: F401, I001  (thread limits, inherited by the children)
+import single_thread  # noqa: I001  (thread limits, inherited by the children)
 
 import argparse
 import json
@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 
-from harness import worker_environment
+from report import markdown_table
 
 PROBE = """
 import time
@@ -40,9 +40,8 @@ print(__import__("json").dumps({{"import": imported - start, "first_fit": first 
 
 def probe(module: str, numba_cache_dir: str | None = None) -> dict:
     """Run the probe in a new interpreter; returns its timings (seconds)."""
-    env = worker_environment()
-    if numba_cache_dir is not None:
-        env["NUMBA_CACHE_DIR"] = numba_cache_dir
+    env = single_thread.worker_environment(
+        None if numba_cache_dir is None else {"NUMBA_CACHE_DIR": numba_cache_dir})
     result = subprocess.run([sys.executable, "-c", PROBE.format(module=module)],
                             capture_output=True, text=True, check=True, env=env)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -59,12 +58,10 @@ def measurements() -> list[tuple[str, dict]]:
 
 
 def markdown(rows) -> str:
-    lines = ["| fresh process | import (s) | first fit (s) | second fit (s) |",
-             "|---|---|---|---|"]
-    for label, t in rows:
-        lines.append(f"| {label} | {t['import']:.3f} | {t['first_fit']:.3f} | "
-                     f"{t['second_fit']:.4f} |")
-    return "\n".join(lines)
+    header = ["fresh process", "import (s)", "first fit (s)", "second fit (s)"]
+    return "\n".join(markdown_table(header, (
+        [label, f"{t['import']:.3f}", f"{t['first_fit']:.3f}", f"{t['second_fit']:.4f}"]
+        for label, t in rows)))
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ import sys
 import time
 
 import torch
+from report import markdown_row, markdown_table, write_markdown
 from torch import nn
 
 from shrinkage.nn import L1, L2, GroupL1, Proximal
@@ -125,9 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         + (" --quick" if args.quick else "")
         + "`",
         "",
-        "| MLP | optimizer | penalty | iteration bare (ms) | iteration prox (ms) | "
-        "iteration ratio | step bare (ms) | step prox (ms) | step ratio |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+        *markdown_table(["MLP", "optimizer", "penalty", "iteration bare (ms)",
+                         "iteration prox (ms)", "iteration ratio", "step bare (ms)",
+                         "step prox (ms)", "step ratio"], [], right=range(3, 9)),
     ]
     print("\n".join(lines), flush=True)
     for case in cases:
@@ -135,15 +136,13 @@ def main(argv: list[str] | None = None) -> int:
             for pen_name in penalties:
                 r = measure(case, opt_name, pen_name, args.repeats, args.seconds)
                 (ib, ip, ir), (sb, sp, sr) = r["iteration"], r["step"]
-                line = (
-                    f"| {case} | {opt_name} | {pen_name} | {ib * 1e3:.3f} | {ip * 1e3:.3f} | "
-                    f"**{ir:.3f}** | {sb * 1e3:.3f} | {sp * 1e3:.3f} | {sr:.2f} |"
-                )
+                line = markdown_row([
+                    case, opt_name, pen_name, f"{ib * 1e3:.3f}", f"{ip * 1e3:.3f}",
+                    f"**{ir:.3f}**", f"{sb * 1e3:.3f}", f"{sp * 1e3:.3f}", f"{sr:.2f}"])
                 lines.append(line)
                 print(line, flush=True)
     if args.out:
-        with open(args.out, "w") as f:
-            f.write("\n".join(lines) + "\n")
+        write_markdown(args.out, lines)
     return 0
 
 

@@ -1,18 +1,31 @@
-"""Markdown report (``RESULTS.md``) from the timings and scores of ``run.py``."""
+"""What every benchmark report shares: number formats, ratios, tables, environment, files.
+
+The report layouts live next to their command (``run_report.py`` for ``RESULTS.md``,
+``cv_report.py`` for ``CV_RESULTS.md``, ``speed_map.py`` for ``SPEED_MAP.md``); they
+build on these pieces.
+
+Ratios are always ``shrinkage's time / another library's time`` (below 1: shrinkage is
+faster). Over many cells they are summarized by the geometric mean
+``exp(mean(log r))``, the only mean for which a cell twice as slow and one twice as fast
+cancel out.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import os
+import platform
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from harness import TARGET_SUBOPTIMALITY
-from problems import load_problem
-
-#: a competitor counts for the ratio only if it is at least this accurate
-COMPARABLE_SUBOPTIMALITY = 10 * TARGET_SUBOPTIMALITY
+BENCH_DIR = Path(__file__).resolve().parent
 
 
-def _seconds(value: float) -> str:
+# ---------------------------------------------------------------- numbers ----
+def fmt_seconds(value: float) -> str:
     """About three significant digits: 14.2, 1.31, 0.135, 0.061, 0.0012, 0.00061."""
     for bound, digits in ((10, 1), (1, 2), (0.01, 3), (0.001, 4)):
         if value >= bound:
@@ -20,65 +33,45 @@ def _seconds(value: float) -> str:
     return f"{value:.5f}"
 
 
-def _subopt(value: float) -> str:
+def fmt_subopt(value: float) -> str:
+    """A relative suboptimality: ``0`` when the fit is the best one, else ``1e-07``."""
     return "0" if value <= 0 else f"{value:.0e}"
 
 
-def format_cell(record: dict | None) -> str:
-    """``time (suboptimality)``, or why there is no time."""
-    if record is None:
-        return ""
-    status = record["status"]
-    if status == "ok":
-        return f"{_seconds(record['best'])} ({_subopt(record['subopt'])})"
-    if status == "timeout":
-        return "> " + record["message"].split("> ")[-1].split(" s")[0] + " s"
-    return {"n/a": "n/a", "unavailable": "not installed"}.get(status, "error")
+def geometric_mean(ratios: Iterable[float]) -> float:
+    """``exp(mean(log r))`` of the positive finite ratios; NaN when there are none."""
+    logs = [math.log(r) for r in ratios if r is not None and r > 0 and math.isfinite(r)]
+    return math.exp(sum(logs) / len(logs)) if logs else float("nan")
 
 
-def _comparable(record) -> bool:
-    return (record is not None and record["status"] == "ok"
-            and record["subopt"] <= COMPARABLE_SUBOPTIMALITY)
+def fastest(times: Mapping[str, float]) -> str | None:
+    """Name of the smallest positive finite time (first one on ties), None if none."""
+    usable = {k: t for k, t in times.items() if t is not None and math.isfinite(t) and t > 0}
+    return min(usable, key=usable.get) if usable else None
 
 
-def shrinkage_ratio(cell_records: dict) -> tuple[str, str]:
-    """``shrinkage time / fastest other time`` among comparably accurate fits."""
-    mine = cell_records.get("shrinkage")
-    others = {lib: rec for lib, rec in cell_records.items()
-              if lib != "shrinkage" and _comparable(rec)}
-    if not _comparable(mine) or not others:
-        return "—", "—"
-    fastest = min(others, key=lambda lib: others[lib]["best"])
-    return f"{mine['best'] / others[fastest]['best']:.2f}", fastest
+def ratio_to_fastest(mine: float | None,
+                     others: Mapping[str, float]) -> tuple[float | None, str | None]:
+    """``(mine / fastest other time, that library)``; ``(None, None)`` when either side is
+    missing."""
+    best = fastest(others)
+    if mine is None or not math.isfinite(mine) or best is None:
+        return None, None
+    return mine / others[best], best
 
 
-def task_table(task, names, libraries, records, scale) -> list[str]:
-    header = ["problem (n × p)", *libraries, "shrinkage / best other", "best other"]
-    lines = [f"### {task.title}", "",
-             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for name in names:
-        problem = load_problem(name, scale)
-        n, p = problem.shape
-        cell_records = {lib: records[lib].get((task.name, name)) for lib in libraries}
-        ratio, fastest = shrinkage_ratio(cell_records)
-        row = [f"{name} ({n} × {p})", *(format_cell(cell_records[lib]) for lib in libraries),
-               ratio, fastest]
-        lines.append("| " + " | ".join(row) + " |")
-    return lines + [""]
+# ----------------------------------------------------------------- markdown ----
+def markdown_row(cells: Iterable[object]) -> str:
+    """One row of a markdown table."""
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
-def tolerance_table(task, names, libraries, records) -> list[str]:
-    header = ["problem", *libraries]
-    lines = [f"**{task.title}**", "",
-             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for name in names:
-        row = [name]
-        for lib in libraries:
-            record = records[lib].get((task.name, name))
-            shown = record and "tol" in record and record["status"] not in ("n/a", "unavailable")
-            row.append(f"{record['tol']:.0e}" if shown else "")
-        lines.append("| " + " | ".join(row) + " |")
-    return lines + [""]
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]],
+                   right: Sequence[int] = ()) -> list[str]:
+    """Lines of a markdown table (no blank line after it); columns ``right`` (indices)
+    are right-aligned."""
+    rule = "|" + "".join("---:|" if j in right else "---|" for j in range(len(header)))
+    return [markdown_row(header), rule, *(markdown_row(row) for row in rows)]
 
 
 def cpu_model() -> str:
@@ -91,82 +84,73 @@ def cpu_model() -> str:
     return "unknown"
 
 
-def environment_section(meta, infos) -> list[str]:
+def revision() -> str:
+    """HEAD of the checkout, and a fingerprint of any uncommitted change under src/
+    (read-only git; ``unknown`` outside a repository)."""
+    def git(*cmd):
+        return subprocess.run(["git", *cmd], capture_output=True, text=True,
+                              cwd=BENCH_DIR).stdout
+
+    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    changed = git("status", "--porcelain", "--", "../src").splitlines()
+    if not changed:
+        return commit
+    diff = git("diff", "HEAD", "--", "../src")
+    digest = f"; diff sha1 {hashlib.sha1(diff.encode()).hexdigest()[:10]}" if diff else ""
+    return (f"{commit} + uncommitted changes under src/ "
+            f"({', '.join(line.strip() for line in changed[:6])}{digest})")
+
+
+def thread_pools(info: dict) -> str:
+    """The BLAS / OpenMP pools a worker saw (threadpoolctl), with their thread counts."""
+    return "; ".join(
+        " ".join(str(part) for part in (p.get("internal_api"), p.get("version"),
+                                        p.get("architecture"), f"({p.get('num_threads')})")
+                 if part)
+        for p in info.get("threadpools", []))
+
+
+def _warmup_seconds(info: dict) -> float | None:
+    warm = info.get("warmup_seconds")
+    if isinstance(warm, dict):  # per task: the first one
+        warm = next((v for v in warm.values() if v is not None), None)
+    return warm
+
+
+def environment_section(infos: Mapping[str, dict], notes: Sequence[str] = ()) -> list[str]:
+    """``## Environment``: the machine, the thread limits, ``notes``, and one row per
+    library with the versions and thread pools its worker reported."""
+    from single_thread import OPENBLAS_OVERRIDES
+
+    overrides = ", ".join(f"{v}: `{os.environ.get(v, '(unset)')}`" for v in OPENBLAS_OVERRIDES)
     lines = ["## Environment", "",
-             f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores; {meta['platform']}",
+             f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores; {platform.platform()}",
              "- Threads: OMP/OPENBLAS/MKL/NUMBA/VECLIB/NUMEXPR_NUM_THREADS=1 in every worker "
              "(set before numpy loads); adelie `n_threads=1`; thread pools below as "
              "reported by threadpoolctl inside each worker.",
-             f"- OPENBLAS_CORETYPE: `{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}` "
-             "(inherited unchanged by every worker)", "",
-             "| library | version | python | numpy | scipy | numba (threads) | BLAS / OpenMP "
-             "(threads) | warm-up (s, first task) |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"- {overrides} (in this command; inherited by every worker)",
+             *(f"- {note}" for note in notes), ""]
+    rows = []
     for library, info in infos.items():
         if info.get("status") != "ok":
-            lines.append(f"| {library} | not installed | | | | | | |")
+            rows.append([library, "not installed", "", "", "", "", "", ""])
             continue
-        pools = "; ".join(
-            f"{p['internal_api']} {p.get('version') or ''} {p.get('architecture') or ''} "
-            f"({p['num_threads']})".replace("  ", " ")
-            for p in info["threadpools"])
         numba = f"{info['numba']} ({info['numba_threads']})" if "numba" in info else "—"
-        warm = info.get("warmup_seconds", {})
-        first = next((v for v in warm.values() if v is not None), float("nan"))
-        lines.append(f"| {library} | {info['version']} | {info['python']} | {info['numpy']} | "
-                     f"{info['scipy']} | {numba} | {pools} | {first:.2f} |")
-    return lines + [""]
+        warm = _warmup_seconds(info)
+        rows.append([library, info["version"], info["python"], info["numpy"], info["scipy"],
+                     numba, thread_pools(info), "" if warm is None else f"{warm:.2f}"])
+    header = ["library", "version", "python", "numpy", "scipy", "numba (threads)",
+              "BLAS / OpenMP (threads)", "warm-up (s)"]
+    return lines + markdown_table(header, rows) + [""]
 
 
-def notes_section(cells, libraries, records) -> list[str]:
-    lines = ["## Warnings, errors and time-outs", ""]
-    for task, name in cells:
-        for lib in libraries:
-            record = records[lib].get((task.name, name))
-            if record is None:
-                continue
-            notes = list(record.get("warnings", []))
-            if record["status"] != "ok":
-                notes.insert(0, f"{record['status']}: {record.get('message', '')}")
-            for note in notes:
-                lines.append(f"- {lib} / {task.name} / {name}: {note}")
-    return lines + ([""] if len(lines) > 2 else ["None.", ""])
+# -------------------------------------------------------------------- files ----
+def write_markdown(path: Path, lines: Sequence[str]) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(lines).rstrip("\n") + "\n")
 
 
-def write_report(path, meta, cells, infos, records, references, first_call) -> None:
-    libraries = list(records)
-    tasks = list(dict.fromkeys(task for task, _ in cells))
-    names_of = {task: [n for t, n in cells if t is task] for task in tasks}
-    lines = [
-        "# shrinkage benchmarks", "",
-        f"Command: `{meta['command']}` — {meta['date']}, total wall time "
-        f"{meta['wall_seconds'] / 60:.1f} min" + (" (quick mode: synthetic problems scaled "
-                                                  f"by {meta['scale']})" if meta["quick"] else ""),
-        "", f"shrinkage revision: {meta['revision']}.", "",
-        "Each cell: **time in seconds** (best of "
-        f"{meta['repeats']}, single thread, after a warm-up fit; a fit over 10 s runs once) and, "
-        "in parentheses, the **relative suboptimality** `max over the path of "
-        "(objective - reference) / reference` on shrinkage's objective, the reference being the "
-        "lowest objective any solver reached at that alpha (shrinkage at tol 1e-13 / 1e-11 "
-        "included). Tolerances were tuned per cell (`calibrate.py`) for a suboptimality of "
-        f"about {TARGET_SUBOPTIMALITY:.0e}; the values passed are listed below. "
-        f"`> {meta['timeout']:.0f} s`: killed after that time. `shrinkage / best other`: "
-        "shrinkage's time over the fastest other library whose suboptimality is at most "
-        f"{COMPARABLE_SUBOPTIMALITY:.0e} (below 1: shrinkage is faster).", "",
-        "## Results", ""]
-    for task in tasks:
-        lines += task_table(task, names_of[task], libraries, records, meta["scale"])
-    lines += ["## Tolerances passed (each library's own `tol` / `gradient_tol` / `thresh`)", ""]
-    for task in tasks:
-        lines += tolerance_table(task, names_of[task], libraries, records)
-    lines += environment_section(meta, infos)
-    lines += ["## First-call cost (import + first fit, fresh process)", "", first_call, ""]
-    worst = max((r["reference_gap_to_best"] for r in references.values()), default=0.0)
-    lines += ["## Reference check", "",
-              "Largest relative gap between the shrinkage reference (tight tolerance) and the "
-              f"best objective found by any solver: {worst:.1e}"
-              + (" (the reference itself is accurate)." if worst < 1e-9 else
-                 " — the tight shrinkage fit was beaten: see the notes."), ""]
-    lines += notes_section(cells, libraries, records)
-    Path(path).write_text("\n".join(lines))
-
+def write_json(path: Path, data) -> None:
+    """``data`` as indented JSON (anything JSON cannot hold is written as its ``str``)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=1, default=str) + "\n")

@@ -13,7 +13,6 @@ compared at equal accuracy. Tolerances come from ``tolerances.json`` (written by
 import single_thread  # noqa: F401, I001  (limits thread pools before numpy loads)
 
 import argparse
-import json
 import platform
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from adapters import ADAPTERS
+from calibrate import load_tolerances, tolerance_entry
 from harness import (
     BENCH_DIR,
     CACHE,
@@ -31,13 +31,15 @@ from harness import (
     load_fit,
     objective_path,
     reference_objective,
-    time_cell,
 )
+from objectives import relative_suboptimality
 from problems import load_problem
-from report import write_report
-from tasks import TASKS
+from report import revision, write_json
+from run_report import write_report
+from single_thread import worker_environment
+from tasks import TASKS, selected_cells
+from timing import time_cell
 
-TOLERANCES = BENCH_DIR / "tolerances.json"
 QUICK_SCALE = 0.25
 
 
@@ -64,22 +66,6 @@ def parse_args(argv=None):
     return args
 
 
-def load_tolerances() -> dict:
-    return json.loads(TOLERANCES.read_text()) if TOLERANCES.exists() else {}
-
-
-def calibrated(tolerances, library, task, problem) -> dict:
-    """Calibration entry of a cell (``tol``, ``status``), else the library's default."""
-    entry = tolerances.get(library, {}).get(task, {}).get(problem)
-    return entry or {"tol": ADAPTERS[library].default_tol, "status": "uncalibrated"}
-
-
-def selected_cells(args):
-    """(task, problem name) pairs to run, in a stable order."""
-    return [(task, name) for task in (TASKS[t] for t in args.tasks) for name in task.problems
-            if args.problems is None or name in args.problems]
-
-
 def run_library(library, cells, args, tolerances, grids) -> tuple[dict, dict]:
     """Time every cell for one library; returns (worker info, {cell: record})."""
     worker = WorkerProcess(library, CACHE / "logs" / f"{library}.log")
@@ -93,7 +79,7 @@ def run_library(library, cells, args, tolerances, grids) -> tuple[dict, dict]:
         return info, records
     info["warmup_seconds"] = {}
     for task, name in cells:
-        entry = calibrated(tolerances, library, task.name, name)
+        entry = tolerance_entry(tolerances, library, task.name, name)
         tol = float(entry["tol"])
         if entry["status"] in ("timeout", "error") and not args.rerun_failed:
             message = (f"> {args.timeout:.0f} s" if entry["status"] == "timeout"
@@ -136,33 +122,21 @@ def score(cells, records, scale, grids) -> dict:
                 objectives[library] = objective_path(task, problem, alphas, coefs, intercepts)
         best = np.min([reference, *objectives.values()], axis=0)
         for library, objective in objectives.items():
-            subopt = (objective - best) / np.abs(best)
+            subopt = relative_suboptimality(objective, best)
             record = records[library][(task.name, name)]
             record["subopt"] = float(subopt.max())
             record["subopt_argmax"] = int(subopt.argmax())
         references[(task.name, name)] = {
-            "reference_gap_to_best": float(((reference - best) / np.abs(best)).max()),
+            "reference_gap_to_best": float(relative_suboptimality(reference, best).max()),
             "seconds": time.perf_counter() - start}
     return references
-
-
-def shrinkage_revision() -> str:
-    """Commit of the shrinkage checkout, and whether its sources had local changes."""
-    def git(*args):
-        return subprocess.run(["git", *args], capture_output=True, text=True,
-                              cwd=BENCH_DIR).stdout.strip()
-
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    changed = git("status", "--porcelain", "--", "../src").splitlines()
-    return commit + (f" + uncommitted changes in {len(changed)} file(s) under src/"
-                     if changed else "")
 
 
 def jit_cost() -> str:
     """Output of ``jit_cost.py`` (import + first fit, in fresh processes)."""
     result = subprocess.run([sys.executable, str(BENCH_DIR / "jit_cost.py"), "--markdown"],
                             capture_output=True, text=True, timeout=900,
-                            env=__import__("harness").worker_environment())
+                            env=worker_environment())
     return result.stdout if result.returncode == 0 else f"jit_cost.py failed:\n{result.stderr}"
 
 
@@ -184,12 +158,12 @@ def main(argv=None) -> None:
             "quick": args.quick, "scale": args.scale, "repeats": args.repeats,
             "timeout": args.timeout, "target": TARGET_SUBOPTIMALITY,
             "wall_seconds": time.time() - started, "platform": platform.platform(),
-            "revision": shrinkage_revision(),
+            "revision": revision(),
             "date": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     write_report(args.output, meta, cells, infos, records, references, first_call)
     dump = {"meta": meta, "infos": infos, "records": {
         lib: {f"{t}/{p}": rec for (t, p), rec in recs.items()} for lib, recs in records.items()}}
-    args.output.with_suffix(".json").write_text(json.dumps(dump, indent=1, default=str))
+    write_json(args.output.with_suffix(".json"), dump)
     print(f"wrote {args.output} in {time.time() - started:.0f} s", flush=True)
 
 

@@ -35,27 +35,30 @@ Output: ``SPEED_MAP.md`` (table, geometric mean of the ratios), ``SPEED_MAP.json
 ``--quick`` writes them under ``_cache/`` unless ``--out`` says otherwise.
 """
 
-import os  # isort: skip
-import sys  # isort: skip
+import single_thread  # noqa: I001  (limits thread pools before numpy loads)
 
-# Before numpy loads (here and in the workers, which inherit this environment).
-for _variable in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-    if "--keep-openblas-env" not in sys.argv:
-        os.environ.pop(_variable, None)
-
-import single_thread  # noqa: F401, E402, I001  (limits thread pools before numpy loads)
+single_thread.drop_openblas_overrides()  # as on a user's machine (workers inherit it)
 
 import argparse  # noqa: E402
-import json  # noqa: E402
 import math  # noqa: E402
+import os  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from calibrate import START, Cell, search  # noqa: E402
-from harness import BENCH_DIR, CACHE, WorkerProcess, time_cell  # noqa: E402
+from calibrate import START, Cell, load_tolerances, save, search  # noqa: E402
+from harness import BENCH_DIR, CACHE, WorkerProcess  # noqa: E402
 from problems import load_problem, map_name  # noqa: E402
+from report import (  # noqa: E402
+    environment_section,
+    fastest,
+    geometric_mean,
+    markdown_table,
+    write_json,
+)
+from report import write_markdown as write_lines  # noqa: E402
 from tasks import TASKS  # noqa: E402
+from timing import interleaved_best  # noqa: E402
 
 RATIOS = {"1/30": 1 / 30, "1/10": 0.1, "1/3": 1 / 3, "1": 1.0, "2": 2.0, "4": 4.0, "10": 10.0,
           "40": 40.0}
@@ -89,26 +92,17 @@ def grid_problems(args) -> list[str]:
     return names
 
 
-def load_tolerances() -> dict:
-    return json.loads(TOLERANCE_FILE.read_text()) if TOLERANCE_FILE.exists() else {}
-
-
-def save_tolerance(library, task, problem, entry) -> None:
-    tolerances = load_tolerances()
-    tolerances.setdefault(library, {}).setdefault(task, {})[problem] = entry
-    TOLERANCE_FILE.write_text(json.dumps(tolerances, indent=1, sort_keys=True) + "\n")
-
-
 def tolerance(worker, task, problem, args) -> dict:
     """Calibrated tolerance of a cell (searched once, then read from the file)."""
     library = worker.library
     path_task = TASKS["lasso_path"] if task.name == "lasso_cv" else task
-    known = load_tolerances().get(library, {}).get(path_task.name, {}).get(problem.name)
+    known = load_tolerances(TOLERANCE_FILE).get(library, {}).get(path_task.name, {}).get(
+        problem.name)
     if known is not None and not args.recalibrate:
         return known
     cell = Cell(worker, path_task, problem, args.timeout)
     entry = search(cell, START.get(library, 1e-6))
-    save_tolerance(library, path_task.name, problem.name, entry)
+    save(library, path_task.name, problem.name, entry, TOLERANCE_FILE)
     return entry
 
 
@@ -133,80 +127,67 @@ def run_cell(workers, task, name, args) -> dict:
                                  "out": str(CACHE / "fits" / library / "speed_map.npz")}
         record["libraries"][library] = info
     timeout = args.timeout * (CV_TIMEOUT_FACTOR if task.name == "lasso_cv" else 1)
-    best = {library: math.inf for library in payloads}
-    for _ in range(args.repeats):  # interleaved: ours, theirs, ours, theirs ...
-        for library, payload in payloads.items():
-            if best[library] > args.repeat_below and best[library] < math.inf:
-                continue  # slow fits are not repeated
-            timing = time_cell(workers[library], payload, 1, timeout)
-            if timing.status != "ok":
-                record["libraries"][library]["status"] = timing.status
-                record["libraries"][library]["message"] = timing.message
-                best[library] = math.nan
-                continue
-            best[library] = min(best[library], timing.best)
-    for library, seconds in best.items():
-        record["libraries"][library]["seconds"] = None if not math.isfinite(seconds) else seconds
+    timings = interleaved_best(workers, payloads, args.repeats, timeout, args.repeat_below)
+    for library, timing in timings.items():
+        info = record["libraries"][library]
+        if timing.status != "ok":
+            info["status"], info["message"] = timing.status, timing.message
+        info["seconds"] = timing.best if timing.status == "ok" and timing.seconds else None
     record["load_after"] = os.getloadavg()[0]
     record["ratio"] = ratio_of(record)
     return record
 
 
+def _anchor_times(record) -> dict[str, float]:
+    """Times of the anchors that reached the target accuracy."""
+    return {k: v["seconds"] for k, v in record["libraries"].items()
+            if k != "shrinkage" and v.get("seconds") and v.get("reached", True) is not False}
+
+
 def ratio_of(record) -> float | None:
-    libs = record["libraries"]
-    ours = libs.get("shrinkage", {}).get("seconds")
-    anchors = [v["seconds"] for k, v in libs.items()
-               if k != "shrinkage" and v.get("seconds") and v.get("reached", True) is not False]
+    ours = record["libraries"].get("shrinkage", {}).get("seconds")
+    anchors = _anchor_times(record)
     if not ours or not anchors:
         return None
-    return ours / min(anchors)
+    return ours / anchors[fastest(anchors)]
 
 
 def best_anchor(record) -> str:
-    libs = record["libraries"]
-    anchors = {k: v["seconds"] for k, v in libs.items()
-               if k != "shrinkage" and v.get("seconds") and v.get("reached", True) is not False}
-    return min(anchors, key=anchors.get) if anchors else "-"
+    return fastest(_anchor_times(record)) or "-"
+
+
+def _row(r) -> list[str]:
+    libs = r["libraries"]
+    ours = libs.get("shrinkage", {}).get("seconds")
+    anchor = best_anchor(r)
+    anchor_s = libs.get(anchor, {}).get("seconds") if anchor != "-" else None
+    everyone = ", ".join(
+        f"{k} {v['seconds']:.3g}{'' if v.get('reached', True) is not False else '*'}"
+        if v.get("seconds") else f"{k} {v.get('status')}" for k, v in libs.items())
+    ratio = f"**{r['ratio']:.2f}**" if r.get("ratio") and r["ratio"] > 1 else (
+        f"{r['ratio']:.2f}" if r.get("ratio") else "-")
+    load = f"{r['load_before']:.1f}"
+    if ours and anchor_s:
+        return [r["task"], r["problem"][4:], f"{ours:.3g}", anchor, f"{anchor_s:.3g}", ratio,
+                everyone, load]
+    return [r["task"], r["problem"][4:], str(ours), anchor, "-", "-", everyone, load]
 
 
 def write_markdown(records, infos, path: Path, elapsed: float) -> None:
     ratios = [r["ratio"] for r in records if r.get("ratio")]
-    geo = math.exp(np.mean(np.log(ratios))) if ratios else float("nan")
     lines = ["# Speed map", "",
              "Ratio = shrinkage's time / the fastest anchor's, at equal accuracy (each library",
              "at its calibrated tolerance: max relative suboptimality along the path <= 1e-6),",
              "one thread, best of the interleaved repeats. Generated by "
              "`benchmarks/speed_map.py`.", "",
-             f"**Geometric mean of the ratios: {geo:.2f}** over {len(ratios)} cells "
-             f"({sum(r <= 1.0 for r in ratios)} at or below 1.0). Wall time {elapsed:.0f} s.",
-             "", "## Environment", ""]
-    for library, info in infos.items():
-        pools = "; ".join(f"{p.get('internal_api')} {p.get('version')} "
-                          f"{p.get('architecture')} x{p.get('num_threads')}"
-                          for p in info.get("threadpools", []))
-        lines.append(f"- {library} {info.get('version')}: {pools or '-'}")
-    lines += [f"- OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')}, "
-              f"OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE')} (in this command)",
-              "", "## Cells", "",
-              "| task | problem (n x p, rho, kind) | shrinkage s | fastest anchor | its s | ratio "
-              "| all (s; * = target accuracy not reached) | load |",
-              "|---|---|---|---|---|---|---|---|"]
-    for r in records:
-        libs = r["libraries"]
-        ours = libs.get("shrinkage", {}).get("seconds")
-        anchor = best_anchor(r)
-        anchor_s = libs.get(anchor, {}).get("seconds") if anchor != "-" else None
-        everyone = ", ".join(
-            f"{k} {v['seconds']:.3g}{'' if v.get('reached', True) is not False else '*'}"
-            if v.get("seconds") else f"{k} {v.get('status')}" for k, v in libs.items())
-        ratio = f"**{r['ratio']:.2f}**" if r.get("ratio") and r["ratio"] > 1 else (
-            f"{r['ratio']:.2f}" if r.get("ratio") else "-")
-        lines.append(f"| {r['task']} | {r['problem'][4:]} | "
-                     f"{ours:.3g} | {anchor} | {anchor_s:.3g} | {ratio} | {everyone} | "
-                     f"{r['load_before']:.1f} |" if ours and anchor_s else
-                     f"| {r['task']} | {r['problem'][4:]} | {ours} | {anchor} | - | - | "
-                     f"{everyone} | {r['load_before']:.1f} |")
-    path.write_text("\n".join(lines) + "\n")
+             f"**Geometric mean of the ratios: {geometric_mean(ratios):.2f}** over "
+             f"{len(ratios)} cells ({sum(r <= 1.0 for r in ratios)} at or below 1.0). "
+             f"Wall time {elapsed:.0f} s.", ""]
+    lines += environment_section(infos)
+    header = ["task", "problem (n x p, rho, kind)", "shrinkage s", "fastest anchor", "its s",
+              "ratio", "all (s; * = target accuracy not reached)", "load"]
+    lines += ["## Cells", "", *markdown_table(header, (_row(r) for r in records))]
+    write_lines(path, lines)
 
 
 def write_figure(records, path: Path) -> None:
@@ -255,8 +236,8 @@ def write_figure(records, path: Path) -> None:
 
 def write_outputs(records, infos, args, stem, elapsed, figure=False) -> None:
     """Table and JSON (after every cell: a long run keeps what it measured), figure."""
-    (args.out / f"{stem}.json").write_text(json.dumps(
-        {"records": records, "environment": infos, "elapsed_s": elapsed}, indent=1) + "\n")
+    write_json(args.out / f"{stem}.json",
+               {"records": records, "environment": infos, "elapsed_s": elapsed})
     write_markdown(records, infos, args.out / f"{stem}.md", elapsed)
     if figure:
         write_figure(records, args.out / f"{stem.lower().replace('-', '_')}.png")
@@ -328,7 +309,7 @@ def main(argv=None) -> None:
     write_outputs(records, infos, args, stem, elapsed, figure=True)
     ratios = [r["ratio"] for r in records if r.get("ratio")]
     if ratios:
-        print(f"geometric mean {math.exp(np.mean(np.log(ratios))):.2f} over {len(ratios)} cells, "
+        print(f"geometric mean {geometric_mean(ratios):.2f} over {len(ratios)} cells, "
               f"{elapsed:.0f} s")
 
 

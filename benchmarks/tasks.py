@@ -73,3 +73,10 @@ TASKS = {
              "squared_error", 1.0, REGRESSION_PROBLEMS, 1),
     )
 }
+
+
+def selected_cells(args) -> list[tuple[Task, str]]:
+    """(task, problem name) pairs of ``args.tasks`` restricted to ``args.problems`` (all of
+    each task's problems when None), in a stable order."""
+    return [(task, name) for task in (TASKS[t] for t in args.tasks) for name in task.problems
+            if args.problems is None or name in args.problems]

@@ -1,23 +1,31 @@
 """Benchmark worker: runs the fits of one library, one JSON request per stdin line.
 
-Started by ``harness.Worker`` with the interpreter of the library's environment::
+Started by ``harness.WorkerProcess`` with the interpreter of the library's environment::
 
-    python benchmarks/worker.py LIBRARY
+    python benchmarks/worker.py LIBRARY [KIND]
 
-Requests (one JSON object per line) and replies (one per request, on stdout):
+``KIND`` picks the set of operations: ``path`` (default, :class:`PathWorker`, the fits of
+``run.py``, ``calibrate.py`` and ``speed_map.py``) or ``cv`` (``cv_tasks.CVWorker``, the
+cross-validation fits of ``cv.py``). Every kind answers
 
 * ``{"op": "info"}`` -> versions, BLAS and thread settings seen by this process;
-* ``{"op": "warmup", "task": T}`` -> fits ``T`` on tiny dense and sparse problems,
+* ``{"op": "warmup", ...}`` -> runs the kind's fits on tiny dense and sparse problems,
   so JIT compilation / cache loading and lazy imports are not timed later;
-* ``{"op": "fit", "task": T, "problem": P, "scale": s, "tol": t, "out": PATH}``
-  -> times one fit, saves ``coefs`` and ``intercepts`` to ``PATH`` (.npz).
 
-Anything the libraries print goes to stderr, so stdout carries replies only.
+and :class:`PathWorker` also
+
+* ``{"op": "load", "problem": P, "scale": s}`` -> loads a problem (not timed);
+* ``{"op": "fit", "task": T, "problem": P, "scale": s, "alphas": [...], "tol": t,
+  "out": PATH}`` -> times one fit, saves ``coefs`` and ``intercepts`` to ``PATH`` (.npz).
+
+A library that cannot do a fit raises ``NotImplementedError`` (reply ``"n/a"``); any
+other exception is reported as ``"error"``, never raised. Anything the libraries print
+goes to stderr, so stdout carries replies only.
 """
 
 from __future__ import annotations
 
-from single_thread import THREAD_VARIABLES  # isort: skip  (before numpy)
+from single_thread import blas_environment  # isort: skip  (before numpy)
 
 import json
 import os
@@ -47,7 +55,7 @@ def environment_info(adapter) -> dict:
              ("user_api", "internal_api", "version", "num_threads", "architecture")}
             for pool in threadpool_info()
         ],
-        "env": {var: os.environ.get(var) for var in (*THREAD_VARIABLES, "OPENBLAS_CORETYPE")},
+        "env": blas_environment(),
     }
     try:
         import numba
@@ -59,7 +67,7 @@ def environment_info(adapter) -> dict:
     return info
 
 
-def _summarize(caught) -> list[str]:
+def summarize_warnings(caught) -> list[str]:
     """Distinct warning messages (category and first line), at most five."""
     messages = []
     for item in caught:
@@ -69,33 +77,58 @@ def _summarize(caught) -> list[str]:
     return messages[:5]
 
 
-def warmup(adapter, task) -> dict:
-    """Run ``task`` on tiny dense and sparse problems; return the seconds it took."""
-    start = time.perf_counter()
-    for problem in tiny_problems():
-        alphas = task.alphas(problem)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                task.call(adapter, problem, alphas, 1e-4)
-            except NotImplementedError:
-                pass
-    return {"status": "ok", "seconds": time.perf_counter() - start}
-
-
 class Worker:
-    """Keeps the adapter and the loaded problems between requests."""
+    """Base of the workers: the library's adapter, loaded problems, ``op_*`` dispatch."""
 
     def __init__(self, library: str):
+        self.library = library
         self.adapter = ADAPTERS[library]()
         self.problems = {}
 
-    def problem(self, name, scale):
+    def problem(self, name: str, scale: float):
         if (name, scale) not in self.problems:
             self.problems[(name, scale)] = load_problem(name, scale)
         return self.problems[(name, scale)]
 
-    def fit(self, request) -> dict:
+    def op_info(self, request) -> dict:
+        return {"status": "ok", **environment_info(self.adapter)}
+
+    def op_load(self, request) -> dict:
+        self.problem(request["problem"], request["scale"])
+        return {"status": "ok"}
+
+    def handle(self, request: dict) -> dict:
+        """The reply to one request (``op`` names the method ``op_<op>``)."""
+        op = request["op"]
+        method = getattr(self, f"op_{op}", None)
+        if method is None:
+            return {"status": "error", "message": f"unknown op {op!r}"}
+        try:
+            return method(request)
+        except NotImplementedError as error:
+            return {"status": "n/a", "message": str(error)}
+        except Exception as error:  # reported in the results table, not raised
+            return {"status": "error", "message": f"{type(error).__name__}: {error}"[:300]}
+
+
+class PathWorker(Worker):
+    """The fits of the task table (``tasks.py``): paths, single fits, ``lasso_cv``."""
+
+    def op_warmup(self, request) -> dict:
+        """Run the task on tiny dense and sparse problems; return the seconds it took."""
+        task = TASKS[request["task"]]
+        start = time.perf_counter()
+        for problem in tiny_problems():
+            alphas = task.alphas(problem)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    task.call(self.adapter, problem, alphas, 1e-4)
+                except NotImplementedError:
+                    pass
+        return {"status": "ok", "seconds": time.perf_counter() - start}
+
+    def op_fit(self, request) -> dict:
         task = TASKS[request["task"]]
         problem = self.problem(request["problem"], request["scale"])
         alphas = np.asarray(request["alphas"], dtype=np.float64)
@@ -110,35 +143,37 @@ class Worker:
             seconds, self.adapter.inner_seconds = inner, None
         np.savez(request["out"], coefs=np.asarray(coefs, dtype=np.float64),
                  intercepts=np.asarray(intercepts, dtype=np.float64))
-        return {"status": "ok", "seconds": seconds, "warnings": _summarize(caught)}
-
-    def handle(self, request) -> dict:
-        op = request["op"]
-        try:
-            if op == "info":
-                return {"status": "ok", **environment_info(self.adapter)}
-            if op == "warmup":
-                return warmup(self.adapter, TASKS[request["task"]])
-            if op == "load":
-                self.problem(request["problem"], request["scale"])
-                return {"status": "ok"}
-            if op == "fit":
-                return self.fit(request)
-            return {"status": "error", "message": f"unknown op {op!r}"}
-        except NotImplementedError as error:
-            return {"status": "n/a", "message": str(error)}
-        except Exception as error:  # reported in the results table, not raised
-            return {"status": "error", "message": f"{type(error).__name__}: {error}"[:300]}
+        return {"status": "ok", "seconds": seconds, "warnings": summarize_warnings(caught)}
 
 
-def main() -> None:
+def worker_class(kind: str) -> type[Worker]:
+    """The worker of a kind (imported lazily: ``cv`` pulls in the CV calls)."""
+    if kind == "path":
+        return PathWorker
+    if kind == "cv":
+        from cv_tasks import CVWorker
+
+        return CVWorker
+    raise ValueError(f"unknown worker kind {kind!r}: use 'path' or 'cv'")
+
+
+def serve(worker: Worker) -> None:
+    """Answer the JSON requests on stdin, one line each, until stdin closes."""
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # library output (Python or C level) goes to stderr
     sys.stdout = sys.stderr
-    worker = Worker(sys.argv[1])
     for line in sys.stdin:
         if line.strip():
             replies.write(json.dumps(worker.handle(json.loads(line))) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        return
+    library, kind = argv[0], (argv[1] if len(argv) > 1 else "path")
+    serve(worker_class(kind)(library))
 
 
 if __name__ == "__main__":

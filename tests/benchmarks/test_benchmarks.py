@@ -1,0 +1,368 @@
+"""The benchmark scripts (``benchmarks/``): they start, and their shared pieces compute
+what they claim. Nothing here times anything.
+
+References are independent: scikit-learn's ``KFold`` for the folds, scikit-learn's lasso
+and an objective written out here for the suboptimalities, plain arithmetic for the
+ratios and the geometric mean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib
+import math
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+#: every script with a command line (``--help`` must answer quickly)
+SCRIPTS = (
+    "run.py",
+    "calibrate.py",
+    "speed_map.py",
+    "cv.py",
+    "jit_cost.py",
+    "nn_overhead.py",
+    "dask_scale.py",
+    "compare_speed.py",
+    "worker.py",
+)
+#: imported only when these are installed
+NEEDS = {"nn_overhead.py": "torch", "dask_scale.py": "dask"}
+
+
+def _env() -> dict[str, str]:
+    """This interpreter's environment, with the checkout's src/ first on the path."""
+    env = dict(os.environ)
+    src = str(BENCH.parent / "src")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
+    return env
+
+
+@pytest.fixture(scope="module")
+def bench():
+    """The benchmark modules, imported from ``benchmarks/``; the environment variables
+    they set on import (thread limits) are put back afterwards."""
+    saved = dict(os.environ)
+    sys.path.insert(0, str(BENCH))
+    try:
+        modules = {
+            name: importlib.import_module(name)
+            for name in (
+                "report",
+                "calibrate",
+                "cv_tasks",
+                "timing",
+                "objectives",
+                "problems",
+                "tasks",
+                "run_report",
+            )
+        }
+        os.environ.clear()
+        os.environ.update(saved)
+        yield modules
+    finally:
+        sys.path.remove(str(BENCH))
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+# ----------------------------------------------------------------- they start ----
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help(script):
+    if script in NEEDS:
+        pytest.importorskip(NEEDS[script])
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), "--help"],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert script.removesuffix(".py") in done.stdout or "usage" in done.stdout.lower()
+
+
+def test_every_module_imports():
+    names = [
+        p.stem
+        for p in sorted(BENCH.glob("*.py"))
+        if not any(p.name == s and importlib.util.find_spec(m) is None for s, m in NEEDS.items())
+    ]
+    code = f"import importlib\nfor n in {names!r}: importlib.import_module(n)"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_drop_openblas_overrides():
+    code = "\n".join(
+        [
+            "import os",
+            "os.environ.update(OPENBLAS_CORETYPE='Haswell', OPENBLAS_L2_SIZE='1')",
+            "import single_thread as s",
+            "s.drop_openblas_overrides([])",
+            "left = [v for v in s.OPENBLAS_OVERRIDES if v in os.environ]",
+            "os.environ['OPENBLAS_CORETYPE'] = 'Haswell'",
+            "s.drop_openblas_overrides(['--keep-openblas-env'])",
+            "print(left, os.environ.get('OPENBLAS_CORETYPE'), os.environ['OMP_NUM_THREADS'])",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BENCH,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "Haswell", "1"]
+
+
+# -------------------------------------------------------------- report math ----
+def test_geometric_mean(bench):
+    gm = bench["report"].geometric_mean
+    assert gm([2.0, 0.5]) == pytest.approx(1.0)
+    assert gm([1.0, 4.0, 16.0]) == pytest.approx(4.0)
+    # cells without a ratio (None, NaN, 0) are left out, not counted as 0 or 1
+    assert gm([8.0, None, float("nan"), 0.0, 2.0]) == pytest.approx(4.0)
+    assert math.isnan(gm([]))
+
+
+def test_ratio_to_fastest(bench):
+    report = bench["report"]
+    assert report.ratio_to_fastest(3.0, {"a": 2.0, "b": 1.5, "c": float("nan")}) == (2.0, "b")
+    assert report.ratio_to_fastest(3.0, {}) == (None, None)
+    assert report.ratio_to_fastest(None, {"a": 1.0}) == (None, None)
+
+
+def test_results_ratio_ignores_inaccurate_competitors(bench):
+    rr = bench["run_report"]
+    ok = rr.COMPARABLE_SUBOPTIMALITY
+    records = {
+        "shrinkage": {"status": "ok", "best": 1.0, "subopt": 0.0},
+        "fast_but_wrong": {"status": "ok", "best": 0.1, "subopt": 10 * ok},
+        "accurate": {"status": "ok", "best": 4.0, "subopt": ok},
+        "crashed": {"status": "error"},
+    }
+    assert rr.shrinkage_ratio(records) == ("0.25", "accurate")
+    records["shrinkage"]["subopt"] = 10 * ok
+    assert rr.shrinkage_ratio(records) == ("—", "—")
+
+
+def test_markdown_table(bench):
+    lines = bench["report"].markdown_table(["a", "b"], [[1, "x"]], right=[1])
+    assert lines == ["| a | b |", "|---|---:|", "| 1 | x |"]
+
+
+def test_seconds_format(bench):
+    fmt = bench["report"].fmt_seconds
+    assert [fmt(v) for v in (14.23, 1.314, 0.1354, 0.0612, 0.00123, 0.000612)] == [
+        "14.2",
+        "1.31",
+        "0.135",
+        "0.061",
+        "0.0012",
+        "0.00061",
+    ]
+
+
+# ------------------------------------------------------------ calibration ----
+class _Trial:
+    def __init__(self, subopt, status="ok"):
+        self.subopt, self.status, self.seconds, self.message = subopt, status, 0.0, ""
+
+    @property
+    def good(self):
+        return self.status == "ok" and self.subopt <= 1e-6
+
+
+class _LinearCell:
+    """A cell whose suboptimality is ``slope * tol`` (a fit times out below ``slow``)."""
+
+    def __init__(self, slope, slow=0.0):
+        self.slope, self.slow, self.tried = slope, slow, {}
+
+    def fit(self, tol):
+        status = "timeout" if tol < self.slow else "ok"
+        self.tried.setdefault(tol, _Trial(self.slope * tol if status == "ok" else math.inf, status))
+        return self.tried[tol]
+
+
+@pytest.mark.parametrize("start", [1e-1, 1e-6, 1e-12])
+@pytest.mark.parametrize("slope", [1.0, 30.0, 1e4])
+def test_search_finds_the_loosest_grid_tolerance(bench, start, slope):
+    calibrate = bench["calibrate"]
+    expected = max(t for t in calibrate.GRID if slope * t <= calibrate.TARGET_SUBOPTIMALITY)
+    result = calibrate.search(_LinearCell(slope), start)
+    assert result["reached"] and result["status"] == "ok"
+    assert result["tol"] == pytest.approx(expected, rel=1e-3)
+
+
+def test_search_reports_a_timeout(bench):
+    calibrate = bench["calibrate"]
+    result = calibrate.search(_LinearCell(1.0, slow=1.0), 1e-8)
+    assert result["status"] == "timeout" and not result["reached"]
+
+
+def _lasso_objective(X, y, coef, intercept, alpha):
+    r = y - X @ coef - intercept
+    return 0.5 * np.mean(r * r) + alpha * np.abs(coef).sum()
+
+
+class _SklearnWorker:
+    """In-process stand-in for a worker: scikit-learn's warm-started lasso path."""
+
+    library = "sklearn"
+
+    def __init__(self, problem):
+        self.problem = problem
+
+    def warm_up(self, task_name):
+        return {"status": "ok"}
+
+    def request(self, payload, timeout):
+        from sklearn.linear_model import Lasso
+
+        X, y = self.problem.X, self.problem.y
+        model = Lasso(alpha=1.0, tol=payload["tol"], max_iter=100_000, warm_start=True)
+        coefs, intercepts = [], []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for alpha in payload["alphas"]:
+                model.set_params(alpha=alpha).fit(X, y)
+                coefs.append(model.coef_.copy())
+                intercepts.append(model.intercept_)
+        np.savez(payload["out"], coefs=np.array(coefs).T, intercepts=np.array(intercepts))
+        return {"status": "ok", "seconds": 0.0}
+
+
+def test_calibration_scores_against_a_direct_suboptimality(bench, tmp_path, monkeypatch):
+    """A real search on a tiny lasso path: the suboptimality the calibration records at
+    the tolerance it picks, and at the next looser one, equal the ones computed here from
+    the objective written out and a reference solved to ``tol=1e-14``."""
+    calibrate, problems, tasks = bench["calibrate"], bench["problems"], bench["tasks"]
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 15))
+    y = X[:, :3] @ np.array([2.0, -1.0, 0.5]) + 0.5 * rng.standard_normal(60)
+    problem = problems.Problem("tiny", X, y, None, "test")
+    task = dataclasses.replace(tasks.TASKS["lasso_path"], n_alphas=10)
+    alphas = task.alphas(problem)
+    worker = _SklearnWorker(problem)
+
+    @functools.cache
+    def direct_objective(tol):
+        out = tmp_path / f"direct_{tol:g}.npz"
+        worker.request({"alphas": alphas, "tol": tol, "out": str(out)}, None)
+        with np.load(out) as fit:
+            return np.array(
+                [
+                    _lasso_objective(X, y, fit["coefs"][:, k], fit["intercepts"][k], a)
+                    for k, a in enumerate(alphas)
+                ]
+            )
+
+    reference = direct_objective(1e-14)
+    monkeypatch.setattr(calibrate, "reference_objective", lambda *args: reference.copy())
+    monkeypatch.setattr(calibrate, "fit_path", lambda *args: tmp_path / "fit.npz")
+    cell = calibrate.Cell(worker, task, problem, timeout=60)
+    result = calibrate.search(cell, 1e-2)
+
+    assert result["reached"]
+    best = np.minimum.reduce([reference, *(direct_objective(t) for t in cell.tried)])
+    for tol, trial in cell.tried.items():
+        direct = np.max((direct_objective(tol) - best) / np.abs(best))
+        assert trial.subopt == pytest.approx(direct, rel=1e-6, abs=1e-15)
+    chosen = min(cell.tried, key=lambda t: abs(math.log(t / result["tol"])))
+    assert cell.tried[chosen].subopt <= calibrate.TARGET_SUBOPTIMALITY
+    looser = [t for t in cell.tried if t > chosen]
+    if looser:  # the next looser tolerance misses the target (else it would be chosen)
+        assert cell.tried[min(looser)].subopt > calibrate.TARGET_SUBOPTIMALITY
+
+
+def test_tolerance_file_round_trip(bench, tmp_path):
+    calibrate = bench["calibrate"]
+    path = tmp_path / "tolerances.json"
+    assert calibrate.load_tolerances(path) == {}
+    calibrate.save("sklearn", "lasso_path", "diabetes", {"tol": 1e-5, "status": "ok"}, path)
+    calibrate.save("sklearn", "lasso_path", "digits", {"tol": 1e-7, "status": "ok"}, path)
+    tolerances = calibrate.load_tolerances(path)
+    assert calibrate.tolerance_entry(tolerances, "sklearn", "lasso_path", "digits")["tol"] == 1e-7
+    default = calibrate.tolerance_entry(tolerances, "skglm", "lasso_path", "digits")
+    assert default["status"] == "uncalibrated"
+
+
+# --------------------------------------------------------------- CV pieces ----
+@pytest.mark.parametrize("n", [10, 442, 1001])
+def test_kfold_ids_are_sklearn_folds(bench, n):
+    from sklearn.model_selection import KFold
+
+    cv_tasks = bench["cv_tasks"]
+    foldid = cv_tasks.kfold_ids(n)
+    folds = cv_tasks.folds_from_ids(foldid)
+    for (train, test), (ref_train, ref_test) in zip(
+        folds, KFold(5).split(np.zeros((n, 1))), strict=True
+    ):
+        np.testing.assert_array_equal(test, ref_test)
+        np.testing.assert_array_equal(train, ref_train)
+
+
+def test_cv_verdicts(bench):
+    accuracy = bench["cv_tasks"].accuracy
+    alphas = np.geomspace(1.0, 1e-3, 5)
+    exact = np.array([5.0, 3.0, 2.0, 2.001, 4.0])  # minimum at index 2, SE 1.0
+
+    def verdict(chosen):
+        record = {"alpha": alphas[chosen], "mean_mse": exact, "alphas": alphas}
+        return accuracy(record, alphas, exact, 1.0)
+
+    assert verdict(2)["verdict"] == "same alpha"
+    assert verdict(3)["verdict"] == "tie"  # 0.001 above the minimum: 0.001 SE <= 0.01 SE
+    assert verdict(1)["verdict"] == "DIFFERENT"
+    assert verdict(1)["regret_rel"] == pytest.approx(0.5)
+
+
+def test_load_aware_median_keeps_clean_runs(bench):
+    timing = bench["timing"]
+    dirty = timing.CONTAMINATED_CORES * 4
+    record = {
+        "status": "ok",
+        "seconds": 9.0,
+        "foreign_cores": 0.0,
+        "runs": [
+            {"s": 1.0, "foreign": dirty},
+            {"s": 2.0, "foreign": 0.0},
+            {"s": 3.0, "foreign": 0.0},
+            {"s": 4.0, "foreign": 0.0},
+        ],
+    }
+    out = timing.finish(record, repeats=3)
+    assert out["repeats_s"] == [2.0, 3.0, 4.0] and out["time_s"] == 3.0
+    assert not out["contaminated"]
+
+
+def test_alpha_max_is_the_smallest_all_zero_alpha(bench):
+    from sklearn.linear_model import Lasso
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((50, 8))
+    y = X @ rng.standard_normal(8) + rng.standard_normal(50)
+    top = bench["objectives"].alpha_max(X, y)
+    assert not np.any(Lasso(alpha=top * 1.0001, tol=1e-12).fit(X, y).coef_)
+    assert np.any(Lasso(alpha=top * 0.99, tol=1e-12).fit(X, y).coef_)
