@@ -25,7 +25,6 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_scalar
 
-from .._dispatch import dask_fit
 from .._validation import (
     check_nonnegative_scalar,
     check_penalty_weights,
@@ -34,7 +33,7 @@ from .._validation import (
 )
 from ..selection import CVCurve, check_fold_weights, check_rule, run_folds
 from ..solvers.ridge import DIRECT_LIMIT, SpectralRidge, solve_ridge_cg
-from ._base import linear_scores, validated_fit_input
+from ._base import LinearModelBase, check_finite_target, store_coef, validated_fit_input
 from ._routing import cv_router, route_fit, routing_enabled
 
 _SOLVERS = ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
@@ -112,24 +111,17 @@ def _raw_sample_weight(sample_weight, n_samples) -> np.ndarray | None:
 
 
 def _targets(y) -> np.ndarray:
-    Y = np.asarray(y, dtype=np.float64)
-    if not np.isfinite(Y).all():
-        raise ValueError("y contains NaN or infinity; drop or impute those rows first.")
+    Y = check_finite_target(y)
     return Y.reshape(Y.shape[0], -1)
 
 
 def _store(estimator, coef, intercept, single, dtype) -> None:
-    """Write ``coef_``/``intercept_`` in scikit-learn's shapes and the input dtype."""
-    coef = np.asarray(coef, dtype=dtype)
-    intercept = np.asarray(intercept, dtype=dtype)
-    estimator.coef_ = coef[0] if single else coef
-    if estimator.fit_intercept:
-        estimator.intercept_ = intercept[0] if single else intercept
-    else:
-        estimator.intercept_ = 0.0 if single else np.zeros(coef.shape[0], dtype=dtype)
+    """:func:`~._base.store_coef` for ``single`` (1-D ``y``) or not; a (1, p) ``coef``
+    stays 2-D when not ``single`` (the distributed engine's use)."""
+    store_coef(estimator, coef, intercept, 1 if single else 2, dtype, squeeze=False)
 
 
-class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class Ridge(MultiOutputMixin, RegressorMixin, LinearModelBase):
     """Linear least squares with an L2 penalty, solved exactly.
 
     Minimizes ``Σ s_i (y_i − β₀ − x_iᵀβ)² + alpha Σ_j v_j β_j²`` (scikit-learn's
@@ -204,12 +196,6 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.penalty_weights = penalty_weights
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        return tags
-
     def _alphas(self, n_targets) -> np.ndarray:
         alphas = np.atleast_1d(np.asarray(self.alpha, dtype=object))
         if alphas.ndim != 1 or alphas.size not in (1, n_targets):
@@ -235,8 +221,7 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         check_nonnegative_scalar(self.tol, "tol")
         if self.max_iter is not None:
@@ -285,15 +270,8 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 coefs[t], intercepts[t] = coef[:, 0], intercept[0]
         self.solver_ = solver
         self.n_iter_ = n_iter if solver in _COUNTS_ITERATIONS else None
-        _store(self, coefs, intercepts, Y.shape[1] == 1 and np.ndim(y) == 1, X.dtype)
-        if Y.shape[1] == 1 and np.ndim(y) == 2:
-            # scikit-learn: y of shape (n, 1) gives coef_ (n_features,), intercept_ (1,)
-            self.coef_ = self.coef_[0]
+        self._store_coef(coefs, intercepts, np.ndim(y), X.dtype)
         return self
-
-    def predict(self, X):
-        """Predict with the linear model: ``X @ coef_.T + intercept_``."""
-        return linear_scores(self, X)
 
 
 def _decomposition_name(X) -> str:
@@ -326,7 +304,7 @@ class _FixedPredictions(RegressorMixin, BaseEstimator):
         return self.predictions
 
 
-class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
     """Ridge with ``alpha`` chosen by exact leave-one-out or K-fold cross-validation.
 
     With ``cv=None`` (default) every alpha's exact leave-one-out error comes from one
@@ -408,12 +386,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        return tags
-
     def _grid(self) -> np.ndarray:
         """The alphas in the caller's order, checked with scikit-learn's messages.
 
@@ -474,8 +446,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         rule = check_rule(self.rule)
         grid = self._grid()
@@ -543,9 +514,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             coef, intercept = full.coefs([alphas_chosen[t]], target=t)
             coefs[t], intercepts[t] = coef[:, 0], intercept[0]
         dtype = input_dtype if input_dtype in (np.float32, np.float64) else X.dtype
-        _store(self, coefs, intercepts, np.ndim(y) == 1, dtype)
-        if n_targets == 1 and np.ndim(y) == 2:
-            self.coef_ = self.coef_[0]  # scikit-learn: coef_ (n_features,) for y (n, 1)
+        self._store_coef(coefs, intercepts, np.ndim(y), dtype)
         if self.store_cv_results:
             self.cv_results_ = self.cv_results_.astype(dtype, copy=False)
         self.dof_ = full.degrees_of_freedom(grid)
@@ -581,7 +550,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             for k in range(grid.size):
                 if per_target:
                     scores[k] = [
-                        scorer(_FixedPredictions(predictions[:, t, k]), None, Y[:, t], **score_params)
+                        scorer(
+                            _FixedPredictions(predictions[:, t, k]), None, Y[:, t], **score_params
+                        )
                         for t in range(n_targets)
                     ]
                 else:
@@ -650,10 +621,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         scores = fold_table.mean(axis=1)
         errors = np.broadcast_to(offset - fold_table, (Y.shape[1], *fold_table.shape))
         return scores, errors
-
-    def predict(self, X):
-        """Predict with the linear model: ``X @ coef_.T + intercept_``."""
-        return linear_scores(self, X)
 
 
 def _rows(params: dict, rows, n_samples: int) -> dict:
