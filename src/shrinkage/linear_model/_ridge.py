@@ -31,9 +31,10 @@ from .._validation import (
     check_positive_int,
     raw_sample_weight,
 )
-from ..selection import CVCurve, check_fold_weights, check_rule, run_folds
+from ..selection import CVCurve, check_fold_weights, check_rule
 from ..solvers.ridge import DIRECT_LIMIT, SpectralRidge, solve_ridge_cg
 from ._base import LinearModelBase, check_finite_target, store_coef, validated_fit_input
+from ._cv import LinearModelCV
 from ._routing import cv_router, route_fit, routing_enabled
 
 _SOLVERS = ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
@@ -304,7 +305,7 @@ class _FixedPredictions(RegressorMixin, BaseEstimator):
         return self.predictions
 
 
-class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
+class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
     """Ridge with ``alpha`` chosen by exact leave-one-out or K-fold cross-validation.
 
     With ``cv=None`` (default) every alpha's exact leave-one-out error comes from one
@@ -601,7 +602,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
         scorer = self._get_scorer()
         offset = 1.0 if self.scoring is None else 0.0  # the curve holds 1 − R²
 
-        def fold_scores(train, test):
+        def fold_curve(setting, fold, train, test):
             weights = None if s is None else s[train]
             fold = SpectralRidge(X[train], Y[train], weights, v, self.fit_intercept)
             predictions = np.zeros((test.size, Y.shape[1], grid.size))
@@ -616,7 +617,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
                 out[k] = scorer(_FixedPredictions(pred), None, truth, **extra)
             return out
 
-        results = run_folds(fold_scores, folds, self.n_jobs, self.verbose, "RidgeCV")
+        (results,) = self._cross_validate(fold_curve, folds)
         fold_table = np.stack(results, axis=-1)  # (n_alphas, n_folds)
         scores = fold_table.mean(axis=1)
         errors = np.broadcast_to(offset - fold_table, (Y.shape[1], *fold_table.shape))
