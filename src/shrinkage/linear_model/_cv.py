@@ -36,7 +36,7 @@ from ..selection import CVCurve, run_folds
 from ..solvers.problems import LeastSquaresProblem
 from ._base import LinearModelBase
 
-__all__ = ["LinearModelCV", "elastic_net_alpha_grid"]
+__all__ = ["LinearModelCV", "elastic_net_alpha_grid", "fold_metadata"]
 
 
 def elastic_net_alpha_grid(
@@ -88,6 +88,17 @@ def elastic_net_alpha_grid(
     for index, alpha in enumerate(np.atleast_1d(np.asarray(alphas, dtype=object))):
         check_scalar(alpha, f"alphas[{index}]", target_type=Real, min_val=0.0)
     return check_alpha_grid(np.sort(np.asarray(alphas, dtype=np.float64).ravel()))
+
+
+def fold_metadata(params: dict, rows, n_samples: int) -> dict:
+    """Scoring metadata for one test fold: per-sample values (e.g. ``sample_weight``)
+    restricted to ``rows``, the rest as is."""
+    out = {}
+    for key, value in params.items():
+        array = np.asarray(value) if value is not None else None
+        sliced = array is not None and array.ndim > 0 and array.shape[0] == n_samples
+        out[key] = array[rows] if sliced else value
+    return out
 
 
 class LinearModelCV(LinearModelBase):

@@ -30,9 +30,8 @@ from ..selection import check_fold_weights, check_rule
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, class_weights, validated_fit_input
-from ._cv import LinearModelCV
+from ._cv import LinearModelCV, fold_metadata
 from ._logistic import _MIN_KKT_TOL, LogisticRegression, check_liblinear_classes, check_solver
-from ._ridge import _rows
 from ._routing import cv_router, raise_for_params, route_fit, routing_enabled
 
 
@@ -356,7 +355,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
             model = LogisticRegression()
             model.classes_ = self.classes_
             model.n_features_in_ = n_features
-            test_params = _rows(score_params, test, n_samples)
+            test_params = fold_metadata(score_params, test, n_samples)
             scores = np.zeros(Cs.size)
             for k in range(Cs.size):
                 model.coef_, model.intercept_ = coefs[k], intercepts[k]

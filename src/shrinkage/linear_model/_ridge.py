@@ -34,7 +34,7 @@ from .._validation import (
 from ..selection import CVCurve, check_fold_weights, check_rule
 from ..solvers.ridge import DIRECT_LIMIT, SpectralRidge, solve_ridge_cg
 from ._base import LinearModelBase, check_finite_target, store_coef, validated_fit_input
-from ._cv import LinearModelCV
+from ._cv import LinearModelCV, fold_metadata
 from ._routing import cv_router, route_fit, routing_enabled
 
 _SOLVERS = ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga", "lbfgs")
@@ -609,7 +609,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
             for t in range(Y.shape[1]):
                 coef, intercept = fold.coefs(grid, target=t)
                 predictions[:, t] = np.asarray(X[test] @ coef) + intercept
-            extra = _rows(score_params, test, len(Y))
+            extra = fold_metadata(score_params, test, len(Y))
             truth = y[test]
             out = np.zeros(grid.size)
             for k in range(grid.size):
@@ -622,16 +622,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
         scores = fold_table.mean(axis=1)
         errors = np.broadcast_to(offset - fold_table, (Y.shape[1], *fold_table.shape))
         return scores, errors
-
-
-def _rows(params: dict, rows, n_samples: int) -> dict:
-    """Per-sample metadata (e.g. ``sample_weight``) restricted to ``rows``; the rest as is."""
-    out = {}
-    for key, value in params.items():
-        array = np.asarray(value) if value is not None else None
-        sliced = array is not None and array.ndim > 0 and array.shape[0] == n_samples
-        out[key] = array[rows] if sliced else value
-    return out
 
 
 def _first_best(scores) -> int:
