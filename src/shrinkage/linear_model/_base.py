@@ -1,4 +1,15 @@
-"""Pieces shared by the scikit-learn estimators."""
+"""Pieces shared by the scikit-learn estimators.
+
+- :class:`LinearModelBase`: the base of every linear estimator (tags, ``predict``, the
+  Dask hook, ``coef_``/``intercept_`` storage); :class:`LinearClassifierMixin` adds
+  the classifier's ``decision_function``/``predict``/``predict_proba``.
+- :func:`validated_fit_input`, :func:`check_finite_target`: input checks for ``fit``
+  with messages that name the fix; :func:`linear_scores`: ``X @ coef_.T + intercept_``.
+- :func:`store_coef`: scikit-learn's shape rules for ``coef_`` and ``intercept_``.
+
+The CV estimators add :class:`~._cv.LinearModelCV` (the fold loop, curves, choice and
+refit) on top.
+"""
 
 from __future__ import annotations
 

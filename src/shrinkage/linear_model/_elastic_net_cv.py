@@ -29,7 +29,7 @@ from ..selection import check_fold_weights, check_folds, check_rule
 from ..solvers.moments import Moments
 from ..solvers.problems import LeastSquaresProblem, solved_densely
 from ..solvers.step import solve_and_check
-from ._base import check_finite_target, store_coef, validated_fit_input
+from ._base import check_finite_target, validated_fit_input
 from ._coordinate_descent import ElasticNet
 from ._cv import LinearModelCV, elastic_net_alpha_grid
 from ._routing import route_fit
@@ -281,7 +281,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         """The final model from the full-data moments (no second pass over ``X``)."""
         problem = moments.problem(None, weights, self.l1_ratio_, self.positive)
         info = solve_and_check(problem, self.alpha_, problem.alpha_max, self.tol, self.max_iter)
-        store_coef(self, [problem.coef], [problem.intercept], 1, moments.dtype)
+        self._store_coef([problem.coef], [problem.intercept], 1, moments.dtype)
         self.dual_gap_, self.n_iter_ = info.duality_gap, info.n_iter
 
     def _grid(self, X, y, h, weights, l1_ratio) -> np.ndarray:
