@@ -17,8 +17,6 @@ import shrinkage
 
 ROOT = Path(shrinkage.__file__).parent
 
-# Renamed to public names on another branch (helper A's solvers/logistic.py change);
-# delete these two entries once that lands.
 
 
 def _module_name(path: Path) -> tuple[str, list[str]]:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn.linear_model as sk
-from sklearn.exceptions import ConvergenceWarning
 from conftest import enet_objective, logistic_objective, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
 
 from shrinkage import PathResult, enet_path, lasso_path, regularization_path
 

@@ -24,6 +24,7 @@ from typing import TypeVar
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._fitted import store_coef
 from .._validation import (
     check_alpha_grid,
     check_nonnegative_scalar,
@@ -33,7 +34,7 @@ from .._validation import (
 from ..path import PathResult, alpha_grid, solve_path
 from ..selection import check_rule, record_path_cv, run_folds
 from ..solvers.problems import LeastSquaresProblem
-from ..solvers.ridge import SpectralRidge, store_coefficients
+from ..solvers.ridge import SpectralRidge
 from ..solvers.step import solve_and_check, warn_not_converged
 from ._inputs import DaskData, set_feature_attributes
 from .moments import FoldMoments, gram_pass
@@ -148,7 +149,7 @@ def fit_elastic_net(estimator: T, data: DaskData) -> T:
         n_iters.append(info.n_iter)
 
     single = data.y_ndim == 1
-    store_coefficients(estimator, coefs, intercepts, single, data.dtype)
+    store_coef(estimator, coefs, intercepts, data.y_ndim, data.dtype)
     estimator.dual_gap_ = gaps[0] if single else np.array(gaps)
     estimator.n_iter_ = n_iters[0] if single else n_iters
     set_feature_attributes(estimator, data)
@@ -217,7 +218,7 @@ def fit_elastic_net_cv(estimator: T, data: DaskData) -> T:
         folds, shift_x, shift_y, weights, estimator.l1_ratio_, positive, fit_intercept
     )
     info = _solve_one(problem, estimator.alpha_, estimator.tol, estimator.max_iter, None)
-    store_coefficients(estimator, [problem.coef], [problem.intercept], True, data.dtype)
+    store_coef(estimator, [problem.coef], [problem.intercept], 1, data.dtype)
     estimator.dual_gap_, estimator.n_iter_ = info.duality_gap, info.n_iter
     set_feature_attributes(estimator, data)
     return estimator

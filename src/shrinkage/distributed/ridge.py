@@ -26,6 +26,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from .._fitted import store_coef
 from .._validation import check_penalty_weights
 from ..selection import CVCurve, check_rule, one_standard_error_rule
 from ..solvers.problems import LeastSquaresProblem
@@ -33,7 +34,6 @@ from ..solvers.ridge import (
     SOLVER_NAMES,
     SpectralRidge,
     solve_positive_ridge,
-    store_coefficients,
 )
 from ._graph import map_reduce
 from ._inputs import DaskData, set_feature_attributes
@@ -174,7 +174,7 @@ def fit_ridge(estimator: T, data: DaskData) -> T:
             moments, shift_x, shift_y, weights, estimator.fit_intercept
         )
         coefs, intercepts = ridge.coefs_at(alphas)
-    store_coefficients(estimator, coefs, intercepts, data.y_ndim == 1, data.dtype)
+    store_coef(estimator, coefs, intercepts, data.y_ndim, data.dtype)
     set_feature_attributes(estimator, data)
     return estimator
 
@@ -240,7 +240,7 @@ def fit_ridge_cv(estimator: T, data: DaskData) -> T:
         alphas_chosen = alphas_chosen * n_targets
 
     coefs, intercepts = full.coefs_at(alphas_chosen)
-    store_coefficients(estimator, coefs, intercepts, data.y_ndim == 1, data.dtype)
+    store_coef(estimator, coefs, intercepts, data.y_ndim, data.dtype)
     estimator.dof_ = full.degrees_of_freedom(grid)
     estimator.gcv_ = full.gcv(grid)
     set_feature_attributes(estimator, data)

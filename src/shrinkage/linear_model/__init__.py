@@ -1,6 +1,7 @@
 """scikit-learn estimators: drop-in replacements with penalty factors."""
 
 from ._coordinate_descent import ElasticNet, Lasso
+from ._cv import elastic_net_alpha_grid
 from ._elastic_net_cv import ElasticNetCV, LassoCV
 from ._information_criteria import ElasticNetIC, LassoIC
 from ._logistic import LogisticRegression
@@ -21,4 +22,5 @@ __all__ = [
     "RelaxedLassoCV",
     "Ridge",
     "RidgeCV",
+    "elastic_net_alpha_grid",
 ]

@@ -1,12 +1,26 @@
-"""Pieces shared by the scikit-learn estimators."""
+"""Pieces shared by the scikit-learn estimators.
+
+- :class:`LinearModelBase`: the base of every linear estimator (tags, ``predict``, the
+  Dask hook, ``coef_``/``intercept_`` storage); :class:`LinearClassifierMixin` adds
+  the classifier's ``decision_function``/``predict``/``predict_proba``.
+- :func:`validated_fit_input`, :func:`check_finite_target`: input checks for ``fit``
+  with messages that name the fix; :func:`linear_scores`: ``X @ coef_.T + intercept_``.
+- :func:`store_coef`: scikit-learn's shape rules for ``coef_`` and ``intercept_``.
+
+The CV estimators add :class:`~._cv.LinearModelCV` (the fold loop, curves, choice and
+refit) on top.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import is_regressor
+from scipy.special import expit, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, is_regressor
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._dispatch import dask_fit
+from .._fitted import store_coef  # noqa: F401 (re-exported)
 from .._validation import check_finite_data, check_numeric, check_real_target
 from ..solvers.step import check_finite_solution, warn_not_converged  # noqa: F401 (re-exported)
 
@@ -63,3 +77,100 @@ def class_weights(class_weight, classes, y, sample_weight) -> np.ndarray:
         counts = np.bincount(encoded, weights=sample_weight, minlength=len(classes))
         return counts.sum() / (len(classes) * counts)
     return compute_class_weight(class_weight, classes=classes, y=y)
+
+
+def check_finite_target(y, check_overflow: bool = False) -> np.ndarray:
+    """``y`` as float64, refused (naming the fix) when it holds NaN or infinity.
+
+    ``check_overflow`` also refuses values whose squares overflow (the coordinate-descent
+    fits square ``y``).
+    """
+    values = np.asarray(y, dtype=np.float64)
+    if check_overflow or not np.isfinite(values).all():
+        check_finite_data(values, "y")
+    return values
+
+
+class LinearModelBase(BaseEstimator):
+    """What every shrinkage linear estimator shares.
+
+    - ``__sklearn_tags__``: sparse input accepted (``MultiOutputMixin`` adds multi-output);
+    - :meth:`predict`: ``X @ coef_.T + intercept_`` (classifiers override it through
+      :class:`LinearClassifierMixin`);
+    - :meth:`_dask_fit`: the one hook to the distributed engine (call it first in
+      ``fit``);
+    - :meth:`_store_coef`: ``coef_`` / ``intercept_`` in scikit-learn's shapes
+      (:func:`store_coef`).
+
+    Subclasses list scikit-learn's mixins first and this class last, as scikit-learn's
+    own estimators do (``class Lasso(MultiOutputMixin, RegressorMixin, LinearModelBase)``).
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _dask_fit(self, X, y, sample_weight=None):
+        """The fitted estimator when an input is a Dask collection, else None.
+
+        ``fit`` starts with ``if (fitted := self._dask_fit(X, y, sample_weight)) is not
+        None: return fitted`` (the hook is a method, not a decorator, so that warnings
+        keep pointing at the user's call of ``fit``).
+        """
+        return dask_fit(self, X, y, sample_weight)
+
+    def _store_coef(self, coefs, intercepts, y_ndim: int, dtype) -> None:
+        store_coef(self, coefs, intercepts, y_ndim, dtype)
+
+    def predict(self, X):
+        """Predict with the linear model: ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        return linear_scores(self, X)
+
+
+class LinearClassifierMixin(ClassifierMixin):
+    """Decision function, labels and probabilities of a (binary or multinomial)
+    logistic model with ``coef_`` of shape ``(1 or n_classes, n_features)``."""
+
+    def decision_function(self, X):
+        """Linear scores ``X @ coef_.T + intercept_`` (one column for binary)."""
+        scores = linear_scores(self, X)
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Most probable class for each row."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``."""
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p = expit(scores)
+            return np.column_stack([1.0 - p, p])
+        return softmax(scores, axis=1)
+
+    def _predict_proba_lr(self, X):
+        """One-vs-rest probabilities (normalized sigmoids), as scikit-learn's helper of
+        the same name; :meth:`predict_proba` is the multinomial one."""
+        scores = self.decision_function(X)
+        p = expit(scores)
+        if p.ndim == 1:
+            return np.column_stack([1.0 - p, p])
+        return p / p.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))

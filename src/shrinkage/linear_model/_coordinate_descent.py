@@ -6,13 +6,11 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
-from .._dispatch import dask_fit
 from .._validation import (
     DataOverflowError,
-    check_finite_data,
     check_l1_ratio,
     check_nonnegative_scalar,
     check_penalty_weights,
@@ -20,16 +18,12 @@ from .._validation import (
     check_sample_weight,
 )
 from ..path import enet_path, lasso_path
-from ..solvers.problems import LeastSquaresProblem, penalty_strengths, strong_rule_set
-from ._base import (
-    check_finite_solution,
-    linear_scores,
-    validated_fit_input,
-    warn_not_converged,
-)
+from ..solvers.problems import LeastSquaresProblem
+from ..solvers.step import solve_and_check
+from ._base import LinearModelBase, check_finite_target, validated_fit_input
 
 
-class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
     """Linear regression with combined L1 and L2 penalties, by coordinate descent.
 
     Minimizes scikit-learn's objective
@@ -121,12 +115,6 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.selection = selection
         self.penalty_weights = penalty_weights
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        return tags
-
     def _check_params(self) -> tuple[float, float]:
         alpha = check_nonnegative_scalar(
             self.alpha, "alpha", "Use alpha=0 for ordinary least squares."
@@ -162,8 +150,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         alpha, l1_ratio = self._check_params()
         if alpha == 0:
@@ -192,11 +179,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"Coordinate descent iterations resulted in non-finite parameter values. {error}"
             ) from None
-        check_finite_data(np.asarray(y, dtype=np.float64), "y")
         n_samples, n_features = X.shape
+        Y = check_finite_target(y, check_overflow=True).reshape(n_samples, -1)
         h = check_sample_weight(sample_weight, n_samples)
         weights = check_penalty_weights(self.penalty_weights, n_features)
-        Y = np.asarray(y, dtype=np.float64).reshape(n_samples, -1)
         rng = check_random_state(self.random_state) if self.selection == "random" else None
 
         precompute = _checked_precompute(self.precompute, X, h, self.fit_intercept)
@@ -222,28 +208,14 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             if previous is not None:
                 problem.set_coef(previous[t])
                 start_alpha = alpha
-            l1_new, _ = penalty_strengths(alpha, l1_ratio, weights)
-            l1_old, _ = penalty_strengths(max(start_alpha, alpha), l1_ratio, weights)
-            working_set = strong_rule_set(problem.gradient, l1_new, l1_old, self.positive)
-            info = problem.solve(alpha, working_set, self.tol, self.max_iter, rng)
-            check_finite_solution(problem.coef, info.duality_gap)
-            if not info.converged:
-                warn_not_converged(
-                    info.duality_gap, self.tol, self.max_iter, alpha, problem.absolute_tol(self.tol)
-                )
+            info = solve_and_check(problem, alpha, start_alpha, self.tol, self.max_iter, rng)
             coefs.append(problem.coef)
             intercepts.append(problem.intercept if self.fit_intercept else 0.0)
             gaps.append(info.duality_gap)
             n_iters.append(info.n_iter)
 
-        dtype = X.dtype
-        # As scikit-learn: one target (y of shape (n,) or (n, 1)) gives coef_ (n_features,);
-        # a 2-D y keeps a 1-D intercept_.
+        self._store_coef(coefs, intercepts, np.ndim(y), X.dtype)
         single = Y.shape[1] == 1
-        self.coef_ = (coefs[0] if single else np.array(coefs)).astype(dtype)
-        self.intercept_ = np.array(intercepts, dtype=dtype)
-        if np.ndim(y) == 1:
-            self.intercept_ = dtype.type(intercepts[0]) if self.fit_intercept else 0.0
         self.dual_gap_ = gaps[0] if single else np.array(gaps)
         self.n_iter_ = n_iters[0] if single else n_iters
         return self
@@ -251,13 +223,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     @property
     def sparse_coef_(self):
         """``coef_`` as a SciPy sparse matrix."""
-        import scipy.sparse as sp
-
         return sp.csr_matrix(np.atleast_2d(self.coef_))
-
-    def predict(self, X):
-        """Predict with the linear model: ``X @ coef_.T + intercept_``."""
-        return linear_scores(self, X)
 
 
 def _checked_precompute(precompute, X, h, fit_intercept):

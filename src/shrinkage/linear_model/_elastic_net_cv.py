@@ -8,37 +8,30 @@ release the GIL). The test error of every fold at every alpha is kept in a
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.base import RegressorMixin
+from sklearn.utils import check_random_state
 
-from .._dispatch import dask_fit
 from .._validation import (
-    check_alpha_grid,
     check_l1_ratio,
     check_nonnegative_scalar,
     check_penalty_weights,
     check_positive_int,
     check_sample_weight,
 )
-from ..path import _AUTO_GRID_L1_RATIO_0, alpha_grid, solve_path
-from ..selection import check_fold_weights, check_folds, check_rule, record_path_cv, run_folds
+from ..path import solve_path
+from ..selection import check_fold_weights, check_folds, check_rule, record_path_cv
 from ..solvers.moments import Moments
-from ..solvers.problems import (
-    LeastSquaresProblem,
-    penalty_strengths,
-    solved_densely,
-    strong_rule_set,
-)
-from ._base import linear_scores, validated_fit_input, warn_not_converged
+from ..solvers.problems import LeastSquaresProblem, solved_densely
+from ..solvers.step import solve_and_check
+from ._base import check_finite_target, validated_fit_input
 from ._coordinate_descent import ElasticNet
+from ._cv import LinearModelCV, elastic_net_alpha_grid
 from ._routing import route_fit
 
 
-class ElasticNetCV(RegressorMixin, BaseEstimator):
+class ElasticNetCV(RegressorMixin, LinearModelCV):
     """Elastic net with ``alpha`` (and ``l1_ratio``) chosen by K-fold cross-validation.
 
     Same parameters, attributes and choice as ``sklearn.linear_model.ElasticNetCV``,
@@ -126,11 +119,6 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         self.rule = rule
         self.penalty_weights = penalty_weights
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     def _l1_ratios(self) -> list[float]:
         if self.path_l1_ratio_fixed is not None:
             return [self.path_l1_ratio_fixed]
@@ -171,8 +159,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         split_params, _ = route_fit(self, params, sample_weight, scorer_gets_weight=False)
         rule = check_rule(self.rule)
@@ -193,8 +180,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
                 f"y has shape {y.shape}; {type(self).__name__} fits one target. Fit one model "
                 "per column."
             )
-        if not np.isfinite(y).all():
-            raise ValueError("y contains NaN or infinity; drop or impute those rows first.")
+        y = check_finite_target(y)
         n_samples, n_features = X.shape
         h = check_sample_weight(sample_weight, n_samples)
         raw_weight = None if sample_weight is None else h * n_samples
@@ -206,7 +192,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
 
         moments = self._fold_moments(X, y, h, folds)
 
-        def fold_path(index, fold, train, test):
+        def fold_curve(index, fold, train, test):
             grid, ratio = grids[index], l1_ratios[index]
             if moments is not None:
                 problem = moments.problem(fold, weights, ratio, self.positive)
@@ -230,21 +216,16 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
             mse = np.average(squared, axis=0, weights=test_weight)
             return mse, path.n_nonzero, path.converged.all()
 
-        tasks = [
-            (i, k, train, test)
-            for i in range(len(l1_ratios))
-            for k, (train, test) in enumerate(folds)
-        ]
-        results = run_folds(fold_path, tasks, self.n_jobs, self.verbose, type(self).__name__)
-        record_path_cv(self, results, grids, l1_ratios, len(folds), rule)
+        results = self._cross_validate(fold_curve, folds, len(l1_ratios))
+        flat = [result for per_ratio in results for result in per_ratio]
+        # One function turns fold paths into curves and the choice, here and on Dask.
+        record_path_cv(self, flat, grids, l1_ratios, len(folds), rule)
 
         if moments is not None:
             self._refit_from_moments(moments, weights)
         else:
             final = self._final_estimator(self.alpha_, self.l1_ratio_)
-            final.fit(X, y, sample_weight=sample_weight)
-            self.coef_, self.intercept_ = final.coef_, final.intercept_
-            self.dual_gap_, self.n_iter_ = final.dual_gap_, final.n_iter_
+            self._refit(final, X, y, sample_weight, ("coef_", "intercept_", "dual_gap_", "n_iter_"))
         return self
 
     def _fold_moments(self, X, y, h, folds):
@@ -265,36 +246,15 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
     def _refit_from_moments(self, moments, weights) -> None:
         """The final model from the full-data moments (no second pass over ``X``)."""
         problem = moments.problem(None, weights, self.l1_ratio_, self.positive)
-        l1_new, _ = penalty_strengths(self.alpha_, self.l1_ratio_, weights)
-        l1_old, _ = penalty_strengths(max(problem.alpha_max, self.alpha_), self.l1_ratio_, weights)
-        working_set = strong_rule_set(problem.gradient, l1_new, l1_old, self.positive)
-        info = problem.solve(self.alpha_, working_set, self.tol, self.max_iter)
-        if not info.converged:
-            warn_not_converged(
-                info.duality_gap,
-                self.tol,
-                self.max_iter,
-                self.alpha_,
-                problem.absolute_tol(self.tol),
-            )
-        dtype = moments.dtype
-        self.coef_ = problem.coef.astype(dtype)
-        self.intercept_ = dtype.type(problem.intercept) if self.fit_intercept else 0.0
+        info = solve_and_check(problem, self.alpha_, problem.alpha_max, self.tol, self.max_iter)
+        self._store_coef([problem.coef], [problem.intercept], 1, moments.dtype)
         self.dual_gap_, self.n_iter_ = info.duality_gap, info.n_iter
 
     def _grid(self, X, y, h, weights, l1_ratio) -> np.ndarray:
-        if isinstance(self.alphas, Integral) and not isinstance(self.alphas, bool):
-            size = check_positive_int(self.alphas, "alphas")
-            if l1_ratio == 0:
-                raise ValueError(_AUTO_GRID_L1_RATIO_0)
-            problem = LeastSquaresProblem(
-                X, y, h, weights, l1_ratio, self.positive, self.fit_intercept, False
-            )
-            return alpha_grid(problem.alpha_max, size, self.eps)
-        # scikit-learn's checks and messages for each value; any order, solved decreasing.
-        for index, alpha in enumerate(np.atleast_1d(np.asarray(self.alphas, dtype=object))):
-            check_scalar(alpha, f"alphas[{index}]", target_type=Real, min_val=0.0)
-        return check_alpha_grid(np.sort(np.asarray(self.alphas, dtype=np.float64).ravel()))
+        """:func:`~._cv.elastic_net_alpha_grid` with this estimator's settings."""
+        return elastic_net_alpha_grid(
+            X, y, h, weights, l1_ratio, self.alphas, self.eps, self.positive, self.fit_intercept
+        )
 
     def get_metadata_routing(self):
         """The router: ``groups`` (and other split metadata) go to the splitter."""
@@ -309,10 +269,6 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
                 method_mapping=MethodMapping().add(caller="fit", callee="split"),
             )
         )
-
-    def predict(self, X):
-        """Predict with the final model: ``X @ coef_ + intercept_``."""
-        return linear_scores(self, X)
 
     @property
     def sparse_coef_(self):

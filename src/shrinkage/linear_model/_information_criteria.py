@@ -30,9 +30,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import gammaln
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import RegressorMixin
 
-from .._dispatch import dask_fit
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -40,7 +39,7 @@ from .._validation import (
     check_sample_weight,
 )
 from ..path import regularization_path
-from ._base import linear_scores, validated_fit_input
+from ._base import LinearModelBase, check_finite_target, validated_fit_input
 
 CRITERIA = ("aic", "bic", "ebic")
 
@@ -69,7 +68,7 @@ def elastic_net_degrees_of_freedom(X, h, coef, alpha, l1_ratio, penalty_weights,
     return float(np.trace(np.linalg.solve(gram + np.diag(ridge), gram)))
 
 
-class ElasticNetIC(RegressorMixin, BaseEstimator):
+class ElasticNetIC(RegressorMixin, LinearModelBase):
     """Elastic net (lasso, ridge) with alpha chosen by AIC, BIC or extended BIC.
 
     Parameters
@@ -141,11 +140,6 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
         self.penalty_weights = penalty_weights
         self.relax = relax
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     def _check_params(self) -> float:
         if self.criterion not in CRITERIA:
             raise ValueError(f"criterion must be one of {CRITERIA}, got {self.criterion!r}.")
@@ -175,16 +169,13 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         l1_ratio = self._check_params()
         X, y = validated_fit_input(self, X, y, y_numeric=True)
         if sp.issparse(X):
             X = X.tocsc()  # column slices for the degrees of freedom
-        y = np.asarray(y, dtype=np.float64).ravel()
-        if not np.isfinite(y).all():
-            raise ValueError("y contains NaN or infinity; drop or impute those rows first.")
+        y = check_finite_target(y).ravel()
         n, p = X.shape
         if n < 3:
             raise ValueError(f"Information criteria need at least 3 samples, got {n} sample(s).")
@@ -249,10 +240,6 @@ class ElasticNetIC(RegressorMixin, BaseEstimator):
         self.coef_ = coefs[:, best].astype(X.dtype)
         self.intercept_ = float(intercepts[best]) if self.fit_intercept else 0.0
         return self
-
-    def predict(self, X):
-        """Predict with the chosen model: ``X @ coef_ + intercept_``."""
-        return linear_scores(self, X)
 
     def _degrees_of_freedom(self, X, y, h, v, path, l1_ratio) -> np.ndarray:
         if l1_ratio == 0.0 and not self.positive:

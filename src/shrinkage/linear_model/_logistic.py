@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import warnings
-
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._dispatch import dask_fit
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -23,8 +19,8 @@ from .._validation import (
     raw_sample_weight,
 )
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
-from ..solvers.problems import penalty_strengths, strong_rule_set
-from ._base import class_weights, linear_scores, validated_fit_input
+from ..solvers.step import screened_solve
+from ._base import LinearClassifierMixin, LinearModelBase, class_weights, validated_fit_input
 
 _SOLVERS = ("auto", "lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga")
 # scikit-learn's ConvergenceWarning wording per solver.
@@ -82,7 +78,6 @@ def _resolve_penalty(penalty, l1_ratio, C, estimator: str = "LogisticRegression"
     return penalty
 
 
-
 def check_liblinear_classes(solver, n_classes: int) -> None:
     """scikit-learn's error for ``solver="liblinear"`` with more than two classes."""
     if solver == "liblinear" and n_classes > 2:
@@ -92,6 +87,7 @@ def check_liblinear_classes(solver, n_classes: int) -> None:
             "estimator in a OneVsRestClassifier to keep applying a "
             "one-versus-rest scheme."
         )
+
 
 def check_solver(solver, penalty, dual) -> str:
     """scikit-learn's errors for solver/penalty/dual combinations it does not support.
@@ -121,7 +117,7 @@ def check_solver(solver, penalty, dual) -> str:
     return solver
 
 
-class LogisticRegression(ClassifierMixin, BaseEstimator):
+class LogisticRegression(LinearClassifierMixin, LinearModelBase):
     """Logistic regression with L1, L2 or elastic-net penalty.
 
     Minimizes scikit-learn's objective
@@ -218,11 +214,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.penalty_weights = penalty_weights
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     def _check_params(self):
         """Resolve penalty, C and l1_ratio as scikit-learn 1.9; return (C, l1_ratio)."""
         C = check_nonnegative_scalar(
@@ -296,8 +287,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         C, l1_ratio = self._check_params()
         X, y = validated_fit_input(
@@ -402,10 +392,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             problem.intercept_ = float(intercept[0])
             problem.set_coef(coef[0])
             start_alpha = alpha
-        l1_new, _ = penalty_strengths(alpha, l1_ratio, weights)
-        l1_old, _ = penalty_strengths(max(start_alpha, alpha), l1_ratio, weights)
-        working_set = strong_rule_set(problem.gradient, l1_new, l1_old, False)
-        info = problem.solve(alpha, working_set, tol, self.max_iter, relative=False)
+        # No finite check: logistic scores saturate instead of overflowing, and the
+        # warning is LogisticRegression's own (scikit-learn's wording per solver).
+        info = screened_solve(problem, alpha, start_alpha, tol, self.max_iter, relative=False)
         self._report(info)
         self.coef_ = problem.coef[None, :].copy()
         self.intercept_ = np.array([problem.intercept if self.fit_intercept else 0.0])
@@ -451,37 +440,3 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             ConvergenceWarning,
             stacklevel=4,
         )
-
-    def decision_function(self, X):
-        """Linear scores ``X @ coef_.T + intercept_`` (one column for binary)."""
-        scores = linear_scores(self, X)
-        return scores.ravel() if scores.shape[1] == 1 else scores
-
-    def predict(self, X):
-        """Most probable class for each row."""
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[np.argmax(scores, axis=1)]
-
-    def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``."""
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            p = expit(scores)
-            return np.column_stack([1.0 - p, p])
-        return softmax(scores, axis=1)
-
-    def _predict_proba_lr(self, X):
-        """One-vs-rest probabilities (normalized sigmoids), as scikit-learn's helper of
-        the same name; :meth:`predict_proba` is the multinomial one."""
-        scores = self.decision_function(X)
-        p = expit(scores)
-        if p.ndim == 1:
-            return np.column_stack([1.0 - p, p])
-        return p / p.sum(axis=1, keepdims=True)
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))

@@ -13,12 +13,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import check_cv
 from sklearn.utils import metadata_routing
 from sklearn.utils.multiclass import check_classification_targets
 
-from .._dispatch import dask_fit
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -28,16 +26,16 @@ from .._validation import (
     logistic_penalty_strength,
     raw_sample_weight,
 )
-from ..selection import CVCurve, check_fold_weights, check_rule, run_folds
+from ..selection import check_fold_weights, check_rule
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
-from ..solvers.problems import penalty_strengths, strong_rule_set
-from ._base import class_weights, validated_fit_input
+from ..solvers.step import screened_solve
+from ._base import LinearClassifierMixin, class_weights, validated_fit_input
+from ._cv import LinearModelCV, fold_metadata
 from ._logistic import _MIN_KKT_TOL, LogisticRegression, check_liblinear_classes, check_solver
-from ._ridge import _rows
 from ._routing import cv_router, raise_for_params, route_fit, routing_enabled
 
 
-class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
+class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
     """Logistic regression with ``C`` and ``l1_ratio`` chosen by cross-validation.
 
     Drop-in for ``sklearn.linear_model.LogisticRegressionCV`` 1.9 (same defaults,
@@ -118,6 +116,8 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
     # As scikit-learn: score()'s sample_weight is not a request of the estimator itself
     # (it goes to the scorer when routing is enabled).
     __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}
+    _cv_parameter = "C"
+    _larger_is_simpler = False  # a larger C is a weaker penalty
 
     def __init__(
         self,
@@ -161,11 +161,6 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self.use_legacy_attributes = use_legacy_attributes
         self.rule = rule
         self.penalty_weights = penalty_weights
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
     def _grid(self) -> np.ndarray:
         """``Cs_`` in the caller's order (as scikit-learn); ``np.inf`` means no penalty."""
@@ -266,7 +261,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             ):
                 raise ValueError(
                     "l1_ratios must be an array-like of numbers between "
-                    "0 and 1; got (l1_ratios=%r)" % (l1_ratios,)
+                    f"0 and 1; got (l1_ratios={l1_ratios!r})"
                 )
         elif l1_ratios is not None and self.penalty != "deprecated":
             warnings.warn(
@@ -298,8 +293,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         rule = check_rule(self.rule)
         l1_ratios, penalty, scoring, legacy = self._options()
@@ -321,14 +315,10 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
                 f" class: {self.classes_[0]}."
             )
         check_liblinear_classes(self.solver, n_classes)
-        split_params, score_params = route_fit(
-            self, params, sample_weight, scorer_gets_weight=True
-        )
+        split_params, score_params = route_fit(self, params, sample_weight, scorer_gets_weight=True)
         n_samples, n_features = X.shape
         raw = raw_sample_weight(sample_weight, n_samples).copy()
-        if isinstance(self.class_weight, dict) and not set(self.class_weight) <= set(
-            self.classes_
-        ):
+        if isinstance(self.class_weight, dict) and not set(self.class_weight) <= set(self.classes_):
             raise ValueError(
                 "The given class_weight dict must have the class labels as keys; "
                 f"classes={self.classes_} but key={self.class_weight.keys()}"
@@ -346,7 +336,8 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         ratios = l1_ratios if l1_ratios is not None else [1.0 if penalty == "l1" else 0.0]
         order = np.argsort(Cs, kind="stable")  # the path runs by increasing C
 
-        def fold_path(train, test, ratio):
+        def fold_curve(setting, fold, train, test):
+            ratio = ratios[setting]
             coefs, intercepts, n_iter = _logistic_path(
                 X[train],
                 encoded[train],
@@ -364,20 +355,19 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             model = LogisticRegression()
             model.classes_ = self.classes_
             model.n_features_in_ = n_features
-            test_params = _rows(score_params, test, n_samples)
+            test_params = fold_metadata(score_params, test, n_samples)
             scores = np.zeros(Cs.size)
             for k in range(Cs.size):
                 model.coef_, model.intercept_ = coefs[k], intercepts[k]
                 scores[k] = scorer(model, X[test], y[test], **test_params)
             return coefs, intercepts, n_iter, scores
 
-        tasks = [(train, test, ratio) for train, test in folds for ratio in ratios]
-        results = run_folds(fold_path, tasks, self.n_jobs, self.verbose, type(self).__name__)
         n_folds, n_ratios = len(folds), len(ratios)
+        results = self._cross_validate(fold_curve, folds, n_ratios)  # [ratio][fold]
 
-        def stacked(position):
-            values = np.array([r[position] for r in results])
-            return values.reshape(n_folds, n_ratios, *values.shape[1:])
+        def stacked(position):  # (n_folds, n_ratios, ...)
+            values = np.array([[r[position] for r in per_ratio] for per_ratio in results])
+            return np.ascontiguousarray(np.swapaxes(values, 0, 1))
 
         # (n_folds, n_ratios, n_cs, ...): scikit-learn's new layout
         coefs, intercepts, n_iter, scores = (stacked(i) for i in range(4))
@@ -388,17 +378,9 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self.l1_ratios_ = np.asarray(l1_ratios if l1_ratios is not None else [None])
 
         # Our curves (lower is better) for the 1-SE rule and plots.
-        sorted_scores = scores[:, :, order]
-        curves = [
-            CVCurve(
-                Cs[order],
-                -sorted_scores[:, i].T,
-                metric=self._metric(),
-                larger_is_simpler=False,
-                parameter="C",
-            )
-            for i in range(n_ratios)
-        ]
+        sorted_scores = scores[:, :, order]  # (n_folds, n_ratios, n_cs)
+        errors = [-sorted_scores[:, i].T for i in range(n_ratios)]  # (n_cs, n_folds) each
+        curves = self._cv_curves([Cs[order]], errors, self._metric())
         # scikit-learn's choice: the best summed score over folds, first in
         # (C, l1_ratio) order on ties.
         total = scores.sum(axis=0).T  # (n_cs, n_ratios)
@@ -418,8 +400,8 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
                 tol=self.tol,
                 max_iter=self.max_iter,
                 penalty_weights=self.penalty_weights,
-            ).fit(X, y, sample_weight=raw)
-            self.coef_, self.intercept_ = final.coef_, final.intercept_
+            )
+            self._refit(final, X, y, raw, ("coef_", "intercept_"))
             chosen_ratio = l1_ratios[best_ratio] if l1_ratios is not None else None
         else:
             # scikit-learn's refit=False: average each fold's best coefficients.
@@ -499,7 +481,8 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         binary = self.classes_.size == 2
         labels = self.classes_[1:] if binary else self.classes_
         n_rows = len(labels)
-        # paths: (n_folds, n_ratios, n_cs, n_rows, n_dof) -> (n_rows, n_folds, n_cs, n_ratios, n_dof)
+        # paths: (n_folds, n_ratios, n_cs, n_rows, n_dof)
+        #     -> (n_rows, n_folds, n_cs, n_ratios, n_dof)
         per_class = np.moveaxis(paths, (3, 0, 1), (0, 1, 3))
         legacy_scores = np.swapaxes(scores, 1, 2)  # (n_folds, n_cs, n_ratios)
         legacy_iter = np.swapaxes(n_iter, 1, 2)[None]  # (1, n_folds, n_cs, n_ratios)
@@ -512,18 +495,6 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self.n_iter_ = legacy_iter
         self.C_ = np.full(n_rows, C)
         self.l1_ratio_ = np.asarray([ratio] * n_rows)
-
-    def decision_function(self, X):
-        return LogisticRegression.decision_function(self, X)
-
-    def predict(self, X):
-        return LogisticRegression.predict(self, X)
-
-    def predict_proba(self, X):
-        return LogisticRegression.predict_proba(self, X)
-
-    def predict_log_proba(self, X):
-        return LogisticRegression.predict_log_proba(self, X)
 
 
 def _logistic_path(
@@ -544,12 +515,10 @@ def _logistic_path(
         problem = LogisticProblem(
             X, encoded.astype(float), h, weights, l1_ratio, False, fit_intercept
         )
-        previous = max(problem.alpha_max, alphas[0])
+        previous = problem.alpha_max
         for k, alpha in enumerate(alphas):
-            l1_new, _ = penalty_strengths(alpha, l1_ratio, weights)
-            l1_old, _ = penalty_strengths(previous, l1_ratio, weights)
-            working_set = strong_rule_set(problem.gradient, l1_new, l1_old, False)
-            info = problem.solve(alpha, working_set, tol, max_iter, relative=False)
+            # No convergence warning per fold and C, as scikit-learn's path.
+            info = screened_solve(problem, alpha, previous, tol, max_iter, relative=False)
             coefs[k, 0], intercepts[k, 0] = problem.coef, problem.intercept
             n_iter[k], previous = info.n_iter, alpha
     else:

@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import RegressorMixin
 
-from .._dispatch import dask_fit
 from .._validation import check_penalty_weights, check_sample_weight
 from ..path import solve_path
-from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
+from ..selection import check_fold_weights, check_folds, check_rule
 from ..solvers.problems import LeastSquaresProblem
-from ._base import linear_scores, validated_fit_input
+from ._base import LinearModelBase, validated_fit_input
 from ._coordinate_descent import Lasso
-from ._elastic_net_cv import ElasticNetCV
+from ._cv import LinearModelCV, elastic_net_alpha_grid
 
 
 def check_gamma(gamma, name: str = "gamma") -> float:
@@ -81,7 +80,7 @@ class _RelaxedPath:
         return g * lasso[None] + (1.0 - g) * ls[None]
 
 
-class RelaxedLasso(RegressorMixin, BaseEstimator):
+class RelaxedLasso(RegressorMixin, LinearModelBase):
     """Lasso selection with a least-squares refit blended in by ``gamma``.
 
     Parameters
@@ -122,11 +121,6 @@ class RelaxedLasso(RegressorMixin, BaseEstimator):
         self.positive = positive
         self.penalty_weights = penalty_weights
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     def fit(self, X, y, sample_weight=None):
         """Fit the lasso at ``alpha``, refit least squares on its support, blend.
 
@@ -134,8 +128,7 @@ class RelaxedLasso(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         gamma = check_gamma(self.gamma)
         lasso = Lasso(
@@ -160,12 +153,8 @@ class RelaxedLasso(RegressorMixin, BaseEstimator):
         self.intercept_ = gamma * float(lasso.intercept_) + (1.0 - gamma) * ls_intercept
         return self
 
-    def predict(self, X):
-        """Predict with the relaxed fit."""
-        return linear_scores(self, X)
 
-
-class RelaxedLassoCV(RegressorMixin, BaseEstimator):
+class RelaxedLassoCV(RegressorMixin, LinearModelCV):
     """Relaxed lasso with ``alpha`` and ``gamma`` chosen by K-fold cross-validation.
 
     Every fold fits the lasso path once; the least-squares refits are shared by all the
@@ -226,11 +215,6 @@ class RelaxedLassoCV(RegressorMixin, BaseEstimator):
         self.rule = rule
         self.penalty_weights = penalty_weights
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
     def fit(self, X, y, sample_weight=None):
         """Cross-validate over (alpha, gamma), then refit at the choice.
 
@@ -238,8 +222,7 @@ class RelaxedLassoCV(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         rule = check_rule(self.rule)
         gammas = np.atleast_1d(np.asarray(self.gammas, dtype=object))
@@ -255,14 +238,11 @@ class RelaxedLassoCV(RegressorMixin, BaseEstimator):
         v = check_penalty_weights(self.penalty_weights, p)
         folds = check_folds(self.cv, X, y, classifier=False)
         check_fold_weights(folds, sample_weight)
-        grid = ElasticNetCV(
-            alphas=self.alphas,
-            eps=self.eps,
-            fit_intercept=self.fit_intercept,
-            positive=self.positive,
-        )._grid(X, y, h, v, 1.0)
+        grid = elastic_net_alpha_grid(
+            X, y, h, v, 1.0, self.alphas, self.eps, self.positive, self.fit_intercept
+        )
 
-        def fold_errors(train, test):
+        def fold_curve(setting, fold, train, test):
             h_train = h[train] / h[train].sum()
             problem = LeastSquaresProblem(
                 X[train],
@@ -280,13 +260,13 @@ class RelaxedLassoCV(RegressorMixin, BaseEstimator):
             squared = (predicted - y[test][None, :, None]) ** 2
             return np.average(squared, axis=1, weights=h[test])  # (n_gammas, n_alphas)
 
-        results = run_folds(fold_errors, folds, self.n_jobs, self.verbose, "RelaxedLassoCV")
+        # One setting: every gamma comes from the same fold path (the blend is linear).
+        (results,) = self._cross_validate(fold_curve, folds)
         mse = np.stack(results, axis=-1)  # (n_gammas, n_alphas, n_folds)
         self.mse_path_, self.alphas_, self.gammas_ = mse, grid, gammas
-        self.cv_curves_ = [
-            CVCurve(grid, mse[g], metric="mean squared error") for g in range(gammas.size)
-        ]
-        self.alpha_, self.gamma_ = self._choose(rule)
+        self.cv_curves_ = self._cv_curves([grid], mse, "mean squared error")
+        g, a = self._choose(self.cv_curves_, rule)
+        self.alpha_, self.gamma_ = float(grid[a]), float(gammas[g])
         self.cv_curve_ = self.cv_curves_[int(np.flatnonzero(gammas == self.gamma_)[0])]
         final = RelaxedLasso(
             alpha=self.alpha_,
@@ -297,30 +277,20 @@ class RelaxedLassoCV(RegressorMixin, BaseEstimator):
             tol=self.tol,
             positive=self.positive,
             penalty_weights=self.penalty_weights,
-        ).fit(X, y, sample_weight=sample_weight)
-        for name in (
-            "coef_",
-            "intercept_",
-            "lasso_coef_",
-            "lasso_intercept_",
-            "ls_coef_",
-            "ls_intercept_",
-            "n_iter_",
-        ):
-            setattr(self, name, getattr(final, name))
+        )
+        names = ("coef_", "intercept_", "lasso_coef_", "lasso_intercept_", "ls_coef_")
+        self._refit(final, X, y, sample_weight, (*names, "ls_intercept_", "n_iter_"))
         return self
 
-    def _choose(self, rule) -> tuple[float, float]:
-        means = np.array([c.mean for c in self.cv_curves_])  # (n_gammas, n_alphas)
-        ses = np.array([c.standard_error for c in self.cv_curves_])
+    def _choose(self, curves, rule) -> tuple[int, int]:
+        """``(gamma index, alpha index)``. "1se" looks over the whole (gamma, alpha) grid:
+        within one standard error of the overall minimum, the largest alpha, then the
+        largest gamma (the most shrinkage)."""
+        means = np.array([c.mean for c in curves])  # (n_gammas, n_alphas)
+        ses = np.array([c.standard_error for c in curves])
         g_best, a_best = np.unravel_index(np.nanargmin(means), means.shape)
         if rule == "min":
-            return float(self.alphas_[a_best]), float(self.gammas_[g_best])
+            return int(g_best), int(a_best)
         within = np.argwhere(means <= means[g_best, a_best] + ses[g_best, a_best])
-        # Simplest: the largest alpha, then the largest gamma (the most shrinkage).
         g, a = max(within, key=lambda ga: (self.alphas_[ga[1]], self.gammas_[ga[0]]))
-        return float(self.alphas_[a]), float(self.gammas_[g])
-
-    def predict(self, X):
-        """Predict with the relaxed fit at (``alpha_``, ``gamma_``)."""
-        return linear_scores(self, X)
+        return int(g), int(a)

@@ -25,22 +25,16 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_scalar
 
-from .._dispatch import dask_fit
 from .._validation import (
     check_nonnegative_scalar,
     check_penalty_weights,
     check_positive_int,
     raw_sample_weight,
 )
-from ..selection import CVCurve, check_fold_weights, check_rule, run_folds
-from ..solvers.ridge import (
-    DIRECT_LIMIT,
-    SOLVER_NAMES,
-    SpectralRidge,
-    solve_ridge_cg,
-    store_coefficients,
-)
-from ._base import linear_scores, validated_fit_input
+from ..selection import CVCurve, check_fold_weights, check_rule
+from ..solvers.ridge import DIRECT_LIMIT, SOLVER_NAMES, SpectralRidge, solve_ridge_cg
+from ._base import LinearModelBase, check_finite_target, validated_fit_input
+from ._cv import LinearModelCV, fold_metadata
 from ._routing import cv_router, route_fit, routing_enabled
 
 _SOLVERS = SOLVER_NAMES
@@ -118,13 +112,11 @@ def _raw_sample_weight(sample_weight, n_samples) -> np.ndarray | None:
 
 
 def _targets(y) -> np.ndarray:
-    Y = np.asarray(y, dtype=np.float64)
-    if not np.isfinite(Y).all():
-        raise ValueError("y contains NaN or infinity; drop or impute those rows first.")
+    Y = check_finite_target(y)
     return Y.reshape(Y.shape[0], -1)
 
 
-class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class Ridge(MultiOutputMixin, RegressorMixin, LinearModelBase):
     """Linear least squares with an L2 penalty, solved exactly.
 
     Minimizes ``Σ s_i (y_i − β₀ − x_iᵀβ)² + alpha Σ_j v_j β_j²`` (scikit-learn's
@@ -199,12 +191,6 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.penalty_weights = penalty_weights
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        return tags
-
     def _alphas(self, n_targets) -> np.ndarray:
         alphas = np.atleast_1d(np.asarray(self.alpha, dtype=object))
         if alphas.ndim != 1 or alphas.size not in (1, n_targets):
@@ -230,8 +216,7 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         check_nonnegative_scalar(self.tol, "tol")
         if self.max_iter is not None:
@@ -278,15 +263,8 @@ class Ridge(MultiOutputMixin, RegressorMixin, BaseEstimator):
             coefs, intercepts = spectral.coefs_at(alphas)
         self.solver_ = solver
         self.n_iter_ = n_iter if solver in _COUNTS_ITERATIONS else None
-        store_coefficients(self, coefs, intercepts, Y.shape[1] == 1 and np.ndim(y) == 1, X.dtype)
-        if Y.shape[1] == 1 and np.ndim(y) == 2:
-            # scikit-learn: y of shape (n, 1) gives coef_ (n_features,), intercept_ (1,)
-            self.coef_ = self.coef_[0]
+        self._store_coef(coefs, intercepts, np.ndim(y), X.dtype)
         return self
-
-    def predict(self, X):
-        """Predict with the linear model: ``X @ coef_.T + intercept_``."""
-        return linear_scores(self, X)
 
 
 def _decomposition_name(X) -> str:
@@ -320,7 +298,7 @@ class _FixedPredictions(RegressorMixin, BaseEstimator):
         return self.predictions
 
 
-class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
     """Ridge with ``alpha`` chosen by exact leave-one-out or K-fold cross-validation.
 
     With ``cv=None`` (default) every alpha's exact leave-one-out error comes from one
@@ -402,12 +380,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
-        return tags
-
     def _grid(self) -> np.ndarray:
         """The alphas in the caller's order, checked with scikit-learn's messages.
 
@@ -468,8 +440,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         -------
         self
         """
-        fitted = dask_fit(self, X, y, sample_weight)
-        if fitted is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         rule = check_rule(self.rule)
         grid = self._grid()
@@ -533,9 +504,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
         coefs, intercepts = full.coefs_at(alphas_chosen)
         dtype = input_dtype if input_dtype in (np.float32, np.float64) else X.dtype
-        store_coefficients(self, coefs, intercepts, np.ndim(y) == 1, dtype)
-        if n_targets == 1 and np.ndim(y) == 2:
-            self.coef_ = self.coef_[0]  # scikit-learn: coef_ (n_features,) for y (n, 1)
+        self._store_coef(coefs, intercepts, np.ndim(y), dtype)
         if self.store_cv_results:
             self.cv_results_ = self.cv_results_.astype(dtype, copy=False)
         self.dof_ = full.degrees_of_freedom(grid)
@@ -571,7 +540,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             for k in range(grid.size):
                 if per_target:
                     scores[k] = [
-                        scorer(_FixedPredictions(predictions[:, t, k]), None, Y[:, t], **score_params)
+                        scorer(
+                            _FixedPredictions(predictions[:, t, k]), None, Y[:, t], **score_params
+                        )
                         for t in range(n_targets)
                     ]
                 else:
@@ -620,14 +591,14 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         scorer = self._get_scorer()
         offset = 1.0 if self.scoring is None else 0.0  # the curve holds 1 − R²
 
-        def fold_scores(train, test):
+        def fold_curve(setting, fold, train, test):
             weights = None if s is None else s[train]
             fold = SpectralRidge(X[train], Y[train], weights, v, self.fit_intercept)
             predictions = np.zeros((test.size, Y.shape[1], grid.size))
             for t in range(Y.shape[1]):
                 coef, intercept = fold.coefs(grid, target=t)
                 predictions[:, t] = np.asarray(X[test] @ coef) + intercept
-            extra = _rows(score_params, test, len(Y))
+            extra = fold_metadata(score_params, test, len(Y))
             truth = y[test]
             out = np.zeros(grid.size)
             for k in range(grid.size):
@@ -635,25 +606,11 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 out[k] = scorer(_FixedPredictions(pred), None, truth, **extra)
             return out
 
-        results = run_folds(fold_scores, folds, self.n_jobs, self.verbose, "RidgeCV")
+        (results,) = self._cross_validate(fold_curve, folds)
         fold_table = np.stack(results, axis=-1)  # (n_alphas, n_folds)
         scores = fold_table.mean(axis=1)
         errors = np.broadcast_to(offset - fold_table, (Y.shape[1], *fold_table.shape))
         return scores, errors
-
-    def predict(self, X):
-        """Predict with the linear model: ``X @ coef_.T + intercept_``."""
-        return linear_scores(self, X)
-
-
-def _rows(params: dict, rows, n_samples: int) -> dict:
-    """Per-sample metadata (e.g. ``sample_weight``) restricted to ``rows``; the rest as is."""
-    out = {}
-    for key, value in params.items():
-        array = np.asarray(value) if value is not None else None
-        sliced = array is not None and array.ndim > 0 and array.shape[0] == n_samples
-        out[key] = array[rows] if sliced else value
-    return out
 
 
 def _first_best(scores) -> int:

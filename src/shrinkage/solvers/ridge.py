@@ -70,28 +70,6 @@ def pseudo_inverse(matrix: np.ndarray) -> tuple[np.ndarray, int]:
     return (vectors / lam[keep]) @ vectors.T, int(keep.sum())
 
 
-def store_coefficients(estimator, coef, intercept, single: bool, dtype) -> None:
-    """Write ``coef_``/``intercept_`` in scikit-learn's shapes and the input dtype.
-
-    Parameters
-    ----------
-    estimator : a linear estimator with ``fit_intercept``
-    coef : ndarray of shape (n_targets, n_features)
-    intercept : ndarray of shape (n_targets,)
-    single : bool
-        One target given as a 1-D ``y``: ``coef_`` of shape (n_features,) and a
-        scalar ``intercept_``.
-    dtype : the input's floating dtype
-    """
-    coef = np.asarray(coef, dtype=dtype)
-    intercept = np.asarray(intercept, dtype=dtype)
-    estimator.coef_ = coef[0] if single else coef
-    if estimator.fit_intercept:
-        estimator.intercept_ = intercept[0] if single else intercept
-    else:
-        estimator.intercept_ = 0.0 if single else np.zeros(coef.shape[0], dtype=dtype)
-
-
 def solve_positive_ridge(problem, alpha: float, total_weight: float, tol: float, max_iter: int):
     """Non-negative ridge by coordinate descent on a least-squares problem (``l1_ratio=0``).
 
