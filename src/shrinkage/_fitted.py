@@ -26,17 +26,19 @@ def store_coef(estimator, coefs, intercepts, y_ndim: int, dtype, squeeze: bool =
     ============  =====================  ==========================================
     ``y``         ``coef_``              ``intercept_``
     ============  =====================  ==========================================
-    ``(n,)``      ``(p,)``               scalar of ``dtype`` (``0.0`` without one)
+    ``(n,)``      ``(p,)``               scalar of ``dtype``
     ``(n, 1)``    ``(p,)``               ``(1,)``
     ``(n, k)``    ``(k, p)``             ``(k,)``
     ============  =====================  ==========================================
+
+    Without an intercept ``intercept_`` is ``0.0`` whatever the shape of ``y``.
     """
     dtype = np.dtype(dtype)
     coefs = np.asarray(coefs, dtype=dtype)
     estimator.coef_ = coefs[0] if coefs.shape[0] == 1 and (squeeze or y_ndim == 1) else coefs
-    if y_ndim == 1:
-        estimator.intercept_ = dtype.type(intercepts[0]) if estimator.fit_intercept else 0.0
-    elif estimator.fit_intercept:
-        estimator.intercept_ = np.asarray(intercepts, dtype=dtype)
+    if not estimator.fit_intercept:
+        estimator.intercept_ = 0.0  # scikit-learn: a plain 0.0 for any y
+    elif y_ndim == 1:
+        estimator.intercept_ = dtype.type(intercepts[0])
     else:
-        estimator.intercept_ = np.zeros(coefs.shape[0], dtype=dtype)
+        estimator.intercept_ = np.asarray(intercepts, dtype=dtype)

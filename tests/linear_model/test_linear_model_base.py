@@ -115,10 +115,6 @@ def test_classifier_mixin_matches_closed_forms(rng):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", ["Ridge", "ElasticNet"])
 def test_coefficient_shapes_and_dtypes_as_scikit_learn(rng, y_shape, fit_intercept, dtype, name):
-    if not fit_intercept and len(y_shape) == 2:
-        # Known difference, kept by this refactor: scikit-learn gives intercept_ = 0.0
-        # for a 2-D y without intercept; shrinkage gives zeros of shape (n_targets,).
-        pytest.xfail("intercept_ of a 2-D y without intercept is an array here")
     X = rng.normal(size=(30, 5)).astype(dtype)
     y = rng.normal(size=y_shape).astype(dtype)
     ours = getattr(lm, name)(fit_intercept=fit_intercept).fit(X, y)
