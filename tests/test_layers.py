@@ -143,3 +143,32 @@ def test_the_dask_engine_imports_no_private_name_of_another_package():
 def test_the_import_reader_sees_private_imports(source, expected):
     # Read as if it were a module of shrinkage/distributed/.
     assert expected in list(_imports(ROOT / "distributed" / "probe.py", source))
+
+
+# The layers, lowest first (docs/architecture.md): a part may import its own layer and
+# those below it, never one above. A new top-level module or subpackage must be placed
+# here, which is the point: it makes its author decide where it belongs.
+LAYERS = [
+    {"shrinkage", "_validation", "_output", "_fitted", "datasets", "plotting"},
+    {"datafits", "datafits_cox", "penalties", "losses"},
+    {"_data", "solvers"},
+    {"path", "selection"},
+    {"distributed", "_dispatch"},
+    {"linear_model"},
+    {"explain", "nn", "io", "persist"},
+    {"cli"},
+]
+
+
+def test_every_part_imports_only_its_layer_and_those_below():
+    rank = {unit: k for k, layer in enumerate(LAYERS) for unit in layer}
+    units = {_unit(_module_name(path)[0]) for path in ROOT.rglob("*.py")}
+    unplaced = sorted(units - set(rank))
+    assert not unplaced, f"place {unplaced} in LAYERS (tests/test_layers.py)"
+    upward = [
+        f"{source} (layer {rank[source]}) imports {target} (layer {rank[target]})"
+        for source, targets in _graph().items()
+        for target in targets
+        if rank[target] > rank[source]
+    ]
+    assert not upward, "\n".join(upward)
