@@ -19,7 +19,7 @@ from shrinkage.explain.repeated_cv import corrected_se, repeated_cv, summarize
 from shrinkage.explain.resample import refit
 from shrinkage.explain.validation import heuristic_shrinkage, optimism_bootstrap, weighted_auc
 
-VALIDATION = Path(__file__).resolve().parents[1] / "docs" / "validation"
+VALIDATION = Path(__file__).resolve().parents[2] / "docs" / "validation"
 
 
 # -- generalized VIF ---------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression as SkLogistic
 from shrinkage._output import MARKER, exclusive, staged_folder, write_file
 from shrinkage.cli import main
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+SRC = str(Path(__file__).resolve().parents[2] / "src")
 
 
 def _one_error(capsys, code, expected=None):

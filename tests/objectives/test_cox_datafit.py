@@ -26,7 +26,7 @@ from shrinkage.datafits_cox import (
     survival_function,
 )
 
-REFERENCE = Path(__file__).parent / "reference" / "glmnet"
+REFERENCE = Path(__file__).parents[1] / "reference" / "glmnet"
 
 
 def load(name: str) -> dict:
