@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CVCurve", "one_standard_error_rule", "check_folds", "run_folds", "record_path_cv"]
+__all__ = [
+    "first_best_index",
+    "CVCurve",
+    "one_standard_error_rule",
+    "check_folds",
+    "run_folds",
+    "record_path_cv",
+]
 
 RULES = ("min", "1se")
 
@@ -283,3 +290,16 @@ def record_path_cv(
     alphas = estimator.alphas
     given = not (isinstance(alphas, Integral) and not isinstance(alphas, bool))
     estimator.alphas_ = grids[0] if single or given else np.array(grids)
+
+
+def first_best_index(scores) -> int:
+    """Index of the first largest score, a NaN never chosen (0 when all are NaN).
+
+    scikit-learn's ``RidgeCV`` choice: ties go to the alpha that comes first in the
+    caller's order. Shared by the in-memory and the Dask ``RidgeCV``.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    finite = ~np.isnan(scores)
+    if not finite.any():
+        return 0
+    return int(np.argmax(np.where(finite, scores, -np.inf)))

@@ -486,3 +486,17 @@ def test_clear_errors(client):
     rows_4_2 = dd.from_pandas(pd.Series(np.arange(6.0)), chunksize=4)
     with pytest.raises(ValueError, match="not aligned"):
         Lasso().fit(rows_3_3.to_dask_array(), rows_4_2.to_dask_array())
+
+
+def test_ridge_cv_ties_go_to_the_first_alpha_on_dask_as_in_memory():
+    # Zero features: every alpha predicts the mean, so all score alike; scikit-learn
+    # keeps the first alpha in the caller's order (not the largest).
+    rng = np.random.default_rng(4)
+    X = np.zeros((60, 3))
+    y = rng.normal(size=60)
+    alphas = [0.1, 10.0, 1.0]
+    memory = RidgeCV(alphas=alphas, cv=3).fit(X, y)
+    on_dask = RidgeCV(alphas=alphas, cv=3).fit(
+        da.from_array(X, chunks=20), da.from_array(y, chunks=20)
+    )
+    assert memory.alpha_ == on_dask.alpha_ == 0.1

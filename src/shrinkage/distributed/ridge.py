@@ -28,7 +28,7 @@ import numpy as np
 
 from .._fitted import store_coef
 from .._validation import check_penalty_weights
-from ..selection import CVCurve, check_rule, one_standard_error_rule
+from ..selection import CVCurve, check_rule, first_best_index, one_standard_error_rule
 from ..solvers.problems import LeastSquaresProblem
 from ..solvers.ridge import (
     SOLVER_NAMES,
@@ -226,9 +226,12 @@ def fit_ridge_cv(estimator: T, data: DaskData) -> T:
         )
         offset = 1.0
 
-    chosen = [curve.chosen_index(rule) for curve in curves]
+    # As in memory: the first best alpha in the caller's order (or the 1-SE choice).
+    first_best = [first_best_index(-curve.mean) for curve in curves]
+    chosen = first_best if rule == "min" else [curve.index_1se for curve in curves]
     estimator.cv_curve_ = curves[0]
-    estimator.alpha_min_, estimator.alpha_1se_ = curves[0].alpha_min, curves[0].alpha_1se
+    estimator.alpha_min_ = float(grid[first_best[0]])
+    estimator.alpha_1se_ = curves[0].alpha_1se
     scores = [offset - curve.mean[k] for curve, k in zip(curves, chosen, strict=True)]
     alphas_chosen = [grid[k] for k in chosen]
     if per_target:

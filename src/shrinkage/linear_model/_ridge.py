@@ -31,7 +31,7 @@ from .._validation import (
     check_positive_int,
     raw_sample_weight,
 )
-from ..selection import CVCurve, check_fold_weights, check_rule
+from ..selection import CVCurve, check_fold_weights, check_rule, first_best_index
 from ..solvers.ridge import DIRECT_LIMIT, SOLVER_NAMES, SpectralRidge, solve_ridge_cg
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
 from ._cv import LinearModelCV, fold_metadata
@@ -478,7 +478,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
         # scikit-learn's choice: the first alpha (in the caller's order) with the best
         # score; a NaN score never wins, so an all-NaN grid keeps the first alpha.
         columns = scores if per_target else scores.reshape(grid.size, -1)[:, :1]
-        best = [_first_best(columns[:, t]) for t in range(columns.shape[1])]
+        best = [first_best_index(columns[:, t]) for t in range(columns.shape[1])]
         metric = self._metric_name()
         curves = [
             _curve_or_none(grid, fold_errors[t] if per_target else fold_errors.mean(axis=0), metric)
@@ -489,7 +489,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
                 raise ValueError("Every CV error is NaN or infinite; no alpha can be chosen.")
             best = [c.index_1se for c in curves]
         self.cv_curve_ = curves[0]
-        self.alpha_min_ = float(grid[_first_best(columns[:, 0])])
+        self.alpha_min_ = float(grid[first_best_index(columns[:, 0])])
         self.alpha_1se_ = curves[0].alpha_1se if curves[0] is not None else self.alpha_min_
         if per_target:
             self.alpha_ = grid[best]
@@ -611,15 +611,6 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
         scores = fold_table.mean(axis=1)
         errors = np.broadcast_to(offset - fold_table, (Y.shape[1], *fold_table.shape))
         return scores, errors
-
-
-def _first_best(scores) -> int:
-    """Index of the first largest score, NaN never chosen (0 when all are NaN)."""
-    scores = np.asarray(scores, dtype=np.float64)
-    finite = ~np.isnan(scores)
-    if not finite.any():
-        return 0
-    return int(np.argmax(np.where(finite, scores, -np.inf)))
 
 
 def _curve_or_none(grid, fold_errors, metric) -> CVCurve | None:
