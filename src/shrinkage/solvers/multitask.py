@@ -324,8 +324,9 @@ def solve_multitask(
 
     The working set starts as ``working_set`` plus the non-zero rows, plus (with
     ``l1_previous``, the l1 strength ``coef`` solves) the rows of the sequential
-    strong rule ``‖z_j‖ ≥ 2 l1 − l1_previous``; with neither, every row. Then after each inner solve the full KKT check adds the rows with
-    ``‖z_j‖ > l1`` outside it, and when none is left but the gap is still too large
+    strong rule ``‖z_j‖ ≥ 2 l1 − l1_previous``; with neither, every row. After
+    each inner solve the full KKT check adds the rows with ``‖z_j‖ > l1`` outside
+    it, and when none is left but the gap is still too large
     the inner threshold shrinks. ``max_iter`` bounds the total sweeps. ``rng`` (a
     RandomState) shuffles the order of each inner solve (``selection='random'``).
     """
