@@ -186,7 +186,16 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         rng = check_random_state(self.random_state) if self.selection == "random" else None
         tol_abs = self.tol * design.target_norm2
         info = solve_multitask(
-            design, coef, l1, l2, tol_abs, self.max_iter, (), rng, l1_previous=l1_previous
+            design,
+            coef,
+            l1,
+            l2,
+            tol_abs,
+            self.max_iter,
+            (),
+            rng,
+            l1_previous=l1_previous,
+            tol_rel=self.tol,
         )
         check_finite_solution(coef, info.duality_gap)
         if not info.converged:
@@ -385,7 +394,13 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
             )
             rng = np.random.RandomState(seed) if self.selection == "random" else None
             coefs, _, _, converged = solve_multitask_path(
-                design, grid, ratio, self.tol * design.target_norm2, self.max_iter, rng=rng
+                design,
+                grid,
+                ratio,
+                self.tol * design.target_norm2,
+                self.max_iter,
+                rng=rng,
+                tol_rel=self.tol,
             )
             intercepts = y_offset - np.einsum("p,kpt->kt", x_offset, coefs)
             X_test = X[test]

@@ -63,18 +63,23 @@ def _block_update(z, lipschitz, l1, l2, out):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def bcd_gram(gram, gradient, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold):
+def bcd_gram(gram, gradient, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold, tol_rel):
     """Sweeps over ``working_set`` on the Gram matrix, ``gradient = C − G W`` kept
     current on the working set only. Stops when a sweep's largest
-    ``(L_j + l2)‖ΔW_j‖²`` is at most ``threshold``. Returns the sweeps done."""
+    ``(L_j + l2)‖ΔW_j‖²`` is at most ``threshold`` and its largest ``|ΔW|`` at most
+    ``tol_rel·max|W|`` (scikit-learn's test before it checks the gap). Returns the
+    sweeps done and whether the last sweep passed the second test."""
     n_tasks = coef.shape[1]
     z = np.empty(n_tasks)
     new = np.empty(n_tasks)
     delta = np.empty(n_tasks)
     sweeps = 0
+    small = False
     while sweeps < max_sweeps:
         sweeps += 1
         largest = 0.0
+        d_w_max = 0.0
+        w_max = 0.0
         for j in working_set:
             lj = lipschitz[j]
             if lj <= 0.0:
@@ -86,6 +91,8 @@ def bcd_gram(gram, gradient, coef, lipschitz, l1, l2, working_set, max_sweeps, t
             for t in range(n_tasks):
                 delta[t] = new[t] - coef[j, t]
                 change += delta[t] * delta[t]
+                d_w_max = max(d_w_max, abs(delta[t]))
+                w_max = max(w_max, abs(new[t]))
             if change == 0.0:
                 continue
             for t in range(n_tasks):
@@ -99,23 +106,30 @@ def bcd_gram(gram, gradient, coef, lipschitz, l1, l2, working_set, max_sweeps, t
             change *= lj + l2
             if change > largest:
                 largest = change
-        if largest <= threshold:
+        small = w_max == 0.0 or d_w_max <= tol_rel * w_max
+        if largest <= threshold and small:
             break
-    return sweeps
+    return sweeps, small
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def bcd_residual(xt, residual, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold):
+def bcd_residual(
+    xt, residual, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold, tol_rel
+):
     """Sweeps over ``working_set`` on ``xt = (√h X̃)ᵀ`` (rows contiguous), residuals
-    ``residual`` of shape (n_tasks, n_samples) kept current. Returns the sweeps done."""
+    ``residual`` of shape (n_tasks, n_samples) kept current. Stops as
+    :func:`bcd_gram`."""
     n_tasks, n_samples = residual.shape
     z = np.empty(n_tasks)
     new = np.empty(n_tasks)
     delta = np.empty(n_tasks)
     sweeps = 0
+    small = False
     while sweeps < max_sweeps:
         sweeps += 1
         largest = 0.0
+        d_w_max = 0.0
+        w_max = 0.0
         for j in working_set:
             lj = lipschitz[j]
             if lj <= 0.0:
@@ -132,6 +146,8 @@ def bcd_residual(xt, residual, coef, lipschitz, l1, l2, working_set, max_sweeps,
             for t in range(n_tasks):
                 delta[t] = new[t] - coef[j, t]
                 change += delta[t] * delta[t]
+                d_w_max = max(d_w_max, abs(delta[t]))
+                w_max = max(w_max, abs(new[t]))
             if change == 0.0:
                 continue
             for t in range(n_tasks):
@@ -144,9 +160,25 @@ def bcd_residual(xt, residual, coef, lipschitz, l1, l2, working_set, max_sweeps,
             change *= lj + l2
             if change > largest:
                 largest = change
-        if largest <= threshold:
+        small = w_max == 0.0 or d_w_max <= tol_rel * w_max
+        if largest <= threshold and small:
             break
-    return sweeps
+    return sweeps, small
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def residual_gradient(xt, residual, out):
+    """``out = xt @ residualᵀ`` (p, T), one contiguous dot product per entry: no BLAS
+    threads, which contend with the fold threads and with other processes."""
+    n_tasks, n_samples = residual.shape
+    for j in range(xt.shape[0]):
+        column = xt[j]
+        for t in range(n_tasks):
+            r = residual[t]
+            acc = 0.0
+            for i in range(n_samples):
+                acc += column[i] * r[i]
+            out[j, t] = acc
 
 
 # ----------------------------------------------------------------------------- designs
@@ -182,9 +214,9 @@ class GramDesign:
     def refresh(self, state, gradient) -> None:
         state[...] = gradient  # the state is the gradient itself: make it exact again
 
-    def sweep(self, state, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold):
+    def sweep(self, state, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold, tol_rel):
         return bcd_gram(
-            self.gram, state, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold
+            self.gram, state, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold, tol_rel
         )
 
 
@@ -216,7 +248,9 @@ class ResidualDesign:
         return residual
 
     def gradient(self, coef, state) -> np.ndarray:
-        return self.xt @ state.T
+        out = np.empty((self.xt.shape[0], state.shape[0]))
+        residual_gradient(self.xt, state, out)
+        return out
 
     def residual_terms(self, coef, gradient, state) -> tuple[float, float]:
         return float(np.vdot(state, state)), float(np.vdot(state, self.yt))
@@ -224,9 +258,9 @@ class ResidualDesign:
     def refresh(self, state, gradient) -> None:
         pass  # the residuals are kept exact by the sweeps
 
-    def sweep(self, state, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold):
+    def sweep(self, state, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold, tol_rel):
         return bcd_residual(
-            self.xt, state, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold
+            self.xt, state, coef, lipschitz, l1, l2, working_set, max_sweeps, threshold, tol_rel
         )
 
 
@@ -319,6 +353,7 @@ def solve_multitask(
     rng=None,
     lipschitz=None,
     l1_previous=None,
+    tol_rel: float = np.inf,
 ) -> MultiTaskInfo:
     """Minimize in place from ``coef`` (p, T) to a duality gap ``≤ tol_abs``.
 
@@ -326,8 +361,10 @@ def solve_multitask(
     ``l1_previous``, the l1 strength ``coef`` solves) the rows of the sequential
     strong rule ``‖z_j‖ ≥ 2 l1 − l1_previous``; with neither, every row. After
     each inner solve the full KKT check adds the rows with ``‖z_j‖ > l1`` outside
-    it, and when none is left but the gap is still too large
-    the inner threshold shrinks. ``max_iter`` bounds the total sweeps. ``rng`` (a
+    it, and when none is left but the gap is still too large the inner threshold
+    shrinks. As scikit-learn, a solve that has swept stops only once a sweep's
+    largest ``|ΔW|`` is at most ``tol_rel·max|W|`` too (so it is never less accurate
+    than scikit-learn's at the same ``tol``). ``max_iter`` bounds the total sweeps. ``rng`` (a
     RandomState) shuffles the order of each inner solve (``selection='random'``).
     """
     n_features = coef.shape[0]
@@ -344,16 +381,17 @@ def solve_multitask(
     state = design.start(coef)
     threshold = tol_abs
     n_iter = 0
+    small = True  # nothing swept yet: the gap alone decides, as scikit-learn's first check
     while True:
         gradient = design.gradient(coef, state)
         rr, ry = design.residual_terms(coef, gradient, state)
         gap = multitask_gap(coef, gradient, rr, ry, l1, l2)
         if not np.isfinite(gap):
             return MultiTaskInfo(gap, n_iter, False)
-        if gap <= tol_abs:
+        if gap <= tol_abs and small:
             return MultiTaskInfo(gap, n_iter, True)
         if n_iter >= max_iter:
-            return MultiTaskInfo(gap, n_iter, False)
+            return MultiTaskInfo(gap, n_iter, gap <= tol_abs)
         norms = np.sqrt((gradient * gradient).sum(axis=1))
         if l1_previous is not None:
             active |= (norms >= 2.0 * l1 - l1_previous) & (lipschitz > 0.0)
@@ -361,16 +399,21 @@ def solve_multitask(
         violators = ~active & (norms > l1) & (lipschitz > 0.0)
         if violators.any():
             active |= violators
-        else:
+        elif gap > tol_abs:
             threshold = min(threshold, gap) * 0.1
         design.refresh(state, gradient)
         rows = np.flatnonzero(active)
         if rng is not None:
             rows = rng.permutation(rows)
-        n_iter += design.sweep(state, coef, lipschitz, l1, l2, rows, max_iter - n_iter, threshold)
+        sweeps, small = design.sweep(
+            state, coef, lipschitz, l1, l2, rows, max_iter - n_iter, threshold, tol_rel
+        )
+        n_iter += sweeps
 
 
-def solve_multitask_path(design, alphas, l1_ratio, tol_abs, max_iter, coef=None, rng=None):
+def solve_multitask_path(
+    design, alphas, l1_ratio, tol_abs, max_iter, coef=None, rng=None, tol_rel=np.inf
+):
     """The path over decreasing ``alphas`` with warm starts and the strong rule.
 
     Returns ``coefs`` (n_alphas, p, T), ``gaps``, ``n_iters`` and ``converged``.
@@ -398,6 +441,7 @@ def solve_multitask_path(design, alphas, l1_ratio, tol_abs, max_iter, coef=None,
             rng,
             lipschitz,
             l1_previous=previous * l1_ratio if np.isfinite(previous) else None,
+            tol_rel=tol_rel,
         )
         coefs[k] = coef
         gaps[k], n_iters[k], converged[k] = info.duality_gap, info.n_iter, info.converged
@@ -435,7 +479,7 @@ def _multitask_path(X, Y, l1_ratio, eps, grid, coef_init, tol, max_iter, sample_
     if coef_init is not None:
         coef[...] = np.asarray(coef_init, dtype=np.float64).T
     coefs, gaps, n_iters, _ = solve_multitask_path(
-        design, grid, l1_ratio, tol * design.target_norm2, max_iter, coef
+        design, grid, l1_ratio, tol * design.target_norm2, max_iter, coef, tol_rel=tol
     )
     coefs = np.moveaxis(coefs, 0, 2).transpose(1, 0, 2)  # (n_tasks, n_features, n_alphas)
     return grid, coefs.astype(_float_dtype_of(X), copy=False), gaps, list(n_iters)
