@@ -227,3 +227,18 @@ _CHECK = {"tol": 1e-12, "max_iter": 100_000}
 )
 def test_sklearn_contract(estimator, check):
     check(estimator)
+
+
+def test_equals_glmnet_mgaussian():
+    # R's glmnet 4.1 family="mgaussian" (standardize=FALSE, thresh=1e-14) at λ = alpha,
+    # glmnet's alpha = l1_ratio; numbers from tests/data/glmnet_mgaussian.R.
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).parent / "data" / "glmnet_mgaussian.json").read_text())
+    X, Y = np.array(data["X"]), np.array(data["Y"])
+    for fit in data["fits"]:
+        model = MultiTaskElasticNet(alpha=fit["alpha"], l1_ratio=fit["l1_ratio"], **EXACT)
+        model.fit(X, Y)
+        np.testing.assert_allclose(model.coef_.T, fit["coef"], atol=1e-6, rtol=0)
+        np.testing.assert_allclose(model.intercept_, fit["intercept"], atol=1e-6, rtol=0)
