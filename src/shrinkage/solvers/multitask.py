@@ -21,7 +21,12 @@ X̃ᵀHỸ`` (tall or sparse data: nothing of size n is touched during the solve
 :class:`ResidualDesign` keeps ``√h X̃`` and the residuals (wide data). The driver
 sweeps a working set (the non-zero rows plus the rows the KKT check or the strong
 rule flags) and stops on scikit-learn's rule: the duality gap of its
-``gap_enet_multi_task`` at most ``tol·‖Ỹ‖²_H``.
+``gap_enet_multi_task`` at most ``tol·‖Ỹ‖²_H``, checked once a sweep changes ``W``
+by at most ``tol·max|W|``.
+
+Sparse ``X`` is solved on its Gram matrix (formed with sparse products, centred
+implicitly), so it needs ``p²`` floats: fine to a few thousand features; a sparse
+residual kernel is still to do.
 """
 
 from __future__ import annotations
