@@ -117,10 +117,12 @@ def test_sparse_equals_dense():
 
 
 @pytest.mark.parametrize("gram", [True, False])
-def test_both_designs_reach_the_gap(gram):
+@pytest.mark.parametrize("sparse", [False, True])
+def test_both_designs_reach_the_gap(gram, sparse):
     X, Y = _data(70, 50, 3, correlated=True)
     n = X.shape[0]
-    design, _, _ = make_multitask_design(X, Y, np.full(n, 1 / n), True, gram=gram)
+    data = sp.csr_matrix(X) if sparse else X
+    design, _, _ = make_multitask_design(data, Y, np.full(n, 1 / n), True, gram=gram)
     coef = np.zeros((50, 3))
     tol_abs = 1e-12 * ((Y - Y.mean(0)) ** 2).sum() / n
     info = solve_multitask(design, coef, 0.05, 0.02, tol_abs, 100_000)

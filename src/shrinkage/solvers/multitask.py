@@ -25,8 +25,8 @@ rule flags) and stops on scikit-learn's rule: the duality gap of its
 by at most ``tol·max|W|``.
 
 Sparse ``X`` is solved on its Gram matrix (formed with sparse products, centred
-implicitly), so it needs ``p²`` floats: fine to a few thousand features; a sparse
-residual kernel is still to do.
+implicitly) up to a few thousand features, and densified beyond; a sparse residual
+kernel is still to do.
 """
 
 from __future__ import annotations
@@ -273,8 +273,8 @@ def make_multitask_design(X, Y, h, fit_intercept: bool, gram="auto"):
     """The design for ``X`` (dense or sparse), ``Y`` (n, T) and weights ``h`` (sum 1).
 
     Returns ``(design, x_offset, y_offset)``: the intercept is
-    ``y_offset − x_offset @ W``. ``gram``: "auto" (sparse ``X``, or ``n > p``), True
-    or False.
+    ``y_offset − x_offset @ W``. ``gram``: "auto" (``n > p``, or sparse ``X`` with at
+    most ``_SPARSE_GRAM_LIMIT`` features), True or False.
     """
     n_samples, n_features = X.shape
     Y = np.asarray(Y, dtype=np.float64)
@@ -284,7 +284,7 @@ def make_multitask_design(X, Y, h, fit_intercept: bool, gram="auto"):
         x_offset = np.zeros(n_features)
     Yc = Y - y_offset
     if isinstance(gram, str):
-        gram = sp.issparse(X) or n_samples > n_features
+        gram = n_samples > n_features or (sp.issparse(X) and n_features <= _SPARSE_GRAM_LIMIT)
     if sp.issparse(X):
         if not gram:
             X = X.toarray()
@@ -306,6 +306,11 @@ def make_multitask_design(X, Y, h, fit_intercept: bool, gram="auto"):
         x_offset,
         y_offset,
     )
+
+
+#: Sparse ``X`` with more features (and fewer rows) than this is densified for the
+#: residual kernel rather than given a p × p Gram matrix.
+_SPARSE_GRAM_LIMIT = 5000
 
 
 # ----------------------------------------------------------------------------- gap
