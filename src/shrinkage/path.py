@@ -594,79 +594,8 @@ def enet_path(
     return result.alphas, coefs, result.duality_gaps
 
 
-def _multitask_path(X, Y, l1_ratio, eps, grid, coef_init, tol, max_iter, sample_weight):
-    """scikit-learn's multi-task elastic-net path (2-D ``y``) by block coordinate descent.
-
-    Each sweep updates one row ``W_j`` (all targets) at a time with the block
-    soft-threshold on the Gram matrix; each alpha stops when the duality gap is at
-    most ``tol·‖Y‖²_F`` (scikit-learn's rule). Gaps are returned in the units of the
-    objective above (divided by ``n``).
-    """
-    X, Y, _ = check_design(X, Y)
-    Y = np.asarray(Y, dtype=np.float64)
-    n, p = X.shape
-    l1_ratio = check_l1_ratio(l1_ratio)
-    if sample_weight is not None:
-        # scikit-learn's weights, rescaled to sum to n, enter as √w on the rows.
-        root = np.sqrt(check_sample_weight(sample_weight, n) * n)
-        X = sp.diags(root) @ X if sp.issparse(X) else X * root[:, None]
-        Y = Y * root[:, None]
-    gram = X.T @ X
-    gram = gram.toarray() if sp.issparse(gram) else np.asarray(gram)
-    XtY = np.asarray(X.T @ Y)
-    if isinstance(grid, (int, np.integer)):
-        if l1_ratio == 0:
-            raise ValueError(_AUTO_GRID_L1_RATIO_0)
-        alpha_max = np.sqrt((XtY**2).sum(axis=1)).max() / (n * l1_ratio)
-        grid = alpha_grid(alpha_max, check_positive_int(grid, "alphas"), eps)
-    else:
-        grid = _check_alphas(grid)
-    W = np.zeros((p, Y.shape[1])) if coef_init is None else np.asarray(coef_init, float).T.copy()
-    norms = np.diag(gram)
-    tol_abs = tol * float((Y**2).sum())
-    coefs = np.zeros((Y.shape[1], p, grid.size))
-    gaps = np.zeros(grid.size)
-    n_iters = []
-    for k, alpha in enumerate(grid):
-        l1_reg, l2_reg = alpha * l1_ratio * n, alpha * (1 - l1_ratio) * n
-        gap = np.inf
-        for sweep in range(1, max_iter + 1):
-            for j in range(p):
-                if norms[j] == 0.0:
-                    continue
-                tmp = XtY[j] - gram[j] @ W + norms[j] * W[j]
-                size = np.linalg.norm(tmp)
-                shrink = max(0.0, 1.0 - l1_reg / size) if size > 0 else 0.0
-                W[j] = shrink * tmp / (norms[j] + l2_reg)
-            gap = _multitask_gap(X, Y, W, XtY, gram, l1_reg, l2_reg)
-            if gap <= tol_abs:
-                break
-        coefs[:, :, k] = W.T
-        gaps[k] = gap / n
-        n_iters.append(sweep)
-    dtype = _float_dtype_of(X)
-    return grid, coefs.astype(dtype, copy=False), gaps, n_iters
-
-
-def _multitask_gap(X, Y, W, XtY, gram, l1_reg, l2_reg) -> float:
-    """Duality gap of the multi-task elastic net (scikit-learn's formula, times n)."""
-    R = Y - np.asarray(X @ W)
-    XtA = XtY - gram @ W - l2_reg * W
-    dual_norm = np.sqrt((XtA**2).sum(axis=1)).max() if W.size else 0.0
-    r_norm2 = float((R**2).sum())
-    w_norm2 = float((W**2).sum())
-    if dual_norm > l1_reg:
-        const = l1_reg / dual_norm
-        gap = 0.5 * (r_norm2 + r_norm2 * const**2)
-    else:
-        const = 1.0
-        gap = r_norm2
-    gap += (
-        l1_reg * np.sqrt((W**2).sum(axis=1)).sum()
-        - const * float((R * Y).sum())
-        + 0.5 * l2_reg * (1 + const**2) * w_norm2
-    )
-    return float(gap)
+# The multi-task path (2-D y) lives with its solver.
+from .solvers.multitask import _multitask_gap, _multitask_path  # noqa: E402, F401
 
 
 def _float_dtype_of(X) -> type:

@@ -54,6 +54,10 @@ OURS = (
     "LogisticRegressionCV",
     "lasso_path",
     "enet_path",
+    "MultiTaskLasso",
+    "MultiTaskElasticNet",
+    "MultiTaskLassoCV",
+    "MultiTaskElasticNetCV",
 )
 
 

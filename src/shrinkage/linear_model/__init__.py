@@ -6,6 +6,12 @@ from ._elastic_net_cv import ElasticNetCV, LassoCV
 from ._information_criteria import ElasticNetIC, LassoIC
 from ._logistic import LogisticRegression
 from ._logistic_cv import LogisticRegressionCV
+from ._multitask import (
+    MultiTaskElasticNet,
+    MultiTaskElasticNetCV,
+    MultiTaskLasso,
+    MultiTaskLassoCV,
+)
 from ._relaxed import RelaxedLasso, RelaxedLassoCV
 from ._ridge import Ridge, RidgeCV
 
@@ -18,6 +24,10 @@ __all__ = [
     "LassoIC",
     "LogisticRegression",
     "LogisticRegressionCV",
+    "MultiTaskElasticNet",
+    "MultiTaskElasticNetCV",
+    "MultiTaskLasso",
+    "MultiTaskLassoCV",
     "RelaxedLasso",
     "RelaxedLassoCV",
     "Ridge",
