@@ -368,7 +368,8 @@ def _check_path_target(y, loss: str) -> None:
     if np.ndim(y) != 1:
         raise ValueError(
             f"y has shape {np.shape(y)}; a path fits one target. Call it once per column "
-            "(y[:, k]), or use MultiTaskLasso-style models elsewhere."
+            "(y[:, k]), or fit all columns at once with shrinkage.MultiTaskLasso or "
+            "enet_path(X, Y) (a multi-task path)."
         )
     check_real_target(y, "y", numeric=not get_datafit(loss).categorical_target)
 
@@ -566,9 +567,7 @@ def enet_path(
     if np.ndim(y) == 2:
         if positive:
             raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
-        result = _multitask_path(
-            X, y, l1_ratio, eps, grid, coef_init, tol, max_iter, sample_weight
-        )
+        result = _multitask_path(X, y, l1_ratio, eps, grid, coef_init, tol, max_iter, sample_weight)
         return result if return_n_iter else result[:3]
     if isinstance(grid, (int, np.integer)) and l1_ratio == 0:
         raise ValueError(_AUTO_GRID_L1_RATIO_0)
@@ -594,8 +593,41 @@ def enet_path(
     return result.alphas, coefs, result.duality_gaps
 
 
-# The multi-task path (2-D y) lives with its solver.
-from .solvers.multitask import _multitask_gap, _multitask_path  # noqa: E402, F401
+def _multitask_path(X, Y, l1_ratio, eps, grid, coef_init, tol, max_iter, sample_weight):
+    """scikit-learn's multi-task ``enet_path`` (2-D ``y``, no intercept).
+
+    Each alpha stops when the duality gap is at most ``tol·Σ s_i‖y_i‖²/n``
+    (scikit-learn's rule, ``s`` the weights rescaled to sum to ``n``). Returns
+    ``alphas``, ``coefs`` (n_tasks, n_features, n_alphas), ``gaps`` (in the
+    objective's units, as scikit-learn's divided by ``n``) and ``n_iters``.
+    """
+    from .solvers.multitask import (
+        make_multitask_design,
+        multitask_alpha_max,
+        solve_multitask_path,
+    )
+
+    X, Y, _ = check_design(X, Y)
+    Y = np.asarray(Y, dtype=np.float64)
+    n_samples = X.shape[0]
+    l1_ratio = check_l1_ratio(l1_ratio)
+    h = check_sample_weight(sample_weight, n_samples)
+    design, _, _ = make_multitask_design(X, Y, h, fit_intercept=False)
+    if isinstance(grid, (int, np.integer)):
+        if l1_ratio == 0:
+            raise ValueError(_AUTO_GRID_L1_RATIO_0)
+        alpha_max = multitask_alpha_max(design.xty, l1_ratio)
+        grid = alpha_grid(alpha_max, check_positive_int(grid, "alphas"), eps)
+    else:
+        grid = _check_alphas(grid)
+    coef = np.zeros((X.shape[1], Y.shape[1]))
+    if coef_init is not None:
+        coef[...] = np.asarray(coef_init, dtype=np.float64).T
+    coefs, gaps, n_iters, _ = solve_multitask_path(
+        design, grid, l1_ratio, tol * design.target_norm2, max_iter, coef, tol_rel=tol
+    )
+    coefs = np.moveaxis(coefs, 0, 2).transpose(1, 0, 2)  # (n_tasks, n_features, n_alphas)
+    return grid, coefs.astype(_float_dtype_of(X), copy=False), gaps, list(n_iters)
 
 
 def _float_dtype_of(X) -> type:

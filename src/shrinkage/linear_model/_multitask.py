@@ -20,7 +20,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.utils import check_random_state, check_scalar
 
 from .._validation import (
@@ -39,7 +39,12 @@ from ..solvers.multitask import (
     solve_multitask,
     solve_multitask_path,
 )
-from ._base import check_finite_solution, linear_scores, validated_fit_input, warn_not_converged
+from ._base import (
+    LinearModelBase,
+    check_finite_solution,
+    validated_fit_input,
+    warn_not_converged,
+)
 from ._routing import route_fit
 
 __all__ = ["MultiTaskElasticNet", "MultiTaskLasso", "MultiTaskElasticNetCV", "MultiTaskLassoCV"]
@@ -75,7 +80,7 @@ def _weights(sample_weight, n_samples: int):
     return check_sample_weight(sample_weight, n_samples), sample_weight
 
 
-class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
     """Multi-task elastic net: an L1/L2 (group) penalty over each feature's tasks.
 
     Minimizes ``1/(2n) Σ s_i‖y_i − b − Wᵀx_i‖² + α ρ Σ_j ‖W_j‖₂ + α(1 − ρ)/2 ‖W‖²_F``
@@ -146,9 +151,7 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.selection = selection
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
+        tags = super().__sklearn_tags__()  # sparse input: LinearModelBase
         tags.target_tags.single_output = False
         return tags
 
@@ -216,10 +219,6 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """``coef_`` as a SciPy sparse matrix."""
         return sp.csr_matrix(self.coef_)
 
-    def predict(self, X):
-        """Predict with the linear model: ``X @ coef_.T + intercept_``."""
-        return linear_scores(self, X)
-
 
 class MultiTaskLasso(MultiTaskElasticNet):
     """Multi-task lasso: :class:`MultiTaskElasticNet` with ``l1_ratio=1``.
@@ -254,7 +253,7 @@ class MultiTaskLasso(MultiTaskElasticNet):
         self.selection = selection
 
 
-class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
+class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
     """Multi-task elastic net with ``alpha`` (and ``l1_ratio``) chosen by K-fold CV.
 
     Same parameters, attributes and choice as
@@ -328,9 +327,7 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self.rule = rule
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.target_tags.multi_output = True
+        tags = super().__sklearn_tags__()  # sparse input: LinearModelBase
         tags.target_tags.single_output = False
         return tags
 
@@ -471,10 +468,6 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 method_mapping=MethodMapping().add(caller="fit", callee="split"),
             )
         )
-
-    def predict(self, X):
-        """Predict with the final model: ``X @ coef_.T + intercept_``."""
-        return linear_scores(self, X)
 
     @property
     def sparse_coef_(self):

@@ -1,7 +1,7 @@
-# Reference numbers for tests/test_multitask.py::test_equals_glmnet_mgaussian.
-# Reads X and Y (CSV, no header; the "X" and "Y" of tests/data/glmnet_mgaussian.json)
+# Reference numbers for tests/linear_model/test_multitask.py::test_equals_glmnet_mgaussian.
+# Reads X and Y (CSV, no header; the "X" and "Y" of tests/reference/glmnet/mgaussian_multitask.json)
 # and prints glmnet's family="mgaussian" coefficients (standardize=FALSE, thresh=1e-14)
-# as JSON. Usage: Rscript glmnet_mgaussian.R X.csv Y.csv > out.json   (glmnet 4.1)
+# as JSON. Usage: Rscript scripts/glmnet_mgaussian_multitask.R X.csv Y.csv > out.json   (glmnet 4.1)
 library(glmnet)
 args <- commandArgs(trailingOnly = TRUE)
 x <- as.matrix(read.csv(args[1], header = FALSE))

@@ -233,11 +233,11 @@ def test_sklearn_contract(estimator, check):
 
 def test_equals_glmnet_mgaussian():
     # R's glmnet 4.1 family="mgaussian" (standardize=FALSE, thresh=1e-14) at λ = alpha,
-    # glmnet's alpha = l1_ratio; numbers from tests/data/glmnet_mgaussian.R.
+    # glmnet's alpha = l1_ratio; numbers from scripts/glmnet_mgaussian_multitask.R.
     import json
     from pathlib import Path
 
-    data = json.loads((Path(__file__).parent / "data" / "glmnet_mgaussian.json").read_text())
+    data = json.loads((Path(__file__).parents[1] / "reference" / "glmnet" / "mgaussian_multitask.json").read_text())
     X, Y = np.array(data["X"]), np.array(data["Y"])
     for fit in data["fits"]:
         model = MultiTaskElasticNet(alpha=fit["alpha"], l1_ratio=fit["l1_ratio"], **EXACT)
