@@ -172,3 +172,14 @@ def test_drop_columns_errors_name_the_column(table, drop, message):
 def test_drop_columns_refused_for_files_without_column_names():
     with pytest.raises(ValueError, match="no named columns"):
         read_data("diabetes", drop_columns=["bmi"])
+
+
+def test_integer_codes_as_a_target_are_a_regression_said_out_loud(table):
+    frame = table.assign(kind=np.resize([1, 2, 3, 5, 7], len(table)))
+    data = read_data(frame.drop(columns="price"), target="kind")
+    assert data.task == "regression" and "Note: the target 'kind'" in data.description
+    assert "--task classification" in data.description
+    # Asked for explicitly, no note; and a continuous target never gets one.
+    explicit = read_data(frame.drop(columns="price"), target="kind", task="classification")
+    assert explicit.task == "classification" and len(explicit.classes) == 5
+    assert "Note" not in read_data(table, target="price").description

@@ -96,6 +96,8 @@ def _read(args, multiclass: bool = False):
         max_levels=args.max_levels,
         drop_columns=args.drop.split(","),
     )
+    if "Note: " in data.description:
+        print(f"shrinkage: note: {data.description.split('Note: ', 1)[1]}", file=sys.stderr)
     if not multiclass and data.task == "classification" and len(data.classes or ()) > 2:
         raise ValueError(
             f"{data.target_name!r} has {len(data.classes)} classes; only `shrinkage compare` "
@@ -339,6 +341,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     from .path import regularization_path
 
     if args.out:
+        _check_figure_suffix(Path(args.out))  # before the work, not after it
         check_target(Path(args.out), args.force, inputs=_inputs(args.data), folder=False)
     data = _read(args)
     loss = "logistic" if data.task == "classification" else "squared_error"
@@ -376,14 +379,21 @@ def cmd_path(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_figure_suffix(out: Path) -> None:
+    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ValueError(
+            f"--out is the figure of the paths and must end in .png, .svg or .pdf, got "
+            f"{out.name!r}."
+        )
+
+
 def _save_path_figure(lasso, ridge, names, out: Path, force: bool, inputs=()) -> None:
     import io
 
     from ._output import write_file
     from .explain.figures import paths_figure
 
-    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise ValueError(f"--out must end in .png, .svg or .pdf, got {out.name!r}.")
+    _check_figure_suffix(out)
     figure = paths_figure(lasso, ridge, names)
     buffer = io.BytesIO()
     figure.savefig(buffer, format=out.suffix[1:].lower(), dpi=120)
@@ -496,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     path.add_argument("--tol", type=_POSITIVE, default=1e-6, help="solver tolerance (default 1e-6)")
     path.add_argument("--rows", type=_COUNT, default=10, help="rows of the table (default 10)")
-    path.add_argument("--out", help="also draw the paths to this .png/.svg/.pdf")
+    path.add_argument("--out", help="also draw the paths to this image file (.png, .svg or .pdf)")
     path.add_argument("--force", action="store_true", help="replace an existing --out")
     path.set_defaults(handler=cmd_path)
 

@@ -531,6 +531,7 @@ def _with_task(data: Dataset, task: str) -> Dataset:
             f"The target {data.target_name!r} is constant ({values[0] if values.size else '—'}"
             "); there is nothing to predict."
         )
+    task_was_auto = task == "auto" and data.task != "regression"
     if task == "auto" and data.task == "classification":
         task = "classification"  # a bundled data set that says so
     if task == "auto":
@@ -550,7 +551,26 @@ def _with_task(data: Dataset, task: str) -> Dataset:
         raise ValueError(
             f"The target {data.target_name!r} is not numeric; use --task classification."
         )
-    return replace(data, y=y.astype(float), task="regression", classes=None)
+    description = data.description
+    if task_was_auto and _looks_like_class_codes(values):
+        # Glass's "Type" 1…7 is a label, a count of 0…5 is a number: only the user
+        # knows, so the guess is said out loud wherever the description goes (not as a
+        # warning: counts are common regression targets).
+        note = (
+            f"the target {data.target_name!r} holds {values.size} integer values "
+            f"({', '.join(_label(v) for v in values[:6])}{', …' if values.size > 6 else ''}), "
+            "treated as a regression; if they are class labels, use --task classification "
+            "(task='classification')"
+        )
+        description = f"{description}. Note: {note}"
+    return replace(
+        data, y=y.astype(float), task="regression", classes=None, description=description
+    )
+
+
+def _looks_like_class_codes(values: np.ndarray) -> bool:
+    """Three to twenty distinct integer values: possibly class codes."""
+    return 3 <= values.size <= 20 and bool(np.all(np.asarray(values, float) % 1 == 0))
 
 
 def _label(value) -> str:

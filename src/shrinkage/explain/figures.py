@@ -61,7 +61,7 @@ def penalty_paths_figure(paths: dict):
                     linewidth=1.2,
                     label=f"{label}: α = {value:.3g}",
                 )
-        ax.set_xlabel("log10(α)   everything shrunk → near least squares", fontsize=8)
+        ax.set_xlabel("log10(α)   everything shrunk → near the unpenalized fit", fontsize=8)
         ax.legend(fontsize=7, frameon=False, loc="upper left")
     return figure
 
@@ -133,8 +133,8 @@ def winners_curse_figure(curse: dict, top: int = 15):
     figure, ax = _figure(6.8, 0.3 * max(len(items), 1) + 1.6)
     y = np.arange(len(items))
     for key, marker, color, label in (
-        ("selection_half", "o", "C3", "least squares on the selection half"),
-        ("fresh_half", "s", "C0", "least squares on a fresh half"),
+        ("selection_half", "o", "C3", "unpenalized refit on the selection half"),
+        ("fresh_half", "s", "C0", "unpenalized refit on a fresh half"),
         ("lasso_selection_half", "^", "C2", "lasso on the selection half"),
     ):
         ax.plot([v[key] for _, v in items], y, marker, color=color, label=label)

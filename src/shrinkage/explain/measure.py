@@ -76,6 +76,7 @@ def fit_models(task: str, X, y, cv: int, seed: int) -> dict:
             "elastic net": LogisticRegressionCV(l1_ratios=[0.5], **common),
             "none": LogisticRegression(C=np.inf, max_iter=200),
         }
+    _warm_up(candidates, X, y, cv)
     for name, estimator in candidates.items():
         model, seconds = timed(estimator.fit, X, y)
         entry = {"model": model, "seconds": seconds, "curve": getattr(model, "cv_curve_", None)}
@@ -94,6 +95,21 @@ def fit_models(task: str, X, y, cv: int, seed: int) -> dict:
             entry["l1_ratio"] = float(np.ravel(getattr(model, "l1_ratio_", [0.5]))[0])
         models[name] = entry
     return models
+
+
+def _warm_up(candidates: dict, X, y, cv: int) -> None:
+    """Fit a copy of each model once on a few rows, untimed: the first call of a compiled
+    kernel in a process includes its compilation (seconds), which is not fitting time."""
+    import copy
+
+    rows = np.arange(min(len(y), max(6 * cv, 40)))
+    if len(np.unique(y[rows])) < len(np.unique(y)):  # keep every class in the sample
+        rows = np.sort(np.unique(np.r_[rows, [np.flatnonzero(y == c)[0] for c in np.unique(y)]]))
+    for estimator in candidates.values():
+        try:
+            timed(copy.deepcopy(estimator).fit, X[rows], y[rows])
+        except ValueError:
+            pass  # too few rows for this model's CV here: its timing keeps the compile
 
 
 class _ProcedureRelaxedLasso:

@@ -131,11 +131,20 @@ def recommend(
             "or fewer than 30% of half-samples."
         )
     if curse.get("features") and np.isfinite(curse.get("inflation", np.nan)):
-        lines.append(
-            f"Winner's curse, measured: unpenalized refits of the features the lasso "
-            f"selected are {curse['inflation']:.2f}× as large on the half that selected them "
-            "as on a fresh half; report shrunken or validated estimates, not the refit."
-        )
+        if curse["inflation"] > 1.05:
+            lines.append(
+                f"Winner's curse, measured: unpenalized refits of the features the lasso "
+                f"selected are {curse['inflation']:.2f}× as large on the half that selected "
+                "them as on a fresh half; report shrunken or validated estimates, not the "
+                "refit."
+            )
+        else:
+            lines.append(
+                f"No winner's curse measured here: unpenalized refits of the features the "
+                f"lasso selected are {curse['inflation']:.2f}× as large on the half that "
+                "selected them as on a fresh half (within 5% of it, or smaller), as when "
+                "the selected effects are large next to their noise."
+            )
     adjusted = collinearity.get("max_gvif_adjusted")
     if adjusted is not None and adjusted > GVIF_ADJUSTED_LIMIT:
         columns = collinearity["columns"]

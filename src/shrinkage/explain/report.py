@@ -97,7 +97,7 @@ def terminal_table(summary: dict) -> str:
     header, rows = comparison_rows(summary)
     table = [header] + rows
     widths = [max(len(str(row[k])) for row in table) for k in range(len(header))]
-    widths[0] = min(widths[0], 40)
+    widths[0] = min(widths[0], 52)
     lines = []
     for row in table:
         cells = [str(c)[: widths[k]].ljust(widths[k]) for k, c in enumerate(row)]

@@ -181,16 +181,17 @@ def stability_section(summary: dict, folder, image) -> list[str]:
                     "feature",
                     "selected in",
                     "lasso (sel. half)",
-                    "least squares (sel. half)",
-                    "least squares (fresh half)",
+                    "unpenalized refit (sel. half)",
+                    "unpenalized refit (fresh half)",
                     "bias",
                 ],
                 rows,
             ),
             _note(
                 f"Over {curse['splits']} random half splits: the lasso (at the chosen α) "
-                "selects on one half; least squares on the selected features is fitted on "
-                "that half and on the other. Estimates are signed in the direction first "
+                "selects on one half; the unpenalized model on the selected features (least "
+                "squares, or logistic regression for a class target) is fitted on that half "
+                "and on the other. Estimates are signed in the direction first "
                 "estimated (standardized units). Overall the selection-half estimates are "
                 f"{fmt(curse['inflation'], 3)}× the fresh-half ones."
             ),
