@@ -170,3 +170,23 @@ def test_group_prox_metric_with_constant_step_is_block_soft_thresholding():
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     np.testing.assert_allclose(b, x * np.maximum(0, 1 - tau * 0.6 / norms), rtol=1e-12)
     assert np.all(b[1] == 0.0)
+
+
+def test_torch_prox_kernels_equal_the_library_penalty_math():
+    """The PyTorch kernels compute the same prox as ``shrinkage.penalties`` (the one
+    NumPy definition): soft-threshold then L2 shrink is the elastic net's prox."""
+    import numpy as np
+    import torch
+
+    from shrinkage.nn.prox import shrink_l2_, soft_threshold_
+    from shrinkage.penalties import elastic_net_prox
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(scale=2.0, size=500)
+    step, alpha, l1_ratio = 0.3, 1.7, 0.6
+    x = torch.tensor(z)
+    soft_threshold_(x, step, alpha * l1_ratio)
+    shrink_l2_(x, step, alpha * (1 - l1_ratio))
+    expected = elastic_net_prox(z, step * alpha * l1_ratio, step * alpha * (1 - l1_ratio))
+    np.testing.assert_allclose(x.numpy(), expected, rtol=1e-12, atol=1e-15)
+    assert np.array_equal(x.numpy() == 0, expected == 0)  # the same exact zeros
