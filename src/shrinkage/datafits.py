@@ -70,11 +70,15 @@ class Datafit:
         False when ``F`` is unchanged by a shift of ``η`` (Cox's partial likelihood).
     categorical_target : bool
         True when ``y`` holds class labels (any type), not numbers.
+    structured_target : bool
+        True when ``y`` is a record per sample, not one number (Cox's ``(time, event)``):
+        ``check_target`` alone validates its form and returns the datafit's own object.
     """
 
     name: str = ""
     has_intercept: bool = True
     categorical_target: bool = False
+    structured_target: bool = False
 
     def check_target(self, y) -> np.ndarray:
         raise NotImplementedError
@@ -457,6 +461,12 @@ def register_datafit(cls: type[Datafit]) -> type[Datafit]:
     """Add a datafit class to :data:`DATAFITS` under its ``name`` (usable as a decorator)."""
     DATAFITS[cls.name] = cls
     return cls
+
+
+# Cox lives in its own module (its target, Breslow's baseline, the C-index) and
+# registers itself there; importing it here puts "cox" in DATAFITS whichever module
+# is imported first.
+from . import datafits_cox  # noqa: E402, F401
 
 
 def get_datafit(name) -> Datafit:

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .datafits import Datafit, register_datafit
+
 __all__ = [
     "Cox",
     "CoxTarget",
@@ -169,7 +171,8 @@ def _from_structured(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------- the datafit
 
 
-class Cox:
+@register_datafit
+class Cox(Datafit):
     """Negative log partial likelihood of the Cox model (Breslow or Efron ties).
 
     The interface of the generic proximal-Newton solver: ``value``, ``gradient`` and
@@ -186,6 +189,7 @@ class Cox:
 
     name = "cox"
     has_intercept = False
+    structured_target = True
 
     def __init__(self, ties: str = "breslow"):
         if ties not in TIES:

@@ -364,7 +364,12 @@ def regularization_path(
 
 
 def _check_path_target(y, loss: str) -> None:
-    """One real target per row: a clear error for 2-D, complex or text targets."""
+    """One real target per row: a clear error for 2-D, complex or text targets.
+
+    A datafit with a structured target (Cox's ``(time, event)``) checks its own form.
+    """
+    if get_datafit(loss).structured_target:
+        return
     if np.ndim(y) != 1:
         raise ValueError(
             f"y has shape {np.shape(y)}; a path fits one target. Call it once per column "
