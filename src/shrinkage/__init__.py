@@ -21,6 +21,8 @@ _EXPORTS = {
     "ElasticNetIC": "shrinkage.linear_model",
     "RelaxedLasso": "shrinkage.linear_model",
     "RelaxedLassoCV": "shrinkage.linear_model",
+    "CoxPH": "shrinkage.linear_model",
+    "CoxPHCV": "shrinkage.linear_model",
     "plot_path": "shrinkage.plotting",
     "plot_paths": "shrinkage.plotting",
     "plot_cv_curve": "shrinkage.plotting",

@@ -1,6 +1,7 @@
 """scikit-learn estimators: drop-in replacements with penalty factors."""
 
 from ._coordinate_descent import ElasticNet, Lasso
+from ._cox import CoxPH, CoxPHCV
 from ._elastic_net_cv import ElasticNetCV, LassoCV
 from ._information_criteria import ElasticNetIC, LassoIC
 from ._logistic import LogisticRegression
@@ -9,6 +10,8 @@ from ._relaxed import RelaxedLasso, RelaxedLassoCV
 from ._ridge import Ridge, RidgeCV
 
 __all__ = [
+    "CoxPH",
+    "CoxPHCV",
     "ElasticNet",
     "ElasticNetCV",
     "ElasticNetIC",
