@@ -146,6 +146,27 @@ def test_warm_start_reaches_the_same_solution(rho):
     assert kkt_violation(x, y, model.coef_, 0.02, rho) < 1e-9
 
 
+def test_scikit_learn_tools_work():
+    """clone, get_params and cross_val_score (KFold on the 2-column target, score = C)."""
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold, cross_val_score
+
+    x, y = load_data("cox")
+    model = clone(CoxPH(0.05, l1_ratio=0.5))
+    assert model.get_params()["l1_ratio"] == 0.5
+    scores = cross_val_score(model, x, y, cv=KFold(3, shuffle=True, random_state=0))
+    assert scores.shape == (3,) and np.all((scores > 0.5) & (scores <= 1.0))
+
+
+def test_feature_names_are_kept():
+    pd = pytest.importorskip("pandas")
+    x, y = load_data("cox")
+    frame = pd.DataFrame(x, columns=[f"g{j}" for j in range(x.shape[1])])
+    model = CoxPH(0.05).fit(frame, y)
+    assert list(model.feature_names_in_) == list(frame.columns) and model.n_features_in_ == 30
+    np.testing.assert_allclose(model.predict(frame), x @ model.coef_)
+
+
 # ------------------------------------------------------------------ Efron ties
 
 

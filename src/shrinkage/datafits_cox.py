@@ -195,6 +195,10 @@ class Cox(Datafit):
         if ties not in TIES:
             raise ValueError(f"ties must be one of {TIES}; got {ties!r}.")
         self.ties = ties
+        # The solver asks for F, ∇F and diag ∇²F at the same η several times per Newton
+        # step: the sorted η and the risk-set sums of the last η are kept (see _cache_for).
+        # One instance per problem: the cache is not shared safely between threads.
+        self._cache: tuple | None = None
 
     # -- target ------------------------------------------------------------------
 
@@ -237,6 +241,21 @@ class Cox(Datafit):
 
     # -- the computation -----------------------------------------------------------
 
+    def _cache_for(self, target, eta, h) -> dict:
+        """The results kept for ``(target, η, h)``: reused while the same ``η`` (by value)
+        is asked for again, replaced otherwise."""
+        cache = self._cache
+        if (
+            cache is not None
+            and cache[0] is target
+            and np.array_equal(cache[2], eta)
+            and np.array_equal(cache[1], h)
+        ):
+            return cache[3]
+        results: dict = {}
+        self._cache = (target, h.copy(), eta.copy(), results)
+        return results
+
     def _evaluate(self, y, eta, h, order: int):
         target = self.check_target(y)
         eta = np.asarray(eta, dtype=float)
@@ -246,33 +265,47 @@ class Cox(Datafit):
             raise ValueError(
                 f"eta and h must have shape ({n},) like the target; got {eta.shape} and {h.shape}."
             )
-        srt = target.order
-        eta_s, h_s = eta[srt], h[srt]
-        ev_s = target.event[srt] & (h_s > 0)
-        positive = eta_s[h_s > 0]
-        if positive.max() - positive.min() < _LINEAR_SPREAD:
-            return self._linear(target, eta_s, h_s, ev_s, order)
-        return self._logspace(target, eta_s, h_s, ev_s, order)
+        cache = self._cache_for(target, eta, h)
+        if order not in cache:
+            if "sorted" not in cache:
+                srt = target.order
+                eta_s, h_s = eta[srt], h[srt]
+                ev_s = target.event[srt] & (h_s > 0)
+                positive = eta_s[h_s > 0]
+                linear = positive.max() - positive.min() < _LINEAR_SPREAD
+                cache["sorted"] = (eta_s, h_s, ev_s, linear)
+            eta_s, h_s, ev_s, linear = cache["sorted"]
+            if linear:
+                cache[order] = self._linear(target, eta_s, h_s, ev_s, order, cache)
+            else:
+                cache[order] = self._logspace(target, eta_s, h_s, ev_s, order)
+        result = cache[order]
+        return result if order == 0 else result.copy()  # callers own what they get
 
-    def _linear(self, target, eta_s, h_s, ev_s, order):
+    def _linear(self, target, eta_s, h_s, ev_s, order, cache):
         """Sums of ``h e^{η − max η}``: exact enough while the spread of η is moderate."""
         srt, g = target.order, target.group
         m = target.first.shape[0]
-        shift = float(np.max(eta_s))  # e^{η − shift} ≤ 1: no overflow
-        a = h_s * np.exp(eta_s - shift)
-        # S_k = Σ_{t_j ≥ t_k} a_j: reverse cumulative sum read at each time's first sample
-        risk = np.cumsum(a[::-1])[::-1][target.first]
-        hd = np.bincount(g, weights=np.where(ev_s, h_s, 0.0), minlength=m)  # H_k
-        ev_h = np.where(ev_s, h_s, 0.0)
-        linear = float(np.dot(ev_h, eta_s))  # Σ_events h_i η_i
+        if "linear" not in cache:
+            shift = float(np.max(eta_s))  # e^{η − shift} ≤ 1: no overflow
+            a = h_s * np.exp(eta_s - shift)
+            # S_k = Σ_{t_j ≥ t_k} a_j: reverse cumulative sum read at each time's first sample
+            risk = np.cumsum(a[::-1])[::-1][target.first]
+            ev_h = np.where(ev_s, h_s, 0.0)
+            hd = np.bincount(g, weights=ev_h, minlength=m)  # H_k
+            linear = float(np.dot(ev_h, eta_s))  # Σ_events h_i η_i
+            cache["linear"] = (shift, a, risk, ev_h, hd, linear)
+        shift, a, risk, ev_h, hd, linear = cache["linear"]
 
         if self.ties == "breslow":
             k = np.flatnonzero(hd > 0)
             if order == 0:
                 return float(-linear + np.dot(hd[k], np.log(risk[k]) + shift))
-            first = np.zeros(m)
-            first[k] = hd[k] / risk[k]
-            part1 = a * np.cumsum(first)[g]  # a_j Σ_{t_k ≤ t_j} H_k / S_k
+            if "part1" not in cache:
+                first = np.zeros(m)
+                first[k] = hd[k] / risk[k]
+                cache["part1"] = a * np.cumsum(first)[g]  # a_j Σ_{t_k ≤ t_j} H_k / S_k
+            part1 = cache["part1"]
             if order == 1:
                 return _unsort(part1 - ev_h, srt)
             second = np.zeros(m)

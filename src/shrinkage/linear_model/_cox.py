@@ -366,7 +366,8 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
       ``D`` is glmnet's ``coxnet.deviance`` (weights rescaled to sum to the rows used)
       and ``E_k`` the summed weight of the fold's events: the partial likelihood the
       held-out fold adds, which stays defined for small folds;
-    - ``"C"``: Harrell's C-index of the fold's risk scores ``X_k β_k`` (reported
+    - ``"C"``: Harrell's C-index of the fold's risk scores ``X_k β_k`` (every pair
+      counts once even with ``sample_weight``, where glmnet weights the pairs; reported
       negated in ``cv_curve_.fold_errors`` so lower is better; ``cv_results_`` keeps
       the C-index itself).
 
@@ -494,7 +495,6 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
         weights = check_penalty_weights(self.penalty_weights, n_features)
         offset = _check_offset(offset, n_samples)
         eta_offset = np.zeros(n_samples) if offset is None else offset
-        cox = Cox(ties)
         folds = check_folds(self.cv, X, np.column_stack([target.time, target.event]), False)
         check_fold_weights(folds, sample_weight)
         for index, (train, _) in enumerate(folds, start=1):
@@ -509,7 +509,7 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
             return make_problem(
                 X if rows is None else X[rows],
                 target if rows is None else target[rows],
-                loss=cox,
+                loss=Cox(ties),  # one datafit per problem: its cache is per thread
                 h=h_rows,
                 penalty_weights=weights,
                 l1_ratio=l1_ratio,
@@ -519,13 +519,13 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
             )
 
         grid = self._grid(problem_of(None).alpha_max)
-        full_deviance = _DevianceScorer(cox, target, h) if self.scoring == "deviance" else None
+        deviance = self.scoring == "deviance"
 
         def fold_path(train, test):
             problem = problem_of(train)
-            train_deviance = (
-                _DevianceScorer(cox, problem.y, problem.h) if full_deviance is not None else None
-            )
+            if deviance:
+                full_deviance = _DevianceScorer(Cox(ties), target, h)
+                train_deviance = _DevianceScorer(Cox(ties), problem.y, problem.h)
             values = np.empty(grid.size)
             n_nonzero = np.empty(grid.size, dtype=int)
             converged = True
@@ -536,7 +536,7 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
                 previous = alpha
                 coef = problem.coef
                 n_nonzero[k] = np.count_nonzero(coef)
-                if full_deviance is not None:
+                if deviance:
                     eta = np.asarray(X @ coef).ravel() + eta_offset
                     values[k] = full_deviance(eta) - train_deviance(problem.eta)
                 else:
