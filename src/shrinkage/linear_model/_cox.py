@@ -535,9 +535,10 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
                 converged &= bool(info.converged)
                 previous = alpha
                 coef = problem.coef
-                n_nonzero[k] = np.count_nonzero(coef)
+                active = np.flatnonzero(coef)
+                n_nonzero[k] = active.size
                 if deviance:
-                    eta = np.asarray(X @ coef).ravel() + eta_offset
+                    eta = np.asarray(X[:, active] @ coef[active]).ravel() + eta_offset
                     values[k] = full_deviance(eta) - train_deviance(problem.eta)
                 else:
                     risk = np.asarray(X[test] @ coef).ravel()
