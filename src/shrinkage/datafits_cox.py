@@ -185,6 +185,12 @@ class Cox(Datafit):
     ties : {"breslow", "efron"}, default="breslow"
         How tied event times are handled. "breslow" is R glmnet's (glmnet 4.1 has no
         choice); "efron" is ``survival::coxph``'s default.
+
+    Notes
+    -----
+    An instance keeps the sorted ``η`` and the risk-set sums of the last ``η`` it saw
+    (a solver asks for ``F``, ``∇F`` and the Hessian diagonal at the same point), so
+    use one instance per problem and per thread.
     """
 
     name = "cox"
