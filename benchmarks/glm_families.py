@@ -187,7 +187,7 @@ def cox_data(n: int, p: int, seed: int = 0):
 
 def bench_cox(n: int, p: int, args) -> Comparison:
     """Cox (Breslow, glmnet's only ties): −(1/n) log partial likelihood + λ‖β‖₁."""
-    from shrinkage.datafits_cox import Cox
+    from shrinkage.datafits.cox import Cox
     from shrinkage.path import alpha_grid, make_problem
 
     X, y = cox_data(n, p, args.seed)

@@ -18,7 +18,7 @@ from sklearn.model_selection import PredefinedSplit
 
 from shrinkage import CoxPH, CoxPHCV, regularization_path
 from shrinkage.datafits import get_datafit
-from shrinkage.datafits_cox import Cox
+from shrinkage.datafits.cox import Cox
 
 REFERENCE = Path(__file__).parent / "reference" / "glmnet"
 

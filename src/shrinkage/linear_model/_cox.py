@@ -7,7 +7,7 @@ The objective, with ``h = w / Σw`` (``1/n`` without sample weights), is
     F(X\\beta + \\text{offset}) + \\alpha \\sum_j v_j
         \\Big(\\rho|\\beta_j| + \\frac{1-\\rho}{2}\\beta_j^2\\Big),
 
-``F`` the negative log partial likelihood of :class:`shrinkage.datafits_cox.Cox`
+``F`` the negative log partial likelihood of :class:`shrinkage.datafits.cox.Cox`
 (Breslow's or Efron's ties), ``ρ = l1_ratio``, ``v = penalty_weights``. With Breslow
 ties this is R glmnet's ``family="cox"`` at ``lambda = alpha`` and glmnet's
 ``alpha = l1_ratio`` (``standardize=FALSE``; glmnet rescales ``penalty.factor`` to sum
@@ -38,7 +38,7 @@ from .._validation import (
     check_sample_weight,
     raw_sample_weight,
 )
-from ..datafits_cox import (
+from ..datafits.cox import (
     TIES,
     Cox,
     CoxTarget,

@@ -29,7 +29,9 @@ The separable datafits (:class:`Quadratic`, :class:`Logistic`, :class:`Poisson`,
 :class:`Gamma`) are written per sample, as ``derivative``/``curvature`` of ``ℓ``;
 :class:`Multinomial` takes a matrix ``η`` (one column per class).
 
-A new datafit is one class here plus one line in :data:`DATAFITS`: the path
+A new datafit is one class here (or in a module of this package that registers it
+with :func:`register_datafit`, as :mod:`shrinkage.datafits.cox`) plus one line in
+:data:`DATAFITS`: the path
 (:func:`shrinkage.path.make_problem`) and the solver
 (:class:`shrinkage.solvers.glm.GLMProblem`) need nothing else. The methods are
 class methods so that the classes themselves can be used as datafits (the old
@@ -463,10 +465,9 @@ def register_datafit(cls: type[Datafit]) -> type[Datafit]:
     return cls
 
 
-# Cox lives in its own module (its target, Breslow's baseline, the C-index) and
-# registers itself there; importing it here puts "cox" in DATAFITS whichever module
-# is imported first.
-from . import datafits_cox  # noqa: E402, F401
+# Cox lives in its own module of this package (its target, Breslow's baseline, the
+# C-index) and registers itself there; importing it here puts "cox" in DATAFITS.
+from . import cox  # noqa: E402, F401
 
 
 def get_datafit(name) -> Datafit:
