@@ -29,10 +29,10 @@ The separable datafits (:class:`Quadratic`, :class:`Logistic`, :class:`Poisson`,
 :class:`Gamma`) are written per sample, as ``derivative``/``curvature`` of ``ℓ``;
 :class:`Multinomial` takes a matrix ``η`` (one column per class).
 
-A new datafit is one class here (or in a module of this package that registers it
-with :func:`register_datafit`, as :mod:`shrinkage.datafits.cox`) plus one line in
-:data:`DATAFITS`: the path
-(:func:`shrinkage.path.make_problem`) and the solver
+A new datafit is one class here plus one line in :data:`DATAFITS` (or a module of
+this package that registers it with :func:`register_datafit`, as
+:mod:`shrinkage.datafits.cox` does): the path (:func:`shrinkage.path.make_problem`)
+and the solver
 (:class:`shrinkage.solvers.glm.GLMProblem`) need nothing else. The methods are
 class methods so that the classes themselves can be used as datafits (the old
 :mod:`shrinkage.losses` API); a datafit with parameters (Tweedie's power) would
