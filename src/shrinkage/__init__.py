@@ -25,6 +25,8 @@ _EXPORTS = {
     "MultiTaskElasticNet": "shrinkage.linear_model",
     "MultiTaskLassoCV": "shrinkage.linear_model",
     "MultiTaskElasticNetCV": "shrinkage.linear_model",
+    "CoxPH": "shrinkage.linear_model",
+    "CoxPHCV": "shrinkage.linear_model",
     "plot_path": "shrinkage.plotting",
     "plot_paths": "shrinkage.plotting",
     "plot_cv_curve": "shrinkage.plotting",

@@ -281,7 +281,9 @@ def regularization_path(
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
-    loss : {"squared_error", "logistic", "poisson", "gamma"} or a Datafit
+        For ``loss="cox"``: ``(time, event)`` as a 2-column array or a scikit-survival
+        structured array (no intercept is fitted).
+    loss : {"squared_error", "logistic", "poisson", "gamma", "cox"} or a Datafit
     l1_ratio : float in [0, 1]
     alphas : int or array-like
         Grid size (log grid from ``alpha_max`` down to ``eps·alpha_max``) or the
@@ -364,7 +366,12 @@ def regularization_path(
 
 
 def _check_path_target(y, loss: str) -> None:
-    """One real target per row: a clear error for 2-D, complex or text targets."""
+    """One real target per row: a clear error for 2-D, complex or text targets.
+
+    A datafit with a structured target (Cox's ``(time, event)``) checks its own form.
+    """
+    if get_datafit(loss).structured_target:
+        return
     if np.ndim(y) != 1:
         raise ValueError(
             f"y has shape {np.shape(y)}; a path fits one target. Call it once per column "

@@ -15,8 +15,8 @@ import pytest
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
-from shrinkage import datafits_cox
-from shrinkage.datafits_cox import (
+from shrinkage.datafits import cox as datafits_cox
+from shrinkage.datafits.cox import (
     Cox,
     CoxTarget,
     baseline_survival,

@@ -1,6 +1,7 @@
 """scikit-learn estimators: drop-in replacements with penalty factors."""
 
 from ._coordinate_descent import ElasticNet, Lasso
+from ._cox import CoxPH, CoxPHCV
 from ._cv import elastic_net_alpha_grid
 from ._elastic_net_cv import ElasticNetCV, LassoCV
 from ._information_criteria import ElasticNetIC, LassoIC
@@ -16,6 +17,8 @@ from ._relaxed import RelaxedLasso, RelaxedLassoCV
 from ._ridge import Ridge, RidgeCV
 
 __all__ = [
+    "CoxPH",
+    "CoxPHCV",
     "ElasticNet",
     "ElasticNetCV",
     "ElasticNetIC",

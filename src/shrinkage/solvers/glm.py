@@ -113,8 +113,9 @@ class GLMProblem:
     ----------
     datafit : Datafit, datafit class or ``loss=`` name
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
-        The target as the datafit's ``check_target`` returns it.
+    y : ndarray of shape (n_samples,), or the datafit's own target object
+        The target as the datafit's ``check_target`` returns it (a ``CoxTarget``
+        for Cox).
     h : ndarray of shape (n_samples,)
         Sample weights normalized to sum to one.
     penalty_weights : ndarray of shape (n_features,)
@@ -141,7 +142,9 @@ class GLMProblem:
         self.datafit: Datafit = get_datafit(datafit)
         self.loss = self.datafit.name
         self.X = X if sp.issparse(X) else np.asfortranarray(X)
-        self.y = np.asarray(y, dtype=np.float64)
+        # The datafit's check_target owns y's form: numbers are float arrays, a
+        # structured target (Cox's time-sorted CoxTarget) passes through unchanged.
+        self.y = y if self.datafit.structured_target else np.asarray(y, dtype=np.float64)
         self.h = h
         self.n_features = X.shape[1]
         self.penalty_weights = penalty_weights

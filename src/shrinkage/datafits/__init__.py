@@ -29,8 +29,10 @@ The separable datafits (:class:`Quadratic`, :class:`Logistic`, :class:`Poisson`,
 :class:`Gamma`) are written per sample, as ``derivative``/``curvature`` of ``ℓ``;
 :class:`Multinomial` takes a matrix ``η`` (one column per class).
 
-A new datafit is one class here plus one line in :data:`DATAFITS`: the path
-(:func:`shrinkage.path.make_problem`) and the solver
+A new datafit is one class here plus one line in :data:`DATAFITS` (or a module of
+this package that registers it with :func:`register_datafit`, as
+:mod:`shrinkage.datafits.cox` does): the path (:func:`shrinkage.path.make_problem`)
+and the solver
 (:class:`shrinkage.solvers.glm.GLMProblem`) need nothing else. The methods are
 class methods so that the classes themselves can be used as datafits (the old
 :mod:`shrinkage.losses` API); a datafit with parameters (Tweedie's power) would
@@ -70,11 +72,15 @@ class Datafit:
         False when ``F`` is unchanged by a shift of ``η`` (Cox's partial likelihood).
     categorical_target : bool
         True when ``y`` holds class labels (any type), not numbers.
+    structured_target : bool
+        True when ``y`` is a record per sample, not one number (Cox's ``(time, event)``):
+        ``check_target`` alone validates its form and returns the datafit's own object.
     """
 
     name: str = ""
     has_intercept: bool = True
     categorical_target: bool = False
+    structured_target: bool = False
 
     def check_target(self, y) -> np.ndarray:
         raise NotImplementedError
@@ -457,6 +463,11 @@ def register_datafit(cls: type[Datafit]) -> type[Datafit]:
     """Add a datafit class to :data:`DATAFITS` under its ``name`` (usable as a decorator)."""
     DATAFITS[cls.name] = cls
     return cls
+
+
+# Cox lives in its own module of this package (its target, Breslow's baseline, the
+# C-index) and registers itself there; importing it here puts "cox" in DATAFITS.
+from . import cox  # noqa: E402, F401
 
 
 def get_datafit(name) -> Datafit:
