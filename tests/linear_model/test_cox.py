@@ -20,7 +20,7 @@ from shrinkage import CoxPH, CoxPHCV, regularization_path
 from shrinkage.datafits import get_datafit
 from shrinkage.datafits.cox import Cox
 
-REFERENCE = Path(__file__).parent / "reference" / "glmnet"
+REFERENCE = Path(__file__).parents[1] / "reference" / "glmnet"
 
 
 def load(name: str) -> dict:
