@@ -93,6 +93,8 @@ def _encode(features, description):
     for name in description["encoding"]["columns"]:
         levels = description["encoding"]["categorical"].get(name)
         if levels:
+            if description["encoding"].get("binary_as_one_column") and len(levels) == 2:
+                levels = levels[1:]  # a two-level column is one indicator (second level)
             text = features[name].astype(str)
             columns += [(text == level).to_numpy(float) for level in levels]
         else:
