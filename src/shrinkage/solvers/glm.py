@@ -39,11 +39,18 @@ from ..penalties import (
     penalty_value,
 )
 from ._designs import DenseDesign, SparseDesign
-from .constants import ARMIJO, CURVATURE_FLOOR, NEWTON_INNER_ROUNDS
+from .constants import ACTIVE_SWEEPS, ARMIJO, CURVATURE_FLOOR, NEWTON_INNER_ROUNDS
 from .least_squares import SolveInfo, solve_working_set
 from .problems import weighted_column_means
 
-__all__ = ["GLMProblem", "backtracking_step", "newton_direction", "sufficient_decrease"]
+__all__ = [
+    "GLMProblem",
+    "backtracking_step",
+    "glm_path",
+    "glm_path_applies",
+    "newton_direction",
+    "sufficient_decrease",
+]
 
 # Backtracking halves the step at most this many times (2^-30 ≈ 1e-9).
 _MAX_HALVINGS = 30
@@ -306,3 +313,114 @@ class GLMProblem:
         )
         primal = self.objective(self.eta, self.coef, l1, l2)
         return float(max(primal + dual_loss + conjugate, 0.0))
+
+
+def _family_code(datafit) -> int | None:
+    """The compiled kernels' code for a datafit, or None. Exact classes only: a
+    subclass may change the math the kernels hard-code."""
+    from ..datafits import Gamma, Logistic, Poisson
+    from ._glm_kernels import GAMMA, LOGISTIC, POISSON
+
+    return {Logistic: LOGISTIC, Poisson: POISSON, Gamma: GAMMA}.get(type(datafit))
+
+
+def glm_path_applies(problem) -> bool:
+    """Whether :func:`glm_path` can solve ``problem``: a :class:`GLMProblem` on dense
+    ``X`` with a separable datafit the kernels know (logistic, Poisson, Gamma)."""
+    return (
+        isinstance(problem, GLMProblem)
+        and isinstance(problem.X, np.ndarray)
+        and _family_code(problem.datafit) is not None
+    )
+
+
+def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int):
+    """The whole path along ``alphas`` (decreasing) in compiled code.
+
+    The same problem, warm start, strong rule, stopping rule (largest KKT violation at
+    most ``tol`` relative to the null model's gradient, :meth:`GLMProblem.absolute_tol`)
+    and duality gap as :func:`shrinkage.path.solve_path` with the Python solver, without
+    Python work per alpha or per Newton step (:func:`._glm_kernels.glm_path`). Starts
+    from ``problem``'s current point and leaves it at the last alpha's solution. Use it
+    per CV fold as ``glm_path(make_problem(...), alphas, tol, max_iter)``.
+
+    Parameters
+    ----------
+    problem : GLMProblem
+        :func:`glm_path_applies` must hold.
+    alphas : ndarray of shape (n_alphas,)
+        Decreasing penalty strengths.
+    tol : float
+        Relative KKT tolerance.
+    max_iter : int
+        Newton steps per alpha.
+
+    Returns
+    -------
+    PathResult
+    """
+    import time
+
+    from ..path import PathResult
+    from ._glm_kernels import glm_path as compiled_path
+
+    if not glm_path_applies(problem):
+        raise ValueError(
+            "glm_path needs a GLMProblem on a dense X with a logistic, Poisson or Gamma "
+            "datafit; use shrinkage.path.solve_path for the others."
+        )
+    alphas = np.ascontiguousarray(alphas, dtype=np.float64)
+    n_alphas, n_features = alphas.size, problem.n_features
+    coefs = np.zeros((n_alphas, n_features))
+    intercepts = np.zeros(n_alphas)
+    gaps = np.zeros(n_alphas)
+    n_iters = np.zeros(n_alphas, dtype=np.int64)
+    converged = np.zeros(n_alphas, dtype=bool)
+    coef = problem.coef.copy()
+    intercept = np.array([problem.intercept_])
+    eta = np.array(problem.eta, dtype=np.float64)
+    gradient = np.array(problem.gradient, dtype=np.float64)
+    start = time.perf_counter()
+    compiled_path(
+        problem.X,
+        problem.y,
+        np.ascontiguousarray(problem.h, dtype=np.float64),
+        eta,
+        coef,
+        intercept,
+        gradient,
+        alphas,
+        max(problem.alpha_max, alphas[0]),
+        float(problem.l1_ratio),
+        np.ascontiguousarray(problem.penalty_weights, dtype=np.float64),
+        bool(problem.positive),
+        problem.fit_intercept,
+        _family_code(problem.datafit),
+        problem.absolute_tol(tol),
+        int(max_iter),
+        CURVATURE_FLOOR,
+        ARMIJO,
+        NEWTON_INNER_ROUNDS,
+        ACTIVE_SWEEPS,
+        coefs,
+        intercepts,
+        gaps,
+        n_iters,
+        converged,
+    )
+    problem.coef, problem.intercept_, problem.eta = coef, float(intercept[0]), eta
+    problem.gradient = gradient
+    times = np.full(n_alphas, (time.perf_counter() - start) / max(n_alphas, 1))
+    coefs = coefs.T
+    return PathResult(
+        alphas=alphas,
+        coefs=coefs,
+        intercepts=intercepts,
+        duality_gaps=gaps,
+        n_iters=n_iters,
+        n_nonzero=np.count_nonzero(coefs, axis=0),
+        times=times,
+        converged=converged,
+        l1_ratio=problem.l1_ratio,
+        loss=problem.loss,
+    )
