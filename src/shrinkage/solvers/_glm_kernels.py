@@ -400,9 +400,7 @@ def glm_path(
             l2[j] = alpha * (1.0 - l1_ratio) * weights[j]
             score = gradient[j] if positive else abs(gradient[j])
             previous_l1 = max(previous, alpha) * l1_ratio * weights[j]
-            in_set[j] = (
-                coef[j] != 0.0 or weights[j] == 0.0 or score > 2.0 * l1[j] - previous_l1
-            )
+            in_set[j] = coef[j] != 0.0 or weights[j] == 0.0 or score > 2.0 * l1[j] - previous_l1
             if in_set[j]:
                 working_set[n_set] = j
                 n_set += 1
