@@ -60,12 +60,21 @@ def test_pointwise_math_equals_datafits(loss):
     np.testing.assert_allclose(
         kernels.pointwise(code, 2, y, eta), datafit.curvature(y, eta), rtol=1e-12, atol=1e-300
     )
+    # The one-exp forms the path uses: loss and derivative together, and the
+    # curvature from the derivative.
+    np.testing.assert_allclose(
+        kernels.pointwise(code, 5, y, eta), datafit.derivative(y, eta), rtol=1e-13, atol=1e-15
+    )
+    np.testing.assert_allclose(
+        kernels.pointwise(code, 6, y, eta), datafit.curvature(y, eta), rtol=1e-12, atol=1e-15
+    )
     for i in range(0, n, 37):  # value and conjugate are sums: one sample at a time
         h = np.zeros(n)
         h[i] = 1.0
-        assert kernels.pointwise(code, 0, y, eta)[i] == pytest.approx(
-            datafit.value(y, eta, h), rel=1e-12, abs=1e-14
-        )
+        for what in (0, 4):
+            assert kernels.pointwise(code, what, y, eta)[i] == pytest.approx(
+                datafit.value(y, eta, h), rel=1e-12, abs=1e-14
+            )
     # Conjugate at dual points inside the domain (θ = −ℓ'(η), shrunk) and outside.
     theta = -0.9 * datafit.derivative(y, eta)
     got = kernels.pointwise(code, 3, y, theta)

@@ -84,6 +84,33 @@ def curvature(family, y, eta):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def loss_and_derivative(family, y, eta):
+    """``(ℓ, ∂ℓ/∂η)`` from one ``exp`` (the line search's trial point becomes the next
+    step's point, so its derivative is needed there anyway)."""
+    if family == LOGISTIC:
+        e = math.exp(-abs(eta))
+        sigma = (1.0 if eta >= 0.0 else e) / (1.0 + e)
+        return max(eta, 0.0) + math.log1p(e) - y * eta, sigma - y
+    if family == POISSON:
+        e = math.exp(eta)
+        return e - y * eta, e - y
+    e = y * math.exp(-eta)
+    return e + eta, 1.0 - e
+
+
+@njit(cache=True, nogil=True, inline="always")
+def curvature_from_derivative(family, y, d):
+    """``∂²ℓ/∂η²`` from ``d = ∂ℓ/∂η`` without another ``exp``: ``σ(1 − σ)`` with
+    ``σ = d + y``; ``e^η = d + y``; ``y e^{−η} = 1 − d``."""
+    if family == LOGISTIC:
+        # 1 − σ as (1 − y) − d: exact where σ → 1 (y = 1, d = σ − 1 → 0⁻).
+        return (d + y) * ((1.0 - y) - d)
+    if family == POISSON:
+        return d + y
+    return 1.0 - d
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _xlogx(a):
     return a * math.log(a) if a > 0.0 else 0.0
 
@@ -113,7 +140,9 @@ def conjugate(family, y, theta):
 @njit(cache=True, nogil=True)
 def pointwise(family, what, y, eta):
     """Vectorized per-sample math (``what``: 0 loss, 1 derivative, 2 curvature,
-    3 conjugate with ``eta`` read as ``θ``), for tests against datafits.py."""
+    3 conjugate with ``eta`` read as ``θ``, 4 and 5 the loss and derivative of
+    :func:`loss_and_derivative`, 6 :func:`curvature_from_derivative`), for tests
+    against datafits.py."""
     out = np.empty(y.shape[0])
     for i in range(y.shape[0]):
         if what == 0:
@@ -122,21 +151,18 @@ def pointwise(family, what, y, eta):
             out[i] = derivative(family, y[i], eta[i])
         elif what == 2:
             out[i] = curvature(family, y[i], eta[i])
-        else:
+        elif what == 3:
             out[i] = conjugate(family, y[i], eta[i])
+        elif what == 4:
+            out[i] = loss_and_derivative(family, y[i], eta[i])[0]
+        elif what == 5:
+            out[i] = loss_and_derivative(family, y[i], eta[i])[1]
+        else:
+            out[i] = curvature_from_derivative(family, y[i], derivative(family, y[i], eta[i]))
     return out
 
 
 # ------------------------------------------------------------- path pieces ----------
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _datafit_value(family, y, h, eta):
-    total = 0.0
-    for i in range(y.shape[0]):
-        if h[i] != 0.0:
-            total += h[i] * loss(family, y[i], eta[i])
-    return total
-
-
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _penalty(coef, l1, l2):
     total = 0.0
@@ -148,19 +174,75 @@ def _penalty(coef, l1, l2):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _negative_gradient(X, y, h, eta, family, d, scaled, gradient, features):
-    """``d = ℓ'(η)``, ``scaled = −h⊙d``, ``gradient_j = x_jᵀ scaled`` for ``features``;
-    returns the intercept component ``Σ scaled``."""
+def _evaluate(family, y, h, eta, d):
+    """``d = ℓ'(η)``; returns ``F(η) = Σ h ℓ(y, η)``."""
+    total = 0.0
+    for i in range(y.shape[0]):
+        value, d[i] = loss_and_derivative(family, y[i], eta[i])
+        if h[i] != 0.0:
+            total += h[i] * value
+    return total
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _gradient_and_model(
+    X,
+    y,
+    h,
+    d,
+    family,
+    fit_intercept,
+    curvature_floor,
+    scaled,
+    w,
+    r0,
+    gradient,
+    features,
+    mu,
+    lipschitz,
+    newton,
+):
+    """From ``d = ℓ'(η)``: ``gradient_j = −x_jᵀ(h⊙d)`` for ``features`` (returns the
+    intercept component ``−Σ h d``), and with ``newton`` in the same pass over the
+    columns the quadratic model: IRLS weights ``w``, working residual ``r0``, the
+    weighted column means ``mu`` and curvatures ``lipschitz`` (``Σ w (x − mu)²``)."""
     n = y.shape[0]
     total = 0.0
+    total_w = 0.0
     for i in range(n):
-        d[i] = derivative(family, y[i], eta[i])
         scaled[i] = -h[i] * d[i]
         total += scaled[i]
+        if newton:
+            c = max(curvature_from_derivative(family, y[i], d[i]), curvature_floor)
+            w[i] = h[i] * c
+            r0[i] = -d[i] / c
+            total_w += w[i]
+    centre = newton and fit_intercept and total_w > 0.0
     for j in features:
         acc = 0.0
-        for i in range(n):
-            acc += X[i, j] * scaled[i]
+        if newton:
+            sw = 0.0
+            sw2 = 0.0
+            for i in range(n):
+                x = X[i, j]
+                acc += x * scaled[i]
+                wx = w[i] * x
+                sw += wx
+                sw2 += wx * x
+            m = sw / total_w if centre else 0.0
+            curv = sw2 - m * sw
+            if curv < 1e-6 * sw2:
+                # Σwx² − W·m² cancels (a column with a large mean): recompute centred.
+                curv = 0.0
+                for i in range(n):
+                    c = X[i, j] - m
+                    curv += w[i] * c * c
+            mu[j] = m
+            # A column constant on the weighted rows has no direction.
+            lipschitz[j] = curv if curv > 1e-20 * sw2 else 0.0
+        else:
+            for i in range(n):
+                acc += X[i, j] * scaled[i]
         gradient[j] = acc
     return total
 
@@ -186,6 +268,7 @@ def _newton_step(
     eta,
     coef,
     intercept,
+    state,
     d,
     features,
     l1,
@@ -194,7 +277,6 @@ def _newton_step(
     fit_intercept,
     family,
     violation,
-    curvature_floor,
     armijo,
     inner_rounds,
     active_sweeps,
@@ -205,44 +287,28 @@ def _newton_step(
     lipschitz,
     trial,
     trial_eta,
+    trial_d,
 ):
-    """One proximal-Newton step on ``features`` (``d = ℓ'(η)`` is current).
+    """One proximal-Newton step on ``features`` from the model of
+    :func:`_gradient_and_model` (``w``, ``r0``, ``mu``, ``lipschitz``).
 
-    Minimizes the model ``½ Σ w_i (r_i − x̃_iᵀΔ − Δ₀)² + g(β + Δ)`` by coordinate
-    descent (as :func:`.glm.newton_direction`), then backtracks on ``F + g``. The
-    change of ``η`` for a unit step is ``r₀ − r`` (initial minus final model
-    residual), so no product with ``X`` is needed. Returns the step taken (0: none).
+    Minimizes ``½ Σ w_i (r0_i − x̃_iᵀΔ − Δ₀)² + g(β + Δ)`` by coordinate descent (as
+    :func:`.glm.newton_direction`), then backtracks on ``F + g``. The change of ``η``
+    for a unit step is ``r0 − r`` (initial minus final model residual), so no product
+    with ``X`` is needed. ``state[0]`` holds ``F(η)`` and ``d`` holds ``ℓ'(η)``; both
+    are updated with ``η``. Returns the step taken (0: none).
     """
     n = y.shape[0]
     total_w = 0.0
     shift = 0.0
-    for i in range(n):
-        c = max(curvature(family, y[i], eta[i]), curvature_floor)
-        w[i] = h[i] * c
-        r0[i] = -d[i] / c
-        total_w += w[i]
-        shift += w[i] * r0[i]
-    if fit_intercept and total_w > 0.0:
-        shift /= total_w
-    else:
-        shift = 0.0
+    if fit_intercept:
+        for i in range(n):
+            total_w += w[i]
+            shift += w[i] * r0[i]
+        shift = shift / total_w if total_w > 0.0 else 0.0
     for i in range(n):
         r[i] = r0[i] - shift
     for j in features:
-        m = 0.0
-        if fit_intercept and total_w > 0.0:
-            for i in range(n):
-                m += w[i] * X[i, j]
-            m /= total_w
-        mu[j] = m
-        acc = 0.0
-        raw = 0.0
-        for i in range(n):
-            centred = X[i, j] - m
-            acc += w[i] * centred * centred
-            raw += w[i] * X[i, j] * X[i, j]
-        # A column constant on the weighted rows has no direction (glm.py's designs).
-        lipschitz[j] = acc if acc > 1e-20 * raw else 0.0
         trial[j] = coef[j]
     # Inexact inner solve: tightened with the violation, as glm.py's.
     threshold = violation * violation
@@ -261,21 +327,19 @@ def _newton_step(
         old_pen += l1[j] * abs(coef[j]) + 0.5 * l2[j] * coef[j] * coef[j]
         new_pen += l1[j] * abs(trial[j]) + 0.5 * l2[j] * trial[j] * trial[j]
     decrement = new_pen - old_pen
-    old_value = 0.0
     for i in range(n):
         r0[i] -= r[i]  # now the change of η for a unit step
         decrement += h[i] * d[i] * r0[i]
-        if h[i] != 0.0:
-            old_value += h[i] * loss(family, y[i], eta[i])
-    old_objective = old_value + old_pen
+    old_objective = state[0] + old_pen
     slack = 1e-15 * abs(old_objective)
     step = 1.0
     for _ in range(MAX_HALVINGS):
         value = 0.0
         for i in range(n):
             trial_eta[i] = eta[i] + step * r0[i]
+            loss_i, trial_d[i] = loss_and_derivative(family, y[i], trial_eta[i])
             if h[i] != 0.0:
-                value += h[i] * loss(family, y[i], trial_eta[i])
+                value += h[i] * loss_i
         pen = 0.0
         for j in features:
             b = coef[j] + step * (trial[j] - coef[j])
@@ -286,6 +350,8 @@ def _newton_step(
                 coef[j] += step * (trial[j] - coef[j])
             for i in range(n):
                 eta[i] = trial_eta[i]
+                d[i] = trial_d[i]
+            state[0] = value
             intercept[0] += step * delta_intercept
             return step
         step *= 0.5
@@ -293,7 +359,7 @@ def _newton_step(
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _duality_gap(family, y, h, eta, d, coef, gradient, l1, l2, positive):
+def _duality_gap(family, y, h, value, d, coef, gradient, l1, l2, positive):
     """:meth:`.glm.GLMProblem.duality_gap`: ``θ = s·(−ℓ')`` with the largest ``s ≤ 1``
     feasible for the pure-L1 coordinates; ``gap = P + Σ h ℓ*(−θ) + g*(s·∇)``."""
     p = coef.shape[0]
@@ -306,11 +372,10 @@ def _duality_gap(family, y, h, eta, d, coef, gradient, l1, l2, positive):
     if worst > 1.0:
         scale = 1.0 / worst
     dual = 0.0
-    primal = 0.0
+    primal = value
     for i in range(y.shape[0]):
         if h[i] != 0.0:
             dual += h[i] * conjugate(family, y[i], -scale * d[i])
-            primal += h[i] * loss(family, y[i], eta[i])
     conj = 0.0
     for j in range(p):
         if l2[j] > 0.0:
@@ -383,6 +448,7 @@ def glm_path(
     working_set = np.empty(p, dtype=np.int64)
     outside = np.empty(p, dtype=np.int64)
     d = np.empty(n)
+    trial_d = np.empty(n)
     scaled = np.empty(n)
     w = np.empty(n)
     r = np.empty(n)
@@ -391,6 +457,9 @@ def glm_path(
     mu = np.zeros(p)
     lipschitz = np.zeros(p)
     trial = np.zeros(p)
+    # F(η) and d = ℓ'(η) are kept current with η: each accepted line-search trial
+    # brings its own, so a Newton step costs one exp (and one log) per sample.
+    state = np.array([_evaluate(family, y, h, eta, d)])
     previous = alpha_start
     for k in range(alphas.shape[0]):
         alpha = alphas[k]
@@ -411,9 +480,12 @@ def glm_path(
             features = working_set[:n_set]
             fresh = False  # is `gradient` on the working set current?
             while n_iter < max_iter:
-                intercept_gradient = _negative_gradient(
-                    X, y, h, eta, family, d, scaled, gradient, features
-                )
+                # The model for the Newton step comes in the same pass as the gradient
+                # (wasted only on the last, converged check of each working set).
+                intercept_gradient = _gradient_and_model(
+                    X, y, h, d, family, fit_intercept, curvature_floor, scaled, w, r0,
+                    gradient, features, mu, lipschitz, True,
+                )  # fmt: skip
                 fresh = True
                 worst = abs(intercept_gradient) if fit_intercept else 0.0
                 for j in features:
@@ -421,32 +493,10 @@ def glm_path(
                 if worst <= tol_abs:
                     break
                 _newton_step(
-                    X,
-                    y,
-                    h,
-                    eta,
-                    coef,
-                    intercept,
-                    d,
-                    features,
-                    l1,
-                    l2,
-                    positive,
-                    fit_intercept,
-                    family,
-                    worst,
-                    curvature_floor,
-                    armijo,
-                    inner_rounds,
-                    active_sweeps,
-                    w,
-                    r,
-                    r0,
-                    mu,
-                    lipschitz,
-                    trial,
-                    trial_eta,
-                )
+                    X, y, h, eta, coef, intercept, state, d, features, l1, l2, positive,
+                    fit_intercept, family, worst, armijo, inner_rounds, active_sweeps, w, r,
+                    r0, mu, lipschitz, trial, trial_eta, trial_d,
+                )  # fmt: skip
                 n_iter += 1
                 fresh = False
             # The full gradient: only the features outside the set when the set's is
@@ -456,9 +506,10 @@ def glm_path(
                 if not (fresh and in_set[j]):
                     outside[n_out] = j
                     n_out += 1
-            intercept_gradient = _negative_gradient(
-                X, y, h, eta, family, d, scaled, gradient, outside[:n_out]
-            )
+            intercept_gradient = _gradient_and_model(
+                X, y, h, d, family, fit_intercept, curvature_floor, scaled, w, r0,
+                gradient, outside[:n_out], mu, lipschitz, False,
+            )  # fmt: skip
             worst = abs(intercept_gradient) if fit_intercept else 0.0
             grows = False
             for j in range(p):
@@ -469,8 +520,8 @@ def glm_path(
             # Stop also when nothing can change (no new violator: NaN or overflow in
             # extreme inputs), else this loops forever.
             if worst <= tol_abs or n_iter >= max_iter or not grows:
-                gap = _duality_gap(family, y, h, eta, d, coef, gradient, l1, l2, positive)
-                if not np.isfinite(gap) and not np.isinf(gap):
+                gap = _duality_gap(family, y, h, state[0], d, coef, gradient, l1, l2, positive)
+                if np.isnan(gap):
                     gap = worst
                 break
             for j in range(p):
