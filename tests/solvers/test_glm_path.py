@@ -239,3 +239,23 @@ def test_poisson_overflowing_steps_backtrack():
     assert np.isfinite(result.coefs).all() and result.converged.all()
     compiled, python, _ = _both_paths("poisson", X, y, n_alphas=20, eps=1e-3, tol=1e-10)
     np.testing.assert_allclose(compiled.coefs, python.coefs, atol=1e-6)
+
+
+def test_regularization_path_uses_the_compiled_path(monkeypatch):
+    """regularization_path(loss="logistic") on dense X goes through glm_path (the
+    Python solver would give the same numbers, so only a spy can tell)."""
+    import shrinkage.solvers.glm as glm
+
+    calls = []
+    original = glm.glm_path
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(glm, "glm_path", spy)
+    X, y, _ = _data("logistic")
+    regularization_path(X, y, loss="logistic", alphas=5)
+    assert calls == [1]
+    regularization_path(sp.csr_matrix(X), y, loss="logistic", alphas=5)
+    assert calls == [1]  # sparse: the Python solver

@@ -37,8 +37,6 @@ from ._kernels import _FASTMATH, cd_dense
 LOGISTIC = 0
 POISSON = 1
 GAMMA = 2
-# Backtracking halves the step at most this many times (as glm.py's line search).
-MAX_HALVINGS = 30
 
 
 # ------------------------------------------------------------ per-sample math -------
@@ -280,6 +278,7 @@ def _newton_step(
     armijo,
     inner_rounds,
     active_sweeps,
+    max_halvings,
     w,
     r,
     r0,
@@ -333,7 +332,7 @@ def _newton_step(
     old_objective = state[0] + old_pen
     slack = 1e-15 * abs(old_objective)
     step = 1.0
-    for _ in range(MAX_HALVINGS):
+    for _ in range(max_halvings):
         value = 0.0
         for i in range(n):
             trial_eta[i] = eta[i] + step * r0[i]
@@ -408,6 +407,7 @@ def glm_path(
     armijo,
     inner_rounds,
     active_sweeps,
+    max_halvings,
     coefs,
     intercepts,
     gaps,
@@ -436,7 +436,7 @@ def glm_path(
         Largest KKT violation accepted (absolute).
     max_iter : int
         Newton steps per alpha.
-    curvature_floor, armijo, inner_rounds, active_sweeps
+    curvature_floor, armijo, inner_rounds, active_sweeps, max_halvings
         Tuning constants from :mod:`.constants`.
     coefs, intercepts, gaps, n_iters, converged
         Outputs, one row / entry per alpha.
@@ -494,8 +494,8 @@ def glm_path(
                     break
                 _newton_step(
                     X, y, h, eta, coef, intercept, state, d, features, l1, l2, positive,
-                    fit_intercept, family, worst, armijo, inner_rounds, active_sweeps, w, r,
-                    r0, mu, lipschitz, trial, trial_eta, trial_d,
+                    fit_intercept, family, worst, armijo, inner_rounds, active_sweeps,
+                    max_halvings, w, r, r0, mu, lipschitz, trial, trial_eta, trial_d,
                 )  # fmt: skip
                 n_iter += 1
                 fresh = False

@@ -23,6 +23,10 @@ The duality gap reported uses the dual point ``θ = s·θ₀``, ``θ₀ = −(�
 (``y − μ`` for canonical links), with ``s ≤ 1`` the largest scale feasible for the
 pure-L1 coordinates: ``gap = P(β) + F*(−h⊙θ) + g*(s·Xᵀ(−∂F))``. A datafit without a
 conjugate reports the largest KKT violation in its place.
+
+On dense ``X`` with a logistic, Poisson or Gamma datafit, :func:`glm_path` runs the
+same algorithm (same stopping rule and gap) for a whole path in compiled code
+(:mod:`._glm_kernels`); :func:`shrinkage.path.solve_path` uses it there.
 """
 
 from __future__ import annotations
@@ -39,7 +43,13 @@ from ..penalties import (
     penalty_value,
 )
 from ._designs import DenseDesign, SparseDesign
-from .constants import ACTIVE_SWEEPS, ARMIJO, CURVATURE_FLOOR, NEWTON_INNER_ROUNDS
+from .constants import (
+    ACTIVE_SWEEPS,
+    ARMIJO,
+    CURVATURE_FLOOR,
+    LINE_SEARCH_HALVINGS,
+    NEWTON_INNER_ROUNDS,
+)
 from .least_squares import SolveInfo, solve_working_set
 from .problems import weighted_column_means
 
@@ -51,9 +61,6 @@ __all__ = [
     "newton_direction",
     "sufficient_decrease",
 ]
-
-# Backtracking halves the step at most this many times (2^-30 ≈ 1e-9).
-_MAX_HALVINGS = 30
 
 
 def newton_direction(
@@ -106,7 +113,7 @@ def sufficient_decrease(new: float, old: float, step: float, decrement: float) -
 def backtracking_step(objective_at, old_objective: float, decrement: float) -> float | None:
     """Largest step in {1, ½, ¼, …} that passes Armijo's test, or None."""
     step = 1.0
-    for _ in range(_MAX_HALVINGS):
+    for _ in range(LINE_SEARCH_HALVINGS):
         if sufficient_decrease(objective_at(step), old_objective, step, decrement):
             return step
         step *= 0.5
@@ -402,6 +409,7 @@ def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int)
         ARMIJO,
         NEWTON_INNER_ROUNDS,
         ACTIVE_SWEEPS,
+        LINE_SEARCH_HALVINGS,
         coefs,
         intercepts,
         gaps,
