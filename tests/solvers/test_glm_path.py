@@ -20,7 +20,7 @@ from shrinkage.datafits import Gamma, Logistic, Poisson
 from shrinkage.path import alpha_grid, make_problem, regularization_path, solve_path
 from shrinkage.penalties import kkt_violation, penalty_strengths, penalty_value
 from shrinkage.solvers import _glm_kernels as kernels
-from shrinkage.solvers.glm import glm_path, glm_path_applies
+from shrinkage.solvers.glm import glm_path_applies
 
 FAMILIES = {"logistic": (kernels.LOGISTIC, Logistic), "poisson": (kernels.POISSON, Poisson),
             "gamma": (kernels.GAMMA, Gamma)}  # fmt: skip
@@ -103,7 +103,8 @@ def _both_paths(loss, X, y, n_alphas=25, eps=1e-2, tol=1e-10, **options):
     grid = options.pop("grid", None)
     if grid is None:
         grid = alpha_grid(problem.alpha_max, n_alphas, eps)
-    compiled = glm_path(problem, grid, tol, 10_000)
+    assert glm_path_applies(problem)
+    compiled = solve_path(problem, grid, tol, 10_000)  # dispatches to glm_path
     # A progress callback keeps solve_path on the Python solver.
     python = solve_path(make_problem(X, y, **kwargs), grid, tol, 10_000, progress=_quiet)
     return compiled, python, problem

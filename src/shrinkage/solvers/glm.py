@@ -31,6 +31,8 @@ same algorithm (same stopping rule and gap) for a whole path in compiled code
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -54,6 +56,7 @@ from .least_squares import SolveInfo, solve_working_set
 from .problems import weighted_column_means
 
 __all__ = [
+    "GLMPath",
     "GLMProblem",
     "backtracking_step",
     "glm_path",
@@ -341,15 +344,28 @@ def glm_path_applies(problem) -> bool:
     )
 
 
-def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int):
+class GLMPath(NamedTuple):
+    """What :func:`glm_path` returns (:func:`shrinkage.path.solve_path` wraps it in a
+    ``PathResult``; the solvers do not import the path module)."""
+
+    coefs: np.ndarray  # (n_features, n_alphas)
+    intercepts: np.ndarray
+    duality_gaps: np.ndarray
+    n_iters: np.ndarray  # Newton steps per alpha
+    converged: np.ndarray
+    seconds: float
+
+
+def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int) -> GLMPath:
     """The whole path along ``alphas`` (decreasing) in compiled code.
 
     The same problem, warm start, strong rule, stopping rule (largest KKT violation at
     most ``tol`` relative to the null model's gradient, :meth:`GLMProblem.absolute_tol`)
     and duality gap as :func:`shrinkage.path.solve_path` with the Python solver, without
     Python work per alpha or per Newton step (:func:`._glm_kernels.glm_path`). Starts
-    from ``problem``'s current point and leaves it at the last alpha's solution. Use it
-    per CV fold as ``glm_path(make_problem(...), alphas, tol, max_iter)``.
+    from ``problem``'s current point and leaves it at the last alpha's solution.
+    :func:`shrinkage.path.solve_path` calls it wherever it applies, so a CV fold needs
+    only ``solve_path(make_problem(...), alphas, tol, max_iter)``.
 
     Parameters
     ----------
@@ -364,11 +380,10 @@ def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int)
 
     Returns
     -------
-    PathResult
+    GLMPath
     """
     import time
 
-    from ..path import PathResult
     from ._glm_kernels import glm_path as compiled_path
 
     if not glm_path_applies(problem):
@@ -418,17 +433,4 @@ def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int)
     )
     problem.coef, problem.intercept_, problem.eta = coef, float(intercept[0]), eta
     problem.gradient = gradient
-    times = np.full(n_alphas, (time.perf_counter() - start) / max(n_alphas, 1))
-    coefs = coefs.T
-    return PathResult(
-        alphas=alphas,
-        coefs=coefs,
-        intercepts=intercepts,
-        duality_gaps=gaps,
-        n_iters=n_iters,
-        n_nonzero=np.count_nonzero(coefs, axis=0),
-        times=times,
-        converged=converged,
-        l1_ratio=problem.l1_ratio,
-        loss=problem.loss,
-    )
+    return GLMPath(coefs.T, intercepts, gaps, n_iters, converged, time.perf_counter() - start)
