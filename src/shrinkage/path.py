@@ -148,6 +148,23 @@ def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathR
     """Solve ``problem`` along ``alphas`` (decreasing) with warm starts and strong rules."""
     if rng is None and progress is None and _gram_path_applies(problem, alphas):
         return _solve_gram_path(problem, alphas, tol, max_iter)
+    if rng is None and progress is None and alphas.size:
+        from .solvers.glm import glm_path, glm_path_applies
+
+        if glm_path_applies(problem):  # dense logistic / Poisson / Gamma: compiled
+            path = glm_path(problem, alphas, tol, max_iter)
+            return PathResult(
+                alphas=alphas,
+                coefs=path.coefs,
+                intercepts=path.intercepts,
+                duality_gaps=path.duality_gaps,
+                n_iters=path.n_iters,
+                n_nonzero=np.count_nonzero(path.coefs, axis=0),
+                times=np.full(alphas.size, path.seconds / alphas.size),
+                converged=path.converged,
+                l1_ratio=problem.l1_ratio,
+                loss=problem.loss,
+            )
     n_features, n_alphas = problem.n_features, alphas.size
     coefs = np.zeros((n_alphas, n_features))  # row per alpha: contiguous writes
     intercepts = np.zeros(n_alphas)

@@ -1,8 +1,9 @@
 """The solvers' tuning constants, defined once.
 
 The Python working-set solver (:mod:`.least_squares`), the compiled Gram path
-(:func:`._kernels.gram_path`, which receives them as arguments) and the
-proximal-Newton solver (:mod:`.glm`) all read them from here.
+(:func:`._kernels.gram_path`, which receives them as arguments), the
+proximal-Newton solver (:mod:`.glm`) and its compiled path
+(:func:`._glm_kernels.glm_path`) all read them from here.
 """
 
 from __future__ import annotations
@@ -37,5 +38,7 @@ CONSTANT_COLUMN_RATIO_UNCENTRED = 1e-10
 CURVATURE_FLOOR = 1e-10
 # coordinate-descent rounds per inexact Newton direction;
 NEWTON_INNER_ROUNDS = 10
-# and Armijo's sufficient-decrease constant for the line search.
+# Armijo's sufficient-decrease constant for the line search;
 ARMIJO = 1e-4
+# and the most halvings of its step (2^-30 ≈ 1e-9) before it gives up on a direction.
+LINE_SEARCH_HALVINGS = 30

@@ -23,9 +23,15 @@ The duality gap reported uses the dual point ``θ = s·θ₀``, ``θ₀ = −(�
 (``y − μ`` for canonical links), with ``s ≤ 1`` the largest scale feasible for the
 pure-L1 coordinates: ``gap = P(β) + F*(−h⊙θ) + g*(s·Xᵀ(−∂F))``. A datafit without a
 conjugate reports the largest KKT violation in its place.
+
+On dense ``X`` with a logistic, Poisson or Gamma datafit, :func:`glm_path` runs the
+same algorithm (same stopping rule and gap) for a whole path in compiled code
+(:mod:`._glm_kernels`); :func:`shrinkage.path.solve_path` uses it there.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,14 +45,25 @@ from ..penalties import (
     penalty_value,
 )
 from ._designs import DenseDesign, SparseDesign
-from .constants import ARMIJO, CURVATURE_FLOOR, NEWTON_INNER_ROUNDS
+from .constants import (
+    ACTIVE_SWEEPS,
+    ARMIJO,
+    CURVATURE_FLOOR,
+    LINE_SEARCH_HALVINGS,
+    NEWTON_INNER_ROUNDS,
+)
 from .least_squares import SolveInfo, solve_working_set
 from .problems import weighted_column_means
 
-__all__ = ["GLMProblem", "backtracking_step", "newton_direction", "sufficient_decrease"]
-
-# Backtracking halves the step at most this many times (2^-30 ≈ 1e-9).
-_MAX_HALVINGS = 30
+__all__ = [
+    "GLMPath",
+    "GLMProblem",
+    "backtracking_step",
+    "glm_path",
+    "glm_path_applies",
+    "newton_direction",
+    "sufficient_decrease",
+]
 
 
 def newton_direction(
@@ -99,7 +116,7 @@ def sufficient_decrease(new: float, old: float, step: float, decrement: float) -
 def backtracking_step(objective_at, old_objective: float, decrement: float) -> float | None:
     """Largest step in {1, ½, ¼, …} that passes Armijo's test, or None."""
     step = 1.0
-    for _ in range(_MAX_HALVINGS):
+    for _ in range(LINE_SEARCH_HALVINGS):
         if sufficient_decrease(objective_at(step), old_objective, step, decrement):
             return step
         step *= 0.5
@@ -309,3 +326,114 @@ class GLMProblem:
         )
         primal = self.objective(self.eta, self.coef, l1, l2)
         return float(max(primal + dual_loss + conjugate, 0.0))
+
+
+def _family_code(datafit) -> int | None:
+    """The compiled kernels' code for a datafit, or None. Exact classes only: a
+    subclass may change the math the kernels hard-code."""
+    from ..datafits import Gamma, Logistic, Poisson
+    from ._glm_kernels import GAMMA, LOGISTIC, POISSON
+
+    return {Logistic: LOGISTIC, Poisson: POISSON, Gamma: GAMMA}.get(type(datafit))
+
+
+def glm_path_applies(problem) -> bool:
+    """Whether :func:`glm_path` can solve ``problem``: a :class:`GLMProblem` on dense
+    ``X`` with a separable datafit the kernels know (logistic, Poisson, Gamma)."""
+    return (
+        isinstance(problem, GLMProblem)
+        and isinstance(problem.X, np.ndarray)
+        and _family_code(problem.datafit) is not None
+    )
+
+
+class GLMPath(NamedTuple):
+    """What :func:`glm_path` returns (:func:`shrinkage.path.solve_path` wraps it in a
+    ``PathResult``; the solvers do not import the path module)."""
+
+    coefs: np.ndarray  # (n_features, n_alphas)
+    intercepts: np.ndarray
+    duality_gaps: np.ndarray
+    n_iters: np.ndarray  # Newton steps per alpha
+    converged: np.ndarray
+    seconds: float
+
+
+def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int) -> GLMPath:
+    """The whole path along ``alphas`` (decreasing) in compiled code.
+
+    The same problem, warm start, strong rule, stopping rule (largest KKT violation at
+    most ``tol`` relative to the null model's gradient, :meth:`GLMProblem.absolute_tol`)
+    and duality gap as :func:`shrinkage.path.solve_path` with the Python solver, without
+    Python work per alpha or per Newton step (:func:`._glm_kernels.glm_path`). Starts
+    from ``problem``'s current point and leaves it at the last alpha's solution.
+    :func:`shrinkage.path.solve_path` calls it wherever it applies, so a CV fold needs
+    only ``solve_path(make_problem(...), alphas, tol, max_iter)``.
+
+    Parameters
+    ----------
+    problem : GLMProblem
+        :func:`glm_path_applies` must hold.
+    alphas : ndarray of shape (n_alphas,)
+        Decreasing penalty strengths.
+    tol : float
+        Relative KKT tolerance.
+    max_iter : int
+        Newton steps per alpha.
+
+    Returns
+    -------
+    GLMPath
+    """
+    import time
+
+    from ._glm_kernels import glm_path as compiled_path
+
+    if not glm_path_applies(problem):
+        raise ValueError(
+            "glm_path needs a GLMProblem on a dense X with a logistic, Poisson or Gamma "
+            "datafit; use shrinkage.path.solve_path for the others."
+        )
+    alphas = np.ascontiguousarray(alphas, dtype=np.float64)
+    n_alphas, n_features = alphas.size, problem.n_features
+    coefs = np.zeros((n_alphas, n_features))
+    intercepts = np.zeros(n_alphas)
+    gaps = np.zeros(n_alphas)
+    n_iters = np.zeros(n_alphas, dtype=np.int64)
+    converged = np.zeros(n_alphas, dtype=bool)
+    coef = problem.coef.copy()
+    intercept = np.array([problem.intercept_])
+    eta = np.array(problem.eta, dtype=np.float64)
+    gradient = np.array(problem.gradient, dtype=np.float64)
+    start = time.perf_counter()
+    compiled_path(
+        problem.X,
+        problem.y,
+        np.ascontiguousarray(problem.h, dtype=np.float64),
+        eta,
+        coef,
+        intercept,
+        gradient,
+        alphas,
+        max(problem.alpha_max, alphas[0]),
+        float(problem.l1_ratio),
+        np.ascontiguousarray(problem.penalty_weights, dtype=np.float64),
+        bool(problem.positive),
+        problem.fit_intercept,
+        _family_code(problem.datafit),
+        problem.absolute_tol(tol),
+        int(max_iter),
+        CURVATURE_FLOOR,
+        ARMIJO,
+        NEWTON_INNER_ROUNDS,
+        ACTIVE_SWEEPS,
+        LINE_SEARCH_HALVINGS,
+        coefs,
+        intercepts,
+        gaps,
+        n_iters,
+        converged,
+    )
+    problem.coef, problem.intercept_, problem.eta = coef, float(intercept[0]), eta
+    problem.gradient = gradient
+    return GLMPath(coefs.T, intercepts, gaps, n_iters, converged, time.perf_counter() - start)
