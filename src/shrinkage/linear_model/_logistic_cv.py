@@ -27,6 +27,7 @@ from .._validation import (
     raw_sample_weight,
 )
 from ..selection import check_fold_weights, check_rule
+from ..solvers.glm import glm_path, glm_path_applies
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, class_weights, validated_fit_input
@@ -515,12 +516,18 @@ def _logistic_path(
         problem = LogisticProblem(
             X, encoded.astype(float), h, weights, l1_ratio, False, fit_intercept
         )
-        previous = problem.alpha_max
-        for k, alpha in enumerate(alphas):
-            # No convergence warning per fold and C, as scikit-learn's path.
-            info = screened_solve(problem, alpha, previous, tol, max_iter, relative=False)
-            coefs[k, 0], intercepts[k, 0] = problem.coef, problem.intercept
-            n_iter[k], previous = info.n_iter, alpha
+        if glm_path_applies(problem):
+            # The whole path in compiled code; scikit-learn's absolute tol expressed in
+            # the path's relative units (no convergence warning per fold and C, as
+            # scikit-learn's path).
+            path = glm_path(problem, alphas, tol / problem.absolute_tol(1.0), max_iter)
+            coefs[:, 0], intercepts[:, 0], n_iter[:] = path.coefs.T, path.intercepts, path.n_iters
+        else:
+            previous = problem.alpha_max
+            for k, alpha in enumerate(alphas):
+                info = screened_solve(problem, alpha, previous, tol, max_iter, relative=False)
+                coefs[k, 0], intercepts[k, 0] = problem.coef, problem.intercept
+                n_iter[k], previous = info.n_iter, alpha
     else:
         problem = MultinomialProblem(
             X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept
