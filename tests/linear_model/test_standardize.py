@@ -376,3 +376,10 @@ def test_default_is_off():
     a = sk.Lasso(alpha=0.1).fit(X, y).coef_
     b = sk.Lasso(alpha=0.1, standardize=False).fit(X, y).coef_
     np.testing.assert_array_equal(a, b)
+
+
+def test_dask_input_is_refused_with_a_clear_message():
+    da = pytest.importorskip("dask.array")
+    X, y, _ = _data()
+    with pytest.raises(ValueError, match=r"standardize=True\) is not available on Dask"):
+        sk.Lasso(alpha=0.1, standardize=True).fit(da.from_array(X), da.from_array(y))
