@@ -34,6 +34,7 @@ from ._validation import (
 )
 from .datafits import get_datafit
 from .solvers.constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
+from .solvers.standardize import standardize_design, to_original_units, to_scaled_units
 from .solvers.step import screened_solve
 
 __all__ = ["PathResult", "alpha_grid", "regularization_path", "lasso_path", "enet_path"]
@@ -277,6 +278,7 @@ def regularization_path(
     coef_init=None,
     verbose: bool = False,
     offset=None,
+    standardize: bool = False,
 ) -> PathResult:
     """Fit a whole L1 / L2 / elastic-net path with warm starts.
 
@@ -328,6 +330,11 @@ def regularization_path(
     offset : array-like of shape (n_samples,), optional
         Fixed part of the linear predictor (glmnet's ``offset``: log exposure for
         Poisson counts).
+    standardize : bool, default=False
+        glmnet's ``standardize=TRUE``: solve in the columns ``x_j / s_j``, with
+        ``s_j`` the ``h``-weighted ``1/n`` standard deviation, with the same ``alpha``
+        and penalty on the scaled coefficients ``β_j s_j``; ``coefs`` are returned in
+        original units (:mod:`shrinkage.solvers.standardize`). A constant column gets 0.
 
     Returns
     -------
@@ -344,8 +351,9 @@ def regularization_path(
     weights = check_penalty_weights(penalty_weights, n_features)
     y = prepare_targets(y, loss)
     offset = _check_offset(offset, n_samples)
+    X_fit, scales = standardize_design(X, h, standardize)
     problem = make_problem(
-        X,
+        X_fit,
         y,
         loss=loss,
         h=h,
@@ -361,12 +369,14 @@ def regularization_path(
     else:
         grid = _check_alphas(alphas)
     if coef_init is not None:
-        problem.set_coef(_check_coef_init(coef_init, n_features))
+        problem.set_coef(to_scaled_units(_check_coef_init(coef_init, n_features), scales))
     progress = _print_progress if verbose else None
-    if _exact_ridge_applies(X, problem.loss, l1_ratio, positive):
-        result = _spectral_ridge_path(X, y, h, weights, fit_intercept, grid, problem)
+    if _exact_ridge_applies(X_fit, problem.loss, l1_ratio, positive):
+        result = _spectral_ridge_path(X_fit, y, h, weights, fit_intercept, grid, problem)
     else:
         result = solve_path(problem, grid, tol, max_iter, progress=progress)
+    if scales is not None:  # back to original units; the intercepts are unchanged
+        result.coefs = to_original_units(result.coefs, scales)
     result.feature_names = feature_names
     if not result.converged.all():
         from .solvers.step import warn_not_converged

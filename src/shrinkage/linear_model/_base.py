@@ -19,7 +19,7 @@ from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, is_regressor
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._dispatch import dask_fit
+from .._dispatch import dask_fit, is_dask_collection
 from .._fitted import store_coef  # noqa: F401 (re-exported)
 from .._validation import check_finite_data, check_numeric, check_real_target
 from ..solvers.step import check_finite_solution, warn_not_converged  # noqa: F401 (re-exported)
@@ -118,6 +118,12 @@ class LinearModelBase(BaseEstimator):
         None: return fitted`` (the hook is a method, not a decorator, so that warnings
         keep pointing at the user's call of ``fit``).
         """
+        if getattr(self, "standardize", False) is True and is_dask_collection(X):
+            raise ValueError(
+                f"{type(self).__name__}(standardize=True) is not available on Dask input "
+                "yet; fit on a NumPy/SciPy X, or standardize the columns first (glmnet's "
+                "scales: the weighted standard deviation with the 1/n formula)."
+            )
         return dask_fit(self, X, y, sample_weight)
 
     def _store_coef(self, coefs, intercepts, y_ndim: int, dtype) -> None:

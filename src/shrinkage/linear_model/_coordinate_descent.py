@@ -19,6 +19,7 @@ from .._validation import (
 )
 from ..path import enet_path, lasso_path
 from ..solvers.problems import LeastSquaresProblem
+from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
 from ..solvers.step import solve_and_check
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
 
@@ -68,6 +69,12 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
     penalty_weights : array-like of shape (n_features,), optional
         Per-feature penalty factors ``v_j >= 0``; 0 leaves a feature unpenalized
         (glmnet's ``penalty.factor``).
+    standardize : bool, default=False
+        glmnet's ``standardize=TRUE``: fit in the columns ``x_j / s_j`` (``s_j`` the
+        weighted ``1/n`` standard deviation) with the same ``alpha``, i.e. the penalty
+        ``α Σ_j v_j (ρ s_j|β_j| + (1−ρ)/2 s_j² β_j²)`` on the original-unit ``β``;
+        ``coef_`` is in original units, a constant column gets 0
+        (:mod:`shrinkage.solvers.standardize`; docs/parametrizations.md for glmnet's λ).
 
     Attributes
     ----------
@@ -101,6 +108,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         random_state=None,
         selection="cyclic",
         penalty_weights=None,
+        standardize=False,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -114,6 +122,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         self.random_state = random_state
         self.selection = selection
         self.penalty_weights = penalty_weights
+        self.standardize = standardize
 
     def _check_params(self) -> tuple[float, float]:
         alpha = check_nonnegative_scalar(
@@ -186,11 +195,19 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         rng = check_random_state(self.random_state) if self.selection == "random" else None
 
         precompute = _checked_precompute(self.precompute, X, h, self.fit_intercept)
+        X, scales = standardize_design(X, h, self.standardize)
+        if scales is not None and hasattr(self.precompute, "__array__"):
+            raise ValueError(
+                "A precomputed Gram matrix is of the unscaled X; with standardize=True "
+                "pass precompute=True (the Gram matrix of the scaled X is formed inside)."
+            )
         previous = None
         if self.warm_start and hasattr(self, "coef_"):
             previous = np.atleast_2d(self.coef_)
             if previous.shape != (Y.shape[1], n_features):
                 previous = None
+            else:
+                previous = to_scaled_units(previous, scales, axis=1)
 
         coefs, intercepts, gaps, n_iters = [], [], [], []
         for t in range(Y.shape[1]):
@@ -209,7 +226,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
                 problem.set_coef(previous[t])
                 start_alpha = alpha
             info = solve_and_check(problem, alpha, start_alpha, self.tol, self.max_iter, rng)
-            coefs.append(problem.coef)
+            coefs.append(to_original_units(problem.coef, scales))
             intercepts.append(problem.intercept if self.fit_intercept else 0.0)
             gaps.append(info.duality_gap)
             n_iters.append(info.n_iter)
@@ -298,6 +315,7 @@ class Lasso(ElasticNet):
         random_state=None,
         selection="cyclic",
         penalty_weights=None,
+        standardize=False,
     ):
         super().__init__(
             alpha=alpha,
@@ -312,4 +330,5 @@ class Lasso(ElasticNet):
             random_state=random_state,
             selection=selection,
             penalty_weights=penalty_weights,
+            standardize=standardize,
         )

@@ -24,6 +24,7 @@ from ..path import solve_path
 from ..selection import check_fold_weights, check_folds, check_rule, record_path_cv
 from ..solvers.moments import Moments
 from ..solvers.problems import LeastSquaresProblem, solved_densely
+from ..solvers.standardize import standardize_design, to_original_units
 from ..solvers.step import solve_and_check
 from ._base import check_finite_target, validated_fit_input
 from ._coordinate_descent import ElasticNet
@@ -61,6 +62,10 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         ``lambda.1se``: a sparser model that predicts about as well).
     penalty_weights : array-like of shape (n_features,), optional
         Per-feature penalty factors (0 = unpenalized).
+    standardize : bool, default=False
+        As :class:`ElasticNet` (glmnet's ``standardize=TRUE``). As glmnet, the grid
+        comes from the standardized data and each fold is standardized with the
+        scales of its own training rows.
 
     Attributes
     ----------
@@ -101,6 +106,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         selection="cyclic",
         rule="min",
         penalty_weights=None,
+        standardize=False,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -118,6 +124,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         self.selection = selection
         self.rule = rule
         self.penalty_weights = penalty_weights
+        self.standardize = standardize
 
     def _l1_ratios(self) -> list[float]:
         if self.path_l1_ratio_fixed is not None:
@@ -139,6 +146,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
             random_state=self.random_state,
             selection=self.selection,
             penalty_weights=self.penalty_weights,
+            standardize=self.standardize,
         )
 
     def fit(self, X, y, sample_weight=None, **params):
@@ -187,7 +195,9 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         weights = check_penalty_weights(self.penalty_weights, n_features)
         folds = check_folds(self.cv, X, y, classifier=False, split_params=split_params)
         check_fold_weights(folds, sample_weight)
-        grids = [self._grid(X, y, h, weights, ratio) for ratio in l1_ratios]
+        X_grid, _ = standardize_design(X, h, self.standardize)
+        grids = [self._grid(X_grid, y, h, weights, ratio) for ratio in l1_ratios]
+        del X_grid
         rng_seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
 
         moments = self._fold_moments(X, y, h, folds)
@@ -198,8 +208,10 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
                 problem = moments.problem(fold, weights, ratio, self.positive)
             else:
                 h_train = h[train] / h[train].sum()
+                # glmnet standardizes each fold with its training rows' scales.
+                X_train, scales = standardize_design(X[train], h_train, self.standardize)
                 problem = LeastSquaresProblem(
-                    X[train],
+                    X_train,
                     y[train],
                     h_train,
                     weights,
@@ -210,6 +222,8 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
                 )
             rng = np.random.RandomState(rng_seed) if self.selection == "random" else None
             path = solve_path(problem, grid, self.tol, self.max_iter, rng)
+            if moments is None:
+                path.coefs = to_original_units(path.coefs, scales)
             predictions = np.asarray(X[test] @ path.coefs) + path.intercepts
             squared = (predictions - y[test][:, None]) ** 2
             test_weight = None if raw_weight is None else raw_weight[test]
@@ -231,7 +245,8 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
     def _fold_moments(self, X, y, h, folds):
         """Per-fold moments when the folds partition the rows of a tall dense ``X``."""
         n, p = X.shape
-        if sp.issparse(X) or self.precompute is False or p > 4000:
+        # standardize: every training fold has its own scales, not the total's moments.
+        if sp.issparse(X) or self.precompute is False or p > 4000 or self.standardize:
             return None
         if self.precompute == "auto" and n < 3 * p:
             return None  # each training set must still have n_train > 2p
@@ -329,6 +344,7 @@ class LassoCV(ElasticNetCV):
         selection="cyclic",
         rule="min",
         penalty_weights=None,
+        standardize=False,
     ):
         super().__init__(
             l1_ratio=1.0,
@@ -347,4 +363,5 @@ class LassoCV(ElasticNetCV):
             selection=selection,
             rule=rule,
             penalty_weights=penalty_weights,
+            standardize=standardize,
         )

@@ -39,6 +39,7 @@ from .._validation import (
     check_sample_weight,
 )
 from ..path import regularization_path
+from ..solvers.standardize import standardize_design, to_scaled_units
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
 
 CRITERIA = ("aic", "bic", "ebic")
@@ -93,6 +94,10 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         (2004), the relaxed lasso at ``gamma = 0``. The lasso's shrinkage makes plain
         BIC buy back its bias with a few noise features; the refit removes the bias, so
         BIC can pick the true support when the signal is strong.
+    standardize : bool, default=False
+        As :class:`ElasticNet` (glmnet's ``standardize=TRUE``). The elastic-net
+        degrees of freedom then use the ridge part ``α(1−ρ)v_j s_j²`` it puts on the
+        original-unit coefficients.
 
     Attributes
     ----------
@@ -125,6 +130,7 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         positive=False,
         penalty_weights=None,
         relax=False,
+        standardize=False,
     ):
         self.l1_ratio = l1_ratio
         self.criterion = criterion
@@ -139,6 +145,7 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         self.positive = positive
         self.penalty_weights = penalty_weights
         self.relax = relax
+        self.standardize = standardize
 
     def _check_params(self) -> float:
         if self.criterion not in CRITERIA:
@@ -192,12 +199,14 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
                 "sample_weight sums beyond the float range; the criteria count weights as "
                 "frequencies, so rescale them (e.g. divide by their maximum)."
             )
+        # The degrees of freedom and ridge spectra are those of the scaled design.
+        X_fit, scales = standardize_design(X, h, self.standardize)
         alphas = self.alphas
         ridge = l1_ratio == 0.0 and not self.positive
         if ridge and isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
             from ..solvers.ridge import SpectralRidge, ridge_alpha_grid
 
-            spectrum = SpectralRidge(X, y[:, None], h, v, self.fit_intercept).lam
+            spectrum = SpectralRidge(X_fit, y[:, None], h, v, self.fit_intercept).lam
             alphas = ridge_alpha_grid(spectrum, alphas)
         path = regularization_path(
             X,
@@ -212,6 +221,7 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
             tol=self.tol,
             max_iter=self.max_iter,
             precompute=self.precompute,
+            standardize=self.standardize,
         )
         coefs, intercepts = path.coefs, path.intercepts
         if self.relax:
@@ -219,7 +229,8 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
                 raise ValueError("relax=True needs an L1 part (l1_ratio > 0) to select with.")
             coefs, intercepts, df = _relaxed_fits(X, y, h, coefs, self.fit_intercept)
         else:
-            df = self._degrees_of_freedom(X, y, h, v, path, l1_ratio)
+            scaled = to_scaled_units(path.coefs, scales)
+            df = self._degrees_of_freedom(X_fit, y, h, v, path, l1_ratio, scaled)
         rss = n * np.sum(h[:, None] * (y[:, None] - (X @ coefs + intercepts)) ** 2, 0)
         self.noise_variance_ = self._noise_variance(X, y, h, n, sample_weight, l1_ratio)
         sigma2 = self.noise_variance_
@@ -241,7 +252,7 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         self.intercept_ = float(intercepts[best]) if self.fit_intercept else 0.0
         return self
 
-    def _degrees_of_freedom(self, X, y, h, v, path, l1_ratio) -> np.ndarray:
+    def _degrees_of_freedom(self, X, y, h, v, path, l1_ratio, coefs) -> np.ndarray:
         if l1_ratio == 0.0 and not self.positive:
             from ..solvers.ridge import SpectralRidge
 
@@ -252,7 +263,7 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         return np.array(
             [
                 elastic_net_degrees_of_freedom(
-                    X, h, path.coefs[:, k], alpha, l1_ratio, v, self.fit_intercept
+                    X, h, coefs[:, k], alpha, l1_ratio, v, self.fit_intercept
                 )
                 for k, alpha in enumerate(path.alphas)
             ]
@@ -320,13 +331,21 @@ def _cv_noise_variance(estimator, X, y, n, sample_weight, l1_ratio) -> float:
         max_iter=estimator.max_iter,
         cv=min(5, X.shape[0]),  # rows, not n (the weights' sum, a float)
         penalty_weights=estimator.penalty_weights,
+        standardize=estimator.standardize,
     ).fit(X, y, sample_weight=sample_weight)
     h = check_sample_weight(sample_weight, X.shape[0])
     residual = y - np.asarray(X @ cv.coef_).ravel() - cv.intercept_
     rss = n * np.sum(h * residual**2)
     v = check_penalty_weights(estimator.penalty_weights, X.shape[1])
+    X_df, scales = standardize_design(X, h, estimator.standardize)
     df = elastic_net_degrees_of_freedom(
-        X, h, cv.coef_, cv.alpha_, cv.l1_ratio_, v, estimator.fit_intercept
+        X_df,
+        h,
+        to_scaled_units(cv.coef_, scales),
+        cv.alpha_,
+        cv.l1_ratio_,
+        v,
+        estimator.fit_intercept,
     )
     denominator = n - df - int(estimator.fit_intercept)
     if denominator <= 0:
@@ -362,6 +381,7 @@ class LassoIC(ElasticNetIC):
         positive=False,
         penalty_weights=None,
         relax=False,
+        standardize=False,
     ):
         super().__init__(
             l1_ratio=1.0,
@@ -377,4 +397,5 @@ class LassoIC(ElasticNetIC):
             positive=positive,
             penalty_weights=penalty_weights,
             relax=relax,
+            standardize=standardize,
         )

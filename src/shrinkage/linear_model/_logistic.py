@@ -19,6 +19,7 @@ from .._validation import (
     raw_sample_weight,
 )
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
+from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, LinearModelBase, class_weights, validated_fit_input
 
@@ -165,6 +166,11 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         Accepted for compatibility.
     penalty_weights : array-like of shape (n_features,), optional
         Per-feature penalty factors; 0 leaves a feature unpenalized.
+    standardize : bool, default=False
+        glmnet's ``standardize=TRUE``: fit in the columns ``x_j / s_j`` (``s_j`` the
+        standard deviation weighted by ``s`` with the ``1/n`` formula) with the same
+        ``C``; ``coef_`` in original units, 0 for a constant column
+        (:mod:`shrinkage.solvers.standardize`).
 
     Attributes
     ----------
@@ -197,6 +203,7 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         warm_start=False,
         n_jobs=None,
         penalty_weights=None,
+        standardize=False,
     ):
         self.penalty = penalty
         self.C = C
@@ -213,6 +220,7 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         self.warm_start = warm_start
         self.n_jobs = n_jobs
         self.penalty_weights = penalty_weights
+        self.standardize = standardize
 
     def _check_params(self):
         """Resolve penalty, C and l1_ratio as scikit-learn 1.9; return (C, l1_ratio)."""
@@ -331,6 +339,8 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         # scikit-learn's lbfgs compares its gtol with the gradient of the mean loss,
         # which is exactly our KKT violation: the same tol means the same accuracy.
         tol = max(self.tol, _MIN_KKT_TOL)
+        X_in = X  # the caller's X: its dtype is coef_'s
+        X, self._scales = standardize_design(X, h, self.standardize)
 
         if self.max_iter == 0:
             # scikit-learn: max_iter=0 leaves the starting point (all zeros) and warns.
@@ -345,7 +355,8 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         else:
             self._fit_multinomial(X, encoded, h, weights, l1_ratio, alpha, tol)
         # liblinear returns float64 whatever the input (scikit-learn's contract).
-        dtype = np.float64 if self.solver == "liblinear" else X.dtype
+        dtype = np.float64 if self.solver == "liblinear" else X_in.dtype
+        self.coef_ = to_original_units(self.coef_, self.__dict__.pop("_scales"), axis=1)
         self.coef_ = self.coef_.astype(dtype)
         self.intercept_ = self.intercept_.astype(dtype)
         self.n_iter_ = np.asarray(self.n_iter_, dtype=np.int32)
@@ -378,8 +389,8 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
 
     def _warm_coef(self, shape):
         if self.warm_start and getattr(self, "coef_", None) is not None:
-            if self.coef_.shape == shape:
-                return self.coef_, self.intercept_
+            if self.coef_.shape == shape:  # in the fit's (maybe standardized) units
+                return to_scaled_units(self.coef_, self._scales, axis=1), self.intercept_
         return None, None
 
     def _fit_binary(self, X, encoded, h, weights, l1_ratio, alpha, tol):

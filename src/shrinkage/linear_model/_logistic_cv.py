@@ -29,6 +29,7 @@ from .._validation import (
 from ..selection import check_fold_weights, check_rule
 from ..solvers.glm import glm_path, glm_path_applies
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
+from ..solvers.standardize import standardize_design, to_original_units
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, class_weights, validated_fit_input
 from ._cv import LinearModelCV, fold_metadata
@@ -92,6 +93,9 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         The best mean score, or the smallest ``C`` (strongest penalty) whose mean
         score is within one standard error of the best.
     penalty_weights : array-like of shape (n_features,), optional
+    standardize : bool, default=False
+        As :class:`LogisticRegression` (glmnet's ``standardize=TRUE``); each fold is
+        standardized with the scales of its own training rows, as glmnet's CV.
 
     Attributes
     ----------
@@ -142,6 +146,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         use_legacy_attributes="warn",
         rule="min",
         penalty_weights=None,
+        standardize=False,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -162,6 +167,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         self.use_legacy_attributes = use_legacy_attributes
         self.rule = rule
         self.penalty_weights = penalty_weights
+        self.standardize = standardize
 
     def _grid(self) -> np.ndarray:
         """``Cs_`` in the caller's order (as scikit-learn); ``np.inf`` means no penalty."""
@@ -339,8 +345,10 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
 
         def fold_curve(setting, fold, train, test):
             ratio = ratios[setting]
+            h_train = check_sample_weight(raw[train], train.size)
+            X_train, scales = standardize_design(X[train], h_train, self.standardize)
             coefs, intercepts, n_iter = _logistic_path(
-                X[train],
+                X_train,
                 encoded[train],
                 raw[train],
                 weights,
@@ -351,6 +359,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
                 tol,
                 self.max_iter,
             )
+            coefs = to_original_units(coefs, scales, axis=2)  # (n_cs, n_rows, p)
             back = np.argsort(order)  # to the caller's order of Cs
             coefs, intercepts, n_iter = coefs[back], intercepts[back], n_iter[back]
             model = LogisticRegression()
@@ -401,6 +410,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
                 tol=self.tol,
                 max_iter=self.max_iter,
                 penalty_weights=self.penalty_weights,
+                standardize=self.standardize,
             )
             self._refit(final, X, y, raw, ("coef_", "intercept_"))
             chosen_ratio = l1_ratios[best_ratio] if l1_ratios is not None else None

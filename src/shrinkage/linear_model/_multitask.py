@@ -39,6 +39,7 @@ from ..solvers.multitask import (
     solve_multitask,
     solve_multitask_path,
 )
+from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
 from ._base import (
     LinearModelBase,
     check_finite_solution,
@@ -107,6 +108,11 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
     random_state : int, RandomState or None
         Seed of the row order when ``selection="random"``.
     selection : {"cyclic", "random"}, default="cyclic"
+    standardize : bool, default=False
+        glmnet's ``standardize=TRUE``: fit in the columns ``x_j / s_j`` (``s_j`` the
+        weighted ``1/n`` standard deviation) with the same ``alpha``, i.e. the penalty
+        ``α Σ_j (ρ s_j‖W_j‖₂ + (1−ρ)/2 s_j²‖W_j‖²)``; ``coef_`` in original units
+        (:mod:`shrinkage.solvers.standardize`).
 
     Attributes
     ----------
@@ -139,6 +145,7 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         warm_start=False,
         random_state=None,
         selection="cyclic",
+        standardize=False,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -149,6 +156,7 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         self.warm_start = warm_start
         self.random_state = random_state
         self.selection = selection
+        self.standardize = standardize
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()  # sparse input: LinearModelBase
@@ -177,14 +185,15 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         X, Y = _validated_targets(self, X, y, self._mono_task_name)
         n_samples, n_features = X.shape
         h, _ = _weights(sample_weight, n_samples)
-        design, x_offset, y_offset = make_multitask_design(X, Y, h, self.fit_intercept)
+        X_fit, scales = standardize_design(X, h, self.standardize)
+        design, x_offset, y_offset = make_multitask_design(X_fit, Y, h, self.fit_intercept)
         coef = np.zeros((n_features, Y.shape[1]))
         l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
         l1_previous = multitask_alpha_max(design.xty, 1.0)  # cold start: W = 0 solves it
         if self.warm_start and getattr(self, "coef_", None) is not None:
             previous = np.asarray(self.coef_, dtype=np.float64)
             if previous.shape == (Y.shape[1], n_features):
-                coef[...] = previous.T
+                coef[...] = to_scaled_units(previous.T, scales)
                 l1_previous = l1
         rng = check_random_state(self.random_state) if self.selection == "random" else None
         tol_abs = self.tol * design.target_norm2
@@ -204,8 +213,8 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         if not info.converged:
             warn_not_converged(info.duality_gap, self.tol, self.max_iter, alpha, tol_abs)
         dtype = X.dtype
-        self.coef_ = np.asarray(coef.T, dtype=dtype)
-        if self.fit_intercept:
+        self.coef_ = np.asarray(to_original_units(coef, scales).T, dtype=dtype)
+        if self.fit_intercept:  # x_offset and coef both in the fit's units
             self.intercept_ = np.asarray(y_offset - x_offset @ coef, dtype=dtype)
         else:
             self.intercept_ = 0.0
@@ -242,6 +251,7 @@ class MultiTaskLasso(MultiTaskElasticNet):
         warm_start=False,
         random_state=None,
         selection="cyclic",
+        standardize=False,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -251,6 +261,7 @@ class MultiTaskLasso(MultiTaskElasticNet):
         self.warm_start = warm_start
         self.random_state = random_state
         self.selection = selection
+        self.standardize = standardize
 
 
 class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
@@ -279,6 +290,9 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
     rule : {"min", "1se"}, default="min"
         The smallest mean CV error (scikit-learn's choice) or the largest alpha
         within one standard error of it (glmnet's ``lambda.1se``).
+    standardize : bool, default=False
+        As :class:`MultiTaskElasticNet`; the grid comes from the standardized data
+        and each fold is standardized with its own training rows' scales (glmnet).
 
     Attributes
     ----------
@@ -311,6 +325,7 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
         random_state=None,
         selection="cyclic",
         rule="min",
+        standardize=False,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -325,6 +340,7 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
         self.random_state = random_state
         self.selection = selection
         self.rule = rule
+        self.standardize = standardize
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()  # sparse input: LinearModelBase
@@ -378,16 +394,18 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
         raw_weight = None if sample_weight is None else h * n_samples
         folds = check_folds(self.cv, X, Y, classifier=False, split_params=split_params)
         check_fold_weights(folds, sample_weight)
-        full, _, _ = make_multitask_design(X, Y, h, self.fit_intercept)
+        X_grid, _ = standardize_design(X, h, self.standardize)
+        full, _, _ = make_multitask_design(X_grid, Y, h, self.fit_intercept)
         grids = [self._grid(full, ratio) for ratio in l1_ratios]
-        del full
+        del full, X_grid
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
 
         def fold_path(index, train, test):
             grid, ratio = grids[index], l1_ratios[index]
             h_train = h[train] / h[train].sum()
+            X_train, scales = standardize_design(X[train], h_train, self.standardize)
             design, x_offset, y_offset = make_multitask_design(
-                X[train], Y[train], h_train, self.fit_intercept
+                X_train, Y[train], h_train, self.fit_intercept
             )
             rng = np.random.RandomState(seed) if self.selection == "random" else None
             coefs, _, _, converged = solve_multitask_path(
@@ -400,6 +418,7 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
                 tol_rel=self.tol,
             )
             intercepts = y_offset - np.einsum("p,kpt->kt", x_offset, coefs)
+            coefs = to_original_units(coefs, scales, axis=1)  # (n_alphas, p, n_tasks)
             X_test = X[test]
             if sp.issparse(X_test):
                 predictions = np.stack([np.asarray(X_test @ c) for c in coefs])
@@ -422,6 +441,7 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
             tol=self.tol,
             random_state=self.random_state,
             selection=self.selection,
+            standardize=self.standardize,
         )
         if self._l1_ratio_fixed is None:
             final.set_params(l1_ratio=self.l1_ratio_)
@@ -499,6 +519,7 @@ class MultiTaskLassoCV(MultiTaskElasticNetCV):
         random_state=None,
         selection="cyclic",
         rule="min",
+        standardize=False,
     ):
         self.eps = eps
         self.alphas = alphas
@@ -512,3 +533,4 @@ class MultiTaskLassoCV(MultiTaskElasticNetCV):
         self.random_state = random_state
         self.selection = selection
         self.rule = rule
+        self.standardize = standardize

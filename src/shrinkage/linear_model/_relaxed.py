@@ -24,6 +24,7 @@ from .._validation import check_penalty_weights, check_sample_weight
 from ..path import solve_path
 from ..selection import check_fold_weights, check_folds, check_rule
 from ..solvers.problems import LeastSquaresProblem
+from ..solvers.standardize import standardize_design, to_original_units
 from ._base import LinearModelBase, validated_fit_input
 from ._coordinate_descent import Lasso
 from ._cv import LinearModelCV, elastic_net_alpha_grid
@@ -89,8 +90,9 @@ class RelaxedLasso(RegressorMixin, LinearModelBase):
         Lasso strength (:class:`Lasso`'s meaning).
     gamma : float in [0, 1], default=0.5
         1 is the lasso, 0 least squares on the lasso's selected features.
-    fit_intercept, precompute, max_iter, tol, positive, penalty_weights
-        As :class:`Lasso`.
+    fit_intercept, precompute, max_iter, tol, positive, penalty_weights, standardize
+        As :class:`Lasso` (``standardize`` changes the selection only: the
+        least-squares refit does not depend on the columns' scales).
 
     Attributes
     ----------
@@ -111,6 +113,7 @@ class RelaxedLasso(RegressorMixin, LinearModelBase):
         tol=1e-4,
         positive=False,
         penalty_weights=None,
+        standardize=False,
     ):
         self.alpha = alpha
         self.gamma = gamma
@@ -120,6 +123,7 @@ class RelaxedLasso(RegressorMixin, LinearModelBase):
         self.tol = tol
         self.positive = positive
         self.penalty_weights = penalty_weights
+        self.standardize = standardize
 
     def fit(self, X, y, sample_weight=None):
         """Fit the lasso at ``alpha``, refit least squares on its support, blend.
@@ -139,6 +143,7 @@ class RelaxedLasso(RegressorMixin, LinearModelBase):
             tol=self.tol,
             positive=self.positive,
             penalty_weights=self.penalty_weights,
+            standardize=self.standardize,
         )
         X, y = validated_fit_input(self, X, y, y_numeric=True)
         y = np.asarray(y, dtype=np.float64).ravel()
@@ -166,8 +171,8 @@ class RelaxedLassoCV(RegressorMixin, LinearModelCV):
     gammas : array-like, default=(0, 0.25, 0.5, 0.75, 1)
         Values in [0, 1]; 1 (the plain lasso) is always worth keeping.
     eps, alphas, fit_intercept, precompute, max_iter, tol, cv, n_jobs, verbose, positive,
-    penalty_weights
-        As :class:`LassoCV`.
+    penalty_weights, standardize
+        As :class:`LassoCV` (each fold standardized with its training rows' scales).
     rule : {"min", "1se"}, default="min"
         "1se": the largest alpha (then the largest gamma) whose mean error is within
         one standard error of the minimum over the whole grid.
@@ -200,6 +205,7 @@ class RelaxedLassoCV(RegressorMixin, LinearModelCV):
         positive=False,
         rule="min",
         penalty_weights=None,
+        standardize=False,
     ):
         self.gammas = gammas
         self.eps = eps
@@ -214,6 +220,7 @@ class RelaxedLassoCV(RegressorMixin, LinearModelCV):
         self.positive = positive
         self.rule = rule
         self.penalty_weights = penalty_weights
+        self.standardize = standardize
 
     def fit(self, X, y, sample_weight=None):
         """Cross-validate over (alpha, gamma), then refit at the choice.
@@ -238,14 +245,17 @@ class RelaxedLassoCV(RegressorMixin, LinearModelCV):
         v = check_penalty_weights(self.penalty_weights, p)
         folds = check_folds(self.cv, X, y, classifier=False)
         check_fold_weights(folds, sample_weight)
+        X_grid, _ = standardize_design(X, h, self.standardize)
         grid = elastic_net_alpha_grid(
-            X, y, h, v, 1.0, self.alphas, self.eps, self.positive, self.fit_intercept
+            X_grid, y, h, v, 1.0, self.alphas, self.eps, self.positive, self.fit_intercept
         )
+        del X_grid
 
         def fold_curve(setting, fold, train, test):
             h_train = h[train] / h[train].sum()
+            X_train, scales = standardize_design(X[train], h_train, self.standardize)
             problem = LeastSquaresProblem(
-                X[train],
+                X_train,
                 y[train],
                 h_train,
                 v,
@@ -255,6 +265,7 @@ class RelaxedLassoCV(RegressorMixin, LinearModelCV):
                 self.precompute,
             )
             path = solve_path(problem, grid, self.tol, self.max_iter)
+            path.coefs = to_original_units(path.coefs, scales)
             relaxed = _RelaxedPath(X[train], y[train], h_train, path, self.fit_intercept)
             predicted = relaxed.predictions(X[test], gammas)
             squared = (predicted - y[test][None, :, None]) ** 2
@@ -277,6 +288,7 @@ class RelaxedLassoCV(RegressorMixin, LinearModelCV):
             tol=self.tol,
             positive=self.positive,
             penalty_weights=self.penalty_weights,
+            standardize=self.standardize,
         )
         names = ("coef_", "intercept_", "lasso_coef_", "lasso_intercept_", "ls_coef_")
         self._refit(final, X, y, sample_weight, (*names, "ls_intercept_", "n_iter_"))
