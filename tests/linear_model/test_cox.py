@@ -67,18 +67,10 @@ def test_cox_is_a_registered_datafit():
     assert isinstance(cox, Cox) and cox.ties == "breslow" and not cox.has_intercept
 
 
-STANDARDIZE_REASON = (
-    "standardize=TRUE needs the `standardize` option, which another change adds; the "
-    "stored glmnet fit is kept for it"
-)
-
-
 @pytest.mark.parametrize("case", COX["cases"], ids=[c["name"] for c in COX["cases"]])
 def test_path_equals_glmnet(case):
     """regularization_path(loss="cox") at glmnet's lambdas: coefficients to 1e-6
     (they agree to ~1e-12), no intercept, and our KKT conditions hold."""
-    if case["glmnet_args"]["standardize"]:
-        pytest.skip(STANDARDIZE_REASON)
     x, y, w, offset = case_inputs(case)
     rho = case["glmnet_args"]["alpha"]
     result = regularization_path(
@@ -89,6 +81,7 @@ def test_path_equals_glmnet(case):
         alphas=case["lambda"],
         sample_weight=w,
         offset=offset,
+        standardize=bool(case["glmnet_args"]["standardize"]),
         **TIGHT,
     )
     np.testing.assert_allclose(result.coefs.T, case["beta"], atol=1e-6, rtol=0)
@@ -98,14 +91,15 @@ def test_path_equals_glmnet(case):
 
 @pytest.mark.parametrize("case", COX["cases"], ids=[c["name"] for c in COX["cases"]])
 def test_estimator_equals_glmnet_at_every_lambda(case):
-    if case["glmnet_args"]["standardize"]:
-        pytest.skip(STANDARDIZE_REASON)
     x, y, w, offset = case_inputs(case)
     rho = case["glmnet_args"]["alpha"]
+    standardize = bool(case["glmnet_args"]["standardize"])
     for lam, beta in zip(case["lambda"], case["beta"], strict=True):
-        model = CoxPH(lam, l1_ratio=rho, **TIGHT).fit(x, y, sample_weight=w, offset=offset)
+        model = CoxPH(lam, l1_ratio=rho, standardize=standardize, **TIGHT)
+        model.fit(x, y, sample_weight=w, offset=offset)
         np.testing.assert_allclose(model.coef_, beta, atol=1e-6, rtol=0)
-        assert kkt_violation(x, y, model.coef_, lam, rho, w, offset) < 1e-9
+        if not standardize:  # (standardized: the conditions hold in the scaled columns)
+            assert kkt_violation(x, y, model.coef_, lam, rho, w, offset) < 1e-9
         assert not hasattr(model, "intercept_")
 
 
@@ -317,3 +311,19 @@ def test_bad_inputs_are_refused():
         CoxPHCV(scoring="mse").fit(x, y)
     with pytest.raises(ValueError, match="alpha"):
         CoxPH(-1.0).fit(x, y)
+
+
+def test_standardize_makes_the_cv_fit_invariant_to_column_scales():
+    """glmnet's standardize: rescaling a column by c divides its coefficient by c and
+    leaves the chosen alpha and the risk scores unchanged (folds standardized on their
+    own training rows); without it the fit changes."""
+    x, y = load_data("cox")
+    scaled = x * np.r_[100.0, np.ones(x.shape[1] - 1)]
+    kwargs = dict(alphas=12, cv=3, tol=1e-10)
+    base = CoxPHCV(standardize=True, **kwargs).fit(x, y)
+    other = CoxPHCV(standardize=True, **kwargs).fit(scaled, y)
+    assert base.alpha_ == pytest.approx(other.alpha_, rel=1e-12)
+    np.testing.assert_allclose(other.coef_[0] * 100.0, base.coef_[0], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(other.predict(scaled), base.predict(x), rtol=1e-6, atol=1e-8)
+    plain = CoxPH(base.alpha_, tol=1e-10).fit(scaled, y)
+    assert not np.allclose(plain.coef_[0] * 100.0, base.coef_[0], rtol=1e-3)

@@ -55,6 +55,7 @@ from ..selection import (
     one_standard_error_rule,
     run_folds,
 )
+from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
 from ..solvers.step import solve_and_check
 
 __all__ = ["CoxPH", "CoxPHCV"]
@@ -200,6 +201,10 @@ class CoxPH(_CoxPredictions, BaseEstimator):
         Most proximal-Newton steps.
     warm_start : bool, default=False
         Start from the previous ``coef_``.
+    standardize : bool, default=False
+        glmnet's ``standardize=TRUE``: fit in the columns ``x_j / s_j`` (``s_j`` their
+        weighted 1/n standard deviation; per training fold in CV), coefficients
+        returned in original units (:mod:`shrinkage.solvers.standardize`).
 
     Attributes
     ----------
@@ -235,6 +240,7 @@ class CoxPH(_CoxPredictions, BaseEstimator):
         tol=1e-7,
         max_iter=1000,
         warm_start=False,
+        standardize=False,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -243,6 +249,7 @@ class CoxPH(_CoxPredictions, BaseEstimator):
         self.tol = tol
         self.max_iter = max_iter
         self.warm_start = warm_start
+        self.standardize = standardize
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -278,6 +285,7 @@ class CoxPH(_CoxPredictions, BaseEstimator):
         h = check_sample_weight(sample_weight, n_samples)
         weights = check_penalty_weights(self.penalty_weights, n_features)
         offset = _check_offset(offset, n_samples)
+        X, scales = standardize_design(X, h, self.standardize)
         problem = make_problem(
             X,
             target,
@@ -292,10 +300,10 @@ class CoxPH(_CoxPredictions, BaseEstimator):
         previous_alpha = problem.alpha_max
         coef = getattr(self, "coef_", None)
         if self.warm_start and coef is not None and np.shape(coef) == (n_features,):
-            problem.set_coef(coef)
+            problem.set_coef(to_scaled_units(coef, scales))
             previous_alpha = alpha
         info = solve_and_check(problem, alpha, previous_alpha, self.tol, max_iter)
-        self.coef_ = problem.coef.copy()
+        self.coef_ = np.array(to_original_units(problem.coef, scales), dtype=np.float64)
         self.n_iter_ = int(info.n_iter)
         self.dual_gap_ = float(info.duality_gap)
         self._set_baseline(target, problem.eta, h)
@@ -397,6 +405,10 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
         Folds solved in parallel threads.
     verbose : int, default=0
         A line per finished fold.
+    standardize : bool, default=False
+        glmnet's ``standardize=TRUE``: fit in the columns ``x_j / s_j`` (``s_j`` their
+        weighted 1/n standard deviation; per training fold in CV), coefficients
+        returned in original units (:mod:`shrinkage.solvers.standardize`).
 
     Attributes
     ----------
@@ -427,6 +439,7 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
         max_iter=1000,
         n_jobs=None,
         verbose=0,
+        standardize=False,
     ):
         self.l1_ratio = l1_ratio
         self.alphas = alphas
@@ -440,6 +453,7 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
         self.max_iter = max_iter
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.standardize = standardize
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -505,9 +519,14 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
                 )
 
         def problem_of(rows):
+            """The problem on ``rows`` (all when None), standardized on those rows as
+            cv.glmnet does, and its column scales (None without standardize)."""
             h_rows = h if rows is None else h[rows] / h[rows].sum()
+            X_rows, scales = standardize_design(
+                X if rows is None else X[rows], h_rows, self.standardize
+            )
             return make_problem(
-                X if rows is None else X[rows],
+                X_rows,
                 target if rows is None else target[rows],
                 loss=Cox(ties),  # one datafit per problem: its cache is per thread
                 h=h_rows,
@@ -516,13 +535,13 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
                 positive=False,
                 fit_intercept=False,
                 offset=offset if offset is None or rows is None else offset[rows],
-            )
+            ), scales
 
-        grid = self._grid(problem_of(None).alpha_max)
+        grid = self._grid(problem_of(None)[0].alpha_max)
         deviance = self.scoring == "deviance"
 
         def fold_path(train, test):
-            problem = problem_of(train)
+            problem, scales = problem_of(train)
             if deviance:
                 full_deviance = _DevianceScorer(Cox(ties), target, h)
                 train_deviance = _DevianceScorer(Cox(ties), problem.y, problem.h)
@@ -534,7 +553,7 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
                 info = solve_and_check(problem, alpha, previous, self.tol, max_iter, warn=False)
                 converged &= bool(info.converged)
                 previous = alpha
-                coef = problem.coef
+                coef = to_original_units(problem.coef, scales)
                 active = np.flatnonzero(coef)
                 n_nonzero[k] = active.size
                 if deviance:
@@ -554,6 +573,7 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
             penalty_weights=self.penalty_weights,
             tol=self.tol,
             max_iter=max_iter,
+            standardize=self.standardize,
         )
         final.fit(X, target, sample_weight, offset)
         for name in (
