@@ -2,6 +2,8 @@
 
 from ._coordinate_descent import ElasticNet, Lasso
 from ._elastic_net_cv import ElasticNetCV, LassoCV
+from ._glm import GammaRegressor, PoissonRegressor, TweedieRegressor
+from ._glm_cv import GammaRegressorCV, PoissonRegressorCV, TweedieRegressorCV
 from ._information_criteria import ElasticNetIC, LassoIC
 from ._logistic import LogisticRegression
 from ._logistic_cv import LogisticRegressionCV
@@ -12,13 +14,19 @@ __all__ = [
     "ElasticNet",
     "ElasticNetCV",
     "ElasticNetIC",
+    "GammaRegressor",
+    "GammaRegressorCV",
     "Lasso",
     "LassoCV",
     "LassoIC",
     "LogisticRegression",
     "LogisticRegressionCV",
+    "PoissonRegressor",
+    "PoissonRegressorCV",
     "RelaxedLasso",
     "RelaxedLassoCV",
     "Ridge",
     "RidgeCV",
+    "TweedieRegressor",
+    "TweedieRegressorCV",
 ]
