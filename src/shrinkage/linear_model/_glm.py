@@ -90,6 +90,12 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        try:  # scikit-learn's rule: the family takes no negative targets
+            tags.target_tags.positive_only = not self._get_loss().in_y_true_range(
+                np.array([-1.0])
+            )
+        except (ValueError, TypeError):  # invalid power or link: no tag
+            pass
         return tags
 
     # -- fitting -------------------------------------------------------------------

@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from scipy.special import xlogy
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_scalar
+from sklearn.utils.validation import check_is_fitted
 
 from .._validation import (
     check_alpha_grid,
@@ -109,6 +110,7 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.target_tags.positive_only = self._estimator(1.0).__sklearn_tags__().target_tags.positive_only
         return tags
 
     def _family_params(self) -> dict:
@@ -255,10 +257,12 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
 
     def predict(self, X, offset=None):
         """Predicted mean of the final model (``offset`` optional)."""
+        check_is_fitted(self)
         return self.estimator_.predict(X, offset=offset)
 
     def score(self, X, y, sample_weight=None):
         """D² of the final model (fraction of deviance explained)."""
+        check_is_fitted(self)
         return self.estimator_.score(X, y, sample_weight=sample_weight)
 
 
