@@ -193,6 +193,7 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         self.n_iter_ = int(max(info.n_iter, 1))
         self.dual_gap_ = float(info.duality_gap)
         self.solver_ = "newton-cd"
+        self._base_loss = self._get_loss()  # scikit-learn's attribute (its tests read it)
         return self
 
     # -- prediction ----------------------------------------------------------------
