@@ -266,7 +266,10 @@ def test_alpha_grid_equals_glmnet_lambda_sequence(index):
     case = ref["cases"][index]
     X, y = _poisson_data()
     model = PoissonRegressorCV(
-        l1_ratio=case["alpha"], eps=case["lambda_min_ratio"], alphas=case["nlambda"], cv=folds,
+        l1_ratio=case["alpha"],
+        eps=case["lambda_min_ratio"],
+        alphas=case["nlambda"],
+        cv=folds,
         tol=1e-6,
     )
     model.fit(X, y, offset=offset if case["has_offset"] else None)
@@ -283,8 +286,12 @@ def test_cv_curve_equals_cv_glmnet(index, measure):
     expected = case["measures"][measure]
     X, y = _poisson_data()
     model = PoissonRegressorCV(
-        l1_ratio=case["alpha"], alphas=case["lambda"], cv=folds, measure=measure,
-        tol=1e-10, max_iter=1000,
+        l1_ratio=case["alpha"],
+        alphas=case["lambda"],
+        cv=folds,
+        measure=measure,
+        tol=1e-10,
+        max_iter=1000,
     )
     model.fit(X, y, offset=offset if case["has_offset"] else None)
     np.testing.assert_allclose(model.alphas_, case["lambda"], rtol=1e-14)
@@ -381,7 +388,9 @@ def test_offset_is_log_exposure():
     exposure = rng.uniform(0.5, 3.0, 300)
     y = rng.poisson(exposure * np.exp(0.3 * X[:, 0])).astype(float)
     with_offset = PoissonRegressor(alpha=0.01, **TIGHT).fit(X, y, offset=np.log(exposure))
-    ref = sk.PoissonRegressor(alpha=0.01 * 300 / exposure.sum(), solver="newton-cholesky", tol=1e-12)
+    ref = sk.PoissonRegressor(
+        alpha=0.01 * 300 / exposure.sum(), solver="newton-cholesky", tol=1e-12
+    )
     ref.fit(X, y / exposure, sample_weight=exposure)
     np.testing.assert_allclose(with_offset.coef_, ref.coef_, atol=1e-6)
     assert with_offset.intercept_ == pytest.approx(ref.intercept_, abs=1e-6)

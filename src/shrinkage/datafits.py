@@ -52,6 +52,7 @@ __all__ = [
     "Quadratic",
     "SeparableDatafit",
     "Tweedie",
+    "TweedieIdentity",
     "get_datafit",
 ]
 
@@ -423,8 +424,7 @@ class Tweedie(Datafit):
             )
         if 1 <= p < 2 and np.any(y < 0):
             raise ValueError(
-                f"Tweedie regression with power={p:g} needs y >= 0, found min(y) = "
-                f"{y.min():g}."
+                f"Tweedie regression with power={p:g} needs y >= 0, found min(y) = {y.min():g}."
             )
         return y
 
@@ -472,6 +472,52 @@ class Tweedie(Datafit):
 
     def dual_residual(self, y, eta, h) -> np.ndarray:
         return -self.derivative(y, eta)
+
+
+class TweedieIdentity(Tweedie):
+    """Tweedie deviance with the identity link, ``μ = η > 0`` (scikit-learn's
+    ``HalfTweedieLossIdentity``), for ``power != 0`` (power 0 is :class:`Quadratic`).
+
+    ``ℓ = μ^{2−p}/(2−p) − y μ^{1−p}/(1−p)`` (limits ``μ − y log μ`` at ``p = 1``,
+    ``y/μ + log μ`` at ``p = 2``), ``ℓ' = μ^{−p}(μ − y)``,
+    ``ℓ'' = (1−p)μ^{−p} + p y μ^{−p−1}`` (not convex everywhere: the Newton model
+    floors it). ``ℓ = +∞`` where ``η ≤ 0``, so the line search keeps ``μ`` positive.
+    """
+
+    name = "tweedie_identity"
+
+    def __repr__(self) -> str:
+        return f"TweedieIdentity(power={self.power:g})"
+
+    def _loss(self, y, eta) -> np.ndarray:
+        p = self.power
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mu = np.where(eta > 0, eta, np.nan)
+            if p == 1:
+                loss = mu - y * np.log(mu)
+            elif p == 2:
+                loss = y / mu + np.log(mu)
+            else:
+                loss = mu ** (2 - p) / (2 - p) - y * mu ** (1 - p) / (1 - p)
+        return np.where(eta > 0, loss, np.inf)
+
+    def derivative(self, y, eta) -> np.ndarray:
+        """``∂ℓ/∂η = μ^{−p}(μ − y)``."""
+        return eta ** (-self.power) * (eta - y)
+
+    def curvature(self, y, eta) -> np.ndarray:
+        """``∂²ℓ/∂η² = (1−p)μ^{−p} + p y μ^{−p−1}``."""
+        p = self.power
+        return (1 - p) * eta ** (-p) + p * y * eta ** (-p - 1)
+
+    def inverse_link(self, eta) -> np.ndarray:
+        return np.asarray(eta, dtype=np.float64)
+
+    def null_eta(self, y, h, offset) -> float:
+        """``Σ h y / Σ h`` (the mean) without an offset; Newton's method with one."""
+        if offset is not None and np.any(offset != 0):
+            return Datafit.null_eta(self, y, h, offset)
+        return float(max(np.dot(h, y) / np.sum(h), MEAN_CLIP))
 
 
 class Multinomial(Datafit):

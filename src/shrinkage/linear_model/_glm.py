@@ -36,7 +36,7 @@ from .._validation import (
     check_positive_int,
     check_sample_weight,
 )
-from ..datafits import Datafit, Gamma, Poisson, Quadratic, Tweedie
+from ..datafits import Datafit, Gamma, Poisson, Quadratic, Tweedie, TweedieIdentity
 from ..path import _check_offset, make_problem
 from ..solvers.step import solve_and_check
 from ._base import linear_scores, validated_fit_input
@@ -91,9 +91,7 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         try:  # scikit-learn's rule: the family takes no negative targets
-            tags.target_tags.positive_only = not self._get_loss().in_y_true_range(
-                np.array([-1.0])
-            )
+            tags.target_tags.positive_only = not self._get_loss().in_y_true_range(np.array([-1.0]))
         except (ValueError, TypeError):  # invalid power or link: no tag
             pass
         return tags
@@ -171,9 +169,7 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
             start_alpha = alpha
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in line searches
-            info = solve_and_check(
-                problem, alpha, start_alpha, self.tol, self.max_iter, warn=False
-            )
+            info = solve_and_check(problem, alpha, start_alpha, self.tol, self.max_iter, warn=False)
         if not info.converged:
             warnings.warn(
                 f"{type(self).__name__} did not converge: the KKT violation is above "
@@ -187,9 +183,13 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
                 f"[{type(self).__name__}] {info.n_iter} Newton steps, "
                 f"converged={info.converged}, gap={info.duality_gap:.3e}"
             )
+        coef = np.asarray(problem.coef, dtype=np.float64)
+        intercept = float(problem.intercept) if self.fit_intercept else 0.0
+        if alpha == 0 or not weights.any():
+            coef, intercept = _minimum_norm(X, h, coef, intercept, self.fit_intercept)
         dtype = X.dtype
-        self.coef_ = np.asarray(problem.coef, dtype=dtype)
-        self.intercept_ = float(problem.intercept) if self.fit_intercept else 0.0
+        self.coef_ = np.asarray(coef, dtype=dtype)
+        self.intercept_ = intercept
         self.n_iter_ = int(max(info.n_iter, 1))
         self.dual_gap_ = float(info.duality_gap)
         self.solver_ = "newton-cd"
@@ -223,6 +223,26 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
                 y, prediction, sample_weight=sample_weight, power=self._tweedie_power()
             )
         )
+
+
+def _minimum_norm(X, h, coef, intercept, fit_intercept):
+    """Unpenalized fits: among the minimizers (all with the same ``η``) the one with the
+    smallest ``‖β‖`` (the limit of the ridge solutions as ``alpha → 0``).
+
+    With a rank-deficient ``X`` (``n < p``, or duplicated columns) the minimizers form an
+    affine set ``{β : X̃β = X̃β̂}`` (``X̃`` centred by the weighted means when there is an
+    intercept, which then absorbs the change); its smallest element is the projection of
+    ``β̂`` onto the row space of ``X̃``, ``X̃⁺X̃β̂``. Dense ``X`` only (sparse: unchanged).
+    """
+    if sp.issparse(X) or coef.size == 0:
+        return coef, intercept
+    X = np.asarray(X, dtype=np.float64)
+    means = h @ X if fit_intercept else np.zeros(X.shape[1])
+    centred = X - means
+    projected = np.linalg.lstsq(centred, centred @ coef, rcond=None)[0]
+    if fit_intercept:
+        intercept += float(means @ (coef - projected))
+    return projected, intercept
 
 
 class PoissonRegressor(_GLMRegressor):
@@ -261,6 +281,12 @@ class PoissonRegressor(_GLMRegressor):
     verbose : int, default=0
     penalty_weights : array-like of shape (n_features,), optional
         Per-feature factors ``v_j >= 0``; 0 leaves a feature unpenalized.
+
+    Notes
+    -----
+    With ``alpha=0`` and a rank-deficient dense ``X`` the minimizer is not unique; the
+    one returned has the smallest ``‖coef_‖`` (the ridge limit ``alpha → 0``; as
+    scikit-learn's solvers started from zero).
 
     Attributes
     ----------
@@ -325,7 +351,8 @@ class TweedieRegressor(_GLMRegressor):
     fit_intercept : bool, default=True
     link : {"auto", "identity", "log"}, default="auto"
         "auto" is identity for ``power <= 0`` and log otherwise (scikit-learn's rule).
-        The identity link is supported for ``power = 0`` (least squares) only.
+        With the identity link and ``power > 0`` the mean ``η`` must stay positive
+        (the solver keeps it so; predictions outside the training range may not be).
     solver, max_iter, tol, warm_start, verbose, penalty_weights
         As :class:`PoissonRegressor`.
     """
@@ -369,12 +396,7 @@ class TweedieRegressor(_GLMRegressor):
     def _datafit(self) -> Datafit:
         link = self._link()
         if link == "identity":
-            if self.power != 0:
-                raise ValueError(
-                    f"TweedieRegressor(link='identity') is supported for power=0 only, got "
-                    f"power={self.power!r}; use link='log' (or 'auto')."
-                )
-            return Quadratic()
+            return Quadratic() if self.power == 0 else TweedieIdentity(self.power)
         return Tweedie(self.power)
 
     def _get_loss(self, xp=None, device=None):

@@ -47,7 +47,7 @@ MEASURES = {"deviance": "mean deviance", "mse": "mean squared error", "mae": "me
 
 def unit_deviance(y, eta, power: float, link: str = "log") -> np.ndarray:
     """Tweedie unit deviance ``d(y, μ)`` per sample, ``μ = e^η`` (log link) or ``η``
-    (identity link, power 0 only).
+    (identity link; a non-positive mean gives NaN for ``power > 0``).
 
     Power 0 ``(y − μ)²``; 1 ``2(y log(y/μ) − y + μ)``;
     2 ``2(log(μ/y) + y/μ − 1)``; otherwise
@@ -56,9 +56,11 @@ def unit_deviance(y, eta, power: float, link: str = "log") -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
     eta = np.asarray(eta, dtype=np.float64)
     if link == "identity":
-        if power != 0:
-            raise ValueError("the identity link is supported for power 0 only.")
-        return (y - eta) ** 2
+        if power == 0:
+            return (y - eta) ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_mean = np.where(eta > 0, np.log(np.where(eta > 0, eta, 1.0)), np.nan)
+        return unit_deviance(y, log_mean, power)
     p = float(power)
     if p == 1:
         return 2.0 * (xlogy(y, y) - y - y * eta + np.exp(eta))
@@ -66,11 +68,7 @@ def unit_deviance(y, eta, power: float, link: str = "log") -> np.ndarray:
         return 2.0 * (eta - np.log(y) + y * np.exp(-eta) - 1.0)
     # scikit-learn's convention for y < 0 (possible for p < 0): max(y, 0)^{2−p}.
     saturated = np.maximum(y, 0.0) ** (2 - p) / ((1 - p) * (2 - p))
-    return 2.0 * (
-        saturated
-        - y * np.exp((1 - p) * eta) / (1 - p)
-        + np.exp((2 - p) * eta) / (2 - p)
-    )
+    return 2.0 * (saturated - y * np.exp((1 - p) * eta) / (1 - p) + np.exp((2 - p) * eta) / (2 - p))
 
 
 class _GLMRegressorCV(RegressorMixin, BaseEstimator):
@@ -110,7 +108,9 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.target_tags.positive_only = self._estimator(1.0).__sklearn_tags__().target_tags.positive_only
+        tags.target_tags.positive_only = (
+            self._estimator(1.0).__sklearn_tags__().target_tags.positive_only
+        )
         return tags
 
     def _family_params(self) -> dict:
@@ -190,7 +190,7 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
 
         grid = self._grid(problem_on(np.arange(n_samples)), l1_ratio)
         power = template._tweedie_power()
-        link = "identity" if datafit.name == "squared_error" else "log"
+        link = "identity" if datafit.name in ("squared_error", "tweedie_identity") else "log"
 
         def fold_path(train, test):
             path = solve_path(problem_on(train), grid, self.tol, self.max_iter)
