@@ -142,7 +142,9 @@ def run_pytest(folder: Path, results: Path, extra: list[str], timeout: float) ->
         *[f for f in FILES if (folder / f).exists()],
         *extra,
     ]
-    proc = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if not results.exists():
         sys.stderr.write(proc.stdout[-5000:] + proc.stderr[-5000:])
         raise RuntimeError(f"pytest did not report results (exit {proc.returncode})")
