@@ -2,7 +2,7 @@
 
     python benchmarks/glm_poisson.py                       # 2000×200 and 10000×1000
     python benchmarks/glm_poisson.py --sizes 2000x200      # one size
-    python benchmarks/glm_poisson.py --out benchmarks/GLM_POISSON.json
+    python benchmarks/glm_poisson.py --out benchmarks/GLM_POISSON_RESULTS.json
 
 **Path.** ``X`` standard normal / √p scaled columns, 20 true non-zero coefficients,
 ``y ~ Poisson(exp(0.5 + Xβ))``. R's glmnet 4.1 (``family="poisson"``,
