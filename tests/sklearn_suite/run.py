@@ -1,6 +1,7 @@
 """Run scikit-learn's own linear-model tests against shrinkage's estimators.
 
-The four test files ship inside the installed scikit-learn wheel. This script
+The test files (four of `linear_model/tests` and `linear_model/_glm/tests/test_glm.py`)
+ship inside the installed scikit-learn wheel. This script
 copies them into a temporary folder, rewrites only the imports of the names
 shrinkage exports so that they come from :mod:`shrinkage`, runs them, and
 compares the outcome with a baseline: the node ids that pass on scikit-learn
@@ -41,7 +42,10 @@ FILES = (
     "test_sparse_coordinate_descent.py",
     "test_ridge.py",
     "test_logistic.py",
+    "test_glm.py",
 )
+#: Where each file lives under ``sklearn/linear_model`` (default: ``tests/<name>``).
+SOURCES = {"test_glm.py": "_glm/tests/test_glm.py"}
 #: The names shrinkage exports as drop-in replacements for scikit-learn's.
 OURS = (
     "Lasso",
@@ -58,6 +62,9 @@ OURS = (
     "MultiTaskElasticNet",
     "MultiTaskLassoCV",
     "MultiTaskElasticNetCV",
+    "PoissonRegressor",
+    "GammaRegressor",
+    "TweedieRegressor",
 )
 
 
@@ -65,6 +72,11 @@ def sklearn_tests_dir() -> Path:
     import sklearn
 
     return Path(sklearn.__file__).parent / "linear_model" / "tests"
+
+
+def sklearn_test_file(name: str) -> Path:
+    """The installed copy of one of :data:`FILES`."""
+    return sklearn_tests_dir().parent / SOURCES.get(name, f"tests/{name}")
 
 
 def sklearn_version() -> str:
@@ -237,7 +249,6 @@ def main(argv: list[str] | None = None) -> int:
 
     start = time.perf_counter()
     version = sklearn_version()
-    src = sklearn_tests_dir()
     extra = ["-k", args.keyword] if args.keyword else []
     with tempfile.TemporaryDirectory(prefix="sklearn_suite_") as tmp:
         tmp = Path(tmp)
@@ -245,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         ref_dir.mkdir()
         our_dir.mkdir()
         for name in FILES:
-            text = (src / name).read_text()
+            text = sklearn_test_file(name).read_text()
             (ref_dir / name).write_text(text)
             (our_dir / name).write_text(rewrite_imports(text))
 

@@ -53,6 +53,8 @@ __all__ = [
     "Poisson",
     "Quadratic",
     "SeparableDatafit",
+    "Tweedie",
+    "TweedieIdentity",
     "get_datafit",
 ]
 
@@ -386,6 +388,144 @@ class Gamma(SeparableDatafit):
         return float(np.dot(h, xlogy(v, v / y) - v))
 
 
+class Tweedie(Datafit):
+    """Tweedie deviance with log link and power ``p`` (an instance datafit).
+
+    ``ℓ(y, η) = e^{(2−p)η}/(2−p) − y e^{(1−p)η}/(1−p)``: half the Tweedie deviance
+    up to a constant in ``η`` (scikit-learn's ``HalfTweedieLoss``), with the limits
+    ``p = 1`` (Poisson, ``e^η − yη``) and ``p = 2`` (Gamma, ``y e^{−η} + η``). With
+    ``μ = e^η``:
+
+    - ``ℓ' = μ^{1−p}(μ − y)``;
+    - ``ℓ'' = μ^{1−p}((2−p)μ − (1−p)y)``, which is ``≥ 0`` for ``1 ≤ p ≤ 2`` (convex);
+      outside that range it can be negative, and the Newton model floors it (the
+      solver then finds a stationary point, as scikit-learn's).
+
+    Targets: ``p ≤ 0`` any real ``y``; ``1 ≤ p < 2`` ``y ≥ 0``; ``p ≥ 2`` ``y > 0``;
+    no Tweedie distribution exists for ``0 < p < 1``. No conjugate is given: the
+    solver stops on the KKT violation.
+    """
+
+    name = "tweedie"
+
+    def __init__(self, power: float = 1.5):
+        power = float(power)
+        if 0 < power < 1:
+            raise ValueError(
+                f"No Tweedie distribution exists for 0 < power < 1, got power={power:g}; "
+                "use power <= 0, or power >= 1 (1 Poisson, 2 Gamma, 1 < p < 2 compound "
+                "Poisson-Gamma)."
+            )
+        self.power = power
+
+    def __repr__(self) -> str:
+        return f"Tweedie(power={self.power:g})"
+
+    def check_target(self, y) -> np.ndarray:
+        y = _numeric_target(y, "Tweedie regression")
+        p = self.power
+        if p >= 2 and np.any(y <= 0):
+            raise ValueError(
+                f"Tweedie regression with power={p:g} needs y > 0, found min(y) = {y.min():g}."
+            )
+        if 1 <= p < 2 and np.any(y < 0):
+            raise ValueError(
+                f"Tweedie regression with power={p:g} needs y >= 0, found min(y) = {y.min():g}."
+            )
+        return y
+
+    def _loss(self, y, eta) -> np.ndarray:
+        p = self.power
+        if p == 1:
+            return np.exp(eta) - y * eta
+        if p == 2:
+            return y * np.exp(-eta) + eta
+        return np.exp((2 - p) * eta) / (2 - p) - y * np.exp((1 - p) * eta) / (1 - p)
+
+    def derivative(self, y, eta) -> np.ndarray:
+        """``∂ℓ/∂η = μ^{1−p}(μ − y)``."""
+        p = self.power
+        return np.exp((2 - p) * eta) - y * np.exp((1 - p) * eta)
+
+    def curvature(self, y, eta) -> np.ndarray:
+        """``∂²ℓ/∂η² = (2−p)μ^{2−p} − (1−p) y μ^{1−p}``."""
+        p = self.power
+        return (2 - p) * np.exp((2 - p) * eta) - (1 - p) * y * np.exp((1 - p) * eta)
+
+    def value(self, y, eta, h) -> float:
+        return float(np.dot(h, self._loss(y, eta)))
+
+    def gradient(self, y, eta, h) -> np.ndarray:
+        return h * self.derivative(y, eta)
+
+    def hessian_diagonal(self, y, eta, h) -> np.ndarray:
+        return h * self.curvature(y, eta)
+
+    def inverse_link(self, eta) -> np.ndarray:
+        return np.exp(eta)
+
+    def null_eta(self, y, h, offset) -> float:
+        """``log(Σ h y / Σ h)`` without an offset (``Σ h ℓ' = 0`` at a constant mean
+        ``μ = ȳ_h`` for every power); Newton's method with one."""
+        if offset is not None and np.any(offset != 0):
+            return Datafit.null_eta(self, y, h, offset)
+        mean = float(np.dot(h, y) / np.sum(h))
+        return float(np.log(max(mean, MEAN_CLIP)))
+
+    def newton_model(self, y, eta, h, min_curvature: float):
+        curvature = np.maximum(self.curvature(y, eta), min_curvature)
+        return h * curvature, -self.derivative(y, eta) / curvature
+
+    def dual_residual(self, y, eta, h) -> np.ndarray:
+        return -self.derivative(y, eta)
+
+
+class TweedieIdentity(Tweedie):
+    """Tweedie deviance with the identity link, ``μ = η > 0`` (scikit-learn's
+    ``HalfTweedieLossIdentity``), for ``power != 0`` (power 0 is :class:`Quadratic`).
+
+    ``ℓ = μ^{2−p}/(2−p) − y μ^{1−p}/(1−p)`` (limits ``μ − y log μ`` at ``p = 1``,
+    ``y/μ + log μ`` at ``p = 2``), ``ℓ' = μ^{−p}(μ − y)``,
+    ``ℓ'' = (1−p)μ^{−p} + p y μ^{−p−1}`` (not convex everywhere: the Newton model
+    floors it). ``ℓ = +∞`` where ``η ≤ 0``, so the line search keeps ``μ`` positive.
+    """
+
+    name = "tweedie_identity"
+
+    def __repr__(self) -> str:
+        return f"TweedieIdentity(power={self.power:g})"
+
+    def _loss(self, y, eta) -> np.ndarray:
+        p = self.power
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mu = np.where(eta > 0, eta, np.nan)
+            if p == 1:
+                loss = mu - y * np.log(mu)
+            elif p == 2:
+                loss = y / mu + np.log(mu)
+            else:
+                loss = mu ** (2 - p) / (2 - p) - y * mu ** (1 - p) / (1 - p)
+        return np.where(eta > 0, loss, np.inf)
+
+    def derivative(self, y, eta) -> np.ndarray:
+        """``∂ℓ/∂η = μ^{−p}(μ − y)``."""
+        return eta ** (-self.power) * (eta - y)
+
+    def curvature(self, y, eta) -> np.ndarray:
+        """``∂²ℓ/∂η² = (1−p)μ^{−p} + p y μ^{−p−1}``."""
+        p = self.power
+        return (1 - p) * eta ** (-p) + p * y * eta ** (-p - 1)
+
+    def inverse_link(self, eta) -> np.ndarray:
+        return np.asarray(eta, dtype=np.float64)
+
+    def null_eta(self, y, h, offset) -> float:
+        """``Σ h y / Σ h`` (the mean) without an offset; Newton's method with one."""
+        if offset is not None and np.any(offset != 0):
+            return Datafit.null_eta(self, y, h, offset)
+        return float(max(np.dot(h, y) / np.sum(h), MEAN_CLIP))
+
+
 class Multinomial(Datafit):
     """Softmax cross-entropy over ``K`` classes, on a matrix ``η`` of shape ``(n, K)``.
 
@@ -455,7 +595,7 @@ class Multinomial(Datafit):
 
 
 DATAFITS: dict[str, type[Datafit]] = {
-    cls.name: cls for cls in (Quadratic, Logistic, Poisson, Gamma, Multinomial)
+    cls.name: cls for cls in (Quadratic, Logistic, Poisson, Gamma, Tweedie, Multinomial)
 }
 
 

@@ -4,6 +4,8 @@ from ._coordinate_descent import ElasticNet, Lasso
 from ._cox import CoxPH, CoxPHCV
 from ._cv import elastic_net_alpha_grid
 from ._elastic_net_cv import ElasticNetCV, LassoCV
+from ._glm import GammaRegressor, PoissonRegressor, TweedieRegressor
+from ._glm_cv import GammaRegressorCV, PoissonRegressorCV, TweedieRegressorCV
 from ._information_criteria import ElasticNetIC, LassoIC
 from ._logistic import LogisticRegression
 from ._logistic_cv import LogisticRegressionCV
@@ -22,6 +24,8 @@ __all__ = [
     "ElasticNet",
     "ElasticNetCV",
     "ElasticNetIC",
+    "GammaRegressor",
+    "GammaRegressorCV",
     "Lasso",
     "LassoCV",
     "LassoIC",
@@ -31,9 +35,13 @@ __all__ = [
     "MultiTaskElasticNetCV",
     "MultiTaskLasso",
     "MultiTaskLassoCV",
+    "PoissonRegressor",
+    "PoissonRegressorCV",
     "RelaxedLasso",
     "RelaxedLassoCV",
     "Ridge",
     "RidgeCV",
     "elastic_net_alpha_grid",
+    "TweedieRegressor",
+    "TweedieRegressorCV",
 ]
