@@ -38,6 +38,7 @@ from .._validation import (
 )
 from ..datafits import Datafit, Gamma, Poisson, Quadratic, Tweedie, TweedieIdentity
 from ..path import _check_offset, make_problem
+from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
 from ..solvers.step import solve_and_check
 from ._base import linear_scores, validated_fit_input
 
@@ -62,6 +63,7 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         warm_start=False,
         verbose=0,
         penalty_weights=None,
+        standardize=False,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -72,6 +74,7 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
         self.penalty_weights = penalty_weights
+        self.standardize = standardize
 
     # -- what differs between families ---------------------------------------------
     def _datafit(self) -> Datafit:
@@ -150,6 +153,7 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         weights = check_penalty_weights(self.penalty_weights, n_features)
         if sp.issparse(X):
             X = X.tocsc()
+        X, scales = standardize_design(X, h, self.standardize)
         problem = make_problem(
             X,
             y,
@@ -165,7 +169,7 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         if self.warm_start and hasattr(self, "coef_") and np.shape(self.coef_) == (n_features,):
             if self.fit_intercept and hasattr(problem, "intercept_"):
                 problem.intercept_ = float(self.intercept_)
-            problem.set_coef(np.asarray(self.coef_, dtype=np.float64))
+            problem.set_coef(to_scaled_units(np.asarray(self.coef_, dtype=np.float64), scales))
             start_alpha = alpha
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in line searches
@@ -187,6 +191,7 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         intercept = float(problem.intercept) if self.fit_intercept else 0.0
         if alpha == 0 or not weights.any():
             coef, intercept = _minimum_norm(X, h, coef, intercept, self.fit_intercept)
+        coef = to_original_units(coef, scales)
         dtype = X.dtype
         self.coef_ = np.asarray(coef, dtype=dtype)
         self.intercept_ = intercept
@@ -281,6 +286,9 @@ class PoissonRegressor(_GLMRegressor):
     verbose : int, default=0
     penalty_weights : array-like of shape (n_features,), optional
         Per-feature factors ``v_j >= 0``; 0 leaves a feature unpenalized.
+    standardize : bool, default=False
+        glmnet's ``standardize=TRUE``: fit in the columns ``x_j / s_j`` (``s_j`` their
+        weighted 1/n standard deviation), coefficients returned in original units.
 
     Notes
     -----
@@ -371,6 +379,7 @@ class TweedieRegressor(_GLMRegressor):
         warm_start=False,
         verbose=0,
         penalty_weights=None,
+        standardize=False,
     ):
         super().__init__(
             alpha=alpha,
@@ -382,6 +391,7 @@ class TweedieRegressor(_GLMRegressor):
             warm_start=warm_start,
             verbose=verbose,
             penalty_weights=penalty_weights,
+            standardize=standardize,
         )
         self.power = power
         self.link = link

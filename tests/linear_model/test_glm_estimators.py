@@ -36,7 +36,7 @@ from shrinkage import (
 )
 from shrinkage.datafits import Tweedie
 
-REFERENCE = Path(__file__).parent / "reference" / "glmnet"
+REFERENCE = Path(__file__).parents[1] / "reference" / "glmnet"
 TIGHT = {"tol": 1e-12, "max_iter": 1000}
 
 
@@ -254,10 +254,18 @@ def test_equals_glmnet_poisson(case):
 
 @pytest.mark.parametrize("case", _poisson_cases(True), ids=lambda c: c["name"])
 def test_equals_glmnet_poisson_standardized(case):
-    pytest.skip(
-        "standardize=TRUE needs the estimators' `standardize` option, which another part "
-        "of issue 15 adds; the stored fits are checked by test_glmnet_reference_files.py"
-    )
+    """glmnet's standardize=TRUE: the same coefficients in original units (1e-6)."""
+    args = case["glmnet_args"]
+    if "lower.limits" in args or "upper.limits" in args:
+        pytest.skip("box constraints (lower_bounds/upper_bounds) are not offered yet")
+    X, y = _poisson_data()
+    offset = np.asarray(args["offset"]) if "offset" in args else None
+    weights = np.asarray(args["weights"]) if "weights" in args else None
+    for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"], strict=True):
+        model = PoissonRegressor(alpha=lam, l1_ratio=args["alpha"], standardize=True, **TIGHT)
+        model.fit(X, y, sample_weight=weights, offset=offset)
+        np.testing.assert_allclose(model.coef_, beta, atol=1e-6)
+        assert model.intercept_ == pytest.approx(a0, abs=1e-6)
 
 
 def _cv_reference():
