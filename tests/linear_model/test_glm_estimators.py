@@ -437,3 +437,16 @@ def test_gamma_cv_fold_errors_are_test_deviances():
             ref.fit(X[train], y[train])
             expected = mean_tweedie_deviance(y[test], ref.predict(X[test]), power=2)
             assert model.mse_path_[i, k] == pytest.approx(expected, rel=1e-7)
+
+
+def test_poisson_cv_with_standardize_is_invariant_to_column_scales():
+    """Rescaling a column by c: the same alpha, the coefficient divided by c, the same
+    predictions (each fold standardized on its own training rows)."""
+    X, y = _poisson_data()
+    scaled = X * np.r_[1000.0, np.ones(X.shape[1] - 1)]
+    kwargs = dict(l1_ratio=1.0, alphas=15, cv=3, tol=1e-10, max_iter=500, standardize=True)
+    base = PoissonRegressorCV(**kwargs).fit(X, y)
+    other = PoissonRegressorCV(**kwargs).fit(scaled, y)
+    assert other.alpha_ == pytest.approx(base.alpha_, rel=1e-12)
+    np.testing.assert_allclose(other.coef_[0] * 1000.0, base.coef_[0], rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(other.predict(scaled), base.predict(X), rtol=1e-6)

@@ -36,6 +36,7 @@ from .._validation import (
 )
 from ..path import _AUTO_GRID_L1_RATIO_0, _check_offset, alpha_grid, make_problem, solve_path
 from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
+from ..solvers.standardize import standardize_design, to_original_units
 from ._base import validated_fit_input
 from ._glm import GammaRegressor, PoissonRegressor, TweedieRegressor
 from ._routing import route_fit
@@ -91,6 +92,7 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
         n_jobs=None,
         verbose=0,
         penalty_weights=None,
+        standardize=False,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -104,6 +106,7 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.penalty_weights = penalty_weights
+        self.standardize = standardize
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -124,6 +127,7 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
             max_iter=self.max_iter,
             tol=self.tol,
             penalty_weights=self.penalty_weights,
+            standardize=self.standardize,
             **self._family_params(),
         )
 
@@ -175,9 +179,12 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
         check_fold_weights(folds, sample_weight)
 
         def problem_on(rows):
+            """The problem on ``rows``, standardized on them as cv.glmnet does, and its
+            column scales (None without standardize)."""
             h_rows = h[rows] / h[rows].sum()
+            X_rows, scales = standardize_design(X[rows], h_rows, self.standardize)
             return make_problem(
-                X[rows],
+                X_rows,
                 y[rows],
                 loss=datafit,
                 h=h_rows,
@@ -186,15 +193,17 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
                 positive=False,
                 fit_intercept=self.fit_intercept,
                 offset=None if offset is None else offset[rows],
-            )
+            ), scales
 
-        grid = self._grid(problem_on(np.arange(n_samples)), l1_ratio)
+        grid = self._grid(problem_on(np.arange(n_samples))[0], l1_ratio)
         power = template._tweedie_power()
         link = "identity" if datafit.name in ("squared_error", "tweedie_identity") else "log"
 
         def fold_path(train, test):
-            path = solve_path(problem_on(train), grid, self.tol, self.max_iter)
-            eta = np.asarray(X[test] @ path.coefs) + path.intercepts
+            problem, scales = problem_on(train)
+            path = solve_path(problem, grid, self.tol, self.max_iter)
+            coefs = to_original_units(path.coefs, scales, axis=0)
+            eta = np.asarray(X[test] @ coefs) + path.intercepts
             if offset is not None:
                 eta = eta + offset[test][:, None]
             mean = eta if link == "identity" else np.exp(eta)
@@ -277,8 +286,9 @@ class PoissonRegressorCV(_GLMRegressorCV):
         ``alpha_min / alpha_max`` of the automatic grid.
     alphas : int or array-like, default=100
         Grid size or the grid itself (solved in decreasing order).
-    fit_intercept, max_iter, tol, penalty_weights
-        As :class:`PoissonRegressor`, for every fold and the final fit.
+    fit_intercept, max_iter, tol, penalty_weights, standardize
+        As :class:`PoissonRegressor`, for every fold and the final fit (with
+        ``standardize`` each fold is scaled on its own training rows, as cv.glmnet).
     cv : int, cross-validation generator, iterable or None, default=None
         None is 5-fold ``KFold``; an iterable of ``(train, test)`` gives glmnet's
         ``foldid`` exactly.
@@ -341,6 +351,7 @@ class TweedieRegressorCV(_GLMRegressorCV):
         n_jobs=None,
         verbose=0,
         penalty_weights=None,
+        standardize=False,
     ):
         super().__init__(
             l1_ratio=l1_ratio,
@@ -355,6 +366,7 @@ class TweedieRegressorCV(_GLMRegressorCV):
             n_jobs=n_jobs,
             verbose=verbose,
             penalty_weights=penalty_weights,
+            standardize=standardize,
         )
         self.power = power
         self.link = link
