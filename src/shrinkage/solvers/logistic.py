@@ -336,9 +336,22 @@ def _group_block_solve(r_hat, lam, l1, l2, out):
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _grouped_newton_sweeps(
-    sub, h, P, M, coef, d_eta, d_intercept, lam, Q, A0_inverse, l1, l2, fit_intercept,
-    max_sweeps, threshold,
-):  # fmt: skip
+    sub,
+    h,
+    P,
+    M,
+    coef,
+    d_eta,
+    d_intercept,
+    lam,
+    Q,
+    A0_inverse,
+    l1,
+    l2,
+    fit_intercept,
+    max_sweeps,
+    threshold,
+):
     """Block coordinate descent on the quadratic model of the softmax loss + the group
     penalty, over the columns of ``sub`` (the working set).
 
@@ -352,13 +365,13 @@ def _grouped_newton_sweeps(
     n, K = M.shape
     m = coef.shape[0]
     g = np.empty(K)
-    r = np.empty(K)
     r_hat = np.empty(K)
     a_hat = np.empty(K)
     new = np.empty(K)
     delta = np.empty(K)
     sweeps = 0
-    for sweeps in range(1, max_sweeps + 1):
+    while sweeps < max_sweeps:
+        sweeps += 1
         largest = 0.0
         if fit_intercept:
             for k in range(K):
@@ -479,6 +492,11 @@ class GroupedMultinomialProblem(MultinomialProblem):
     @staticmethod
     def _group_norms(gradient) -> np.ndarray:
         return np.sqrt(np.einsum("kj,kj->j", gradient, gradient))
+
+    def set_coef(self, coef: np.ndarray, intercept: np.ndarray) -> None:
+        super().set_coef(coef, intercept)
+        self._recentre()
+        self.gradient = self._group_norms(self._class_gradients())
 
     @property
     def alpha_max(self) -> float:
