@@ -336,72 +336,77 @@ def _group_block_solve(r_hat, lam, l1, l2, out):
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _grouped_newton_sweeps(
-    sub,
-    h,
-    P,
-    M,
-    coef,
-    d_eta,
-    d_intercept,
-    lam,
-    Q,
-    A0_inverse,
-    l1,
-    l2,
-    fit_intercept,
-    max_sweeps,
-    threshold,
-):
+    sub, P, hP, M, coef, d_eta, d_intercept, lam, Q, A0_inverse, l1, l2, fit_intercept,
+    max_sweeps, threshold,
+):  # fmt: skip
     """Block coordinate descent on the quadratic model of the softmax loss + the group
     penalty, over the columns of ``sub`` (the working set).
 
-    ``M`` (n, K) is the model's gradient in ``η`` (``h(P − Y)`` at the start, kept
-    current); ``coef`` (m, K) the working set's rows, updated in place; ``d_eta`` and
-    ``d_intercept`` accumulate the change of ``η`` and of the intercepts. ``lam``,
+    Class-major arrays (one contiguous row of n per class): ``P`` and ``hP = h⊙P``
+    (K, n); ``M`` (K, n) the model's gradient in ``η`` (``h(P − Y)`` at the start, kept
+    current); ``d_eta`` (K, n) and ``d_intercept`` accumulate the change of ``η`` and of
+    the intercepts; ``coef`` (m, K) the working set's rows, updated in place. ``lam``,
     ``Q``: eigen-decompositions of the block Hessians ``Σ_i x_ij² H_i`` (plus a
     multiple of ``11ᵀ``, a direction the iterates never take), ``H_i = h_i(diag p_i −
-    p_i p_iᵀ)``. Stops when a sweep's largest ``ΔᵀAΔ`` is at most ``threshold``.
+    p_i p_iᵀ)``. After a sweep over every block, sweeps run over the non-zero blocks
+    until they settle, then over every block again; stops when a sweep over every
+    block has a largest ``ΔᵀAΔ`` of at most ``threshold``.
     """
-    n, K = M.shape
+    K, n = M.shape
     m = coef.shape[0]
     g = np.empty(K)
     r_hat = np.empty(K)
     a_hat = np.empty(K)
     new = np.empty(K)
     delta = np.empty(K)
+    s = np.empty(n)
     sweeps = 0
+    full = True  # a sweep over every block, else over the non-zero ones (glmnet's cycling)
     while sweeps < max_sweeps:
         sweeps += 1
         largest = 0.0
         if fit_intercept:
             for k in range(K):
-                g[k] = 0.0
-            for i in range(n):
-                for k in range(K):
-                    g[k] += M[i, k]
+                acc = 0.0
+                Mk = M[k]
+                for i in range(n):
+                    acc += Mk[i]
+                g[k] = acc
             for k in range(K):
                 acc = 0.0
                 for c in range(K):
                     acc -= A0_inverse[k, c] * g[c]
                 delta[k] = acc
+                d_intercept[k] += acc
+            s[:] = 0.0
             for k in range(K):
-                d_intercept[k] += delta[k]
-            for i in range(n):
-                s = 0.0
-                for k in range(K):
-                    s += P[i, k] * delta[k]
-                for k in range(K):
-                    d_eta[i, k] += delta[k]
-                    M[i, k] += h[i] * P[i, k] * (delta[k] - s)
+                dk = delta[k]
+                Pk = P[k]
+                for i in range(n):
+                    s[i] += Pk[i] * dk
+            for k in range(K):
+                dk = delta[k]
+                hPk = hP[k]
+                Mk = M[k]
+                Ek = d_eta[k]
+                for i in range(n):
+                    Ek[i] += dk
+                    Mk[i] += hPk[i] * (dk - s[i])
         for a in range(m):
+            if not full:
+                zero = True
+                for k in range(K):
+                    if coef[a, k] != 0.0:
+                        zero = False
+                if zero:
+                    continue
             column = sub[:, a]
             for k in range(K):
-                g[k] = 0.0
-            for i in range(n):
-                x = column[i]
-                if x != 0.0:
-                    for k in range(K):
-                        g[k] += x * M[i, k]
+                acc = 0.0
+                Mk = M[k]
+                for i in range(n):
+                    acc += column[i] * Mk[i]
+                g[k] = acc
             # r = A b − g, in the eigenbasis: r̂ = Λ Qᵀb − Qᵀg
             for c in range(K):
                 qb = 0.0
@@ -411,39 +416,48 @@ def _grouped_newton_sweeps(
                     qg += Q[a, k, c] * g[k]
                 r_hat[c] = lam[a, c] * qb - qg
             _group_block_solve(r_hat, lam[a], l1[a], l2[a], a_hat)
-            change = 0.0
+            nonzero = False
             for k in range(K):
                 acc = 0.0
                 for c in range(K):
                     acc += Q[a, k, c] * a_hat[c]
                 new[k] = acc
                 delta[k] = acc - coef[a, k]
+                if delta[k] != 0.0:
+                    nonzero = True
+            if not nonzero:
+                continue
             # ΔᵀAΔ = Σ_c λ_c (QᵀΔ)_c²
+            change = 0.0
             for c in range(K):
                 acc = 0.0
                 for k in range(K):
                     acc += Q[a, k, c] * delta[k]
                 change += lam[a, c] * acc * acc
-            nonzero = False
-            for k in range(K):
-                if delta[k] != 0.0:
-                    nonzero = True
-            if not nonzero:
-                continue
             for k in range(K):
                 coef[a, k] = new[k]
-            for i in range(n):
-                x = column[i]
-                if x != 0.0:
-                    s = 0.0
-                    for k in range(K):
-                        s += P[i, k] * delta[k]
-                    for k in range(K):
-                        d_eta[i, k] += x * delta[k]
-                        M[i, k] += x * h[i] * P[i, k] * (delta[k] - s)
+            s[:] = 0.0
+            for k in range(K):
+                dk = delta[k]
+                Pk = P[k]
+                for i in range(n):
+                    s[i] += Pk[i] * dk
+            for k in range(K):
+                dk = delta[k]
+                hPk = hP[k]
+                Mk = M[k]
+                Ek = d_eta[k]
+                for i in range(n):
+                    x = column[i]
+                    Ek[i] += x * dk
+                    Mk[i] += x * hPk[i] * (dk - s[i])
             largest = max(largest, change)
         if largest <= threshold:
-            break
+            if full:
+                break
+            full = True
+        else:
+            full = False
     return sweeps
 
 
@@ -458,7 +472,9 @@ def _block_hessians(sub, h, P):
     hP = h[:, None] * P
     squares = sub * sub
     diagonal = squares.T @ hP  # (m, K)
-    blocks = -np.einsum("im,ik,il->mkl", squares, hP, P, optimize=True)
+    n_samples, m = squares.shape
+    outer = (hP[:, :, None] * P[:, None, :]).reshape(n_samples, -1)  # one BLAS product
+    blocks = -(squares.T @ outer).reshape(m, n_classes, n_classes)
     index = np.arange(n_classes)
     blocks[:, index, index] += diagonal
     shift = np.maximum(diagonal.sum(axis=1), np.finfo(float).tiny) / n_classes
@@ -585,15 +601,16 @@ class GroupedMultinomialProblem(MultinomialProblem):
             A0_inverse = np.linalg.pinv(A0)
         else:
             A0_inverse = np.zeros((n_classes, n_classes))
-        M = np.ascontiguousarray(-residual)
+        M = np.ascontiguousarray(-residual.T)  # class-major for the kernel
+        P_t = np.ascontiguousarray(P.T)
         coef_ws = np.ascontiguousarray(self.coef[:, features].T)
         old_ws = coef_ws.copy()
         d_eta = np.zeros_like(M)
         d_intercept = np.zeros(n_classes)
         _grouped_newton_sweeps(
             sub,
-            self.h,
-            np.ascontiguousarray(P),
+            P_t,
+            P_t * self.h,
             M,
             coef_ws,
             d_eta,
@@ -622,12 +639,12 @@ class GroupedMultinomialProblem(MultinomialProblem):
         def objective_at(step):
             trial = self.coef.copy()
             trial[:, features] += step * delta
-            return self.objective(self.eta + step * d_eta, trial, l1, l2)
+            return self.objective(self.eta + step * d_eta.T, trial, l1, l2)
 
         step = backtracking_step(objective_at, old_objective, decrement)
         if step is not None:
             self.coef[:, features] += step * delta
-            self.eta += step * d_eta
+            self.eta += step * d_eta.T
             self.intercept += step * d_intercept
 
     def duality_gap(self, gradient, P, l1, l2) -> float:
