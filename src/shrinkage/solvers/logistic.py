@@ -461,24 +461,44 @@ def _grouped_newton_sweeps(
     return sweeps
 
 
-def _block_hessians(sub, h, P):
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _block_hessian_moments(sub, P, hP, out):
+    """``out[j] = Σ_i x_ij² h_i (diag p_i − p_i p_iᵀ)`` with class-major ``P``, ``hP``
+    (K, n): one pass over each column, no n × K² temporary."""
+    K, n = P.shape
+    square = np.empty(n)
+    for a in range(sub.shape[1]):
+        column = sub[:, a]
+        for i in range(n):
+            square[i] = column[i] * column[i]
+        for k in range(K):
+            hPk = hP[k]
+            diagonal = 0.0
+            for i in range(n):
+                diagonal += square[i] * hPk[i]
+            for c in range(k, K):
+                Pc = P[c]
+                acc = 0.0
+                for i in range(n):
+                    acc += square[i] * hPk[i] * Pc[i]
+                out[a, k, c] = -acc
+                out[a, c, k] = -acc
+            out[a, k, k] += diagonal
+
+
+def _block_hessians(sub, P_t, hP_t):
     """Eigen-decompositions of ``A_j = Σ_i x_ij² h_i (diag p_i − p_i p_iᵀ) + c_j 11ᵀ``.
 
     ``A_j 1 = 0`` (softmax is unchanged by a shift common to all classes); the
-    ``c_j 11ᵀ`` term (``c_j = tr A_j / K``) makes the block invertible without
+    ``c_j 11ᵀ`` term (``c_j = tr A_j / K²``) makes the block invertible without
     changing it on the sum-zero subspace where every step lies.
     """
-    n_classes = P.shape[1]
-    hP = h[:, None] * P
-    squares = sub * sub
-    diagonal = squares.T @ hP  # (m, K)
-    n_samples, m = squares.shape
-    outer = (hP[:, :, None] * P[:, None, :]).reshape(n_samples, -1)  # one BLAS product
-    blocks = -(squares.T @ outer).reshape(m, n_classes, n_classes)
-    index = np.arange(n_classes)
-    blocks[:, index, index] += diagonal
-    shift = np.maximum(diagonal.sum(axis=1), np.finfo(float).tiny) / n_classes
-    blocks += shift[:, None, None] / n_classes
+    n_classes = P_t.shape[0]
+    blocks = np.empty((sub.shape[1], n_classes, n_classes))
+    _block_hessian_moments(sub, P_t, hP_t, blocks)
+    trace = np.trace(blocks, axis1=1, axis2=2)
+    shift = np.maximum(trace, np.finfo(float).tiny) / n_classes**2
+    blocks += shift[:, None, None]
     lam, Q = np.linalg.eigh(blocks)
     return np.ascontiguousarray(lam), np.ascontiguousarray(Q)
 
@@ -593,7 +613,9 @@ class GroupedMultinomialProblem(MultinomialProblem):
         self, features, sub, P, residual, gradient_ws, intercept_gradient, l1, l2, violation
     ):
         n_classes = self.n_classes
-        lam, Q = _block_hessians(sub, self.h, P)
+        P_t = np.ascontiguousarray(P.T)  # class-major for the kernels
+        hP_t = P_t * self.h
+        lam, Q = _block_hessians(sub, P_t, hP_t)
         if self.fit_intercept:
             hP = self.h[:, None] * P
             A0 = np.diag(hP.sum(axis=0)) - hP.T @ P
@@ -601,8 +623,7 @@ class GroupedMultinomialProblem(MultinomialProblem):
             A0_inverse = np.linalg.pinv(A0)
         else:
             A0_inverse = np.zeros((n_classes, n_classes))
-        M = np.ascontiguousarray(-residual.T)  # class-major for the kernel
-        P_t = np.ascontiguousarray(P.T)
+        M = np.ascontiguousarray(-residual.T)
         coef_ws = np.ascontiguousarray(self.coef[:, features].T)
         old_ws = coef_ws.copy()
         d_eta = np.zeros_like(M)
@@ -610,7 +631,7 @@ class GroupedMultinomialProblem(MultinomialProblem):
         _grouped_newton_sweeps(
             sub,
             P_t,
-            P_t * self.h,
+            hP_t,
             M,
             coef_ws,
             d_eta,
