@@ -281,3 +281,24 @@ def test_group_prox_is_the_minimizer():
     # the prox point satisfies its optimality condition: Z − B ∈ ∂g(B)
     assert group_kkt_violation(Z - B, B, l1, l2).max() < 1e-12
     assert np.all((B == 0).all(axis=0) == (np.linalg.norm(Z, axis=0) <= l1))
+
+
+def test_group_kkt_without_intercept_and_sparse_float32():
+    X, y = _data()
+    lam = 0.01
+    model = _fit(X, y, lam, 1.0, "grouped", fit_intercept=False)
+    np.testing.assert_array_equal(model.intercept_, 0.0)
+    # no intercept: only the feature conditions apply (the intercept gradient is free)
+    n, K = X.shape[0], 3
+    Y = np.eye(K)[np.unique(y, return_inverse=True)[1]]
+    R = (Y - _probabilities(X, model.coef_, 0.0)) / n
+    G = X.T @ R
+    norms = np.linalg.norm(model.coef_, axis=0)
+    zero = norms == 0
+    assert np.all(np.linalg.norm(G[zero], axis=1) <= lam + 1e-9)
+    unit = model.coef_[:, ~zero] / norms[~zero]
+    np.testing.assert_allclose(G[~zero], lam * unit.T, atol=1e-8)
+    sparse = _fit(sp.csr_matrix(X.astype(np.float32)), y, lam, 1.0, "grouped")
+    assert sparse.coef_.dtype == np.float32
+    X32 = X.astype(np.float32).astype(np.float64)
+    assert _group_kkt(X32, y, sparse.coef_.astype(float), sparse.intercept_, lam, 1.0) < 1e-6
