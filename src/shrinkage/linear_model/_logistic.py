@@ -199,7 +199,7 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (1,)
-        Newton steps (for multinomial: passes over the classes).
+        Newton steps (ungrouped multinomial: passes over the classes).
     dual_gap_ : float
         Duality gap reached, in the mean-loss units ``Σ hᵢℓᵢ + α·penalty``.
     n_features_in_ : int

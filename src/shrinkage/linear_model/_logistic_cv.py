@@ -2,7 +2,8 @@
 
 Each fold solves the path over ``Cs`` (increasing ``C`` = decreasing penalty) with
 warm starts: binary problems by the proximal-Newton path solver with strong rules,
-multinomial ones class-block by class-block. Same objective and ``C`` as
+multinomial ones class-block by class-block (``multinomial_penalty="grouped"``: by
+feature blocks over the classes, with strong rules on the group norms). Same objective and ``C`` as
 :class:`LogisticRegression` (scikit-learn's).
 """
 

@@ -546,9 +546,12 @@ class GroupedMultinomialProblem(MultinomialProblem):
         included) is at most ``tol`` (absolute). ``working_set`` (boolean, per feature)
         is where the solver starts, e.g. the strong rule's set; the KKT check adds
         what it misses. ``rng`` is accepted for the one ``Problem`` signature."""
+        if max_iter is None and np.ndim(working_set) == 0:
+            # The pre-protocol call solve(alpha, tol, max_iter), as the ungrouped class.
+            working_set, tol, max_iter = None, working_set, tol
         del rng
         l1, l2 = penalty_strengths(alpha, self.l1_ratio, self.penalty_weights)
-        if working_set is None or np.ndim(working_set) == 0:
+        if working_set is None:
             working_set = np.zeros(self.n_features, dtype=bool)
         working_set = np.array(working_set, dtype=bool)
         return self._minimize(l1, l2, working_set, tol, max_iter)
