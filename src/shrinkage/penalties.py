@@ -18,7 +18,10 @@ The penalty is separable, so each piece acts coordinate-wise through two arrays,
 This module is the one NumPy home of the penalty's math: the strengths
 (:func:`penalty_strengths`), ``alpha_max`` (:func:`alpha_max_from_gradient`), the
 value (:func:`penalty_value`), the proximal map (:func:`elastic_net_prox`), the KKT
-distance (:func:`kkt_violation`) and the conjugate (:func:`elastic_net_conjugate`).
+distance (:func:`kkt_violation`) and the conjugate (:func:`elastic_net_conjugate`);
+and the same for the grouped elastic net over a ``(K, p)`` coefficient matrix
+(:class:`GroupElasticNetPenalty`, :func:`group_penalty_value`, :func:`group_prox`,
+:func:`group_kkt_violation`, :func:`group_alpha_max`, :func:`group_conjugate`).
 The compiled coordinate update and gap in :mod:`shrinkage.solvers._kernels` repeat
 them inside Numba loops, and ``tests/solvers`` checks that they agree.
 """
