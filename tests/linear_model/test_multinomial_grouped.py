@@ -29,7 +29,7 @@ from scipy.optimize import minimize
 from scipy.special import softmax
 
 from shrinkage.linear_model import LogisticRegression, LogisticRegressionCV
-from shrinkage.penalties import group_kkt_violation, group_prox
+from shrinkage.penalties import GroupElasticNetPenalty, group_kkt_violation, group_prox
 
 REFERENCE = Path(__file__).parents[1] / "reference" / "glmnet"
 COEF_TOL = 1e-6
@@ -302,3 +302,20 @@ def test_group_kkt_without_intercept_and_sparse_float32():
     assert sparse.coef_.dtype == np.float32
     X32 = X.astype(np.float32).astype(np.float64)
     assert _group_kkt(X32, y, sparse.coef_.astype(float), sparse.intercept_, lam, 1.0) < 1e-6
+
+
+def test_group_penalty_class_matches_its_formula():
+    rng = np.random.default_rng(2)
+    B = rng.normal(size=(3, 5))
+    B[:, 1] = 0.0
+    v = np.array([1.0, 2.0, 0.0, 0.5, 1.0])
+    pen = GroupElasticNetPenalty(0.3, 0.25, v)
+    norms = np.linalg.norm(B, axis=0)
+    expected = 0.3 * np.sum(v * (0.25 * norms + 0.375 * norms**2))
+    assert pen.value(B) == pytest.approx(expected, rel=1e-14)
+    grad = rng.normal(size=(3, 5))
+    penalized = v > 0
+    expected_max = np.max(np.linalg.norm(grad, axis=0)[penalized] / (0.25 * v[penalized]))
+    assert pen.alpha_max(grad) == pytest.approx(expected_max, rel=1e-14)
+    with pytest.raises(ValueError, match="alpha must be a finite number"):
+        GroupElasticNetPenalty(-1.0)
