@@ -18,7 +18,7 @@ from .._validation import (
     logistic_penalty_strength,
     raw_sample_weight,
 )
-from ..solvers.logistic import LogisticProblem, MultinomialProblem
+from ..solvers.logistic import GroupedMultinomialProblem, LogisticProblem, MultinomialProblem
 from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, LinearModelBase, class_weights, validated_fit_input
@@ -35,6 +35,24 @@ _SOLVER_WARNINGS = {
 }
 # Below this the KKT test is rounding noise in the mean log-loss.
 _MIN_KKT_TOL = 1e-11
+_MULTINOMIAL_PENALTIES = ("ungrouped", "grouped")
+
+
+def check_multinomial_penalty(value) -> bool:
+    """Validate ``multinomial_penalty``; True for "grouped"."""
+    if not (isinstance(value, str) and value in _MULTINOMIAL_PENALTIES):
+        raise ValueError(
+            f"multinomial_penalty must be 'ungrouped' (one penalty per class coefficient, "
+            f"scikit-learn's) or 'grouped' (one group per feature across the classes, "
+            f"glmnet's type.multinomial='grouped'), got {value!r}."
+        )
+    return value == "grouped"
+
+
+def use_grouped_solver(grouped: bool, n_classes: int, l1_ratio: float) -> bool:
+    """The grouped solver only where it differs: three or more classes and an L1 part
+    (two classes have one coefficient row; without L1 both penalties are ridge)."""
+    return grouped and n_classes > 2 and l1_ratio > 0
 
 
 def _resolve_penalty(penalty, l1_ratio, C, estimator: str = "LogisticRegression"):
@@ -171,6 +189,15 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         standard deviation weighted by ``s`` with the ``1/n`` formula) with the same
         ``C``; ``coef_`` in original units, 0 for a constant column
         (:mod:`shrinkage.solvers.standardize`).
+    multinomial_penalty : {"ungrouped", "grouped"}, default="ungrouped"
+        With three or more classes: "ungrouped" (scikit-learn's) penalizes each of the
+        ``K × p`` coefficients on its own; "grouped" puts a group lasso over each
+        feature's K class coefficients,
+        ``Σ_j v_j(ρ‖B_·j‖₂ + (1−ρ)/2‖B_·j‖₂²)``, so a feature is in or out for all
+        classes at once (glmnet's ``type.multinomial="grouped"`` at
+        ``λ = 1/(C·Σsᵢ)``; the fitted columns of ``coef_`` sum to zero, as glmnet's).
+        The two are the same for binary targets (one coefficient row) and for
+        ``l1_ratio=0`` (ridge).
 
     Attributes
     ----------
@@ -178,7 +205,7 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (1,)
-        Newton steps (for multinomial: passes over the classes).
+        Newton steps (ungrouped multinomial: passes over the classes).
     dual_gap_ : float
         Duality gap reached, in the mean-loss units ``Σ hᵢℓᵢ + α·penalty``.
     n_features_in_ : int
@@ -204,6 +231,7 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         n_jobs=None,
         penalty_weights=None,
         standardize=False,
+        multinomial_penalty="ungrouped",
     ):
         self.penalty = penalty
         self.C = C
@@ -221,6 +249,7 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         self.n_jobs = n_jobs
         self.penalty_weights = penalty_weights
         self.standardize = standardize
+        self.multinomial_penalty = multinomial_penalty
 
     def _check_params(self):
         """Resolve penalty, C and l1_ratio as scikit-learn 1.9; return (C, l1_ratio)."""
@@ -298,6 +327,7 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
             return fitted
         C, l1_ratio = self._check_params()
+        grouped = check_multinomial_penalty(self.multinomial_penalty)
         X, y = validated_fit_input(
             self, X, y, accept_large_sparse=self.solver not in ("liblinear", "sag", "saga")
         )
@@ -352,6 +382,8 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
             self._warn_not_converged(np.inf)
         elif n_classes == 2:
             self._fit_binary(X, encoded, h, weights, l1_ratio, alpha, tol)
+        elif use_grouped_solver(grouped, n_classes, l1_ratio):
+            self._fit_grouped(X, encoded, h, weights, l1_ratio, alpha, tol)
         else:
             self._fit_multinomial(X, encoded, h, weights, l1_ratio, alpha, tol)
         # liblinear returns float64 whatever the input (scikit-learn's contract).
@@ -419,6 +451,21 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         if coef is not None:
             problem.set_coef(coef, intercept)
         info = problem.solve(alpha, tol, self.max_iter)
+        self._report(info)
+        self.coef_ = problem.coef.copy()
+        self.intercept_ = problem.intercept.copy() if self.fit_intercept else np.zeros(Y.shape[1])
+        self.n_iter_ = np.array([info.n_iter])
+        self.dual_gap_ = info.duality_gap
+
+    def _fit_grouped(self, X, encoded, h, weights, l1_ratio, alpha, tol):
+        Y = np.eye(self.classes_.size)[encoded]
+        problem = GroupedMultinomialProblem(X, Y, h, weights, l1_ratio, self.fit_intercept)
+        start_alpha = problem.alpha_max
+        coef, intercept = self._warm_coef((self.classes_.size, X.shape[1]))
+        if coef is not None:
+            problem.set_coef(coef, intercept)
+            start_alpha = alpha
+        info = screened_solve(problem, alpha, start_alpha, tol, self.max_iter)
         self._report(info)
         self.coef_ = problem.coef.copy()
         self.intercept_ = problem.intercept.copy() if self.fit_intercept else np.zeros(Y.shape[1])

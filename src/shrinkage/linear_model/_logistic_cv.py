@@ -2,7 +2,8 @@
 
 Each fold solves the path over ``Cs`` (increasing ``C`` = decreasing penalty) with
 warm starts: binary problems by the proximal-Newton path solver with strong rules,
-multinomial ones class-block by class-block. Same objective and ``C`` as
+multinomial ones class-block by class-block (``multinomial_penalty="grouped"``: by
+feature blocks over the classes, with strong rules on the group norms). Same objective and ``C`` as
 :class:`LogisticRegression` (scikit-learn's).
 """
 
@@ -28,12 +29,19 @@ from .._validation import (
 )
 from ..selection import check_fold_weights, check_rule
 from ..solvers.glm import glm_path, glm_path_applies
-from ..solvers.logistic import LogisticProblem, MultinomialProblem
+from ..solvers.logistic import GroupedMultinomialProblem, LogisticProblem, MultinomialProblem
 from ..solvers.standardize import standardize_design, to_original_units
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, class_weights, validated_fit_input
 from ._cv import LinearModelCV, fold_metadata
-from ._logistic import _MIN_KKT_TOL, LogisticRegression, check_liblinear_classes, check_solver
+from ._logistic import (
+    _MIN_KKT_TOL,
+    LogisticRegression,
+    check_liblinear_classes,
+    check_multinomial_penalty,
+    check_solver,
+    use_grouped_solver,
+)
 from ._routing import cv_router, raise_for_params, route_fit, routing_enabled
 
 
@@ -96,6 +104,10 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
     standardize : bool, default=False
         As :class:`LogisticRegression` (glmnet's ``standardize=TRUE``); each fold is
         standardized with the scales of its own training rows, as glmnet's CV.
+    multinomial_penalty : {"ungrouped", "grouped"}, default="ungrouped"
+        As :class:`LogisticRegression`: "grouped" is glmnet's
+        ``type.multinomial="grouped"`` (a feature in or out for all classes); the
+        same as "ungrouped" for binary targets and ``l1_ratio=0``.
 
     Attributes
     ----------
@@ -147,6 +159,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         rule="min",
         penalty_weights=None,
         standardize=False,
+        multinomial_penalty="ungrouped",
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -168,6 +181,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         self.rule = rule
         self.penalty_weights = penalty_weights
         self.standardize = standardize
+        self.multinomial_penalty = multinomial_penalty
 
     def _grid(self) -> np.ndarray:
         """``Cs_`` in the caller's order (as scikit-learn); ``np.inf`` means no penalty."""
@@ -304,6 +318,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
             return fitted
         rule = check_rule(self.rule)
         l1_ratios, penalty, scoring, legacy = self._options()
+        grouped = check_multinomial_penalty(self.multinomial_penalty)
         Cs = self._grid()
         if self.dual and self.solver != "liblinear":
             raise ValueError("dual=True is not supported: shrinkage solves the primal.")
@@ -358,6 +373,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
                 self.fit_intercept,
                 tol,
                 self.max_iter,
+                grouped,
             )
             coefs = to_original_units(coefs, scales, axis=2)  # (n_cs, n_rows, p)
             back = np.argsort(order)  # to the caller's order of Cs
@@ -411,6 +427,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
                 max_iter=self.max_iter,
                 penalty_weights=self.penalty_weights,
                 standardize=self.standardize,
+                multinomial_penalty=self.multinomial_penalty,
             )
             self._refit(final, X, y, raw, ("coef_", "intercept_"))
             chosen_ratio = l1_ratios[best_ratio] if l1_ratios is not None else None
@@ -509,9 +526,20 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
 
 
 def _logistic_path(
-    X, encoded, raw_weight, weights, l1_ratio, Cs, n_classes, fit_intercept, tol, max_iter
+    X,
+    encoded,
+    raw_weight,
+    weights,
+    l1_ratio,
+    Cs,
+    n_classes,
+    fit_intercept,
+    tol,
+    max_iter,
+    grouped=False,
 ):
-    """Coefficients along increasing ``Cs`` with warm starts.
+    """Coefficients along increasing ``Cs`` with warm starts (``grouped``: the grouped
+    multinomial penalty, where it differs from the ungrouped one).
 
     Returns ``coefs (n_cs, n_rows, p)``, ``intercepts (n_cs, n_rows)``, ``n_iter (n_cs,)``
     with ``n_rows = 1`` for two classes.
@@ -538,6 +566,15 @@ def _logistic_path(
                 info = screened_solve(problem, alpha, previous, tol, max_iter, relative=False)
                 coefs[k, 0], intercepts[k, 0] = problem.coef, problem.intercept
                 n_iter[k], previous = info.n_iter, alpha
+    elif use_grouped_solver(grouped, n_classes, l1_ratio):
+        problem = GroupedMultinomialProblem(
+            X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept
+        )
+        previous = problem.alpha_max
+        for k, alpha in enumerate(alphas):
+            info = screened_solve(problem, alpha, previous, tol, max_iter)
+            coefs[k], intercepts[k] = problem.coef, problem.intercept
+            n_iter[k], previous = info.n_iter, alpha
     else:
         problem = MultinomialProblem(
             X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept
