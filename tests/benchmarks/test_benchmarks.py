@@ -33,6 +33,8 @@ SCRIPTS = (
     "dask_scale.py",
     "compare_speed.py",
     "worker.py",
+    "glm_families.py",
+    "glm_poisson.py",
 )
 #: imported only when these are installed
 NEEDS = {"nn_overhead.py": "torch", "dask_scale.py": "dask"}
