@@ -237,7 +237,11 @@ def test_equals_glmnet_mgaussian():
     import json
     from pathlib import Path
 
-    data = json.loads((Path(__file__).parents[1] / "reference" / "glmnet" / "mgaussian_multitask.json").read_text())
+    data = json.loads(
+        (
+            Path(__file__).parents[1] / "reference" / "glmnet" / "mgaussian_multitask.json"
+        ).read_text()
+    )
     X, Y = np.array(data["X"]), np.array(data["Y"])
     for fit in data["fits"]:
         model = MultiTaskElasticNet(alpha=fit["alpha"], l1_ratio=fit["l1_ratio"], **EXACT)
