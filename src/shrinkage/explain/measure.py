@@ -98,13 +98,18 @@ def fit_models(task: str, X, y, cv: int, seed: int) -> dict:
 
 
 def _warm_up(candidates: dict, X, y, cv: int) -> None:
-    """Fit a copy of each model once on a few rows, untimed: the first call of a compiled
-    kernel in a process includes its compilation (seconds), which is not fitting time."""
+    """Fit a copy of each model once, untimed: the first call of a compiled kernel in a
+    process includes its compilation (seconds), which is not fitting time. The copy
+    sees the same shape of data (which kernel runs depends on it), subsampled to 2000
+    rows on large data."""
     import copy
 
-    rows = np.arange(min(len(y), max(6 * cv, 40)))
-    if len(np.unique(y[rows])) < len(np.unique(y)):  # keep every class in the sample
-        rows = np.sort(np.unique(np.r_[rows, [np.flatnonzero(y == c)[0] for c in np.unique(y)]]))
+    rows = np.arange(len(y))
+    if X.shape[0] * X.shape[1] > 2_000_000:
+        rows = np.random.default_rng(0).choice(len(y), 2000, replace=False)
+        present = np.unique(y[rows])
+        for c in np.setdiff1d(np.unique(y), present) if len(present) < 20 else ():
+            rows = np.r_[rows, np.flatnonzero(y == c)[:2]]  # every class in the sample
     for estimator in candidates.values():
         try:
             timed(copy.deepcopy(estimator).fit, X[rows], y[rows])
