@@ -29,7 +29,7 @@ from ..solvers.step import solve_and_check
 from ._base import check_finite_target, validated_fit_input
 from ._coordinate_descent import ElasticNet
 from ._cv import LinearModelCV, elastic_net_alpha_grid
-from ._routing import route_fit
+from ._routing import route_fit, splitter_router
 
 
 class ElasticNetCV(RegressorMixin, LinearModelCV):
@@ -274,16 +274,8 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
     def get_metadata_routing(self):
         """The router: ``groups`` (and other split metadata) go to the splitter."""
         from sklearn.model_selection import check_cv
-        from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(
-                splitter=check_cv(self.cv),
-                method_mapping=MethodMapping().add(caller="fit", callee="split"),
-            )
-        )
+        return splitter_router(self, check_cv(self.cv))
 
     @property
     def sparse_coef_(self):

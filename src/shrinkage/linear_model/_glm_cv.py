@@ -39,7 +39,7 @@ from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, ru
 from ..solvers.standardize import standardize_design, to_original_units
 from ._base import validated_fit_input
 from ._glm import GammaRegressor, PoissonRegressor, TweedieRegressor
-from ._routing import route_fit
+from ._routing import route_fit, splitter_router
 
 __all__ = ["GammaRegressorCV", "PoissonRegressorCV", "TweedieRegressorCV", "unit_deviance"]
 
@@ -253,16 +253,8 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
     def get_metadata_routing(self):
         """The router: ``groups`` (and other split metadata) go to the splitter."""
         from sklearn.model_selection import check_cv
-        from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(
-                splitter=check_cv(self.cv),
-                method_mapping=MethodMapping().add(caller="fit", callee="split"),
-            )
-        )
+        return splitter_router(self, check_cv(self.cv))
 
     def predict(self, X, offset=None):
         """Predicted mean of the final model (``offset`` optional)."""

@@ -46,7 +46,7 @@ from ._base import (
     validated_fit_input,
     warn_not_converged,
 )
-from ._routing import route_fit
+from ._routing import route_fit, splitter_router
 
 __all__ = ["MultiTaskElasticNet", "MultiTaskLasso", "MultiTaskElasticNetCV", "MultiTaskLassoCV"]
 
@@ -478,16 +478,8 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
     def get_metadata_routing(self):
         """The router: ``groups`` (and other split metadata) go to the splitter."""
         from sklearn.model_selection import check_cv
-        from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(
-                splitter=check_cv(self.cv),
-                method_mapping=MethodMapping().add(caller="fit", callee="split"),
-            )
-        )
+        return splitter_router(self, check_cv(self.cv))
 
     @property
     def sparse_coef_(self):

@@ -31,11 +31,16 @@ def cv_router(estimator, scorer, cv, score_method: bool = False) -> MetadataRout
     mapping = MethodMapping().add(caller="fit", callee="score")
     if score_method:
         mapping = mapping.add(caller="score", callee="score")
+    return splitter_router(estimator, cv).add(scorer=scorer, method_mapping=mapping)
+
+
+def splitter_router(estimator, cv) -> MetadataRouter:
+    """The router of a CV estimator without a scorer: its own requests, and ``groups``
+    (and other split metadata) to the splitter."""
     return (
         MetadataRouter(owner=estimator)
         .add_self_request(estimator)
         .add(splitter=cv, method_mapping=MethodMapping().add(caller="fit", callee="split"))
-        .add(scorer=scorer, method_mapping=mapping)
     )
 
 
