@@ -68,7 +68,8 @@ def _gram_path(Gs, qs, yy, alphas, l1_ratio):
         alphas[0],
         float(l1_ratio),
         np.ones(p),
-        False,
+        np.full(p, -np.inf),  # no box
+        np.full(p, np.inf),
         TOL * max(yy, 1e-300),
         10_000,
         ACTIVE_SWEEPS,

@@ -6,8 +6,9 @@ four operations, so the outer solver (:mod:`.least_squares`) never asks what kin
 of data it has:
 
 - ``set_coef(coef)``: make the residual agree with ``coef``;
-- ``run(coef, features, l1, l2, positive, active_sweeps, threshold)``: one round of
-  coordinate descent over ``features`` (the kernels of :mod:`._kernels`);
+- ``run(coef, features, l1, l2, box, active_sweeps, threshold)``: one round of
+  coordinate descent over ``features`` (the kernels of :mod:`._kernels`) within the
+  :class:`~shrinkage.penalties.Box` ``box``;
 - ``gradient()``: the full vector ``∇_j = Σ_i h_i x̃_ij r_i`` (the KKT check);
 - ``gradient_on(features)``: the same on a working set only (its duality gap);
 - ``residual_norm2()``: ``Σ_i h_i r_i²``.
@@ -74,7 +75,7 @@ class DenseDesign:
         """Take the residual as known (the caller knows it for its coefficients)."""
         self.r = np.array(residual, dtype=np.float64)
 
-    def run(self, coef, features, l1, l2, positive, active_sweeps, threshold) -> float:
+    def run(self, coef, features, l1, l2, box, active_sweeps, threshold) -> float:
         return cd_dense(
             self.X,
             self.h,
@@ -84,7 +85,8 @@ class DenseDesign:
             self.lipschitz,
             l1,
             l2,
-            positive,
+            box.lower,
+            box.upper,
             _as_index_array(features),
             active_sweeps,
             threshold,
@@ -138,7 +140,7 @@ class SparseDesign:
         self.s = np.array(residual, dtype=np.float64)
         self.offset[0] = 0.0
 
-    def run(self, coef, features, l1, l2, positive, active_sweeps, threshold) -> float:
+    def run(self, coef, features, l1, l2, box, active_sweeps, threshold) -> float:
         return cd_sparse(
             self.X.data,
             self.X.indices,
@@ -152,7 +154,8 @@ class SparseDesign:
             self.lipschitz,
             l1,
             l2,
-            positive,
+            box.lower,
+            box.upper,
             _as_index_array(features),
             active_sweeps,
             threshold,
@@ -219,7 +222,7 @@ class GramDesign:
         self._coef = coef
         self.gradient()
 
-    def run(self, coef, features, l1, l2, positive, active_sweeps, threshold) -> float:
+    def run(self, coef, features, l1, l2, box, active_sweeps, threshold) -> float:
         return cd_gram(
             self.gram,
             self.grad,
@@ -227,7 +230,8 @@ class GramDesign:
             self.lipschitz,
             l1,
             l2,
-            positive,
+            box.lower,
+            box.upper,
             _as_index_array(features),
             active_sweeps,
             threshold,

@@ -17,7 +17,10 @@ without returning to Python between alphas:
 - once the working set's KKT conditions hold, one full gradient over all features
   adds any violator; the alpha is done when the largest KKT violation (intercept
   included) is at most ``tol_abs``, exactly as :class:`.glm.GLMProblem` stops, and
-  the duality gap of :meth:`.glm.GLMProblem.duality_gap` is reported.
+  the duality gap of :meth:`.glm.GLMProblem.duality_gap` is reported;
+- box constraints ``lower ≤ β ≤ upper`` (``positive`` is ``[0, ∞)``) enter the
+  coordinate update (clipped), the screening score, the KKT violation and the gap
+  exactly as in the Python solver.
 
 The per-sample loss, derivative, curvature and conjugate are the ones of
 :mod:`shrinkage.datafits` (``Logistic``, ``Poisson``, ``Gamma``) written for Numba;
@@ -32,7 +35,14 @@ import math
 import numpy as np
 from numba import njit
 
-from ._kernels import _FASTMATH, cd_dense
+from ._kernels import (
+    _FASTMATH,
+    _one_side_conjugate,
+    box_conjugate,
+    cd_dense,
+    dual_scale_score,
+    screening_score,
+)
 
 LOGISTIC = 0
 POISSON = 1
@@ -246,16 +256,24 @@ def _gradient_and_model(
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _violation(g, b, l1, l2, positive):
-    """Distance of ``−∇_j F = g`` to ``∂g_j(b)`` (penalties.kkt_violation)."""
+def _violation(g, b, l1, l2, lower, upper):
+    """Distance of ``−∇_j F = g`` to ``∂g_j(b)`` (penalties.kkt_violation), the box's
+    normal cone included: on a bound the interval opens outward."""
     target = g - l2 * b
-    if b == 0.0:
-        if positive:
-            return max(target - l1, 0.0)
-        return max(abs(target) - l1, 0.0)
     if b > 0.0:
-        return abs(target - l1)
-    return abs(target + l1)
+        low = l1
+        high = l1
+    elif b < 0.0:
+        low = -l1
+        high = -l1
+    else:
+        low = -l1
+        high = l1
+    if b <= lower:
+        low = -np.inf
+    if b >= upper:
+        high = np.inf
+    return max(low - target, target - high, 0.0)
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -271,7 +289,8 @@ def _newton_step(
     features,
     l1,
     l2,
-    positive,
+    lower,
+    upper,
     fit_intercept,
     family,
     violation,
@@ -313,7 +332,19 @@ def _newton_step(
     threshold = violation * violation
     for _ in range(inner_rounds):
         change = cd_dense(
-            X, w, mu, r, trial, lipschitz, l1, l2, positive, features, active_sweeps, threshold
+            X,
+            w,
+            mu,
+            r,
+            trial,
+            lipschitz,
+            l1,
+            l2,
+            lower,
+            upper,
+            features,
+            active_sweeps,
+            threshold,
         )
         if change <= threshold:
             break
@@ -358,16 +389,16 @@ def _newton_step(
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _duality_gap(family, y, h, value, d, coef, gradient, l1, l2, positive):
+def _duality_gap(family, y, h, value, d, coef, gradient, l1, l2, lower, upper):
     """:meth:`.glm.GLMProblem.duality_gap`: ``θ = s·(−ℓ')`` with the largest ``s ≤ 1``
-    feasible for the pure-L1 coordinates; ``gap = P + Σ h ℓ*(−θ) + g*(s·∇)``."""
+    feasible for the pure-L1 coordinates on the sides their box leaves open;
+    ``gap = P + Σ h ℓ*(−θ) + g*(s·∇)`` (``g*`` over the box)."""
     p = coef.shape[0]
     scale = 1.0
     worst = 0.0
     for j in range(p):
         if l2[j] == 0.0 and l1[j] > 0.0:
-            score = gradient[j] if positive else abs(gradient[j])
-            worst = max(worst, score / l1[j])
+            worst = max(worst, dual_scale_score(gradient[j], lower[j], upper[j]) / l1[j])
     if worst > 1.0:
         scale = 1.0 / worst
     dual = 0.0
@@ -377,10 +408,15 @@ def _duality_gap(family, y, h, value, d, coef, gradient, l1, l2, positive):
             dual += h[i] * conjugate(family, y[i], -scale * d[i])
     conj = 0.0
     for j in range(p):
+        z = scale * gradient[j]
         if l2[j] > 0.0:
-            z = scale * gradient[j]
-            excess = max((z if positive else abs(z)) - l1[j], 0.0)
-            conj += excess * excess / (2.0 * l2[j])
+            conj += box_conjugate(z, l1[j], l2[j], lower[j], upper[j])
+        elif l1[j] > 0.0:
+            # Open sides are feasible by the choice of scale; bounded ones add theirs.
+            if upper[j] < np.inf:
+                conj += _one_side_conjugate(z - l1[j], 0.0, upper[j])
+            if lower[j] > -np.inf:
+                conj += _one_side_conjugate(-z - l1[j], 0.0, -lower[j])
     primal += _penalty(coef, l1, l2)
     return max(primal + dual + conj, 0.0)
 
@@ -398,7 +434,8 @@ def glm_path(
     alpha_start,
     l1_ratio,
     weights,
-    positive,
+    lower,
+    upper,
     fit_intercept,
     family,
     tol_abs,
@@ -430,8 +467,9 @@ def glm_path(
         ``−Xᵀ∂F/∂η`` at the warm start (for the strong rule); updated in place.
     alphas : ndarray, alpha_start : float
         The grid and the alpha the warm start solves (``alpha_max`` for a cold start).
-    l1_ratio, weights, positive, fit_intercept, family
-        The problem (``family``: :data:`LOGISTIC`, :data:`POISSON` or :data:`GAMMA`).
+    l1_ratio, weights, lower, upper, fit_intercept, family
+        The problem (``lower``, ``upper``: the box of the coefficients; ``family``:
+        :data:`LOGISTIC`, :data:`POISSON` or :data:`GAMMA`).
     tol_abs : float
         Largest KKT violation accepted (absolute).
     max_iter : int
@@ -467,7 +505,7 @@ def glm_path(
         for j in range(p):
             l1[j] = alpha * l1_ratio * weights[j]
             l2[j] = alpha * (1.0 - l1_ratio) * weights[j]
-            score = gradient[j] if positive else abs(gradient[j])
+            score = screening_score(gradient[j], lower[j], upper[j])
             previous_l1 = max(previous, alpha) * l1_ratio * weights[j]
             in_set[j] = coef[j] != 0.0 or weights[j] == 0.0 or score > 2.0 * l1[j] - previous_l1
             if in_set[j]:
@@ -489,11 +527,13 @@ def glm_path(
                 fresh = True
                 worst = abs(intercept_gradient) if fit_intercept else 0.0
                 for j in features:
-                    worst = max(worst, _violation(gradient[j], coef[j], l1[j], l2[j], positive))
+                    worst = max(
+                        worst, _violation(gradient[j], coef[j], l1[j], l2[j], lower[j], upper[j])
+                    )
                 if worst <= tol_abs:
                     break
                 _newton_step(
-                    X, y, h, eta, coef, intercept, state, d, features, l1, l2, positive,
+                    X, y, h, eta, coef, intercept, state, d, features, l1, l2, lower, upper,
                     fit_intercept, family, worst, armijo, inner_rounds, active_sweeps,
                     max_halvings, w, r, r0, mu, lipschitz, trial, trial_eta, trial_d,
                 )  # fmt: skip
@@ -513,19 +553,22 @@ def glm_path(
             worst = abs(intercept_gradient) if fit_intercept else 0.0
             grows = False
             for j in range(p):
-                v = _violation(gradient[j], coef[j], l1[j], l2[j], positive)
+                v = _violation(gradient[j], coef[j], l1[j], l2[j], lower[j], upper[j])
                 worst = max(worst, v)
                 if v > 0.0 and not in_set[j]:
                     grows = True
             # Stop also when nothing can change (no new violator: NaN or overflow in
             # extreme inputs), else this loops forever.
             if worst <= tol_abs or n_iter >= max_iter or not grows:
-                gap = _duality_gap(family, y, h, state[0], d, coef, gradient, l1, l2, positive)
+                gap = _duality_gap(
+                    family, y, h, state[0], d, coef, gradient, l1, l2, lower, upper
+                )
                 if np.isnan(gap):
                     gap = worst
                 break
             for j in range(p):
-                if not in_set[j] and _violation(gradient[j], coef[j], l1[j], l2[j], positive) > 0:
+                violation_j = _violation(gradient[j], coef[j], l1[j], l2[j], lower[j], upper[j])
+                if not in_set[j] and violation_j > 0:
                     in_set[j] = True
                     working_set[n_set] = j
                     n_set += 1

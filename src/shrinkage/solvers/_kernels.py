@@ -41,19 +41,62 @@ _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 
 
 @njit(cache=True, nogil=True, inline="always", fastmath=_FASTMATH)
-def _updated_coordinate(z, lipschitz, l1, l2, positive):
-    """``argmin_b ½(L + l2) b² − z b + l1|b|`` (``b ≥ 0`` if positive).
+def _updated_coordinate(z, lipschitz, l1, l2, lower, upper):
+    """``argmin_b ½(L + l2) b² − z b + l1|b|`` over ``lower ≤ b ≤ upper``.
 
+    The problem is one-dimensional and convex, so the box minimizer is the free one
+    clipped to the box (``lower ≤ 0 ≤ upper``; ``positive`` is ``[0, ∞)``).
     ``L = 0`` marks a constant column: its coefficient is 0 (the minimum-norm choice).
     """
     if lipschitz <= 0.0:
         return 0.0
     denominator = lipschitz + l2
     if z > l1:
-        return (z - l1) / denominator
-    if z < -l1 and not positive:
-        return (z + l1) / denominator
+        return min((z - l1) / denominator, upper)
+    if z < -l1:
+        return max((z + l1) / denominator, lower)
     return 0.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def screening_score(g, lower, upper):
+    """:func:`shrinkage.penalties.screening_score` for one coordinate: how hard
+    ``g = −∇_j f`` pushes a zero coefficient into its box."""
+    if lower < 0.0:
+        return abs(g) if upper > 0.0 else -g
+    return g if upper > 0.0 else -np.inf
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _one_side_conjugate(excess, l2, bound):
+    """``sup_{0 ≤ t ≤ bound} (excess·t − ½ l2 t²)`` (0 if ``excess ≤ 0``)."""
+    if excess <= 0.0:
+        return 0.0
+    if l2 > 0.0:
+        t = excess / l2
+        if t <= bound:
+            return 0.5 * excess * t
+        return excess * bound - 0.5 * l2 * bound * bound
+    return excess * bound  # inf for an unbounded side: infeasible
+
+
+@njit(cache=True, nogil=True, inline="always")
+def box_conjugate(z, l1, l2, lower, upper):
+    """``g_j*(z) = sup_{lower ≤ b ≤ upper} (z b − l1|b| − ½ l2 b²)``, the two sides
+    apart (:func:`shrinkage.penalties.elastic_net_conjugate`)."""
+    return _one_side_conjugate(z - l1, l2, upper) + _one_side_conjugate(-z - l1, l2, -lower)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def dual_scale_score(g, lower, upper):
+    """The part of ``g`` a pure-L1 coordinate's dual constraint bounds: the sides where
+    the box is open (a finite bound makes that side's conjugate finite instead)."""
+    score = 0.0
+    if upper == np.inf and g > score:
+        score = g
+    if lower == -np.inf and -g > score:
+        score = -g
+    return score
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -68,7 +111,7 @@ def _nonzero_subset(coef, features, out):
 
 # ---------------------------------------------------------------- dense X ------------
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features):
+def _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, features):
     n_samples = X.shape[0]
     largest_change = 0.0
     for j in features:
@@ -77,7 +120,7 @@ def _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features):
             gradient += h[i] * X[i, j] * r[i]
         old = coef[j]
         new = _updated_coordinate(
-            lipschitz[j] * old + gradient, lipschitz[j], l1[j], l2[j], positive
+            lipschitz[j] * old + gradient, lipschitz[j], l1[j], l2[j], lower[j], upper[j]
         )
         delta = new - old
         if delta != 0.0:
@@ -92,15 +135,21 @@ def _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def cd_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features, active_sweeps, threshold):
-    """One round over ``features`` of a dense ``X``; returns the full sweep's change."""
-    change = _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features)
+def cd_dense(
+    X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, features, active_sweeps, threshold
+):
+    """One round over ``features`` of a dense ``X``; returns the full sweep's change.
+
+    ``lower``, ``upper`` (one per feature) is the box of the coefficients."""
+    change = _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, features)
     if change > threshold:
         active = np.empty(features.shape[0], dtype=np.int64)
         n_active = _nonzero_subset(coef, features, active)
         for _ in range(active_sweeps):
             if (
-                _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, active[:n_active])
+                _sweep_dense(
+                    X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, active[:n_active]
+                )
                 <= threshold
             ):
                 break
@@ -113,7 +162,7 @@ def cd_dense(X, h, mu, r, coef, lipschitz, l1, l2, positive, features, active_sw
 # Then ∇_j = Σ_nnz h_i x_ij s_i + c·hx_j, with hx_j = Σ_i h_i x_ij.
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _sweep_sparse(
-    data, indices, indptr, h, hx, mu, s, offset, coef, lipschitz, l1, l2, positive, features
+    data, indices, indptr, h, hx, mu, s, offset, coef, lipschitz, l1, l2, lower, upper, features
 ):
     largest_change = 0.0
     c = offset[0]
@@ -125,7 +174,7 @@ def _sweep_sparse(
             gradient += h[i] * data[k] * s[i]
         old = coef[j]
         new = _updated_coordinate(
-            lipschitz[j] * old + gradient, lipschitz[j], l1[j], l2[j], positive
+            lipschitz[j] * old + gradient, lipschitz[j], l1[j], l2[j], lower[j], upper[j]
         )
         delta = new - old
         if delta != 0.0:
@@ -154,14 +203,29 @@ def cd_sparse(
     lipschitz,
     l1,
     l2,
-    positive,
+    lower,
+    upper,
     features,
     active_sweeps,
     threshold,
 ):
     """One round over ``features`` of a CSC matrix; returns the full sweep's change."""
     change = _sweep_sparse(
-        data, indices, indptr, h, hx, mu, s, offset, coef, lipschitz, l1, l2, positive, features
+        data,
+        indices,
+        indptr,
+        h,
+        hx,
+        mu,
+        s,
+        offset,
+        coef,
+        lipschitz,
+        l1,
+        l2,
+        lower,
+        upper,
+        features,
     )
     if change > threshold:
         active = np.empty(features.shape[0], dtype=np.int64)
@@ -180,7 +244,8 @@ def cd_sparse(
                 lipschitz,
                 l1,
                 l2,
-                positive,
+                lower,
+                upper,
                 active[:n_active],
             )
             if active_change <= threshold:
@@ -197,14 +262,14 @@ _DENSE_UPDATE_FRACTION = 0.25
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, working_set):
+def _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, working_set):
     largest_change = 0.0
     n_features = gradient.shape[0]
     contiguous = working_set.shape[0] > _DENSE_UPDATE_FRACTION * n_features
     for j in features:
         old = coef[j]
         new = _updated_coordinate(
-            lipschitz[j] * old + gradient[j], lipschitz[j], l1[j], l2[j], positive
+            lipschitz[j] * old + gradient[j], lipschitz[j], l1[j], l2[j], lower[j], upper[j]
         )
         delta = new - old
         if delta != 0.0:
@@ -223,18 +288,31 @@ def _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, wor
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def cd_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, active_sweeps, threshold):
+def cd_gram(
+    gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, active_sweeps, threshold
+):
     """One round over ``features`` on the Gram matrix; returns the full sweep's change.
 
     ``gradient`` must hold ``q − Gβ`` on ``features`` at entry and does at exit.
     """
-    change = _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, positive, features, features)
+    change = _sweep_gram(
+        gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, features
+    )
     if change > threshold:
         active = np.empty(features.shape[0], dtype=np.int64)
         n_active = _nonzero_subset(coef, features, active)
         for _ in range(active_sweeps):
             active_change = _sweep_gram(
-                gram, gradient, coef, lipschitz, l1, l2, positive, active[:n_active], features
+                gram,
+                gradient,
+                coef,
+                lipschitz,
+                l1,
+                l2,
+                lower,
+                upper,
+                active[:n_active],
+                features,
             )
             if active_change <= threshold:
                 break
@@ -285,16 +363,18 @@ def sparse_gradient_subset(data, indices, indptr, h, hx, s, offset, features):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def elastic_net_gap(gradient, coef, residual_norm2, l1, l2, lipschitz, positive, features):
+def elastic_net_gap(gradient, coef, residual_norm2, l1, l2, lipschitz, lower, upper, features):
     """Duality gap over ``features`` (``gradient[k]`` belongs to ``features[k]``).
 
-    See :func:`shrinkage.solvers.least_squares.duality_gap` for the formula.
+    See :func:`shrinkage.solvers.least_squares.duality_gap` for the formula. The dual
+    scale keeps the pure-L1 coordinates feasible on the sides their box leaves open;
+    on a bounded side the box makes the conjugate finite (:func:`box_conjugate`).
     """
     worst_ratio = 1.0
     for k in range(features.shape[0]):
         j = features[k]
         if l2[j] == 0.0 and l1[j] > 0.0:
-            score = gradient[k] if positive else abs(gradient[k])
+            score = dual_scale_score(gradient[k], lower[j], upper[j])
             if score > worst_ratio * l1[j]:
                 worst_ratio = score / l1[j]
     scale = 1.0 / worst_ratio
@@ -303,15 +383,27 @@ def elastic_net_gap(gradient, coef, residual_norm2, l1, l2, lipschitz, positive,
         j = features[k]
         g = gradient[k]
         b = coef[j]
+        lo = lower[j]
+        hi = upper[j]
         gap += l1[j] * abs(b) + 0.5 * l2[j] * b * b - scale * b * g
+        z = scale * g
         if l2[j] > 0.0:
-            excess = scale * (g if positive else abs(g)) - l1[j]
-            if excess > 0.0:
-                gap += excess * excess / (2.0 * l2[j])
-        elif l1[j] == 0.0 and lipschitz[j] > 0.0:
-            # Unpenalized: what one exact coordinate step would still gain.
-            step = max(g, -lipschitz[j] * b) if positive else g
-            gap += step * step / (2.0 * lipschitz[j])
+            gap += box_conjugate(z, l1[j], l2[j], lo, hi)
+        elif l1[j] > 0.0:
+            # Open sides are feasible by the choice of scale (up to rounding): only the
+            # bounded sides add their (finite) conjugate.
+            if hi < np.inf:
+                gap += _one_side_conjugate(z - l1[j], 0.0, hi)
+            if lo > -np.inf:
+                gap += _one_side_conjugate(-z - l1[j], 0.0, -lo)
+        elif lipschitz[j] > 0.0:
+            if (g > 0.0 and hi < np.inf) or (g < 0.0 and lo > -np.inf):
+                gap += box_conjugate(z, 0.0, 0.0, lo, hi)  # pushed onto a finite bound
+            else:
+                # Unpenalized and free on the pushed side: what one exact coordinate
+                # step (clipped to the box) would still gain.
+                step = min(max(g, lipschitz[j] * (lo - b)), lipschitz[j] * (hi - b))
+                gap += step * step / (2.0 * lipschitz[j])
     return max(gap, 0.0)
 
 
@@ -382,7 +474,9 @@ def _gram_objective(coef, q, gradient, target_norm2, l1, l2, features):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _gram_extrapolate(gram, q, target_norm2, coef, gradient, l1, l2, positive, features, history):
+def _gram_extrapolate(
+    gram, q, target_norm2, coef, gradient, l1, l2, lower, upper, features, history
+):
     """Anderson step from the rows of ``history`` (iterates on ``features``): move there
     if it lowers the objective (Bertrand & Massias 2021), else stay."""
     n_hist = history.shape[0] - 1
@@ -404,9 +498,8 @@ def _gram_extrapolate(gram, q, target_norm2, coef, gradient, l1, l2, positive, f
         for k in range(n_hist):
             value += weights[k] * history[k + 1, t]
         value /= total
-        if positive and value < 0.0:
-            value = 0.0
-        coef[features[t]] = value
+        j = features[t]
+        coef[j] = min(max(value, lower[j]), upper[j])  # back into the box
     for t in range(n_set):  # the gradient on the working set at the new point
         j = features[t]
         acc = q[j]
@@ -432,7 +525,8 @@ def gram_path(
     alpha_start,
     l1_ratio,
     weights,
-    positive,
+    lower,
+    upper,
     tol_abs,
     max_iter,
     active_sweeps,
@@ -455,6 +549,7 @@ def gram_path(
     ``threshold_floor·target_norm2``. The tuning constants (``active_sweeps``,
     ``anderson``, ``threshold_floor``) come from :mod:`.constants`, shared with the
     Python solver. ``coef`` is the warm start and is updated in place.
+    ``lower``, ``upper`` is the box of the coefficients (``[0, ∞)`` for ``positive``).
     Results go to ``coefs`` (n_alphas, p), ``gaps``, ``n_iters`` and ``converged``.
     """
     n_features = q.shape[0]
@@ -473,7 +568,7 @@ def gram_path(
         for j in range(n_features):
             l1[j] = alpha * l1_ratio * weights[j]
             l2[j] = alpha * (1.0 - l1_ratio) * weights[j]
-            score = gradient[j] if positive else abs(gradient[j])
+            score = screening_score(gradient[j], lower[j], upper[j])
             if coef[j] != 0.0 or score > 2.0 * l1[j] - previous * l1_ratio * weights[j]:
                 in_set[j] = True
         n_set = 0
@@ -498,7 +593,8 @@ def gram_path(
                 lipschitz,
                 l1,
                 l2,
-                positive,
+                lower,
+                upper,
                 features,
                 active_sweeps,
                 threshold,
@@ -517,7 +613,8 @@ def gram_path(
                         gradient,
                         l1,
                         l2,
-                        positive,
+                        lower,
+                        upper,
                         features,
                         history[:, :n_set],
                     )
@@ -535,7 +632,8 @@ def gram_path(
                     l1,
                     l2,
                     lipschitz,
-                    positive,
+                    lower,
+                    upper,
                     features,
                 )
                 if ws_gap > tol_abs:
@@ -545,7 +643,7 @@ def gram_path(
             added = False
             for j in range(n_features):
                 if not in_set[j]:
-                    score = gradient[j] if positive else abs(gradient[j])
+                    score = screening_score(gradient[j], lower[j], upper[j])
                     if score > l1[j] and lipschitz[j] > 0.0:
                         in_set[j] = True
                         working_set[n_set] = j
@@ -556,7 +654,7 @@ def gram_path(
                 continue
             residual_norm2 = max(target_norm2 - coef @ q - coef @ gradient, 0.0)
             gap = elastic_net_gap(
-                gradient, coef, residual_norm2, l1, l2, lipschitz, positive, all_features
+                gradient, coef, residual_norm2, l1, l2, lipschitz, lower, upper, all_features
             )
             if gap <= tol_abs or rounds >= max_iter:
                 break

@@ -22,7 +22,11 @@ the solver stops when the largest KKT violation (intercept included) is at most
 The duality gap reported uses the dual point ``θ = s·θ₀``, ``θ₀ = −(∂F/∂η)/h``
 (``y − μ`` for canonical links), with ``s ≤ 1`` the largest scale feasible for the
 pure-L1 coordinates: ``gap = P(β) + F*(−h⊙θ) + g*(s·Xᵀ(−∂F))``. A datafit without a
-conjugate reports the largest KKT violation in its place.
+conjugate reports the largest KKT violation in its place. With box constraints
+(:class:`~shrinkage.penalties.Box`, passed as ``positive``) every Newton subproblem is
+solved in the box, the KKT check accepts a coefficient on its bound pushed outward,
+and ``g*`` is the supremum over the box (finite on its bounded sides), so the gap
+stays a true bound.
 
 On dense ``X`` with a logistic, Poisson or Gamma datafit, :func:`glm_path` runs the
 same algorithm (same stopping rule and gap) for a whole path in compiled code
@@ -38,7 +42,9 @@ import scipy.sparse as sp
 
 from ..datafits import Datafit, get_datafit
 from ..penalties import (
+    Box,
     alpha_max_from_gradient,
+    as_box,
     elastic_net_conjugate,
     kkt_violation,
     penalty_strengths,
@@ -73,7 +79,9 @@ def newton_direction(
 
     The model is ``½ Σ_i w_i (r_i − x̃_iᵀΔ − Δ₀)² + g(β + Δ)`` with IRLS ``weights`` and
     working ``residual``. Returns ``(delta_coef, delta_intercept, X_delta)`` where
-    ``X_delta`` is the change of the linear predictor for a unit step.
+    ``X_delta`` is the change of the linear predictor for a unit step. ``positive`` is
+    a bool or the :class:`~shrinkage.penalties.Box` of all features (``β + Δ`` stays in
+    it).
     """
     if fit_intercept:
         mu = weighted_column_means(sub, weights) / weights.sum()
@@ -97,7 +105,7 @@ def newton_direction(
         np.arange(features.size),
         l1[features],
         l2[features],
-        positive,
+        positive.subset(features) if isinstance(positive, Box) else positive,
         threshold,
         NEWTON_INNER_ROUNDS,
     )
@@ -137,7 +145,9 @@ class GLMProblem:
         Sample weights normalized to sum to one.
     penalty_weights : ndarray of shape (n_features,)
     l1_ratio : float
-    positive : bool
+    positive : bool or Box
+        ``True`` for ``β ≥ 0``; a :class:`~shrinkage.penalties.Box` for
+        ``lower ≤ β ≤ upper`` (in the units of ``X``'s columns).
     fit_intercept : bool
         Ignored (no intercept) when the datafit has none (Cox).
     offset : ndarray of shape (n_samples,), optional
@@ -167,6 +177,7 @@ class GLMProblem:
         self.penalty_weights = penalty_weights
         self.l1_ratio = l1_ratio
         self.positive = positive
+        self.box = as_box(positive, self.n_features)
         self.fit_intercept = bool(fit_intercept) and self.datafit.has_intercept
         self.offset = None if offset is None else np.asarray(offset, dtype=np.float64)
         self.coef = np.zeros(self.n_features)
@@ -242,7 +253,11 @@ class GLMProblem:
                 gradient_ws = np.asarray(sub.T @ weighted).ravel()
                 intercept_gradient = float(weighted.sum())
                 violation_ws = kkt_violation(
-                    gradient_ws, self.coef[features], l1[features], l2[features], self.positive
+                    gradient_ws,
+                    self.coef[features],
+                    l1[features],
+                    l2[features],
+                    self.box.subset(features),
                 )
                 worst = max(
                     violation_ws.max(initial=0.0),
@@ -253,7 +268,7 @@ class GLMProblem:
                 self._newton_step(features, sub, gradient_ws, intercept_gradient, l1, l2, worst)
                 n_iter += 1
             gradient, intercept_gradient = self._gradient()
-            violation = kkt_violation(gradient, self.coef, l1, l2, self.positive)
+            violation = kkt_violation(gradient, self.coef, l1, l2, self.box)
             if movable is not None:
                 violation[~movable] = 0.0
             worst = max(
@@ -280,7 +295,7 @@ class GLMProblem:
             self.coef,
             l1,
             l2,
-            self.positive,
+            self.box,
             self.fit_intercept,
             features,
             violation,
@@ -308,9 +323,17 @@ class GLMProblem:
             self.intercept_ += step * delta_intercept
 
     def duality_gap(self, gradient, l1, l2) -> float | None:
-        """Gap at the dual point ``θ = s·θ₀``; None when the datafit has no conjugate."""
+        """Gap at the dual point ``θ = s·θ₀``; None when the datafit has no conjugate.
+
+        ``s`` keeps the pure-L1 coordinates feasible on the sides their box leaves
+        open; bounded sides (and the ridge part) add ``g_j*``, finite there."""
+        box = self.box
         pure_l1 = (l2 == 0) & (l1 > 0)
-        score = gradient if self.positive else np.abs(gradient)
+        # The sides left open: there the dual constraint |z_j| ≤ l1_j must hold.
+        score = np.maximum(
+            np.where(box.upper == np.inf, gradient, 0.0),
+            np.where(box.lower == -np.inf, -gradient, 0.0),
+        )
         scale = 1.0
         if np.any(pure_l1):
             worst = np.max(score[pure_l1] / l1[pure_l1])
@@ -321,9 +344,21 @@ class GLMProblem:
         if dual_loss is None:
             return None
         smooth = l2 > 0
-        conjugate = elastic_net_conjugate(
-            scale * gradient[smooth], l1[smooth], l2[smooth], self.positive
-        )
+        z = scale * gradient
+        if box.is_unbounded and self.positive is False:
+            conjugate = elastic_net_conjugate(z[smooth], l1[smooth], l2[smooth])
+        else:
+            # Pure-L1 open sides are feasible by the choice of s: clip away rounding.
+            penalized = smooth | pure_l1
+            bound = np.where(pure_l1, l1, np.inf)
+            z_open = np.clip(
+                z,
+                np.where(box.lower == -np.inf, -bound, -np.inf),
+                np.where(box.upper == np.inf, bound, np.inf),
+            )
+            conjugate = elastic_net_conjugate(
+                z_open[penalized], l1[penalized], l2[penalized], box.subset(penalized)
+            )
         primal = self.objective(self.eta, self.coef, l1, l2)
         return float(max(primal + dual_loss + conjugate, 0.0))
 
@@ -418,7 +453,8 @@ def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int)
         max(problem.alpha_max, alphas[0]),
         float(problem.l1_ratio),
         np.ascontiguousarray(problem.penalty_weights, dtype=np.float64),
-        bool(problem.positive),
+        problem.box.lower,
+        problem.box.upper,
         problem.fit_intercept,
         _family_code(problem.datafit),
         problem.absolute_tol(tol),

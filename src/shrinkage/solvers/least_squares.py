@@ -19,6 +19,13 @@ The dual point is the rescaled residual ``θ = s·r`` with the largest ``s ≤ 1
 that keeps it feasible (``|x̃_jᵀHθ| ≤ l1_j`` on pure-L1 coordinates), so the
 duality gap ``P(β) − D(θ) ≥ P(β) − P(β*)`` certifies the accuracy reached.
 
+Box constraints ``lower_j ≤ β_j ≤ upper_j`` (:class:`~shrinkage.penalties.Box`;
+``positive`` is ``[0, ∞)``) are part of ``g_j``: the coordinate update is clipped to
+the box, the KKT check lets a coefficient on its bound have a gradient pushing
+outward, and ``g_j*`` is the supremum over the box, finite on every bounded side
+(:func:`shrinkage.penalties.elastic_net_conjugate`), so the gap stays a true bound;
+the dual scale ``s`` only has to make the open sides feasible.
+
 The outer loop (working sets, as glmnet's strong rules with a KKT check):
 
 1. solve on the working set ``W`` with active-set coordinate descent until the
@@ -35,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..penalties import elastic_net_conjugate, kkt_violation, penalty_value
+from ..penalties import as_box, elastic_net_conjugate, kkt_violation, penalty_value
 from ._kernels import elastic_net_gap
 from .constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, GAP_EVERY, MAX_FREE
 
@@ -65,7 +72,7 @@ def duality_gap(
     residual_norm2: float,
     l1: np.ndarray,
     l2: np.ndarray,
-    positive: bool,
+    positive,
     lipschitz: np.ndarray | None = None,
 ) -> float:
     """Duality gap of the elastic net at ``coef``, from ``∇ = X̃ᵀHr`` and ``‖r‖²_H``.
@@ -75,10 +82,13 @@ def duality_gap(
 
     Unpenalized coordinates (``l1 = l2 = 0``) make the dual demand ``x̃_jᵀHθ = 0``
     exactly, which no rescaling gives; for them ``Σ ∇_j²/(2L_j)`` (what one exact
-    coordinate step would still gain) is added instead, given ``lipschitz``.
+    coordinate step would still gain) is added instead, given ``lipschitz``; unless
+    the gradient pushes it onto a finite bound, where the box's conjugate is exact.
+    ``positive`` is a bool or a :class:`~shrinkage.penalties.Box`.
     """
     if lipschitz is None:
         lipschitz = np.zeros_like(l1)
+    box = as_box(positive, coef.shape[0])
     return elastic_net_gap(
         np.ascontiguousarray(gradient, dtype=np.float64),
         coef,
@@ -86,7 +96,8 @@ def duality_gap(
         l1,
         l2,
         lipschitz,
-        positive,
+        box.lower,
+        box.upper,
         np.arange(coef.shape[0]),
     )
 
@@ -151,13 +162,12 @@ def _anderson_point(history: list[np.ndarray]) -> np.ndarray | None:
     return (z / z.sum()) @ iterates[1:]
 
 
-def _try_extrapolation(design, coef, features, history, l1, l2, positive) -> None:
+def _try_extrapolation(design, coef, features, history, l1, l2, box) -> None:
     """Move to the Anderson point if it lowers the objective (Bertrand & Massias 2021)."""
     point = _anderson_point(history)
     if point is None:
         return
-    if positive:
-        point = np.maximum(point, 0.0)
+    point = np.clip(point, box.lower[features], box.upper[features])  # into the box
     current = 0.5 * design.residual_norm2() + penalty_value(
         coef[features], l1[features], l2[features]
     )
@@ -170,7 +180,7 @@ def _try_extrapolation(design, coef, features, history, l1, l2, positive) -> Non
         design.set_coef(coef)
 
 
-def _working_set_gap(design, coef, features, l1, l2, positive) -> float:
+def _working_set_gap(design, coef, features, l1, l2, box) -> float:
     """Duality gap of the problem restricted to ``features`` (cost O(n·|W|))."""
     return elastic_net_gap(
         design.gradient_on(features),
@@ -179,7 +189,8 @@ def _working_set_gap(design, coef, features, l1, l2, positive) -> float:
         l1,
         l2,
         design.lipschitz,
-        positive,
+        box.lower,
+        box.upper,
         features,
     )
 
@@ -192,22 +203,24 @@ def solve_working_set(
     Without ``tol``: stop when a sweep changes nothing above ``threshold``. With
     ``tol``: stop when the working-set duality gap is at most ``tol``, checking it
     whenever a sweep settles (then lowering ``threshold`` if the gap is not there
-    yet) and every ``GAP_EVERY`` rounds. Returns ``(rounds, threshold)``.
+    yet) and every ``GAP_EVERY`` rounds. ``positive`` is a bool or a
+    :class:`~shrinkage.penalties.Box`. Returns ``(rounds, threshold)``.
     """
+    box = as_box(positive, coef.shape[0])
     history = []
     for done in range(1, max_rounds + 1):
-        change = design.run(coef, features, l1, l2, positive, ACTIVE_SWEEPS, threshold)
+        change = design.run(coef, features, l1, l2, box, ACTIVE_SWEEPS, threshold)
         settled = change <= threshold
         if tol is None and settled:
             return done, threshold
         if tol is not None and (settled or done % GAP_EVERY == 0):
-            if _working_set_gap(design, coef, features, l1, l2, positive) <= tol:
+            if _working_set_gap(design, coef, features, l1, l2, box) <= tol:
                 return done, threshold
             if settled:
                 threshold *= 0.1
         history.append(coef[features].copy())
         if len(history) > ANDERSON_DEPTH:
-            _try_extrapolation(design, coef, features, history, l1, l2, positive)
+            _try_extrapolation(design, coef, features, history, l1, l2, box)
             history.clear()
     return max_rounds, threshold
 
@@ -217,7 +230,7 @@ def solve_least_squares(
     coef: np.ndarray,
     l1: np.ndarray,
     l2: np.ndarray,
-    positive: bool,
+    positive,
     tol: float,
     max_iter: int,
     working_set: np.ndarray,
@@ -231,7 +244,8 @@ def solve_least_squares(
     coef : ndarray of shape (n_features,), float64
     l1, l2 : ndarray of shape (n_features,)
         Per-feature penalty strengths.
-    positive : bool
+    positive : bool or Box
+        The sign constraint, or the box ``lower ≤ β ≤ upper``.
     tol : float
         Absolute duality-gap target.
     max_iter : int
@@ -244,13 +258,13 @@ def solve_least_squares(
     -------
     SolveInfo
     """
+    box = as_box(positive, coef.shape[0])
     working_set |= coef != 0
     unpenalized = (l1 == 0) & (l2 == 0)
     working_set |= unpenalized
-    # Unpenalized coordinates need a projected dual point for a true certificate (the
-    # sign constraint of `positive`, and more than MAX_FREE of them (a |F|² matrix),
-    # keep the older bound for them).
-    free = np.flatnonzero(unpenalized & (design.lipschitz > 0)) if not positive else None
+    # Unpenalized coordinates need a projected dual point for a true certificate (a
+    # box, and more than MAX_FREE of them (a |F|² matrix), keep the older bound).
+    free = np.flatnonzero(unpenalized & (design.lipschitz > 0)) if box.is_unbounded else None
     if free is not None and free.size > MAX_FREE:
         free = None
     # The sweep threshold compares (L_j + l2_j)Δβ_j² with the gap tolerance.
@@ -267,7 +281,7 @@ def solve_least_squares(
                 features,
                 l1,
                 l2,
-                positive,
+                box,
                 threshold,
                 max(max_iter - n_iter, 1),
                 tol,
@@ -284,13 +298,13 @@ def solve_least_squares(
             gap = max(gap - decrease, 0.0)
         else:
             gap = duality_gap(
-                gradient, coef, design.residual_norm2(), l1, l2, positive, design.lipschitz
+                gradient, coef, design.residual_norm2(), l1, l2, box, design.lipschitz
             )
         if gap <= tol:
             return SolveInfo(gap, n_iter, gradient, True)
         if n_iter >= max_iter or not threshold >= 1e-300:  # also NaN
             return SolveInfo(gap, n_iter, gradient, False)
-        violators = ~working_set & (kkt_violation(gradient, coef, l1, l2, positive) > 0)
+        violators = ~working_set & (kkt_violation(gradient, coef, l1, l2, box) > 0)
         if violators.any():
             working_set |= violators
         else:

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 # The penalty's math lives in shrinkage.penalties; re-exported for existing imports.
-from ..penalties import alpha_max_from_gradient, penalty_strengths
+from ..penalties import alpha_max_from_gradient, as_box, penalty_strengths, screening_score
 from ._designs import make_design
 from .least_squares import SolveInfo, solve_least_squares, solve_working_set
 
@@ -62,7 +62,8 @@ class Problem(Protocol):
         Minus the data-fit gradient at ``coef`` (what the strong rule screens).
     penalty_weights : ndarray of shape (n_features,)
     l1_ratio : float
-    positive : bool
+    positive : bool or Box
+        The sign constraint, or the box ``lower ≤ β ≤ upper`` of the coefficients.
     """
 
     loss: str
@@ -125,8 +126,9 @@ def weighted_column_means(X, h: np.ndarray) -> np.ndarray:
 
 
 def strong_rule_set(gradient, l1_new, l1_previous, positive) -> np.ndarray:
-    """Sequential strong rule (Tibshirani et al. 2012): keep ``|∇_j| ≥ 2 l1_new − l1_prev``."""
-    score = gradient if positive else np.abs(gradient)
+    """Sequential strong rule (Tibshirani et al. 2012): keep ``|∇_j| ≥ 2 l1_new − l1_prev``
+    (one-sided where the box, ``positive`` a bool or a Box, is closed on one side)."""
+    score = screening_score(gradient, positive)
     # Strict: a feature exactly at the threshold (the first one, at alpha_max) has a
     # zero solution; letting it in only lets rounding make it 1e-17 instead of 0.
     return score > 2.0 * l1_new - l1_previous
@@ -143,7 +145,9 @@ class LeastSquaresProblem:
         Sample weights normalized to sum to one.
     penalty_weights : ndarray of shape (n_features,)
     l1_ratio : float
-    positive : bool
+    positive : bool or Box
+        ``True`` for ``β ≥ 0``; a :class:`~shrinkage.penalties.Box` for
+        ``lower ≤ β ≤ upper`` (in the units of ``X``'s columns).
     fit_intercept : bool
     precompute : "auto" or bool
         Use the Gram matrix (``"auto"``: dense with ``n > 2p``).
@@ -169,6 +173,7 @@ class LeastSquaresProblem:
         self.penalty_weights = penalty_weights
         self.l1_ratio = l1_ratio
         self.positive = positive
+        self.box = as_box(positive, self.n_features)
         y = np.asarray(y, dtype=np.float64)
         if fit_intercept:
             self.mu = weighted_column_means(X, h)
@@ -199,6 +204,7 @@ class LeastSquaresProblem:
         self.penalty_weights = penalty_weights
         self.l1_ratio = l1_ratio
         self.positive = positive
+        self.box = as_box(positive, self.n_features)
         self.mu = design.mean_x + shift_x
         self.y_offset = float(design.mean_y + shift_y)
         self.target_norm2 = design.target_norm2
@@ -218,7 +224,7 @@ class LeastSquaresProblem:
         threshold = 1e-14 * max(self.target_norm2, 1e-300)
         # Least squares on the free features only (the others stay at zero).
         solve_working_set(
-            self.design, self.coef, free, zeros, zeros, self.positive, threshold, 100_000
+            self.design, self.coef, free, zeros, zeros, self.box, threshold, 100_000
         )
         self.gradient = self.design.gradient()
 
@@ -260,7 +266,7 @@ class LeastSquaresProblem:
             self.coef,
             l1,
             l2,
-            self.positive,
+            self.box,
             self.absolute_tol(tol),
             max_iter,
             working_set,

@@ -40,8 +40,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ..penalties import Box, coefficient_box
+
 __all__ = [
     "ColumnScales",
+    "coefficient_constraint",
     "column_scales",
     "standardize_design",
     "to_original_units",
@@ -78,9 +81,9 @@ class ColumnScales:
         lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), self.scales.shape)
         upper = np.broadcast_to(np.asarray(upper, dtype=np.float64), self.scales.shape)
         with np.errstate(invalid="ignore"):  # ±inf · 0 for a constant column
-            return np.nan_to_num(lower * self.scales, nan=0.0), np.nan_to_num(
-                upper * self.scales, nan=0.0
-            )
+            lower, upper = lower * self.scales, upper * self.scales
+        # (its coefficient is 0 either way; infinite bounds stay infinite)
+        return np.where(np.isnan(lower), 0.0, lower), np.where(np.isnan(upper), 0.0, upper)
 
 
 def column_scales(X, h: np.ndarray) -> ColumnScales:
@@ -154,6 +157,26 @@ def standardize_design(X, h: np.ndarray, standardize: bool):
         return X, None
     scales = column_scales(X, h)
     return scales.scale_design(X), scales
+
+
+def coefficient_constraint(
+    n_features: int,
+    lower_bounds=None,
+    upper_bounds=None,
+    positive: bool = False,
+    scales: ColumnScales | None = None,
+):
+    """What a problem's ``positive`` argument takes: ``positive`` itself (a bool) when no
+    bound is given, else the :class:`~shrinkage.penalties.Box` of the bounds (validated
+    by :func:`~shrinkage.penalties.coefficient_box`) in the units the solver sees:
+    original-unit bounds times ``s_j`` under ``standardize=True`` (glmnet's meaning).
+    """
+    if lower_bounds is None and upper_bounds is None:
+        return bool(positive)
+    box = coefficient_box(n_features, lower_bounds, upper_bounds, positive)
+    if scales is None:
+        return box
+    return Box(*scales.scaled_bounds(box.lower, box.upper))
 
 
 def to_original_units(coef, scales: ColumnScales | None, axis: int = 0) -> np.ndarray:
