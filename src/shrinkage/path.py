@@ -34,7 +34,12 @@ from ._validation import (
 )
 from .datafits import get_datafit
 from .solvers.constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
-from .solvers.standardize import standardize_design, to_original_units, to_scaled_units
+from .solvers.standardize import (
+    coefficient_constraint,
+    standardize_design,
+    to_original_units,
+    to_scaled_units,
+)
 from .solvers.step import screened_solve
 
 __all__ = ["PathResult", "alpha_grid", "regularization_path", "lasso_path", "enet_path"]
@@ -280,6 +285,8 @@ def regularization_path(
     verbose: bool = False,
     offset=None,
     standardize: bool = False,
+    lower_bounds=None,
+    upper_bounds=None,
 ) -> PathResult:
     """Fit a whole L1 / L2 / elastic-net path with warm starts.
 
@@ -336,6 +343,11 @@ def regularization_path(
         ``s_j`` the ``h``-weighted ``1/n`` standard deviation, with the same ``alpha``
         and penalty on the scaled coefficients ``β_j s_j``; ``coefs`` are returned in
         original units (:mod:`shrinkage.solvers.standardize`). A constant column gets 0.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+        Box constraints ``lower_j ≤ β_j ≤ upper_j`` (glmnet's ``lower.limits`` /
+        ``upper.limits``; ``lower ≤ 0 ≤ upper``), in original units also with
+        ``standardize=True``. ``positive=True`` is ``lower_bounds=0``. The grid's
+        ``alpha_max`` is the smallest ``alpha`` with ``β = 0`` optimal in the box.
 
     Returns
     -------
@@ -353,6 +365,7 @@ def regularization_path(
     y = prepare_targets(y, loss)
     offset = _check_offset(offset, n_samples)
     X_fit, scales = standardize_design(X, h, standardize)
+    constraint = coefficient_constraint(n_features, lower_bounds, upper_bounds, positive, scales)
     problem = make_problem(
         X_fit,
         y,
@@ -360,7 +373,7 @@ def regularization_path(
         h=h,
         penalty_weights=weights,
         l1_ratio=l1_ratio,
-        positive=positive,
+        positive=constraint,
         fit_intercept=fit_intercept,
         precompute=precompute,
         offset=offset,
@@ -370,9 +383,10 @@ def regularization_path(
     else:
         grid = _check_alphas(alphas)
     if coef_init is not None:
-        problem.set_coef(to_scaled_units(_check_coef_init(coef_init, n_features), scales))
+        start = to_scaled_units(_check_coef_init(coef_init, n_features), scales)
+        problem.set_coef(problem.box.project(start))  # a warm start inside the box
     progress = _print_progress if verbose else None
-    if _exact_ridge_applies(X_fit, problem.loss, l1_ratio, positive):
+    if _exact_ridge_applies(X_fit, problem.loss, l1_ratio, constraint):
         result = _spectral_ridge_path(X_fit, y, h, weights, fit_intercept, grid, problem)
     else:
         result = solve_path(problem, grid, tol, max_iter, progress=progress)

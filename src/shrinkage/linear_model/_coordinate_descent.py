@@ -19,7 +19,12 @@ from .._validation import (
 )
 from ..path import enet_path, lasso_path
 from ..solvers.problems import LeastSquaresProblem
-from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
+from ..solvers.standardize import (
+    coefficient_constraint,
+    standardize_design,
+    to_original_units,
+    to_scaled_units,
+)
 from ..solvers.step import solve_and_check
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
 
@@ -75,6 +80,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         ``α Σ_j v_j (ρ s_j|β_j| + (1−ρ)/2 s_j² β_j²)`` on the original-unit ``β``;
         ``coef_`` is in original units, a constant column gets 0
         (:mod:`shrinkage.solvers.standardize`; docs/parametrizations.md for glmnet's λ).
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+        Box constraints ``lower_j ≤ β_j ≤ upper_j`` (glmnet's ``lower.limits`` /
+        ``upper.limits``): a scalar or one per feature, ``None`` for unbounded, with
+        ``lower ≤ 0 ≤ upper``. In original units, also with ``standardize=True``.
+        ``positive=True`` is ``lower_bounds=0``.
 
     Attributes
     ----------
@@ -109,6 +119,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         selection="cyclic",
         penalty_weights=None,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -123,6 +135,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         self.selection = selection
         self.penalty_weights = penalty_weights
         self.standardize = standardize
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def _check_params(self) -> tuple[float, float]:
         alpha = check_nonnegative_scalar(
@@ -208,6 +222,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
                 previous = None
             else:
                 previous = to_scaled_units(previous, scales, axis=1)
+        constraint = coefficient_constraint(
+            n_features, self.lower_bounds, self.upper_bounds, self.positive, scales
+        )
 
         coefs, intercepts, gaps, n_iters = [], [], [], []
         for t in range(Y.shape[1]):
@@ -217,7 +234,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
                 h,
                 weights,
                 l1_ratio,
-                self.positive,
+                constraint,
                 self.fit_intercept,
                 precompute,
             )
@@ -316,6 +333,8 @@ class Lasso(ElasticNet):
         selection="cyclic",
         penalty_weights=None,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         super().__init__(
             alpha=alpha,
@@ -331,4 +350,6 @@ class Lasso(ElasticNet):
             selection=selection,
             penalty_weights=penalty_weights,
             standardize=standardize,
+            lower_bounds=lower_bounds,
+            upper_bounds=upper_bounds,
         )
