@@ -55,7 +55,12 @@ from ..selection import (
     one_standard_error_rule,
     run_folds,
 )
-from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
+from ..solvers.standardize import (
+    coefficient_constraint,
+    standardize_design,
+    to_original_units,
+    to_scaled_units,
+)
 from ..solvers.step import solve_and_check
 
 __all__ = ["CoxPH", "CoxPHCV"]
@@ -205,6 +210,9 @@ class CoxPH(_CoxPredictions, BaseEstimator):
         glmnet's ``standardize=TRUE``: fit in the columns ``x_j / s_j`` (``s_j`` their
         weighted 1/n standard deviation; per training fold in CV), coefficients
         returned in original units (:mod:`shrinkage.solvers.standardize`).
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+        Box constraints ``lower_j ≤ β_j ≤ upper_j`` (glmnet's ``lower.limits`` /
+        ``upper.limits``; ``lower ≤ 0 ≤ upper``), in original units.
 
     Attributes
     ----------
@@ -241,6 +249,8 @@ class CoxPH(_CoxPredictions, BaseEstimator):
         max_iter=1000,
         warm_start=False,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -250,6 +260,8 @@ class CoxPH(_CoxPredictions, BaseEstimator):
         self.max_iter = max_iter
         self.warm_start = warm_start
         self.standardize = standardize
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -293,14 +305,16 @@ class CoxPH(_CoxPredictions, BaseEstimator):
             h=h,
             penalty_weights=weights,
             l1_ratio=l1_ratio,
-            positive=False,
+            positive=coefficient_constraint(
+                n_features, self.lower_bounds, self.upper_bounds, False, scales
+            ),
             fit_intercept=False,
             offset=offset,
         )
         previous_alpha = problem.alpha_max
         coef = getattr(self, "coef_", None)
         if self.warm_start and coef is not None and np.shape(coef) == (n_features,):
-            problem.set_coef(to_scaled_units(coef, scales))
+            problem.set_coef(problem.box.project(to_scaled_units(coef, scales)))
             previous_alpha = alpha
         info = solve_and_check(problem, alpha, previous_alpha, self.tol, max_iter)
         self.coef_ = np.array(to_original_units(problem.coef, scales), dtype=np.float64)
@@ -409,6 +423,9 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
         glmnet's ``standardize=TRUE``: fit in the columns ``x_j / s_j`` (``s_j`` their
         weighted 1/n standard deviation; per training fold in CV), coefficients
         returned in original units (:mod:`shrinkage.solvers.standardize`).
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+        Box constraints ``lower_j ≤ β_j ≤ upper_j`` (glmnet's ``lower.limits`` /
+        ``upper.limits``; ``lower ≤ 0 ≤ upper``), in original units.
 
     Attributes
     ----------
@@ -440,6 +457,8 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
         n_jobs=None,
         verbose=0,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.l1_ratio = l1_ratio
         self.alphas = alphas
@@ -454,6 +473,8 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.standardize = standardize
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -532,7 +553,9 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
                 h=h_rows,
                 penalty_weights=weights,
                 l1_ratio=l1_ratio,
-                positive=False,
+                positive=coefficient_constraint(
+                    n_features, self.lower_bounds, self.upper_bounds, False, scales
+                ),
                 fit_intercept=False,
                 offset=offset if offset is None or rows is None else offset[rows],
             ), scales
@@ -574,6 +597,8 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
             tol=self.tol,
             max_iter=max_iter,
             standardize=self.standardize,
+            lower_bounds=self.lower_bounds,
+            upper_bounds=self.upper_bounds,
         )
         final.fit(X, target, sample_weight, offset)
         for name in (

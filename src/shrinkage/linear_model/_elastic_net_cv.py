@@ -24,7 +24,7 @@ from ..path import solve_path
 from ..selection import check_fold_weights, check_folds, check_rule, record_path_cv
 from ..solvers.moments import Moments
 from ..solvers.problems import LeastSquaresProblem, solved_densely
-from ..solvers.standardize import standardize_design, to_original_units
+from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
 from ..solvers.step import solve_and_check
 from ._base import check_finite_target, validated_fit_input
 from ._coordinate_descent import ElasticNet
@@ -66,6 +66,9 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         As :class:`ElasticNet` (glmnet's ``standardize=TRUE``). As glmnet, the grid
         comes from the standardized data and each fold is standardized with the
         scales of its own training rows.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+        As :class:`ElasticNet` (glmnet's ``lower.limits`` / ``upper.limits``), for
+        the grid, every fold and the final fit.
 
     Attributes
     ----------
@@ -107,6 +110,8 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         rule="min",
         penalty_weights=None,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -125,6 +130,14 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         self.rule = rule
         self.penalty_weights = penalty_weights
         self.standardize = standardize
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+
+    def _constraint(self, n_features, scales=None):
+        """``positive`` and the bounds as the problems take them (scaled by ``scales``)."""
+        return coefficient_constraint(
+            n_features, self.lower_bounds, self.upper_bounds, self.positive, scales
+        )
 
     def _l1_ratios(self) -> list[float]:
         if self.path_l1_ratio_fixed is not None:
@@ -147,6 +160,8 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
             selection=self.selection,
             penalty_weights=self.penalty_weights,
             standardize=self.standardize,
+            lower_bounds=self.lower_bounds,
+            upper_bounds=self.upper_bounds,
         )
 
     def fit(self, X, y, sample_weight=None, **params):
@@ -195,8 +210,9 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         weights = check_penalty_weights(self.penalty_weights, n_features)
         folds = check_folds(self.cv, X, y, classifier=False, split_params=split_params)
         check_fold_weights(folds, sample_weight)
-        X_grid, _ = standardize_design(X, h, self.standardize)
-        grids = [self._grid(X_grid, y, h, weights, ratio) for ratio in l1_ratios]
+        X_grid, grid_scales = standardize_design(X, h, self.standardize)
+        self._constraint(n_features)  # bad bounds: a clear error before any fold
+        grids = [self._grid(X_grid, y, h, weights, ratio, grid_scales) for ratio in l1_ratios]
         del X_grid
         rng_seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
 
@@ -205,7 +221,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         def fold_curve(index, fold, train, test):
             grid, ratio = grids[index], l1_ratios[index]
             if moments is not None:
-                problem = moments.problem(fold, weights, ratio, self.positive)
+                problem = moments.problem(fold, weights, ratio, self._constraint(n_features))
             else:
                 h_train = h[train] / h[train].sum()
                 # glmnet standardizes each fold with its training rows' scales.
@@ -216,7 +232,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
                     h_train,
                     weights,
                     ratio,
-                    self.positive,
+                    self._constraint(n_features, scales),
                     self.fit_intercept,
                     "path" if isinstance(self.precompute, str) else self.precompute,
                 )
@@ -260,15 +276,17 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
 
     def _refit_from_moments(self, moments, weights) -> None:
         """The final model from the full-data moments (no second pass over ``X``)."""
-        problem = moments.problem(None, weights, self.l1_ratio_, self.positive)
+        constraint = self._constraint(weights.size)
+        problem = moments.problem(None, weights, self.l1_ratio_, constraint)
         info = solve_and_check(problem, self.alpha_, problem.alpha_max, self.tol, self.max_iter)
         self._store_coef([problem.coef], [problem.intercept], 1, moments.dtype)
         self.dual_gap_, self.n_iter_ = info.duality_gap, info.n_iter
 
-    def _grid(self, X, y, h, weights, l1_ratio) -> np.ndarray:
+    def _grid(self, X, y, h, weights, l1_ratio, scales=None) -> np.ndarray:
         """:func:`~._cv.elastic_net_alpha_grid` with this estimator's settings."""
+        constraint = self._constraint(X.shape[1], scales)
         return elastic_net_alpha_grid(
-            X, y, h, weights, l1_ratio, self.alphas, self.eps, self.positive, self.fit_intercept
+            X, y, h, weights, l1_ratio, self.alphas, self.eps, constraint, self.fit_intercept
         )
 
     def get_metadata_routing(self):
@@ -337,6 +355,8 @@ class LassoCV(ElasticNetCV):
         rule="min",
         penalty_weights=None,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         super().__init__(
             l1_ratio=1.0,
@@ -356,4 +376,6 @@ class LassoCV(ElasticNetCV):
             rule=rule,
             penalty_weights=penalty_weights,
             standardize=standardize,
+            lower_bounds=lower_bounds,
+            upper_bounds=upper_bounds,
         )

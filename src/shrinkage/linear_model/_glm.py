@@ -38,7 +38,12 @@ from .._validation import (
 )
 from ..datafits import Datafit, Gamma, Poisson, Quadratic, Tweedie, TweedieIdentity
 from ..path import _check_offset, make_problem
-from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
+from ..solvers.standardize import (
+    coefficient_constraint,
+    standardize_design,
+    to_original_units,
+    to_scaled_units,
+)
 from ..solvers.step import solve_and_check
 from ._base import linear_scores, validated_fit_input
 
@@ -64,6 +69,8 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         verbose=0,
         penalty_weights=None,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -75,6 +82,8 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.penalty_weights = penalty_weights
         self.standardize = standardize
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     # -- what differs between families ---------------------------------------------
     def _datafit(self) -> Datafit:
@@ -154,6 +163,9 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         if sp.issparse(X):
             X = X.tocsc()
         X, scales = standardize_design(X, h, self.standardize)
+        constraint = coefficient_constraint(
+            n_features, self.lower_bounds, self.upper_bounds, False, scales
+        )
         problem = make_problem(
             X,
             y,
@@ -161,7 +173,7 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
             h=h,
             penalty_weights=weights,
             l1_ratio=l1_ratio,
-            positive=False,
+            positive=constraint,
             fit_intercept=self.fit_intercept,
             offset=offset,
         )
@@ -169,7 +181,8 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         if self.warm_start and hasattr(self, "coef_") and np.shape(self.coef_) == (n_features,):
             if self.fit_intercept and hasattr(problem, "intercept_"):
                 problem.intercept_ = float(self.intercept_)
-            problem.set_coef(to_scaled_units(np.asarray(self.coef_, dtype=np.float64), scales))
+            start = to_scaled_units(np.asarray(self.coef_, dtype=np.float64), scales)
+            problem.set_coef(problem.box.project(start))
             start_alpha = alpha
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # exp overflow in line searches
@@ -189,7 +202,7 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
             )
         coef = np.asarray(problem.coef, dtype=np.float64)
         intercept = float(problem.intercept) if self.fit_intercept else 0.0
-        if alpha == 0 or not weights.any():
+        if (alpha == 0 or not weights.any()) and constraint is False:
             coef, intercept = _minimum_norm(X, h, coef, intercept, self.fit_intercept)
         coef = to_original_units(coef, scales)
         dtype = X.dtype
@@ -289,6 +302,10 @@ class PoissonRegressor(_GLMRegressor):
     standardize : bool, default=False
         glmnet's ``standardize=TRUE``: fit in the columns ``x_j / s_j`` (``s_j`` their
         weighted 1/n standard deviation), coefficients returned in original units.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+        Box constraints ``lower_j ≤ β_j ≤ upper_j`` (glmnet's ``lower.limits`` /
+        ``upper.limits``): a scalar or one per feature, ``None`` for unbounded, with
+        ``lower ≤ 0 ≤ upper``; in original units, also with ``standardize=True``.
 
     Notes
     -----
@@ -380,6 +397,8 @@ class TweedieRegressor(_GLMRegressor):
         verbose=0,
         penalty_weights=None,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         super().__init__(
             alpha=alpha,
@@ -392,6 +411,8 @@ class TweedieRegressor(_GLMRegressor):
             verbose=verbose,
             penalty_weights=penalty_weights,
             standardize=standardize,
+            lower_bounds=lower_bounds,
+            upper_bounds=upper_bounds,
         )
         self.power = power
         self.link = link

@@ -36,7 +36,7 @@ from .._validation import (
 )
 from ..path import _AUTO_GRID_L1_RATIO_0, _check_offset, alpha_grid, make_problem, solve_path
 from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
-from ..solvers.standardize import standardize_design, to_original_units
+from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
 from ._base import validated_fit_input
 from ._glm import GammaRegressor, PoissonRegressor, TweedieRegressor
 from ._routing import route_fit, splitter_router
@@ -93,6 +93,8 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
         verbose=0,
         penalty_weights=None,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -107,6 +109,8 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
         self.verbose = verbose
         self.penalty_weights = penalty_weights
         self.standardize = standardize
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -128,6 +132,8 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
             tol=self.tol,
             penalty_weights=self.penalty_weights,
             standardize=self.standardize,
+            lower_bounds=self.lower_bounds,
+            upper_bounds=self.upper_bounds,
             **self._family_params(),
         )
 
@@ -190,7 +196,9 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
                 h=h_rows,
                 penalty_weights=weights,
                 l1_ratio=l1_ratio,
-                positive=False,
+                positive=coefficient_constraint(
+                    n_features, self.lower_bounds, self.upper_bounds, False, scales
+                ),
                 fit_intercept=self.fit_intercept,
                 offset=None if offset is None else offset[rows],
             ), scales
@@ -344,6 +352,8 @@ class TweedieRegressorCV(_GLMRegressorCV):
         verbose=0,
         penalty_weights=None,
         standardize=False,
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         super().__init__(
             l1_ratio=l1_ratio,
@@ -359,6 +369,8 @@ class TweedieRegressorCV(_GLMRegressorCV):
             verbose=verbose,
             penalty_weights=penalty_weights,
             standardize=standardize,
+            lower_bounds=lower_bounds,
+            upper_bounds=upper_bounds,
         )
         self.power = power
         self.link = link
