@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._dispatch import dask_fit, is_dask_collection
 from .._fitted import store_coef  # noqa: F401 (re-exported)
 from .._validation import check_finite_data, check_numeric, check_real_target
+from ..path import _check_offset
 from ..solvers.step import check_finite_solution, warn_not_converged  # noqa: F401 (re-exported)
 
 _SPARSE_FORMATS = ["csr", "csc", "coo"]
@@ -111,13 +112,20 @@ class LinearModelBase(BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def _dask_fit(self, X, y, sample_weight=None):
+    def _dask_fit(self, X, y, sample_weight=None, offset=None):
         """The fitted estimator when an input is a Dask collection, else None.
 
         ``fit`` starts with ``if (fitted := self._dask_fit(X, y, sample_weight)) is not
         None: return fitted`` (the hook is a method, not a decorator, so that warnings
         keep pointing at the user's call of ``fit``).
         """
+        bounded = any(getattr(self, name, None) is not None for name in _BOUNDS)
+        if (bounded or offset is not None) and is_dask_collection(X):
+            what = "lower_bounds/upper_bounds" if bounded else "offset"
+            raise NotImplementedError(
+                f"{type(self).__name__} with {what} is not available on Dask input yet; "
+                f"fit on a NumPy/SciPy X, or without {what}."
+            )
         if getattr(self, "standardize", False) is True and is_dask_collection(X):
             raise ValueError(
                 f"{type(self).__name__}(standardize=True) is not available on Dask input "
@@ -143,25 +151,45 @@ class LinearModelBase(BaseEstimator):
         return linear_scores(self, X)
 
 
+#: The box-constraint parameters the Dask engine does not offer (refused there).
+_BOUNDS = ("lower_bounds", "upper_bounds")
+
+
 class LinearClassifierMixin(ClassifierMixin):
     """Decision function, labels and probabilities of a (binary or multinomial)
     logistic model with ``coef_`` of shape ``(1 or n_classes, n_features)``."""
 
-    def decision_function(self, X):
-        """Linear scores ``X @ coef_.T + intercept_`` (one column for binary)."""
-        scores = linear_scores(self, X)
-        return scores.ravel() if scores.shape[1] == 1 else scores
+    def decision_function(self, X, offset=None):
+        """Linear scores ``offset + X @ coef_.T + intercept_`` (one column for binary).
 
-    def predict(self, X):
-        """Most probable class for each row."""
-        scores = self.decision_function(X)
+        ``offset`` (binary only; glmnet's ``newoffset``) is added when given, as the
+        GLM regressors' ``predict`` does: a model fitted with an offset predicts
+        without one unless it is passed again.
+        """
+        scores = linear_scores(self, X)
+        if scores.shape[1] != 1:
+            if offset is not None:
+                raise NotImplementedError(
+                    "offset is offered for binary logistic regression only (with K classes "
+                    "an offset common to all classes cancels in the softmax)."
+                )
+            return scores
+        scores = scores.ravel()
+        if offset is not None:
+            scores = scores + _check_offset(offset, scores.size)
+        return scores
+
+    def predict(self, X, offset=None):
+        """Most probable class for each row (``offset``: see :meth:`decision_function`)."""
+        scores = self.decision_function(X) if offset is None else self.decision_function(X, offset)
         if scores.ndim == 1:
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``."""
-        scores = self.decision_function(X)
+    def predict_proba(self, X, offset=None):
+        """Class probabilities, columns in the order of ``classes_`` (``offset``: see
+        :meth:`decision_function`)."""
+        scores = self.decision_function(X) if offset is None else self.decision_function(X, offset)
         if scores.ndim == 1:
             p = expit(scores)
             return np.column_stack([1.0 - p, p])
@@ -176,7 +204,9 @@ class LinearClassifierMixin(ClassifierMixin):
             return np.column_stack([1.0 - p, p])
         return p / p.sum(axis=1, keepdims=True)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X, offset=None):
         """Logarithm of :meth:`predict_proba`."""
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            if offset is None:
+                return np.log(self.predict_proba(X))
+            return np.log(self.predict_proba(X, offset))

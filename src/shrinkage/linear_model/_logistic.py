@@ -19,7 +19,13 @@ from .._validation import (
     raw_sample_weight,
 )
 from ..solvers.logistic import GroupedMultinomialProblem, LogisticProblem, MultinomialProblem
-from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
+from ..path import _check_offset
+from ..solvers.standardize import (
+    coefficient_constraint,
+    standardize_design,
+    to_original_units,
+    to_scaled_units,
+)
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, LinearModelBase, class_weights, validated_fit_input
 
@@ -198,6 +204,11 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         ``λ = 1/(C·Σsᵢ)``; the fitted columns of ``coef_`` sum to zero, as glmnet's).
         The two are the same for binary targets (one coefficient row) and for
         ``l1_ratio=0`` (ridge).
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+        Box constraints ``lower_j ≤ β_j ≤ upper_j`` on the coefficients (glmnet's
+        ``lower.limits`` / ``upper.limits``): a scalar or one per feature, ``None`` for
+        unbounded, with ``lower ≤ 0 ≤ upper``; in original units, also with
+        ``standardize=True``. Binary targets only (NotImplementedError otherwise).
 
     Attributes
     ----------
@@ -232,6 +243,8 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         penalty_weights=None,
         standardize=False,
         multinomial_penalty="ungrouped",
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.penalty = penalty
         self.C = C
@@ -250,6 +263,8 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         self.penalty_weights = penalty_weights
         self.standardize = standardize
         self.multinomial_penalty = multinomial_penalty
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def _check_params(self):
         """Resolve penalty, C and l1_ratio as scikit-learn 1.9; return (C, l1_ratio)."""
@@ -310,7 +325,7 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
             )
         return C, float(l1_ratio)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, offset=None):
         """Fit the model.
 
         Parameters
@@ -319,12 +334,17 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         y : array-like of shape (n_samples,)
             Class labels; two or more distinct values.
         sample_weight : array-like of shape (n_samples,), optional
+        offset : array-like of shape (n_samples,), optional
+            Fixed part of the linear predictor, ``η = offset + β₀ + Xβ`` (glmnet's
+            ``offset`` for ``family="binomial"``); binary targets only. As the GLM
+            regressors, ``predict``/``decision_function``/``predict_proba`` add an
+            offset only when given one again (glmnet's ``newoffset``).
 
         Returns
         -------
         self
         """
-        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight, offset)) is not None:
             return fitted
         C, l1_ratio = self._check_params()
         grouped = check_multinomial_penalty(self.multinomial_penalty)
@@ -349,6 +369,13 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
             )
         check_liblinear_classes(self.solver, n_classes)
         n_samples, n_features = X.shape
+        offset = _check_offset(offset, n_samples)
+        if n_classes > 2 and (offset is not None or self._bounded()):
+            what = "offset" if offset is not None else "lower_bounds/upper_bounds"
+            raise NotImplementedError(
+                f"{what} is offered for binary logistic regression only; y has "
+                f"{n_classes} classes. Fit one binary model per class, or drop {what}."
+            )
         # A scalar weight is one weight per sample (it scales Σw, hence the penalty).
         raw_weights = raw_sample_weight(sample_weight, n_samples)
         h = check_sample_weight(raw_weights, n_samples)
@@ -371,6 +398,9 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         tol = max(self.tol, _MIN_KKT_TOL)
         X_in = X  # the caller's X: its dtype is coef_'s
         X, self._scales = standardize_design(X, h, self.standardize)
+        constraint = coefficient_constraint(
+            n_features, self.lower_bounds, self.upper_bounds, False, self._scales
+        )
 
         if self.max_iter == 0:
             # scikit-learn: max_iter=0 leaves the starting point (all zeros) and warns.
@@ -381,7 +411,7 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
             self.dual_gap_ = np.inf
             self._warn_not_converged(np.inf)
         elif n_classes == 2:
-            self._fit_binary(X, encoded, h, weights, l1_ratio, alpha, tol)
+            self._fit_binary(X, encoded, h, weights, l1_ratio, alpha, tol, constraint, offset)
         elif use_grouped_solver(grouped, n_classes, l1_ratio):
             self._fit_grouped(X, encoded, h, weights, l1_ratio, alpha, tol)
         else:
@@ -425,15 +455,27 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
                 return to_scaled_units(self.coef_, self._scales, axis=1), self.intercept_
         return None, None
 
-    def _fit_binary(self, X, encoded, h, weights, l1_ratio, alpha, tol):
+    def _bounded(self) -> bool:
+        return self.lower_bounds is not None or self.upper_bounds is not None
+
+    def _fit_binary(
+        self, X, encoded, h, weights, l1_ratio, alpha, tol, constraint=False, offset=None
+    ):
         problem = LogisticProblem(
-            X, encoded.astype(np.float64), h, weights, l1_ratio, False, self.fit_intercept
+            X,
+            encoded.astype(np.float64),
+            h,
+            weights,
+            l1_ratio,
+            constraint,
+            self.fit_intercept,
+            offset=offset,
         )
         start_alpha = problem.alpha_max
         coef, intercept = self._warm_coef((1, X.shape[1]))
         if coef is not None:
             problem.intercept_ = float(intercept[0])
-            problem.set_coef(coef[0])
+            problem.set_coef(problem.box.project(coef[0]))
             start_alpha = alpha
         # No finite check: logistic scores saturate instead of overflowing, and the
         # warning is LogisticRegression's own (scikit-learn's wording per solver).

@@ -389,10 +389,10 @@ def _newton_step(
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _duality_gap(family, y, h, value, d, coef, gradient, l1, l2, lower, upper):
+def _duality_gap(family, y, h, offset, value, d, coef, gradient, l1, l2, lower, upper):
     """:meth:`.glm.GLMProblem.duality_gap`: ``θ = s·(−ℓ')`` with the largest ``s ≤ 1``
     feasible for the pure-L1 coordinates on the sides their box leaves open;
-    ``gap = P + Σ h ℓ*(−θ) + g*(s·∇)`` (``g*`` over the box)."""
+    ``gap = P + Σ h (ℓ*(−θ) + θ·offset) + g*(s·∇)`` (``g*`` over the box)."""
     p = coef.shape[0]
     scale = 1.0
     worst = 0.0
@@ -405,7 +405,7 @@ def _duality_gap(family, y, h, value, d, coef, gradient, l1, l2, lower, upper):
     primal = value
     for i in range(y.shape[0]):
         if h[i] != 0.0:
-            dual += h[i] * conjugate(family, y[i], -scale * d[i])
+            dual += h[i] * (conjugate(family, y[i], -scale * d[i]) - scale * d[i] * offset[i])
     conj = 0.0
     for j in range(p):
         z = scale * gradient[j]
@@ -427,6 +427,7 @@ def glm_path(
     y,
     h,
     eta,
+    offset,
     coef,
     intercept,
     gradient,
@@ -461,6 +462,8 @@ def glm_path(
         summing to one.
     eta : ndarray (n,)
         Linear predictor of the warm start (offset included); updated in place.
+    offset : ndarray (n,)
+        The offset inside ``eta`` (zeros if none): the duality gap needs it.
     coef : ndarray (p,), intercept : ndarray (1,)
         Warm start, updated in place.
     gradient : ndarray (p,)
@@ -561,7 +564,7 @@ def glm_path(
             # extreme inputs), else this loops forever.
             if worst <= tol_abs or n_iter >= max_iter or not grows:
                 gap = _duality_gap(
-                    family, y, h, state[0], d, coef, gradient, l1, l2, lower, upper
+                    family, y, h, offset, state[0], d, coef, gradient, l1, l2, lower, upper
                 )
                 if np.isnan(gap):
                     gap = worst

@@ -343,6 +343,10 @@ class GLMProblem:
         dual_loss = self.datafit.conjugate(self.y, theta, self.h)
         if dual_loss is None:
             return None
+        if self.offset is not None:
+            # F(offset + Xβ + β₀) has the conjugate F*(v) − vᵀoffset: the dual gains
+            # −Σ h θ offset, so the gap gains the opposite.
+            dual_loss += float(np.dot(self.h * theta, self.offset))
         smooth = l2 > 0
         z = scale * gradient
         if box.is_unbounded and self.positive is False:
@@ -446,6 +450,7 @@ def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int)
         problem.y,
         np.ascontiguousarray(problem.h, dtype=np.float64),
         eta,
+        np.zeros(eta.size) if problem.offset is None else problem.offset,
         coef,
         intercept,
         gradient,

@@ -55,12 +55,24 @@ __all__ = ["GroupedMultinomialProblem", "LogisticProblem", "MultinomialProblem"]
 
 
 class LogisticProblem(GLMProblem):
-    """Binary penalized logistic regression (labels ``y`` in {0, 1})."""
+    """Binary penalized logistic regression (labels ``y`` in {0, 1}); ``positive`` a bool
+    or a :class:`~shrinkage.penalties.Box`, ``offset`` glmnet's (``η = offset + β₀ + Xβ``).
+    """
 
     def __init__(
-        self, X, y01, h, penalty_weights, l1_ratio=1.0, positive=False, fit_intercept=True
+        self,
+        X,
+        y01,
+        h,
+        penalty_weights,
+        l1_ratio=1.0,
+        positive=False,
+        fit_intercept=True,
+        offset=None,
     ):
-        super().__init__(Logistic, X, y01, h, penalty_weights, l1_ratio, positive, fit_intercept)
+        super().__init__(
+            Logistic, X, y01, h, penalty_weights, l1_ratio, positive, fit_intercept, offset
+        )
 
 
 class MultinomialProblem:
