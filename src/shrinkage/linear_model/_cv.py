@@ -167,9 +167,9 @@ class LinearModelCV(LinearModelBase):
         best = int(np.argmin([curve.mean[curve.index_min] for curve in curves]))
         return best, curves[best].chosen_index(rule)
 
-    def _refit(self, final, X, y, sample_weight, attributes: Sequence[str]):
+    def _refit(self, final, X, y, sample_weight, attributes: Sequence[str], **fit_params):
         """Fit ``final`` on all the data and copy its ``attributes``; returns ``final``."""
-        final.fit(X, y, sample_weight=sample_weight)
+        final.fit(X, y, sample_weight=sample_weight, **fit_params)
         for name in attributes:
             setattr(self, name, getattr(final, name))
         return final

@@ -30,7 +30,8 @@ from .._validation import (
 from ..selection import check_fold_weights, check_rule
 from ..solvers.glm import glm_path, glm_path_applies
 from ..solvers.logistic import GroupedMultinomialProblem, LogisticProblem, MultinomialProblem
-from ..solvers.standardize import standardize_design, to_original_units
+from ..path import _check_offset
+from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, class_weights, validated_fit_input
 from ._cv import LinearModelCV, fold_metadata
@@ -104,6 +105,9 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
     standardize : bool, default=False
         As :class:`LogisticRegression` (glmnet's ``standardize=TRUE``); each fold is
         standardized with the scales of its own training rows, as glmnet's CV.
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
+        As :class:`LogisticRegression` (binary targets only), for every fold and the
+        final fit.
     multinomial_penalty : {"ungrouped", "grouped"}, default="ungrouped"
         As :class:`LogisticRegression`: "grouped" is glmnet's
         ``type.multinomial="grouped"`` (a feature in or out for all classes); the
@@ -160,6 +164,8 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         penalty_weights=None,
         standardize=False,
         multinomial_penalty="ungrouped",
+        lower_bounds=None,
+        upper_bounds=None,
     ):
         self.Cs = Cs
         self.l1_ratios = l1_ratios
@@ -182,6 +188,8 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         self.penalty_weights = penalty_weights
         self.standardize = standardize
         self.multinomial_penalty = multinomial_penalty
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
 
     def _grid(self) -> np.ndarray:
         """``Cs_`` in the caller's order (as scikit-learn); ``np.inf`` means no penalty."""
@@ -296,7 +304,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
                 raise ValueError("l1_ratios is empty; pass numbers in [0, 1].")
         return l1_ratios, penalty, scoring, bool(legacy)
 
-    def fit(self, X, y, sample_weight=None, **params):
+    def fit(self, X, y, sample_weight=None, offset=None, **params):
         """Cross-validate the path over ``Cs`` (and ``l1_ratios``), then refit.
 
         Parameters
@@ -306,6 +314,10 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         sample_weight : array-like of shape (n_samples,), optional
             Weights the training loss of every fold and, as scikit-learn, the
             scorer on each test fold.
+        offset : array-like of shape (n_samples,), optional
+            Binary targets only: the fixed part of the linear predictor (glmnet's
+            ``offset``); each row's offset goes with it into its training or test fold
+            (the test folds are scored with it) and into the final fit.
         **params : dict
             Metadata for the splitter (``groups``) and the scorer; only with
             ``sklearn.set_config(enable_metadata_routing=True)``, as scikit-learn.
@@ -314,7 +326,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         -------
         self
         """
-        if (fitted := self._dask_fit(X, y, sample_weight)) is not None:
+        if (fitted := self._dask_fit(X, y, sample_weight, offset)) is not None:
             return fitted
         rule = check_rule(self.rule)
         l1_ratios, penalty, scoring, legacy = self._options()
@@ -339,6 +351,15 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         check_liblinear_classes(self.solver, n_classes)
         split_params, score_params = route_fit(self, params, sample_weight, scorer_gets_weight=True)
         n_samples, n_features = X.shape
+        offset = _check_offset(offset, n_samples)
+        bounded = self.lower_bounds is not None or self.upper_bounds is not None
+        if n_classes > 2 and (offset is not None or bounded):
+            what = "offset" if offset is not None else "lower_bounds/upper_bounds"
+            raise NotImplementedError(
+                f"{what} is offered for binary logistic regression only; y has "
+                f"{n_classes} classes. Fit one binary model per class, or drop {what}."
+            )
+        coefficient_constraint(n_features, self.lower_bounds, self.upper_bounds)  # check
         raw = raw_sample_weight(sample_weight, n_samples).copy()
         if isinstance(self.class_weight, dict) and not set(self.class_weight) <= set(self.classes_):
             raise ValueError(
@@ -374,11 +395,16 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
                 tol,
                 self.max_iter,
                 grouped,
+                constraint=coefficient_constraint(
+                    n_features, self.lower_bounds, self.upper_bounds, False, scales
+                ),
+                offset=None if offset is None else offset[train],
             )
             coefs = to_original_units(coefs, scales, axis=2)  # (n_cs, n_rows, p)
             back = np.argsort(order)  # to the caller's order of Cs
             coefs, intercepts, n_iter = coefs[back], intercepts[back], n_iter[back]
-            model = LogisticRegression()
+            # The test rows' offsets go into the scores the scorer sees.
+            model = LogisticRegression() if offset is None else _WithOffset(offset[test])
             model.classes_ = self.classes_
             model.n_features_in_ = n_features
             test_params = fold_metadata(score_params, test, n_samples)
@@ -428,8 +454,11 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
                 penalty_weights=self.penalty_weights,
                 standardize=self.standardize,
                 multinomial_penalty=self.multinomial_penalty,
+                lower_bounds=self.lower_bounds,
+                upper_bounds=self.upper_bounds,
             )
-            self._refit(final, X, y, raw, ("coef_", "intercept_"))
+            extra = {} if offset is None else {"offset": offset}
+            self._refit(final, X, y, raw, ("coef_", "intercept_"), **extra)
             chosen_ratio = l1_ratios[best_ratio] if l1_ratios is not None else None
         else:
             # scikit-learn's refit=False: average each fold's best coefficients.
@@ -537,9 +566,12 @@ def _logistic_path(
     tol,
     max_iter,
     grouped=False,
+    constraint=False,
+    offset=None,
 ):
     """Coefficients along increasing ``Cs`` with warm starts (``grouped``: the grouped
-    multinomial penalty, where it differs from the ungrouped one).
+    multinomial penalty, where it differs from the ungrouped one; ``constraint`` and
+    ``offset``: binary only, the box or sign constraint and glmnet's offset).
 
     Returns ``coefs (n_cs, n_rows, p)``, ``intercepts (n_cs, n_rows)``, ``n_iter (n_cs,)``
     with ``n_rows = 1`` for two classes.
@@ -552,7 +584,7 @@ def _logistic_path(
     n_iter = np.zeros(Cs.size, dtype=int)
     if n_classes == 2:
         problem = LogisticProblem(
-            X, encoded.astype(float), h, weights, l1_ratio, False, fit_intercept
+            X, encoded.astype(float), h, weights, l1_ratio, constraint, fit_intercept, offset
         )
         if glm_path_applies(problem):
             # The whole path in compiled code; scikit-learn's absolute tol expressed in
@@ -586,6 +618,19 @@ def _logistic_path(
     if not fit_intercept:
         intercepts[:] = 0.0
     return coefs, intercepts, n_iter
+
+
+class _WithOffset(LogisticRegression):
+    """A fold's model whose scores include the test rows' offset (binary), so that any
+    scorer (it calls ``decision_function`` / ``predict_proba`` / ``predict`` on X
+    alone) scores ``offset + β₀ + Xβ``."""
+
+    def __init__(self, test_offset=None):
+        super().__init__()
+        self.test_offset = test_offset
+
+    def decision_function(self, X, offset=None):
+        return super().decision_function(X, self.test_offset if offset is None else offset)
 
 
 def _fold_scorer(scoring, classes):
