@@ -78,6 +78,10 @@ mn <- load_example("MultinomialExample")
 d_mult <- store_data("multinomial", "glmnet::MultinomialExample", mn$x[1:300, ], mn$y[1:300],
                      "first 300 of 500 rows, 30 features; y classes 1, 2, 3")
 
+bi <- load_example("BinomialExample")
+d_bin <- store_data("binomial", "glmnet::BinomialExample", bi$x, bi$y,
+                    "all 100 rows, 30 features; y in {0, 1}")
+
 mg <- load_example("MultiGaussianExample")
 d_mgau <- store_data("mgaussian", "glmnet::MultiGaussianExample", mg$x, mg$y,
                      "all 100 rows, 20 features, 4 responses")
@@ -90,6 +94,9 @@ off_pois <- round(rnorm(nrow(d_pois$x), 0, 0.3), 3)
 w_cox <- round(runif(nrow(d_cox$x), 0.2, 2), 3)
 w_coxt <- round(runif(nrow(d_coxt$x), 0.2, 2), 3)
 off_cox <- round(rnorm(nrow(d_cox$x), 0, 0.3), 3)
+# (drawn after the others, so that adding them left the earlier draws unchanged)
+w_bin <- round(runif(nrow(d_bin$x), 0.2, 2), 3)
+off_bin <- round(rnorm(nrow(d_bin$x), 0, 0.5), 3)
 
 # ---------------------------------------------------------------- helpers
 # Lambda values: fractions of glmnet's lambda_max for the same problem, rounded to 3
@@ -226,7 +233,9 @@ cox_cases <- list(
   fit_case("ties_std_false_alpha05_weights", d_coxt, "cox", lam_ct,
            list(alpha = 0.5, standardize = FALSE, weights = w_coxt)),
   fit_case("ties_std_true_alpha0", d_coxt, "cox", lam_ct,
-           list(alpha = 0, standardize = TRUE))
+           list(alpha = 0, standardize = TRUE)),
+  fit_case("std_false_alpha1_bounds_scalar", d_cox, "cox", lam_c,
+           list(alpha = 1, standardize = FALSE, lower.limits = -0.2, upper.limits = 0.3))
 )
 cox_data <- list(cox = d_cox, cox_ties = d_coxt)
 cox_cases <- lapply(cox_cases, function(cs) with_cox_deviance(cs, cox_data[[cs$data]]))
@@ -274,6 +283,29 @@ write_family("cox", cox_cases, list(
     "-loglik + theta/2 * ||beta||^2 (ridge(scale = FALSE)), unnormalised sums."
   )
 ))
+
+# ---------------------------------------------------------------- binomial
+# Box constraints and offsets for logistic regression (issue 15's LogisticRegression
+# lower_bounds / upper_bounds / offset).
+p_bin <- ncol(d_bin$x)
+lam_b <- pick_lambda(d_bin$x, d_bin$y, "binomial", c(0.5, 0.2, 0.05, 0.01),
+                     standardize = FALSE)
+lo_b <- rep(-Inf, p_bin); lo_b[c(1, 2, 5, 10)] <- c(0, -0.2, 0, -0.1)
+up_b <- rep(Inf, p_bin); up_b[c(3, 4, 6, 10)] <- c(0.3, 0, 0.5, 0.1)
+binomial_cases <- list(
+  fit_case("std_false_alpha1_bounds_scalar", d_bin, "binomial", lam_b,
+           list(alpha = 1, standardize = FALSE, lower.limits = -0.3, upper.limits = 0.5)),
+  fit_case("std_true_alpha05_bounds_vector", d_bin, "binomial", lam_b,
+           list(alpha = 0.5, standardize = TRUE, lower.limits = lo_b, upper.limits = up_b)),
+  fit_case("std_false_alpha1_offset", d_bin, "binomial", lam_b,
+           list(alpha = 1, standardize = FALSE, offset = off_bin)),
+  fit_case("std_true_alpha05_offset_weights", d_bin, "binomial", lam_b,
+           list(alpha = 0.5, standardize = TRUE, offset = off_bin, weights = w_bin)),
+  fit_case("std_false_alpha1_offset_bounds", d_bin, "binomial", lam_b,
+           list(alpha = 1, standardize = FALSE, offset = off_bin,
+                lower.limits = -0.3, upper.limits = 0.5))
+)
+write_family("binomial", binomial_cases)
 
 # ---------------------------------------------------------------- multinomial
 lam_m <- pick_lambda(d_mult$x, d_mult$y, "multinomial", c(0.5, 0.2, 0.05, 0.02),
