@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 REFERENCE = Path(__file__).parent / "reference" / "glmnet"
-FAMILIES = ("gaussian", "poisson", "cox", "multinomial", "mgaussian")
+FAMILIES = ("gaussian", "poisson", "cox", "multinomial", "mgaussian", "binomial")
 # The references use thresh=1e-30: glmnet then reaches KKT residuals of 1e-12 or less
 # (its criterion is on coefficient changes, not on the gradient; at 1e-14 they are ~1e-6).
 KKT_TOL = 1e-10
@@ -235,6 +235,40 @@ def test_poisson_kkt(name):
             s["scale"],
         )
         assert v < KKT_TOL, f"KKT violation {v:.2e} at lambda={lam}"
+
+
+@pytest.mark.parametrize("name", case_ids("binomial"))
+def test_binomial_kkt(name):
+    case = next(c for c in cases("binomial") if c["name"] == name)
+    s = case_setup(case)
+    alpha = case["glmnet_args"]["alpha"]
+    for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"], strict=True):
+        beta = np.asarray(beta)
+        prob = 1.0 / (1.0 + np.exp(-(a0 + s["x"] @ beta + s["offset"])))
+        # objective Σ h_i (log(1 + e^η_i) − y_i η_i) + λ·pen: the h-weighted mean loss
+        resid = s["h"] * (prob - s["y"])
+        assert abs(resid.sum()) < 1e-10
+        v = kkt_violation(
+            s["x"].T @ resid,
+            beta,
+            lam * alpha * s["vp"],
+            lam * (1 - alpha) * s["vp"],
+            s["lower"],
+            s["upper"],
+            s["scale"],
+        )
+        assert v < KKT_TOL, f"KKT violation {v:.2e} at lambda={lam}"
+
+
+def test_bounds_and_offsets_bind_in_the_binomial_cases():
+    """The bounds are active somewhere (so the KKT test above checks the normal cone)."""
+    for case in cases("binomial"):
+        s = case_setup(case)
+        if np.all(np.isinf(s["lower"])) and np.all(np.isinf(s["upper"])):
+            continue
+        beta = np.asarray(case["beta"])
+        on_bound = np.isclose(beta, s["lower"]) | np.isclose(beta, s["upper"])
+        assert np.any(on_bound & (beta != 0)), case["name"]
 
 
 def group_kkt_violation(grad, beta, l1, l2, scale):

@@ -119,8 +119,8 @@ def _bound_array(value, name: str, n_features: int, unbounded: float) -> np.ndar
         raise ValueError(
             f"{name} must be a number or an array of numbers (one per feature), got {value!r}."
         ) from None
-    if array.ndim == 0:
-        array = np.full(n_features, float(array))
+    if array.size == 1 and array.ndim <= 1:  # a scalar (glmnet recycles length 1 too)
+        array = np.full(n_features, float(array.ravel()[0]))
     if array.shape != (n_features,):
         raise ValueError(
             f"{name} must be a scalar or have one value per feature ({n_features}), "

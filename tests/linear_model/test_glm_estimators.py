@@ -256,13 +256,15 @@ def test_equals_glmnet_poisson(case):
 def test_equals_glmnet_poisson_standardized(case):
     """glmnet's standardize=TRUE: the same coefficients in original units (1e-6)."""
     args = case["glmnet_args"]
-    if "lower.limits" in args or "upper.limits" in args:
-        pytest.skip("box constraints (lower_bounds/upper_bounds) are not offered yet")
     X, y = _poisson_data()
     offset = np.asarray(args["offset"]) if "offset" in args else None
     weights = np.asarray(args["weights"]) if "weights" in args else None
+    # glmnet's lower.limits / upper.limits (scalars in the stored cases)
+    bounds = {"lower_bounds": args.get("lower.limits"), "upper_bounds": args.get("upper.limits")}
     for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"], strict=True):
-        model = PoissonRegressor(alpha=lam, l1_ratio=args["alpha"], standardize=True, **TIGHT)
+        model = PoissonRegressor(
+            alpha=lam, l1_ratio=args["alpha"], standardize=True, **bounds, **TIGHT
+        )
         model.fit(X, y, sample_weight=weights, offset=offset)
         np.testing.assert_allclose(model.coef_, beta, atol=1e-6)
         assert model.intercept_ == pytest.approx(a0, abs=1e-6)

@@ -3,8 +3,8 @@
 References, none of them our own output:
 
 * R's glmnet 4.1-6 (``tests/reference/glmnet``): every stored ``standardize=TRUE`` case of
-  ``gaussian.json`` and ``poisson.json`` without box constraints (those need
-  ``lower_bounds``/``upper_bounds``), to 1e-6. glmnet's gaussian λ carries a ``1/s_y`` on
+  ``gaussian.json`` and ``poisson.json`` (box constraints as ``lower_bounds``/
+  ``upper_bounds``, in original units), to 1e-6. glmnet's gaussian λ carries a ``1/s_y`` on
   the ridge part (docs/parametrizations.md); the mapping is written out here, in the test.
 * the scales against NumPy's weighted covariance (``np.cov(aweights=h, bias=True)``);
 * scikit-learn's ``LogisticRegression`` fitted on a manually standardized ``X`` and the
@@ -40,11 +40,14 @@ def _load(name: str) -> dict:
 
 
 def _standardized_cases(family: str) -> list[dict]:
-    return [
-        c
-        for c in _load(family)["cases"]
-        if c["glmnet_args"]["standardize"] and "lower.limits" not in c["glmnet_args"]
-    ]
+    return [c for c in _load(family)["cases"] if c["glmnet_args"]["standardize"]]
+
+
+def _limit(value, unbounded: float):
+    """glmnet's stored lower.limits / upper.limits (JSON null = ±Inf), or None."""
+    if value is None:
+        return None
+    return np.asarray([unbounded if v is None else v for v in np.atleast_1d(value)], float)
 
 
 def _glmnet_inputs(case: dict):
@@ -57,6 +60,14 @@ def _glmnet_inputs(case: dict):
     pf = np.asarray(args.get("penalty.factor", np.ones(p)), dtype=float)
     offset = np.asarray(args["offset"], dtype=float) if "offset" in args else None
     return X, y, w, pf * p / pf.sum(), offset
+
+
+def _bounds(case: dict) -> dict:
+    args = case["glmnet_args"]
+    return {
+        "lower_bounds": _limit(args.get("lower.limits"), -np.inf),
+        "upper_bounds": _limit(args.get("upper.limits"), np.inf),
+    }
 
 
 # ------------------------------------------------------------------ R's glmnet
@@ -83,6 +94,7 @@ def test_gaussian_equals_glmnet(case):
             standardize=True,
             tol=1e-14,
             max_iter=100_000,
+            **_bounds(case),
         )
         np.testing.assert_allclose(path.coefs[:, 0], case["beta"][k], atol=TOL)
         np.testing.assert_allclose(path.intercepts[0], case["a0"][k], atol=TOL)
@@ -94,6 +106,7 @@ def test_gaussian_equals_glmnet(case):
             standardize=True,
             tol=1e-14,
             max_iter=100_000,
+            **_bounds(case),
         ).fit(X, y, sample_weight=w)
         np.testing.assert_allclose(model.coef_, case["beta"][k], atol=TOL)
         np.testing.assert_allclose(model.intercept_, case["a0"][k], atol=TOL)
@@ -114,15 +127,18 @@ def test_poisson_path_equals_glmnet(case):
         standardize=True,
         tol=1e-13,
         max_iter=1000,
+        **_bounds(case),
     )
     np.testing.assert_allclose(path.coefs.T, case["beta"], atol=TOL)
     np.testing.assert_allclose(path.intercepts, case["a0"], atol=TOL)
 
 
 def test_reference_cases_are_found():
-    """The loops above run: the stored standardize=TRUE cases without bounds."""
-    assert len(_standardized_cases("gaussian")) == 3
-    assert len(_standardized_cases("poisson")) == 2
+    """The loops above run: the stored standardize=TRUE cases, with bounds too."""
+    assert len(_standardized_cases("gaussian")) == 4
+    assert len(_standardized_cases("poisson")) == 3
+    bounded = [c for c in _standardized_cases("gaussian") if _bounds(c)["lower_bounds"] is not None]
+    assert len(bounded) == 1
 
 
 # ------------------------------------------------------------------ the scales
