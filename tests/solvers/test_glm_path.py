@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression, PoissonRegressor
 
 from shrinkage.datafits import Gamma, Logistic, Poisson
 from shrinkage.path import alpha_grid, make_problem, regularization_path, solve_path
-from shrinkage.penalties import kkt_violation, penalty_strengths, penalty_value
+from shrinkage.penalties import Box, kkt_violation, penalty_strengths, penalty_value
 from shrinkage.solvers import _glm_kernels as kernels
 from shrinkage.solvers.glm import glm_path_applies
 
@@ -116,10 +116,15 @@ def _quiet(*args):
 
 @pytest.mark.parametrize("loss", ["logistic", "poisson"])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5, 0.0])
-@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("positive", [False, True, "box"])
 def test_equals_python_path(loss, l1_ratio, positive):
     X, y, rng = _data(loss)
     n, p = X.shape
+    if positive == "box":  # bounds that bind, some sides open, on penalized features too
+        lower, upper = np.full(p, -np.inf), np.full(p, np.inf)
+        lower[::3], upper[1::3] = -0.05, 0.05
+        upper[2] = 0.0  # an unpenalized feature held at its bound
+        positive = Box(lower, upper)
     sample_weight = rng.uniform(0.2, 2.0, n)
     sample_weight[:10] = 0.0  # zero weights: rows that must not count
     weights = rng.uniform(0.5, 2.0, p)
@@ -147,8 +152,14 @@ def test_equals_python_path(loss, l1_ratio, positive):
         both = (np.abs(compiled.coefs) > 1e-6) | (np.abs(python.coefs) > 1e-6)
         assert np.array_equal((compiled.coefs != 0)[both], (python.coefs != 0)[both])
     np.testing.assert_allclose(compiled.duality_gaps, python.duality_gaps, atol=1e-9)
-    if positive:
+    if positive is True:
         assert (compiled.coefs[weights > 0] >= 0).all()
+    elif positive is not False:
+        inside = (positive.lower[:, None] <= compiled.coefs) & (
+            compiled.coefs <= positive.upper[:, None]
+        )
+        assert inside.all()
+        assert np.any(np.isclose(compiled.coefs, positive.upper[:, None]) & (compiled.coefs != 0))
 
 
 @pytest.mark.parametrize("loss", ["logistic", "poisson", "gamma"])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from shrinkage.path import alpha_grid, solve_path
-from shrinkage.penalties import kkt_violation, penalty_strengths
+from shrinkage.penalties import Box, kkt_violation, penalty_strengths
 from shrinkage.solvers.problems import LeastSquaresProblem
 
 
@@ -29,11 +29,23 @@ def _problem(X, y, h, l1_ratio, positive):
     )
 
 
+def _box(p):
+    """Bounds that bind on the large coefficients, some sides open, one fixed at 0."""
+    lower = np.full(p, -np.inf)
+    upper = np.full(p, np.inf)
+    lower[[1, 5]] = [-0.4, 0.0]
+    upper[[0, 3, 6]] = [1.2, 0.8, 0.0]
+    return Box(lower, upper)
+
+
 @pytest.mark.parametrize(
-    ("l1_ratio", "positive"), [(1.0, False), (0.5, False), (1.0, True), (0.3, True)]
+    ("l1_ratio", "positive"),
+    [(1.0, False), (0.5, False), (1.0, True), (0.3, True), (1.0, "box"), (0.4, "box")],
 )
 def test_gram_path_equals_python_path(rng, l1_ratio, positive):
     X, y, h = _data(rng)
+    if positive == "box":
+        positive = _box(X.shape[1])
     compiled = _problem(X, y, h, l1_ratio, positive)
     grid = alpha_grid(compiled.alpha_max, 12, 1e-3)
     fast = solve_path(compiled, grid, 1e-15, 100_000)
@@ -52,5 +64,9 @@ def test_gram_path_equals_python_path(rng, l1_ratio, positive):
             neg_gradient = Xc.T @ (h * (yc - Xc @ coef))
             l1, l2 = penalty_strengths(alpha, l1_ratio, np.ones(X.shape[1]))
             assert kkt_violation(neg_gradient, coef, l1, l2, positive).max() < 1e-6
-            if positive:
+            if positive is True:
                 assert (coef >= 0).all()
+            elif positive is not False:
+                assert np.all((positive.lower <= coef) & (coef <= positive.upper))
+    if positive is not False and positive is not True:  # the box binds
+        assert np.any(fast.coefs[[0, 1, 3]] == np.array([[1.2], [-0.4], [0.8]]))
