@@ -294,30 +294,44 @@ def test_cox_kkt_with_bounds():
     assert np.any(np.isclose(coef, upper) & (coef != 0))
 
 
-def _least_squares_objective(X, y, h, coef, intercept, alpha, l1_ratio):
+def _least_squares_objective(X, y, h, coef, intercept, alpha, l1_ratio, v):
     r = y - X @ coef - intercept
     return 0.5 * h @ r**2 + alpha * (
-        l1_ratio * np.abs(coef).sum() + (1 - l1_ratio) / 2 * coef @ coef
+        l1_ratio * v @ np.abs(coef) + (1 - l1_ratio) / 2 * v @ (coef * coef)
     )
 
 
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.6])
 @pytest.mark.parametrize("precompute", [False, True])
-def test_gap_bounds_the_suboptimality(l1_ratio, precompute):
+@pytest.mark.parametrize("free", [False, True])
+def test_gap_bounds_the_suboptimality(l1_ratio, precompute, free):
     """A loose fit's ``dual_gap_`` is at least its distance to the optimum in objective
-    (the box's conjugate is exact, finite on bounded sides)."""
+    (the box's conjugate is exact, finite on bounded sides); ``free``: an unpenalized,
+    unbounded feature too (the projected dual point)."""
     X, eta, rng = _data(n=120, p=8, seed=3)
     y = eta + 0.3 * rng.normal(size=120)
     h = np.full(120, 1 / 120)
-    common = dict(l1_ratio=l1_ratio, lower_bounds=LOWER, upper_bounds=UPPER, precompute=precompute)
+    v = np.ones(8)
+    if free:
+        v[7] = 0.0
+    common = dict(
+        l1_ratio=l1_ratio,
+        lower_bounds=LOWER,
+        upper_bounds=UPPER,
+        precompute=precompute,
+        penalty_weights=v,
+    )
     best = sk.ElasticNet(alpha=0.005, tol=1e-15, max_iter=100_000, **common).fit(X, y)
-    optimum = _least_squares_objective(X, y, h, best.coef_, best.intercept_, 0.005, l1_ratio)
+    optimum = _least_squares_objective(X, y, h, best.coef_, best.intercept_, 0.005, l1_ratio, v)
+    assert best.dual_gap_ <= 1e-15 * np.var(y)
     for tol in (1e-2, 1e-3, 1e-5):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             loose = sk.ElasticNet(alpha=0.005, tol=tol, max_iter=3, **common).fit(X, y)
-        gap = _least_squares_objective(X, y, h, loose.coef_, loose.intercept_, 0.005, l1_ratio)
-        assert -1e-13 <= gap - optimum <= loose.dual_gap_ + 1e-13
+        value = _least_squares_objective(
+            X, y, h, loose.coef_, loose.intercept_, 0.005, l1_ratio, v
+        )
+        assert -1e-13 <= value - optimum <= loose.dual_gap_ + 1e-13
 
 
 @pytest.mark.parametrize("loss", ["logistic", "poisson"])

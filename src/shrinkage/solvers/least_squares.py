@@ -109,7 +109,7 @@ def _least_norm_solve(matrix: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     return vectors[:, keep] @ ((vectors[:, keep].T @ rhs) / values[keep])
 
 
-def projected_gap(design, coef, gradient, l1, l2, free) -> tuple[float, np.ndarray]:
+def projected_gap(design, coef, gradient, l1, l2, free, box=None) -> tuple[float, np.ndarray]:
     """Duality gap with the dual point projected for the unpenalized coordinates.
 
     The dual of an unpenalized coordinate ``j`` demands ``x̃_jᵀHθ = 0`` exactly. With
@@ -121,7 +121,9 @@ def projected_gap(design, coef, gradient, l1, l2, free) -> tuple[float, np.ndarr
     ``P(β) − D(θ) = ½‖r − θ‖²_H + Σ_j (g_j(β_j) − s β_j c_j + g_j*(s c_j))``,
     ``c = X̃ᵀHu = ∇ − G_{:,F} δ``,
 
-    a true bound on ``P(β) − P(β*)`` (up to rounding in ``c_F``). Returns
+    a true bound on ``P(β) − P(β*)`` (up to rounding in ``c_F``). With a ``box`` (open on
+    the free coordinates) ``s`` only has to make the open sides of the pure-L1
+    coordinates feasible and ``g_j*`` is taken over the box. Returns
     ``(gap, δ, decrease)``: ``β_F + δ`` is the exact block minimizer over ``F``, it
     lowers ``P`` by ``½ ∇_Fᵀδ`` and leaves ``θ`` unchanged, so its gap is ``gap − decrease``.
     """
@@ -134,12 +136,32 @@ def projected_gap(design, coef, gradient, l1, l2, free) -> tuple[float, np.ndarr
     rv = float(g_free @ delta)
     vv = float(delta @ (block @ delta))
     pure_l1 = (l2 == 0) & (l1 > 0)
+    bounded = box is not None and not box.is_unbounded
+    score = np.abs(c)
+    if bounded:  # only the open sides constrain s
+        score = np.maximum(
+            np.where(box.upper == np.inf, c, 0.0), np.where(box.lower == -np.inf, -c, 0.0)
+        )
     worst = 1.0
     if pure_l1.any():
-        worst = max(1.0, float(np.max(np.abs(c[pure_l1]) / l1[pure_l1])))
+        worst = max(1.0, float(np.max(score[pure_l1] / l1[pure_l1])))
     s = 1.0 / worst
     gap = 0.5 * ((1 - s) ** 2 * rr + 2 * s * (1 - s) * rv + s * s * vv)
     gap += penalty_value(coef, l1, l2) - s * float(coef @ c)
+    if bounded:
+        # g_j* over the box for every penalized coordinate (the open sides of the
+        # pure-L1 ones are feasible by the choice of s: clip away rounding).
+        penalized = (l1 > 0) | (l2 > 0)
+        limit = np.where(pure_l1, l1, np.inf)
+        z = np.clip(
+            s * c,
+            np.where(box.lower == -np.inf, -limit, -np.inf),
+            np.where(box.upper == np.inf, limit, np.inf),
+        )
+        gap += elastic_net_conjugate(
+            z[penalized], l1[penalized], l2[penalized], box.subset(penalized)
+        )
+        return max(gap, 0.0), delta, 0.5 * rv
     # The conjugate over the coordinates with an L2 part (the others are feasible by
     # the choice of s, or free with c_j = 0).
     ridge = l2 > 0
@@ -262,10 +284,12 @@ def solve_least_squares(
     working_set |= coef != 0
     unpenalized = (l1 == 0) & (l2 == 0)
     working_set |= unpenalized
-    # Unpenalized coordinates need a projected dual point for a true certificate (a
-    # box, and more than MAX_FREE of them (a |F|² matrix), keep the older bound).
-    free = np.flatnonzero(unpenalized & (design.lipschitz > 0)) if box.is_unbounded else None
-    if free is not None and free.size > MAX_FREE:
+    # Unpenalized coordinates need a projected dual point for a true certificate (bounds
+    # on them, and more than MAX_FREE of them (a |F|² matrix), keep the older bound).
+    free = np.flatnonzero(unpenalized & (design.lipschitz > 0))
+    if free.size > MAX_FREE or not (
+        np.all(box.lower[free] == -np.inf) and np.all(box.upper[free] == np.inf)
+    ):
         free = None
     # The sweep threshold compares (L_j + l2_j)Δβ_j² with the gap tolerance.
     threshold = tol
@@ -289,7 +313,7 @@ def solve_least_squares(
             n_iter += rounds
         gradient = design.gradient()
         if free is not None and free.size:
-            gap, delta, decrease = projected_gap(design, coef, gradient, l1, l2, free)
+            gap, delta, decrease = projected_gap(design, coef, gradient, l1, l2, free, box)
             # The exact block step on the unpenalized coordinates (Newton on a
             # quadratic) only lowers the objective, at the same dual point: take it.
             coef[free] += delta
