@@ -328,9 +328,7 @@ def test_gap_bounds_the_suboptimality(l1_ratio, precompute, free):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             loose = sk.ElasticNet(alpha=0.005, tol=tol, max_iter=3, **common).fit(X, y)
-        value = _least_squares_objective(
-            X, y, h, loose.coef_, loose.intercept_, 0.005, l1_ratio, v
-        )
+        value = _least_squares_objective(X, y, h, loose.coef_, loose.intercept_, 0.005, l1_ratio, v)
         assert -1e-13 <= value - optimum <= loose.dual_gap_ + 1e-13
 
 

@@ -157,8 +157,8 @@ def test_box_prox_is_the_bounded_minimizer(rng):
         for j in range(8):
             lo, hi = max(box.lower[j], -20.0), min(box.upper[j], 20.0)
 
-            def f(b, j=j):
-                return 0.5 * (b - z[j]) ** 2 + l1[j] * abs(b) + 0.5 * l2[j] * b * b
+            def f(b, zj=z[j], a=l1[j], c=l2[j]):
+                return 0.5 * (b - zj) ** 2 + a * abs(b) + 0.5 * c * b * b
 
             ref = minimize_scalar(f, bounds=(lo, hi), method="bounded", options={"xatol": 1e-10})
             assert f(got[j]) <= f(ref.x) + 1e-12

@@ -100,7 +100,7 @@ def test_updated_coordinate_in_a_box_is_the_bounded_minimizer(rng):
         lo, hi = -rng.random() * 0.5, rng.random() * 0.5
         got = _updated_coordinate(z, L, l1, l2, lo, hi)
 
-        def objective(b):
+        def objective(b, L=L, l1=l1, l2=l2, z=z):
             return 0.5 * (L + l2) * b * b - z * b + l1 * abs(b)
 
         ref = minimize_scalar(objective, bounds=(lo, hi), method="bounded")

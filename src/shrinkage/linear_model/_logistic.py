@@ -18,8 +18,8 @@ from .._validation import (
     logistic_penalty_strength,
     raw_sample_weight,
 )
-from ..solvers.logistic import GroupedMultinomialProblem, LogisticProblem, MultinomialProblem
 from ..path import _check_offset
+from ..solvers.logistic import GroupedMultinomialProblem, LogisticProblem, MultinomialProblem
 from ..solvers.standardize import (
     coefficient_constraint,
     standardize_design,

@@ -27,10 +27,10 @@ from .._validation import (
     logistic_penalty_strength,
     raw_sample_weight,
 )
+from ..path import _check_offset
 from ..selection import check_fold_weights, check_rule
 from ..solvers.glm import glm_path, glm_path_applies
 from ..solvers.logistic import GroupedMultinomialProblem, LogisticProblem, MultinomialProblem
-from ..path import _check_offset
 from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, class_weights, validated_fit_input

@@ -147,9 +147,7 @@ def cd_dense(
         n_active = _nonzero_subset(coef, features, active)
         for _ in range(active_sweeps):
             if (
-                _sweep_dense(
-                    X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, active[:n_active]
-                )
+                _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, active[:n_active])
                 <= threshold
             ):
                 break
@@ -295,9 +293,7 @@ def cd_gram(
 
     ``gradient`` must hold ``q − Gβ`` on ``features`` at entry and does at exit.
     """
-    change = _sweep_gram(
-        gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, features
-    )
+    change = _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, features)
     if change > threshold:
         active = np.empty(features.shape[0], dtype=np.int64)
         n_active = _nonzero_subset(coef, features, active)

@@ -223,9 +223,7 @@ class LeastSquaresProblem:
         zeros = np.zeros(self.n_features)
         threshold = 1e-14 * max(self.target_norm2, 1e-300)
         # Least squares on the free features only (the others stay at zero).
-        solve_working_set(
-            self.design, self.coef, free, zeros, zeros, self.box, threshold, 100_000
-        )
+        solve_working_set(self.design, self.coef, free, zeros, zeros, self.box, threshold, 100_000)
         self.gradient = self.design.gradient()
 
     @property
