@@ -184,6 +184,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         repeats=args.repeats,
         bootstrap=args.bootstrap,
+        subsamples=args.subsamples,
         n_jobs=args.n_jobs,
     )
     print(terminal_table(summary))
@@ -475,6 +476,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="B, resamples of the optimism bootstrap validation (default 200; 50 for Cox)",
+    )
+    compare.add_argument(
+        "--subsamples",
+        type=_COUNT,
+        default=100,
+        help="half-samples for the selection frequencies (default 100)",
     )
     compare.add_argument(
         "--n-jobs", type=int, default=2, help="threads for the resampling (default 2)"

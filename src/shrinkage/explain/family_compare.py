@@ -24,6 +24,7 @@ from time import perf_counter
 
 import numpy as np
 
+from .family_measures import pearson_dispersion
 from .family_procedure import METHODS, RATIOS, Family, inner_splits, procedure
 from .resample import run_parallel, seeds
 
@@ -124,6 +125,12 @@ def compare_family(
     lr = family.lr_chi2(family.eta(fits["none"], X_tr), y_tr)
     p = int(np.count_nonzero(np.ptp(X_tr, axis=0) > 0))
     shrink = {"lr_chi2": lr, "p": p, "value": (lr - p) / lr if lr > 0 else float("nan")}
+    if family.task == "poisson":
+        # Over-dispersion inflates the Poisson LR χ²: the quasi-Poisson χ² is LR/φ̂.
+        phi = pearson_dispersion(y_tr, family.eta(fits["none"], X_tr), p)
+        shrink["dispersion"] = phi
+        quasi = lr / phi if phi > 0 else float("nan")
+        shrink["value_quasi_poisson"] = (quasi - p) / quasi if quasi > 0 else float("nan")
 
     step(f"stability selection ({subsamples} half-samples)")
     frequencies = _selection_frequency(family, X_tr, y_tr, names, fits, subsamples, seed, n_jobs)

@@ -105,6 +105,15 @@ def poisson_lr_chi2(y, eta) -> float:
     return float(n * (poisson_null_deviance(y) - poisson_deviance(y, eta)))
 
 
+def pearson_dispersion(y, eta, p: int) -> float:
+    """Pearson ``φ̂ = Σ (y − μ)²/μ / (n − p − 1)``: 1 for Poisson data, above 1 when the
+    counts are over-dispersed (the quasi-Poisson scale)."""
+    y, eta = np.asarray(y, float), np.asarray(eta, float)
+    mu = np.exp(eta)
+    df = max(y.size - p - 1, 1)
+    return float(np.sum((y - mu) ** 2 / np.maximum(mu, 1e-300)) / df)
+
+
 # -- Cox -----------------------------------------------------------------------------------
 def _risk_set_sums(time, event, eta, b):
     """For each distinct event time: deaths ``d_k``, ``Σ_D η``, and the risk-set sums

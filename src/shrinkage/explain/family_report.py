@@ -118,11 +118,10 @@ def recommendation(summary: dict) -> list[str]:
             + (" …" if len(unstable) > 6 else "")
             + " is unstable across half-samples (selected in 30–70%)."
         )
-    slopes = {m: (models[m].get("validation") or {}).get("slope_corrected") for m in models}
     lines.append(
         "Bootstrap-corrected calibration slopes (1 = ideal; below 1: predictions too extreme "
         "for new rows, the model needs shrinkage): "
-        + ", ".join(f"{m} {fmt(v, 3)}" for m, v in slopes.items())
+        + ", ".join(_slope(m, models[m].get("validation") or {}) for m in models)
         + "."
     )
     shrink = summary.get("heuristic_shrinkage_detail") or {}
@@ -132,7 +131,26 @@ def recommendation(summary: dict) -> list[str]:
             f"{fmt(shrink.get('value'), 3)} (LR χ² {fmt(shrink.get('lr_chi2'), 4)} on "
             f"{shrink.get('p')} features)."
         )
+    phi = shrink.get("dispersion")
+    if phi is not None and phi > 1.5:
+        lines.append(
+            f"The counts are over-dispersed (Pearson χ²/df = {phi:.3g} for the unpenalized "
+            "fit, 1 for Poisson data): the log-mean model is still estimated consistently, "
+            "but the Poisson likelihood overstates the information in the data. With the "
+            f"quasi-Poisson LR χ²/φ̂ the heuristic shrinkage is "
+            f"{fmt(shrink.get('value_quasi_poisson'), 3)}; a negative binomial model may fit "
+            "better."
+        )
     return lines
+
+
+def _slope(method: str, validation: dict) -> str:
+    """The corrected slope, flagged when its Monte-Carlo error is large (resamples in
+    which CV chose an almost-null model have near-constant η and a wild slope)."""
+    value, se = validation.get("slope_corrected"), validation.get("slope_optimism_mc_se")
+    if value is None or se is None or not se == se or se <= 0.05:
+        return f"{method} {fmt(value, 3)}"
+    return f"{method} {fmt(value, 3)} (Monte-Carlo SE {fmt(se, 2)}: unstable)"
 
 
 def _validation_table(summary: dict) -> list[str]:
