@@ -177,7 +177,8 @@ def compare_family(
     if family.task == "survival":
         summary["events"] = {"train": int(y_tr[:, 1].sum()), "test": int(y_te[:, 1].sum())}
     summary["recommendation"] = recommendation(summary)
-    _write(summary, out, force, family, fits, paths, per_method, frequencies, step)
+    held = (X_te, y_te)
+    _write(summary, out, force, family, fits, paths, per_method, frequencies, held, step)
     step(f"done: {out / 'report.html'}")
     summary["timings"] = dict(step.times)
     return summary
@@ -300,7 +301,7 @@ def _summarize_higher(values: dict, repeats: int, folds: int, metric: str):
     return per, cmp
 
 
-def _optimism(family, X, y, fits, B, folds, seed, n_jobs, progress) -> dict:
+def _optimism(family, X, y, fits, B, folds, seed, n_jobs, progress, methods=METHODS) -> dict:
     """``rms::validate`` for every method: ``{"B", "B_used", "<index>_apparent",
     "<index>_optimism", "<index>_corrected", "<index>_n_valid"}``."""
     n = len(y)
@@ -309,11 +310,11 @@ def _optimism(family, X, y, fits, B, folds, seed, n_jobs, progress) -> dict:
     def one(rng):
         idx = rng.integers(0, n, n)
         try:
-            fits_b = procedure(family, X[idx], y[idx], folds, rng, groups=idx)
+            fits_b = procedure(family, X[idx], y[idx], folds, rng, groups=idx, methods=methods)
         except ValueError:
             return None  # e.g. an inner training fold without events
         out = {}
-        for m in METHODS:
+        for m in methods:
             train = family.indexes(family.eta(fits_b[m], X[idx]), y[idx])
             test = family.indexes(family.eta(fits_b[m], X), y)
             out[m] = {k: train[k] - test[k] for k in names}
@@ -321,7 +322,7 @@ def _optimism(family, X, y, fits, B, folds, seed, n_jobs, progress) -> dict:
 
     results = [r for r in run_parallel(one, seeds(seed, B), n_jobs, progress) if r is not None]
     report = {}
-    for m in METHODS:
+    for m in methods:
         apparent = family.indexes(family.eta(fits[m], X), y)
         entry = {"B": B, "B_used": len(results)}
         for k in names:
@@ -374,10 +375,14 @@ def _selection_frequency(family, X, y, names, fits, subsamples, seed, n_jobs) ->
     return frequencies
 
 
-def _write(summary, out, force, family, fits, paths, per_method, frequencies, step) -> None:
+def _write(summary, out, force, family, fits, paths, per_method, frequencies, held, step):
     from .._output import jsonable, staged_folder
-    from . import coefficients, figures
+    from . import coefficients, family_figures, figures
     from .family_report import render_html
+
+    X_te, y_te = held
+    shown = ("none", "L1", "L2")
+    slopes = {m: summary["models"][m]["held_out"]["slope"] for m in shown}
 
     with staged_folder(out, force) as folder:
         step("figures, report.html, summary.json and coefficients.csv")
@@ -388,6 +393,19 @@ def _write(summary, out, force, family, fits, paths, per_method, frequencies, st
                 per_method, family.metric_label, summary["comparison"]
             ),
             "stability": figures.stability_figure(frequencies),
+            "calibration": (
+                family_figures.cox_calibration_figure(
+                    y_te[:, 0],
+                    y_te[:, 1].astype(bool),
+                    {m: fits[m].extra["model"] for m in shown},
+                    X_te,
+                    slopes,
+                )
+                if family.task == "survival"
+                else family_figures.poisson_calibration_figure(
+                    y_te, {m: np.exp(family.eta(fits[m], X_te)) for m in shown}, slopes
+                )
+            ),
         }
         summary["figures"] = {k: figures.save(f, folder, k) for k, f in made.items()}
         table = dict(summary["coefficients"])

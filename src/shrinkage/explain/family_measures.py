@@ -9,6 +9,7 @@ fold, a bootstrap sample or the original data):
 - **Poisson calibration** ``(a, b)``: the maximum-likelihood Poisson regression
   ``log E[y] = a + b·η``. An overfitted model predicts too spread-out log-means and gets
   ``b < 1``; the unpenalized fit has ``(0, 1)`` on its own rows (its score equations);
+- (both slopes are left undefined, NaN, for a null model: ``sd(η) < NULL_SD``;)
 - **Cox calibration slope** ``b̂ = argmax_b log PL(b·η)``: the Cox coefficient of the
   linear predictor (Breslow ties), as ``rms`` validates ``cph`` models; 1 for the
   unpenalized fit on its own rows, below 1 when new rows need shrunken predictions;
@@ -28,6 +29,11 @@ import numpy as np
 from scipy.special import xlogy
 
 from ..datafits.cox import concordance_index, coxnet_deviance
+
+#: A linear predictor with a smaller standard deviation moves the predicted mean (or the
+#: hazard) by under 1% across rows: a null model, whose calibration slope ``b`` in
+#: ``a + b·η`` is undefined (it is 1/scale of noise, thousands either way).
+NULL_SD = 0.01
 
 
 # -- Poisson -----------------------------------------------------------------------------
@@ -90,7 +96,7 @@ def poisson_indexes(y, eta) -> dict:
     """``{"deviance", "d2", "intercept", "slope"}`` of the predictions ``e^η`` for ``y``."""
     deviance = poisson_deviance(y, eta)
     null = poisson_null_deviance(y)
-    a, b = poisson_calibration(y, eta)
+    a, b = (np.nan, np.nan) if np.std(eta) < NULL_SD else poisson_calibration(y, eta)
     return {
         "deviance": deviance,
         "d2": 1.0 - deviance / null if null > 0 else float("nan"),
@@ -192,7 +198,8 @@ def c_index(time, event, eta) -> float:
 def cox_indexes(time, event, eta) -> dict:
     """``{"c_index", "dxy", "slope"}`` (``rms::validate.cph``'s Dxy and Slope)."""
     c = c_index(time, event, eta)
-    return {"c_index": c, "dxy": 2 * c - 1, "slope": cox_calibration_slope(time, event, eta)}
+    slope = np.nan if np.std(eta) < NULL_SD else cox_calibration_slope(time, event, eta)
+    return {"c_index": c, "dxy": 2 * c - 1, "slope": slope}
 
 
 def cox_cv_deviance(time, event, eta_all, train, test) -> float:

@@ -108,7 +108,9 @@ class Family:
             warnings.simplefilter("ignore")
             if method == "none":
                 model = self.estimator(0.0, 0.0).fit(X, y)
-                return Fit(np.asarray(model.coef_, float), _intercept(model))
+                return Fit(
+                    np.asarray(model.coef_, float), _intercept(model), extra={"model": model}
+                )
             ratio = RATIOS[method]
             alphas = self.ridge_grid(y) if ratio == 0 else self.n_alphas
             model = self.cv_estimator(ratio, alphas, splits).fit(X, y)

@@ -98,10 +98,15 @@ def recommendation(summary: dict) -> list[str]:
         )
     noise = {c["a"] for c in summary["comparison"] if c["within_noise"]} | {best}
     p = summary["n_features"]
-    if "L1" in noise:
+    if "L1" in noise and models["L1"]["n_nonzero"] < p:
         lines.append(
             f"L1 predicts as well as the best within noise with {models['L1']['n_nonzero']} of "
             f"{p} features: prefer it for a model you can read."
+        )
+    elif "L1" in noise:
+        lines.append(
+            "L1 keeps every feature at its chosen α: no sparser model to prefer; the methods "
+            "differ only in how much they shrink."
         )
     elif best in ("L2", "elastic net"):
         lines.append(
@@ -287,9 +292,18 @@ def render_html(summary: dict, folder) -> str:
         *_section(
             "Last check: the held-out rows",
             _table(["", *summary["models"]], held),
+            _image(folder, figures["calibration"]["png"], "calibration on held-out rows"),
             _note(
-                f"{summary['n_test']} rows never used for any choice. One split is noisy; "
-                "the repeated CV and the bootstrap above carry the evidence."
+                f"{summary['n_test']} rows never used for any choice. "
+                + (
+                    "Solid: Kaplan–Meier in tertiles of the model's risk score; dashed: the "
+                    "mean of the model's predicted survival curves in the same rows. "
+                    if survival
+                    else "Observed against predicted mean count in deciles of the "
+                    "prediction (log scale). "
+                )
+                + "One split is noisy; the repeated CV and the bootstrap above carry the "
+                "evidence."
             ),
         ),
         "<p class='note'>Every number above is in summary.json (coefficients also in "
