@@ -123,7 +123,8 @@ def compare_family(
     for m in METHODS:
         rows[m]["validation"] = validated[m]
     lr = family.lr_chi2(family.eta(fits["none"], X_tr), y_tr)
-    p = int(np.count_nonzero(np.ptp(X_tr, axis=0) > 0))
+    # the LR χ²'s degrees of freedom: the rank (the levels of a one-hot column sum to 1)
+    p = int(np.linalg.matrix_rank(X_tr - X_tr.mean(axis=0)))
     shrink = {"lr_chi2": lr, "p": p, "value": (lr - p) / lr if lr > 0 else float("nan")}
     if family.task == "poisson":
         # Over-dispersion inflates the Poisson LR χ²: the quasi-Poisson χ² is LR/φ̂.
