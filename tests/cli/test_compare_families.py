@@ -49,6 +49,12 @@ def _summary(folder):
     return json.loads((folder / "summary.json").read_text())
 
 
+def _self_contained(page):
+    """Figures inlined (paths, CV curves, repeated CV, stability, calibration), no network."""
+    assert "http://" not in page and "https://" not in page
+    assert page.count("data:image/png;base64,") == 5
+
+
 def _design(frame, names):
     """The columns the report names, rebuilt from the table (``site=b`` indicators)."""
     columns = []
@@ -100,6 +106,7 @@ def test_poisson_compare_by_formula(counts, capsys):
     assert (out / "coefficients.csv").read_text().splitlines()[1].startswith("(intercept)")
     page = (out / "report.html").read_text()
     assert "counts, Poisson" in page and "within noise" in page
+    _self_contained(page)
 
 
 def test_cox_compare_c_index_by_counting_pairs(survival, capsys):
@@ -130,8 +137,11 @@ def test_cox_compare_c_index_by_counting_pairs(survival, capsys):
     # the signal: x0 raises the hazard, x1 lowers it
     coef = s["models"]["none"]["coef_original_units"]
     assert coef["x0"] > 0 > coef["x1"]
-    assert "(intercept)" not in (out / "coefficients.csv").read_text()
-    assert "survival, Cox" in (out / "report.html").read_text()
+    csv = (out / "coefficients.csv").read_text()
+    assert "(intercept)" not in csv and "nan" not in csv
+    page = (out / "report.html").read_text()
+    assert "survival, Cox" in page and "Kaplan–Meier" in page
+    _self_contained(page)
     assert "Harrell's C" in capsys.readouterr().out
 
 

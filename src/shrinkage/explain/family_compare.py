@@ -420,5 +420,6 @@ def _write(summary, out, force, family, fits, paths, per_method, frequencies, he
                 "".join(line for line in lines if not line.startswith("(intercept)")),
                 encoding="utf-8",
             )
+        summary["timings"] = dict(step.times)
         (folder / "summary.json").write_text(json.dumps(jsonable(summary), indent=2))
         (folder / "report.html").write_text(render_html(summary, folder), encoding="utf-8")
