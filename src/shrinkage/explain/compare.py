@@ -107,6 +107,10 @@ def compare(
 ) -> dict:
     """Fit L1, L2, elastic net (relaxed lasso and unpenalized), measure and validate them.
 
+    ``data.task`` "regression" or "classification" (two or more classes); "poisson"
+    (counts) or "survival" (``y`` the columns time, event) get the GLM report of
+    :mod:`.family_compare`.
+
     Parameters
     ----------
     data : Dataset
