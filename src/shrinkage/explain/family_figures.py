@@ -28,20 +28,27 @@ def kaplan_meier(time, event) -> tuple[np.ndarray, np.ndarray]:
 def poisson_calibration_figure(y, predicted: dict, slopes: dict, groups: int = 10):
     """Observed against predicted mean count by deciles of the prediction."""
     figure, ax = _figure(5.6, 4.6)
-    low, high = np.inf, 0.0
+    low, high, zero = np.inf, 0.0, False
     for k, (name, mu) in enumerate(predicted.items()):
         order = np.argsort(mu, kind="stable")
         parts = [p for p in np.array_split(order, min(groups, len(mu))) if p.size]
         x = np.array([mu[p].mean() for p in parts])
         o = np.array([y[p].mean() for p in parts])
         ax.plot(x, o, "o-", color=f"C{k}", markersize=4, label=f"{name}: slope {slopes[name]:.2f}")
+        zero |= bool(np.any(o == 0))
         positive = np.r_[x, o][np.r_[x, o] > 0]
         if positive.size:
             low, high = min(low, positive.min()), max(high, positive.max())
     if np.isfinite(low):
         ax.plot([low, high], [low, high], color="0.5", linestyle="--", linewidth=0.8, label="ideal")
     ax.set_xscale("log")
-    ax.set_yscale("symlog", linthresh=max(low, 1e-3) if np.isfinite(low) else 1e-3)
+    if zero:  # a decile with no counts at all: linear near 0 on the y axis
+        ax.set_yscale("symlog", linthresh=max(low, 1e-3) if np.isfinite(low) else 1e-3)
+    else:
+        ax.set_yscale("log")
+    if np.isfinite(low):
+        ax.set_xlim(low / 1.2, high * 1.2)
+        ax.set_ylim(0 if zero else low / 1.2, high * 1.2)
     ax.set_xlabel("predicted mean count (held-out rows, by decile)")
     ax.set_ylabel("observed mean count")
     ax.set_title("Calibration on held-out data")
