@@ -61,13 +61,17 @@ DATA_HELP = (
 )
 
 
-def _add_data_arguments(parser: argparse.ArgumentParser, default: str | None = "diabetes"):
+def _add_data_arguments(
+    parser: argparse.ArgumentParser,
+    default: str | None = "diabetes",
+    tasks=("auto", "regression", "classification"),
+):
     parser.add_argument("data", nargs="?", default=default, help=DATA_HELP)
     parser.add_argument("--target", help="target column of a table file")
     parser.add_argument(
         "--task",
         default="auto",
-        choices=["auto", "regression", "classification"],
+        choices=list(tasks),
         help="override the inferred task (default: auto)",
     )
     parser.add_argument("--drop-missing", action="store_true", help="drop rows with missing values")
@@ -85,18 +89,18 @@ def _add_data_arguments(parser: argparse.ArgumentParser, default: str | None = "
     )
 
 
-def _read(args, multiclass: bool = False):
+def _read(args, multiclass: bool = False, task: str | None = None):
     from .io import read_data
 
     data = read_data(
         args.data,
         target=args.target,
-        task=args.task,
+        task=task or args.task,
         drop_missing=args.drop_missing,
         max_levels=args.max_levels,
         drop_columns=args.drop.split(","),
     )
-    if "Note: " in data.description:
+    if "Note: " in data.description and task is None:
         print(f"shrinkage: note: {data.description.split('Note: ', 1)[1]}", file=sys.stderr)
     if not multiclass and data.task == "classification" and len(data.classes or ()) > 2:
         raise ValueError(
@@ -131,6 +135,37 @@ def _dense(X) -> np.ndarray:
 
 
 # -- compare ---------------------------------------------------------------------------------
+def _read_compare(args):
+    """compare's data: a survival target (``--time``/``--event``), counts (``--task
+    poisson``, or guessed: :mod:`shrinkage.explain.counts`), or what ``_read`` gives."""
+    from .datasets import BUNDLED
+    from .explain.counts import as_counts
+    from .explain.survival import read_survival
+
+    if args.time or args.event:
+        if not (args.time and args.event):
+            raise ValueError("--time and --event go together: name both columns.")
+        if args.target or args.task != "auto":
+            raise ValueError("--time/--event are the survival target; drop --target and --task.")
+        return read_survival(
+            args.data,
+            args.time,
+            args.event,
+            drop_missing=args.drop_missing,
+            max_levels=args.max_levels,
+            drop_columns=args.drop.split(","),
+        )
+    # The notes of the task guess are printed together below, not by _read.
+    data = _read(args, multiclass=True, task="regression" if args.task == "poisson" else args.task)
+    bundled = args.data in BUNDLED and not Path(args.data).exists()  # its task is known
+    data, notes = as_counts(data, args.task, guess=not bundled)
+    if "Note: " in data.description:
+        notes.insert(0, data.description.split("Note: ", 1)[1])
+    for note in notes:
+        print(f"shrinkage: note: {note}", file=sys.stderr)
+    return data
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Fit L1, L2 and elastic net with CV on your data and measure why they differ."""
     from ._output import check_target
@@ -138,7 +173,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .explain.report import terminal_table
 
     check_target(Path(args.out), args.force, inputs=_inputs(args.data), folder=True)
-    data = _read(args, multiclass=True)
+    data = _read_compare(args)
     summary = compare(
         data,
         args.out,
@@ -149,6 +184,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         repeats=args.repeats,
         bootstrap=args.bootstrap,
+        subsamples=args.subsamples,
         n_jobs=args.n_jobs,
     )
     print(terminal_table(summary))
@@ -414,10 +450,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="L1 vs L2 vs elastic net on your data: measured report",
         description=cmd_compare.__doc__,
         epilog="examples:\n  shrinkage compare\n  shrinkage compare houses.csv --target price "
-        "--out report\n  shrinkage compare breast_cancer --out bc --force",
+        "--out report\n  shrinkage compare breast_cancer --out bc --force"
+        "\n  shrinkage compare visits.csv --target visits --task poisson"
+        "\n  shrinkage compare lung.csv --time time --event status --drop-missing",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_data_arguments(compare)
+    _add_data_arguments(compare, tasks=("auto", "regression", "classification", "poisson"))
+    compare.add_argument("--time", metavar="COL", help="survival time column (Cox models)")
+    compare.add_argument(
+        "--event", metavar="COL", help="event column, 1 = event, 0 = censored (with --time)"
+    )
     compare.add_argument(
         "--out", default="shrinkage-report", help="output folder (default: shrinkage-report)"
     )
@@ -432,8 +474,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--bootstrap",
         type=int,
-        default=200,
-        help="B, resamples of the optimism bootstrap validation (default 200)",
+        default=None,
+        help="B, resamples of the optimism bootstrap validation (default 200; 50 for Cox)",
+    )
+    compare.add_argument(
+        "--subsamples",
+        type=_COUNT,
+        default=100,
+        help="half-samples for the selection frequencies (default 100)",
     )
     compare.add_argument(
         "--n-jobs", type=int, default=2, help="threads for the resampling (default 2)"

@@ -43,6 +43,10 @@ def fmt(value, digits: int = 4) -> str:
 
 def comparison_rows(summary: dict) -> tuple[list[str], list[list]]:
     """The L1-vs-L2 table: one row per measured property, one column per model."""
+    if summary["task"] in ("poisson", "survival"):
+        from .family_report import comparison_rows as family_rows
+
+        return family_rows(summary)
     models = summary["models"]
     names = list(models)
     regression = summary["task"] == "regression"
