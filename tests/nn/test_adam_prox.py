@@ -149,7 +149,11 @@ class MyAdam(torch.optim.Adam):
     ],
 )
 def test_configurations_it_does_not_replicate_take_torchs_step(make):
-    assert not eligible(make(list(mlp().parameters())))
+    try:
+        optimizer = make(list(mlp().parameters()))
+    except (RuntimeError, ValueError) as error:  # e.g. fused=True on CPU in older torch
+        pytest.skip(f"this torch does not build it: {error}")
+    assert not eligible(optimizer)
 
 
 def test_hooks_and_patched_steps_take_torchs_step():
