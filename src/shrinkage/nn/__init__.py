@@ -17,6 +17,7 @@ See ``docs/nn.md``. The modules, one job each:
 ``penalties``   the penalty classes: value and proximal map (L1, L2, ElasticNet, GroupL1)
 ``step_rules``  the step an optimizer took, per coordinate (SGD, Adam, RMSprop, ...)
 ``proximal``    ``Proximal``: an optimizer step, then the proximal maps
+``adam_prox``   ``Proximal``'s fast path for Adam: the prox reuses Adam's denominator
 ``reports``     sparsity, saturation and their history over epochs
 ``histograms``  weight histograms (matplotlib)
 ``data``        the data sets of ``shrinkage nn`` (NumPy only)

@@ -38,6 +38,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from .adam_prox import adam_prox_step, eligible
 from .penalties import Penalty
 from .selection import PenalizedParameter
 from .step_rules import UNSUPPORTED, StepRule, fast_rule, step_size_rule
@@ -139,7 +140,12 @@ class Proximal(Optimizer):
         if hasattr(self, "_patch_step_function"):
             self._patch_step_function()  # step pre/post hooks and profiler labels
         self._plan: list[tuple[Penalty, PenalizedParameter, dict]] | None = None
+        self._penalized: dict[int, tuple[Penalty, PenalizedParameter]] = {}
         self._groups_seen: tuple[int, int] | None = None
+        # Adam's step and the prox sharing Adam's denominator (adam_prox): the built-in rule
+        # only, where its step is torch's own; the workspace is one flat buffer.
+        self._fuse = step_size is None and isinstance(optimizer, torch.optim.Adam)
+        self._workspace: dict = {}
 
     # -- the inner optimizer's attributes are the wrapper's ----------------------------------
     @property
@@ -223,14 +229,23 @@ class Proximal(Optimizer):
                         )
                     plan.append((penalty, entry, group))
             self._plan, self._groups_seen = plan, seen
+            self._penalized = {id(entry.param): (penalty, entry) for penalty, entry, _ in plan}
         return self._plan
 
     # -- the optimizer interface ---------------------------------------------------------------
     def step(self, closure: Callable[[], float] | None = None) -> Any:  # type: ignore[override]
         """``optimizer.step(closure)``, then each penalty's proximal map with the step taken.
 
-        Returns the closure's loss, as the inner optimizer does.
+        Returns the closure's loss, as the inner optimizer does. For ``Adam`` and ``AdamW``
+        (single-tensor implementation, no hooks) the step is taken here, operation for
+        operation as torch takes it, and each prox reuses Adam's denominator
+        (:mod:`shrinkage.nn.adam_prox`): the same numbers, without recomputing it.
         """
+        if self._fuse and eligible(self._optimizer):
+            self._current_plan()  # checks the groups; fills self._penalized
+            return adam_prox_step(
+                self._optimizer, self._penalized, self.decoupled, self._workspace, closure
+            )
         loss = self._optimizer.step() if closure is None else self._optimizer.step(closure)
         self.apply_prox()
         return loss
