@@ -23,6 +23,7 @@ def table(rng):
 
 
 def test_csv_tsv_parquet_agree(table, tmp_path):
+    pytest.importorskip("pyarrow")  # the 'io' extra, for parquet
     table.to_csv(tmp_path / "d.csv", index=False)
     table.to_csv(tmp_path / "d.tsv", sep="\t", index=False)
     table.to_csv(tmp_path / "d.txt", sep=";", index=False)

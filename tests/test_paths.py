@@ -8,6 +8,7 @@ import scipy.sparse as sp
 import sklearn.linear_model as sk
 from conftest import enet_objective, logistic_objective, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
+from sklearn_versions import grid_size, l1_logistic
 
 from shrinkage import PathResult, enet_path, lasso_path, regularization_path
 
@@ -17,7 +18,7 @@ def test_lasso_path_matches_sklearn(rng):
     X = X - X.mean(0)
     y = y - y.mean()
     alphas, coefs, gaps = lasso_path(X, y, alphas=30, tol=1e-12)
-    ref_alphas, ref_coefs, _ = sk.lasso_path(X, y, alphas=30, tol=1e-12, max_iter=10**5)
+    ref_alphas, ref_coefs, _ = sk.lasso_path(X, y, **grid_size(30), tol=1e-12, max_iter=10**5)
     np.testing.assert_allclose(alphas, ref_alphas, rtol=1e-12)
     for k in range(30):
         f = enet_objective(X, y, coefs[:, k], 0, alphas[k], 1.0)
@@ -103,7 +104,7 @@ def test_logistic_path_matches_sklearn_objective(rng):
             warnings.simplefilter("ignore", ConvergenceWarning)
             ref = sk.LogisticRegression(
                 C=1 / (n * alpha),
-                l1_ratio=1.0,
+                **l1_logistic(),
                 solver="liblinear",
                 tol=1e-10,
                 max_iter=10**4,
@@ -162,7 +163,9 @@ def test_small_sparse_input_gives_the_dense_answer(monkeypatch, weighted, fit_in
     )
     w = np.abs(np.random.RandomState(42).normal(scale=10, size=6)) if weighted else None
     model = Lasso(fit_intercept=fit_intercept, tol=1e-6)
-    dense = model.fit(X, y, sample_weight=w)
+    # Dense in the layout the sparse input becomes (Fortran): BLAS may round X.T @ h apart
+    # for C and Fortran order (numpy 1.24's OpenBLAS does), which moves the stopping point.
+    dense = model.fit(sp.csc_matrix(X).toarray(), y, sample_weight=w)
     dense_coef, dense_intercept = dense.coef_.copy(), dense.intercept_
     sparse = model.fit(sp.csc_matrix(X), y, sample_weight=w)
     np.testing.assert_allclose(sparse.coef_, dense_coef, rtol=1e-12, atol=1e-14)

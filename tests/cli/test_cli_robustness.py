@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression as SkLogistic
+from sklearn_versions import l1_logistic
 
 from shrinkage._output import MARKER, exclusive, staged_folder, write_file
 from shrinkage.cli import main
@@ -59,7 +60,9 @@ def test_integer_and_bool_binary_targets(binary_table, capsys, labels):
     # (our alpha on the mean log-loss is C = 1/(alpha·n)).
     X = frame[["a", "b", "c"]].to_numpy()
     Z = (X - X.mean(axis=0)) / X.std(axis=0)
-    ref = SkLogistic(C=1 / (0.01 * len(y)), tol=1e-10, l1_ratio=1.0, solver="saga", max_iter=10_000)
+    ref = SkLogistic(
+        C=1 / (0.01 * len(y)), tol=1e-10, **l1_logistic(), solver="saga", max_iter=10_000
+    )
     ref.fit(Z, y)
     expected = np.where(ref.predict(Z) == 1, str(labels[1]), str(labels[0]))
     assert [r["prediction"] for r in rows] == list(expected)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn.linear_model as skl
+from sklearn_versions import grid_size
 
 import shrinkage.linear_model as lm
 from shrinkage.linear_model._cv import LinearModelCV, elastic_net_alpha_grid
@@ -32,7 +33,7 @@ def test_grid_equals_scikit_learn(rng, l1_ratio, sparse):
     grid = elastic_net_alpha_grid(
         sp.csr_matrix(X) if sparse else X, y, h, np.ones(8), l1_ratio, alphas=20, eps=1e-2
     )
-    theirs = skl.ElasticNetCV(l1_ratio=l1_ratio, alphas=20, eps=1e-2, cv=3).fit(X, y).alphas_
+    theirs = skl.ElasticNetCV(l1_ratio=l1_ratio, **grid_size(20), eps=1e-2, cv=3).fit(X, y).alphas_
     np.testing.assert_allclose(grid, theirs, rtol=1e-10)
     # alpha_max in closed form: max |X_cᵀ(y − ȳ)| / (n ρ)
     Xc = X - X.mean(axis=0)

