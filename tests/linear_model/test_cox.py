@@ -35,6 +35,7 @@ def load_data(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 COX = load("cox")
 COX_CV = load("cox_cv")
+COX_CV_WEIGHTED = load("cox_cv_weighted")
 TIGHT = dict(tol=1e-11, max_iter=100_000)
 
 
@@ -237,10 +238,15 @@ def test_survival_function_by_hand():
 # ------------------------------------------------------------------ CV against cv.glmnet
 
 
-@pytest.mark.parametrize("case", COX_CV["cases"], ids=[c["name"] for c in COX_CV["cases"]])
+@pytest.mark.parametrize(
+    "case",
+    COX_CV["cases"] + COX_CV_WEIGHTED["cases"],
+    ids=[c["name"] for c in COX_CV["cases"] + COX_CV_WEIGHTED["cases"]],
+)
 def test_cv_curve_equals_cv_glmnet(case):
     """cv.glmnet with the same foldid and lambda: cvm, cvsd, lambda.min, lambda.1se and
-    the refitted coefficients (deviance: grouped; C: Harrell's C per fold)."""
+    the refitted coefficients (deviance: grouped; C: Harrell's C per fold, pairs weighted
+    w_i w_j); ``cox_cv_weighted`` has unequal fold sizes and weights."""
     x, y = load_data(case["data"])
     model = CoxPHCV(
         l1_ratio=case["alpha"],

@@ -597,9 +597,7 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
             fold_weights = np.array([np.sum(raw_weight[test]) for _, test in folds])
             errors = -values
             metric = "negative C-index"
-        curve = CVCurve(
-            grid, errors, metric=metric, n_nonzero=n_nonzero, fold_weights=fold_weights
-        )
+        curve = CVCurve(grid, errors, metric=metric, n_nonzero=n_nonzero, fold_weights=fold_weights)
         sign = 1.0 if self.scoring == "deviance" else -1.0
         self.cv_curve_ = curve
         self.cv_results_ = {
