@@ -29,7 +29,7 @@ def test_weighted_folds_follow_cvstats():
     assert curve.mean[0] == pytest.approx(m, rel=1e-15)
     assert curve.standard_error[0] == pytest.approx(sd, rel=1e-15)
     assert curve.standard_error[1] == 0.0
-    # the weighted minimum is at 0.5 (2 < 3.125), unweighted the curve ties ~2.33 vs 2
+    # the weighted mean at alpha=1 is 3.125 > 2
     assert curve.alpha_min == 0.5
 
 
