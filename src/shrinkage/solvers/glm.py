@@ -429,13 +429,21 @@ def _family_code(datafit) -> int | None:
     return {Logistic: LOGISTIC, Poisson: POISSON, Gamma: GAMMA}.get(type(datafit))
 
 
+def _is_breslow_cox(datafit) -> bool:
+    """Cox with Breslow ties (exact class): what :mod:`._cox_kernels` computes."""
+    from ..datafits.cox import Cox
+
+    return type(datafit) is Cox and datafit.ties == "breslow"
+
+
 def glm_path_applies(problem) -> bool:
     """Whether :func:`glm_path` can solve ``problem``: a :class:`GLMProblem` on dense
-    ``X`` with a separable datafit the kernels know (logistic, Poisson, Gamma)."""
+    ``X`` with a datafit the kernels know (logistic, Poisson, Gamma; Cox with Breslow
+    ties)."""
     return (
         isinstance(problem, GLMProblem)
         and isinstance(problem.X, np.ndarray)
-        and _family_code(problem.datafit) is not None
+        and (_family_code(problem.datafit) is not None or _is_breslow_cox(problem.datafit))
     )
 
 
@@ -483,10 +491,12 @@ def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int)
 
     if not glm_path_applies(problem):
         raise ValueError(
-            "glm_path needs a GLMProblem on a dense X with a logistic, Poisson or Gamma "
-            "datafit; use shrinkage.path.solve_path for the others."
+            "glm_path needs a GLMProblem on a dense X with a logistic, Poisson, Gamma or "
+            "Breslow Cox datafit; use shrinkage.path.solve_path for the others."
         )
     alphas = np.ascontiguousarray(alphas, dtype=np.float64)
+    if _is_breslow_cox(problem.datafit):
+        return _cox_path(problem, alphas, tol, max_iter)
     n_alphas, n_features = alphas.size, problem.n_features
     coefs = np.zeros((n_alphas, n_features))
     intercepts = np.zeros(n_alphas)
@@ -529,3 +539,80 @@ def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int)
     problem.coef, problem.intercept_, problem.eta = coef, float(intercept[0]), eta
     problem.gradient = gradient
     return GLMPath(coefs.T, intercepts, gaps, n_iters, converged, time.perf_counter() - start)
+
+
+def _cox_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int) -> GLMPath:
+    """:func:`glm_path` for Breslow Cox (:func:`._cox_kernels.cox_path`): the target's
+    sort by time is reused, the sums are in ``O(n)`` per evaluation. Where the kernel
+    stops early (``η`` spread past the linear range), the rest of the path is solved
+    by :class:`GLMProblem`, whose datafit switches to log space."""
+    import time
+
+    from ..datafits.cox import _LINEAR_SPREAD
+    from ._cox_kernels import cox_path
+    from .problems import strong_rule_set
+
+    target = problem.y
+    h = np.asarray(problem.h, dtype=np.float64)
+    order = np.ascontiguousarray(target.order, dtype=np.int64)
+    group = np.ascontiguousarray(target.group, dtype=np.int64)
+    first = np.ascontiguousarray(target.first, dtype=np.int64)
+    h_s = h[order]
+    ev_h_s = np.where(target.event[order] & (h_s > 0), h_s, 0.0)
+    hd = np.bincount(group, weights=ev_h_s, minlength=first.size)
+    n_alphas, n_features = alphas.size, problem.n_features
+    coefs = np.zeros((n_alphas, n_features))
+    gaps = np.zeros(n_alphas)
+    n_iters = np.zeros(n_alphas, dtype=np.int64)
+    converged = np.zeros(n_alphas, dtype=bool)
+    coef = problem.coef.copy()
+    eta = np.array(problem.eta, dtype=np.float64)
+    gradient = np.array(problem.gradient, dtype=np.float64)
+    alpha_start = max(problem.alpha_max, alphas[0])
+    start = time.perf_counter()
+    done = cox_path(
+        problem.X,
+        order,
+        group,
+        first,
+        h_s,
+        ev_h_s,
+        hd,
+        eta,
+        coef,
+        gradient,
+        alphas,
+        alpha_start,
+        float(problem.l1_ratio),
+        np.ascontiguousarray(problem.penalty_weights, dtype=np.float64),
+        bool(problem.positive),
+        problem.absolute_tol(tol),
+        int(max_iter),
+        CURVATURE_FLOOR,
+        ARMIJO,
+        NEWTON_INNER_ROUNDS,
+        ACTIVE_SWEEPS,
+        LINE_SEARCH_HALVINGS,
+        _LINEAR_SPREAD,
+        coefs,
+        gaps,
+        n_iters,
+        converged,
+    )
+    if done == n_alphas:
+        problem.coef, problem.eta, problem.gradient = coef, eta, gradient
+    else:
+        problem.set_coef(coef)  # the last solved alpha's point, gradient recomputed
+        previous = alphas[done - 1] if done else alpha_start
+        for k in range(done, n_alphas):
+            l1_new, _ = penalty_strengths(alphas[k], problem.l1_ratio, problem.penalty_weights)
+            l1_old, _ = penalty_strengths(
+                max(previous, alphas[k]), problem.l1_ratio, problem.penalty_weights
+            )
+            working_set = strong_rule_set(problem.gradient, l1_new, l1_old, problem.positive)
+            info = problem.solve(alphas[k], working_set, tol, max_iter)
+            coefs[k] = problem.coef
+            gaps[k], n_iters[k], converged[k] = info.duality_gap, info.n_iter, info.converged
+            previous = alphas[k]
+    seconds = time.perf_counter() - start
+    return GLMPath(coefs.T, np.zeros(n_alphas), gaps, n_iters, converged, seconds)
