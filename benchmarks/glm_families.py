@@ -150,9 +150,7 @@ def compare(family, X, y, alphas, objective, args, r_family: str) -> Comparison:
         seconds = np.inf
         for _ in range(args.repeat):  # CPU time (all threads), the best of the repeats
             start = time.process_time()
-            path = regularization_path(
-                X, y, loss=family, alphas=alphas, tol=tol, max_iter=100_000
-            )
+            path = regularization_path(X, y, loss=family, alphas=alphas, tol=tol, max_iter=100_000)
             seconds = min(seconds, time.process_time() - start)
         result.runs.append(Run("shrinkage", tol, seconds))
         objectives.append(objective(path.coefs, path.intercepts))
