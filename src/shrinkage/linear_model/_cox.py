@@ -46,7 +46,7 @@ from ..datafits.cox import (
     concordance_index,
     survival_function,
 )
-from ..path import _check_offset, alpha_grid, make_problem
+from ..path import _check_offset, alpha_grid, make_problem, solve_path
 from ..selection import (
     CVCurve,
     check_fold_weights,
@@ -55,7 +55,7 @@ from ..selection import (
     run_folds,
 )
 from ..solvers.standardize import standardize_design, to_original_units, to_scaled_units
-from ..solvers.step import solve_and_check
+from ..solvers.step import check_finite_solution, solve_and_check
 
 __all__ = ["CoxPH", "CoxPHCV"]
 
@@ -527,18 +527,19 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
                 train_deviance = _DevianceScorer(Cox(ties), problem.y, problem.h)
             values = np.empty(grid.size)
             n_nonzero = np.empty(grid.size, dtype=int)
-            converged = True
-            previous = max(problem.alpha_max, grid[0])
-            for k, alpha in enumerate(grid):
-                info = solve_and_check(problem, alpha, previous, self.tol, max_iter, warn=False)
-                converged &= bool(info.converged)
-                previous = alpha
-                coef = to_original_units(problem.coef, scales)
+            # The whole fold path at once (compiled for dense X with Breslow ties).
+            path = solve_path(problem, grid, self.tol, max_iter)
+            check_finite_solution(path.coefs, float(np.max(path.duality_gaps)))
+            converged = bool(path.converged.all())
+            for k in range(grid.size):
+                coef = to_original_units(path.coefs[:, k], scales)
                 active = np.flatnonzero(coef)
                 n_nonzero[k] = active.size
                 if deviance:
                     eta = np.asarray(X[:, active] @ coef[active]).ravel() + eta_offset
-                    values[k] = full_deviance(eta) - train_deviance(problem.eta)
+                    # η on the training rows: the fold's own η up to a shift (the
+                    # partial likelihood does not see one)
+                    values[k] = full_deviance(eta) - train_deviance(eta[train])
                 else:
                     risk = np.asarray(X[test] @ coef).ravel()
                     values[k] = concordance_index(
