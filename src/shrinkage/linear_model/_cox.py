@@ -14,7 +14,9 @@ ties this is R glmnet's ``family="cox"`` at ``lambda = alpha`` and glmnet's
 to ``p``, pass it so rescaled). There is no intercept: ``F`` is unchanged by a shift of
 ``η``. It is solved by the generic proximal-Newton solver
 (:class:`shrinkage.solvers.glm.GLMProblem`) through the one solve step
-(:func:`shrinkage.solvers.step.solve_and_check`).
+(:func:`shrinkage.solvers.step.solve_and_check`); ``CoxPHCV``'s fold paths go through
+:func:`shrinkage.path.solve_path`, compiled on dense ``X`` with Breslow ties
+(:mod:`shrinkage.solvers._cox_kernels`).
 """
 
 from __future__ import annotations

@@ -26,7 +26,13 @@ conjugate reports the largest KKT violation in its place.
 
 On dense ``X`` with a logistic, Poisson or Gamma datafit, :func:`glm_path` runs the
 same algorithm (same stopping rule and gap) for a whole path in compiled code
-(:mod:`._glm_kernels`); :func:`shrinkage.path.solve_path` uses it there.
+(:mod:`._glm_kernels`; Cox with Breslow ties: :mod:`._cox_kernels`);
+:func:`shrinkage.path.solve_path` uses it there.
+
+When the working set has no L1 and no sign constraint (ridge) and the system is small
+(:data:`EXACT_NEWTON_MAX_FLOPS`), the Newton direction is the exact minimizer of the
+quadratic model (:func:`exact_ridge_newton_direction`) rather than coordinate descent's,
+which converges slowly on weak ridge penalties with more features than samples.
 """
 
 from __future__ import annotations
