@@ -117,7 +117,8 @@ def newton_direction(
 # Flop budget of one exact ridge Newton direction (min(n, k)²·max(n, k) for k working
 # features): the coordinate-descent direction converges slowly on ill-conditioned ridge
 # models (weak L2, p > n), where a direct solve takes ~10 quadratically converging steps.
-EXACT_NEWTON_MAX_FLOPS = 2e9
+# ~0.1 s per step at most; it applies to every GLMProblem (binary LogisticProblem too).
+EXACT_NEWTON_MAX_FLOPS = 2e8
 # and the smallest Cholesky pivot, relative to the largest, it accepts (else it falls
 # back to coordinate descent): a condition number up to ~1e12.
 EXACT_NEWTON_MIN_PIVOT_RATIO = 1e-6
