@@ -208,6 +208,12 @@ def test_predict_and_score_by_definition():
     np.testing.assert_allclose(risk, x[150:] @ model.coef_, rtol=1e-14)
     expected = brute_force_cindex(y[150:, 0], y[150:, 1] == 1, risk)
     assert model.score(x[150:], y[150:]) == pytest.approx(expected, rel=1e-14)
+    # integer sample weights count the pairs as repeated rows would
+    counts = np.arange(50) % 3 + 1
+    rows = 150 + np.repeat(np.arange(50), counts)
+    assert model.score(x[150:], y[150:], sample_weight=counts) == pytest.approx(
+        model.score(x[rows], y[rows]), rel=1e-12
+    )
 
 
 def test_survival_function_by_hand():
