@@ -8,6 +8,7 @@
 # cox_cv.json: for fixed fold ids and an explicit lambda vector, cv.glmnet's cvm, cvsd,
 # lambda.min and lambda.1se for type.measure = "deviance" (grouped = TRUE, the default)
 # and "C", with and without weights and an offset. Deterministic (fixed seed).
+# Then cox_cv_weighted.json: the same with unequal fold sizes and unequal weights.
 
 suppressPackageStartupMessages({
   library(glmnet)
@@ -71,3 +72,25 @@ obj <- list(
 )
 writeLines(toJSON(obj, digits = NA, auto_unbox = TRUE, null = "null", na = "null"),
            file.path(out_dir, "cox_cv.json"))
+
+# ---------------------------------------------------------------------------------------
+# Unequal fold sizes with unequal weights -> cox_cv_weighted.json. cv.glmnet weighs fold
+# k by its summed event weight (deviance) or its summed weight (C, whose pairs (i, j)
+# count w_i w_j in survival::concordance).
+set.seed(20261201)
+foldid_u <- sample(rep(seq_len(5), times = c(20, 40, 60, 80, 100)))
+foldid_ut <- sample(rep(seq_len(4), times = c(20, 40, 60, 80)))
+w_u <- round(runif(n, 0.2, 2), 3)
+w_ut <- round(runif(nt, 0.2, 2), 3)
+cases_w <- list(
+  run_case("deviance_alpha1_weights_unequal", d_cox, foldid_u, "deviance", 1, weights = w_u),
+  run_case("deviance_alpha05_unequal", d_cox, foldid_u, "deviance", 0.5),
+  run_case("deviance_ties_alpha1_weights_unequal", d_ties, foldid_ut, "deviance", 1,
+           weights = w_ut),
+  run_case("C_alpha1_weights_unequal", d_cox, foldid_u, "C", 1, weights = w_u),
+  run_case("C_alpha1_unequal", d_cox, foldid_u, "C", 1),
+  run_case("C_ties_alpha1_weights_unequal", d_ties, foldid_ut, "C", 1, weights = w_ut)
+)
+obj$cases <- cases_w
+writeLines(toJSON(obj, digits = NA, auto_unbox = TRUE, null = "null", na = "null"),
+           file.path(out_dir, "cox_cv_weighted.json"))

@@ -13,6 +13,20 @@ model) whose mean error is within one standard error of the minimum:
 .. math::
 
     \\alpha_{1se} = \\max\\{\\alpha : m(\\alpha) \\le m(\\alpha_{min}) + se(\\alpha_{min})\\}.
+
+**Weighted folds** (R's ``cv.glmnet``, ``cvstats`` in glmnet 4.1): with a weight ``W_k``
+per fold (its summed observation weight; for the Cox deviance its summed event weight),
+
+.. math::
+
+    m = \\frac{\\sum_k W_k e_k}{\\sum_k W_k}, \\qquad
+    se = \\sqrt{\\frac{\\sum_k W_k (e_k - m)^2}{(K - 1)\\sum_k W_k}},
+
+which is the unweighted pair above when all ``W_k`` are equal. The glmnet-style CV
+estimators (``PoissonRegressorCV``, ``GammaRegressorCV``, ``TweedieRegressorCV``,
+``CoxPHCV``) pass ``fold_weights``; the scikit-learn drop-ins (``LassoCV``,
+``ElasticNetCV``, ``LogisticRegressionCV``, ``MultiTaskLassoCV``, ...) do not, because
+scikit-learn averages their ``mse_path_`` / scores unweighted over folds.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ __all__ = [
     "first_best_index",
     "CVCurve",
     "one_standard_error_rule",
+    "weighted_fold_summary",
     "check_folds",
     "run_folds",
     "record_path_cv",
@@ -76,6 +91,46 @@ def one_standard_error_rule(alphas, mean, standard_error) -> tuple[int, int]:
     return index_min, index_1se
 
 
+def _check_fold_weights(fold_weights, n_folds: int) -> np.ndarray:
+    weights = np.asarray(fold_weights, dtype=np.float64)
+    if weights.shape != (n_folds,):
+        raise ValueError(
+            f"fold_weights must have one entry per fold ({n_folds}); got shape {weights.shape}."
+        )
+    if not (np.all(np.isfinite(weights)) and np.all(weights >= 0) and weights.sum() > 0):
+        raise ValueError(
+            "fold_weights must be finite, non-negative and not all zero (each fold's "
+            "summed sample weight)."
+        )
+    return weights
+
+
+def weighted_fold_summary(fold_errors, fold_weights) -> tuple[np.ndarray, np.ndarray]:
+    """cv.glmnet's ``cvm`` and ``cvsd`` from fold errors and fold weights.
+
+    Parameters
+    ----------
+    fold_errors : array-like of shape (n_alphas, n_folds)
+        ``e_k(α)``, each fold's (weighted mean) test error.
+    fold_weights : array-like of shape (n_folds,)
+        ``W_k``: the fold's summed observation weight (glmnet's ``wisum``).
+
+    Returns
+    -------
+    mean, standard_error : ndarray of shape (n_alphas,)
+        ``m = Σ W_k e_k / Σ W_k`` and ``sqrt(Σ W_k (e_k − m)² / Σ W_k / (K − 1))``
+        (0 with one fold), as glmnet's ``cvstats``.
+    """
+    errors = np.asarray(fold_errors, dtype=np.float64)
+    weights = np.asarray(fold_weights, dtype=np.float64)
+    n_folds = errors.shape[1]
+    total = weights.sum()
+    with np.errstate(invalid="ignore"):
+        mean = errors @ weights / total
+        spread = ((errors - mean[:, None]) ** 2) @ weights / total
+    return mean, np.sqrt(spread / max(n_folds - 1, 1))
+
+
 @dataclass
 class CVCurve:
     """Cross-validated error along a grid of alphas.
@@ -87,7 +142,8 @@ class CVCurve:
     fold_errors : ndarray of shape (n_alphas, n_folds)
         Error of each fold (lower is better; scores are negated).
     mean, standard_error : ndarray of shape (n_alphas,)
-        Mean over folds and ``sd / √n_folds`` (``ddof=1``).
+        Mean over folds and ``sd / √n_folds`` (``ddof=1``); with ``fold_weights``
+        glmnet's weighted ``cvm`` and ``cvsd`` (see the module docstring).
     index_min, index_1se : int
         Position of the minimum and of the one-standard-error choice.
     metric : str
@@ -96,6 +152,9 @@ class CVCurve:
         True for ``alpha`` (more penalty), False for ``C`` (less penalty).
     n_nonzero : ndarray of shape (n_alphas,) or None
         Non-zero coefficients of the full-data fit at each alpha, when known.
+    fold_weights : ndarray of shape (n_folds,) or None
+        ``W_k`` of cv.glmnet's weighted average over folds (only their ratios matter);
+        None averages the folds unweighted, as scikit-learn.
     """
 
     alphas: np.ndarray
@@ -104,6 +163,7 @@ class CVCurve:
     larger_is_simpler: bool = True
     n_nonzero: np.ndarray | None = None
     parameter: str = "alpha"
+    fold_weights: np.ndarray | None = None
     mean: np.ndarray = field(init=False)
     standard_error: np.ndarray = field(init=False)
     index_min: int = field(init=False)
@@ -113,10 +173,16 @@ class CVCurve:
         self.alphas = np.asarray(self.alphas, dtype=np.float64)
         self.fold_errors = np.asarray(self.fold_errors, dtype=np.float64)
         n_folds = self.fold_errors.shape[1]
-        with np.errstate(invalid="ignore"):
-            self.mean = self.fold_errors.mean(axis=1)
-            spread = self.fold_errors.std(axis=1, ddof=1) if n_folds > 1 else 0.0
-        self.standard_error = np.asarray(spread / np.sqrt(n_folds)) * np.ones_like(self.mean)
+        if self.fold_weights is None:
+            with np.errstate(invalid="ignore"):
+                self.mean = self.fold_errors.mean(axis=1)
+                spread = self.fold_errors.std(axis=1, ddof=1) if n_folds > 1 else 0.0
+            self.standard_error = np.asarray(spread / np.sqrt(n_folds)) * np.ones_like(self.mean)
+        else:
+            self.fold_weights = _check_fold_weights(self.fold_weights, n_folds)
+            self.mean, self.standard_error = weighted_fold_summary(
+                self.fold_errors, self.fold_weights
+            )
         # The 1-SE rule moves towards the simpler model: larger alpha, or smaller C.
         order = self.alphas if self.larger_is_simpler else -self.alphas
         self.index_min, self.index_1se = one_standard_error_rule(

@@ -35,6 +35,7 @@ def load_data(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 COX = load("cox")
 COX_CV = load("cox_cv")
+COX_CV_WEIGHTED = load("cox_cv_weighted")
 TIGHT = dict(tol=1e-11, max_iter=100_000)
 
 
@@ -211,6 +212,12 @@ def test_predict_and_score_by_definition():
     np.testing.assert_allclose(risk, x[150:] @ model.coef_, rtol=1e-14)
     expected = brute_force_cindex(y[150:, 0], y[150:, 1] == 1, risk)
     assert model.score(x[150:], y[150:]) == pytest.approx(expected, rel=1e-14)
+    # integer sample weights count the pairs as repeated rows would
+    counts = np.arange(50) % 3 + 1
+    rows = 150 + np.repeat(np.arange(50), counts)
+    assert model.score(x[150:], y[150:], sample_weight=counts) == pytest.approx(
+        model.score(x[rows], y[rows]), rel=1e-12
+    )
 
 
 def test_survival_function_by_hand():
@@ -241,10 +248,15 @@ def test_survival_function_by_hand():
 # ------------------------------------------------------------------ CV against cv.glmnet
 
 
-@pytest.mark.parametrize("case", COX_CV["cases"], ids=[c["name"] for c in COX_CV["cases"]])
+@pytest.mark.parametrize(
+    "case",
+    COX_CV["cases"] + COX_CV_WEIGHTED["cases"],
+    ids=[c["name"] for c in COX_CV["cases"] + COX_CV_WEIGHTED["cases"]],
+)
 def test_cv_curve_equals_cv_glmnet(case):
     """cv.glmnet with the same foldid and lambda: cvm, cvsd, lambda.min, lambda.1se and
-    the refitted coefficients (deviance: grouped; C: Harrell's C per fold)."""
+    the refitted coefficients (deviance: grouped; C: Harrell's C per fold, pairs weighted
+    w_i w_j); ``cox_cv_weighted`` has unequal fold sizes and weights."""
     x, y = load_data(case["data"])
     model = CoxPHCV(
         l1_ratio=case["alpha"],

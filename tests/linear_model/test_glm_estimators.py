@@ -330,6 +330,44 @@ def test_cv_curve_equals_cv_glmnet(index, measure):
     assert model.mse_path_.shape == (len(case["lambda"]), len(folds))
 
 
+@pytest.mark.parametrize(
+    ("index", "measure"),
+    [(0, "deviance"), (0, "mse"), (0, "mae"), (1, "deviance")],
+)
+def test_cv_curve_with_weights_and_unequal_folds_equals_cv_glmnet(index, measure):
+    """cv.glmnet weighs each fold by its summed weight (folds of 25 ... 250 rows, weights
+    in [0.2, 2]): cvm, cvsd, lambda.min and lambda.1se equal R's."""
+    ref = _load("cv_poisson_weighted")
+    foldid = np.asarray(ref["foldid"])
+    folds = [
+        (np.flatnonzero(foldid != k), np.flatnonzero(foldid == k))
+        for k in range(1, foldid.max() + 1)
+    ]
+    assert len({len(test) for _, test in folds}) == len(folds)  # unequal sizes
+    offset = _cv_reference()[2]
+    case = ref["cases"][index]
+    expected = case["measures"][measure]
+    X, y = _poisson_data()
+    model = PoissonRegressorCV(
+        l1_ratio=case["alpha"],
+        alphas=case["lambda"],
+        cv=folds,
+        measure=measure,
+        tol=1e-10,
+        max_iter=1000,
+    )
+    model.fit(X, y, sample_weight=ref["weights"], offset=offset if case["has_offset"] else None)
+    np.testing.assert_allclose(model.cv_results_["mean"], expected["cvm"], rtol=1e-7)
+    np.testing.assert_allclose(
+        model.cv_results_["standard_error"], expected["cvsd"], rtol=1e-5, atol=1e-8
+    )
+    assert model.alpha_min_ == pytest.approx(expected["lambda_min"], rel=1e-12)
+    assert model.alpha_1se_ == pytest.approx(expected["lambda_1se"], rel=1e-12)
+    # the unweighted average over folds is measurably different here
+    unweighted = model.mse_path_.mean(axis=1)
+    assert np.max(np.abs(unweighted - expected["cvm"]) / np.abs(expected["cvm"])) > 1e-4
+
+
 def test_cv_deviance_is_the_tweedie_deviance():
     from sklearn.metrics import mean_tweedie_deviance
 

@@ -448,6 +448,32 @@ def test_concordance_index_equals_brute_force(seed):
     )
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_weighted_concordance_index_equals_brute_force_and_replicated_rows(seed):
+    """survival::concordance(weights=) (what cv.glmnet's "C" uses) counts the pair
+    (i, j) w_i w_j times: checked pair by pair, and integer weights equal repeated rows."""
+    rng = np.random.default_rng(seed)
+    n = 50
+    time = rng.integers(1, 10, size=n).astype(float)
+    event = rng.random(n) < 0.6
+    risk = np.round(rng.normal(size=n), 1)
+    w = rng.uniform(0.2, 2.0, size=n)
+    num = den = 0.0
+    for i in np.flatnonzero(event):
+        for j in range(n):
+            if time[i] < time[j] or (time[i] == time[j] and not event[j]):
+                den += w[i] * w[j]
+                num += w[i] * w[j] * (1.0 if risk[i] > risk[j] else 0.5 * (risk[i] == risk[j]))
+    assert concordance_index(time, event, risk, w) == pytest.approx(num / den, rel=1e-12)
+    counts = rng.integers(1, 4, size=n)
+    rows = np.repeat(np.arange(n), counts)
+    assert concordance_index(time, event, risk, counts) == pytest.approx(
+        concordance_index(time[rows], event[rows], risk[rows]), rel=1e-12
+    )
+    with pytest.raises(ValueError, match="non-negative"):
+        concordance_index(time, event, risk, -w)
+
+
 def test_concordance_index_small_cases():
     time = np.array([1.0, 2.0, 3.0])
     event = np.array([True, True, False])

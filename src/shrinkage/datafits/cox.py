@@ -512,7 +512,7 @@ def survival_function(times, cumulative_hazard, t, eta) -> np.ndarray:
 # ---------------------------------------------------------------------- C-index
 
 
-def concordance_index(time, event, risk) -> float:
+def concordance_index(time, event, risk, weights=None) -> float:
     """Harrell's concordance index, in ``O(n log n)``.
 
     A pair ``(i, j)`` is comparable when ``δ_i = 1`` and ``t_i < t_j``, or ``t_i = t_j``
@@ -526,16 +526,31 @@ def concordance_index(time, event, risk) -> float:
         Observed times and event indicators.
     risk : array-like of shape (n,)
         Predicted risk scores (higher = earlier event), e.g. ``Xβ``.
+    weights : array-like of shape (n,), optional
+        Case weights: the pair ``(i, j)`` counts ``w_i w_j`` times, as in R's
+        ``survival::concordance(..., weights=)`` (what ``cv.glmnet``'s ``type.measure="C"``
+        uses). None counts every pair once.
 
     Returns
     -------
     float
-        ``(concordant + ½ tied) / comparable``.
+        ``(concordant + ½ tied) / comparable``, each a (weighted) count of pairs.
     """
     time, event = as_survival_target(np.column_stack([time, np.asarray(event, float)]))
     risk = np.asarray(risk, dtype=float)
     if risk.shape != time.shape:
         raise ValueError(f"risk must have shape {time.shape}; got {risk.shape}.")
+    if weights is None:
+        # integer counts: exact, whatever n
+        weight = [1] * len(time)
+    else:
+        w = np.asarray(weights, dtype=float)
+        if w.shape != time.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise ValueError(
+                f"weights must be finite and non-negative with shape {time.shape}; "
+                f"got shape {w.shape}."
+            )
+        weight = w.tolist()
     _, rank = np.unique(risk, return_inverse=True)
     rank = (rank.ravel() + 1).tolist()  # Fenwick tree positions 1 … r
     size = max(rank)
@@ -548,9 +563,9 @@ def concordance_index(time, event, risk) -> float:
             pos -= pos & -pos
         return total
 
-    def add(pos: int) -> None:
+    def add(pos: int, amount) -> None:
         while pos <= size:
-            tree[pos] += 1
+            tree[pos] += amount
             pos += pos & -pos
 
     # Visit subjects from the latest key (time, censored-after-event) to the earliest:
@@ -573,12 +588,12 @@ def concordance_index(time, event, risk) -> float:
             for b in block:
                 less = prefix(rank[b] - 1)
                 leq = prefix(rank[b])
-                concordant += less
-                tied += leq - less
-                comparable += inserted
+                concordant += weight[b] * less
+                tied += weight[b] * (leq - less)
+                comparable += weight[b] * inserted
         for b in block:
-            add(rank[b])
-        inserted += j - i
+            add(rank[b], weight[b])
+            inserted += weight[b]
         i = j
     if comparable == 0:
         raise ValueError(

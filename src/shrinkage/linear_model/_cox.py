@@ -14,7 +14,9 @@ ties this is R glmnet's ``family="cox"`` at ``lambda = alpha`` and glmnet's
 to ``p``, pass it so rescaled). There is no intercept: ``F`` is unchanged by a shift of
 ``η``. It is solved by the generic proximal-Newton solver
 (:class:`shrinkage.solvers.glm.GLMProblem`) through the one solve step
-(:func:`shrinkage.solvers.step.solve_and_check`).
+(:func:`shrinkage.solvers.step.solve_and_check`); ``CoxPHCV``'s fold paths go through
+:func:`shrinkage.path.solve_path`, compiled on dense ``X`` with Breslow ties
+(:mod:`shrinkage.solvers._cox_kernels`).
 """
 
 from __future__ import annotations
@@ -46,13 +48,12 @@ from ..datafits.cox import (
     concordance_index,
     survival_function,
 )
-from ..path import _check_offset, alpha_grid, make_problem
+from ..path import _check_offset, alpha_grid, make_problem, solve_path
 from ..selection import (
     CVCurve,
     check_fold_weights,
     check_folds,
     check_rule,
-    one_standard_error_rule,
     run_folds,
 )
 from ..solvers.standardize import (
@@ -61,7 +62,7 @@ from ..solvers.standardize import (
     to_original_units,
     to_scaled_units,
 )
-from ..solvers.step import solve_and_check
+from ..solvers.step import check_finite_solution, solve_and_check
 
 __all__ = ["CoxPH", "CoxPHCV"]
 
@@ -163,14 +164,15 @@ class _CoxPredictions:
         )
 
     def score(self, X, y, sample_weight=None) -> float:
-        """Harrell's concordance index of ``predict(X)`` for the survival target ``y``."""
-        if sample_weight is not None:
-            raise ValueError(
-                "score has no weighted C-index; pass sample_weight=None (every pair counts once)."
-            )
+        """Harrell's concordance index of ``predict(X)`` for the survival target ``y``.
+
+        With ``sample_weight`` the pair ``(i, j)`` counts ``w_i w_j`` times (R's
+        ``survival::concordance(weights=)``, as ``cv.glmnet``'s ``type.measure="C"``).
+        """
         risk = self.predict(X)
         target = _check_survival(y, "breslow", risk.shape[0])
-        return concordance_index(target.time, target.event, risk)
+        weights = None if sample_weight is None else check_sample_weight(sample_weight, len(risk))
+        return concordance_index(target.time, target.event, risk, weights)
 
 
 class CoxPH(_CoxPredictions, BaseEstimator):
@@ -333,28 +335,6 @@ class CoxPH(_CoxPredictions, BaseEstimator):
 # ---------------------------------------------------------------------- CV
 
 
-class _FoldWeightedCurve(CVCurve):
-    """glmnet's CV summary: folds averaged with weights ``W_k`` (the summed event
-    weight of the fold for the deviance, the summed weight for the C-index), and
-    ``se = sqrt(Σ W_k (e_k − m)² / Σ W_k / (K − 1))`` (``cvstats`` in glmnet)."""
-
-    def __init__(self, alphas, fold_errors, fold_weights, **kwargs):
-        self.fold_weights = np.asarray(fold_weights, dtype=np.float64)
-        super().__init__(alphas, fold_errors, **kwargs)
-
-    def __post_init__(self):
-        errors = np.asarray(self.fold_errors, dtype=np.float64)
-        weights = self.fold_weights
-        n_folds = errors.shape[1]
-        mean = errors @ weights / weights.sum()
-        spread = ((errors - mean[:, None]) ** 2) @ weights / weights.sum()
-        standard_error = np.sqrt(spread / max(n_folds - 1, 1))
-        super().__post_init__()  # the grid, the arrays, then the choice from ours
-        self.mean, self.standard_error = mean, standard_error
-        order = self.alphas if self.larger_is_simpler else -self.alphas
-        self.index_min, self.index_1se = one_standard_error_rule(order, mean, standard_error)
-
-
 def _saturated(target: CoxTarget, h: np.ndarray) -> float:
     """``Σ_k H_k log H_k`` over distinct event times (``H_k``: summed ``h`` of deaths)."""
     ev = target.event & (h > 0)
@@ -388,10 +368,10 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
       ``D`` is glmnet's ``coxnet.deviance`` (weights rescaled to sum to the rows used)
       and ``E_k`` the summed weight of the fold's events: the partial likelihood the
       held-out fold adds, which stays defined for small folds;
-    - ``"C"``: Harrell's C-index of the fold's risk scores ``X_k β_k`` (every pair
-      counts once even with ``sample_weight``, where glmnet weights the pairs; reported
-      negated in ``cv_curve_.fold_errors`` so lower is better; ``cv_results_`` keeps
-      the C-index itself).
+    - ``"C"``: Harrell's C-index of the fold's risk scores ``X_k β_k`` (with
+      ``sample_weight`` the pair ``(i, j)`` counts ``w_i w_j``, as glmnet's ``Cindex``;
+      reported negated in ``cv_curve_.fold_errors`` so lower is better; ``cv_results_``
+      keeps the C-index itself).
 
     Folds are averaged as glmnet's ``cvstats``: weighted by ``E_k`` (deviance) or
     by the fold's summed weight (C), with ``se = sqrt(Σ W_k(e_k − m)²/ΣW_k/(K−1))``.
@@ -562,6 +542,8 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
 
         grid = self._grid(problem_of(None)[0].alpha_max)
         deviance = self.scoring == "deviance"
+        # glmnet's Cindex weights the pair (i, j) by w_i w_j (None: every pair once)
+        pair_weights = None if sample_weight is None else raw_weight
 
         def fold_path(train, test):
             problem, scales = problem_of(train)
@@ -570,21 +552,27 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
                 train_deviance = _DevianceScorer(Cox(ties), problem.y, problem.h)
             values = np.empty(grid.size)
             n_nonzero = np.empty(grid.size, dtype=int)
-            converged = True
-            previous = max(problem.alpha_max, grid[0])
-            for k, alpha in enumerate(grid):
-                info = solve_and_check(problem, alpha, previous, self.tol, max_iter, warn=False)
-                converged &= bool(info.converged)
-                previous = alpha
-                coef = to_original_units(problem.coef, scales)
+            # The whole fold path at once (compiled for dense X with Breslow ties).
+            path = solve_path(problem, grid, self.tol, max_iter)
+            check_finite_solution(path.coefs, float(np.max(path.duality_gaps)))
+            converged = bool(path.converged.all())
+            for k in range(grid.size):
+                coef = to_original_units(path.coefs[:, k], scales)
                 active = np.flatnonzero(coef)
                 n_nonzero[k] = active.size
                 if deviance:
                     eta = np.asarray(X[:, active] @ coef[active]).ravel() + eta_offset
-                    values[k] = full_deviance(eta) - train_deviance(problem.eta)
+                    # η on the training rows: the fold's own η up to a shift (the
+                    # partial likelihood does not see one)
+                    values[k] = full_deviance(eta) - train_deviance(eta[train])
                 else:
                     risk = np.asarray(X[test] @ coef).ravel()
-                    values[k] = concordance_index(target.time[test], target.event[test], risk)
+                    values[k] = concordance_index(
+                        target.time[test],
+                        target.event[test],
+                        risk,
+                        None if pair_weights is None else pair_weights[test],
+                    )
             return values, n_nonzero, converged
 
         results = run_folds(fold_path, folds, self.n_jobs, self.verbose, type(self).__name__)
@@ -637,7 +625,7 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
             fold_weights = np.array([np.sum(raw_weight[test]) for _, test in folds])
             errors = -values
             metric = "negative C-index"
-        curve = _FoldWeightedCurve(grid, errors, fold_weights, metric=metric, n_nonzero=n_nonzero)
+        curve = CVCurve(grid, errors, metric=metric, n_nonzero=n_nonzero, fold_weights=fold_weights)
         sign = 1.0 if self.scoring == "deviance" else -1.0
         self.cv_curve_ = curve
         self.cv_results_ = {

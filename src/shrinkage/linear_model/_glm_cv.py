@@ -9,10 +9,19 @@ glmnet's ``type.measure``:
   ``2(y log(y/μ) − y + μ)``), computed from ``η`` so that ``μ`` never underflows;
 - ``"mse"``: ``(y − μ)²``; ``"mae"``: ``|y − μ|``.
 
-Fold errors are weighted means over the test rows (test ``sample_weight``); the mean
-over folds, its standard error and the minimum / one-standard-error choice are in a
-:class:`~shrinkage.selection.CVCurve`. With folds of equal total weight these are
-``cv.glmnet``'s ``cvm``, ``cvsd``, ``lambda.min`` and ``lambda.1se``.
+Fold errors are weighted means over the test rows (test ``sample_weight``). The folds
+are then averaged as ``cv.glmnet`` does (``cvstats``): fold ``k`` weighs ``W_k``, the
+summed ``sample_weight`` of its test rows (its size without weights), so
+
+.. math::
+
+    m = \\frac{\\sum_k W_k e_k}{\\sum_k W_k}, \\qquad
+    se = \\sqrt{\\frac{\\sum_k W_k (e_k - m)^2}{(K - 1)\\sum_k W_k}}
+
+are glmnet's ``cvm`` and ``cvsd`` for any fold sizes and weights (with equal ``W_k``
+they are the plain mean and ``sd/√K``). The curve, the minimum and the
+one-standard-error choice (``lambda.min``, ``lambda.1se``) are in a
+:class:`~shrinkage.selection.CVCurve`.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ from .._validation import (
     check_penalty_weights,
     check_positive_int,
     check_sample_weight,
+    raw_sample_weight,
 )
 from ..path import _AUTO_GRID_L1_RATIO_0, _check_offset, alpha_grid, make_problem, solve_path
 from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
@@ -227,8 +237,14 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
         results = run_folds(fold_path, folds, self.n_jobs, self.verbose, type(self).__name__)
         fold_errors = np.column_stack([errors for errors, _ in results])
         nonzero = np.mean([count for _, count in results], axis=0)
+        raw_weight = raw_sample_weight(sample_weight, n_samples)
         curve = CVCurve(
-            grid, fold_errors, metric=MEASURES[measure], n_nonzero=np.round(nonzero).astype(int)
+            grid,
+            fold_errors,
+            metric=MEASURES[measure],
+            n_nonzero=np.round(nonzero).astype(int),
+            # cv.glmnet weighs each fold by its summed (raw) observation weight
+            fold_weights=np.array([raw_weight[test].sum() for _, test in folds]),
         )
         self.cv_curve_ = curve
         self.alphas_ = grid
@@ -310,7 +326,8 @@ class PoissonRegressorCV(_GLMRegressorCV):
     mse_path_ : ndarray of shape (n_alphas, n_folds)
         Test error (``measure``) of every fold at every alpha.
     cv_curve_ : CVCurve
-        Mean, standard error, choices, ``plot()``.
+        Mean and standard error over folds weighted by each fold's summed
+        ``sample_weight`` (glmnet's ``cvm``, ``cvsd``), choices, ``plot()``.
     cv_results_ : dict
         ``alphas``, ``mean`` (glmnet's ``cvm``), ``standard_error`` (``cvsd``),
         ``fold_errors``, ``n_nonzero``, ``measure``.
