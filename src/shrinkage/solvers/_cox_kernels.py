@@ -336,7 +336,9 @@ def cox_path(
                 fresh = True
                 worst = 0.0
                 for j in features:
-                    worst = max(worst, _violation(gradient[j], coef[j], l1[j], l2[j], lower[j], upper[j]))
+                    worst = max(
+                        worst, _violation(gradient[j], coef[j], l1[j], l2[j], lower[j], upper[j])
+                    )
                 if worst <= tol_abs:
                     break
                 _newton_step(
@@ -372,7 +374,10 @@ def cox_path(
             if worst <= tol_abs or n_iter >= max_iter or not grows:
                 break
             for j in range(p):
-                if not in_set[j] and _violation(gradient[j], coef[j], l1[j], l2[j], lower[j], upper[j]) > 0:
+                if (
+                    not in_set[j]
+                    and _violation(gradient[j], coef[j], l1[j], l2[j], lower[j], upper[j]) > 0
+                ):
                     in_set[j] = True
                     working_set[n_set] = j
                     n_set += 1
