@@ -7,7 +7,8 @@ columns). It minimizes, for each α of a decreasing grid,
 
 .. math::
 
-    F(\\beta_0, \\beta) + \\alpha\\big(\\rho\\|\\beta\\|_1 + \\tfrac{1-\\rho}{2}\\|\\beta\\|_2^2\\big),
+    F(\\beta_0, \\beta)
+    + \\alpha\\big(\\rho\\|\\beta\\|_1 + \\tfrac{1-\\rho}{2}\\|\\beta\\|_2^2\\big),
     \\qquad F = \\sum_i h_i\\,\\big(\\log(1 + e^{\\eta_i}) - y_i\\eta_i\\big),\\quad
     \\eta = \\beta_0 + Z\\beta,\\quad h = w/\\textstyle\\sum w,
 
@@ -23,7 +24,8 @@ intercept profiled out, is ``G = Zᵀ diag(v) Z − V m mᵀ`` and its gradient
 
 .. math::
 
-    \\min_{\\beta'}\\ \\tfrac12 \\beta'^T G \\beta' - (G\\beta + g_r)^T\\beta' + \\text{penalty}(\\beta')
+    \\min_{\\beta'}\\ \\tfrac12 \\beta'^T G \\beta' - (G\\beta + g_r)^T\\beta'
+    + \\text{penalty}(\\beta')
 
 by coordinate descent on ``G`` (:func:`shrinkage.solvers._kernels.cd_gram`; for ridge,
 ρ = 0, by a Cholesky solve), with ``δ_0 = g_0/V − mᵀδ``, then backtracks on the
@@ -54,6 +56,8 @@ REFRESH_RATE = 0.25
 #: ``(INNER · violation)²`` (relative to the outer violation: loose far away, tight near)
 INNER = 1e-2
 INNER_SWEEPS = 1000
+#: below this share of moving coordinates, ``Z δ`` is taken on those columns only
+SPARSE_STEP = 0.3
 
 
 class LogisticPath(NamedTuple):
@@ -239,7 +243,11 @@ def logistic_path(
 def _line_search(state: _State, delta, delta0, l1, l2) -> float:
     """Backtrack from the full step (Armijo with the proximal-Newton decrement, as
     :func:`shrinkage.solvers.glm.sufficient_decrease`); the step taken, 0 if none."""
-    dEta = state.Z @ delta + delta0
+    moved = np.flatnonzero(delta)
+    if moved.size < SPARSE_STEP * delta.size:  # early on a lasso path: few columns move
+        dEta = state.Z[:, moved] @ delta[moved] + delta0
+    else:
+        dEta = state.Z @ delta + delta0
     old_penalty = _penalty(state.coef, l1, l2)
     old = state.F + old_penalty
     decrement = (

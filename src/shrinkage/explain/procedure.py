@@ -263,7 +263,8 @@ def logistic_procedure(
     mean = np.average(X[rows], axis=0, weights=weights[rows])
     sd = np.sqrt(np.average((X[rows] - mean) ** 2, axis=0, weights=weights[rows]))
     sd = np.where(sd > 1e-12, sd, 1.0)
-    Z = (X[rows] - mean) / sd  # the resample's distinct rows, standardized on them
+    # the resample's distinct rows, standardized on them (columns contiguous: Z[:, j])
+    Z = np.asfortranarray((X[rows] - mean) / sd)
     yr, wr, fold_of = y[rows], weights[rows], assignment[rows]
     scale = null_gradient_norm(Z, yr, wr)
     folds = []
@@ -271,7 +272,9 @@ def logistic_procedure(
         train, test = fold_of != f, fold_of == f
         if np.unique(yr[train]).size < 2 or not test.any():
             continue  # a tiny resample left one class out of this training fold
-        folds.append((Z[train], yr[train], wr[train], Z[test], yr[test], wr[test]))
+        folds.append(
+            (np.asfortranarray(Z[train]), yr[train], wr[train], Z[test], yr[test], wr[test])
+        )
 
     def path(ratio, grid, data=None):
         Zt, yt, wt = data[:3] if data is not None else (Z, yr, wr)
