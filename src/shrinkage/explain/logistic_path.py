@@ -200,9 +200,12 @@ def logistic_path(
     h = np.ascontiguousarray(w, dtype=np.float64) / float(np.sum(w))
     alphas = np.asarray(alphas, dtype=np.float64)
     n, p = Z.shape
+    present = y[h > 0]
+    if not (np.any(present == 0.0) and np.any(present == 1.0)):
+        raise ValueError(
+            "logistic_path needs both classes (0 and 1) among the rows with positive weight."
+        )
     ybar = float(h @ y)
-    if not 0.0 < ybar < 1.0:
-        raise ValueError("logistic_path needs both classes among the weighted rows.")
     state = _State(Z, y, h, float(np.log(ybar / (1.0 - ybar))), np.zeros(p))
     scale = null_gradient_norm(Z, y, w) if scale is None else scale
     tol_abs = tol * max(scale, np.finfo(float).tiny)
