@@ -241,6 +241,9 @@ def inner_assignment(weights, k: int, rng) -> np.ndarray:
 
 # -- logistic --------------------------------------------------------------------------------
 LOGISTIC_TOL = 1e-4  # regularization_path's default: KKT violation ≤ tol·‖Zᵀh(y − ȳ)‖∞
+# regularization_path's default too: on separated data (no finite unpenalized fit) the
+# answer is where the steps stop, so the cap is kept the same
+LOGISTIC_MAX_ITER = 1000
 LOGISTIC_RATIOS = {"L1": 1.0, "L2": 0.0, "elastic net": 0.5}
 
 
@@ -278,7 +281,7 @@ def logistic_procedure(
 
     def path(ratio, grid, data=None):
         Zt, yt, wt = data[:3] if data is not None else (Z, yr, wr)
-        return logistic_path(Zt, yt, wt, grid, ratio, tol=LOGISTIC_TOL)
+        return logistic_path(Zt, yt, wt, grid, ratio, tol=LOGISTIC_TOL, max_iter=LOGISTIC_MAX_ITER)
 
     fits = {}
     for method in methods:
