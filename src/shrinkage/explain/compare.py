@@ -30,20 +30,23 @@ STEPS = 11
 
 class Progress:
     """One line per step on stderr, with the time it took; resampling steps also report
-    how far they are (every 10%)."""
+    how far they are (every 10%). ``times`` holds each step's wall time, ``cpu_times``
+    its CPU time (this process's threads; worker processes report their own)."""
 
     def __init__(self, enabled: bool = True, steps: int = STEPS):
         self.enabled, self.step, self.start = enabled, 0, time.perf_counter()
         self.steps = steps
         self.times: dict[str, float] = {}
-        self._last = self.start
+        self.cpu_times: dict[str, float] = {}
+        self._last, self._last_cpu = self.start, time.process_time()
         self._label = None
 
     def __call__(self, message: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         if self._label is not None:
             self.times[self._label] = now - self._last
-        self._last, self._label = now, message.split(":")[0]
+            self.cpu_times[self._label] = cpu - self._last_cpu
+        self._last, self._last_cpu, self._label = now, cpu, message.split(":")[0]
         self.step += 1
         if self.enabled:
             elapsed = now - self.start
@@ -389,10 +392,12 @@ def _compare(
         step("report.html, summary.json and coefficients.csv")
         coefficients.write_csv(table, folder / "coefficients.csv")
         summary["timings"] = dict(step.times)
+        summary["timings_cpu"] = dict(step.cpu_times)
         (folder / "summary.json").write_text(json.dumps(_jsonable(summary), indent=2))
         (folder / "report.html").write_text(report.render_html(summary, folder), encoding="utf-8")
     step(f"done: {out / 'report.html'}")
     summary["timings"] = dict(step.times)
+    summary["timings_cpu"] = dict(step.cpu_times)
     return summary
 
 

@@ -100,13 +100,15 @@ def fit_models(task: str, X, y, cv: int, seed: int) -> dict:
 def _warm_up(candidates: dict, X, y, cv: int) -> None:
     """Fit a copy of each model once, untimed: the first call of a compiled kernel in a
     process includes its compilation (seconds), which is not fitting time. The copy
-    sees the same shape of data (which kernel runs depends on it), subsampled to 2000
-    rows on large data."""
+    sees the same shape of data (which kernel runs depends on it: ``n > 2p`` picks the
+    Gram kernels), subsampled to ``max(2000, 4p)`` rows on larger data (a full-size
+    warm-up doubled this step's time)."""
     import copy
 
     rows = np.arange(len(y))
-    if X.shape[0] * X.shape[1] > 2_000_000:
-        rows = np.random.default_rng(0).choice(len(y), 2000, replace=False)
+    keep = max(2000, 4 * X.shape[1])
+    if X.shape[0] > keep:
+        rows = np.random.default_rng(0).choice(len(y), keep, replace=False)
         present = np.unique(y[rows])
         for c in np.setdiff1d(np.unique(y), present) if len(present) < 20 else ():
             rows = np.r_[rows, np.flatnonzero(y == c)[:2]]  # every class in the sample

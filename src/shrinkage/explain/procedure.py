@@ -32,7 +32,6 @@ statistics; its procedure refits the library's paths fold by fold
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -242,66 +241,69 @@ def inner_assignment(weights, k: int, rng) -> np.ndarray:
 
 
 # -- logistic --------------------------------------------------------------------------------
+LOGISTIC_TOL = 1e-4  # regularization_path's default: KKT violation ≤ tol·‖Zᵀh(y − ȳ)‖∞
+# regularization_path's default too: on separated data (no finite unpenalized fit) the
+# answer is where the steps stop, so the cap is kept the same
+LOGISTIC_MAX_ITER = 1000
+LOGISTIC_RATIOS = {"L1": 1.0, "L2": 0.0, "elastic net": 0.5}
+
+
 def logistic_procedure(
     X, y, weights, assignment, k: int, methods=METHODS, n_alphas: int = 20
 ) -> dict[str, LinearFit]:
     """The logistic analogue of :func:`least_squares_procedure` (multi-class: one-vs-rest
     is *not* used; only binary 0/1 targets come here). Each method's path is fitted on
-    every inner training set and scored by the pooled log-loss of its fold."""
-    from ..path import regularization_path
+    every inner training set and scored by the pooled log-loss of its fold.
+
+    The inner folds are cut once and shared by every method; the paths are
+    :func:`.logistic_path.logistic_path` (the objective and stopping rule of
+    ``regularization_path(loss="logistic", tol=1e-4)``, fitted on the ``p × p``
+    Hessian). Grids: ``α_max`` of the rows (``/ρ``) down to ``10⁻³·α_max``
+    (ridge: ``10⁻⁵`` of ``α_max/10⁻³``).
+    """
+    from .logistic_path import logistic_path, null_gradient_norm
 
     rows = weights > 0
     mean = np.average(X[rows], axis=0, weights=weights[rows])
     sd = np.sqrt(np.average((X[rows] - mean) ** 2, axis=0, weights=weights[rows]))
     sd = np.where(sd > 1e-12, sd, 1.0)
-    Z = (X - mean) / sd
+    # the resample's distinct rows, standardized on them (columns contiguous: Z[:, j])
+    Z = np.asfortranarray((X[rows] - mean) / sd)
+    yr, wr, fold_of = y[rows], weights[rows], assignment[rows]
+    scale = null_gradient_norm(Z, yr, wr)
+    folds = []
+    for f in range(k):
+        train, test = fold_of != f, fold_of == f
+        if np.unique(yr[train]).size < 2 or not test.any():
+            continue  # a tiny resample left one class out of this training fold
+        folds.append(
+            (np.asfortranarray(Z[train]), yr[train], wr[train], Z[test], yr[test], wr[test])
+        )
+
+    def path(ratio, grid, data=None):
+        Zt, yt, wt = data[:3] if data is not None else (Z, yr, wr)
+        return logistic_path(Zt, yt, wt, grid, ratio, tol=LOGISTIC_TOL, max_iter=LOGISTIC_MAX_ITER)
+
     fits = {}
-
-    def path(ratio, train, grid):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return regularization_path(
-                Z[train],
-                y[train],
-                loss="logistic",
-                l1_ratio=ratio,
-                alphas=grid,
-                sample_weight=weights[train],
-                tol=1e-4,
-            )
-
-    ratios = {"L1": [1.0], "L2": [0.0], "elastic net": [0.5], "relaxed lasso": [1.0]}
     for method in methods:
         if method == "none":
-            res = path(0.0, rows, np.array([1e-8]))
+            res = path(0.0, np.array([1e-8]))
             b0, b = float(res.intercepts[0]), res.coefs[:, 0]
             fits[method] = LinearFit(b0 - (mean / sd) @ b, b / sd)
             continue
         if method == "relaxed lasso":
             continue  # the library's relaxed lasso is least squares only
-        best = None
-        for ratio in ratios[method]:
-            top = _logistic_alpha_max(Z[rows], y[rows], weights[rows], max(ratio, 1e-3))
-            grid = np.geomspace(top, top * (1e-3 if ratio > 0 else 1e-5), n_alphas)
-            errors = np.zeros(n_alphas)
-            for f in range(k):
-                train = rows & (assignment != f)
-                test = rows & (assignment == f)
-                if np.unique(y[train]).size < 2 or not test.any():
-                    continue  # a tiny resample left one class out of this training fold
-                res = path(ratio, train, grid)
-                eta = res.intercepts[None, :] + Z[test] @ res.coefs
-                errors += weights[test] @ (np.logaddexp(0, eta) - y[test, None] * eta)
-            j = int(np.argmin(errors))
-            if best is None or errors[j] < best[0]:
-                best = (errors[j], ratio, grid, j)
-        _, ratio, grid, j = best
-        res = path(ratio, rows, grid[: j + 1])
+        ratio = LOGISTIC_RATIOS[method]
+        top = max(scale / max(ratio, 1e-3), 1e-8)
+        grid = np.geomspace(top, top * (1e-3 if ratio > 0 else 1e-5), n_alphas)
+        errors = np.zeros(n_alphas)
+        for data in folds:
+            res = path(ratio, grid, data)
+            Zv, yv, wv = data[3:]
+            eta = res.intercepts[None, :] + Zv @ res.coefs
+            errors += wv @ (np.logaddexp(0, eta) - yv[:, None] * eta)
+        j = int(np.argmin(errors))
+        res = path(ratio, grid[: j + 1])
         b0, b = float(res.intercepts[-1]), res.coefs[:, -1]
         fits[method] = LinearFit(b0 - (mean / sd) @ b, b / sd, j)
     return fits
-
-
-def _logistic_alpha_max(Z, y, w, ratio):
-    p = np.average(y, weights=w)
-    return max(float(np.abs(Z.T @ (w * (y - p))).max() / w.sum() / ratio), 1e-8)

@@ -18,8 +18,6 @@ standardized scale of the training data.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from .procedure import Moments, _gram_path, _least_squares, _standardized
@@ -33,18 +31,15 @@ def _penalized(task, X, y, alpha, ratio):
         _, _, Gs, qs, yy, _ = _standardized(Moments.of_rows(X, y))
         top = max(float(np.abs(qs).max()) / ratio, alpha * 1.0001)
         return _gram_path(Gs, qs, yy, np.geomspace(top, alpha, 8), ratio)[:, -1]
-    from ..path import regularization_path
+    from .logistic_path import logistic_path
 
     sd = X.std(axis=0)
-    Z = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    Z = np.asfortranarray((X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0))
     p = y.mean()
     top = max(float(np.abs(Z.T @ (y - p)).max() / len(y) / ratio), alpha * 1.0001)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = regularization_path(
-            Z, y, loss="logistic", l1_ratio=ratio, alphas=np.geomspace(top, alpha, 8), tol=1e-5
-        )
-    return res.coefs[:, -1]
+    # regularization_path(loss="logistic", tol=1e-5)'s objective and stopping rule
+    grid = np.geomspace(top, alpha, 8)
+    return logistic_path(Z, y, np.ones(len(y)), grid, ratio, tol=1e-5, max_iter=1000).coefs[:, -1]
 
 
 def _unpenalized(task, X, y, active):
@@ -57,13 +52,13 @@ def _unpenalized(task, X, y, active):
         _, _, G, q, _ = Moments.of_rows(X[:, idx], y).centred()
         beta[idx] = _least_squares(G, q)
         return beta
-    from ..path import regularization_path
+    from .logistic_path import logistic_path
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = regularization_path(
-            X[:, idx], y, loss="logistic", l1_ratio=0.0, alphas=np.array([1e-6]), tol=1e-6
-        )
+    # ridge α = 1e-6 keeps separated data finite (as regularization_path(tol=1e-6) did)
+    res = logistic_path(
+        np.asfortranarray(X[:, idx]), y, np.ones(len(y)), np.array([1e-6]), 0.0, tol=1e-6,
+        max_iter=1000,
+    )  # fmt: skip
     beta[idx] = res.coefs[:, 0]
     return beta
 

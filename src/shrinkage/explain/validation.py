@@ -65,18 +65,17 @@ def _logistic_recalibration(eta, y, w, iterations: int = 50):
 
 
 def weighted_auc(score, y, w) -> float:
-    """``P(score₁ > score₀) + ½P(tie)`` with row weights (Mann–Whitney)."""
-    order = np.argsort(score, kind="mergesort")
-    s, yy, ww = score[order], y[order], w[order]
-    pos_w, neg_w = ww * (yy == 1), ww * (yy == 0)
-    _, start = np.unique(s, return_index=True)
-    groups = np.split(np.arange(s.size), start[1:])
-    below, total = 0.0, 0.0
-    for g in groups:
-        pg, ng = pos_w[g].sum(), neg_w[g].sum()
-        total += pg * (below + 0.5 * ng)
-        below += ng
-    denominator = pos_w.sum() * neg_w.sum()
+    """``P(score₁ > score₀) + ½P(tie)`` with row weights (Mann–Whitney).
+
+    Over the distinct scores ``s_g`` (ascending) with positive and negative weights
+    ``P_g``, ``N_g``: ``Σ_g P_g (Σ_{g' < g} N_{g'} + ½N_g) / (ΣP · ΣN)``.
+    """
+    _, group = np.unique(score, return_inverse=True)
+    positive = np.bincount(group, weights=w * (y == 1))
+    negative = np.bincount(group, weights=w * (y == 0))
+    below = np.cumsum(negative) - negative
+    denominator = positive.sum() * negative.sum()
+    total = positive @ (below + 0.5 * negative)
     return float(total / denominator) if denominator > 0 else np.nan
 
 
