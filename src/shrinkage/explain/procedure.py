@@ -261,7 +261,7 @@ def logistic_procedure(
     Hessian). Grids: ``α_max`` of the rows (``/ρ``) down to ``10⁻³·α_max``
     (ridge: ``10⁻⁵`` of ``α_max/10⁻³``).
     """
-    from .logistic_path import logistic_path, null_gradient_norm
+    from ..solvers.logistic_gram_path import logistic_path, null_gradient_norm
 
     rows = weights > 0
     mean = np.average(X[rows], axis=0, weights=weights[rows])

@@ -31,7 +31,7 @@ def _penalized(task, X, y, alpha, ratio):
         _, _, Gs, qs, yy, _ = _standardized(Moments.of_rows(X, y))
         top = max(float(np.abs(qs).max()) / ratio, alpha * 1.0001)
         return _gram_path(Gs, qs, yy, np.geomspace(top, alpha, 8), ratio)[:, -1]
-    from .logistic_path import logistic_path
+    from ..solvers.logistic_gram_path import logistic_path
 
     sd = X.std(axis=0)
     Z = np.asfortranarray((X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0))
@@ -52,7 +52,7 @@ def _unpenalized(task, X, y, active):
         _, _, G, q, _ = Moments.of_rows(X[:, idx], y).centred()
         beta[idx] = _least_squares(G, q)
         return beta
-    from .logistic_path import logistic_path
+    from ..solvers.logistic_gram_path import logistic_path
 
     # ridge α = 1e-6 keeps separated data finite (as regularization_path(tol=1e-6) did)
     res = logistic_path(

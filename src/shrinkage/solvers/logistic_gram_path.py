@@ -1,8 +1,9 @@
 """The procedure's penalized logistic paths: proximal Newton on a ``p × p`` Hessian that is
 refreshed only when it stops paying.
 
-The resampled procedure (:func:`.procedure.logistic_procedure`) fits ~19 logistic paths
-per resample on ``n ≫ p`` data (``10 000 × 100``: 4 000–7 500 distinct rows, 100
+The report's resampled procedure
+(:func:`shrinkage.explain.procedure.logistic_procedure`) fits ~19 logistic paths per
+resample on ``n ≫ p`` data (``10 000 × 100``: 4 000–7 500 distinct rows, 100
 columns). It minimizes, for each α of a decreasing grid,
 
 .. math::
@@ -46,9 +47,9 @@ from typing import NamedTuple
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from ..solvers._glm_kernels import LOGISTIC, _evaluate
-from ..solvers._kernels import cd_gram
-from ..solvers.constants import ACTIVE_SWEEPS, ARMIJO, CURVATURE_FLOOR, LINE_SEARCH_HALVINGS
+from ._glm_kernels import LOGISTIC, _evaluate
+from ._kernels import cd_gram
+from .constants import ACTIVE_SWEEPS, ARMIJO, CURVATURE_FLOOR, LINE_SEARCH_HALVINGS
 
 #: form ``G`` anew when a step cut the KKT violation by less than this factor
 REFRESH_RATE = 0.25
@@ -157,11 +158,12 @@ class _Model:
             gradient = reduced.copy()  # q − Gβ' at β' = β
             p = coef.size
             l1v, l2v = np.full(p, l1), np.full(p, l2)
+            lower, upper = np.full(p, -np.inf), np.full(p, np.inf)
             features = np.arange(p)
             threshold = (INNER * violation) ** 2
             for _ in range(INNER_SWEEPS):
                 change = cd_gram(
-                    self.G, gradient, new, self.diag, l1v, l2v, False, features,
+                    self.G, gradient, new, self.diag, l1v, l2v, lower, upper, features,
                     ACTIVE_SWEEPS, threshold,
                 )  # fmt: skip
                 if change <= threshold:

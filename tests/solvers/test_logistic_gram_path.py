@@ -1,4 +1,4 @@
-"""The procedure's logistic path (``explain/logistic_path.py``) against independent
+"""The procedure's logistic path (``solvers/logistic_gram_path.py``) against independent
 references: scikit-learn's ``LogisticRegression`` (ridge), the KKT conditions of the
 penalized objective written out here (lasso, elastic net), row weights as duplicated
 rows, and scikit-learn's ``roc_auc_score`` for the weighted AUC."""
@@ -8,10 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
-from sklearn.metrics import roc_auc_score
 
-from shrinkage.explain.logistic_path import logistic_path, null_gradient_norm
-from shrinkage.explain.validation import weighted_auc
+from shrinkage.solvers.logistic_gram_path import logistic_path, null_gradient_norm
 
 
 def _data(n=400, p=8, seed=0):
@@ -79,13 +77,3 @@ def test_one_class_is_refused():
     Z, y, w = _data(n=50)
     with pytest.raises(ValueError, match="both classes"):
         logistic_path(Z, np.ones(50), w, np.array([0.1]), 1.0)
-
-
-def test_weighted_auc_matches_scikit_learn_with_ties_and_weights():
-    rng = np.random.default_rng(3)
-    for _ in range(5):
-        score = np.round(rng.normal(size=300), 1)  # many ties
-        y = (rng.random(300) < 0.4).astype(float)
-        w = rng.integers(0, 4, 300).astype(float)
-        expected = roc_auc_score(y, score, sample_weight=w)
-        assert weighted_auc(score, y, w) == pytest.approx(expected, abs=1e-12)
