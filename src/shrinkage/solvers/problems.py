@@ -264,6 +264,7 @@ class LeastSquaresProblem:
             self.absolute_tol(tol),
             max_iter,
             working_set,
+            tol_rel=tol,  # scikit-learn's update test too (see solve_least_squares)
         )
         self.gradient = info.gradient
         return info
