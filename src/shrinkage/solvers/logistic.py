@@ -30,6 +30,8 @@ feasibility): ``ℓ*`` at ``−θ`` is the negative entropy of ``y − θ``.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
@@ -242,9 +244,7 @@ class MultinomialProblem:
         theta = np.hstack([self.coef, self.intercept[:, None]])[:, :width].copy()
 
         def objective(theta_, eta_):
-            return self.datafit.value(self.Y, eta_, self.h) + 0.5 * np.sum(
-                ridge * theta_ * theta_
-            )
+            return self.datafit.value(self.Y, eta_, self.h) + 0.5 * np.sum(ridge * theta_ * theta_)
 
         eta = np.asarray(design @ theta.T)
         n_iter = 0
@@ -265,10 +265,9 @@ class MultinomialProblem:
                     hessian[m * width : (m + 1) * width, k * width : (k + 1) * width] = block.T
             direction = -_least_norm_solve(hessian, grad.ravel()).reshape(n_classes, width)
             d_eta = np.asarray(design @ direction.T)
-            old = objective(theta, eta)
             step = backtracking_step(
-                lambda t: objective(theta + t * direction, eta + t * d_eta),
-                old,
+                partial(_trial_objective, objective, theta, direction, eta, d_eta),
+                objective(theta, eta),
                 float(np.sum(grad * direction)),
             )
             n_iter += 1
@@ -351,6 +350,11 @@ class MultinomialProblem:
             self.coef[k, features] += step * delta
             self.eta[:, k] += step * X_delta
             self.intercept[k] += step * delta_intercept
+
+
+def _trial_objective(objective, theta, direction, eta, d_eta, step) -> float:
+    """``objective`` at ``theta + step·direction`` (``η`` moves by ``step·d_eta``)."""
+    return objective(theta + step * direction, eta + step * d_eta)
 
 
 def _weighted_gram(design, w) -> np.ndarray:
