@@ -548,7 +548,10 @@ def gram_path(
             if change > threshold and rounds < max_iter:
                 continue
             if not small and rounds < max_iter:
-                continue  # scikit-learn's test: no gap before a small update
+                # scikit-learn's test: no gap before a small update (and a tighter
+                # threshold, so that the cheap sweeps over the non-zeros do the work).
+                threshold = max(threshold * 0.1, floor)
+                continue
             if rounds < max_iter and threshold > floor:
                 # The gap of the working-set problem first (its gradient is exact): the
                 # full gradient, O(p·nnz), only once that one is small enough.

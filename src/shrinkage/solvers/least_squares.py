@@ -223,7 +223,7 @@ def solve_working_set(
             # The gap, O(n·|W|), only once the update is small (scikit-learn's order).
             if small and _working_set_gap(design, coef, features, l1, l2, positive) <= tol:
                 return done, threshold, True
-            if settled and small:
+            if settled:  # (small or not: the sweeps over the non-zeros are the cheap ones)
                 threshold *= 0.1
         history.append(coef[features].copy())
         if len(history) > ANDERSON_DEPTH:
