@@ -23,7 +23,8 @@ The outer loop (working sets, as glmnet's strong rules with a KKT check):
 
 1. solve on the working set ``W`` with active-set coordinate descent until the
    duality gap of the problem restricted to ``W`` is at most ``tol`` (lowering the
-   sweep threshold as needed);
+   sweep threshold as needed) and, with ``tol_rel`` (scikit-learn's second test), the
+   last sweep moved no coefficient by more than ``tol_rel·max|β|``;
 2. compute the full gradient, hence the duality gap; stop if ``gap ≤ tol``;
 3. add every feature violating its KKT condition to ``W`` and go back to 1. (With
    no violator the full gap equals the restricted one, so step 2 ends the loop.)

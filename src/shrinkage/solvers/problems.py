@@ -163,7 +163,9 @@ class LeastSquaresProblem:
         precompute="auto",
     ):
         if solved_densely(X):
-            X = X.toarray()
+            # NumPy's default layout, as a dense X usually comes: X.T @ h and X @ β
+            # then round as for that array (a CSC toarray() is Fortran-ordered).
+            X = X.toarray(order="C")
         self.n_features = X.shape[1]
         self.h = h
         self.penalty_weights = penalty_weights
