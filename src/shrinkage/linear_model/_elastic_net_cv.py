@@ -179,7 +179,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         if sp.issparse(X):
             # Small: the dense route (fold moments), as the fits themselves; else folds
             # slice rows.
-            X = X.toarray() if solved_densely(X) else X.tocsr()
+            X = X.toarray(order="C") if solved_densely(X) else X.tocsr()
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()
