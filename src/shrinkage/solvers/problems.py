@@ -163,9 +163,12 @@ class LeastSquaresProblem:
         precompute="auto",
     ):
         if solved_densely(X):
-            # NumPy's default layout, as a dense X usually comes: X.T @ h and X @ β
-            # then round as for that array (a CSC toarray() is Fortran-ordered).
-            X = X.toarray(order="C")
+            X = X.toarray(order="F")
+        if not sp.issparse(X):
+            # One layout whatever the caller's (the dense solver wants Fortran anyway):
+            # X.T @ h, X @ β and the Gram matrix round the same for C, F or small
+            # sparse input, so the same data give the same answer to the last bit.
+            X = np.asfortranarray(X)
         self.n_features = X.shape[1]
         self.h = h
         self.penalty_weights = penalty_weights
