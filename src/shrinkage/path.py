@@ -248,6 +248,7 @@ def _solve_gram_path(problem, alphas, tol, max_iter) -> PathResult:
         gaps,
         n_iters,
         converged,
+        tol,  # tol_rel: scikit-learn's update test too
     )
     problem.set_coef(coef)
     times = np.full(n_alphas, (time.perf_counter() - start) / n_alphas)

@@ -194,7 +194,9 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         if sp.issparse(X):
             # Small: the dense route (fold moments), as the fits themselves; else folds
             # slice rows.
-            X = X.toarray() if solved_densely(X) else X.tocsr()
+            X = X.toarray(order="F") if solved_densely(X) else X.tocsr()
+        if not sp.issparse(X):
+            X = np.asfortranarray(X)  # one layout: the same rounding for any input's
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()

@@ -479,7 +479,11 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
             start_alpha = alpha
         # No finite check: logistic scores saturate instead of overflowing, and the
         # warning is LogisticRegression's own (scikit-learn's wording per solver).
-        info = screened_solve(problem, alpha, start_alpha, tol, self.max_iter, relative=False)
+        # tol_rel: scikit-learn's saga/CD test too (the last step small relative to β):
+        # on flat directions the KKT test alone stops far from the optimum.
+        info = screened_solve(
+            problem, alpha, start_alpha, tol, self.max_iter, relative=False, tol_rel=tol
+        )
         self._report(info)
         self.coef_ = problem.coef[None, :].copy()
         self.intercept_ = np.array([problem.intercept if self.fit_intercept else 0.0])

@@ -590,12 +590,14 @@ def _logistic_path(
             # The whole path in compiled code; scikit-learn's absolute tol expressed in
             # the path's relative units (no convergence warning per fold and C, as
             # scikit-learn's path).
-            path = glm_path(problem, alphas, tol / problem.absolute_tol(1.0), max_iter)
+            path = glm_path(problem, alphas, tol / problem.absolute_tol(1.0), max_iter, tol_rel=tol)
             coefs[:, 0], intercepts[:, 0], n_iter[:] = path.coefs.T, path.intercepts, path.n_iters
         else:
             previous = problem.alpha_max
             for k, alpha in enumerate(alphas):
-                info = screened_solve(problem, alpha, previous, tol, max_iter, relative=False)
+                info = screened_solve(
+                    problem, alpha, previous, tol, max_iter, relative=False, tol_rel=tol
+                )
                 coefs[k, 0], intercepts[k, 0] = problem.coef, problem.intercept
                 n_iter[k], previous = info.n_iter, alpha
     elif use_grouped_solver(grouped, n_classes, l1_ratio):

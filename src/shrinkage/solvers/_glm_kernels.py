@@ -451,6 +451,7 @@ def glm_path(
     gaps,
     n_iters,
     converged,
+    tol_rel=np.inf,
 ):
     """The penalized-GLM path along ``alphas`` (decreasing), in one call.
 
@@ -481,8 +482,12 @@ def glm_path(
         Tuning constants from :mod:`.constants`.
     coefs, intercepts, gaps, n_iters, converged
         Outputs, one row / entry per alpha.
+    tol_rel : float
+        An alpha also needs its last Newton step to have moved no coefficient by more
+        than ``tol_rel·max|β|`` (scikit-learn's test; ``inf``: the KKT test alone).
     """
     n, p = X.shape
+    before = np.empty(p)
     l1 = np.empty(p)
     l2 = np.empty(p)
     in_set = np.zeros(p, dtype=np.bool_)
@@ -517,6 +522,7 @@ def glm_path(
         n_iter = 0
         gap = np.inf
         worst = np.inf
+        small = True  # no step yet: the KKT test alone decides
         while True:
             features = working_set[:n_set]
             fresh = False  # is `gradient` on the working set current?
@@ -533,8 +539,10 @@ def glm_path(
                     worst = max(
                         worst, _violation(gradient[j], coef[j], l1[j], l2[j], lower[j], upper[j])
                     )
-                if worst <= tol_abs:
+                if worst <= tol_abs and small:
                     break
+                for j in features:
+                    before[j] = coef[j]
                 _newton_step(
                     X, y, h, eta, coef, intercept, state, d, features, l1, l2, lower, upper,
                     fit_intercept, family, worst, armijo, inner_rounds, active_sweeps,
@@ -542,6 +550,12 @@ def glm_path(
                 )  # fmt: skip
                 n_iter += 1
                 fresh = False
+                w_max = 0.0
+                d_w_max = 0.0
+                for j in features:
+                    w_max = max(w_max, abs(coef[j]))
+                    d_w_max = max(d_w_max, abs(coef[j] - before[j]))
+                small = w_max == 0.0 or d_w_max <= tol_rel * w_max
             # The full gradient: only the features outside the set when the set's is
             # current (the loop above broke on convergence).
             n_out = 0

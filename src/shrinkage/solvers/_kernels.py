@@ -405,6 +405,20 @@ def elastic_net_gap(gradient, coef, residual_norm2, l1, l2, lipschitz, lower, up
 
 # ------------------------------------------------- a whole path on the Gram matrix ------
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _update_is_small(coef, features, before, tol_rel):
+    """scikit-learn's test before it checks the gap: the largest ``|Δβ_j|`` since
+    ``before`` (``before[t]`` belongs to ``features[t]``) is at most
+    ``tol_rel·max|β_j|`` over ``features`` (true when all are zero)."""
+    w_max = 0.0
+    d_w_max = 0.0
+    for t in range(features.shape[0]):
+        b = coef[features[t]]
+        w_max = max(w_max, abs(b))
+        d_w_max = max(d_w_max, abs(b - before[t]))
+    return w_max == 0.0 or d_w_max <= tol_rel * w_max
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _full_gram_gradient(gram, q, coef, gradient, skip):
     """``q − Gβ`` for every feature not in ``skip`` (those are kept exact by the sweeps)."""
     n_features = q.shape[0]
@@ -532,6 +546,7 @@ def gram_path(
     gaps,
     n_iters,
     converged,
+    tol_rel=np.inf,
 ):
     """The whole elastic-net path on ``G = X̃ᵀHX̃``, ``q = X̃ᵀHz``, in one call.
 
@@ -542,9 +557,13 @@ def gram_path(
     is at most ``tol_abs``. Every ``anderson + 1`` rounds an Anderson extrapolation of
     the iterates is tried (kept only if it lowers the objective), which is what
     ill-conditioned designs need. The sweep threshold is never lowered below
-    ``threshold_floor·target_norm2``. The tuning constants (``active_sweeps``,
-    ``anderson``, ``threshold_floor``) come from :mod:`.constants`, shared with the
-    Python solver. ``coef`` is the warm start and is updated in place.
+    ``threshold_floor·target_norm2``. As scikit-learn (and
+    :func:`~shrinkage.solvers.least_squares.solve_least_squares` with ``tol_rel``), an
+    alpha ends only after a round whose largest ``|Δβ_j|`` is at most
+    ``tol_rel·max|β_W|``: on flat directions the gap certifies ``tol_abs`` before the
+    coefficients have settled (``inf``: the gap alone decides). The tuning constants
+    (``active_sweeps``, ``anderson``, ``threshold_floor``) come from :mod:`.constants`,
+    shared with the Python solver. ``coef`` is the warm start and is updated in place.
     ``lower``, ``upper`` is the box of the coefficients (``[0, ∞)`` for ``positive``).
     Results go to ``coefs`` (n_alphas, p), ``gaps``, ``n_iters`` and ``converged``.
     """
@@ -559,6 +578,7 @@ def gram_path(
     previous = alpha_start
     floor = threshold_floor * max(target_norm2, 1e-300)
     last_threshold = tol_abs
+    before = np.empty(n_features)
     for k in range(alphas.shape[0]):
         alpha = alphas[k]
         for j in range(n_features):
@@ -582,6 +602,8 @@ def gram_path(
         n_history = 0
         while True:
             features = working_set[:n_set]
+            for t in range(n_set):
+                before[t] = coef[features[t]]
             change = cd_gram(
                 gram,
                 gradient,
@@ -596,6 +618,7 @@ def gram_path(
                 threshold,
             )
             rounds += 1
+            small = _update_is_small(coef, features, before, tol_rel)
             if anderson > 0:
                 for t in range(n_set):
                     history[n_history, t] = coef[features[t]]
@@ -616,6 +639,11 @@ def gram_path(
                     )
                     n_history = 0
             if change > threshold and rounds < max_iter:
+                continue
+            if not small and rounds < max_iter:
+                # scikit-learn's test: no gap before a small update (and a tighter
+                # threshold, so that the cheap sweeps over the non-zeros do the work).
+                threshold = max(threshold * 0.1, floor)
                 continue
             if rounds < max_iter and threshold > floor:
                 # The gap of the working-set problem first (its gradient is exact): the

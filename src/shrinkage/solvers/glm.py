@@ -308,15 +308,21 @@ class GLMProblem:
             self.eta = self.eta + self.offset
         self.gradient = self._gradient()[0]
 
-    def solve(self, alpha, working_set, tol, max_iter, rng=None, relative=True) -> SolveInfo:
+    def solve(
+        self, alpha, working_set, tol, max_iter, rng=None, relative=True, tol_rel=None
+    ) -> SolveInfo:
         """Minimize at ``alpha``: stop when every KKT violation is at most ``tol``
-        relative to the null model's gradient (``relative=False``: absolute)."""
+        relative to the null model's gradient (``relative=False``: absolute), and (with
+        ``tol_rel``) the last Newton step moved no coefficient by more than
+        ``tol_rel·max|β|`` (scikit-learn's test for saga and coordinate descent)."""
         del rng  # the order of coordinates is fixed here
         l1, l2 = penalty_strengths(alpha, self.l1_ratio, self.penalty_weights)
         target = self.absolute_tol(tol) if relative else tol
-        return self._minimize(l1, l2, working_set, target, max_iter)
+        return self._minimize(l1, l2, working_set, target, max_iter, tol_rel=tol_rel)
 
-    def _minimize(self, l1, l2, working_set, tol, max_iter, movable=None) -> SolveInfo:
+    def _minimize(
+        self, l1, l2, working_set, tol, max_iter, movable=None, tol_rel=None
+    ) -> SolveInfo:
         """Proximal Newton from the current point; only ``movable`` features may change.
 
         Newton steps run on the working set until its KKT conditions hold; only then
@@ -327,6 +333,7 @@ class GLMProblem:
         if movable is not None:
             working_set &= movable
         n_iter = 0
+        small = True  # no step yet: the KKT test alone decides
         while True:
             features = np.flatnonzero(working_set)
             sub = self.X[:, features]  # one copy per working set, reused by every step
@@ -345,10 +352,15 @@ class GLMProblem:
                     violation_ws.max(initial=0.0),
                     abs(intercept_gradient) if self.fit_intercept else 0.0,
                 )
-                if worst <= tol:
+                if worst <= tol and small:
                     break
+                before = self.coef[features]
                 self._newton_step(features, sub, gradient_ws, intercept_gradient, l1, l2, worst)
                 n_iter += 1
+                if tol_rel is not None:
+                    now = self.coef[features]
+                    w_max = float(np.max(np.abs(now), initial=0.0))
+                    small = w_max == 0.0 or float(np.max(np.abs(now - before))) <= tol_rel * w_max
             gradient, intercept_gradient = self._gradient()
             violation = kkt_violation(gradient, self.coef, l1, l2, self.box)
             if movable is not None:
@@ -505,7 +517,9 @@ class GLMPath(NamedTuple):
     seconds: float
 
 
-def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int) -> GLMPath:
+def glm_path(
+    problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int, tol_rel: float = np.inf
+) -> GLMPath:
     """The whole path along ``alphas`` (decreasing) in compiled code.
 
     The same problem, warm start, strong rule, stopping rule (largest KKT violation at
@@ -526,6 +540,9 @@ def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int)
         Relative KKT tolerance.
     max_iter : int
         Newton steps per alpha.
+    tol_rel : float, default=inf
+        Also require the last Newton step to move no coefficient by more than
+        ``tol_rel·max|β|`` (as ``GLMProblem.solve``'s ``tol_rel``).
 
     Returns
     -------
@@ -583,6 +600,7 @@ def glm_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int)
         gaps,
         n_iters,
         converged,
+        float(tol_rel),
     )
     problem.coef, problem.intercept_, problem.eta = coef, float(intercept[0]), eta
     problem.gradient = gradient

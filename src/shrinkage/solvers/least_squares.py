@@ -30,7 +30,8 @@ The outer loop (working sets, as glmnet's strong rules with a KKT check):
 
 1. solve on the working set ``W`` with active-set coordinate descent until the
    duality gap of the problem restricted to ``W`` is at most ``tol`` (lowering the
-   sweep threshold as needed);
+   sweep threshold as needed) and, with ``tol_rel`` (scikit-learn's second test), the
+   last sweep moved no coefficient by more than ``tol_rel·max|β|``;
 2. compute the full gradient, hence the duality gap; stop if ``gap ≤ tol``;
 3. add every feature violating its KKT condition to ``W`` and go back to 1. (With
    no violator the full gap equals the restricted one, so step 2 ends the loop.)
@@ -217,34 +218,54 @@ def _working_set_gap(design, coef, features, l1, l2, box) -> float:
     )
 
 
+def _update_is_small(coef, features, before, tol_rel) -> bool:
+    """scikit-learn's test before it checks the gap: the round's largest ``|Δβ_j|`` is
+    at most ``tol_rel·max_j |β_j|`` over ``features`` (true when all are zero)."""
+    if tol_rel is None:
+        return True
+    now = coef[features]
+    w_max = float(np.max(np.abs(now))) if now.size else 0.0
+    return w_max == 0.0 or float(np.max(np.abs(now - before))) <= tol_rel * w_max
+
+
 def solve_working_set(
-    design, coef, features, l1, l2, positive, threshold, max_rounds, tol=None
-) -> tuple[int, float]:
+    design, coef, features, l1, l2, positive, threshold, max_rounds, tol=None, tol_rel=None
+) -> tuple[int, float, bool]:
     """Rounds of active-set CD over ``features``, Anderson-extrapolated every ``K``.
 
     Without ``tol``: stop when a sweep changes nothing above ``threshold``. With
     ``tol``: stop when the working-set duality gap is at most ``tol``, checking it
     whenever a sweep settles (then lowering ``threshold`` if the gap is not there
     yet) and every ``GAP_EVERY`` rounds. ``positive`` is a bool or a
-    :class:`~shrinkage.penalties.Box`. Returns ``(rounds, threshold)``.
+    :class:`~shrinkage.penalties.Box`. With ``tol_rel`` too, the gap is checked
+    (and the solve stops) only after a round whose largest ``|Δβ_j|`` is at most
+    ``tol_rel·max|β_W|``: scikit-learn's test, which keeps the iterates moving while
+    a flat objective already certifies ``tol`` (a round that settles is one sweep, so
+    this is scikit-learn's per-sweep test; other rounds are judged more strictly).
+    Returns ``(rounds, threshold, small)``, ``small`` whether the last round passed
+    that test.
     """
     box = as_box(positive, coef.shape[0])
     history = []
+    small = True
     for done in range(1, max_rounds + 1):
+        before = coef[features] if tol_rel is not None else None  # (a copy: fancy index)
         change = design.run(coef, features, l1, l2, box, ACTIVE_SWEEPS, threshold)
         settled = change <= threshold
         if tol is None and settled:
-            return done, threshold
+            return done, threshold, True
         if tol is not None and (settled or done % GAP_EVERY == 0):
-            if _working_set_gap(design, coef, features, l1, l2, box) <= tol:
-                return done, threshold
-            if settled:
+            small = _update_is_small(coef, features, before, tol_rel)
+            # The gap, O(n·|W|), only once the update is small (scikit-learn's order).
+            if small and _working_set_gap(design, coef, features, l1, l2, box) <= tol:
+                return done, threshold, True
+            if settled:  # (small or not: the sweeps over the non-zeros are the cheap ones)
                 threshold *= 0.1
         history.append(coef[features].copy())
         if len(history) > ANDERSON_DEPTH:
             _try_extrapolation(design, coef, features, history, l1, l2, box)
             history.clear()
-    return max_rounds, threshold
+    return max_rounds, threshold, small
 
 
 def solve_least_squares(
@@ -256,6 +277,7 @@ def solve_least_squares(
     tol: float,
     max_iter: int,
     working_set: np.ndarray,
+    tol_rel: float | None = None,
 ) -> SolveInfo:
     """Minimize ``P`` from the warm start ``coef`` (updated in place).
 
@@ -275,6 +297,14 @@ def solve_least_squares(
     working_set : ndarray of bool, shape (n_features,)
         Features to start with (updated in place; non-zeros and unpenalized features
         are always added).
+    tol_rel : float, optional
+        scikit-learn's second test: stop only after a sweep whose largest ``|Δβ_j|``
+        is at most ``tol_rel·max_j|β_j|`` (scikit-learn passes its relative ``tol``).
+        On flat directions (nearly collinear features, small ``l2``) the gap can
+        certify ``tol`` while the coefficients are still far from ``β*``; this keeps
+        them moving. ``None``: the gap alone decides. Convergence (``SolveInfo.converged``)
+        is ``gap ≤ tol`` either way, so ``max_iter`` sweeps ending with a small gap are
+        converged, as in scikit-learn.
 
     Returns
     -------
@@ -294,12 +324,13 @@ def solve_least_squares(
     # The sweep threshold compares (L_j + l2_j)Δβ_j² with the gap tolerance.
     threshold = tol
     n_iter = 0
+    small = True
     while True:
         features = np.flatnonzero(working_set)
         # Solve the working-set problem to gap <= tol (O(n·|W|) per check); the full
         # gradient, O(n·p), is computed only once that is reached.
         if features.size:
-            rounds, threshold = solve_working_set(
+            rounds, threshold, small = solve_working_set(
                 design,
                 coef,
                 features,
@@ -309,6 +340,7 @@ def solve_least_squares(
                 threshold,
                 max(max_iter - n_iter, 1),
                 tol,
+                tol_rel,
             )
             n_iter += rounds
         gradient = design.gradient()
@@ -324,10 +356,10 @@ def solve_least_squares(
             gap = duality_gap(
                 gradient, coef, design.residual_norm2(), l1, l2, box, design.lipschitz
             )
-        if gap <= tol:
+        if gap <= tol and (small or n_iter >= max_iter):
             return SolveInfo(gap, n_iter, gradient, True)
         if n_iter >= max_iter or not threshold >= 1e-300:  # also NaN
-            return SolveInfo(gap, n_iter, gradient, False)
+            return SolveInfo(gap, n_iter, gradient, gap <= tol)
         violators = ~working_set & (kkt_violation(gradient, coef, l1, l2, box) > 0)
         if violators.any():
             working_set |= violators

@@ -167,7 +167,12 @@ class LeastSquaresProblem:
         precompute="auto",
     ):
         if solved_densely(X):
-            X = X.toarray()
+            X = X.toarray(order="F")
+        if not sp.issparse(X):
+            # One layout whatever the caller's (the dense solver wants Fortran anyway):
+            # X.T @ h, X @ β and the Gram matrix round the same for C, F or small
+            # sparse input, so the same data give the same answer to the last bit.
+            X = np.asfortranarray(X)
         self.n_features = X.shape[1]
         self.h = h
         self.penalty_weights = penalty_weights
@@ -268,6 +273,7 @@ class LeastSquaresProblem:
             self.absolute_tol(tol),
             max_iter,
             working_set,
+            tol_rel=tol,  # scikit-learn's update test too (see solve_least_squares)
         )
         self.gradient = info.gradient
         return info
