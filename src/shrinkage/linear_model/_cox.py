@@ -21,16 +21,12 @@ to ``p``, pass it so rescaled). There is no intercept: ``F`` is unchanged by a s
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import (
-    check_alpha_grid,
     check_finite_data,
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -48,7 +44,7 @@ from ..datafits.cox import (
     concordance_index,
     survival_function,
 )
-from ..path import _check_offset, alpha_grid, make_problem, solve_path
+from ..path import _check_offset, make_problem, solve_path
 from ..selection import (
     CVCurve,
     check_fold_weights,
@@ -63,6 +59,7 @@ from ..solvers.standardize import (
     to_scaled_units,
 )
 from ..solvers.step import check_finite_solution, solve_and_check
+from ._cv import cv_alpha_grid
 
 __all__ = ["CoxPH", "CoxPHCV"]
 
@@ -463,17 +460,7 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
         return tags
 
     def _grid(self, alpha_max: float) -> np.ndarray:
-        if isinstance(self.alphas, Integral) and not isinstance(self.alphas, bool):
-            size = check_positive_int(self.alphas, "alphas")
-            if self.l1_ratio == 0:
-                raise ValueError(
-                    "The automatic alpha grid needs l1_ratio > 0 (alpha_max is infinite "
-                    "for ridge); pass alphas=[...] explicitly."
-                )
-            return alpha_grid(alpha_max, size, self.eps)
-        for index, alpha in enumerate(np.atleast_1d(np.asarray(self.alphas, dtype=object))):
-            check_scalar(alpha, f"alphas[{index}]", target_type=Real, min_val=0.0)
-        return check_alpha_grid(np.sort(np.asarray(self.alphas, dtype=np.float64).ravel()))
+        return cv_alpha_grid(self.alphas, self.eps, self.l1_ratio, lambda: alpha_max)
 
     def fit(self, X, y, sample_weight=None, offset=None):
         """Cross-validate the path, choose alpha, refit on all the data.

@@ -36,7 +36,7 @@ from ..selection import CVCurve, run_folds
 from ..solvers.problems import LeastSquaresProblem
 from ._base import LinearModelBase
 
-__all__ = ["LinearModelCV", "elastic_net_alpha_grid", "fold_metadata"]
+__all__ = ["LinearModelCV", "cv_alpha_grid", "elastic_net_alpha_grid", "fold_metadata"]
 
 
 def elastic_net_alpha_grid(
@@ -76,15 +76,30 @@ def elastic_net_alpha_grid(
     -------
     ndarray of shape (n_alphas,)
     """
+
+    def alpha_max() -> float:
+        problem = LeastSquaresProblem(
+            X, y, sample_weight, penalty_weights, l1_ratio, positive, fit_intercept, False
+        )
+        return problem.alpha_max
+
+    return cv_alpha_grid(alphas, eps, l1_ratio, alpha_max)
+
+
+def cv_alpha_grid(alphas, eps: float, l1_ratio: float, alpha_max: Callable[[], float]):
+    """A CV estimator's alpha grid from its ``alphas`` setting, decreasing.
+
+    An integer ``alphas`` gives that many values log-spaced from ``α_max`` (computed
+    by ``alpha_max()``, only then) down to ``eps·α_max``; it needs ``l1_ratio > 0``
+    (``α_max`` is infinite for ridge). Otherwise the given values are checked with
+    scikit-learn's messages (each a real ``>= 0``), in any order, and returned sorted
+    decreasing, the order paths are solved in.
+    """
     if isinstance(alphas, Integral) and not isinstance(alphas, bool):
         size = check_positive_int(alphas, "alphas")
         if l1_ratio == 0:
             raise ValueError(_AUTO_GRID_L1_RATIO_0)
-        problem = LeastSquaresProblem(
-            X, y, sample_weight, penalty_weights, l1_ratio, positive, fit_intercept, False
-        )
-        return alpha_grid(problem.alpha_max, size, eps)
-    # scikit-learn's checks and messages for each value; any order, solved decreasing.
+        return alpha_grid(alpha_max(), size, eps)
     for index, alpha in enumerate(np.atleast_1d(np.asarray(alphas, dtype=object))):
         check_scalar(alpha, f"alphas[{index}]", target_type=Real, min_val=0.0)
     return check_alpha_grid(np.sort(np.asarray(alphas, dtype=np.float64).ravel()))

@@ -26,17 +26,13 @@ one-standard-error choice (``lambda.min``, ``lambda.1se``) are in a
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import xlogy
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils import check_scalar
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import (
-    check_alpha_grid,
     check_l1_ratio,
     check_nonnegative_scalar,
     check_penalty_weights,
@@ -44,10 +40,11 @@ from .._validation import (
     check_sample_weight,
     raw_sample_weight,
 )
-from ..path import _AUTO_GRID_L1_RATIO_0, _check_offset, alpha_grid, make_problem, solve_path
+from ..path import _check_offset, make_problem, solve_path
 from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
 from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
 from ._base import validated_fit_input
+from ._cv import cv_alpha_grid
 from ._glm import GammaRegressor, PoissonRegressor, TweedieRegressor
 from ._routing import route_fit, splitter_router
 
@@ -265,14 +262,7 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
         return self
 
     def _grid(self, problem, l1_ratio: float) -> np.ndarray:
-        if isinstance(self.alphas, Integral) and not isinstance(self.alphas, bool):
-            size = check_positive_int(self.alphas, "alphas")
-            if l1_ratio == 0:
-                raise ValueError(_AUTO_GRID_L1_RATIO_0)
-            return alpha_grid(problem.alpha_max, size, self.eps)
-        for index, alpha in enumerate(np.atleast_1d(np.asarray(self.alphas, dtype=object))):
-            check_scalar(alpha, f"alphas[{index}]", target_type=Real, min_val=0.0)
-        return check_alpha_grid(np.sort(np.asarray(self.alphas, dtype=np.float64).ravel())[::-1])
+        return cv_alpha_grid(self.alphas, self.eps, l1_ratio, lambda: problem.alpha_max)
 
     def get_metadata_routing(self):
         """The router: ``groups`` (and other split metadata) go to the splitter."""

@@ -21,17 +21,15 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import MultiOutputMixin, RegressorMixin
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
 
 from .._validation import (
     DataOverflowError,
-    check_alpha_grid,
     check_l1_ratio,
     check_nonnegative_scalar,
     check_positive_int,
     check_sample_weight,
 )
-from ..path import _AUTO_GRID_L1_RATIO_0, alpha_grid
 from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
 from ..solvers.multitask import (
     make_multitask_design,
@@ -46,6 +44,7 @@ from ._base import (
     validated_fit_input,
     warn_not_converged,
 )
+from ._cv import cv_alpha_grid
 from ._routing import route_fit, splitter_router
 
 __all__ = ["MultiTaskElasticNet", "MultiTaskLasso", "MultiTaskElasticNetCV", "MultiTaskLassoCV"]
@@ -356,14 +355,9 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
         return [check_l1_ratio(r) for r in ratios]
 
     def _grid(self, design, l1_ratio) -> np.ndarray:
-        if isinstance(self.alphas, Integral) and not isinstance(self.alphas, bool):
-            size = check_positive_int(self.alphas, "alphas")
-            if l1_ratio == 0:
-                raise ValueError(_AUTO_GRID_L1_RATIO_0)
-            return alpha_grid(multitask_alpha_max(design.xty, l1_ratio), size, self.eps)
-        for index, alpha in enumerate(np.atleast_1d(np.asarray(self.alphas, dtype=object))):
-            check_scalar(alpha, f"alphas[{index}]", target_type=Real, min_val=0.0)
-        return check_alpha_grid(np.sort(np.asarray(self.alphas, dtype=np.float64).ravel()))
+        return cv_alpha_grid(
+            self.alphas, self.eps, l1_ratio, lambda: multitask_alpha_max(design.xty, l1_ratio)
+        )
 
     def fit(self, X, y, sample_weight=None, **params):
         """Cross-validate the path(s), choose alpha, refit on all the data.
