@@ -16,7 +16,7 @@ block coordinate descent (:mod:`shrinkage.solvers.multitask`).
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,7 +30,13 @@ from .._validation import (
     check_positive_int,
     check_sample_weight,
 )
-from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, run_folds
+from ..selection import (
+    check_fold_weights,
+    check_folds,
+    check_rule,
+    record_path_cv,
+    run_folds,
+)
 from ..solvers.multitask import (
     make_multitask_design,
     multitask_alpha_max,
@@ -426,7 +432,9 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
 
         tasks = [(i, train, test) for i in range(len(l1_ratios)) for train, test in folds]
         results = run_folds(fold_path, tasks, self.n_jobs, self.verbose, type(self).__name__)
-        self._record_cv(results, grids, l1_ratios, len(folds), rule)
+        record_path_cv(self, results, grids, l1_ratios, len(folds), rule)
+        if self._l1_ratio_fixed is not None:
+            del self.l1_ratio_  # scikit-learn's MultiTaskLassoCV has no l1_ratio_
 
         final = self._final_class(
             alpha=self.alpha_,
@@ -443,31 +451,6 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
         self.coef_, self.intercept_ = final.coef_, final.intercept_
         self.dual_gap_, self.n_iter_ = final.dual_gap_, final.n_iter_
         return self
-
-    def _record_cv(self, results, grids, l1_ratios, n_folds, rule) -> None:
-        mse = np.array([r[0] for r in results]).reshape(len(l1_ratios), n_folds, -1)
-        nonzero = np.array([r[1] for r in results]).reshape(len(l1_ratios), n_folds, -1)
-        mse = np.moveaxis(mse, 1, 2)  # (n_l1_ratio, n_alphas, n_folds)
-        self.cv_curves_ = [
-            CVCurve(
-                grids[i],
-                mse[i],
-                metric="mean squared error",
-                n_nonzero=np.round(nonzero[i].mean(axis=0)).astype(int),
-            )
-            for i in range(len(l1_ratios))
-        ]
-        # scikit-learn's choice: the first (l1_ratio, alpha) with the smallest mean error.
-        best = int(np.argmin([curve.mean[curve.index_min] for curve in self.cv_curves_]))
-        curve = self.cv_curves_[best]
-        self.cv_curve_ = curve
-        self.alpha_min_, self.alpha_1se_ = curve.alpha_min, curve.alpha_1se
-        self.alpha_ = float(curve.alphas[curve.chosen_index(rule)])
-        if self._l1_ratio_fixed is None:
-            self.l1_ratio_ = l1_ratios[best]
-        self.mse_path_ = np.squeeze(mse)
-        given = not (isinstance(self.alphas, Integral) and not isinstance(self.alphas, bool))
-        self.alphas_ = grids[0] if len(l1_ratios) == 1 or given else np.array(grids)
 
     def get_metadata_routing(self):
         """The router: ``groups`` (and other split metadata) go to the splitter."""
