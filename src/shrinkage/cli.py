@@ -475,7 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--bootstrap",
         type=int,
         default=None,
-        help="B, resamples of the optimism bootstrap validation (default 200; 50 for Cox)",
+        help="B, resamples of the optimism bootstrap validation (default 200)",
     )
     compare.add_argument(
         "--subsamples",

@@ -31,7 +31,7 @@ from .resample import run_parallel, seeds
 #: The default B of the optimism bootstrap per family: the Cox path is fitted by the
 #: NumPy partial likelihood (not a compiled kernel), ~0.3 s per CV fit on 300 rows,
 #: so 200 resamples × 3 CV fits would take minutes; the page says so.
-DEFAULT_BOOTSTRAP = {"poisson": 200, "survival": 50}
+DEFAULT_BOOTSTRAP = {"poisson": 200, "survival": 200}
 PENALTIES = {
     "L1": "α·Σ|w|",
     "L2": "α/2·Σw²",
