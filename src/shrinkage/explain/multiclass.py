@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -186,16 +185,14 @@ def compare_multiclass(
         alpha, ratio = rows[method]["alpha"], RATIOS[method]
 
         def one_half(rng, alpha=alpha, ratio=ratio):
-            from ..linear_model import LogisticRegression
-
             idx = rng.choice(n, n // 2, replace=False)
             if np.unique(y_tr[idx]).size < K:
                 return None
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                fit = LogisticRegression(C=1 / (alpha * len(idx)), l1_ratio=ratio, max_iter=300)
-                fit.fit(X_tr[idx], y_tr[idx])
-            return np.any(np.asarray(fit.coef_) != 0, axis=0)
+            # LogisticRegression(C=1/(α·n/2), l1_ratio=ρ, max_iter=300)'s fit (tol 10⁻⁴)
+            coef = multiclass_measures.fit_path(
+                X_tr[idx], y_tr[idx], [alpha], ratio, tol=1e-4, max_iter=300
+            )[0][0]
+            return np.any(coef != 0, axis=0)
 
         halves = [
             h for h in run_parallel(one_half, seeds(seed + 31, subsamples), n_jobs) if h is not None

@@ -57,7 +57,7 @@ from .constants import (
 __all__ = ["MultinomialPath", "multinomial_alpha_max", "multinomial_path"]
 
 #: form ``H`` anew when a step cut the KKT violation by less than this factor
-REFRESH_RATE = 0.25
+REFRESH_RATE = 0.5
 #: the inner coordinate descent stops when no coordinate moves the model by more than
 #: ``(INNER · violation)²``
 INNER = 0.3
@@ -87,9 +87,16 @@ class _State:
     def __init__(self, A, Y, h, theta):
         self.A, self.Y, self.h = A, Y, h
         self.theta = theta
+        self._single = None
         self.eta = A @ theta.T
         self.F, self.P = self._evaluate(self.eta)
         self._gradient()
+
+    def single(self):
+        """``X̃`` in single precision, Fortran order (made once, for the Hessians)."""
+        if self._single is None:
+            self._single = np.asarray(self.A, dtype=np.float32, order="F")
+        return self._single
 
     def _evaluate(self, eta):
         lse = logsumexp(eta, axis=1)
@@ -110,15 +117,17 @@ class _State:
 
 def _hessian(state: _State, live: np.ndarray) -> np.ndarray:
     """``H`` (Kq × Kq, class-major) at the state, by the sum over class pairs."""
-    A, P, h = state.A, state.P, state.h
+    P, h = state.P, state.h
     K, q = state.theta.shape
     H = np.zeros((K, q, K, q))
-    A32 = np.asarray(A, dtype=np.float32)
+    # Single precision: H only shapes the step (gradient and KKT test stay in double).
+    A32 = state.single()
+    S = np.empty_like(A32)  # one buffer for the scaled rows (Fortran, as A32)
     for k in range(K):
         for m in range(k + 1, K):
-            v = h * P[:, k] * P[:, m]
-            S = A32 * np.sqrt(v).astype(np.float32)[:, None]
-            block = (S.T @ S).astype(np.float64)
+            v = np.sqrt(h * P[:, k] * P[:, m]).astype(np.float32)
+            np.multiply(A32, v[:, None], out=S)
+            block = (S.T @ S).astype(np.float64)  # NumPy hands SᵀS to BLAS's syrk
             H[k, :, m, :] = -block
             H[m, :, k, :] = -block
             H[k, :, k, :] += block
