@@ -119,7 +119,7 @@ def _hessian(state: _State, live: np.ndarray) -> np.ndarray:
     """``H`` (Kq × Kq, class-major) at the state, by the sum over class pairs."""
     P, h = state.P, state.h
     K, q = state.theta.shape
-    H = np.zeros((K, q, K, q))
+    blocks = np.zeros((K, K, q, q))  # blocks[k, m] = H's (k, m) block, contiguous
     # Single precision: H only shapes the step (gradient and KKT test stay in double).
     A32 = state.single()
     S = np.empty_like(A32)  # one buffer for the scaled rows (Fortran, as A32)
@@ -127,20 +127,21 @@ def _hessian(state: _State, live: np.ndarray) -> np.ndarray:
         for m in range(k + 1, K):
             v = np.sqrt(h * P[:, k] * P[:, m]).astype(np.float32)
             np.multiply(A32, v[:, None], out=S)
-            block = (S.T @ S).astype(np.float64)  # NumPy hands SᵀS to BLAS's syrk
-            H[k, :, m, :] = -block
-            H[m, :, k, :] = -block
-            H[k, :, k, :] += block
-            H[m, :, m, :] += block
-    H[:, ~live, :, :] = 0.0
-    H[:, :, :, ~live] = 0.0
-    return H.reshape(K * q, K * q)
+            block = S.T @ S  # NumPy hands SᵀS to BLAS's syrk
+            blocks[k, m] = -block
+            blocks[m, k] = -block
+    for k in range(K):
+        blocks[k, k] = -blocks[k].sum(axis=0)
+    blocks[:, :, ~live, :] = 0.0
+    blocks[:, :, :, ~live] = 0.0
+    H = blocks.transpose(0, 2, 1, 3).reshape(K * q, K * q)  # one C-order copy
+    return H.T  # symmetric: its transpose is the Fortran-order H, no copy
 
 
 class _Model:
     def __init__(self, state: _State, live: np.ndarray):
         self.K, self.q = state.theta.shape
-        self.H = np.asfortranarray(_hessian(state, live))
+        self.H = _hessian(state, live)  # Fortran order, as cd_gram reads columns
         self.diag = np.ascontiguousarray(np.maximum(np.diag(self.H), 0.0))
         self.live = np.tile(live, self.K)
         self._cholesky = None
