@@ -5,15 +5,15 @@ The same questions as the binary report, answered with the multinomial model
 (feature, class); the paired repeated CV and the optimism bootstrap score the mean
 log-loss (and the multi-class Brier score ``mean Σ_k (p_k − 1[y = k])²`` and the
 accuracy); a feature counts as selected when any of its class coefficients is non-zero.
-Every resample refits the whole procedure, the CV choice of α included, with the
-library's :class:`~shrinkage.linear_model.LogisticRegressionCV`.
+Every resample refits the whole procedure, the CV choice of α included: the procedure
+of ``LogisticRegressionCV`` (:mod:`.multiclass_procedure`) on a compiled multinomial
+path (:mod:`shrinkage.solvers.multinomial_path`).
 """
 
 from __future__ import annotations
 
 import html
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -25,22 +25,14 @@ METHODS = ("L1", "L2", "elastic net", "none")
 RATIOS = {"L1": 1.0, "L2": 0.0, "elastic net": 0.5}
 
 
-def _fit(method: str, X, y, folds: int, seed: int):
-    from ..linear_model import LogisticRegression, LogisticRegressionCV
+def _fit(method: str, X, y, folds: int, seed: int, rows=None):
+    """The procedure of ``method`` on rows ``rows`` (repeats allowed) of ``X``, ``y``:
+    :func:`.multiclass_procedure.fit_procedure` (``seed`` is unused: the folds are
+    ``StratifiedKFold`` without shuffling, as ``LogisticRegressionCV(cv=folds)``'s)."""
+    from .multiclass_procedure import fit_procedure
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if method == "none":
-            return LogisticRegression(C=np.inf, max_iter=300).fit(X, y)
-        return LogisticRegressionCV(
-            Cs=12,
-            l1_ratios=[RATIOS[method]],
-            cv=folds,
-            scoring="neg_log_loss",
-            max_iter=200,
-            random_state=seed,
-            use_legacy_attributes=False,
-        ).fit(X, y)
+    del seed
+    return fit_procedure(method, X, y, folds, rows)
 
 
 def _probabilities(model, X, n_classes: int) -> np.ndarray:
@@ -138,7 +130,7 @@ def compare_multiclass(
         train, test = split
         return {
             m: scores(
-                _probabilities(_fit(m, X_tr[train], y_tr[train], folds, seed), X_tr[test], K),
+                _probabilities(_fit(m, X_tr, y_tr, folds, seed, train), X_tr[test], K),
                 y_tr[test],
             )["log_loss"]
             for m in METHODS
@@ -164,7 +156,7 @@ def compare_multiclass(
             return None
         out_b = {}
         for m in METHODS:
-            fit = _fit(m, X_tr[rows_b], y_tr[rows_b], folds, seed)
+            fit = _fit(m, X_tr, y_tr, folds, seed, rows_b)
             train = scores(_probabilities(fit, X_tr[rows_b], K), y_tr[rows_b])
             test = scores(_probabilities(fit, X_tr, K), y_tr)
             out_b[m] = {k: train[k] - test[k] for k in train}
@@ -193,16 +185,14 @@ def compare_multiclass(
         alpha, ratio = rows[method]["alpha"], RATIOS[method]
 
         def one_half(rng, alpha=alpha, ratio=ratio):
-            from ..linear_model import LogisticRegression
-
             idx = rng.choice(n, n // 2, replace=False)
             if np.unique(y_tr[idx]).size < K:
                 return None
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                fit = LogisticRegression(C=1 / (alpha * len(idx)), l1_ratio=ratio, max_iter=300)
-                fit.fit(X_tr[idx], y_tr[idx])
-            return np.any(np.asarray(fit.coef_) != 0, axis=0)
+            # LogisticRegression(C=1/(α·n/2), l1_ratio=ρ, max_iter=300)'s fit (tol 10⁻⁴)
+            coef = multiclass_measures.fit_path(
+                X_tr[idx], y_tr[idx], [alpha], ratio, tol=1e-4, max_iter=300
+            )[0][0]
+            return np.any(coef != 0, axis=0)
 
         halves = [
             h for h in run_parallel(one_half, seeds(seed + 31, subsamples), n_jobs) if h is not None

@@ -18,8 +18,6 @@ Each measurement is the multi-class counterpart of the binary report's:
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy.special import logsumexp, softmax
 
@@ -79,14 +77,29 @@ def multinomial_alpha_max(X: np.ndarray, y: np.ndarray, l1_ratio: float) -> floa
     return float(np.max(np.abs(gradient)) / max(l1_ratio, 1e-3))
 
 
-def _fit(X, y, alpha: float, l1_ratio: float, warm=None):
-    from ..linear_model import LogisticRegression
+def fit_path(X, y, alphas, l1_ratio: float, *, tol: float = 1e-8, max_iter: int = 500):
+    """The multinomial path on ``alphas`` (decreasing), by
+    :func:`shrinkage.solvers.multinomial_path.multinomial_path`, on the classes present
+    in ``y``: ``(coefs (m, K, p), intercepts (m, K))`` with ``K = max(y) + 1`` and zero
+    rows for the absent classes (as the estimators' ``classes_`` placed them)."""
+    from ..solvers.multinomial_path import multinomial_path
 
-    model = warm or LogisticRegression(max_iter=500, tol=1e-8, warm_start=True)
-    model.set_params(C=1.0 / (alpha * len(y)), l1_ratio=l1_ratio)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return model.fit(X, y)
+    y = np.asarray(y).astype(np.int64)
+    present, codes = np.unique(y, return_inverse=True)
+    res = multinomial_path(
+        X, codes, np.ones(len(y)), np.atleast_1d(alphas), l1_ratio, present.size,
+        tol=tol, max_iter=max_iter,
+    )  # fmt: skip
+    K = int(y.max()) + 1
+    coefs = np.zeros((res.coefs.shape[0], K, X.shape[1]))
+    intercepts = np.zeros((res.coefs.shape[0], K))
+    coefs[:, present], intercepts[:, present] = res.coefs, res.intercepts
+    return coefs, intercepts
+
+
+def _fit(X, y, alpha: float, l1_ratio: float) -> np.ndarray:
+    """The (K, p) coefficients at one α (tol 10⁻⁸, as the report always used)."""
+    return fit_path(X, y, [alpha], l1_ratio)[0][0]
 
 
 def group_norm_path(X, y, grid: np.ndarray, l1_ratio: float, names) -> object:
@@ -94,11 +107,8 @@ def group_norm_path(X, y, grid: np.ndarray, l1_ratio: float, names) -> object:
     :class:`~shrinkage.path.PathResult` whose "coefficients" are the norms ``‖B_j‖₂``."""
     from ..path import PathResult
 
-    norms = np.zeros((X.shape[1], grid.size))
-    model = None
-    for k, alpha in enumerate(grid):
-        model = _fit(X, y, float(alpha), l1_ratio, model)
-        norms[:, k] = np.linalg.norm(np.asarray(model.coef_), axis=0)
+    coefs, _ = fit_path(X, y, grid, l1_ratio)
+    norms = np.linalg.norm(coefs, axis=1).T  # (p, m)
     return PathResult(
         alphas=grid,
         coefs=norms,
@@ -142,19 +152,13 @@ def paths(X, y, rows: dict, names, n_alphas: int = 30) -> dict:
 
 
 def _unpenalized(X, y, active: np.ndarray, K: int) -> np.ndarray:
-    """Multinomial fit on the ``active`` columns (a tiny ridge keeps separable data
-    finite); returns (K, p) with zeros elsewhere."""
-    from ..linear_model import LogisticRegression
-
+    """Multinomial fit on the ``active`` columns (a tiny ridge, ``C = 10⁴``, keeps
+    separable data finite); returns (K, p) with zeros elsewhere."""
     B = np.zeros((K, X.shape[1]))
     if not active.any():
         return B
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = LogisticRegression(C=1e4, max_iter=500, tol=1e-8).fit(X[:, active], y)
-    coef = np.zeros((K, int(active.sum())))
-    coef[np.asarray(fit.classes_).astype(int)] = np.asarray(fit.coef_)
-    B[:, active] = coef
+    coef = fit_path(X[:, active], y, [1.0 / (1e4 * len(y))], 0.0)[0][0]
+    B[: coef.shape[0], active] = coef
     return B
 
 
@@ -172,8 +176,8 @@ def winners_curse(
         if np.unique(y[a]).size < K or np.unique(y[b]).size < K:
             return None
         lasso = np.zeros((K, X.shape[1]))
-        fit = _fit(X[a], y[a], alpha, 1.0)
-        lasso[np.asarray(fit.classes_).astype(int)] = np.asarray(fit.coef_)
+        fitted = _fit(X[a], y[a], alpha, 1.0)
+        lasso[: fitted.shape[0]] = fitted
         active = np.any(lasso != 0, axis=0)
         return (
             active,
@@ -225,7 +229,7 @@ def uniqueness(X, y, lasso_alpha: float, ridge_alpha: float, names) -> dict | No
     the solver's split follows the column order. Ridge's ``‖B_a‖² + ‖B_b‖²`` has the
     even split as its one minimum.
     """
-    lasso = np.asarray(_fit(X, y, lasso_alpha, 1.0).coef_)
+    lasso = _fit(X, y, lasso_alpha, 1.0)
     norms = np.linalg.norm(lasso, axis=0)
     if not np.any(norms):
         return None
@@ -235,9 +239,9 @@ def uniqueness(X, y, lasso_alpha: float, ridge_alpha: float, names) -> dict | No
     second = np.column_stack([X[:, j], X])
     splits = []
     for design, a, b in ((first, j, p), (second, j + 1, 0)):
-        B = np.asarray(_fit(design, y, lasso_alpha, 1.0).coef_)
+        B = _fit(design, y, lasso_alpha, 1.0)
         splits.append([float(np.linalg.norm(B[:, a])), float(np.linalg.norm(B[:, b]))])
-    ridge = np.asarray(_fit(first, y, ridge_alpha, 0.0).coef_)
+    ridge = _fit(first, y, ridge_alpha, 0.0)
     return {
         "feature": names[j],
         "lasso_norm_before": float(norms[j]),

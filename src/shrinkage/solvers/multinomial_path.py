@@ -1,0 +1,338 @@
+"""Penalized multinomial (softmax) paths: proximal Newton on the full ``K(p+1)``-square
+Hessian, formed once and reused while it pays.
+
+The multi-class report (:mod:`shrinkage.explain.multiclass`) refits its whole procedure
+(inner CV over a 12-point grid for three penalties) hundreds of times; the library's
+:class:`~shrinkage.solvers.logistic.MultinomialProblem` takes one Python-level Newton
+step per class per iteration, ~10⁴ small steps per path. Here, for each α of a
+decreasing grid, we minimize
+
+.. math::
+
+    F(B_0, B) + \\alpha \\sum_{k,j}\\big(\\rho|B_{kj}| + \\tfrac{1-\\rho}{2}B_{kj}^2\\big),
+    \\qquad F = \\sum_i h_i\\Big(\\log\\sum_k e^{\\eta_{ik}} - \\eta_{i y_i}\\Big),
+    \\quad \\eta_i = B_0 + B x_i,\\quad h = w/\\textstyle\\sum w,
+
+the objective of :class:`~shrinkage.solvers.logistic.MultinomialProblem` (ungrouped
+penalty, intercepts free), and stop at each α on its rule: the largest KKT violation,
+intercepts included, at most ``tol`` (absolute, on the gradient of the mean loss).
+
+Each step minimizes the quadratic model of ``F`` plus the penalty. With ``x̃ = (1, x −
+μ)`` (columns centred with ``h``, which decouples the intercepts; the penalty does not
+see the change of variables) the Hessian is
+
+.. math::
+
+    H = \\sum_i h_i (\\operatorname{diag} p_i - p_i p_i^T) \\otimes \\tilde x_i \\tilde x_i^T
+      = \\sum_{k<l} (e_k - e_l)(e_k - e_l)^T \\otimes \\tilde X^T \\operatorname{diag}(h p_k p_l)
+      \\tilde X,
+
+formed by the second sum: each term is positive semi-definite, so ``H`` is too even
+where ``p_k → 1`` (the first form cancels there). The model is minimized by coordinate
+descent on ``H`` (:func:`shrinkage.solvers._kernels.cd_gram`) or, without an L1 part,
+by a Cholesky solve (``H`` plus ``s_a 11ᵀ`` per column ``a``: ``H`` is singular along a
+shift common to all classes, which the steps never take since every gradient sums to
+zero over the classes). An Armijo backtracking on the true objective follows. As
+:mod:`.logistic_gram_path`, ``H`` is kept across steps and α and formed anew only
+when a step cut the KKT violation by less than :data:`REFRESH_RATE` or was cut short:
+a stale ``H`` is still positive semi-definite, so the step still descends.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.special import logsumexp
+
+from ._kernels import cd_gram
+from .constants import (
+    ACTIVE_SWEEPS,
+    ARMIJO,
+    CONSTANT_COLUMN_RATIO_CENTRED,
+    LINE_SEARCH_HALVINGS,
+)
+
+__all__ = ["MultinomialPath", "multinomial_alpha_max", "multinomial_path"]
+
+#: form ``H`` anew when a step cut the KKT violation by less than this factor
+REFRESH_RATE = 0.5
+#: the inner coordinate descent stops when no coordinate moves the model by more than
+#: ``(INNER · violation)²``
+INNER = 0.3
+INNER_SWEEPS = 20
+
+
+class MultinomialPath(NamedTuple):
+    coefs: np.ndarray  # (m, K, p)
+    intercepts: np.ndarray  # (m, K), centred to sum zero
+    converged: np.ndarray  # (m,) bool
+    n_steps: np.ndarray  # (m,) Newton steps per α
+    n_hessians: int  # times H was formed
+
+
+def multinomial_alpha_max(Z, y, w, n_classes: int, l1_ratio: float) -> float:
+    """The smallest α with every class coefficient 0 (intercepts free):
+    ``max_{j,k} |Σ_i h_i z_ij (ȳ_k − y_ik)| / ρ`` (ρ floored at 10⁻³, as the library)."""
+    h = np.asarray(w, float) / np.sum(w)
+    Y = np.eye(n_classes)[np.asarray(y, dtype=np.int64)]
+    gradient = np.asarray(Z).T @ (h[:, None] * (Y - h @ Y))
+    return float(np.abs(gradient).max(initial=0.0) / max(l1_ratio, 1e-3))
+
+
+class _State:
+    """The current point ``Θ`` (K, q) on ``X̃ = (1, Z − μ)`` and what depends on it."""
+
+    def __init__(self, A, Y, h, theta):
+        self.A, self.Y, self.h = A, Y, h
+        self.theta = theta
+        self._single = None
+        self.eta = A @ theta.T
+        self.F, self.P = self._evaluate(self.eta)
+        self._gradient()
+
+    def single(self):
+        """``X̃`` in single precision, Fortran order (made once, for the Hessians)."""
+        if self._single is None:
+            self._single = np.asarray(self.A, dtype=np.float32, order="F")
+        return self._single
+
+    def _evaluate(self, eta):
+        lse = logsumexp(eta, axis=1)
+        F = float(self.h @ (lse - np.sum(self.Y * eta, axis=1)))
+        return F, np.exp(eta - lse[:, None])
+
+    def _gradient(self):
+        self.R = self.h[:, None] * (self.Y - self.P)  # −∂F/∂η
+        self.g = (self.A.T @ self.R).T  # (K, q), negative gradient
+
+    def trial(self, eta):
+        return self._evaluate(eta)
+
+    def move(self, theta, eta, F, P):
+        self.theta, self.eta, self.F, self.P = theta, eta, F, P
+        self._gradient()
+
+
+def _hessian(state: _State, live: np.ndarray) -> np.ndarray:
+    """``H`` (Kq × Kq, class-major) at the state, by the sum over class pairs."""
+    P, h = state.P, state.h
+    K, q = state.theta.shape
+    blocks = np.zeros((K, K, q, q))  # blocks[k, m] = H's (k, m) block, contiguous
+    # Single precision: H only shapes the step (gradient and KKT test stay in double).
+    A32 = state.single()
+    S = np.empty_like(A32)  # one buffer for the scaled rows (Fortran, as A32)
+    for k in range(K):
+        for m in range(k + 1, K):
+            v = np.sqrt(h * P[:, k] * P[:, m]).astype(np.float32)
+            np.multiply(A32, v[:, None], out=S)
+            block = S.T @ S  # NumPy hands SᵀS to BLAS's syrk
+            blocks[k, m] = -block
+            blocks[m, k] = -block
+    for k in range(K):
+        blocks[k, k] = -blocks[k].sum(axis=0)
+    blocks[:, :, ~live, :] = 0.0
+    blocks[:, :, :, ~live] = 0.0
+    H = blocks.transpose(0, 2, 1, 3).reshape(K * q, K * q)  # one C-order copy
+    return H.T  # symmetric: its transpose is the Fortran-order H, no copy
+
+
+class _Model:
+    def __init__(self, state: _State, live: np.ndarray):
+        self.K, self.q = state.theta.shape
+        self.H = _hessian(state, live)  # Fortran order, as cd_gram reads columns
+        self.diag = np.ascontiguousarray(np.maximum(np.diag(self.H), 0.0))
+        self.live = np.tile(live, self.K)
+        self._cholesky = None
+
+    def step(self, state: _State, l1v, l2v, violation):
+        theta = state.theta.ravel()
+        gradient = state.g.ravel()
+        if not np.any(l1v > 0):
+            key = float(l2v.max(initial=0.0))
+            if self._cholesky is None or self._cholesky[0] != key:
+                self._cholesky = (key, self._factor(l2v))
+            rhs = np.where(self.live, gradient - l2v * theta, 0.0)
+            delta = cho_solve(self._cholesky[1], rhs, check_finite=False)
+            return np.where(self.live, delta, 0.0).reshape(self.K, self.q)
+        new = theta.copy()
+        work = gradient.copy()  # q − Hθ' at θ' = θ
+        size = theta.size
+        lower, upper = np.full(size, -np.inf), np.full(size, np.inf)
+        features = np.flatnonzero(self.live)
+        threshold = (INNER * violation) ** 2
+        for _ in range(INNER_SWEEPS):
+            change = cd_gram(
+                self.H, work, new, self.diag, l1v, l2v, lower, upper, features,
+                ACTIVE_SWEEPS, threshold,
+            )  # fmt: skip
+            if change <= threshold:
+                break
+        return (new - theta).reshape(self.K, self.q)
+
+    def _factor(self, l2v):
+        """Cholesky of ``H + diag(l2) + Σ_a s_a (11ᵀ ⊗ e_a e_aᵀ)`` (dead columns: 1)."""
+        K, q = self.K, self.q
+        M = self.H.copy()
+        M[np.diag_indices_from(M)] += l2v
+        scale = self.diag.reshape(K, q).mean(axis=0)
+        shift = np.where(scale > 0, scale / K, 1.0)
+        M4 = M.reshape(K, q, K, q)
+        for a in range(q):
+            M4[:, a, :, a] += shift[a]
+        dead = ~self.live
+        M[dead, dead] = 1.0
+        jitter = 0.0
+        top = max(float(self.diag.max(initial=0.0)), 1e-300)
+        for _ in range(8):
+            try:
+                if jitter:
+                    M[np.diag_indices_from(M)] += jitter
+                return cho_factor(M, check_finite=False)
+            except LinAlgError:  # collinear columns without a ridge: nudge (still descent)
+                jitter = top * 1e-12 if jitter == 0 else 99 * jitter  # total ×100 per try
+        raise LinAlgError("multinomial_path: the Newton system stayed singular.")
+
+
+def _penalty(theta, l1v, l2v):
+    t = theta.ravel()
+    return float(l1v @ np.abs(t) + 0.5 * (l2v @ (t * t)))
+
+
+def _violation(state: _State, mu, l1v, l2v, live):
+    """Largest KKT violation in the caller's (uncentred) parametrization."""
+    g = state.g.copy()
+    g[:, 1:] += state.g[:, :1] * mu[None, :]  # Zᵀr = (Z − μ)ᵀr + μ·Σr
+    g = g.ravel()
+    b = state.theta.ravel()
+    target = g - l2v * b
+    free = np.maximum(np.abs(target) - l1v, 0.0)
+    v = np.where(b == 0.0, free, np.abs(target - l1v * np.sign(b)))
+    return float(np.max(np.where(np.tile(live, state.theta.shape[0]), v, 0.0), initial=0.0))
+
+
+def multinomial_path(
+    Z: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    alphas: np.ndarray,
+    l1_ratio: float,
+    n_classes: int,
+    *,
+    tol: float = 1e-4,
+    max_iter: int = 200,
+) -> MultinomialPath:
+    """The penalized multinomial path along ``alphas`` (decreasing), warm-started from
+    the intercept-only fit.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, p)
+        The design; rows with ``w = 0`` should be left out.
+    y : ndarray of shape (n,)
+        Labels in ``0 … n_classes − 1`` (a class may be absent: its probabilities are
+        driven towards 0 until the KKT test passes, as the library's solver does).
+    w : ndarray of shape (n,)
+        Positive row weights (bootstrap counts); ``h = w/Σw``.
+    alphas : ndarray of shape (m,)
+        Decreasing penalty strengths (our α: mean loss); 0 is the unpenalized fit.
+    l1_ratio : float
+        ρ in [0, 1].
+    n_classes : int
+    tol : float
+        Absolute KKT tolerance (``LogisticRegression``'s ``tol``).
+    max_iter : int
+        Newton steps per α.
+
+    Returns
+    -------
+    MultinomialPath
+        ``coefs`` (m, K, p), ``intercepts`` (m, K), ``converged`` (m,), ``n_steps`` (m,)
+        and ``n_hessians``.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    y = np.asarray(y, dtype=np.int64)
+    w = np.asarray(w, dtype=np.float64)
+    alphas = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
+    n, p = Z.shape
+    K = int(n_classes)
+    if y.shape != (n,) or w.shape != (n,):
+        raise ValueError(f"y and w need one entry per row of Z ({n}); got {y.shape}, {w.shape}.")
+    if y.size and (y.min() < 0 or y.max() >= K):
+        raise ValueError(f"labels must lie in 0 … {K - 1}; encode them first (np.unique).")
+    if not (np.all(np.isfinite(w)) and np.all(w > 0)):
+        raise ValueError("w must be finite and > 0; leave rows with weight 0 out.")
+    h = w / w.sum()
+    mu = h @ Z
+    Zc = Z - mu
+    spread = h @ (Zc * Zc)
+    raw = h @ (Z * Z)
+    live = np.concatenate(
+        [[True], spread > CONSTANT_COLUMN_RATIO_CENTRED * np.maximum(raw, 1e-300)]
+    )
+    A = np.empty((n, p + 1))
+    A[:, 0] = 1.0
+    A[:, 1:] = Zc
+    A[:, ~live] = 0.0
+    Y = np.eye(K)[y]
+    counts = h @ Y
+    start = np.log(np.maximum(counts, 1e-300))
+    theta = np.zeros((K, p + 1))
+    theta[:, 0] = np.where(counts > 0, start, np.log(1e-300)) - np.mean(start[counts > 0])
+    theta[counts == 0, 0] = -30.0  # an absent class: start far down, the KKT test finishes
+    state = _State(A, Y, h, theta)
+    m = alphas.size
+    coefs, intercepts = np.zeros((m, K, p)), np.zeros((m, K))
+    converged, n_steps = np.zeros(m, dtype=bool), np.zeros(m, dtype=np.int64)
+    model, hessians, fresh = None, 0, False
+    penalized = np.tile(np.r_[0.0, np.ones(p)], K)
+    ratio = float(l1_ratio)
+    for index, alpha in enumerate(alphas):
+        l1v = penalized * alpha * ratio
+        l2v = penalized * alpha * (1.0 - ratio)
+        last, steps = np.inf, 0
+        while True:
+            worst = _violation(state, mu, l1v, l2v, live)
+            if worst <= tol or steps >= max_iter:
+                break
+            if (model is None or worst > REFRESH_RATE * last) and not fresh:
+                model, hessians, fresh = _Model(state, live), hessians + 1, True
+            last = worst
+            delta = model.step(state, l1v, l2v, worst)
+            step = _line_search(state, delta, l1v, l2v)
+            steps += 1
+            if step == 0.0:
+                if fresh:
+                    break  # no descent even on a fresh model: rounding, stop here
+                model, last = None, np.inf
+                continue
+            fresh = False
+            if step < 1.0:
+                model = None
+        B = state.theta[:, 1:]
+        b0 = state.theta[:, 0] - B @ mu
+        coefs[index], intercepts[index] = B, b0 - b0.mean()
+        converged[index], n_steps[index] = worst <= tol, steps
+    return MultinomialPath(coefs, intercepts, converged, n_steps, hessians)
+
+
+def _line_search(state: _State, delta, l1v, l2v) -> float:
+    """Armijo backtracking from the full step with the proximal-Newton decrement."""
+    d_eta = state.A @ delta.T
+    old_penalty = _penalty(state.theta, l1v, l2v)
+    old = state.F + old_penalty
+    decrement = -float(np.vdot(state.g, delta)) + _penalty(state.theta + delta, l1v, l2v)
+    decrement -= old_penalty
+    step = 1.0
+    for _ in range(LINE_SEARCH_HALVINGS):
+        theta = state.theta + step * delta
+        eta = state.eta + step * d_eta
+        F, P = state.trial(eta)
+        if F + _penalty(theta, l1v, l2v) <= old + ARMIJO * step * min(decrement, 0.0) + 1e-15 * abs(
+            old
+        ):
+            state.move(theta, eta, F, P)
+            return step
+        step *= 0.5
+    return 0.0
