@@ -344,6 +344,7 @@ class MultinomialProblem:
         (and the ridge part) add the box's ``g_j*``, finite there (as the binary
         :meth:`~.glm.GLMProblem.duality_gap`).
         """
+        gradient, P = self._dual_feasible(gradient, P)
         box = self.positive if self.positive is not False else Box.unbounded(self.n_features)
         pure_l1 = (l2 == 0) & (l1 > 0)
         score = np.maximum(
@@ -381,6 +382,20 @@ class MultinomialProblem:
                 )
         primal = self.objective(self.eta, self.coef, l1, l2)
         return float(max(primal + dual_loss + conjugate, 0.0))
+
+    def _dual_feasible(self, gradient, P):
+        """``(−∇_B F, P)`` at the intercepts that minimize the loss for the current
+        ``B`` (with an intercept): the dual of a free intercept requires
+        ``Σ_i h_i θ_ik = 0`` for every class, which ``θ = s(Y − P)`` meets only there.
+        Away from it, the dual at the current ``P`` is no lower bound of the optimum
+        and the gap could understate the suboptimality (even turn negative)."""
+        if not self.fit_intercept:
+            return gradient, P
+        rest = self.eta - self.intercept  # offset + XBᵀ
+        intercept = _null_intercepts(self.Y, self.h, rest, start=self.intercept)
+        P = self.datafit.inverse_link(rest + intercept)
+        gradient = np.asarray(self.X.T @ (self.h[:, None] * (self.Y - P))).T
+        return gradient, P
 
     def _class_step(self, k, features, l1, l2, violation) -> None:
         P = self.probabilities()
@@ -426,15 +441,16 @@ class MultinomialProblem:
             self.intercept[k] += step * delta_intercept
 
 
-def _null_intercepts(Y, h, offset, tol=1e-13, max_iter=100) -> np.ndarray:
+def _null_intercepts(Y, h, offset, tol=1e-13, max_iter=100, start=None) -> np.ndarray:
     """Intercepts of the intercept-only softmax model, centred to sum zero.
 
     Without an offset, the centred log class priors. With one (``η_i = offset_i +
     β₀``), Newton's method on ``Σ_i h_i ℓ(y_i, offset_i + β₀)``: gradient
     ``Σ_i h_i(p_i − y_i)``, Hessian ``Σ_i h_i(diag p_i − p_i p_iᵀ)``, singular along the
-    common shift (least-norm steps leave it alone).
+    common shift (least-norm steps leave it alone). ``start``: where Newton starts
+    (default the log class priors).
     """
-    intercept = Multinomial.null_eta(Y, h, None)
+    intercept = Multinomial.null_eta(Y, h, None) if start is None else np.array(start, float)
     if offset is None:
         return intercept
     for _ in range(max_iter):
@@ -873,6 +889,7 @@ class GroupedMultinomialProblem(MultinomialProblem):
     def duality_gap(self, gradient, P, l1, l2) -> float:
         """Gap at ``θ = s(Y − P)``, ``s`` the largest scale with ``‖s∇_j‖ ≤ l1_j`` on the
         pure-L1 groups; the penalty's conjugate is the group one."""
+        gradient, P = self._dual_feasible(gradient, P)
         norms = self._group_norms(gradient)
         pure_l1 = (l2 == 0) & (l1 > 0)
         scale = 1.0
