@@ -85,7 +85,10 @@ def check_grouped_bounds(grouped: bool, n_classes: int, l1_ratio: float, bounded
 
     Its block update is the prox of ``l1‖b‖₂ + ½l2‖b‖₂²`` over a feature's K class
     coefficients; intersected with a box it has no closed form, and this solver's
-    exact block step (a secular equation in ``‖b‖``) does not hold there.
+    exact block step (a secular equation in ``‖b‖``) does not hold there; nor does
+    the group penalty's conjugate (the duality gap) or its column centring. glmnet
+    4.1 does offer it (its solutions meet the boxed group KKT conditions): not yet
+    here.
     """
     if bounded and use_grouped_solver(grouped, n_classes, l1_ratio):
         raise NotImplementedError(
