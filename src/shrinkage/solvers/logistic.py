@@ -25,7 +25,14 @@ by a one-dimensional secular equation in ``‖B_·j‖``), then backtracks on th
 objective.
 
 The duality gap reported uses the dual point ``θ = s(y − p)`` (``s ≤ 1`` for
-feasibility): ``ℓ*`` at ``−θ`` is the negative entropy of ``y − θ``.
+feasibility): ``ℓ*`` at ``−θ`` is the negative entropy of ``y − θ``. With an intercept
+``p`` is taken at the intercepts that minimize the loss for the current coefficients
+(the dual then meets ``Σ_i h_i θ_ik = 0``, so the gap bounds the suboptimality at any
+iterate); an ``offset`` adds ``Σ h θ·offset``.
+
+Multinomial options (glmnet's ``family="multinomial"``): an ``(n, K)`` ``offset``
+(both classes of problem) and a :class:`~shrinkage.penalties.Box` on every class
+coefficient of a feature (ungrouped only: the coordinate update is clipped).
 """
 
 from __future__ import annotations
