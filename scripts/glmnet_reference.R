@@ -324,6 +324,39 @@ multinomial_cases <- list(
 )
 write_family("multinomial", multinomial_cases)
 
+# ---------------------------------------------------------------- multinomial options
+# An n x K offset and lower.limits / upper.limits (every class coefficient of a feature
+# bounded), glmnet's family="multinomial" (issue 15). Drawn after every other extra, so
+# that the earlier draws are unchanged. Written to multinomial_options.json.
+p_mult <- ncol(d_mult$x)
+off_mult <- matrix(round(rnorm(nrow(d_mult$x) * 3, 0, 0.5), 3), ncol = 3)
+w_mult <- round(runif(nrow(d_mult$x), 0.2, 2), 3)
+lo_m <- rep(-Inf, p_mult); lo_m[c(1, 2, 5, 10, 20)] <- c(0, -0.2, 0, -0.1, -0.05)
+up_m <- rep(Inf, p_mult); up_m[c(3, 4, 6, 10, 21)] <- c(0.3, 0, 0.2, 0.1, 0.05)
+multinomial_option_cases <- list(
+  fit_case("ungrouped_std_false_alpha1_offset", d_mult, "multinomial", lam_m,
+           list(alpha = 1, standardize = FALSE, type.multinomial = "ungrouped",
+                offset = off_mult)),
+  fit_case("ungrouped_std_true_alpha05_offset_weights", d_mult, "multinomial", lam_m,
+           list(alpha = 0.5, standardize = TRUE, type.multinomial = "ungrouped",
+                offset = off_mult, weights = w_mult)),
+  fit_case("grouped_std_false_alpha1_offset", d_mult, "multinomial", lam_m,
+           list(alpha = 1, standardize = FALSE, type.multinomial = "grouped",
+                offset = off_mult)),
+  fit_case("grouped_std_true_alpha05_offset", d_mult, "multinomial", lam_m,
+           list(alpha = 0.5, standardize = TRUE, type.multinomial = "grouped",
+                offset = off_mult)),
+  fit_case("ungrouped_std_false_alpha1_bounds_scalar", d_mult, "multinomial", lam_m,
+           list(alpha = 1, standardize = FALSE, type.multinomial = "ungrouped",
+                lower.limits = -0.1, upper.limits = 0.15)),
+  fit_case("ungrouped_std_true_alpha05_bounds_vector_offset", d_mult, "multinomial", lam_m,
+           list(alpha = 0.5, standardize = TRUE, type.multinomial = "ungrouped",
+                lower.limits = lo_m, upper.limits = up_m, offset = off_mult))
+)
+write_json_file(list(family = "multinomial", versions = versions,
+                     cases = lapply(multinomial_option_cases, strip)),
+                "multinomial_options.json")
+
 # ---------------------------------------------------------------- mgaussian
 lam_mg <- pick_lambda(d_mgau$x, d_mgau$y, "mgaussian", c(0.5, 0.2, 0.05, 0.01),
                       standardize = FALSE)

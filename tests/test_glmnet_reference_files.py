@@ -63,9 +63,15 @@ def test_every_file_is_small_and_parses():
     assert (REFERENCE / "README.md").exists()
 
 
-@pytest.mark.parametrize("family", FAMILIES)
-def test_family_file_is_well_formed(family):
-    obj = load(family)
+# Extra files of a family: (file stem, family).
+EXTRA_FILES = (("multinomial_options", "multinomial"),)
+
+
+@pytest.mark.parametrize(
+    ("stem", "family"), [(f, f) for f in FAMILIES] + list(EXTRA_FILES), ids=lambda v: v
+)
+def test_family_file_is_well_formed(stem, family):
+    obj = load(stem)
     assert obj["family"] == family
     assert obj["versions"]["glmnet"].startswith("4.1")
     assert len(obj["cases"]) >= 3
@@ -285,17 +291,23 @@ def group_kkt_violation(grad, beta, l1, l2, scale):
     return float(viol.max())
 
 
-@pytest.mark.parametrize("name", case_ids("multinomial"))
-def test_multinomial_kkt(name):
-    case = next(c for c in cases("multinomial") if c["name"] == name)
+@pytest.mark.parametrize(
+    ("stem", "name"),
+    [(stem, name) for stem in ("multinomial", "multinomial_options") for name in case_ids(stem)],
+)
+def test_multinomial_kkt(stem, name):
+    """Ungrouped (with glmnet's box on every class coefficient) and grouped; the
+    ``multinomial_options`` cases add an ``n × K`` offset and lower/upper limits."""
+    case = next(c for c in cases(stem) if c["name"] == name)
     s = case_setup(case)
+    offset = s["offset"] if s["offset"].ndim == 2 else s["offset"][:, None]
     args = case["glmnet_args"]
     alpha = args["alpha"]
     classes = np.asarray(case["classes"], dtype=float)
     onehot = (s["y"][:, None] == classes[None, :]).astype(float)
     for lam, a0, beta in zip(case["lambda"], case["a0"], case["beta"], strict=True):
         beta = np.asarray(beta)  # (K, p)
-        eta = np.asarray(a0)[None, :] + s["x"] @ beta.T
+        eta = offset + np.asarray(a0)[None, :] + s["x"] @ beta.T
         eta -= eta.max(axis=1, keepdims=True)
         prob = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
         resid = s["h"][:, None] * (prob - onehot)  # gradient of −Σ h_i log p_{i,y_i}
@@ -346,6 +358,23 @@ def test_multinomial_representative():
             assert np.abs(beta.sum(axis=1)).max() < 1e-12
         else:
             assert np.abs(np.median(beta, axis=1)).max() == 0.0
+
+
+def test_multinomial_options_bind():
+    """The offsets matter and the bounds are active somewhere, so the KKT test above
+    checks the offset's place in η and the box's normal cone."""
+    bound_hits = 0
+    for case in cases("multinomial_options"):
+        s = case_setup(case)
+        beta = np.asarray(case["beta"])  # (L, K, p)
+        if "offset" in case["glmnet_args"]:
+            assert s["offset"].shape == (s["x"].shape[0], len(case["classes"]))
+            assert np.ptp(s["offset"], axis=1).max() > 0.5  # not common to the classes
+        if np.isfinite(s["lower"]).any() or np.isfinite(s["upper"]).any():
+            on_bound = (beta == s["lower"]) | (beta == s["upper"])
+            bound_hits += int(np.sum(on_bound & (beta != 0)))
+            assert np.all((beta >= s["lower"]) & (beta <= s["upper"]))
+    assert bound_hits >= 5
 
 
 def test_mgaussian_matches_sklearn_multitask_elasticnet():

@@ -397,17 +397,22 @@ def test_bad_bounds_are_refused(options, message):
         sk.LogisticRegression(**options).fit(X, eta > 0)
 
 
-def test_multinomial_bounds_are_not_offered():
+def test_grouped_multinomial_bounds_are_not_offered():
+    """Bounds with K classes are offered ungrouped (tests/linear_model/
+    test_multinomial_options.py), not with the grouped penalty."""
     X, eta, _ = _data()
     three = np.digitize(eta, np.quantile(eta, [1 / 3, 2 / 3]))
-    with pytest.raises(NotImplementedError, match="binary logistic regression only"):
-        sk.LogisticRegression(lower_bounds=-1.0).fit(X, three)
-    with pytest.raises(NotImplementedError, match="binary logistic regression only"):
+    with pytest.raises(NotImplementedError, match="multinomial_penalty='grouped'"):
+        sk.LogisticRegression(lower_bounds=-1.0, multinomial_penalty="grouped", l1_ratio=1.0).fit(
+            X, three
+        )
+    with pytest.raises(NotImplementedError, match="multinomial_penalty='grouped'"):
         sk.LogisticRegressionCV(
+            multinomial_penalty="grouped",
             upper_bounds=1.0,
             cv=3,
             Cs=2,
-            l1_ratios=(0.0,),
+            l1_ratios=(1.0,),
             scoring="neg_log_loss",
             use_legacy_attributes=False,
         ).fit(X, three)

@@ -162,17 +162,17 @@ class LinearClassifierMixin(ClassifierMixin):
     def decision_function(self, X, offset=None):
         """Linear scores ``offset + X @ coef_.T + intercept_`` (one column for binary).
 
-        ``offset`` (binary only; glmnet's ``newoffset``) is added when given, as the
+        ``offset`` (glmnet's ``newoffset``: one value per sample for binary, an
+        ``(n_samples, n_classes)`` matrix for K classes) is added when given, as the
         GLM regressors' ``predict`` does: a model fitted with an offset predicts
         without one unless it is passed again.
         """
         scores = linear_scores(self, X)
         if scores.shape[1] != 1:
             if offset is not None:
-                raise NotImplementedError(
-                    "offset is offered for binary logistic regression only (with K classes "
-                    "an offset common to all classes cancels in the softmax)."
-                )
+                from ._logistic import check_class_offset
+
+                scores = scores + check_class_offset(offset, *scores.shape)
             return scores
         scores = scores.ravel()
         if offset is not None:

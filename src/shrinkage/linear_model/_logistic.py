@@ -55,6 +55,49 @@ def check_multinomial_penalty(value) -> bool:
     return value == "grouped"
 
 
+def check_class_offset(offset, n_samples: int, n_classes: int) -> np.ndarray | None:
+    """glmnet's offset: one value per sample for two classes, an ``(n_samples, K)``
+    matrix (one column per class, in the order of ``classes_``) for ``K ≥ 3``.
+
+    A single column is refused for ``K ≥ 3``: an offset common to all classes cancels
+    in the softmax, so it would silently do nothing (glmnet also requires ``n × K``).
+    """
+    if offset is None or n_classes <= 2:
+        return _check_offset(offset, n_samples)
+    try:
+        offset = np.asarray(offset, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("offset must be numbers, one row per sample.") from None
+    if offset.shape != (n_samples, n_classes):
+        raise ValueError(
+            f"offset has shape {offset.shape} but the multinomial model needs "
+            f"(n_samples, n_classes) = ({n_samples}, {n_classes}): one column per class in "
+            "the order of classes_ (glmnet's n x K offset; one column common to all "
+            "classes would cancel in the softmax)."
+        )
+    if not np.isfinite(offset).all():
+        raise ValueError("offset contains NaN or infinity; pass finite values.")
+    return offset
+
+
+def check_grouped_bounds(grouped: bool, n_classes: int, l1_ratio: float, bounded: bool):
+    """Refuse ``lower_bounds``/``upper_bounds`` with the grouped multinomial penalty.
+
+    Its block update is the prox of ``l1‖b‖₂ + ½l2‖b‖₂²`` over a feature's K class
+    coefficients; intersected with a box it has no closed form, and this solver's
+    exact block step (a secular equation in ``‖b‖``) does not hold there; nor does
+    the group penalty's conjugate (the duality gap) or its column centring. glmnet
+    4.1 does offer it (its solutions meet the boxed group KKT conditions): not yet
+    here.
+    """
+    if bounded and use_grouped_solver(grouped, n_classes, l1_ratio):
+        raise NotImplementedError(
+            "lower_bounds/upper_bounds are not implemented with "
+            "multinomial_penalty='grouped' (the group-lasso block update restricted to a "
+            "box has no closed form). Use multinomial_penalty='ungrouped', or drop the bounds."
+        )
+
+
 def use_grouped_solver(grouped: bool, n_classes: int, l1_ratio: float) -> bool:
     """The grouped solver only where it differs: three or more classes and an L1 part
     (two classes have one coefficient row; without L1 both penalties are ridge)."""
@@ -208,7 +251,9 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         Box constraints ``lower_j ≤ β_j ≤ upper_j`` on the coefficients (glmnet's
         ``lower.limits`` / ``upper.limits``): a scalar or one per feature, ``None`` for
         unbounded, with ``lower ≤ 0 ≤ upper``; in original units, also with
-        ``standardize=True``. Binary targets only (NotImplementedError otherwise).
+        ``standardize=True``. With K classes every class coefficient of feature ``j`` is
+        bounded (glmnet's ``family="multinomial"``); not with
+        ``multinomial_penalty="grouped"`` (NotImplementedError).
 
     Attributes
     ----------
@@ -334,9 +379,10 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         y : array-like of shape (n_samples,)
             Class labels; two or more distinct values.
         sample_weight : array-like of shape (n_samples,), optional
-        offset : array-like of shape (n_samples,), optional
+        offset : array-like of shape (n_samples,) or (n_samples, n_classes), optional
             Fixed part of the linear predictor, ``η = offset + β₀ + Xβ`` (glmnet's
-            ``offset`` for ``family="binomial"``); binary targets only. As the GLM
+            ``offset``): one value per sample for two classes, one column per class
+            (in the order of ``classes_``; glmnet's ``n × K``) for three or more. As the GLM
             regressors, ``predict``/``decision_function``/``predict_proba`` add an
             offset only when given one again (glmnet's ``newoffset``).
 
@@ -369,13 +415,8 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
             )
         check_liblinear_classes(self.solver, n_classes)
         n_samples, n_features = X.shape
-        offset = _check_offset(offset, n_samples)
-        if n_classes > 2 and (offset is not None or self._bounded()):
-            what = "offset" if offset is not None else "lower_bounds/upper_bounds"
-            raise NotImplementedError(
-                f"{what} is offered for binary logistic regression only; y has "
-                f"{n_classes} classes. Fit one binary model per class, or drop {what}."
-            )
+        offset = check_class_offset(offset, n_samples, n_classes)
+        check_grouped_bounds(grouped, n_classes, l1_ratio, self._bounded())
         # A scalar weight is one weight per sample (it scales Σw, hence the penalty).
         raw_weights = raw_sample_weight(sample_weight, n_samples)
         h = check_sample_weight(raw_weights, n_samples)
@@ -413,9 +454,9 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         elif n_classes == 2:
             self._fit_binary(X, encoded, h, weights, l1_ratio, alpha, tol, constraint, offset)
         elif use_grouped_solver(grouped, n_classes, l1_ratio):
-            self._fit_grouped(X, encoded, h, weights, l1_ratio, alpha, tol)
+            self._fit_grouped(X, encoded, h, weights, l1_ratio, alpha, tol, offset)
         else:
-            self._fit_multinomial(X, encoded, h, weights, l1_ratio, alpha, tol)
+            self._fit_multinomial(X, encoded, h, weights, l1_ratio, alpha, tol, constraint, offset)
         # liblinear returns float64 whatever the input (scikit-learn's contract).
         dtype = np.float64 if self.solver == "liblinear" else X_in.dtype
         self.coef_ = to_original_units(self.coef_, self.__dict__.pop("_scales"), axis=1)
@@ -490,11 +531,17 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         self.n_iter_ = np.array([info.n_iter])
         self.dual_gap_ = info.duality_gap
 
-    def _fit_multinomial(self, X, encoded, h, weights, l1_ratio, alpha, tol):
+    def _fit_multinomial(
+        self, X, encoded, h, weights, l1_ratio, alpha, tol, constraint=False, offset=None
+    ):
         Y = np.eye(self.classes_.size)[encoded]
-        problem = MultinomialProblem(X, Y, h, weights, l1_ratio, self.fit_intercept)
+        problem = MultinomialProblem(
+            X, Y, h, weights, l1_ratio, self.fit_intercept, offset, constraint
+        )
         coef, intercept = self._warm_coef((self.classes_.size, X.shape[1]))
         if coef is not None:
+            if problem.positive is not False:
+                coef = problem.positive.project(coef)
             problem.set_coef(coef, intercept)
         info = problem.solve(alpha, tol, self.max_iter)
         self._report(info)
@@ -503,9 +550,9 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         self.n_iter_ = np.array([info.n_iter])
         self.dual_gap_ = info.duality_gap
 
-    def _fit_grouped(self, X, encoded, h, weights, l1_ratio, alpha, tol):
+    def _fit_grouped(self, X, encoded, h, weights, l1_ratio, alpha, tol, offset=None):
         Y = np.eye(self.classes_.size)[encoded]
-        problem = GroupedMultinomialProblem(X, Y, h, weights, l1_ratio, self.fit_intercept)
+        problem = GroupedMultinomialProblem(X, Y, h, weights, l1_ratio, self.fit_intercept, offset)
         start_alpha = problem.alpha_max
         coef, intercept = self._warm_coef((self.classes_.size, X.shape[1]))
         if coef is not None:

@@ -27,7 +27,6 @@ from .._validation import (
     logistic_penalty_strength,
     raw_sample_weight,
 )
-from ..path import _check_offset
 from ..selection import check_fold_weights, check_rule
 from ..solvers.glm import glm_path, glm_path_applies
 from ..solvers.logistic import GroupedMultinomialProblem, LogisticProblem, MultinomialProblem
@@ -38,6 +37,8 @@ from ._cv import LinearModelCV, fold_metadata
 from ._logistic import (
     _MIN_KKT_TOL,
     LogisticRegression,
+    check_class_offset,
+    check_grouped_bounds,
     check_liblinear_classes,
     check_multinomial_penalty,
     check_solver,
@@ -106,8 +107,8 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         As :class:`LogisticRegression` (glmnet's ``standardize=TRUE``); each fold is
         standardized with the scales of its own training rows, as glmnet's CV.
     lower_bounds, upper_bounds : float or array-like of shape (n_features,), optional
-        As :class:`LogisticRegression` (binary targets only), for every fold and the
-        final fit.
+        As :class:`LogisticRegression` (every class coefficient of a feature; not with
+        ``multinomial_penalty="grouped"``), for every fold and the final fit.
     multinomial_penalty : {"ungrouped", "grouped"}, default="ungrouped"
         As :class:`LogisticRegression`: "grouped" is glmnet's
         ``type.multinomial="grouped"`` (a feature in or out for all classes); the
@@ -314,10 +315,11 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         sample_weight : array-like of shape (n_samples,), optional
             Weights the training loss of every fold and, as scikit-learn, the
             scorer on each test fold.
-        offset : array-like of shape (n_samples,), optional
-            Binary targets only: the fixed part of the linear predictor (glmnet's
-            ``offset``); each row's offset goes with it into its training or test fold
-            (the test folds are scored with it) and into the final fit.
+        offset : array-like of shape (n_samples,) or (n_samples, n_classes), optional
+            The fixed part of the linear predictor (glmnet's ``offset``; one column per
+            class, in the order of ``classes_``, for three or more); each row's offset
+            goes with it into its training or test fold (the test folds are scored with
+            it) and into the final fit.
         **params : dict
             Metadata for the splitter (``groups``) and the scorer; only with
             ``sklearn.set_config(enable_metadata_routing=True)``, as scikit-learn.
@@ -351,14 +353,11 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         check_liblinear_classes(self.solver, n_classes)
         split_params, score_params = route_fit(self, params, sample_weight, scorer_gets_weight=True)
         n_samples, n_features = X.shape
-        offset = _check_offset(offset, n_samples)
+        offset = check_class_offset(offset, n_samples, n_classes)
         bounded = self.lower_bounds is not None or self.upper_bounds is not None
-        if n_classes > 2 and (offset is not None or bounded):
-            what = "offset" if offset is not None else "lower_bounds/upper_bounds"
-            raise NotImplementedError(
-                f"{what} is offered for binary logistic regression only; y has "
-                f"{n_classes} classes. Fit one binary model per class, or drop {what}."
-            )
+        if bounded:
+            for ratio in l1_ratios if l1_ratios is not None else [1.0 if penalty == "l1" else 0.0]:
+                check_grouped_bounds(grouped, n_classes, ratio, bounded)
         coefficient_constraint(n_features, self.lower_bounds, self.upper_bounds)  # check
         raw = raw_sample_weight(sample_weight, n_samples).copy()
         if isinstance(self.class_weight, dict) and not set(self.class_weight) <= set(self.classes_):
@@ -570,8 +569,9 @@ def _logistic_path(
     offset=None,
 ):
     """Coefficients along increasing ``Cs`` with warm starts (``grouped``: the grouped
-    multinomial penalty, where it differs from the ungrouped one; ``constraint`` and
-    ``offset``: binary only, the box or sign constraint and glmnet's offset).
+    multinomial penalty, where it differs from the ungrouped one; ``constraint``: the
+    box or sign constraint (not grouped); ``offset``: glmnet's, ``(n,)`` for two classes,
+    ``(n, K)`` for K).
 
     Returns ``coefs (n_cs, n_rows, p)``, ``intercepts (n_cs, n_rows)``, ``n_iter (n_cs,)``
     with ``n_rows = 1`` for two classes.
@@ -602,7 +602,7 @@ def _logistic_path(
                 n_iter[k], previous = info.n_iter, alpha
     elif use_grouped_solver(grouped, n_classes, l1_ratio):
         problem = GroupedMultinomialProblem(
-            X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept
+            X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept, offset
         )
         previous = problem.alpha_max
         for k, alpha in enumerate(alphas):
@@ -611,7 +611,7 @@ def _logistic_path(
             n_iter[k], previous = info.n_iter, alpha
     else:
         problem = MultinomialProblem(
-            X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept
+            X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept, offset, constraint
         )
         for k, alpha in enumerate(alphas):
             info = problem.solve(alpha, tol, max_iter)
@@ -623,7 +623,7 @@ def _logistic_path(
 
 
 class _WithOffset(LogisticRegression):
-    """A fold's model whose scores include the test rows' offset (binary), so that any
+    """A fold's model whose scores include the test rows' offset, so that any
     scorer (it calls ``decision_function`` / ``predict_proba`` / ``predict`` on X
     alone) scores ``offset + β₀ + Xβ``."""
 

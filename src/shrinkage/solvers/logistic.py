@@ -25,7 +25,14 @@ by a one-dimensional secular equation in ``‖B_·j‖``), then backtracks on th
 objective.
 
 The duality gap reported uses the dual point ``θ = s(y − p)`` (``s ≤ 1`` for
-feasibility): ``ℓ*`` at ``−θ`` is the negative entropy of ``y − θ``.
+feasibility): ``ℓ*`` at ``−θ`` is the negative entropy of ``y − θ``. With an intercept
+``p`` is taken at the intercepts that minimize the loss for the current coefficients
+(the dual then meets ``Σ_i h_i θ_ik = 0``, so the gap bounds the suboptimality at any
+iterate); an ``offset`` adds ``Σ h θ·offset``.
+
+Multinomial options (glmnet's ``family="multinomial"``): an ``(n, K)`` ``offset``
+(both classes of problem) and a :class:`~shrinkage.penalties.Box` on every class
+coefficient of a feature (ungrouped only: the coordinate update is clipped).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from numba import njit
 
 from ..datafits import Logistic, Multinomial
 from ..penalties import (
+    Box,
     alpha_max_from_gradient,
     elastic_net_conjugate,
     group_alpha_max,
@@ -87,13 +95,26 @@ class MultinomialProblem:
     """Softmax regression with K classes: block proximal Newton over the classes.
 
     ``Y`` is the one-hot matrix ``(n_samples, K)``; ``coef`` is ``(K, n_features)``.
+    ``offset`` (glmnet's, an ``(n_samples, K)`` matrix) enters the linear predictor,
+    ``η = offset + β₀ + XBᵀ``. ``positive`` is False or a
+    :class:`~shrinkage.penalties.Box` (glmnet's ``lower.limits``/``upper.limits``): the
+    bounds of feature ``j`` hold for each of its K class coefficients.
     """
 
     loss = "multinomial"
     datafit = Multinomial()
-    positive = False  # the sign constraint is not offered for softmax
 
-    def __init__(self, X, Y, h, penalty_weights, l1_ratio=1.0, fit_intercept=True):
+    def __init__(
+        self,
+        X,
+        Y,
+        h,
+        penalty_weights,
+        l1_ratio=1.0,
+        fit_intercept=True,
+        offset=None,
+        positive=False,
+    ):
         self.X = X if sp.issparse(X) else np.asfortranarray(X)
         self.Y = np.asarray(Y, dtype=np.float64)
         self.h = h
@@ -102,12 +123,20 @@ class MultinomialProblem:
         self.penalty_weights = penalty_weights
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
+        self.offset = None if offset is None else np.asarray(offset, dtype=np.float64)
+        if isinstance(positive, Box) and positive.is_unbounded:
+            positive = False
+        if positive is True:
+            positive = Box.nonnegative(self.n_features)
+        self.positive = positive  # False or a Box
         self.coef = np.zeros((self.n_classes, self.n_features))
         if fit_intercept:
-            self.intercept = self.datafit.null_eta(self.Y, h, None)
+            self.intercept = _null_intercepts(self.Y, h, self.offset)
         else:
             self.intercept = np.zeros(self.n_classes)
         self.eta = np.tile(self.intercept, (X.shape[0], 1))
+        if self.offset is not None:
+            self.eta += self.offset
         # The strong rule of the shared step reads the largest class gradient per feature.
         self.gradient = np.abs(self._class_gradients()).max(axis=0)
 
@@ -115,6 +144,8 @@ class MultinomialProblem:
         self.coef = np.array(coef, dtype=np.float64)
         self.intercept = np.array(intercept, dtype=np.float64)
         self.eta = np.asarray(self.X @ self.coef.T) + self.intercept
+        if self.offset is not None:
+            self.eta += self.offset
 
     def probabilities(self, eta=None) -> np.ndarray:
         return self.datafit.inverse_link(self.eta if eta is None else eta)
@@ -148,7 +179,7 @@ class MultinomialProblem:
             working_set, tol, max_iter = None, working_set, tol
         del working_set, rng
         l1, l2 = penalty_strengths(alpha, self.l1_ratio, self.penalty_weights)
-        if not np.any(l1 > 0):
+        if not np.any(l1 > 0) and self.positive is False:
             return self._solve_smooth(l1, l2, tol, max_iter)
         working_sets = np.zeros((self.n_classes, self.n_features), dtype=bool)
         n_iter = 0
@@ -158,7 +189,7 @@ class MultinomialProblem:
             gradient = np.asarray(self.X.T @ residual).T  # (K, p), negative gradient
             violation = np.stack(
                 [
-                    kkt_violation(gradient[k], self.coef[k], l1, l2, False)
+                    kkt_violation(gradient[k], self.coef[k], l1, l2, self.positive)
                     for k in range(self.n_classes)
                 ]
             )
@@ -191,6 +222,8 @@ class MultinomialProblem:
             coef = theta[: n_classes * n_features].reshape(n_classes, n_features)
             intercept = theta[n_classes * n_features :] * self.fit_intercept
             eta = np.asarray(self.X @ coef.T) + intercept
+            if self.offset is not None:
+                eta = eta + self.offset
             value = self.datafit.value(self.Y, eta, self.h) + 0.5 * np.sum(l2 * coef * coef)
             residual = self.datafit.gradient(self.Y, eta, self.h)
             grad_coef = np.asarray(self.X.T @ residual).T + l2 * coef
@@ -259,6 +292,8 @@ class MultinomialProblem:
             return self.datafit.value(self.Y, eta_, self.h) + 0.5 * np.sum(ridge * theta_ * theta_)
 
         eta = np.asarray(design @ theta.T)
+        if self.offset is not None:
+            eta = eta + self.offset
         n_iter = 0
         stalled = False
         while True:
@@ -299,26 +334,75 @@ class MultinomialProblem:
 
     def _center_free_parameters(self) -> None:
         """Softmax is unchanged by a shift common to all classes: remove it from the
-        intercepts and unpenalized coefficients (as lbfgs, started at zero, does)."""
+        intercepts and unpenalized coefficients (as lbfgs, started at zero, does).
+        Not the coefficients under a box: the shift could leave it."""
         self.intercept -= self.intercept.mean()
+        if self.positive is not False:
+            return
         free = self.penalty_weights == 0
         self.coef[:, free] -= self.coef[:, free].mean(axis=0)
 
     def duality_gap(self, gradient, P, l1, l2) -> float:
-        """Gap at ``θ = s(Y − P)``: ``ℓ*`` is the negative entropy of ``Y − θ``."""
+        """Gap at ``θ = s(Y − P)``: ``ℓ*`` is the negative entropy of ``Y − θ``.
+
+        With ``η = offset + β₀ + XBᵀ`` the dual is ``−Σ_i h_i ℓ*(−θ_i) − g*(Xᵀhθ) −
+        Σ_ik h_i θ_ik offset_ik``, so the gap gains ``Σ h θ offset``. ``s`` keeps the
+        pure-L1 coordinates feasible on the sides the box leaves open; bounded sides
+        (and the ridge part) add the box's ``g_j*``, finite there (as the binary
+        :meth:`~.glm.GLMProblem.duality_gap`).
+        """
+        gradient, P = self._dual_feasible(gradient, P)
+        box = self.positive if self.positive is not False else Box.unbounded(self.n_features)
         pure_l1 = (l2 == 0) & (l1 > 0)
+        score = np.maximum(
+            np.where(box.upper == np.inf, gradient, 0.0),
+            np.where(box.lower == -np.inf, -gradient, 0.0),
+        )
         scale = 1.0
         if np.any(pure_l1):
-            worst = np.max(np.abs(gradient[:, pure_l1]) / l1[pure_l1])
+            worst = np.max(score[:, pure_l1] / l1[pure_l1])
             if worst > 1.0:
                 scale = 1.0 / worst
-        dual_loss = self.datafit.conjugate(self.Y, scale * (self.Y - P), self.h)
+        theta = scale * (self.Y - P)
+        dual_loss = self.datafit.conjugate(self.Y, theta, self.h)
+        if self.offset is not None:
+            dual_loss += float(np.sum(self.h[:, None] * theta * self.offset))
         smooth = l2 > 0
-        conjugate = sum(
-            elastic_net_conjugate(scale * row[smooth], l1[smooth], l2[smooth]) for row in gradient
-        )
+        if self.positive is False:
+            conjugate = sum(
+                elastic_net_conjugate(scale * row[smooth], l1[smooth], l2[smooth])
+                for row in gradient
+            )
+        else:
+            penalized = smooth | pure_l1
+            bound = np.where(pure_l1, l1, np.inf)
+            conjugate = 0.0
+            for row in gradient:
+                # Pure-L1 open sides are feasible by the choice of s: clip away rounding.
+                z_open = np.clip(
+                    scale * row,
+                    np.where(box.lower == -np.inf, -bound, -np.inf),
+                    np.where(box.upper == np.inf, bound, np.inf),
+                )
+                conjugate += elastic_net_conjugate(
+                    z_open[penalized], l1[penalized], l2[penalized], box.subset(penalized)
+                )
         primal = self.objective(self.eta, self.coef, l1, l2)
         return float(max(primal + dual_loss + conjugate, 0.0))
+
+    def _dual_feasible(self, gradient, P):
+        """``(−∇_B F, P)`` at the intercepts that minimize the loss for the current
+        ``B`` (with an intercept): the dual of a free intercept requires
+        ``Σ_i h_i θ_ik = 0`` for every class, which ``θ = s(Y − P)`` meets only there.
+        Away from it, the dual at the current ``P`` is no lower bound of the optimum
+        and the gap could understate the suboptimality (even turn negative)."""
+        if not self.fit_intercept:
+            return gradient, P
+        rest = self.eta - self.intercept  # offset + XBᵀ
+        intercept = _null_intercepts(self.Y, self.h, rest, start=self.intercept)
+        P = self.datafit.inverse_link(rest + intercept)
+        gradient = np.asarray(self.X.T @ (self.h[:, None] * (self.Y - P))).T
+        return gradient, P
 
     def _class_step(self, k, features, l1, l2, violation) -> None:
         P = self.probabilities()
@@ -335,7 +419,7 @@ class MultinomialProblem:
             self.coef[k],
             l1,
             l2,
-            False,
+            self.positive,
             self.fit_intercept,
             features,
             violation,
@@ -362,6 +446,34 @@ class MultinomialProblem:
             self.coef[k, features] += step * delta
             self.eta[:, k] += step * X_delta
             self.intercept[k] += step * delta_intercept
+
+
+def _null_intercepts(Y, h, offset, tol=1e-13, max_iter=100, start=None) -> np.ndarray:
+    """Intercepts of the intercept-only softmax model, centred to sum zero.
+
+    Without an offset, the centred log class priors. With one (``η_i = offset_i +
+    β₀``), Newton's method on ``Σ_i h_i ℓ(y_i, offset_i + β₀)``: gradient
+    ``Σ_i h_i(p_i − y_i)``, Hessian ``Σ_i h_i(diag p_i − p_i p_iᵀ)``, singular along the
+    common shift (least-norm steps leave it alone). ``start``: where Newton starts
+    (default the log class priors).
+    """
+    intercept = Multinomial.null_eta(Y, h, None) if start is None else np.array(start, float)
+    if offset is None:
+        return intercept
+    for _ in range(max_iter):
+        P = Multinomial.inverse_link(offset + intercept)
+        gradient = (h[:, None] * (P - Y)).sum(axis=0)
+        if np.max(np.abs(gradient)) <= tol:
+            break
+        hP = h[:, None] * P
+        hessian = np.diag(hP.sum(axis=0)) - hP.T @ P
+        direction = -np.linalg.pinv(hessian) @ gradient
+        old = Multinomial.value(Y, offset + intercept, h)
+        step = 1.0
+        while Multinomial.value(Y, offset + intercept + step * direction, h) > old and step > 1e-10:
+            step *= 0.5
+        intercept = intercept + step * direction
+    return intercept - intercept.mean()
 
 
 def _trial_objective(objective, theta, direction, eta, d_eta, step) -> float:
@@ -627,8 +739,8 @@ class GroupedMultinomialProblem(MultinomialProblem):
     group norms ``‖∇_j F‖₂``.
     """
 
-    def __init__(self, X, Y, h, penalty_weights, l1_ratio=1.0, fit_intercept=True):
-        super().__init__(X, Y, h, penalty_weights, l1_ratio, fit_intercept)
+    def __init__(self, X, Y, h, penalty_weights, l1_ratio=1.0, fit_intercept=True, offset=None):
+        super().__init__(X, Y, h, penalty_weights, l1_ratio, fit_intercept, offset)
         free = penalty_weights == 0
         if free.any():  # unpenalized features first, so that alpha_max is exact
             zeros = np.zeros(self.n_features)
@@ -784,6 +896,7 @@ class GroupedMultinomialProblem(MultinomialProblem):
     def duality_gap(self, gradient, P, l1, l2) -> float:
         """Gap at ``θ = s(Y − P)``, ``s`` the largest scale with ``‖s∇_j‖ ≤ l1_j`` on the
         pure-L1 groups; the penalty's conjugate is the group one."""
+        gradient, P = self._dual_feasible(gradient, P)
         norms = self._group_norms(gradient)
         pure_l1 = (l2 == 0) & (l1 > 0)
         scale = 1.0
@@ -791,7 +904,10 @@ class GroupedMultinomialProblem(MultinomialProblem):
             worst = np.max(norms[pure_l1] / l1[pure_l1])
             if worst > 1.0:
                 scale = 1.0 / worst
-        dual_loss = self.datafit.conjugate(self.Y, scale * (self.Y - P), self.h)
+        theta = scale * (self.Y - P)
+        dual_loss = self.datafit.conjugate(self.Y, theta, self.h)
+        if self.offset is not None:  # see MultinomialProblem.duality_gap
+            dual_loss += float(np.sum(self.h[:, None] * theta * self.offset))
         smooth = l2 > 0
         conjugate = group_conjugate(scale * gradient[:, smooth], l1[smooth], l2[smooth])
         primal = self.objective(self.eta, self.coef, l1, l2)
