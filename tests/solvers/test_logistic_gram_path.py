@@ -77,3 +77,37 @@ def test_one_class_is_refused():
     Z, y, w = _data(n=50)
     with pytest.raises(ValueError, match="both classes"):
         logistic_path(Z, np.ones(50), w, np.array([0.1]), 1.0)
+
+
+def test_single_precision_products_are_double_products_of_the_rounded_design():
+    """``Z̃ᵀr`` and ``Z̃b`` with ``Z̃ = fl32(Z)``, against NumPy's double products on
+    ``Z̃`` (exact products of single by double, summed in double); zero ``b_j`` skipped."""
+    from shrinkage.solvers.logistic_gram_path import _product, _t_product
+
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(300, 7)) * 1e3
+    Zs = np.asfortranarray(Z.astype(np.float32))
+    reference = Zs.astype(np.float64)
+    r, b = rng.normal(size=300), np.r_[0.0, rng.normal(size=3), 0.0, 0.0, 2.0]
+    out_t, out = np.empty(7), np.empty(300)
+    _t_product(Zs, r, out_t)
+    _product(Zs, b, out)
+    np.testing.assert_allclose(out_t, reference.T @ r, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(out, reference @ b, rtol=1e-12, atol=1e-9)
+
+
+def test_evaluate_matches_the_logistic_loss_and_its_derivative():
+    """``F = Σh(log(1 + e^η) − yη)`` and ``d = σ(η) − y`` against SciPy's ``expit`` and
+    NumPy's ``logaddexp``, across ``|η|`` up to 800 (no overflow)."""
+    from scipy.special import expit
+
+    from shrinkage.solvers.logistic_gram_path import _evaluate
+
+    rng = np.random.default_rng(4)
+    eta = np.r_[rng.normal(size=200) * 5, -800.0, 800.0, 0.0]
+    y = (rng.random(eta.size) < 0.5).astype(float)
+    h = rng.random(eta.size)
+    h /= h.sum()
+    F, d = _evaluate(y, h, eta)
+    np.testing.assert_allclose(F, h @ (np.logaddexp(0.0, eta) - y * eta), rtol=1e-13)
+    np.testing.assert_allclose(d, expit(eta) - y, rtol=1e-13, atol=1e-15)
