@@ -26,6 +26,15 @@ def l1_logistic() -> dict:
     return {"l1_ratio": 1.0} if SKLEARN >= (1, 8) else {"penalty": "l1"}
 
 
+def elastic_net_logistic(l1_ratio: float) -> dict:
+    """``LogisticRegression``'s keywords for the elastic-net penalty: ``l1_ratio`` alone
+    since 1.8, with ``penalty="elasticnet"`` before (where ``l1_ratio`` alone is ignored,
+    with a warning)."""
+    if SKLEARN >= (1, 8):
+        return {"l1_ratio": l1_ratio}
+    return {"penalty": "elasticnet", "l1_ratio": l1_ratio}
+
+
 def requires_sklearn(major: int, minor: int, what: str) -> pytest.MarkDecorator:
     """Skip a test whose scikit-learn reference needs ``what``, new in ``major.minor``."""
     return pytest.mark.skipif(

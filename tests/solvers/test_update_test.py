@@ -15,6 +15,7 @@ import pytest
 import sklearn.linear_model as skl
 from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
+from sklearn_versions import grid_size
 
 import shrinkage
 
@@ -51,7 +52,9 @@ def test_pure_l2_elastic_net_reaches_ridge_on_a_flat_design(precompute, ridge_al
 
 def test_gram_path_as_accurate_as_scikit_learn_at_equal_tol():
     X, y, _ = _flat_design()
-    alphas, reference, _ = skl.enet_path(X, y, l1_ratio=0.1, alphas=20, tol=1e-12, max_iter=100_000)
+    alphas, reference, _ = skl.enet_path(
+        X, y, l1_ratio=0.1, tol=1e-12, max_iter=100_000, **grid_size(20)
+    )
     with warnings.catch_warnings():  # (scikit-learn's own run may not converge)
         warnings.simplefilter("ignore", ConvergenceWarning)
         _, theirs, _ = skl.enet_path(X, y, l1_ratio=0.1, alphas=alphas)
@@ -65,7 +68,7 @@ def test_gram_path_as_accurate_as_scikit_learn_at_equal_tol():
 
 def test_lasso_path_as_accurate_as_scikit_learn_at_equal_tol():
     X, y, _ = _flat_design()
-    alphas, reference, _ = skl.lasso_path(X, y, alphas=20, tol=1e-12, max_iter=100_000)
+    alphas, reference, _ = skl.lasso_path(X, y, tol=1e-12, max_iter=100_000, **grid_size(20))
     _, ours, _ = shrinkage.lasso_path(X, y, alphas=alphas)
     # scikit-learn itself stops 3e-2 away at the default tol; the gap alone 3.2e-4.
     assert np.max(np.abs(ours - reference)) / np.max(np.abs(reference)) < 2e-4
