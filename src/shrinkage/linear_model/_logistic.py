@@ -19,7 +19,8 @@ from .._validation import (
     raw_sample_weight,
 )
 from ..path import _check_offset
-from ..solvers.logistic import GroupedMultinomialProblem, LogisticProblem, MultinomialProblem
+from ..solvers.grouped_multinomial import GroupedMultinomialProblem
+from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.standardize import (
     coefficient_constraint,
     standardize_design,

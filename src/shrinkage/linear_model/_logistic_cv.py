@@ -29,7 +29,8 @@ from .._validation import (
 )
 from ..selection import check_fold_weights, check_rule
 from ..solvers.glm import glm_path, glm_path_applies
-from ..solvers.logistic import GroupedMultinomialProblem, LogisticProblem, MultinomialProblem
+from ..solvers.grouped_multinomial import GroupedMultinomialProblem
+from ..solvers.logistic import LogisticProblem, MultinomialProblem
 from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, class_weights, validated_fit_input
