@@ -32,10 +32,18 @@ where ``p_k → 1`` (the first form cancels there). The model is minimized by co
 descent on ``H`` (:func:`shrinkage.solvers._kernels.cd_gram`) or, without an L1 part,
 by a Cholesky solve (``H`` plus ``s_a 11ᵀ`` per column ``a``: ``H`` is singular along a
 shift common to all classes, which the steps never take since every gradient sums to
-zero over the classes). An Armijo backtracking on the true objective follows. As
-:mod:`.logistic_gram_path`, ``H`` is kept across steps and α and formed anew only
-when a step cut the KKT violation by less than :data:`REFRESH_RATE` or was cut short:
-a stale ``H`` is still positive semi-definite, so the step still descends.
+zero over the classes). An Armijo backtracking on the true objective follows; each trial point costs one
+fused pass over the rows (:mod:`._multinomial_kernels`: ``η``, softmax, loss and
+gradient). As :mod:`.logistic_gram_path`, ``H`` is kept across steps and α and formed
+anew only when, after :data:`MIN_AGE` steps on it, a step cut the KKT violation by
+less than :data:`REFRESH_RATE`, or when a step was cut short: a stale ``H`` is still
+positive semi-definite, so the step still descends.
+
+Related problems (the folds of one cross-validation and its refit, on the same grid)
+can share work through ``shared``: the first path leaves there the model it ended each
+α with and its solutions; a later path starts each α with that model, and from its own
+last solution moved by the first path's step between the two α when that lowers the
+objective. Both only change the steps: each path still stops on its own KKT test.
 """
 
 from __future__ import annotations
@@ -63,7 +71,7 @@ REFRESH_RATE = 0.5
 INNER = 0.3
 INNER_SWEEPS = 20
 #: a Cholesky factor is reused for a ridge within this relative distance
-FACTOR_RTOL = 0.1
+FACTOR_RTOL = 0.3
 #: a model is refreshed for slow progress only after this many steps on it
 MIN_AGE = 2
 
@@ -168,6 +176,8 @@ class _Model:
                 (f for k, f in self._factors.items() if abs(k - key) <= FACTOR_RTOL * key), None
             )
             if factor is None:
+                if len(self._factors) >= 3:  # (2 MB each at K = 5, p = 100: keep a few)
+                    self._factors.pop(next(iter(self._factors)))
                 factor = self._factors[key] = self._factor(l2v)
             rhs = np.where(self.live, gradient - l2v * theta, 0.0)
             delta = cho_solve(factor, rhs, check_finite=False)
