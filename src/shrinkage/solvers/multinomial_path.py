@@ -32,11 +32,11 @@ where ``p_k → 1`` (the first form cancels there). The model is minimized by co
 descent on ``H`` (:func:`shrinkage.solvers._kernels.cd_gram`) or, without an L1 part,
 by a Cholesky solve (``H`` plus ``s_a 11ᵀ`` per column ``a``: ``H`` is singular along a
 shift common to all classes, which the steps never take since every gradient sums to
-zero over the classes). An Armijo backtracking on the true objective follows; each trial point costs one
-fused pass over the rows (:mod:`._multinomial_kernels`: ``η``, softmax, loss and
-gradient). As :mod:`.logistic_gram_path`, ``H`` is kept across steps and α and formed
-anew only when, after :data:`MIN_AGE` steps on it, a step cut the KKT violation by
-less than :data:`REFRESH_RATE`, or when a step was cut short: a stale ``H`` is still
+zero over the classes). An Armijo backtracking on the true objective follows; each trial
+point costs one fused pass over the rows (:mod:`._multinomial_kernels`: ``η``, softmax,
+loss and gradient). As :mod:`.logistic_gram_path`, ``H`` is kept across steps and α and
+formed anew only when, after :data:`MIN_AGE` steps on it, a step cut the KKT violation
+by less than :data:`REFRESH_RATE`, or when a step was cut short: a stale ``H`` is still
 positive semi-definite, so the step still descends.
 
 Related problems (the folds of one cross-validation and its refit, on the same grid)
