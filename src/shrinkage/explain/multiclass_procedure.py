@@ -17,7 +17,10 @@ instead of the estimators' class-by-class solver:
 - the same objective and stopping rule (the KKT violation ≤ ``tol`` = 10⁻⁴).
 
 A resample's copies of a row become one row with its count as weight, which leaves
-every objective and score unchanged and cuts the rows to the distinct ones.
+every objective and score unchanged and cuts the rows to the distinct ones. The folds
+and the refit of one method share their Newton models and path increments (``shared``
+of :func:`~shrinkage.solvers.multinomial_path.multinomial_path`): fewer Hessians and
+steps, the same stopping rule on each path.
 """
 
 from __future__ import annotations
