@@ -103,3 +103,42 @@ def test_bad_input_is_refused(data):
         multinomial_path(X, y + 1, w, np.array([0.1]), 1.0, K)
     with pytest.raises(ValueError, match="w must"):
         multinomial_path(X, y, np.zeros_like(w), np.array([0.1]), 1.0, K)
+
+
+@pytest.mark.parametrize("ratio", [0.0, 0.5, 1.0])
+def test_shared_models_leave_each_path_at_its_own_optimum(data, ratio):
+    # The folds of a CV share their Newton models and path increments (``shared``):
+    # only the steps may change, every point must still meet its own KKT conditions
+    # and agree with the path solved alone.
+    X, y, w, K = data
+    grid = multinomial_alpha_max(X, y, w, K, max(ratio, 0.5)) * np.logspace(0, -3, 6)
+    shared: dict = {}
+    folds = np.array_split(np.arange(len(y)), 4)
+    for test in folds:
+        train = np.setdiff1d(np.arange(len(y)), test)
+        Xt, yt, wt = X[train], y[train], w[train]
+        res = multinomial_path(Xt, yt, wt, grid, ratio, K, tol=1e-9, shared=shared)
+        alone = multinomial_path(Xt, yt, wt, grid, ratio, K, tol=1e-9)
+        assert res.converged.all()
+        for B, b0, alpha in zip(res.coefs, res.intercepts, grid, strict=True):
+            assert kkt(Xt, yt, wt, B, b0, alpha, ratio) <= 1e-8
+        if ratio < 1:  # (pure L1 leaves a shift common to the classes free: K is even)
+            # tol 1e-9 on the gradient leaves ~1e-9/α in the coefficients at the last α
+            np.testing.assert_allclose(res.coefs, alone.coefs, atol=1e-5)
+            np.testing.assert_allclose(res.intercepts, alone.intercepts, atol=1e-5)
+        for k, alpha in enumerate(grid):
+            ours = objective(Xt, yt, wt, res.coefs[k], res.intercepts[k], alpha, ratio)
+            theirs = objective(Xt, yt, wt, alone.coefs[k], alone.intercepts[k], alpha, ratio)
+            assert ours == pytest.approx(theirs, abs=1e-12)
+    assert shared["models"] and set(shared["points"]) == set(range(grid.size))  # in use
+
+
+def test_shared_models_of_other_columns_are_not_used(data):
+    X, y, w, K = data
+    shared: dict = {}
+    multinomial_path(X, y, w, np.array([0.01]), 0.0, K, shared=shared)
+    Z = X.copy()
+    Z[:, 3] = 1.0  # a constant column: other live columns, the shared H does not fit
+    res = multinomial_path(Z, y, w, np.array([0.01]), 0.0, K, tol=1e-9, shared=shared)
+    assert kkt(Z, y, w, res.coefs[0], res.intercepts[0], 0.01, 0.0) <= 1e-8
+    assert np.all(res.coefs[0][:, 3] == 0.0)

@@ -359,6 +359,8 @@ def compare_multiclass(
         page.append(f"<script>{_SCRIPT}</script></body></html>")
         (folder / "report.html").write_text("\n".join(page), encoding="utf-8")
     step(f"done: {out / 'report.html'}")
+    summary["timings"] = dict(step.times)  # as the binary report's (not in summary.json)
+    summary["timings_cpu"] = dict(step.cpu_times)
     return summary
 
 

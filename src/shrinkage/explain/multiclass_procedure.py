@@ -17,7 +17,10 @@ instead of the estimators' class-by-class solver:
 - the same objective and stopping rule (the KKT violation ≤ ``tol`` = 10⁻⁴).
 
 A resample's copies of a row become one row with its count as weight, which leaves
-every objective and score unchanged and cuts the rows to the distinct ones.
+every objective and score unchanged and cuts the rows to the distinct ones. The folds
+and the refit of one method share their Newton models and path increments (``shared``
+of :func:`~shrinkage.solvers.multinomial_path.multinomial_path`): fewer Hessians and
+steps, the same stopping rule on each path.
 """
 
 from __future__ import annotations
@@ -58,20 +61,25 @@ def _collapse(rows: np.ndarray, n: int):
     return distinct, counts[distinct].astype(np.float64)
 
 
-def _path(X, codes, rows, alphas, ratio, K, max_iter=MAX_ITER):
+def _path(X, codes, rows, alphas, ratio, K, max_iter=MAX_ITER, shared=None):
     from ..solvers.multinomial_path import multinomial_path
 
     distinct, counts = _collapse(rows, X.shape[0])
     return multinomial_path(
-        X[distinct], codes[distinct], counts, alphas, ratio, K, tol=TOL, max_iter=max_iter
-    )
+        X[distinct], codes[distinct], counts, alphas, ratio, K, tol=TOL, max_iter=max_iter,
+        shared=shared,
+    )  # fmt: skip
 
 
-def _log_loss(X, codes, rows, coef, intercept) -> float:
+def _log_losses(X, codes, rows, coefs, intercepts) -> np.ndarray:
+    """The mean log-loss on the rows ``rows`` of each model of a path (``coefs`` (m, K,
+    p), ``intercepts`` (m, K)): one product for the whole path."""
     distinct, counts = _collapse(rows, X.shape[0])
-    P = softmax(X[distinct] @ coef.T + intercept, axis=1)
-    p_true = np.clip(P[np.arange(distinct.size), codes[distinct]], _EPS, 1 - _EPS)
-    return float(-(counts @ np.log(p_true)) / counts.sum())
+    m, K, p = coefs.shape
+    eta = (X[distinct] @ coefs.reshape(m * K, p).T).reshape(-1, m, K) + intercepts
+    P = softmax(eta, axis=2)
+    p_true = np.clip(P[np.arange(distinct.size), :, codes[distinct]], _EPS, 1 - _EPS)
+    return -(counts @ np.log(p_true)) / counts.sum()
 
 
 def fit_procedure(method: str, X, y, folds: int, rows=None) -> MultinomialFit:
@@ -95,13 +103,15 @@ def fit_procedure(method: str, X, y, folds: int, rows=None) -> MultinomialFit:
         warnings.simplefilter("ignore")  # a class with fewer rows than folds, as before
         splits = list(StratifiedKFold(folds).split(np.zeros(rows.size), codes_rows))
     scores = np.zeros((len(splits), CS.size))
+    # The folds and the refit are the same problem on overlapping rows: at each C they
+    # share one Newton model (H), which only shapes their steps (see multinomial_path).
+    shared: dict = {}
     for f, (train, test) in enumerate(splits):
-        res = _path(X, codes, rows[train], 1.0 / (CS * train.size), ratio, K)
-        for c in range(CS.size):
-            scores[f, c] = -_log_loss(X, codes, rows[test], res.coefs[c], res.intercepts[c])
+        res = _path(X, codes, rows[train], 1.0 / (CS * train.size), ratio, K, shared=shared)
+        scores[f] = -_log_losses(X, codes, rows[test], res.coefs, res.intercepts)
     best = int(np.argmax(scores.sum(axis=0)))
     curve = CVCurve(CS, -scores.T, metric="-neg_log_loss", larger_is_simpler=False, parameter="C")
-    res = _path(X, codes, rows, 1.0 / (CS[: best + 1] * rows.size), ratio, K)
+    res = _path(X, codes, rows, 1.0 / (CS[: best + 1] * rows.size), ratio, K, shared=shared)
     return MultinomialFit(
         res.coefs[-1], res.intercepts[-1], classes, float(CS[best]), curve.alpha_1se, ratio
     )

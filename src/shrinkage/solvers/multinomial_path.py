@@ -32,10 +32,18 @@ where ``p_k → 1`` (the first form cancels there). The model is minimized by co
 descent on ``H`` (:func:`shrinkage.solvers._kernels.cd_gram`) or, without an L1 part,
 by a Cholesky solve (``H`` plus ``s_a 11ᵀ`` per column ``a``: ``H`` is singular along a
 shift common to all classes, which the steps never take since every gradient sums to
-zero over the classes). An Armijo backtracking on the true objective follows. As
-:mod:`.logistic_gram_path`, ``H`` is kept across steps and α and formed anew only
-when a step cut the KKT violation by less than :data:`REFRESH_RATE` or was cut short:
-a stale ``H`` is still positive semi-definite, so the step still descends.
+zero over the classes). An Armijo backtracking on the true objective follows; each trial
+point costs one fused pass over the rows (:mod:`._multinomial_kernels`: ``η``, softmax,
+loss and gradient). As :mod:`.logistic_gram_path`, ``H`` is kept across steps and α and
+formed anew only when, after :data:`MIN_AGE` steps on it, a step cut the KKT violation
+by less than :data:`REFRESH_RATE`, or when a step was cut short: a stale ``H`` is still
+positive semi-definite, so the step still descends.
+
+Related problems (the folds of one cross-validation and its refit, on the same grid)
+can share work through ``shared``: the first path leaves there the model it ended each
+α with and its solutions; a later path starts each α with that model, and from its own
+last solution moved by the first path's step between the two α when that lowers the
+objective. Both only change the steps: each path still stops on its own KKT test.
 """
 
 from __future__ import annotations
@@ -44,9 +52,9 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
-from scipy.special import logsumexp
 
 from ._kernels import cd_gram
+from ._multinomial_kernels import softmax_step
 from .constants import (
     ACTIVE_SWEEPS,
     ARMIJO,
@@ -62,6 +70,10 @@ REFRESH_RATE = 0.5
 #: ``(INNER · violation)²``
 INNER = 0.3
 INNER_SWEEPS = 20
+#: a Cholesky factor is reused for a ridge within this relative distance
+FACTOR_RTOL = 0.3
+#: a model is refreshed for slow progress only after this many steps on it
+MIN_AGE = 2
 
 
 class MultinomialPath(NamedTuple):
@@ -82,15 +94,21 @@ def multinomial_alpha_max(Z, y, w, n_classes: int, l1_ratio: float) -> float:
 
 
 class _State:
-    """The current point ``Θ`` (K, q) on ``X̃ = (1, Z − μ)`` and what depends on it."""
+    """The current point ``Θ`` (K, q) on ``X̃ = (1, Z − μ)`` and what depends on it:
+    ``η = X̃Θᵀ``, the mean loss ``F``, the probabilities ``P``, the residual ``R = h(Y −
+    P)`` and the negative gradient ``g = RᵀX̃`` (K, q), all from one pass over ``X̃``
+    (:func:`._multinomial_kernels.softmax_step`). A trial point of the line search is
+    evaluated into spare buffers, swapped in when accepted."""
 
-    def __init__(self, A, Y, h, theta):
-        self.A, self.Y, self.h = A, Y, h
-        self.theta = theta
+    def __init__(self, A, codes, h, theta):
+        self.A, self.codes, self.h = A, codes, h
         self._single = None
-        self.eta = A @ theta.T
-        self.F, self.P = self._evaluate(self.eta)
-        self._gradient()
+        (n, q), K = A.shape, theta.shape[0]
+        self._spare = [np.empty((n, K)), np.empty((n, K)), np.empty((n, K)), np.empty((K, q))]
+        self.eta, self.P, self.R, self.g = (np.empty_like(b) for b in self._spare)
+        self.d_eta = np.empty((n, K))
+        self.theta = np.zeros_like(theta)
+        self.move(theta, self.trial(theta, 1.0, first=True, start=np.zeros((n, K))))
 
     def single(self):
         """``X̃`` in single precision, Fortran order (made once, for the Hessians)."""
@@ -98,21 +116,21 @@ class _State:
             self._single = np.asarray(self.A, dtype=np.float32, order="F")
         return self._single
 
-    def _evaluate(self, eta):
-        lse = logsumexp(eta, axis=1)
-        F = float(self.h @ (lse - np.sum(self.Y * eta, axis=1)))
-        return F, np.exp(eta - lse[:, None])
+    def trial(self, delta, step, first, start=None) -> float:
+        """The mean loss at ``Θ + step·Δ`` (its ``η, P, R, g`` kept in the spare
+        buffers); ``first``: the first trial along ``Δ`` (it makes ``Δη = X̃Δᵀ``)."""
+        eta, P, R, g = self._spare
+        start = self.eta if start is None else start
+        return softmax_step(
+            self.A, delta, self.d_eta, first, start, step, self.codes, self.h, eta, P, R, g
+        )
 
-    def _gradient(self):
-        self.R = self.h[:, None] * (self.Y - self.P)  # −∂F/∂η
-        self.g = (self.A.T @ self.R).T  # (K, q), negative gradient
-
-    def trial(self, eta):
-        return self._evaluate(eta)
-
-    def move(self, theta, eta, F, P):
-        self.theta, self.eta, self.F, self.P = theta, eta, F, P
-        self._gradient()
+    def move(self, theta, F):
+        """Accept the last trial, at ``theta``, with mean loss ``F``."""
+        current = [self.eta, self.P, self.R, self.g]
+        self.eta, self.P, self.R, self.g = self._spare
+        self._spare = current
+        self.theta, self.F = theta, F
 
 
 def _hessian(state: _State, live: np.ndarray) -> np.ndarray:
@@ -144,17 +162,25 @@ class _Model:
         self.H = _hessian(state, live)  # Fortran order, as cd_gram reads columns
         self.diag = np.ascontiguousarray(np.maximum(np.diag(self.H), 0.0))
         self.live = np.tile(live, self.K)
-        self._cholesky = None
+        self._factors = {}  # by ridge: a shared model serves several α
 
     def step(self, state: _State, l1v, l2v, violation):
         theta = state.theta.ravel()
         gradient = state.g.ravel()
         if not np.any(l1v > 0):
             key = float(l2v.max(initial=0.0))
-            if self._cholesky is None or self._cholesky[0] != key:
-                self._cholesky = (key, self._factor(l2v))
+            # A factor made for a ridge within FACTOR_RTOL of this one still gives a
+            # descent step with the right fixed point (the right-hand side carries the
+            # true ridge): a shared model's factor serves every fold at this α.
+            factor = next(
+                (f for k, f in self._factors.items() if abs(k - key) <= FACTOR_RTOL * key), None
+            )
+            if factor is None:
+                if len(self._factors) >= 3:  # (2 MB each at K = 5, p = 100: keep a few)
+                    self._factors.pop(next(iter(self._factors)))
+                factor = self._factors[key] = self._factor(l2v)
             rhs = np.where(self.live, gradient - l2v * theta, 0.0)
-            delta = cho_solve(self._cholesky[1], rhs, check_finite=False)
+            delta = cho_solve(factor, rhs, check_finite=False)
             return np.where(self.live, delta, 0.0).reshape(self.K, self.q)
         new = theta.copy()
         work = gradient.copy()  # q − Hθ' at θ' = θ
@@ -174,13 +200,10 @@ class _Model:
     def _factor(self, l2v):
         """Cholesky of ``H + diag(l2) + Σ_a s_a (11ᵀ ⊗ e_a e_aᵀ)`` (dead columns: 1)."""
         K, q = self.K, self.q
-        M = self.H.copy()
-        M[np.diag_indices_from(M)] += l2v
         scale = self.diag.reshape(K, q).mean(axis=0)
         shift = np.where(scale > 0, scale / K, 1.0)
-        M4 = M.reshape(K, q, K, q)
-        for a in range(q):
-            M4[:, a, :, a] += shift[a]
+        M = self.H + np.kron(np.ones((K, K)), np.diag(shift))
+        M[np.diag_indices_from(M)] += l2v
         dead = ~self.live
         M[dead, dead] = 1.0
         jitter = 0.0
@@ -222,6 +245,7 @@ def multinomial_path(
     *,
     tol: float = 1e-4,
     max_iter: int = 200,
+    shared: dict | None = None,
 ) -> MultinomialPath:
     """The penalized multinomial path along ``alphas`` (decreasing), warm-started from
     the intercept-only fit.
@@ -244,6 +268,13 @@ def multinomial_path(
         Absolute KKT tolerance (``LogisticRegression``'s ``tol``).
     max_iter : int
         Newton steps per α.
+    shared : dict, optional
+        Carried by the caller across calls on related problems (the folds of one
+        resample, on the same grid): the first call leaves there the quadratic model it
+        ended each α with (``H`` and its factor), and a later call starts that α from
+        it instead of from its own (its steps refresh it by the usual rule if it does
+        not pay). Only the steps change: the KKT test, the line search and so the
+        answer are those of the call's own problem.
 
     Returns
     -------
@@ -275,33 +306,41 @@ def multinomial_path(
     A[:, 0] = 1.0
     A[:, 1:] = Zc
     A[:, ~live] = 0.0
-    Y = np.eye(K)[y]
-    counts = h @ Y
+    counts = np.bincount(y, weights=h, minlength=K)
     start = np.log(np.maximum(counts, 1e-300))
     theta = np.zeros((K, p + 1))
     theta[:, 0] = np.where(counts > 0, start, np.log(1e-300)) - np.mean(start[counts > 0])
     theta[counts == 0, 0] = -30.0  # an absent class: start far down, the KKT test finishes
-    state = _State(A, Y, h, theta)
+    state = _State(A, y, h, theta)
     m = alphas.size
     coefs, intercepts = np.zeros((m, K, p)), np.zeros((m, K))
     converged, n_steps = np.zeros(m, dtype=bool), np.zeros(m, dtype=np.int64)
-    model, hessians, fresh = None, 0, False
+    model, hessians, fresh, age = None, 0, False, 0
     penalized = np.tile(np.r_[0.0, np.ones(p)], K)
     ratio = float(l1_ratio)
+    models, points = _shared_models(shared, live, K)
     for index, alpha in enumerate(alphas):
         l1v = penalized * alpha * ratio
         l2v = penalized * alpha * (1.0 - ratio)
         last, steps = np.inf, 0
+        if models.get(index) is not None:
+            model, fresh, age = models[index], False, 0
+        check = index in points
         while True:
             worst = _violation(state, mu, l1v, l2v, live)
+            if check and worst > tol:
+                # not yet optimal here: try the related path's starting points first
+                _warm_start(state, _candidates(state.theta, points, index, mu), l1v, l2v)
+                worst = _violation(state, mu, l1v, l2v, live)
+            check = False
             if worst <= tol or steps >= max_iter:
                 break
-            if (model is None or worst > REFRESH_RATE * last) and not fresh:
-                model, hessians, fresh = _Model(state, live), hessians + 1, True
+            if model is None or (worst > REFRESH_RATE * last and age >= MIN_AGE and not fresh):
+                model, hessians, fresh, age = _Model(state, live), hessians + 1, True, 0
             last = worst
             delta = model.step(state, l1v, l2v, worst)
             step = _line_search(state, delta, l1v, l2v)
-            steps += 1
+            steps, age = steps + 1, age + 1
             if step == 0.0:
                 if fresh:
                     break  # no descent even on a fresh model: rounding, stop here
@@ -310,29 +349,71 @@ def multinomial_path(
             fresh = False
             if step < 1.0:
                 model = None
+        if model is not None and index not in models:
+            models[index] = model
         B = state.theta[:, 1:]
         b0 = state.theta[:, 0] - B @ mu
+        points.setdefault(index, (B.copy(), b0))
         coefs[index], intercepts[index] = B, b0 - b0.mean()
         converged[index], n_steps[index] = worst <= tol, steps
     return MultinomialPath(coefs, intercepts, converged, n_steps, hessians)
 
 
+def _shared_models(shared: dict | None, live: np.ndarray, K: int) -> tuple[dict, dict]:
+    """The models and the solutions ``(B, b₀)`` by α index in ``shared`` (fresh dicts
+    when there is nothing to share: no ``shared``, or one made on other live columns or
+    classes, whose ``H`` would not fit)."""
+    if shared is None:
+        return {}, {}
+    if "live" not in shared:
+        shared.update(live=live, classes=K, models={}, points={})
+    if shared["classes"] != K or not np.array_equal(shared["live"], live):
+        return {}, {}
+    return shared["models"], shared["points"]
+
+
+def _candidates(theta, points, index, mu) -> list:
+    """Starting points for α number ``index`` from a related problem's solutions (in
+    this problem's centred coordinates): its solution there, and this problem's last
+    solution moved by the step the related path took from the previous α."""
+
+    def centred(B, b0):
+        return np.column_stack([b0 + B @ mu, B])
+
+    out = []
+    if index - 1 in points:
+        (B1, b1), (B0, b0) = points[index], points[index - 1]
+        out.append(theta + centred(B1 - B0, b1 - b0))
+    return out
+
+
+def _warm_start(state: _State, candidates, l1v, l2v) -> None:
+    """Move to the candidate of least objective if it beats the current point (one
+    pass over the rows each: far cheaper than the Newton steps a better start saves)."""
+    best = state.F + _penalty(state.theta, l1v, l2v)
+    for theta in candidates:
+        F = state.trial(np.ascontiguousarray(theta - state.theta), 1.0, first=True)
+        value = F + _penalty(theta, l1v, l2v)
+        if value < best:
+            state.move(theta, F)
+            best = value
+
+
 def _line_search(state: _State, delta, l1v, l2v) -> float:
     """Armijo backtracking from the full step with the proximal-Newton decrement."""
-    d_eta = state.A @ delta.T
+    delta = np.ascontiguousarray(delta)
     old_penalty = _penalty(state.theta, l1v, l2v)
     old = state.F + old_penalty
     decrement = -float(np.vdot(state.g, delta)) + _penalty(state.theta + delta, l1v, l2v)
     decrement -= old_penalty
     step = 1.0
-    for _ in range(LINE_SEARCH_HALVINGS):
+    for halving in range(LINE_SEARCH_HALVINGS):
         theta = state.theta + step * delta
-        eta = state.eta + step * d_eta
-        F, P = state.trial(eta)
+        F = state.trial(delta, step, first=halving == 0)
         if F + _penalty(theta, l1v, l2v) <= old + ARMIJO * step * min(decrement, 0.0) + 1e-15 * abs(
             old
         ):
-            state.move(theta, eta, F, P)
+            state.move(theta, F)
             return step
         step *= 0.5
     return 0.0
