@@ -171,3 +171,59 @@ def test_max_iter_reached_is_reported(rng):
     assert np.all(result.n_iters <= 2)
     assert not result.converged.all()
     assert np.all(result.converged == (result.duality_gaps <= 1e-14 * problem.target_norm2))
+
+
+def test_cached_gram_entries(rng):
+    """The cache of the active sweeps holds ``Σ h (x_j − μ_j)(x_k − μ_k)``, and starts
+    over when new features do not fit."""
+    from shrinkage.solvers.dense_path import _cache_features
+
+    X = np.asfortranarray(rng.standard_normal((12, 30)) + 3.0)
+    h = rng.random(12) + 0.5
+    h /= h.sum()
+    mu = h @ X
+    capacity = 8
+    cache = np.empty((capacity, capacity))
+    slot_of = np.full(30, -1, dtype=np.int64)
+    cached = np.empty(capacity, dtype=np.int64)
+    scratch = np.empty(12)
+    Xc = X - mu
+    gram = Xc.T @ (h[:, None] * Xc)
+
+    def check(n_cached):
+        features = cached[:n_cached]
+        assert np.all(slot_of[features] == np.arange(n_cached))
+        assert np.count_nonzero(slot_of >= 0) == n_cached
+        block = cache[:n_cached, :n_cached]
+        np.testing.assert_allclose(block, gram[np.ix_(features, features)], atol=1e-13)
+
+    n_cached = _cache_features(X, h, mu, np.array([3, 7, 1]), cache, slot_of, cached, 0, scratch)
+    assert n_cached == 3
+    check(n_cached)
+    n_cached = _cache_features(X, h, mu, np.array([7, 9]), cache, slot_of, cached, 3, scratch)
+    assert n_cached == 4 and list(cached[:4]) == [3, 7, 1, 9]
+    check(n_cached)
+    # five more do not fit: the cache restarts with exactly these
+    asked = np.array([20, 21, 22, 23, 24, 3])
+    n_cached = _cache_features(X, h, mu, asked, cache, slot_of, cached, n_cached, scratch)
+    assert n_cached == 6 and sorted(cached[:6]) == sorted(asked)
+    check(n_cached)
+    # more than the capacity: refused (the caller sweeps with residual updates)
+    many = np.arange(capacity + 1)
+    assert _cache_features(X, h, mu, many, cache, slot_of, cached, n_cached, scratch) == -1
+    assert np.all(slot_of == -1)
+
+
+def test_more_non_zeros_than_rows(rng):
+    """A ridge-like elastic net keeps more non-zeros than rows: the active sweeps go
+    past the cache's capacity (n) and use residual updates; same answer."""
+    X, y = _wide_data(rng, n=25, p=80)
+    h = np.full(X.shape[0], 1.0 / X.shape[0])
+    compiled = _problem(X, y, h, 0.05)
+    grid = alpha_grid(compiled.alpha_max, 15, 1e-2)
+    fast = solve_path(compiled, grid, 1e-14, 100_000)
+    python = solve_path(_problem(X, y, h, 0.05), grid, 1e-14, 100_000, progress=lambda *a: None)
+    assert fast.n_nonzero.max() > X.shape[0]
+    assert fast.converged.all()
+    np.testing.assert_allclose(fast.coefs, python.coefs, atol=1e-6)
+    _assert_kkt(X, y, h, fast, 0.05, False)

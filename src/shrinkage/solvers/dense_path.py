@@ -10,8 +10,10 @@ spend their time on):
 - the working set of ``α_k`` is the sequential strong rule
   ``score_j(∇(β̂_{k−1})) > 2 l1_j(α_k) − l1_j(α_{k−1})`` plus the non-zero coefficients
   (``score`` is ``|∇_j|``, one-sided on a closed side of the box);
-- rounds of :func:`._kernels.cd_dense` (a sweep over the working set, then sweeps over
-  its non-zeros) until a sweep changes nothing above the threshold, an Anderson
+- rounds of coordinate descent (:func:`._kernels.cd_dense`'s: a sweep over the working
+  set with residual updates, then sweeps over its non-zeros ``A``, these with glmnet's
+  covariance updates on a cached block of ``G_AA`` while ``|A| ≤ n``) until a sweep
+  changes nothing above the threshold, an Anderson
   extrapolation of the last ``anderson + 1`` iterates tried every ``anderson + 1``
   rounds (kept only if it lowers the objective: Bertrand & Massias 2021);
 - scikit-learn's update test (the round's largest ``|Δβ_j|`` at most
@@ -32,7 +34,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels import _FASTMATH, cd_dense, dense_gradient_subset, elastic_net_gap, screening_score
+from ._kernels import (
+    _FASTMATH,
+    _nonzero_subset,
+    _sweep_dense,
+    _updated_coordinate,
+    dense_gradient_subset,
+    elastic_net_gap,
+    screening_score,
+)
 
 __all__ = ["dense_path"]
 
@@ -166,6 +176,190 @@ def _extrapolate(X, h, mu, r, coef, l1, l2, lower, upper, features, history, tri
             r[i] = trial_r[i]
 
 
+# ------------------------------------- active sweeps on a cached Gram block ----------
+# A round is one sweep over the working set W (residual updates: every gradient there is
+# a fresh O(n) dot product) and then up to `active_sweeps` sweeps over the non-zeros A
+# of W. Those sweeps are most of the work of a path (on AR(1) designs with p > n, five
+# visits of a non-zero for one of a working-set feature), and glmnet's covariance
+# updates make them cheaper when |A| < 2n: with G_AA = X̃_AᵀHX̃_A, a coordinate update
+# changes the gradient on A by −Δβ_j G_Aj, O(|A|) instead of the O(2n) of a dot product
+# and a residual update. The Gram entries are cached across rounds and alphas (A changes
+# slowly along a path), so a feature entering A costs one O(n·|cache|) column.
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _cache_features(X, h, mu, features, cache, slot_of, cached, n_cached, column):
+    """Add the features of ``features`` missing from the cache (their Gram entries with
+    every cached feature); returns the new count, or -1 when they do not fit."""
+    capacity = cache.shape[0]
+    missing = 0
+    for j in features:
+        if slot_of[j] < 0:
+            missing += 1
+    if missing == 0:
+        return n_cached
+    if n_cached + missing > capacity:
+        # Start over with exactly the features asked for (the old ones left A).
+        for t in range(n_cached):
+            slot_of[cached[t]] = -1
+        n_cached = 0
+        if features.shape[0] > capacity:
+            return -1
+    n_samples = X.shape[0]
+    for j in features:
+        if slot_of[j] >= 0:
+            continue
+        s = n_cached
+        center = mu[j]
+        total = 0.0
+        for i in range(n_samples):
+            column[i] = h[i] * (X[i, j] - center)
+            total += column[i]
+        cached[s] = j
+        slot_of[j] = s
+        n_cached += 1
+        for t in range(n_cached):
+            k = cached[t]
+            acc = 0.0
+            for i in range(n_samples):
+                acc += column[i] * X[i, k]
+            value = acc - mu[k] * total  # Σ h (x_j − μ_j)(x_k − μ_k)
+            cache[s, t] = value
+            cache[t, s] = value
+    return n_cached
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _active_gram_sweeps(
+    X,
+    h,
+    mu,
+    r,
+    coef,
+    lipschitz,
+    l1,
+    l2,
+    lower,
+    upper,
+    active,
+    cache,
+    slots,
+    n_cached,
+    gradient,
+    sweeps,
+    threshold,
+):
+    """Up to ``sweeps`` sweeps over ``active`` with covariance updates, then the residual
+    catches up.
+
+    ``gradient`` is indexed by cache slot: it starts from the residual on the slots of
+    ``active`` (``slots``) and every update subtracts ``Δβ_j`` times row ``slot_j`` of
+    the cache from all ``n_cached`` slots (contiguous: SIMD; the entries of cached
+    features outside ``active`` are never read). The iterates are those of residual
+    sweeps, up to rounding."""
+    n_active = active.shape[0]
+    n_samples = X.shape[0]
+    start = np.empty(n_active)
+    for t in range(n_active):
+        j = active[t]
+        start[t] = coef[j]
+        center = mu[j]
+        acc = 0.0
+        for i in range(n_samples):
+            acc += h[i] * (X[i, j] - center) * r[i]
+        gradient[slots[t]] = acc
+    for _ in range(sweeps):
+        largest_change = 0.0
+        for t in range(n_active):
+            j = active[t]
+            s = slots[t]
+            old = coef[j]
+            new = _updated_coordinate(
+                lipschitz[j] * old + gradient[s], lipschitz[j], l1[j], l2[j], lower[j], upper[j]
+            )
+            delta = new - old
+            if delta != 0.0:
+                coef[j] = new
+                for u in range(n_cached):
+                    gradient[u] -= delta * cache[s, u]
+                change = (lipschitz[j] + l2[j]) * delta * delta
+                if change > largest_change:
+                    largest_change = change
+        if largest_change <= threshold:
+            break
+    for t in range(n_active):
+        j = active[t]
+        delta = coef[j] - start[t]
+        if delta != 0.0:
+            center = mu[j]
+            for i in range(n_samples):
+                r[i] -= delta * (X[i, j] - center)
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _round(
+    X,
+    h,
+    mu,
+    r,
+    coef,
+    lipschitz,
+    l1,
+    l2,
+    lower,
+    upper,
+    features,
+    active_sweeps,
+    threshold,
+    cache,
+    slot_of,
+    cached,
+    n_cached,
+    scratch,
+    scratch_gradient,
+):
+    """One round (as :func:`._kernels.cd_dense`): a residual sweep over ``features``,
+    then sweeps over its non-zeros, with the cached Gram block when it pays (|A| ≤
+    the cache's capacity, which is at most ``n``). Returns ``(change, n_cached)``."""
+    change = _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, features)
+    if change <= threshold:
+        return change, n_cached
+    active = np.empty(features.shape[0], dtype=np.int64)
+    n_active = _nonzero_subset(coef, features, active)
+    active = active[:n_active]
+    if n_active > 1:
+        n_cached = _cache_features(X, h, mu, active, cache, slot_of, cached, n_cached, scratch)
+    if n_active > 1 and n_cached >= 0:
+        slots = np.empty(n_active, dtype=np.int64)
+        for t in range(n_active):
+            slots[t] = slot_of[active[t]]
+        _active_gram_sweeps(
+            X,
+            h,
+            mu,
+            r,
+            coef,
+            lipschitz,
+            l1,
+            l2,
+            lower,
+            upper,
+            active,
+            cache,
+            slots,
+            n_cached,
+            scratch_gradient,
+            active_sweeps,
+            threshold,
+        )
+        return change, n_cached
+    n_cached = max(n_cached, 0)
+    for _ in range(active_sweeps):
+        if _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, active) <= threshold:
+            break
+    return change, n_cached
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def dense_path(
     X,
@@ -242,6 +436,15 @@ def dense_path(
     trial_r = np.empty(r.shape[0])
     history = np.empty((anderson + 1, n_features))
     floor = threshold_floor * max(target_norm2, 1e-300)
+    # The Gram cache of the active sweeps: at most n features (beyond, |A| ≥ n and
+    # residual sweeps cost no more than covariance updates).
+    capacity = min(n_features, X.shape[0])
+    cache = np.empty((capacity, capacity))
+    slot_of = np.full(n_features, -1, dtype=np.int64)
+    cached = np.empty(capacity, dtype=np.int64)
+    n_cached = 0
+    scratch = np.empty(X.shape[0])
+    scratch_gradient = np.empty(capacity)
     previous = alpha_start
     last_threshold = tol_abs
     for k in range(alphas.shape[0]):
@@ -266,7 +469,7 @@ def dense_path(
             features = working_set[:n_set]
             for t in range(n_set):
                 before[t] = coef[features[t]]
-            change = cd_dense(
+            change, n_cached = _round(
                 X,
                 h,
                 mu,
@@ -280,6 +483,12 @@ def dense_path(
                 features,
                 active_sweeps,
                 threshold,
+                cache,
+                slot_of,
+                cached,
+                n_cached,
+                scratch,
+                scratch_gradient,
             )
             rounds += 1
             small = _is_small_update(coef, features, before, tol_rel)
