@@ -190,8 +190,11 @@ def _extrapolate(X, h, mu, r, coef, l1, l2, lower, upper, features, history, tri
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _cache_features(X, h, mu, features, cache, slot_of, cached, n_cached, column):
     """Add the features of ``features`` missing from the cache (their Gram entries with
-    every cached feature); returns the new count, or -1 when they do not fit."""
+    every cached feature), evicting cached features outside ``features`` when needed;
+    returns the new count, or -1 (cache untouched) when ``features`` do not fit."""
     capacity = cache.shape[0]
+    if features.shape[0] > capacity:
+        return -1
     missing = 0
     for j in features:
         if slot_of[j] < 0:
@@ -199,12 +202,32 @@ def _cache_features(X, h, mu, features, cache, slot_of, cached, n_cached, column
     if missing == 0:
         return n_cached
     if n_cached + missing > capacity:
-        # Start over with exactly the features asked for (the old ones left A).
+        # Evict the cached features outside `features` (they left A), keeping the
+        # others' entries: slots move down in order, so the in-place copy reads every
+        # entry before it is overwritten. No entry is recomputed: a full rebuild each
+        # time A changes near the capacity would cost O(n·|A|²) a round.
+        keep = np.zeros(capacity, dtype=np.bool_)
+        for j in features:
+            if slot_of[j] >= 0:
+                keep[slot_of[j]] = True
+        new_slot = np.empty(capacity, dtype=np.int64)
+        n_kept = 0
         for t in range(n_cached):
-            slot_of[cached[t]] = -1
-        n_cached = 0
-        if features.shape[0] > capacity:
-            return -1
+            if keep[t]:
+                new_slot[t] = n_kept
+                n_kept += 1
+            else:
+                slot_of[cached[t]] = -1
+        for a in range(n_cached):
+            if keep[a]:
+                for b in range(n_cached):
+                    if keep[b]:
+                        cache[new_slot[a], new_slot[b]] = cache[a, b]
+        for t in range(n_cached):
+            if keep[t]:
+                cached[new_slot[t]] = cached[t]
+                slot_of[cached[t]] = new_slot[t]
+        n_cached = n_kept
     n_samples = X.shape[0]
     for j in features:
         if slot_of[j] >= 0:
@@ -327,9 +350,11 @@ def _round(
     active = np.empty(features.shape[0], dtype=np.int64)
     n_active = _nonzero_subset(coef, features, active)
     active = active[:n_active]
+    grown = -1
     if n_active > 1:
-        n_cached = _cache_features(X, h, mu, active, cache, slot_of, cached, n_cached, scratch)
-    if n_active > 1 and n_cached >= 0:
+        grown = _cache_features(X, h, mu, active, cache, slot_of, cached, n_cached, scratch)
+    if grown >= 0:
+        n_cached = grown
         slots = np.empty(n_active, dtype=np.int64)
         for t in range(n_active):
             slots[t] = slot_of[active[t]]
@@ -353,7 +378,6 @@ def _round(
             threshold,
         )
         return change, n_cached
-    n_cached = max(n_cached, 0)
     for _ in range(active_sweeps):
         if _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, active) <= threshold:
             break
