@@ -234,3 +234,19 @@ def test_more_non_zeros_than_rows(rng):
     assert fast.converged.all()
     np.testing.assert_allclose(fast.coefs, python.coefs, atol=1e-6)
     _assert_kkt(X, y, h, fast, 0.05, False)
+
+
+def test_tall_data_without_gram_agrees_with_the_gram_path(rng):
+    """``precompute=False`` on n > p takes the dense path (a cache of all p features)."""
+    X = rng.standard_normal((200, 30))
+    y = X[:, :4] @ np.array([1.0, -2.0, 0.5, 1.5]) + rng.standard_normal(200)
+    h = np.full(200, 1.0 / 200)
+    dense = LeastSquaresProblem(X, y, h, np.ones(30), 0.7, False, True, precompute=False)
+    gram = LeastSquaresProblem(X, y, h, np.ones(30), 0.7, False, True, precompute=True)
+    grid = alpha_grid(dense.alpha_max, 20, 1e-3)
+    assert dense_path_applies(dense, grid) and not dense_path_applies(gram, grid)
+    fast = solve_path(dense, grid, 1e-13, 100_000)
+    reference = solve_path(gram, grid, 1e-13, 100_000)
+    assert fast.converged.all()
+    np.testing.assert_allclose(fast.coefs, reference.coefs, atol=1e-7)
+    _assert_kkt(X, y, h, fast, 0.7, False)

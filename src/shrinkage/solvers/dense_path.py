@@ -46,6 +46,9 @@ from ._kernels import (
 
 __all__ = ["dense_path"]
 
+#: Most features whose Gram entries the active sweeps cache (2048² float64: 32 MiB).
+MAX_CACHED_FEATURES = 2048
+
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _weighted_norm2(h, r):
@@ -461,8 +464,9 @@ def dense_path(
     history = np.empty((anderson + 1, n_features))
     floor = threshold_floor * max(target_norm2, 1e-300)
     # The Gram cache of the active sweeps: at most n features (beyond, |A| ≥ n and
-    # residual sweeps cost no more than covariance updates).
-    capacity = min(n_features, X.shape[0])
+    # residual sweeps cost no more than covariance updates), and at most
+    # MAX_CACHED_FEATURES (its memory grows as the square).
+    capacity = min(n_features, X.shape[0], MAX_CACHED_FEATURES)
     cache = np.empty((capacity, capacity))
     slot_of = np.full(n_features, -1, dtype=np.int64)
     cached = np.empty(capacity, dtype=np.int64)
