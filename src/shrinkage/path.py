@@ -154,6 +154,26 @@ def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathR
     """Solve ``problem`` along ``alphas`` (decreasing) with warm starts and strong rules."""
     if rng is None and progress is None and _gram_path_applies(problem, alphas):
         return _solve_gram_path(problem, alphas, tol, max_iter)
+    if rng is None and progress is None:
+        from .solvers.dense_path import dense_path_applies, run_dense_path
+
+        if dense_path_applies(problem, alphas):  # dense residual (p > n): compiled
+            coefs, gaps, n_iters, converged, seconds = run_dense_path(
+                problem, alphas, tol, max_iter
+            )
+            coefs = coefs.T
+            return PathResult(
+                alphas=alphas,
+                coefs=coefs,
+                intercepts=problem.y_offset - problem.mu @ coefs,
+                duality_gaps=gaps,
+                n_iters=n_iters,
+                n_nonzero=np.count_nonzero(coefs, axis=0),
+                times=np.full(alphas.size, seconds / alphas.size),
+                converged=converged,
+                l1_ratio=problem.l1_ratio,
+                loss=problem.loss,
+            )
     if rng is None and progress is None and alphas.size:
         from .solvers.glm import glm_path, glm_path_applies
 

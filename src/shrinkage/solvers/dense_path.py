@@ -1,0 +1,661 @@
+"""The whole least-squares path on a dense ``X`` (residual updates) in one compiled call.
+
+:func:`dense_path` is :func:`._kernels.gram_path`'s algorithm for the designs that do
+not form ``G = X̃ᵀHX̃`` (``p > n``, or ``p`` too large for a ``p²`` matrix): it keeps
+the residual ``r = z − X̃β`` and runs the same steps as
+:func:`~.least_squares.solve_least_squares`, alpha after alpha, without returning to
+Python (whose per-alpha and per-round work, not the arithmetic, is what small paths
+spend their time on):
+
+- the working set of ``α_k`` is the sequential strong rule
+  ``score_j(∇(β̂_{k−1})) > 2 l1_j(α_k) − l1_j(α_{k−1})`` plus the non-zero coefficients
+  (``score`` is ``|∇_j|``, one-sided on a closed side of the box);
+- rounds of coordinate descent (:func:`._kernels.cd_dense`'s: a sweep over the working
+  set with residual updates, then sweeps over its non-zeros ``A``, these with glmnet's
+  covariance updates on a cached block of ``G_AA`` while ``|A| ≤ n``) until a sweep
+  changes nothing above the threshold, an Anderson
+  extrapolation of the last ``anderson + 1`` iterates tried every ``anderson + 1``
+  rounds (kept only if it lowers the objective: Bertrand & Massias 2021);
+- scikit-learn's update test (the round's largest ``|Δβ_j|`` at most
+  ``tol_rel·max|β_W|``), then the duality gap of the working-set problem
+  (``O(n·|W|)``), tightening the threshold tenfold while either fails;
+- then one full gradient ``∇ = X̃ᵀHr`` (``O(n·p)``): every feature violating its KKT
+  condition joins the working set, and without one the alpha is done when the full
+  duality gap (:func:`._kernels.elastic_net_gap`, a true bound on the suboptimality)
+  is at most ``tol_abs``.
+
+Every coordinate is penalized here (``l1_j + l2_j > 0``): unpenalized ones need the
+projected dual point of :func:`~.least_squares.projected_gap`, and stay with the
+Python solver.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ._kernels import (
+    _FASTMATH,
+    _nonzero_subset,
+    _sweep_dense,
+    _updated_coordinate,
+    dense_gradient_subset,
+    elastic_net_gap,
+    screening_score,
+)
+
+__all__ = ["dense_path"]
+
+#: Most features whose Gram entries the active sweeps cache (2048² float64: 32 MiB).
+MAX_CACHED_FEATURES = 2048
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _weighted_norm2(h, r):
+    """``Σ_i h_i r_i²``."""
+    acc = 0.0
+    for i in range(r.shape[0]):
+        acc += h[i] * r[i] * r[i]
+    return acc
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _full_gradient(X, h, mu, r, gradient):
+    """``∇_j = Σ_i h_i (x_ij − μ_j) r_i`` for every feature (the KKT check and the gap).
+
+    The centring term ``μ_j Σ h_i r_i`` is kept: ``Σ h r`` is 0 only up to rounding."""
+    n_samples, n_features = X.shape
+    weighted = np.empty(n_samples)
+    total = 0.0
+    for i in range(n_samples):
+        weighted[i] = h[i] * r[i]
+        total += weighted[i]
+    for j in range(n_features):
+        acc = 0.0
+        for i in range(n_samples):
+            acc += X[i, j] * weighted[i]
+        gradient[j] = acc - mu[j] * total
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _is_small_update(coef, features, before, tol_rel):
+    """scikit-learn's test: the largest ``|Δβ_j|`` since ``before`` (``before[t]`` belongs
+    to ``features[t]``) is at most ``tol_rel·max|β_j|`` (true when all are zero)."""
+    w_max = 0.0
+    d_w_max = 0.0
+    for t in range(features.shape[0]):
+        b = coef[features[t]]
+        w_max = max(w_max, abs(b))
+        d_w_max = max(d_w_max, abs(b - before[t]))
+    return w_max == 0.0 or d_w_max <= tol_rel * w_max
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _solve_tiny(matrix, rhs):
+    """Gaussian elimination with partial pivoting for a tiny system; ``(x, ok)``."""
+    size = rhs.shape[0]
+    a = matrix.copy()
+    b = rhs.copy()
+    for col in range(size):
+        pivot = col
+        for row in range(col + 1, size):
+            if abs(a[row, col]) > abs(a[pivot, col]):
+                pivot = row
+        if abs(a[pivot, col]) <= 1e-300:
+            return b, False
+        if pivot != col:
+            for k in range(size):
+                a[col, k], a[pivot, k] = a[pivot, k], a[col, k]
+            b[col], b[pivot] = b[pivot], b[col]
+        for row in range(col + 1, size):
+            factor = a[row, col] / a[col, col]
+            for k in range(col, size):
+                a[row, k] -= factor * a[col, k]
+            b[row] -= factor * b[col]
+    for col in range(size - 1, -1, -1):
+        acc = b[col]
+        for k in range(col + 1, size):
+            acc -= a[col, k] * b[k]
+        b[col] = acc / a[col, col]
+    for k in range(size):
+        if not np.isfinite(b[k]):
+            return b, False
+    return b, True
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _penalty(values, l1, l2, features):
+    """``Σ_t l1_j|v_t| + ½ l2_j v_t²`` with ``j = features[t]``."""
+    acc = 0.0
+    for t in range(features.shape[0]):
+        j = features[t]
+        b = values[t]
+        acc += l1[j] * abs(b) + 0.5 * l2[j] * b * b
+    return acc
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _extrapolate(X, h, mu, r, coef, l1, l2, lower, upper, features, history, trial_r):
+    """Anderson step from the rows of ``history`` (iterates on ``features``): move there,
+    residual included, if that lowers ``½‖r‖²_H + penalty``; else stay.
+
+    The weights ``c`` minimize ``‖Σ_k c_k (β_{k+1} − β_k)‖`` subject to ``Σ c_k = 1``."""
+    n_hist = history.shape[0] - 1
+    n_set = features.shape[0]
+    differences = np.empty((n_hist, n_set))
+    for k in range(n_hist):
+        for t in range(n_set):
+            differences[k, t] = history[k + 1, t] - history[k, t]
+    normal = differences @ differences.T
+    weights, ok = _solve_tiny(normal, np.ones(n_hist))
+    total = weights.sum()
+    if not ok or total == 0.0:
+        return
+    point = np.empty(n_set)
+    current_values = np.empty(n_set)
+    for t in range(n_set):
+        value = 0.0
+        for k in range(n_hist):
+            value += weights[k] * history[k + 1, t]
+        j = features[t]
+        point[t] = min(max(value / total, lower[j]), upper[j])  # back into the box
+        current_values[t] = coef[j]
+    current = 0.5 * _weighted_norm2(h, r) + _penalty(current_values, l1, l2, features)
+    n_samples = r.shape[0]
+    for i in range(n_samples):
+        trial_r[i] = r[i]
+    for t in range(n_set):
+        j = features[t]
+        delta = point[t] - coef[j]
+        if delta != 0.0:
+            center = mu[j]
+            for i in range(n_samples):
+                trial_r[i] -= delta * (X[i, j] - center)
+    trial = 0.5 * _weighted_norm2(h, trial_r) + _penalty(point, l1, l2, features)
+    if trial < current:
+        for t in range(n_set):
+            coef[features[t]] = point[t]
+        for i in range(n_samples):
+            r[i] = trial_r[i]
+
+
+# ------------------------------------- active sweeps on a cached Gram block ----------
+# A round is one sweep over the working set W (residual updates: every gradient there is
+# a fresh O(n) dot product) and then up to `active_sweeps` sweeps over the non-zeros A
+# of W. Those sweeps are most of the work of a path (on AR(1) designs with p > n, five
+# visits of a non-zero for one of a working-set feature), and glmnet's covariance
+# updates make them cheaper when |A| < 2n: with G_AA = X̃_AᵀHX̃_A, a coordinate update
+# changes the gradient on A by −Δβ_j G_Aj, O(|A|) instead of the O(2n) of a dot product
+# and a residual update. The Gram entries are cached across rounds and alphas (A changes
+# slowly along a path), so a feature entering A costs one O(n·|cache|) column.
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _cache_features(X, h, mu, features, cache, slot_of, cached, n_cached, column):
+    """Add the features of ``features`` missing from the cache (their Gram entries with
+    every cached feature), evicting cached features outside ``features`` when needed;
+    returns the new count, or -1 (cache untouched) when ``features`` do not fit."""
+    capacity = cache.shape[0]
+    if features.shape[0] > capacity:
+        return -1
+    missing = 0
+    for j in features:
+        if slot_of[j] < 0:
+            missing += 1
+    if missing == 0:
+        return n_cached
+    if n_cached + missing > capacity:
+        # Evict the cached features outside `features` (they left A), keeping the
+        # others' entries: slots move down in order, so the in-place copy reads every
+        # entry before it is overwritten. No entry is recomputed: a full rebuild each
+        # time A changes near the capacity would cost O(n·|A|²) a round.
+        keep = np.zeros(capacity, dtype=np.bool_)
+        for j in features:
+            if slot_of[j] >= 0:
+                keep[slot_of[j]] = True
+        new_slot = np.empty(capacity, dtype=np.int64)
+        n_kept = 0
+        for t in range(n_cached):
+            if keep[t]:
+                new_slot[t] = n_kept
+                n_kept += 1
+            else:
+                slot_of[cached[t]] = -1
+        for a in range(n_cached):
+            if keep[a]:
+                for b in range(n_cached):
+                    if keep[b]:
+                        cache[new_slot[a], new_slot[b]] = cache[a, b]
+        for t in range(n_cached):
+            if keep[t]:
+                cached[new_slot[t]] = cached[t]
+                slot_of[cached[t]] = new_slot[t]
+        n_cached = n_kept
+    n_samples = X.shape[0]
+    for j in features:
+        if slot_of[j] >= 0:
+            continue
+        s = n_cached
+        center = mu[j]
+        total = 0.0
+        for i in range(n_samples):
+            column[i] = h[i] * (X[i, j] - center)
+            total += column[i]
+        cached[s] = j
+        slot_of[j] = s
+        n_cached += 1
+        for t in range(n_cached):
+            k = cached[t]
+            acc = 0.0
+            for i in range(n_samples):
+                acc += column[i] * X[i, k]
+            value = acc - mu[k] * total  # Σ h (x_j − μ_j)(x_k − μ_k)
+            cache[s, t] = value
+            cache[t, s] = value
+    return n_cached
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _active_gram_sweeps(
+    X,
+    h,
+    mu,
+    r,
+    coef,
+    lipschitz,
+    l1,
+    l2,
+    lower,
+    upper,
+    active,
+    cache,
+    slots,
+    n_cached,
+    gradient,
+    sweeps,
+    threshold,
+):
+    """Up to ``sweeps`` sweeps over ``active`` with covariance updates, then the residual
+    catches up.
+
+    ``gradient`` is indexed by cache slot: it starts from the residual on the slots of
+    ``active`` (``slots``) and every update subtracts ``Δβ_j`` times row ``slot_j`` of
+    the cache from all ``n_cached`` slots (contiguous: SIMD; the entries of cached
+    features outside ``active`` are never read). The iterates are those of residual
+    sweeps, up to rounding."""
+    n_active = active.shape[0]
+    n_samples = X.shape[0]
+    start = np.empty(n_active)
+    for t in range(n_active):
+        j = active[t]
+        start[t] = coef[j]
+        center = mu[j]
+        acc = 0.0
+        for i in range(n_samples):
+            acc += h[i] * (X[i, j] - center) * r[i]
+        gradient[slots[t]] = acc
+    for _ in range(sweeps):
+        largest_change = 0.0
+        for t in range(n_active):
+            j = active[t]
+            s = slots[t]
+            old = coef[j]
+            new = _updated_coordinate(
+                lipschitz[j] * old + gradient[s], lipschitz[j], l1[j], l2[j], lower[j], upper[j]
+            )
+            delta = new - old
+            if delta != 0.0:
+                coef[j] = new
+                for u in range(n_cached):
+                    gradient[u] -= delta * cache[s, u]
+                change = (lipschitz[j] + l2[j]) * delta * delta
+                if change > largest_change:
+                    largest_change = change
+        if largest_change <= threshold:
+            break
+    for t in range(n_active):
+        j = active[t]
+        delta = coef[j] - start[t]
+        if delta != 0.0:
+            center = mu[j]
+            for i in range(n_samples):
+                r[i] -= delta * (X[i, j] - center)
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _round(
+    X,
+    h,
+    mu,
+    r,
+    coef,
+    lipschitz,
+    l1,
+    l2,
+    lower,
+    upper,
+    features,
+    active_sweeps,
+    threshold,
+    cache,
+    slot_of,
+    cached,
+    n_cached,
+    scratch,
+    scratch_gradient,
+):
+    """One round (as :func:`._kernels.cd_dense`): a residual sweep over ``features``,
+    then sweeps over its non-zeros, with the cached Gram block when it pays (|A| ≤
+    the cache's capacity, which is at most ``n``). Returns ``(change, n_cached)``."""
+    change = _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, features)
+    if change <= threshold:
+        return change, n_cached
+    active = np.empty(features.shape[0], dtype=np.int64)
+    n_active = _nonzero_subset(coef, features, active)
+    active = active[:n_active]
+    grown = -1
+    if n_active > 1:
+        grown = _cache_features(X, h, mu, active, cache, slot_of, cached, n_cached, scratch)
+    if grown >= 0:
+        n_cached = grown
+        slots = np.empty(n_active, dtype=np.int64)
+        for t in range(n_active):
+            slots[t] = slot_of[active[t]]
+        _active_gram_sweeps(
+            X,
+            h,
+            mu,
+            r,
+            coef,
+            lipschitz,
+            l1,
+            l2,
+            lower,
+            upper,
+            active,
+            cache,
+            slots,
+            n_cached,
+            scratch_gradient,
+            active_sweeps,
+            threshold,
+        )
+        return change, n_cached
+    for _ in range(active_sweeps):
+        if _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, active) <= threshold:
+            break
+    return change, n_cached
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def dense_path(
+    X,
+    h,
+    mu,
+    r,
+    lipschitz,
+    coef,
+    alphas,
+    alpha_start,
+    l1_ratio,
+    weights,
+    lower,
+    upper,
+    tol_abs,
+    max_iter,
+    active_sweeps,
+    anderson,
+    threshold_floor,
+    target_norm2,
+    coefs,
+    gaps,
+    n_iters,
+    converged,
+    tol_rel,
+):
+    """The elastic-net path on a dense ``X`` in one call (see the module docstring).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), Fortran order, float64 or float32
+    h : ndarray of shape (n_samples,)
+        Sample weights summing to one.
+    mu : ndarray of shape (n_features,)
+        Column centres (``X̃ = X − 1μᵀ``, never formed).
+    r : ndarray of shape (n_samples,)
+        Residual ``z − X̃β`` of the warm start ``coef``; both are updated in place.
+    lipschitz : ndarray of shape (n_features,)
+        ``L_j = Σ_i h_i x̃_ij²`` (0 marks a constant column).
+    coef : ndarray of shape (n_features,)
+    alphas : ndarray of shape (n_alphas,)
+        Decreasing, positive.
+    alpha_start : float
+        The alpha ``coef`` solves (``alpha_max`` from zero): the strong rule's previous
+        alpha for ``alphas[0]``.
+    l1_ratio : float
+    weights : ndarray of shape (n_features,)
+        Positive penalty factors: ``l1_j = α ρ w_j``, ``l2_j = α (1 − ρ) w_j``.
+    lower, upper : ndarray of shape (n_features,)
+        The box of the coefficients (``lower ≤ 0 ≤ upper``).
+    tol_abs : float
+        Duality-gap target of every alpha.
+    max_iter : int
+        Rounds per alpha.
+    active_sweeps, anderson, threshold_floor : int, int, float
+        :mod:`.constants` (the sweep threshold is never lowered below
+        ``threshold_floor·target_norm2``).
+    target_norm2 : float
+        ``Σ h_i z_i²``.
+    coefs, gaps, n_iters, converged : ndarray
+        Outputs: shape (n_alphas, n_features), then (n_alphas,) each.
+    tol_rel : float
+        scikit-learn's update test (``inf``: the gap alone decides).
+    """
+    n_features = X.shape[1]
+    gradient = np.empty(n_features)
+    _full_gradient(X, h, mu, r, gradient)
+    in_set = np.zeros(n_features, dtype=np.bool_)
+    working_set = np.empty(n_features, dtype=np.int64)
+    all_features = np.arange(n_features)
+    l1 = np.empty(n_features)
+    l2 = np.empty(n_features)
+    before = np.empty(n_features)
+    trial_r = np.empty(r.shape[0])
+    history = np.empty((anderson + 1, n_features))
+    floor = threshold_floor * max(target_norm2, 1e-300)
+    # The Gram cache of the active sweeps: at most n features (beyond, |A| ≥ n and
+    # residual sweeps cost no more than covariance updates), and at most
+    # MAX_CACHED_FEATURES (its memory grows as the square).
+    capacity = min(n_features, X.shape[0], MAX_CACHED_FEATURES)
+    cache = np.empty((capacity, capacity))
+    slot_of = np.full(n_features, -1, dtype=np.int64)
+    cached = np.empty(capacity, dtype=np.int64)
+    n_cached = 0
+    scratch = np.empty(X.shape[0])
+    scratch_gradient = np.empty(capacity)
+    previous = alpha_start
+    last_threshold = tol_abs
+    for k in range(alphas.shape[0]):
+        alpha = alphas[k]
+        n_set = 0
+        for j in range(n_features):
+            l1[j] = alpha * l1_ratio * weights[j]
+            l2[j] = alpha * (1.0 - l1_ratio) * weights[j]
+            # The strong rule on the previous solution's (exact) gradient.
+            score = screening_score(gradient[j], lower[j], upper[j])
+            in_set[j] = coef[j] != 0.0 or score > 2.0 * l1[j] - previous * l1_ratio * weights[j]
+            if in_set[j]:
+                working_set[n_set] = j
+                n_set += 1
+        # The threshold that brought the previous alpha's gap under tol, one decade
+        # looser: fewer settle-check-tighten rounds than restarting from tol.
+        threshold = max(min(tol_abs, 10.0 * last_threshold), floor)
+        rounds = 0
+        gap = np.inf
+        n_history = 0
+        while True:
+            features = working_set[:n_set]
+            for t in range(n_set):
+                before[t] = coef[features[t]]
+            change, n_cached = _round(
+                X,
+                h,
+                mu,
+                r,
+                coef,
+                lipschitz,
+                l1,
+                l2,
+                lower,
+                upper,
+                features,
+                active_sweeps,
+                threshold,
+                cache,
+                slot_of,
+                cached,
+                n_cached,
+                scratch,
+                scratch_gradient,
+            )
+            rounds += 1
+            small = _is_small_update(coef, features, before, tol_rel)
+            if anderson > 0 and n_set > 0:
+                for t in range(n_set):
+                    history[n_history, t] = coef[features[t]]
+                n_history += 1
+                if n_history == anderson + 1:
+                    _extrapolate(
+                        X,
+                        h,
+                        mu,
+                        r,
+                        coef,
+                        l1,
+                        l2,
+                        lower,
+                        upper,
+                        features,
+                        history[:, :n_set],
+                        trial_r,
+                    )
+                    n_history = 0
+            if change > threshold and rounds < max_iter:
+                continue
+            if not small and rounds < max_iter:
+                # No gap before a small update (and a tighter threshold, so that the
+                # cheap sweeps over the non-zeros do the work).
+                threshold = max(threshold * 0.1, floor)
+                continue
+            if rounds < max_iter and threshold > floor and n_set > 0:
+                # The working-set gap first (O(n·|W|)); the full gradient, O(n·p),
+                # only once that one is small enough.
+                ws_gap = elastic_net_gap(
+                    dense_gradient_subset(X, h, r, features),
+                    coef,
+                    _weighted_norm2(h, r),
+                    l1,
+                    l2,
+                    lipschitz,
+                    lower,
+                    upper,
+                    features,
+                )
+                if ws_gap > tol_abs:
+                    threshold = max(threshold * 0.1, floor)
+                    continue
+            _full_gradient(X, h, mu, r, gradient)
+            added = False
+            for j in range(n_features):
+                if not in_set[j] and lipschitz[j] > 0.0:
+                    if screening_score(gradient[j], lower[j], upper[j]) > l1[j]:
+                        in_set[j] = True
+                        working_set[n_set] = j
+                        n_set += 1
+                        added = True
+            if added and rounds < max_iter:
+                n_history = 0  # the working set changed: restart the history
+                continue
+            gap = elastic_net_gap(
+                gradient,
+                coef,
+                _weighted_norm2(h, r),
+                l1,
+                l2,
+                lipschitz,
+                lower,
+                upper,
+                all_features,
+            )
+            if gap <= tol_abs or rounds >= max_iter:
+                break
+            # Small changes but the gap still open (ill-conditioned): sweep on with a
+            # tighter threshold (at the floor, a full check after every round).
+            threshold = max(threshold * 0.1, floor)
+        last_threshold = threshold
+        coefs[k] = coef
+        gaps[k] = gap
+        n_iters[k] = rounds
+        converged[k] = gap <= tol_abs
+        previous = alpha
+
+
+def dense_path_applies(problem, alphas) -> bool:
+    """Whether :func:`run_dense_path` can solve ``problem`` along ``alphas``: least
+    squares held as a dense residual (:class:`~._designs.DenseDesign`), every
+    coordinate penalized (a zero weight or ``alpha = 0`` needs the projected gap)."""
+    from ._designs import DenseDesign
+
+    design = getattr(problem, "design", None)
+    if type(design) is not DenseDesign or alphas.size == 0:
+        return False
+    return bool(np.all(problem.penalty_weights > 0) and np.all(alphas > 0))
+
+
+def run_dense_path(problem, alphas: np.ndarray, tol: float, max_iter: int):
+    """Solve ``problem`` (a dense :class:`~.problems.LeastSquaresProblem`) along
+    ``alphas`` with :func:`dense_path`, from its current coefficients.
+
+    Returns ``(coefs, gaps, n_iters, converged, seconds)`` with ``coefs`` of shape
+    (n_alphas, n_features); the problem is left at the last alpha's solution.
+    """
+    import time
+
+    from .constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
+
+    design, n_alphas = problem.design, alphas.size
+    coefs = np.zeros((n_alphas, problem.n_features))
+    gaps = np.zeros(n_alphas)
+    n_iters = np.zeros(n_alphas, dtype=np.int64)
+    converged = np.zeros(n_alphas, dtype=bool)
+    coef = problem.coef.copy()
+    residual = np.array(design.r, dtype=np.float64)
+    start = time.perf_counter()
+    dense_path(
+        design.X,
+        design.h,
+        design.mu,  # (the design's: it may hold a centred copy of X with mu = 0)
+        residual,
+        design.lipschitz,
+        coef,
+        np.ascontiguousarray(alphas, dtype=np.float64),
+        float(max(problem.alpha_max_or(alphas[0]), alphas[0])),
+        float(problem.l1_ratio),
+        np.ascontiguousarray(problem.penalty_weights, dtype=np.float64),
+        problem.box.lower,
+        problem.box.upper,
+        float(problem.absolute_tol(tol)),
+        int(max_iter),
+        ACTIVE_SWEEPS,
+        ANDERSON_DEPTH,
+        SWEEP_THRESHOLD_FLOOR,
+        float(problem.target_norm2),
+        coefs,
+        gaps,
+        n_iters,
+        converged,
+        float(tol),  # tol_rel: scikit-learn's update test too
+    )
+    seconds = time.perf_counter() - start
+    problem.set_coef(coef)
+    return coefs, gaps, n_iters, converged, seconds
