@@ -215,7 +215,7 @@ def _compare(
     )
 
     step("fitting L1, L2, elastic net with cross-validation")
-    models = measure.fit_models(task, X_train, y_train, folds, seed)
+    models = measure.fit_models(task, X_train, y_train, folds, seed, n_jobs=n_jobs)
     rows, predicted = {}, {}
     for name, entry in models.items():
         coef = measure.coefficients(entry["model"])
