@@ -316,8 +316,9 @@ def paths(task: str, X, y, models: dict, names) -> dict:
         ("elastic net", models["elastic net"].get("l1_ratio") or 0.5, None),
     ):
         chosen = [v for v in (models[name].get("alpha"), models[name].get("alpha_1se")) if v]
-        path = regularization_path(X, y, loss=loss, l1_ratio=ratio, alphas=3)
-        top = float(path.alphas[0])
+        # a one-point grid is exactly [α_max] (np.geomspace keeps its start): α_max
+        # without solving a path down to 10⁻³·α_max to learn it
+        top = float(regularization_path(X, y, loss=loss, l1_ratio=ratio, alphas=1).alphas[0])
         low = min([top * 1e-3] + [0.3 * c for c in chosen])
         grid = np.geomspace(top, low, 60)
         with warnings.catch_warnings():
