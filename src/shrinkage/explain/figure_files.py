@@ -21,7 +21,7 @@ from pathlib import Path
 from .figures import save
 
 #: seconds to wait for a child before writing its figures in the parent
-TIMEOUT = 300.0
+TIMEOUT = 120.0
 #: :func:`_warm_up`'s cost in the units of :func:`_shares` (~0.4 s)
 WARM_UP_COST = 3
 
