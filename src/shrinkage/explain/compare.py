@@ -15,6 +15,7 @@ from ..datasets import Dataset
 from . import (
     coefficients,
     collinearity,
+    figure_files,
     figures,
     measure,
     recommend,
@@ -133,7 +134,8 @@ def compare(
     subsamples : int
         Half-samples for the selection frequencies.
     n_jobs : int
-        Threads for the resampling.
+        Threads for the resampling and the CV fits; processes for writing the
+        figures (Linux).
 
     Returns
     -------
@@ -215,7 +217,7 @@ def _compare(
     )
 
     step("fitting L1, L2, elastic net with cross-validation")
-    models = measure.fit_models(task, X_train, y_train, folds, seed)
+    models = measure.fit_models(task, X_train, y_train, folds, seed, n_jobs=n_jobs)
     rows, predicted = {}, {}
     for name, entry in models.items():
         coef = measure.coefficients(entry["model"])
@@ -388,7 +390,7 @@ def _compare(
         if geometry is not None:
             made["geometry"] = geometry
             summary["geometry"] = geometry_numbers
-        summary["figures"] = {name: figures.save(fig, folder, name) for name, fig in made.items()}
+        summary["figures"] = figure_files.save_all(made, folder, n_jobs)
         step("report.html, summary.json and coefficients.csv")
         coefficients.write_csv(table, folder / "coefficients.csv")
         summary["timings"] = dict(step.times)

@@ -179,7 +179,7 @@ def compare_family(
         summary["events"] = {"train": int(y_tr[:, 1].sum()), "test": int(y_te[:, 1].sum())}
     summary["recommendation"] = recommendation(summary)
     held = (X_te, y_te)
-    _write(summary, out, force, family, fits, paths, per_method, frequencies, held, step)
+    _write(summary, out, force, family, fits, paths, per_method, frequencies, held, step, n_jobs)
     step(f"done: {out / 'report.html'}")
     summary["timings"] = dict(step.times)
     return summary
@@ -376,9 +376,9 @@ def _selection_frequency(family, X, y, names, fits, subsamples, seed, n_jobs) ->
     return frequencies
 
 
-def _write(summary, out, force, family, fits, paths, per_method, frequencies, held, step):
+def _write(summary, out, force, family, fits, paths, per_method, frequencies, held, step, n_jobs=1):
     from .._output import jsonable, staged_folder
-    from . import coefficients, family_figures, figures
+    from . import coefficients, family_figures, figure_files, figures
     from .family_report import render_html
 
     X_te, y_te = held
@@ -408,7 +408,7 @@ def _write(summary, out, force, family, fits, paths, per_method, frequencies, he
                 )
             ),
         }
-        summary["figures"] = {k: figures.save(f, folder, k) for k, f in made.items()}
+        summary["figures"] = figure_files.save_all(made, folder, n_jobs)
         table = dict(summary["coefficients"])
         if not family.has_intercept:
             table["intercept_original"] = {m: float("nan") for m in table["methods"]}

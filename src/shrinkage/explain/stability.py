@@ -24,22 +24,34 @@ from .procedure import Moments, _gram_path, _least_squares, _standardized
 from .resample import run_parallel, seeds
 
 
-def _penalized(task, X, y, alpha, ratio):
-    """Coefficients (standardized within ``X``'s rows) at one α, warm-started down a
-    short grid from ``α_max``."""
+def _penalized(task, X, y, penalties):
+    """Coefficients (standardized within ``X``'s rows) at each ``(α, ρ)`` of
+    ``penalties`` (a dict), each warm-started down a short grid from ``α_max``.
+
+    The rows are standardized (or their moments formed) once for all the penalties:
+    on ``5 000 × 100`` half-samples that Python-level work is a tenth of a half-sample's
+    time, done while holding the GIL that the compiled path solvers release.
+    """
     if task == "regression":
         _, _, Gs, qs, yy, _ = _standardized(Moments.of_rows(X, y))
-        top = max(float(np.abs(qs).max()) / ratio, alpha * 1.0001)
-        return _gram_path(Gs, qs, yy, np.geomspace(top, alpha, 8), ratio)[:, -1]
+        out = {}
+        for key, (alpha, ratio) in penalties.items():
+            top = max(float(np.abs(qs).max()) / ratio, alpha * 1.0001)
+            out[key] = _gram_path(Gs, qs, yy, np.geomspace(top, alpha, 8), ratio)[:, -1]
+        return out
     from ..solvers.logistic_gram_path import logistic_path
 
-    sd = X.std(axis=0)
-    Z = np.asfortranarray((X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0))
-    p = y.mean()
-    top = max(float(np.abs(Z.T @ (y - p)).max() / len(y) / ratio), alpha * 1.0001)
-    # regularization_path(loss="logistic", tol=1e-5)'s objective and stopping rule
-    grid = np.geomspace(top, alpha, 8)
-    return logistic_path(Z, y, np.ones(len(y)), grid, ratio, tol=1e-5, max_iter=1000).coefs[:, -1]
+    Z = np.asfortranarray((X - X.mean(axis=0)) / _scale(X))
+    residual = y - y.mean()
+    score = float(np.abs(Z.T @ residual).max() / len(y))
+    weights = np.ones(len(y))
+    out = {}
+    for key, (alpha, ratio) in penalties.items():
+        top = max(score / ratio, alpha * 1.0001)
+        # regularization_path(loss="logistic", tol=1e-5)'s objective and stopping rule
+        grid = np.geomspace(top, alpha, 8)
+        out[key] = logistic_path(Z, y, weights, grid, ratio, tol=1e-5, max_iter=1000).coefs[:, -1]
+    return out
 
 
 def _unpenalized(task, X, y, active):
@@ -85,7 +97,7 @@ def selection_frequency(
         rows = rng.choice(n, half, replace=False)
         if task == "classification" and np.unique(y[rows]).size < 2:
             return None
-        return {m: _penalized(task, X[rows], y[rows], a, r) != 0 for m, (a, r) in penalties.items()}
+        return {m: coef != 0 for m, coef in _penalized(task, X[rows], y[rows], penalties).items()}
 
     results = [r for r in run_parallel(one, seeds(seed + 31, subsamples), n_jobs) if r is not None]
     out = {}
@@ -115,13 +127,14 @@ def winners_curse(
         a, b = order[: n // 2], order[n // 2 :]
         if task == "classification" and (np.unique(y[a]).size < 2 or np.unique(y[b]).size < 2):
             return None
-        lasso = _penalized(task, X[a], y[a], alpha, 1.0)
+        Xa, ya = X[a], y[a]
+        lasso = _penalized(task, Xa, ya, {"L1": (alpha, 1.0)})["L1"]
         active = lasso != 0
         return (
             active,
-            _unpenalized(task, X[a], y[a], active),
+            _unpenalized(task, Xa, ya, active),
             _unpenalized(task, X[b], y[b], active),
-            lasso * _scale_back(X[a]),
+            lasso * (1.0 / _scale(Xa)),
         )
 
     results = [r for r in run_parallel(one, seeds(seed + 57, splits), n_jobs) if r is not None]
@@ -159,7 +172,8 @@ def winners_curse(
     }
 
 
-def _scale_back(X):
-    """Convert coefficients standardized within these rows to the columns of ``X``."""
+def _scale(X):
+    """The columns' standard deviations within these rows (1 for a constant column):
+    dividing standardized coefficients by it gives those of the columns of ``X``."""
     sd = X.std(axis=0)
-    return 1.0 / np.where(sd > 0, sd, 1.0)
+    return np.where(sd > 0, sd, 1.0)
