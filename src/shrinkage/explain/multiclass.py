@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import figures, multiclass_measures, repeated_cv
+from . import figure_files, figures, multiclass_measures, repeated_cv
 from .resample import run_parallel, seeds
 
 METHODS = ("L1", "L2", "elastic net", "none")
@@ -305,7 +305,7 @@ def compare_multiclass(
         }
         if curse.get("features"):
             made["winners_curse"] = figures.winners_curse_figure(curse)
-        summary["figures"] = {k: figures.save(f, folder, k) for k, f in made.items()}
+        summary["figures"] = figure_files.save_all(made, folder, n_jobs)
         from .coefficients import write_csv
         from .report import _image
 
