@@ -270,21 +270,26 @@ def logistic_procedure(
     # the resample's distinct rows, standardized on them (columns contiguous: Z[:, j])
     Z = np.asfortranarray((X[rows] - mean) / sd)
     yr, wr, fold_of = y[rows], weights[rows], assignment[rows]
+    # the paths read the design in single precision, rows contiguous (see
+    # logistic_path): rounded once here, each training set a block of its rows
+    Zs = np.ascontiguousarray(Z, dtype=np.float32)
     scale = null_gradient_norm(Z, yr, wr)
     folds = []
     for f in range(k):
         train, test = fold_of != f, fold_of == f
         if np.unique(yr[train]).size < 2 or not test.any():
             continue  # a tiny resample left one class out of this training fold
-        folds.append(
-            (np.asfortranarray(Z[train]), yr[train], wr[train], Z[test], yr[test], wr[test])
-        )
+        # each path's tolerance scale, from the double-precision rows (zero weight
+        # leaves the others out)
+        fold_scale = null_gradient_norm(Z, yr, np.where(train, wr, 0.0))
+        folds.append((Zs[train], yr[train], wr[train], fold_scale, Z[test], yr[test], wr[test]))
 
     def path(ratio, grid, data=None, start=None):
-        Zt, yt, wt = data[:3] if data is not None else (Z, yr, wr)
+        Zt, yt, wt, st = data[:4] if data is not None else (Zs, yr, wr, scale)
         return logistic_path(
-            Zt, yt, wt, grid, ratio, tol=LOGISTIC_TOL, max_iter=LOGISTIC_MAX_ITER, start=start
-        )
+            Zt, yt, wt, grid, ratio, tol=LOGISTIC_TOL, max_iter=LOGISTIC_MAX_ITER, scale=st,
+            start=start,
+        )  # fmt: skip
 
     fits = {}
     for method in methods:
@@ -302,7 +307,7 @@ def logistic_procedure(
         fold_paths = []
         for data in folds:
             res = path(ratio, grid, data)
-            Zv, yv, wv = data[3:]
+            Zv, yv, wv = data[4:]
             eta = res.intercepts[None, :] + Zv @ res.coefs
             errors += wv @ (np.logaddexp(0, eta) - yv[:, None] * eta)
             fold_paths.append(res)
