@@ -22,11 +22,14 @@ from numba.extending import intrinsic
 from ._kernels import _FASTMATH, cd_gram
 from .constants import ACTIVE_SWEEPS, ARMIJO, LINE_SEARCH_HALVINGS
 
-#: form ``G`` anew when a step cut the KKT violation by less than this factor
+#: form ``G`` anew when a step cut the KKT violation by less than this factor …
 REFRESH_RATE = 0.25
+#: … and more than this many steps at that rate would still be needed (a Hessian
+#: costs ~5 steps' passes; near the tolerance a few slower steps are cheaper)
+REFRESH_STEPS = 2.0
 #: the inner coordinate descent stops when no coordinate moves the model by more than
 #: ``(INNER · violation)²`` (relative to the outer violation: loose far away, tight near)
-INNER = 1e-2
+INNER = 0.05
 INNER_SWEEPS = 1000
 #: the product ``Zδ`` reads only the columns with ``δ_j ≠ 0`` when they are fewer
 #: than ``p`` divided by this (the gathered loop is that much slower per column)
@@ -267,8 +270,8 @@ def run_path(
     in place. Each α: while the KKT violation exceeds ``tol_abs``, one proximal
     Newton step on the model ``G`` (coordinate descent, or a Cholesky solve for
     ridge), then an Armijo backtracking line search. ``G`` is formed anew when the
-    last step cut the violation by less than :data:`REFRESH_RATE`, or after a
-    shortened step.
+    last step cut the violation by less than :data:`REFRESH_RATE` with more than
+    :data:`REFRESH_STEPS` such steps to go, or after a shortened step.
     """
     n, p = Zr.shape
     direction, eta_t, d_t, hd = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
@@ -289,7 +292,11 @@ def run_path(
             worst = worst_violation(g, flt[_G0], coef, l1, l2)
             if worst <= tol_abs or steps >= max_iter:
                 break
-            if (ctl[_MODEL] == 0 or worst > REFRESH_RATE * last) and ctl[_FRESH] == 0:
+            stale = worst > REFRESH_RATE * last
+            if stale and worst < last:
+                # linear convergence at the last rate: the steps still to go
+                stale = np.log(tol_abs / worst) / np.log(worst / last) > REFRESH_STEPS
+            if (ctl[_MODEL] == 0 or stale) and ctl[_FRESH] == 0:
                 ctl[_STEPS], flt[_LAST] = steps, last
                 return 1
             last = worst
