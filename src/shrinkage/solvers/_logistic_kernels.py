@@ -1,16 +1,18 @@
 """Compiled pieces of the procedure's logistic path (:mod:`.logistic_gram_path`): the
-logistic loss and its derivative in vectorizable arithmetic, one fused pass over the
-design per trial point, and the proximal-Newton loop along the α grid.
+logistic loss and its derivative in vectorizable arithmetic, the products with the
+single-precision design, and the proximal-Newton loop along the α grid.
 
 A step of that loop costs two ``n·p`` products (``Zδ`` for the trial point, ``Zᵀ(h d)``
 for its gradient) and ``n`` exponentials and logarithms; on ``5 000 × 100`` that is
-~0.2 ms, against ~0.3 ms of interpreter work around it when the loop runs in Python.
+~0.2 ms, against ~0.3 ms of interpreter work around it when the loop ran in Python.
 Here the whole loop is compiled and returns to Python only when the Hessian ``G``
-must be formed anew (a BLAS ``syrk``, ~1 in 10 steps).
+must be formed anew (a BLAS ``syrk``, ~1 in 12 steps).
 
 The exponential and ``log1p`` are written out as polynomials so that LLVM vectorizes
 the row loop (Numba's scalar ``exp``/``log1p`` are libm calls, three times slower
-than NumPy's SIMD ones): both within ~1 ulp of the libm functions (tested).
+than NumPy's SIMD ones): both within ~1 ulp of the libm functions (tested). Every
+kernel here compiles with ``error_model="numpy"``: Python's error model puts a
+zero-division branch in each division, which stops the vectorizer (5× slower loss).
 """
 
 from __future__ import annotations
