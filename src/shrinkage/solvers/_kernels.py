@@ -464,16 +464,17 @@ def _active_set_step(
     scratch,
     work,
 ):
-    """An active-set step (:func:`.newton_step`) if the support held still since the
-    last call, is not solved yet and the cost model lets it; the step's status
-    (1 exact, 2 cut, 0 failed), −1 when none was tried, −2 when the support moved."""
+    """An active-set step (:func:`.newton_step`) unless the support is unchanged since
+    it was solved or the cost model forbids it; the step's status (1 exact, 2 cut,
+    0 failed), −1 when none was tried, −2 when none was tried and the support moved."""
     changed, n_free, n_moves = _support_state(coef, features, lower, upper, support, position)
-    if changed:
-        return -2
-    if solved or not _newton_pays(
-        n_free, n_moves, factor_size[0], gradient.shape[0], active_sweeps
-    ):
+    # Tried even when the support moved: a wrong sign only cuts the step (homotopy),
+    # and waiting for a still round costs more rounds than a cut step (1000x1000 CV
+    # folds: 2.0 vs 2.6 s).
+    if solved and not changed:
         return -1
+    if not _newton_pays(n_free, n_moves, factor_size[0], gradient.shape[0], active_sweeps):
+        return -2 if changed else -1
     if not sync_factor(
         gram, l2, coef, lower, upper, features, factor, order, position, factor_size, scratch
     ):
@@ -735,8 +736,8 @@ def gram_path(
             features = working_set[:n_set]
             sweeps = active_sweeps
             if capacity > 0 and newton_failures < NEWTON_MAX_FAILURES:
-                # Once the support holds still for a round (at a new alpha: the last
-                # one's, a predictor step), one exact step instead of many sweeps.
+                # An exact step on the current support (at a new alpha: the last
+                # one's, a predictor step) instead of many sweeps.
                 status = _active_set_step(
                     gram,
                     gradient,
@@ -758,11 +759,10 @@ def gram_path(
                 )
                 if status == 0:
                     newton_failures += 1
-                elif status > 0:
+                if status >= 0 or status == -2:
                     solved = status == 1
+                if status > 0:
                     n_history = 0  # a jump: the Anderson history is stale
-                elif status == -2:
-                    solved = False
                 sweeps = NEWTON_ACTIVE_SWEEPS
             for t in range(n_set):
                 before[t] = coef[features[t]]
