@@ -158,9 +158,7 @@ def test_increasing_grid_is_accepted_and_solved_decreasing(rng):
 @_SKLEARN_18
 def test_logisticregressioncv_l2_matches_sklearn(rng):
     X, y = make_classification(rng, 150, 8)
-    ours = LogisticRegressionCV(
-        Cs=8, tol=1e-10, max_iter=1000, **_NEW
-    ).fit(X, y)
+    ours = LogisticRegressionCV(Cs=8, tol=1e-10, max_iter=1000, **_NEW).fit(X, y)
     ref = sk.LogisticRegressionCV(
         Cs=8,
         l1_ratios=(0.0,),
