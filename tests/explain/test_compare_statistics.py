@@ -250,7 +250,10 @@ def test_lasso_swaps_show_low_selection_frequency():
     assert freq["x0"] == 1.0  # the strong independent feature: always
     low, high = sorted([freq["x1"], freq["x2"]])
     assert 0.15 < low < 0.85  # the copy the lasso swaps in and out: unstable
-    assert high > 0.85  # one of the two carries the signal nearly always
+    # One of the two carries the signal in most half-samples: the exact lasso (a solve
+    # to a 1e-14 gap agrees) keeps x1 in 49 of 60; 0.95 came from paths stopped on the
+    # gap alone, before the active-set steps solved each support exactly.
+    assert high > 0.75
     assert max(freq[f"x{j}"] for j in range(3, 8)) < 0.1
 
 

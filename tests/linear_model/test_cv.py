@@ -158,9 +158,7 @@ def test_increasing_grid_is_accepted_and_solved_decreasing(rng):
 @_SKLEARN_18
 def test_logisticregressioncv_l2_matches_sklearn(rng):
     X, y = make_classification(rng, 150, 8)
-    ours = LogisticRegressionCV(
-        Cs=8, tol=1e-10, max_iter=1000, **_NEW
-    ).fit(X, y)
+    ours = LogisticRegressionCV(Cs=8, tol=1e-10, max_iter=1000, **_NEW).fit(X, y)
     ref = sk.LogisticRegressionCV(
         Cs=8,
         l1_ratios=(0.0,),
@@ -291,3 +289,25 @@ def test_fold_moments_equal_refitting_each_fold(rng, offset):
     np.testing.assert_allclose(fast.mse_path_, slow.mse_path_, rtol=1e-6)
     np.testing.assert_allclose(fast.coef_, slow.coef_, rtol=1e-6, atol=1e-8)
     assert fast.intercept_ == pytest.approx(slow.intercept_, rel=1e-7)
+
+
+@pytest.mark.parametrize(("n", "p"), [(100, 120), (150, 100)])
+def test_fold_moments_when_n_is_near_p(rng, n, p):
+    # From n_train >= p/2 the folds solve Gram paths from moments (total − fold), with
+    # the path's active-set steps; a correlated design with n_train < p makes G_AA
+    # singular near the end of the path.
+    X = np.empty((n, p))
+    X[:, 0] = rng.standard_normal(n)
+    for j in range(1, p):
+        X[:, j] = 0.8 * X[:, j - 1] + 0.6 * rng.standard_normal(n)
+    y = X[:, ::7] @ rng.standard_normal(len(range(0, p, 7))) + 0.5 * rng.standard_normal(n)
+    folds = list(KFold(5).split(X))
+    moments = LassoCV(cv=5)._fold_moments(np.asfortranarray(X), y, np.full(n, 1 / n), folds)
+    assert moments is not None
+    fast = LassoCV(cv=5, tol=1e-10, max_iter=10**5).fit(X, y)
+    slow = LassoCV(cv=5, tol=1e-10, max_iter=10**5, precompute=False).fit(X, y)
+    ref = sk.LassoCV(cv=5, tol=1e-10, max_iter=10**5).fit(X, y)
+    for other in (slow, ref):
+        np.testing.assert_allclose(fast.mse_path_, other.mse_path_, rtol=1e-5)
+        assert fast.alpha_ == pytest.approx(other.alpha_)
+        np.testing.assert_allclose(fast.coef_, other.coef_, atol=1e-5)

@@ -252,6 +252,8 @@ def cd_sparse(
 
 
 # -------------------------------------------------------- Gram matrix G = X̃ᵀHX̃ -------
+from ._gram_active_set import newton_step, sync_factor  # noqa: E402
+
 # Covariance updates (glmnet): keep the gradient g = q − Gβ on the working set; an
 # update of β_j costs O(|W|) instead of O(n).
 # When the working set is a large part of all features, updating the whole gradient
@@ -404,6 +406,112 @@ def elastic_net_gap(gradient, coef, residual_norm2, l1, l2, lipschitz, lower, up
 
 
 # ------------------------------------------------- a whole path on the Gram matrix ------
+#: The largest support the path factors for its active-set steps (the factor is a
+#: capacity² array next to the Gram matrix).
+NEWTON_MAX_SIZE = 3000
+#: Active-set steps per alpha that may fail (singular system, no descent) before the
+#: alpha is left to coordinate descent.
+NEWTON_MAX_FAILURES = 2
+#: Sweeps over the non-zeros per round while active-set steps are on (they, not the
+#: sweeps, converge on a fixed support).
+NEWTON_ACTIVE_SWEEPS = 0
+#: Pieces of one active-set step (homotopy along the faces) before coordinate descent
+#: takes over again.
+NEWTON_MAX_PIECES = 20
+
+
+@njit(cache=True, nogil=True)
+def _support_state(coef, features, lower, upper, support, position):
+    """Record each feature's state (0: zero, ±1: free with that sign, ±2: on a bound)
+    in ``support``; return whether any changed since the last call, the number of
+    free non-zeros, and how many must enter or leave the factor."""
+    changed = False
+    n_free = 0
+    n_moves = 0
+    for j in features:
+        b = coef[j]
+        state = 0
+        if b != 0.0:
+            state = 1 if b > 0.0 else -1
+            if b <= lower[j] or b >= upper[j]:
+                state *= 2
+        if state != support[j]:
+            changed = True
+            support[j] = state
+        free = state == 1 or state == -1
+        n_free += free
+        n_moves += free != (position[j] >= 0)
+    return changed, n_free, n_moves
+
+
+@njit(cache=True, nogil=True)
+def _active_set_step(
+    gram,
+    gradient,
+    coef,
+    l1,
+    l2,
+    lower,
+    upper,
+    features,
+    support,
+    solved,
+    active_sweeps,
+    factor,
+    order,
+    position,
+    factor_size,
+    scratch,
+    work,
+):
+    """An active-set step (:func:`.newton_step`) unless the support is unchanged since
+    it was solved or the cost model forbids it; the step's status (1 exact, 2 cut,
+    0 failed), −1 when none was tried, −2 when none was tried and the support moved."""
+    changed, n_free, n_moves = _support_state(coef, features, lower, upper, support, position)
+    # Tried even when the support moved: a wrong sign only cuts the step (homotopy),
+    # and waiting for a still round costs more rounds than a cut step (1000x1000 CV
+    # folds: 2.0 vs 2.6 s).
+    if solved and not changed:
+        return -1
+    if not _newton_pays(n_free, n_moves, factor_size[0], gradient.shape[0], active_sweeps):
+        return -2 if changed else -1
+    if not sync_factor(
+        gram, l2, coef, lower, upper, features, factor, order, position, factor_size, scratch
+    ):
+        return 0
+    return newton_step(
+        gram,
+        gradient,
+        coef,
+        l1,
+        l2,
+        lower,
+        upper,
+        features,
+        factor,
+        order,
+        position,
+        factor_size,
+        work[0],
+        work[1],
+        NEWTON_MAX_PIECES,
+    )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _newton_pays(n_free, n_moves, size, n_features, active_sweeps):
+    """Cost model: an active-set step costs a triangular solve (``m²``) per feature
+    that enters or leaves the factor, two more for the step and a gradient update
+    (``m·p``); a round of coordinate descent up to ``(1 + active_sweeps)·m·p``. The
+    step replaces many rounds on a correlated support: take it while it costs at
+    most a few rounds."""
+    if n_free == 0:
+        return False
+    m = max(size, n_free)
+    step = (n_moves + 2.0) * m * m + m * n_features
+    return step <= 4.0 * (1.0 + active_sweeps) * n_free * n_features
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _update_is_small(coef, features, before, tol_rel):
     """scikit-learn's test before it checks the gap: the largest ``|Δβ_j|`` since
@@ -547,6 +655,7 @@ def gram_path(
     n_iters,
     converged,
     tol_rel=np.inf,
+    newton=True,
 ):
     """The whole elastic-net path on ``G = X̃ᵀHX̃``, ``q = X̃ᵀHz``, in one call.
 
@@ -566,6 +675,12 @@ def gram_path(
     shared with the Python solver. ``coef`` is the warm start and is updated in place.
     ``lower``, ``upper`` is the box of the coefficients (``[0, ∞)`` for ``positive``).
     Results go to ``coefs`` (n_alphas, p), ``gaps``, ``n_iters`` and ``converged``.
+
+    With ``newton``, once a round leaves the support and signs of ``β`` unchanged, an
+    exact active-set step (:mod:`._gram_active_set`: one solve with an incrementally
+    updated Cholesky factor of ``G_AA + diag(l2_A)``) replaces the many sweeps that
+    correlated supports need; it is taken only when a cost model says it is cheaper
+    than a few rounds, and the gap and KKT checks decide convergence as before.
     """
     n_features = q.shape[0]
     gradient = q.copy()
@@ -579,6 +694,17 @@ def gram_path(
     floor = threshold_floor * max(target_norm2, 1e-300)
     last_threshold = tol_abs
     before = np.empty(n_features)
+    # The active-set steps' state: the factor of the support (rows of L in `order`),
+    # each feature's position in it (−1: out), and the support's state last round.
+    capacity = min(n_features, NEWTON_MAX_SIZE) if newton else 0
+    factor = np.empty((capacity, capacity))
+    order = np.empty(capacity, dtype=np.int64)
+    position = np.full(n_features, -1, dtype=np.int64)
+    factor_size = np.zeros(1, dtype=np.int64)
+    scratch = np.zeros(n_features, dtype=np.bool_)
+    newton_work = np.empty((2, n_features if newton else 0))
+    support = np.zeros(n_features, dtype=np.int8)
+    ridge = l1_ratio < 1.0
     for k in range(alphas.shape[0]):
         alpha = alphas[k]
         for j in range(n_features):
@@ -600,8 +726,44 @@ def gram_path(
         gap = np.inf
         history = np.empty((anderson + 1, n_features))
         n_history = 0
+        if ridge:  # l2 moved with alpha: the factor of G_AA + diag(l2_A) is stale
+            for t in range(factor_size[0]):
+                position[order[t]] = -1
+            factor_size[0] = 0
+        newton_failures = 0
+        solved = False  # the support's restricted problem was solved exactly
         while True:
             features = working_set[:n_set]
+            sweeps = active_sweeps
+            if capacity > 0 and newton_failures < NEWTON_MAX_FAILURES:
+                # An exact step on the current support (at a new alpha: the last
+                # one's, a predictor step) instead of many sweeps.
+                status = _active_set_step(
+                    gram,
+                    gradient,
+                    coef,
+                    l1,
+                    l2,
+                    lower,
+                    upper,
+                    features,
+                    support,
+                    solved,
+                    active_sweeps,
+                    factor,
+                    order,
+                    position,
+                    factor_size,
+                    scratch,
+                    newton_work,
+                )
+                if status == 0:
+                    newton_failures += 1
+                if status >= 0 or status == -2:
+                    solved = status == 1
+                if status > 0:
+                    n_history = 0  # a jump: the Anderson history is stale
+                sweeps = NEWTON_ACTIVE_SWEEPS
             for t in range(n_set):
                 before[t] = coef[features[t]]
             change = cd_gram(
@@ -614,7 +776,7 @@ def gram_path(
                 lower,
                 upper,
                 features,
-                active_sweeps,
+                sweeps,
                 threshold,
             )
             rounds += 1
