@@ -195,3 +195,29 @@ def test_a_start_changes_the_way_not_the_answer(ratio):
     assert started.intercepts[0] == pytest.approx(full.intercepts[-1], abs=2e-5)
     violation = _kkt(Z, y, w, started.intercepts[0], started.coefs[:, 0], alphas[-1], ratio)
     assert violation <= tol * null_gradient_norm(Z, y, w) * (1 + 1e-9)
+
+
+def test_nearly_collinear_unpenalized_fit_reaches_the_optimum():
+    """Columns ``x_j = 0.7 z_{j−1} + 0.3 z_j`` (condition number ~1e16 after
+    standardizing) with the procedure's "none" fit (α = 1e-8, ρ = 0): the single-precision
+    Hessian is then a little indefinite and its Cholesky factor used to fail. The fit must
+    reach scikit-learn's unpenalized log-loss (the coefficients are not identifiable)."""
+    rng = np.random.default_rng(5)
+    n, p = 1500, 40
+    Z0 = rng.normal(size=(n, p))
+    X = Z0.copy()
+    X[:, 1:] = 0.7 * Z0[:, :-1] + 0.3 * Z0[:, 1:]
+    y = (X[:, :4] @ np.array([1.5, -1.0, 0.8, 0.5]) + rng.logistic(size=n) > 1.5).astype(float)
+    Z = (X - X.mean(0)) / X.std(0)
+    w = np.ones(n)
+    res = logistic_path(Z, y, w, np.array([1e-8]), 0.0, tol=1e-6, max_iter=1000)
+    sk = SkLogisticRegression(C=1e12, tol=1e-12, max_iter=100_000).fit(Z, y)
+
+    def mean_loss(b0, b):
+        eta = b0 + Z @ b
+        return np.mean(np.logaddexp(0, eta) - y * eta)
+
+    ours = mean_loss(res.intercepts[0], res.coefs[:, 0])
+    theirs = mean_loss(sk.intercept_[0], sk.coef_[0])
+    assert np.isfinite(res.coefs).all()
+    assert ours <= theirs + 1e-6

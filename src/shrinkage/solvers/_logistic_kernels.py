@@ -241,8 +241,21 @@ def _ridge_step(G, l2, chol, ctl, flt, rhs, out):
     """``(G + l2 I)⁻¹ rhs`` through a Cholesky factor kept while ``G`` and ``l2`` are."""
     p = rhs.shape[0]
     if ctl[_CHOLESKY] == 0 or flt[_CHOL_L2] != l2:
-        A = G + l2 * np.eye(p)
-        chol[:, :] = np.linalg.cholesky(A)
+        # G is positive semi-definite, but it is formed in single precision: with nearly
+        # collinear columns and a tiny l2 (the unpenalized fit) rounding can leave it a
+        # little indefinite. A nudge of the diagonal only changes the step (the line
+        # search and the KKT test are exact), so the answer is the same.
+        top = 0.0
+        for i in range(p):
+            top = max(top, abs(G[i, i]))
+        top = max(top, 1e-300)
+        jitter = 0.0
+        for _ in range(12):
+            try:
+                chol[:, :] = np.linalg.cholesky(G + (l2 + jitter) * np.eye(p))
+                break
+            except Exception:  # not positive definite
+                jitter = 1e-9 * top if jitter == 0.0 else 10.0 * jitter
         ctl[_CHOLESKY], flt[_CHOL_L2] = 1, l2
     for i in range(p):  # L z = rhs
         total = rhs[i]
