@@ -238,7 +238,7 @@ def _gram_path_applies(problem, alphas) -> bool:
 def _solve_gram_path(problem, alphas, tol, max_iter) -> PathResult:
     """The whole least-squares path in compiled code (:func:`gram_path`): no Python
     work per alpha, which is what small and tall problems (and CV folds) spend on."""
-    from .solvers._kernels import gram_path
+    from .solvers._gram_path import gram_path
 
     design, n_alphas = problem.design, alphas.size
     coefs = np.zeros((n_alphas, problem.n_features))

@@ -14,7 +14,7 @@ from sklearn.linear_model import enet_path
 from shrinkage.path import alpha_grid, solve_path
 from shrinkage.penalties import Box, kkt_violation, penalty_strengths
 from shrinkage.solvers._gram_active_set import _append, _delete, sync_factor
-from shrinkage.solvers._kernels import gram_path
+from shrinkage.solvers._gram_path import gram_path
 from shrinkage.solvers.constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
 from shrinkage.solvers.problems import LeastSquaresProblem
 

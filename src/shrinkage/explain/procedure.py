@@ -22,7 +22,7 @@ squared error of any linear predictor ``b_0 + x^T b`` on any row set
 
 The objectives are the library's: ``½·mean squared error + α·(ρ‖b‖₁ + (1−ρ)/2‖b‖²)``
 on standardized columns (lasso ρ = 1, elastic net ρ ∈ {0.2, 0.5, 0.8}, ridge ρ = 0),
-solved with the compiled Gram path (:func:`shrinkage.solvers._kernels.gram_path`)
+solved with the compiled Gram path (:func:`shrinkage.solvers._gram_path.gram_path`)
 with warm starts along a decreasing grid; ridge in closed form from the
 eigendecomposition of ``G``; the relaxed lasso blends the lasso with least squares on
 its active set, ``γ ∈ {0, ¼, ½, ¾, 1}``. Logistic regression has no sufficient
@@ -49,7 +49,7 @@ TOL = 1e-4  # duality gap ≤ TOL·Σh(y − ȳ)², scikit-learn's and LassoCV's
 
 # -- the least-squares fits on standardized centred moments ---------------------------------
 def _gram_path(Gs, qs, yy, alphas, l1_ratio):
-    from ..solvers._kernels import gram_path
+    from ..solvers._gram_path import gram_path
     from ..solvers.constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
 
     p, m = qs.size, alphas.size

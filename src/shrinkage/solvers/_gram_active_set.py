@@ -43,8 +43,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-# As in :mod:`._kernels` (which imports this module, so it cannot import from it).
-_FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+from ._kernels import _FASTMATH
 
 #: A column enters the factor only if its pivot ``d² = M_jj − ‖w‖²`` keeps more than
 #: this fraction of ``M_jj``: below it the column is, to rounding, a combination of

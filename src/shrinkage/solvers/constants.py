@@ -1,7 +1,7 @@
 """The solvers' tuning constants, defined once.
 
 The Python working-set solver (:mod:`.least_squares`), the compiled Gram path
-(:func:`._kernels.gram_path`, which receives them as arguments), the
+(:func:`._gram_path.gram_path`, which receives them as arguments), the
 proximal-Newton solver (:mod:`.glm`) and its compiled path
 (:func:`._glm_kernels.glm_path`) all read them from here.
 """

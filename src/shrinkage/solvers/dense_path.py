@@ -1,6 +1,6 @@
 """The whole least-squares path on a dense ``X`` (residual updates) in one compiled call.
 
-:func:`dense_path` is :func:`._kernels.gram_path`'s algorithm for the designs that do
+:func:`dense_path` is :func:`._gram_path.gram_path`'s algorithm for the designs that do
 not form ``G = X̃ᵀHX̃`` (``p > n``, or ``p`` too large for a ``p²`` matrix): it keeps
 the residual ``r = z − X̃β`` and runs the same steps as
 :func:`~.least_squares.solve_least_squares`, alpha after alpha, without returning to
@@ -37,7 +37,9 @@ from numba import njit
 from ._kernels import (
     _FASTMATH,
     _nonzero_subset,
+    _solve_small,
     _sweep_dense,
+    _update_is_small,
     _updated_coordinate,
     dense_gradient_subset,
     elastic_net_gap,
@@ -78,52 +80,6 @@ def _full_gradient(X, h, mu, r, gradient):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _is_small_update(coef, features, before, tol_rel):
-    """scikit-learn's test: the largest ``|Δβ_j|`` since ``before`` (``before[t]`` belongs
-    to ``features[t]``) is at most ``tol_rel·max|β_j|`` (true when all are zero)."""
-    w_max = 0.0
-    d_w_max = 0.0
-    for t in range(features.shape[0]):
-        b = coef[features[t]]
-        w_max = max(w_max, abs(b))
-        d_w_max = max(d_w_max, abs(b - before[t]))
-    return w_max == 0.0 or d_w_max <= tol_rel * w_max
-
-
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _solve_tiny(matrix, rhs):
-    """Gaussian elimination with partial pivoting for a tiny system; ``(x, ok)``."""
-    size = rhs.shape[0]
-    a = matrix.copy()
-    b = rhs.copy()
-    for col in range(size):
-        pivot = col
-        for row in range(col + 1, size):
-            if abs(a[row, col]) > abs(a[pivot, col]):
-                pivot = row
-        if abs(a[pivot, col]) <= 1e-300:
-            return b, False
-        if pivot != col:
-            for k in range(size):
-                a[col, k], a[pivot, k] = a[pivot, k], a[col, k]
-            b[col], b[pivot] = b[pivot], b[col]
-        for row in range(col + 1, size):
-            factor = a[row, col] / a[col, col]
-            for k in range(col, size):
-                a[row, k] -= factor * a[col, k]
-            b[row] -= factor * b[col]
-    for col in range(size - 1, -1, -1):
-        acc = b[col]
-        for k in range(col + 1, size):
-            acc -= a[col, k] * b[k]
-        b[col] = acc / a[col, col]
-    for k in range(size):
-        if not np.isfinite(b[k]):
-            return b, False
-    return b, True
-
-
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _penalty(values, l1, l2, features):
     """``Σ_t l1_j|v_t| + ½ l2_j v_t²`` with ``j = features[t]``."""
     acc = 0.0
@@ -147,7 +103,7 @@ def _extrapolate(X, h, mu, r, coef, l1, l2, lower, upper, features, history, tri
         for t in range(n_set):
             differences[k, t] = history[k + 1, t] - history[k, t]
     normal = differences @ differences.T
-    weights, ok = _solve_tiny(normal, np.ones(n_hist))
+    weights, ok = _solve_small(normal, np.ones(n_hist))
     total = weights.sum()
     if not ok or total == 0.0:
         return
@@ -519,7 +475,7 @@ def dense_path(
                 scratch_gradient,
             )
             rounds += 1
-            small = _is_small_update(coef, features, before, tol_rel)
+            small = _update_is_small(coef, features, before, tol_rel)
             if anderson > 0 and n_set > 0:
                 for t in range(n_set):
                     history[n_history, t] = coef[features[t]]
