@@ -231,6 +231,9 @@ def test_signals_clean_up_and_keep_the_previous_output(tmp_path, signum):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal delivers it: a test run started as a shell's background
+        # job inherits SIGINT *ignored*, and Python then never raises KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert run.stdout.readline().strip() == "staged"
     run.send_signal(signum)
