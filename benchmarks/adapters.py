@@ -404,7 +404,10 @@ run <- function(X, y) {
   }
 }
 w <- fit1(X[1:min(n, 40), , drop = FALSE], y[1:min(n, 40)])  # warm-up (lazy loading)
-seconds <- system.time(out <- run(X, y))[["elapsed"]]
+timed <- system.time(out <- run(X, y))
+seconds <- if (Sys.getenv("BENCH_CLOCK") == "cpu") {
+  sum(timed[c("user.self", "sys.self")])  # CPU time: fair on a loaded machine
+} else timed[["elapsed"]]
 writeBin(as.vector(out$beta), file.path(d, "beta.bin"), size = 8)
 writeBin(as.vector(out$a0), file.path(d, "a0.bin"), size = 8)
 writeBin(as.double(seconds), file.path(d, "seconds.bin"), size = 8)
