@@ -25,6 +25,14 @@ on the same data (scikit-learn gets ``max_iter`` high enough to converge). The a
 are scikit-learn, skglm, adelie, python-glmnet and R's glmnet (``Rscript``, timed in R
 with ``system.time``, ``glmnet.control(fdev=0)``); one that is not installed is skipped.
 
+Fits are timed by the worker's CPU time (``--clock cpu``, the default; R's glmnet by the
+user + system time of ``system.time``): every pool runs one thread, so CPU time is the
+fit's own work, and a shared, loaded machine does not inflate one library's turn more
+than another's. ``--clock wall`` times wall-clock instead. ``--merge`` adds the cells of
+a run to those already in the output JSON (a cell measured again replaces its record),
+so slices run on different days build one map; every cell records its clock, the
+commit timed (``+`` for uncommitted changes under ``src/``) and the date.
+
 ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` are removed from this command's
 environment (as on a user's machine), unless ``--keep-openblas-env``; the BLAS kernel
 every worker reports (threadpoolctl) is written with the results, as is the load
