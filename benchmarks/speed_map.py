@@ -55,6 +55,7 @@ import single_thread  # noqa: I001  (limits thread pools before numpy loads)
 single_thread.drop_openblas_overrides()  # as on a user's machine (workers inherit it)
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
 import time  # noqa: E402
@@ -240,7 +241,7 @@ def write_markdown(records, infos, path: Path, elapsed: float) -> None:
              "gives the load average before it, its clock and the commit timed.", "",
              f"**Geometric mean of the ratios: {geometric_mean(ratios):.2f}** over "
              f"{len(ratios)} cells ({sum(r <= 1.0 for r in ratios)} at or below 1.0). "
-             f"Wall time of the last run {elapsed:.0f} s.", ""]
+             + (f"Wall time of the last run {elapsed:.0f} s." if elapsed else ""), ""]
     lines += environment_section(infos)
     header = ["task", "problem (n x p, rho, kind)", "shrinkage s", "fastest anchor", "its s",
               "ratio", "all (s; * = target accuracy not reached)", "load, clock, commit"]
@@ -293,10 +294,34 @@ def write_figure(records, path: Path) -> None:
     plt.close(fig)
 
 
+def merged_with_disk(records, path: Path) -> list[dict]:
+    """``records`` added to the cells on disk now (``--merge``): two runs that merge into
+    one folder at the same time each keep the other's cells. Call under :func:`locked`."""
+    mine = {(r["task"], r["problem"]) for r in records}
+    return [r for r in earlier_records(path) if (r["task"], r["problem"]) not in mine] + records
+
+
+@contextlib.contextmanager
+def locked(path: Path):
+    """An exclusive lock on ``path`` + ``.lock`` (read-modify-write of the JSON)."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def write_outputs(records, infos, args, stem, elapsed, figure=False) -> None:
     """Table and JSON (after every cell: a long run keeps what it measured), figure."""
-    write_json(args.out / f"{stem}.json",
-               {"records": records, "environment": infos, "elapsed_s": elapsed})
+    path = args.out / f"{stem}.json"
+    with locked(path):
+        if args.merge:
+            records = merged_with_disk(records, path)
+        write_json(path, {"records": records, "environment": infos, "elapsed_s": elapsed})
     write_markdown(records, infos, args.out / f"{stem}.md", elapsed)
     if figure:
         write_figure(records, args.out / f"{stem.lower().replace('-', '_')}.png")
@@ -321,6 +346,25 @@ def source_commit() -> str:
 
     commit = git("rev-parse", "--short", "HEAD")
     return commit + ("+" if commit and git("status", "--porcelain", "--", "../src") else "")
+
+
+def combine(args) -> None:
+    """``--combine``: one map from the JSON files of slices run apart (no fits)."""
+    import json
+
+    stem = "SPEED_MAP-quick" if args.quick else "SPEED_MAP"
+    records, infos = [], {}
+    for path in args.combine:
+        data = json.loads(path.read_text())
+        newer = {(r["task"], r["problem"]) for r in data["records"]}
+        records = [r for r in records if (r["task"], r["problem"]) not in newer]
+        records += data["records"]
+        infos.update(data.get("environment", {}))
+    args.merge = False  # the listed files are the whole map (name --out's own to keep it)
+    write_outputs(records, infos, args, stem, 0.0, figure=True)
+    ratios = [r["ratio"] for r in records if r.get("ratio")]
+    print(f"{len(records)} cells; geometric mean {geometric_mean(ratios):.2f} over "
+          f"{len(ratios)} with a ratio -> {args.out / (stem + '.md')}")
 
 
 def parse_args(argv=None):
@@ -348,6 +392,10 @@ def parse_args(argv=None):
                              "again replaces its old record) instead of starting afresh: "
                              "slices run on different days build one map")
     parser.add_argument("--out", type=Path, default=None, help="folder for the outputs")
+    parser.add_argument("--combine", nargs="+", type=Path, default=None, metavar="JSON",
+                        help="run nothing: merge these SPEED_MAP JSON files (a later file's "
+                             "cell replaces an earlier one's) into --out's map, then write "
+                             "its table and heat map")
     args = parser.parse_args(argv)
     if args.quick:
         args.ratios, args.rhos, args.sizes, args.kinds = ["1/10", "1", "10"], [0.6], ["small"], [
@@ -362,6 +410,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.combine:
+        combine(args)
+        return
     os.environ["BENCH_CLOCK"] = args.clock  # the workers (and Rscript) inherit it
     start = time.perf_counter()
     workers, infos = {}, {}
@@ -382,7 +433,7 @@ def main(argv=None) -> None:
         raise SystemExit("shrinkage's worker did not start")
     stem = "SPEED_MAP-quick" if args.quick else "SPEED_MAP"
     args.out.mkdir(parents=True, exist_ok=True)
-    records = earlier_records(args.out / f"{stem}.json") if args.merge else []
+    records = []  # this run's cells (--merge adds those on disk at every write)
     stamp = {"clock": args.clock, "commit": source_commit(), "date": time.strftime("%Y-%m-%d")}
     problems = grid_problems(args)
     for name in problems:
@@ -391,8 +442,6 @@ def main(argv=None) -> None:
             if not record:
                 continue
             record.update(stamp)
-            records = [r for r in records
-                       if (r["task"], r["problem"]) != (record["task"], record["problem"])]
             records.append(record)
             ratio = record["ratio"]
             print(f"{task_name:17s} {name:28s} ratio "
