@@ -50,7 +50,9 @@ __all__ = [*_EXPORTS, "__version__"]
 
 def __getattr__(name):
     if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     raise AttributeError(f"module 'shrinkage' has no attribute {name!r}")
 
 

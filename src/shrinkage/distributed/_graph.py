@@ -4,12 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-
-def is_dask_collection(obj) -> bool:
-    """Whether ``obj`` is a Dask collection, checked by its type's module name (so
-    that Dask is not imported for in-memory data)."""
-    return type(obj).__module__.split(".")[0] in ("dask", "dask_expr")
-
+from .._dispatch import is_dask_collection  # noqa: F401 (re-exported)
 
 # Partial results summed per task of the reduction tree (as dask.array's split_every).
 SPLIT_EVERY = 8

@@ -22,14 +22,21 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._dispatch import dask_fit, is_dask_collection
 from .._fitted import store_coef  # noqa: F401 (re-exported)
 from .._validation import check_finite_data, check_numeric, check_real_target
-from ..path import _check_offset
 from ..solvers.step import check_finite_solution, warn_not_converged  # noqa: F401 (re-exported)
 
 _SPARSE_FORMATS = ["csr", "csc", "coo"]
 
 
 def validated_fit_input(estimator, X, y, **options):
-    """``validate_data`` for ``fit``, with shrinkage's clear messages for text and NaN."""
+    """``validate_data`` for ``fit``, with shrinkage's clear messages for text and NaN.
+
+    ``options``: ``multi_output`` and ``y_numeric`` of ``validate_data`` (others are
+    passed through). Inputs that need no conversion take a fast path with the same
+    result (:func:`_plain_fit_input`); anything else goes through ``validate_data``.
+    """
+    plain = _plain_fit_input(estimator, X, y, **options)
+    if plain is not None:
+        return plain
     check_numeric(X, "X")
     if y is not None:
         check_real_target(y, "y", numeric=is_regressor(estimator))
@@ -44,6 +51,50 @@ def validated_fit_input(estimator, X, y, **options):
     )
     check_finite_data(X, "X")
     return X, y
+
+
+def _plain_fit_input(estimator, X, y, multi_output=False, y_numeric=False, **others):
+    """``validate_data(estimator, X, y, ...)`` for the common case that needs no work,
+    else None.
+
+    The case: ``X`` an ``ndarray`` (not a subclass) of native float64 or float32 with
+    at least one row and column, ``y`` a finite ``ndarray`` of native numbers (1-D,
+    or 2-D with ``multi_output``) of as many rows. There scikit-learn's checks
+    (``check_X_y``: ``check_array`` and ``_check_y``) change nothing but make a 1-D
+    ``y`` C-contiguous, and set ``n_features_in_`` and drop ``feature_names_in_``;
+    this does the same without their per-call cost (about 0.15 ms, a tenth of a small
+    fit). Every other input (lists, pandas, sparse, other dtypes, NaN, wrong shapes)
+    returns None and gets scikit-learn's own checks and messages.
+    """
+    if (
+        others
+        or type(X) is not np.ndarray
+        or type(y) is not np.ndarray
+        or X.ndim != 2
+        or X.dtype not in _PLAIN_X_DTYPES
+        or y.dtype not in _PLAIN_Y_DTYPES
+        or X.shape[0] < 1
+        or X.shape[1] < 1
+        or y.shape[0] != X.shape[0]
+        or not (y.ndim == 1 or (multi_output and y.ndim == 2 and y.shape[1] >= 1))
+        or (y.dtype.kind == "f" and not np.isfinite(y).all())
+    ):
+        return None
+    if hasattr(estimator, "feature_names_in_"):  # fitted before on named columns
+        del estimator.feature_names_in_
+    estimator.n_features_in_ = X.shape[1]
+    check_finite_data(X, "X")
+    return X, (y if multi_output else np.ascontiguousarray(y))
+
+
+# dtypes that scikit-learn's checks keep as they are (``==`` as ``check_array``
+# compares them: a byte-swapped float64 is converted, so it is not in the list).
+_PLAIN_X_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+_PLAIN_Y_DTYPES = (
+    *_PLAIN_X_DTYPES,
+    *(np.dtype(t) for t in (np.int64, np.int32, np.int16, np.int8)),
+    *(np.dtype(t) for t in (np.uint64, np.uint32, np.uint16, np.uint8)),
+)
 
 
 def linear_scores(estimator, X) -> np.ndarray:
@@ -119,14 +170,16 @@ class LinearModelBase(BaseEstimator):
         None: return fitted`` (the hook is a method, not a decorator, so that warnings
         keep pointing at the user's call of ``fit``).
         """
+        if not is_dask_collection(X):
+            return dask_fit(self, X, y, sample_weight)  # None unless y or the weights are
         bounded = any(getattr(self, name, None) is not None for name in _BOUNDS)
-        if (bounded or offset is not None) and is_dask_collection(X):
+        if bounded or offset is not None:
             what = "lower_bounds/upper_bounds" if bounded else "offset"
             raise NotImplementedError(
                 f"{type(self).__name__} with {what} is not available on Dask input yet; "
                 f"fit on a NumPy/SciPy X, or without {what}."
             )
-        if getattr(self, "standardize", False) is True and is_dask_collection(X):
+        if getattr(self, "standardize", False) is True:
             raise ValueError(
                 f"{type(self).__name__}(standardize=True) is not available on Dask input "
                 "yet; fit on a NumPy/SciPy X, or standardize the columns first (glmnet's "
@@ -176,6 +229,8 @@ class LinearClassifierMixin(ClassifierMixin):
             return scores
         scores = scores.ravel()
         if offset is not None:
+            from ..path import _check_offset
+
             scores = scores + _check_offset(offset, scores.size)
         return scores
 

@@ -17,7 +17,6 @@ from .._validation import (
     check_positive_int,
     check_sample_weight,
 )
-from ..path import enet_path, lasso_path
 from ..solvers.problems import LeastSquaresProblem
 from ..solvers.standardize import (
     coefficient_constraint,
@@ -27,6 +26,20 @@ from ..solvers.standardize import (
 )
 from ..solvers.step import solve_and_check
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
+
+
+class _PathFunction:
+    """``Estimator.path``, scikit-learn's static method: :func:`shrinkage.path.enet_path`
+    or ``lasso_path``, imported when first read (a fit does not need
+    :mod:`shrinkage.path`, which loads every datafit)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        from .. import path
+
+        return getattr(path, self.name)
 
 
 class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
@@ -101,7 +114,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
     """
 
     _l1_ratio_fixed: float | None = None
-    path = staticmethod(enet_path)
+    path = _PathFunction("enet_path")
 
     def __init__(
         self,
@@ -316,7 +329,7 @@ class Lasso(ElasticNet):
     """
 
     _l1_ratio_fixed = 1.0
-    path = staticmethod(lasso_path)
+    path = _PathFunction("lasso_path")
 
     def __init__(
         self,

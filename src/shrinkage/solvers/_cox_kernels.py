@@ -39,8 +39,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from .._jit import njit
 from ._glm_kernels import _violation
 from ._kernels import _FASTMATH, cd_dense, screening_score
 

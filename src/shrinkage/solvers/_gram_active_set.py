@@ -41,8 +41,8 @@ descent handles it.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .._jit import njit
 from ._kernels import _FASTMATH
 
 #: A column enters the factor only if its pivot ``d² = M_jj − ‖w‖²`` keeps more than

@@ -12,8 +12,8 @@ drives live in :mod:`._kernels`.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .._jit import njit
 from ._gram_active_set import newton_step, sync_factor
 from ._kernels import (
     _FASTMATH,

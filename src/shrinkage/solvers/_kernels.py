@@ -33,7 +33,8 @@ Accumulations are float64 whatever the dtype of ``X``.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .._jit import njit
 
 # Reassociation lets LLVM vectorize the dot products (SIMD reductions); NaN and inf
 # keep their IEEE meaning (no 'nnan'/'ninf'), so bad input is never silently hidden.

@@ -18,9 +18,10 @@ zero-division branch in each division, which stops the vectorizer (5× slower lo
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic
 
+from .._jit import njit
 from ._kernels import _FASTMATH, cd_gram
 from .constants import ACTIVE_SWEEPS, ARMIJO, LINE_SEARCH_HALVINGS
 

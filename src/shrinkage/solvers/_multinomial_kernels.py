@@ -12,7 +12,8 @@ all while each row of ``X̃`` is in cache, but for the ``exp``, left to NumPy.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .._jit import njit
 
 # As in ._kernels: reassociation vectorizes the dot products; NaN and inf keep their
 # IEEE meaning.

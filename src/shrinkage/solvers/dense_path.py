@@ -32,8 +32,8 @@ Python solver.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .._jit import njit
 from ._kernels import (
     _FASTMATH,
     _nonzero_subset,

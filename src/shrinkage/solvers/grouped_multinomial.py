@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 
+from .._jit import njit
 from ..penalties import (
     group_alpha_max,
     group_conjugate,

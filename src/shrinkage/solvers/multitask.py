@@ -35,8 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 
+from .._jit import njit
 from ._kernels import _FASTMATH
 
 __all__ = [

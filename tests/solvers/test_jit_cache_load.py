@@ -1,0 +1,64 @@
+"""shrinkage._jit: a kernel found in Numba's cache loads without Numba's full context
+refresh, gives scikit-learn's fit, and leaves Numba intact for code compiled afterwards."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+
+FIT = """
+import json, sys, numpy as np
+from sklearn.linear_model import Lasso as Reference
+from shrinkage import Lasso
+from shrinkage.solvers import _kernels
+rng = np.random.default_rng(0)
+X = rng.standard_normal((40, 8))
+y = X[:, 0] - 2 * X[:, 1] + rng.standard_normal(40)
+model = Lasso(alpha=0.05, tol=1e-10).fit(X, y)
+reference = Reference(alpha=0.05, tol=1e-10).fit(X, y)
+hits = sum(sum(d.stats.cache_hits.values()) for d in vars(_kernels).values()
+           if hasattr(d, "stats"))
+refreshed = "numba.np.polynomial.polynomial_core" in sys.modules
+"""
+
+USER_CODE = """
+from numba import njit
+
+@njit
+def user(a):  # typed containers, linalg, random, strings: the registries Numba refreshes
+    d = {"inverse": np.linalg.inv(a)}
+    np.random.seed(1)
+    return d["inverse"].sum() + np.random.rand() + len("abc")
+
+np.random.seed(1)
+expected = np.linalg.inv(np.eye(2) + 1).sum() + np.random.rand() + 3
+print(json.dumps({"hits": hits, "refreshed": refreshed,
+                  "coef": model.coef_.tolist(), "reference": reference.coef_.tolist(),
+                  "user": user(np.eye(2) + 1), "expected": expected}))
+"""
+
+
+def run(cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, env.get("PYTHONPATH")) if p)
+    out = subprocess.run([sys.executable, "-c", FIT + USER_CODE], capture_output=True,
+                         text=True, check=True, env=env).stdout
+    import json
+
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_cached_kernels_load_without_refresh_and_numba_still_compiles(tmp_path):
+    first = run(tmp_path)  # compiles the kernels and writes the cache
+    second = run(tmp_path)  # loads them
+    assert first["hits"] == 0
+    assert second["hits"] > 0
+    assert not second["refreshed"]  # the full refresh did not run before the user's code
+    for result in (first, second):
+        np.testing.assert_allclose(result["coef"], result["reference"], atol=1e-7)
+        np.testing.assert_allclose(result["user"], result["expected"], rtol=1e-12)
+    assert first["coef"] == second["coef"]
