@@ -13,7 +13,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import Ridge as SkRidge
 
-from shrinkage.solvers.moments import Moments
+from shrinkage.solvers.moments import Moments, MomentsDesign
 from shrinkage.solvers.ridge import SpectralRidge, pseudo_inverse
 
 
@@ -109,6 +109,30 @@ def test_centred_moments():
     np.testing.assert_allclose(G, Xc.T @ (h[:, None] * Xc), rtol=1e-8, atol=1e-8)
     np.testing.assert_allclose(q, Xc.T @ (h * yc), rtol=1e-7)
     assert yy == pytest.approx(h @ yc**2, rel=1e-8)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_design_gram_of_a_training_set_is_the_centred_gram(fit_intercept):
+    """The Gram design a CV fold builds (total minus the held-out rows' moments):
+    Fortran-ordered, exactly symmetric, equal to the centred rows' ``X̃ᵀHX̃``."""
+    X, Y, w = _data(n=400, p=9)
+    y = Y[:, 0]
+    shift = X.mean(axis=0) if fit_intercept else 0.0
+    total = Moments.of_rows(X, y, w, shift, y.mean() if fit_intercept else 0.0)
+    held_out = Moments.of_rows(X[:80], y[:80], w[:80], shift, y.mean() if fit_intercept else 0.0)
+    design = MomentsDesign(total - held_out, fit_intercept)
+    Xt, wt = X[80:], w[80:]
+    h = wt / wt.sum()
+    Xc = Xt - h @ Xt if fit_intercept else Xt
+    np.testing.assert_allclose(design.gram, Xc.T @ (h[:, None] * Xc), rtol=1e-9, atol=1e-9)
+    assert design.gram.flags.f_contiguous
+    assert np.array_equal(design.gram, design.gram.T)
+    # Moments built by hand with a (rounding-level) asymmetric xx are symmetrized.
+    skewed = total - held_out
+    skewed.xx = skewed.xx.copy()
+    skewed.xx[0, 1] *= 1.0 + 1e-15
+    skewed_gram = MomentsDesign(skewed, fit_intercept).gram
+    assert np.array_equal(skewed_gram, skewed_gram.T)
 
 
 def test_pseudo_inverse_is_moore_penrose():
