@@ -177,7 +177,7 @@ def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathR
     if rng is None and progress is None and alphas.size:
         from .solvers.glm import glm_path, glm_path_applies
 
-        if glm_path_applies(problem):  # dense logistic / Poisson / Gamma: compiled
+        if glm_path_applies(problem):  # logistic / Poisson / Gamma, dense or sparse X
             path = glm_path(problem, alphas, tol, max_iter)
             return PathResult(
                 alphas=alphas,

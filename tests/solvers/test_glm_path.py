@@ -229,12 +229,14 @@ def test_ridge_poisson_matches_sklearn():
 
 
 # ------------------------------------------------------------- dispatch, safety -----
-def test_applies_only_to_dense_known_datafits():
+def test_applies_only_to_known_datafits():
+    """Logistic, Poisson, Gamma on dense or sparse X (test_glm_path_sparse.py); not
+    least squares (its own paths)."""
     X, y, _ = _data("logistic")
     common = dict(h=np.full(X.shape[0], 1 / X.shape[0]), penalty_weights=np.ones(X.shape[1]),
                   l1_ratio=1.0, positive=False, fit_intercept=True)  # fmt: skip
     assert glm_path_applies(make_problem(X, y, loss="logistic", **common))
-    assert not glm_path_applies(make_problem(sp.csc_matrix(X), y, loss="logistic", **common))
+    assert glm_path_applies(make_problem(sp.csc_matrix(X), y, loss="logistic", **common))
     assert not glm_path_applies(make_problem(X, y, loss="squared_error", **common))
 
 
@@ -255,8 +257,8 @@ def test_poisson_overflowing_steps_backtrack():
 
 
 def test_regularization_path_uses_the_compiled_path(monkeypatch):
-    """regularization_path(loss="logistic") on dense X goes through glm_path (the
-    Python solver would give the same numbers, so only a spy can tell)."""
+    """regularization_path(loss="logistic") on dense and sparse X goes through glm_path
+    (the Python solver would give the same numbers, so only a spy can tell)."""
     import shrinkage.solvers.glm as glm
 
     calls = []
@@ -271,4 +273,4 @@ def test_regularization_path_uses_the_compiled_path(monkeypatch):
     regularization_path(X, y, loss="logistic", alphas=5)
     assert calls == [1]
     regularization_path(sp.csr_matrix(X), y, loss="logistic", alphas=5)
-    assert calls == [1]  # sparse: the Python solver
+    assert calls == [1, 1]

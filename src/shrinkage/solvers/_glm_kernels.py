@@ -1,4 +1,4 @@
-"""The whole penalized-GLM path on dense ``X`` in compiled code (Numba).
+"""The whole penalized-GLM path on dense or sparse (CSC) ``X`` in compiled code (Numba).
 
 For a separable datafit ``F(η) = Σ_i h_i ℓ(y_i, η_i)`` with
 ``η = offset + β₀ + Xβ`` and the weighted elastic net ``g``, :func:`glm_path`
@@ -10,10 +10,10 @@ without returning to Python between alphas:
 - outer proximal-Newton (IRLS) steps on the working set: the quadratic model of
   ``F`` at ``η`` (weights ``w = h·max(ℓ'', floor)``, working residual
   ``r = −ℓ'/max(ℓ'', floor)``), minimized with the penalty by weighted coordinate
-  descent (:func:`._kernels.cd_dense`) with the intercept profiled out by weighted
-  centring; then a backtracking line search with Armijo's test on ``F + g``
-  (Lee, Sun & Saunders 2014), which also rejects the overflowed trial points of
-  ``exp`` (Poisson, Gamma);
+  descent (:func:`._kernels.cd_dense`; :func:`._kernels.cd_sparse` on CSC ``X``) with
+  the intercept profiled out by weighted centring; then a backtracking line search
+  with Armijo's test on ``F + g`` (Lee, Sun & Saunders 2014), which also rejects the
+  overflowed trial points of ``exp`` (Poisson, Gamma);
 - once the working set's KKT conditions hold, one full gradient over all features
   adds any violator; the alpha is done when the largest KKT violation (intercept
   included) is at most ``tol_abs``, exactly as :class:`.glm.GLMProblem` stops, and
@@ -21,6 +21,12 @@ without returning to Python between alphas:
 - box constraints ``lower ≤ β ≤ upper`` (``positive`` is ``[0, ∞)``) enter the
   coordinate update (clipped), the screening score, the KKT violation and the gap
   exactly as in the Python solver.
+
+On CSC ``X`` (``data``, ``indices``, ``indptr``) the centring stays implicit, as in
+:class:`._designs.SparseDesign`: the column means ``mu`` enter only through
+``Σ_i w_i x_ij`` and a scalar residual offset, so every column operation costs its
+non-zeros and the per-sample work (loss, derivatives, line search) ``O(n)``; ``X`` is
+never densified.
 
 The per-sample loss, derivative, curvature and conjugate are the ones of
 :mod:`shrinkage.datafits` (``Logistic``, ``Poisson``, ``Gamma``) written for Numba;
@@ -40,6 +46,7 @@ from ._kernels import (
     _one_side_conjugate,
     box_conjugate,
     cd_dense,
+    cd_sparse,
     dual_scale_score,
     screening_score,
 )
@@ -195,6 +202,9 @@ def _evaluate(family, y, h, eta, d):
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _gradient_and_model(
     X,
+    data,
+    indices,
+    indptr,
     y,
     h,
     d,
@@ -207,14 +217,18 @@ def _gradient_and_model(
     gradient,
     features,
     mu,
+    hx,
     lipschitz,
     newton,
 ):
     """From ``d = ℓ'(η)``: ``gradient_j = −x_jᵀ(h⊙d)`` for ``features`` (returns the
     intercept component ``−Σ h d``), and with ``newton`` in the same pass over the
     columns the quadratic model: IRLS weights ``w``, working residual ``r0``, the
-    weighted column means ``mu`` and curvatures ``lipschitz`` (``Σ w (x − mu)²``)."""
+    weighted column means ``mu``, sums ``hx = Σ w x`` (sparse only) and curvatures
+    ``lipschitz`` (``Σ w (x − mu)²``). ``X`` is dense unless ``indptr`` is non-empty
+    (then the CSC arrays ``data``, ``indices``, ``indptr`` are the design)."""
     n = y.shape[0]
+    sparse = indptr.shape[0] > 0
     total = 0.0
     total_w = 0.0
     for i in range(n):
@@ -228,7 +242,37 @@ def _gradient_and_model(
     centre = newton and fit_intercept and total_w > 0.0
     for j in features:
         acc = 0.0
-        if newton:
+        if sparse:
+            start, end = indptr[j], indptr[j + 1]
+            if newton:
+                sw = 0.0
+                sw2 = 0.0
+                for k in range(start, end):
+                    i = indices[k]
+                    x = data[k]
+                    acc += x * scaled[i]
+                    wx = w[i] * x
+                    sw += wx
+                    sw2 += wx * x
+                m = sw / total_w if centre else 0.0
+                curv = sw2 - m * sw
+                if curv < 1e-6 * sw2:
+                    # Cancellation: Σ_nnz w (x − m)² + m²·(weight of the zero rows).
+                    curv = 0.0
+                    w_nnz = 0.0
+                    for k in range(start, end):
+                        i = indices[k]
+                        c = data[k] - m
+                        curv += w[i] * c * c
+                        w_nnz += w[i]
+                    curv += m * m * max(total_w - w_nnz, 0.0)
+                mu[j] = m
+                hx[j] = sw
+                lipschitz[j] = curv if curv > 1e-20 * sw2 else 0.0
+            else:
+                for k in range(start, end):
+                    acc += data[k] * scaled[indices[k]]
+        elif newton:
             sw = 0.0
             sw2 = 0.0
             for i in range(n):
@@ -279,6 +323,9 @@ def _violation(g, b, l1, l2, lower, upper):
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _newton_step(
     X,
+    data,
+    indices,
+    indptr,
     y,
     h,
     eta,
@@ -302,6 +349,7 @@ def _newton_step(
     r,
     r0,
     mu,
+    hx,
     lipschitz,
     trial,
     trial_eta,
@@ -314,9 +362,13 @@ def _newton_step(
     :func:`.glm.newton_direction`), then backtracks on ``F + g``. The change of ``η``
     for a unit step is ``r0 − r`` (initial minus final model residual), so no product
     with ``X`` is needed. ``state[0]`` holds ``F(η)`` and ``d`` holds ``ℓ'(η)``; both
-    are updated with ``η``. Returns the step taken (0: none).
+    are updated with ``η``. Returns the step taken (0: none). On CSC ``X`` (non-empty
+    ``indptr``) the model residual is ``r + c`` with the scalar ``c`` of
+    :func:`._kernels.cd_sparse` (implicit centring).
     """
     n = y.shape[0]
+    sparse = indptr.shape[0] > 0
+    residual_offset = np.zeros(1)
     total_w = 0.0
     shift = 0.0
     if fit_intercept:
@@ -331,23 +383,21 @@ def _newton_step(
     # Inexact inner solve: tightened with the violation, as glm.py's.
     threshold = violation * violation
     for _ in range(inner_rounds):
-        change = cd_dense(
-            X,
-            w,
-            mu,
-            r,
-            trial,
-            lipschitz,
-            l1,
-            l2,
-            lower,
-            upper,
-            features,
-            active_sweeps,
-            threshold,
-        )
+        if sparse:
+            change = cd_sparse(
+                data, indices, indptr, w, hx, mu, r, residual_offset, trial, lipschitz,
+                l1, l2, lower, upper, features, active_sweeps, threshold,
+            )  # fmt: skip
+        else:
+            change = cd_dense(
+                X, w, mu, r, trial, lipschitz, l1, l2, lower, upper, features,
+                active_sweeps, threshold,
+            )  # fmt: skip
         if change <= threshold:
             break
+    if sparse:
+        for i in range(n):
+            r[i] += residual_offset[0]
     delta_intercept = shift
     old_pen = 0.0
     new_pen = 0.0
@@ -424,6 +474,9 @@ def _duality_gap(family, y, h, offset, value, d, coef, gradient, l1, l2, lower, 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def glm_path(
     X,
+    data,
+    indices,
+    indptr,
     y,
     h,
     eta,
@@ -458,6 +511,10 @@ def glm_path(
     Parameters
     ----------
     X : ndarray (n, p), Fortran order
+        The design when ``indptr`` is empty (else unused).
+    data, indices, indptr : ndarray
+        The CSC arrays of a sparse design (canonical: no duplicate entries), or empty
+        arrays for a dense one. Sparse columns are centred implicitly.
     y, h : ndarray (n,)
         Target (as the datafit's ``check_target`` returns it) and sample weights
         summing to one.
@@ -486,7 +543,7 @@ def glm_path(
         An alpha also needs its last Newton step to have moved no coefficient by more
         than ``tol_rel·max|β|`` (scikit-learn's test; ``inf``: the KKT test alone).
     """
-    n, p = X.shape
+    n, p = y.shape[0], coef.shape[0]
     before = np.empty(p)
     l1 = np.empty(p)
     l2 = np.empty(p)
@@ -501,6 +558,7 @@ def glm_path(
     r0 = np.empty(n)
     trial_eta = np.empty(n)
     mu = np.zeros(p)
+    hx = np.zeros(p)
     lipschitz = np.zeros(p)
     trial = np.zeros(p)
     # F(η) and d = ℓ'(η) are kept current with η: each accepted line-search trial
@@ -530,8 +588,9 @@ def glm_path(
                 # The model for the Newton step comes in the same pass as the gradient
                 # (wasted only on the last, converged check of each working set).
                 intercept_gradient = _gradient_and_model(
-                    X, y, h, d, family, fit_intercept, curvature_floor, scaled, w, r0,
-                    gradient, features, mu, lipschitz, True,
+                    X, data, indices, indptr, y, h, d, family, fit_intercept,
+                    curvature_floor, scaled, w, r0, gradient, features, mu, hx, lipschitz,
+                    True,
                 )  # fmt: skip
                 fresh = True
                 worst = abs(intercept_gradient) if fit_intercept else 0.0
@@ -544,9 +603,10 @@ def glm_path(
                 for j in features:
                     before[j] = coef[j]
                 _newton_step(
-                    X, y, h, eta, coef, intercept, state, d, features, l1, l2, lower, upper,
-                    fit_intercept, family, worst, armijo, inner_rounds, active_sweeps,
-                    max_halvings, w, r, r0, mu, lipschitz, trial, trial_eta, trial_d,
+                    X, data, indices, indptr, y, h, eta, coef, intercept, state, d,
+                    features, l1, l2, lower, upper, fit_intercept, family, worst, armijo,
+                    inner_rounds, active_sweeps, max_halvings, w, r, r0, mu, hx, lipschitz,
+                    trial, trial_eta, trial_d,
                 )  # fmt: skip
                 n_iter += 1
                 fresh = False
@@ -564,8 +624,9 @@ def glm_path(
                     outside[n_out] = j
                     n_out += 1
             intercept_gradient = _gradient_and_model(
-                X, y, h, d, family, fit_intercept, curvature_floor, scaled, w, r0,
-                gradient, outside[:n_out], mu, lipschitz, False,
+                X, data, indices, indptr, y, h, d, family, fit_intercept,
+                curvature_floor, scaled, w, r0, gradient, outside[:n_out], mu, hx,
+                lipschitz, False,
             )  # fmt: skip
             worst = abs(intercept_gradient) if fit_intercept else 0.0
             grows = False

@@ -28,9 +28,10 @@ solved in the box, the KKT check accepts a coefficient on its bound pushed outwa
 and ``g*`` is the supremum over the box (finite on its bounded sides), so the gap
 stays a true bound.
 
-On dense ``X`` with a logistic, Poisson or Gamma datafit, :func:`glm_path` runs the
-same algorithm (same stopping rule and gap) for a whole path in compiled code
-(:mod:`._glm_kernels`; Cox with Breslow ties: :mod:`._cox_kernels`);
+With a logistic, Poisson or Gamma datafit, on dense or sparse ``X`` (sparse columns
+centred implicitly, never densified), :func:`glm_path` runs the same algorithm (same
+stopping rule and gap) for a whole path in compiled code (:mod:`._glm_kernels`; Cox
+with Breslow ties, dense ``X`` only: :mod:`._cox_kernels`);
 :func:`shrinkage.path.solve_path` uses it there.
 
 When the working set has no L1 and no sign constraint (ridge) and the system is small
@@ -495,14 +496,25 @@ def _is_breslow_cox(datafit) -> bool:
 
 
 def glm_path_applies(problem) -> bool:
-    """Whether :func:`glm_path` can solve ``problem``: a :class:`GLMProblem` on dense
-    ``X`` with a datafit the kernels know (logistic, Poisson, Gamma; Cox with Breslow
-    ties)."""
-    return (
-        isinstance(problem, GLMProblem)
-        and isinstance(problem.X, np.ndarray)
-        and (_family_code(problem.datafit) is not None or _is_breslow_cox(problem.datafit))
-    )
+    """Whether :func:`glm_path` can solve ``problem``: a :class:`GLMProblem` with a
+    datafit the kernels know: logistic, Poisson, Gamma on dense or sparse ``X``; Cox
+    with Breslow ties on dense ``X``."""
+    if not isinstance(problem, GLMProblem):
+        return False
+    if _family_code(problem.datafit) is not None:
+        return isinstance(problem.X, np.ndarray) or sp.issparse(problem.X)
+    return isinstance(problem.X, np.ndarray) and _is_breslow_cox(problem.datafit)
+
+
+def _csc_arrays(X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(data, indices, indptr)`` of ``X`` in canonical CSC form (float64 values, no
+    duplicate entries: the kernels sum squares entry by entry). No copy when ``X``
+    is already so."""
+    X = X.tocsc()
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return np.asarray(X.data, dtype=np.float64), X.indices, X.indptr
 
 
 class GLMPath(NamedTuple):
@@ -554,8 +566,9 @@ def glm_path(
 
     if not glm_path_applies(problem):
         raise ValueError(
-            "glm_path needs a GLMProblem on a dense X with a logistic, Poisson, Gamma or "
-            "Breslow Cox datafit; use shrinkage.path.solve_path for the others."
+            "glm_path needs a GLMProblem with a logistic, Poisson or Gamma datafit (dense "
+            "or sparse X) or a Breslow Cox one (dense X); use "
+            "shrinkage.path.solve_path for the others."
         )
     alphas = np.ascontiguousarray(alphas, dtype=np.float64)
     if _is_breslow_cox(problem.datafit):
@@ -570,9 +583,20 @@ def glm_path(
     intercept = np.array([problem.intercept_])
     eta = np.array(problem.eta, dtype=np.float64)
     gradient = np.array(problem.gradient, dtype=np.float64)
+    if sp.issparse(problem.X):
+        # Unused; Fortran-only (2×2: a size-0 or size-1 array would also count as C
+        # order) so that the kernel compiled for dense X serves.
+        X = np.empty((2, 2), order="F")
+        data, indices, indptr = _csc_arrays(problem.X)
+    else:
+        X = problem.X
+        data, indices, indptr = np.empty(0), np.empty(0, np.int32), np.empty(0, np.int32)
     start = time.perf_counter()
     compiled_path(
-        problem.X,
+        X,
+        data,
+        indices,
+        indptr,
         problem.y,
         np.ascontiguousarray(problem.h, dtype=np.float64),
         eta,
