@@ -450,6 +450,25 @@ def _update_is_small(coef, features, before, tol_rel):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _changes_are_rounding(coef, features, before, l1, l2, lipschitz, target_norm2):
+    """Whether every ``|Δβ_j|`` since ``before`` is within the rounding of a coordinate
+    update, ``1e-13·(l1_j + L_j|β_j| + sqrt(L_j Σh z²)) / (L_j + l2_j)`` (the terms of
+    ``z_j = L_jβ_j + ∇_j``, with ``|∇_j| ≤ sqrt(L_j‖r‖²_H)``; 1e-13: a thousand
+    times double rounding). The compiled paths ask it when scikit-learn's update test
+    fails at the sweep-threshold floor."""
+    for t in range(features.shape[0]):
+        j = features[t]
+        b = coef[j]
+        curvature = lipschitz[j] + l2[j]
+        if curvature <= 0.0:
+            continue
+        scale = l1[j] + lipschitz[j] * abs(b) + np.sqrt(lipschitz[j] * target_norm2)
+        if abs(b - before[t]) > 1e-13 * scale / curvature:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _solve_small(matrix, rhs):
     """Gaussian elimination with partial pivoting for a tiny system; (x, ok)."""
     size = rhs.shape[0]

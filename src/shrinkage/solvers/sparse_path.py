@@ -39,6 +39,7 @@ from numba import njit
 
 from ._kernels import (
     _FASTMATH,
+    _changes_are_rounding,
     _nonzero_subset,
     _solve_small,
     _update_is_small,
@@ -322,7 +323,16 @@ def sparse_path(
                     n_history = 0
             if change > threshold and rounds < max_iter:
                 continue
+            if not small and threshold <= floor:
+                # At the floor, changes within rounding pass the test: a coefficient
+                # that rounding alone sets (one entering a hair below its alpha_max,
+                # at 1e-16) changes by 100% every sweep and would never pass it.
+                small = _changes_are_rounding(
+                    coef, features, before, l1, l2, lipschitz, target_norm2
+                )
             if not small and rounds < max_iter:
+                # No gap before a small update (and a tighter threshold, so that the
+                # cheap sweeps over the non-zeros do the work).
                 threshold = max(threshold * 0.1, floor)
                 continue
             if rounds < max_iter and threshold > floor and n_set > 0:
