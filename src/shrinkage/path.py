@@ -156,11 +156,15 @@ def solve_path(problem, alphas, tol, max_iter, rng=None, progress=None) -> PathR
         return _solve_gram_path(problem, alphas, tol, max_iter)
     if rng is None and progress is None:
         from .solvers.dense_path import dense_path_applies, run_dense_path
+        from .solvers.sparse_path import run_sparse_path, sparse_path_applies
 
+        compiled = None
         if dense_path_applies(problem, alphas):  # dense residual (p > n): compiled
-            coefs, gaps, n_iters, converged, seconds = run_dense_path(
-                problem, alphas, tol, max_iter
-            )
+            compiled = run_dense_path
+        elif sparse_path_applies(problem, alphas):  # CSC residual: compiled
+            compiled = run_sparse_path
+        if compiled is not None:
+            coefs, gaps, n_iters, converged, seconds = compiled(problem, alphas, tol, max_iter)
             coefs = coefs.T
             return PathResult(
                 alphas=alphas,

@@ -36,6 +36,7 @@ import numpy as np
 from .._jit import njit
 from ._kernels import (
     _FASTMATH,
+    _changes_are_rounding,
     _nonzero_subset,
     _solve_small,
     _sweep_dense,
@@ -498,6 +499,13 @@ def dense_path(
                     n_history = 0
             if change > threshold and rounds < max_iter:
                 continue
+            if not small and threshold <= floor:
+                # At the floor, changes within rounding pass the test: a coefficient
+                # that rounding alone sets (one entering a hair below its alpha_max,
+                # at 1e-16) changes by 100% every sweep and would never pass it.
+                small = _changes_are_rounding(
+                    coef, features, before, l1, l2, lipschitz, target_norm2
+                )
             if not small and rounds < max_iter:
                 # No gap before a small update (and a tighter threshold, so that the
                 # cheap sweeps over the non-zeros do the work).
