@@ -51,6 +51,26 @@ def screened_solve(problem, alpha, previous_alpha, tol, max_iter, rng=None, **so
     return problem.solve(alpha, working_set, tol, max_iter, rng, **solve_options)
 
 
+def _compiled_single_solve(problem, alpha, tol, max_iter):
+    """The solution at ``alpha`` by :func:`.sparse_path.run_sparse_path` (a one-point
+    path from the problem's current coefficients) for a least-squares problem on a
+    sparse design; ``None`` where that path does not apply (dense designs, unpenalized
+    features, ``alpha = 0``: the caller's :func:`screened_solve` takes those)."""
+    from ._designs import SparseDesign
+
+    if type(getattr(problem, "design", None)) is not SparseDesign:
+        return None
+    from .least_squares import SolveInfo
+    from .sparse_path import run_sparse_path, sparse_path_applies
+
+    alphas = np.array([alpha], dtype=np.float64)
+    if not sparse_path_applies(problem, alphas):
+        return None
+    _, gaps, n_iters, converged, _ = run_sparse_path(problem, alphas, tol, max_iter)
+    problem.gradient = problem.design.gradient()
+    return SolveInfo(float(gaps[0]), int(n_iters[0]), problem.gradient, bool(converged[0]))
+
+
 def check_finite_solution(coef, gap) -> None:
     """scikit-learn's error when the data overflow the solver (coef or gap not finite)."""
     if not (np.isfinite(coef).all() and np.isfinite(gap)):
@@ -92,8 +112,18 @@ def solve_and_check(
     problem, alpha, previous_alpha, tol, max_iter, rng=None, warn=True, **solve_options
 ):
     """:func:`screened_solve`, then refuse non-finite results and warn when not
-    converged (the warning points at the caller's caller: the user's ``fit``)."""
-    info = screened_solve(problem, alpha, previous_alpha, tol, max_iter, rng, **solve_options)
+    converged (the warning points at the caller's caller: the user's ``fit``).
+
+    Least squares on a sparse design is solved by the compiled sparse path at the one
+    ``alpha`` (:func:`._compiled_single_solve`) where it applies: same objective,
+    strong rule, stopping rule and duality gap, without Python work per round."""
+    info = None
+    if rng is None and not solve_options:
+        info = _compiled_single_solve(problem, alpha, tol, max_iter)
+    if info is None:
+        info = screened_solve(
+            problem, alpha, previous_alpha, tol, max_iter, rng, **solve_options
+        )
     check_finite_solution(problem.coef, info.duality_gap)
     if warn and not info.converged:
         warn_not_converged(
