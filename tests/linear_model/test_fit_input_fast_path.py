@@ -83,3 +83,16 @@ def test_nan_target_error_is_scikit_learns():
         Lasso().fit(X64, y)
     with pytest.raises(ValueError, match="Input X contains NaN"):
         Lasso().fit(np.r_[X64[:-1], [[np.nan] * 4]], Y[:, 0])
+
+
+def test_zero_dimensional_target_gets_scikit_learns_error():
+    """A 0-d ``y`` is declined by the fast path and gets scikit-learn's own error,
+    not an ``IndexError`` from the shape test."""
+    from sklearn.linear_model import Lasso as SkLasso
+
+    X = np.ones((3, 2))
+    y = np.array(1.0)
+    with pytest.raises((ValueError, TypeError)) as theirs:
+        SkLasso().fit(X, y)
+    with pytest.raises(type(theirs.value), match="dimension"):
+        Lasso().fit(X, y)

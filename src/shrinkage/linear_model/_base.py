@@ -75,6 +75,7 @@ def _plain_fit_input(estimator, X, y, multi_output=False, y_numeric=False, **oth
         or y.dtype not in _PLAIN_Y_DTYPES
         or X.shape[0] < 1
         or X.shape[1] < 1
+        or y.ndim < 1  # a 0-d y gets scikit-learn's own error
         or y.shape[0] != X.shape[0]
         or not (y.ndim == 1 or (multi_output and y.ndim == 2 and y.shape[1] >= 1))
         or (y.dtype.kind == "f" and not np.isfinite(y).all())
