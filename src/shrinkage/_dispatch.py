@@ -9,15 +9,9 @@ imported here, on the first Dask input.
 
 from __future__ import annotations
 
+from ._dask_input import is_dask_collection
+
 __all__ = ["dask_fit", "is_dask_collection"]
-
-_DASK_MODULES = ("dask", "dask_expr")
-
-
-def is_dask_collection(obj) -> bool:
-    """Whether ``obj`` is a Dask collection, checked by its type's module name (so
-    that Dask is not imported for in-memory data)."""
-    return type(obj).__module__.partition(".")[0] in _DASK_MODULES
 
 
 def dask_fit(estimator, X, y, sample_weight=None, **kwargs):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .._dispatch import is_dask_collection  # noqa: F401 (re-exported)
+from .._dask_input import is_dask_collection  # noqa: F401 (re-exported)
 
 # Partial results summed per task of the reduction tree (as dask.array's split_every).
 SPLIT_EVERY = 8
