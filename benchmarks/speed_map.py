@@ -270,12 +270,16 @@ def write_figure(records, path: Path) -> None:
         def row_of(r):  # size class (decade of n·p) and correlation
             return round(math.log10(r["shape"][0] * r["shape"][1])), r["problem"].split("-")[2]
 
+        def col_of(r):  # the grid's nominal n/p (rounding of n and p moves the exact one)
+            exact = r["shape"][0] / r["shape"][1]
+            return min(RATIOS.values(), key=lambda ratio: abs(math.log(exact / ratio)))
+
         rows = sorted({row_of(r) for r in cells})
-        cols = sorted({r["shape"][0] / r["shape"][1] for r in cells})
+        cols = sorted({col_of(r) for r in cells})
         grid = np.full((len(rows), len(cols)), np.nan)
         for r in cells:
             i = rows.index(row_of(r))
-            j = cols.index(r["shape"][0] / r["shape"][1])
+            j = cols.index(col_of(r))
             if r.get("ratio"):
                 grid[i, j] = r["ratio"]
         image = ax.imshow(grid, cmap="RdYlGn_r", norm=norm, aspect="auto")
