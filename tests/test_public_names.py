@@ -16,8 +16,14 @@ PACKAGES = ["shrinkage", "shrinkage.datafits", "shrinkage.distributed", "shrinka
             "shrinkage.linear_model", "shrinkage.nn"]
 
 
+#: a subpackage's optional dependency (the ``torch`` extra): without it the test skips
+NEEDS = {"shrinkage.nn": "torch"}
+
+
 @pytest.mark.parametrize("package", PACKAGES)
 def test_every_name_in_all_imports(package):
+    if package in NEEDS:
+        pytest.importorskip(NEEDS[package])
     module = importlib.import_module(package)
     for name in module.__all__:
         assert getattr(module, name) is not None, name
