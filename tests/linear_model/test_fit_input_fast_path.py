@@ -4,6 +4,7 @@ still meets scikit-learn's own checks and messages."""
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import validate_data
 
@@ -29,6 +30,8 @@ CASES = [
     (X64, Y[:, :1]),
     (X64, np.arange(12)),  # integer target
     (X64, np.arange(12, dtype=np.uint8)),
+    (sp.csc_matrix(X64), Y[:, 0]),  # sparse: kept as they are
+    (sp.csr_array(X64.astype(np.float32)), Y[:, 0]),
 ]
 
 
@@ -52,6 +55,10 @@ def test_fast_path_matches_validate_data(case, multi_output):
     assert ours.n_features_in_ == reference.n_features_in_
     for out, ref in ((X_out, X_ref), (y_out, y_ref)):
         assert out.dtype == ref.dtype and out.shape == ref.shape
+        assert type(out) is type(ref)
+        if sp.issparse(ref):
+            np.testing.assert_array_equal(out.toarray(), ref.toarray())
+            continue
         assert out.flags.c_contiguous == ref.flags.c_contiguous
         assert np.shares_memory(out, ref) or out is ref or np.array_equal(out, ref)
         np.testing.assert_array_equal(out, ref)

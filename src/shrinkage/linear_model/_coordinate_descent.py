@@ -222,6 +222,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         rng = check_random_state(self.random_state) if self.selection == "random" else None
 
         precompute = _checked_precompute(self.precompute, X, h, self.fit_intercept)
+        if isinstance(precompute, str):  # "auto": the design for one fit
+            precompute = "single"
         X, scales = standardize_design(X, h, self.standardize)
         if scales is not None and hasattr(self.precompute, "__array__"):
             raise ValueError(

@@ -118,13 +118,17 @@ class SparseDesign:
     """SciPy sparse ``X`` (CSC), centred implicitly through a scalar residual offset."""
 
     def __init__(self, X: sp.spmatrix, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
-        X = sp.csc_matrix(X)
+        if type(X) is not sp.csc_matrix:
+            X = sp.csc_matrix(X)
         X.sort_indices()
         self.X = X
         self.h, self.mu, self.target = h, mu, target
         self.h_sum = float(h.sum())
-        self.hx = np.asarray(X.T @ h, dtype=np.float64)
-        squares = np.asarray(X.multiply(X).T @ h, dtype=np.float64)
+        from .sparse_path import csc_weighted_moments
+
+        self.hx, squares = csc_weighted_moments(
+            np.asarray(X.data, dtype=np.float64), X.indices, X.indptr, h
+        )
         lipschitz = np.maximum(squares - 2 * mu * self.hx + mu**2 * self.h_sum, 0.0)
         self.lipschitz = _mark_constant_columns(lipschitz, squares, _UNCENTRED_RATIO)
         self.s = target.astype(np.float64, copy=True)
@@ -201,11 +205,7 @@ class GramDesign:
     """The Gram matrix ``G = X̃ᵀHX̃`` and ``q = X̃ᵀHz``, formed once (dense ``n ≫ p``)."""
 
     def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
-        gram, q = None, None
-        if np.all(h == h[0]):
-            gram, q = _uncentered_gram(X, h[0], mu, target)
-        if gram is None:
-            gram, q = _centered_gram(X, h, mu, target)
+        gram, q = full_gram(X, h, mu, target)
         # Either way the entries are accurate to about 1e-10 of the centred moments.
         self.gram = gram
         self.q = q
@@ -258,6 +258,17 @@ class GramDesign:
         return max(self.target_norm2 - coef @ self.q - coef @ self.grad, 0.0)
 
 
+def full_gram(X, h, mu, target) -> tuple[np.ndarray, np.ndarray]:
+    """``(G, q) = (X̃ᵀHX̃, X̃ᵀHz)``, Fortran-ordered ``G``, accurate to about 1e-10 of the
+    centred moments (uncentred products when the means allow it, else centred blocks)."""
+    gram, q = None, None
+    if np.all(h == h[0]):
+        gram, q = _uncentered_gram(X, h[0], mu, target)
+    if gram is None:
+        gram, q = _centered_gram(X, h, mu, target)
+    return gram, q
+
+
 def _uncentered_gram(X, weight, mu, target):
     """``G = w·XᵀX − μμᵀ`` with no copy of ``X`` (equal weights ``w``).
 
@@ -272,7 +283,8 @@ def _uncentered_gram(X, weight, mu, target):
     gram = raw - np.outer(mu, mu)
     # q = Σ h (x − μ) z = Σ h x z, since Σ h z = 0 (z is centred or mu is 0).
     q = (Xd.T @ target) * weight
-    return np.asfortranarray(gram), q
+    # (exactly symmetric: its transpose is the same matrix, Fortran-ordered, no copy)
+    return gram.T, q
 
 
 def _centered_gram(X, h, mu, target):
@@ -309,6 +321,14 @@ def make_design(
     if sp.issparse(X):
         return SparseDesign(X, h, mu, target)
     n_samples, n_features = X.shape
+    if isinstance(precompute, str) and precompute == "single":
+        # One fit: the Gram block of the working set only, where a Gram matrix would pay.
+        from ._covariance import CovarianceDesign
+
+        gram_pays = n_samples > _GRAM_MIN_RATIO["auto"] * n_features
+        if gram_pays and n_features <= _GRAM_MAX_FEATURES:
+            return CovarianceDesign(X, h, mu, target)
+        return DenseDesign(X, h, mu, target)
     if isinstance(precompute, str) and precompute in _GRAM_MIN_RATIO:
         ratio = _GRAM_MIN_RATIO[precompute]
         use_gram = (

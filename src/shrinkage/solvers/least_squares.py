@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..penalties import as_box, elastic_net_conjugate, kkt_violation, penalty_value
+from ._covariance import MIN_GROWTH, limit_growth
 from ._kernels import elastic_net_gap
 from .constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, GAP_EVERY, MAX_FREE
 
@@ -360,8 +361,15 @@ def solve_least_squares(
             return SolveInfo(gap, n_iter, gradient, True)
         if n_iter >= max_iter or not threshold >= 1e-300:  # also NaN
             return SolveInfo(gap, n_iter, gradient, gap <= tol)
-        violators = ~working_set & (kkt_violation(gradient, coef, l1, l2, box) > 0)
+        violation = kkt_violation(gradient, coef, l1, l2, box)
+        violators = ~working_set & (violation > 0)
         if violators.any():
+            if getattr(design, "grows_working_set", False):
+                # Each feature admitted costs the design a Gram row: the largest
+                # violations first, at most doubling the set per check.
+                violators = limit_growth(
+                    violators, violation, max(int(working_set.sum()), MIN_GROWTH)
+                )
             working_set |= violators
         else:
             threshold *= 0.1

@@ -448,5 +448,28 @@ def run_sparse_path(problem, alphas: np.ndarray, tol: float, max_iter: int):
         float(tol),  # tol_rel: scikit-learn's update test too
     )
     seconds = time.perf_counter() - start
-    problem.set_coef(coef)
+    # The kernel kept the residual (s, offset) of `coef`: take it instead of forming it
+    # again from X (scipy's column slicing costs more than the solve on small fits).
+    problem.coef = coef
+    design.s, design.offset = s, offset
+    problem.gradient = design.gradient()
     return coefs, gaps, n_iters, converged, seconds
+
+
+@njit(cache=True, nogil=True)
+def csc_weighted_moments(data, indices, indptr, h):
+    """``(Σ_i h_i x_ij, Σ_i h_i x_ij²)`` of every column of a CSC matrix, in one pass
+    (no product matrix ``X∘X`` and no transposed copy, as ``X.multiply(X).T @ h``)."""
+    n_features = indptr.shape[0] - 1
+    first = np.zeros(n_features)
+    second = np.zeros(n_features)
+    for j in range(n_features):
+        a = 0.0
+        b = 0.0
+        for k in range(indptr[j], indptr[j + 1]):
+            v = data[k] * h[indices[k]]
+            a += v
+            b += v * data[k]
+        first[j] = a
+        second[j] = b
+    return first, second

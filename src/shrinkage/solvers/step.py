@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from .problems import penalty_strengths, strong_rule_set
+from .problems import penalty_strengths, screening_score, strong_rule_set
 
 
 def screened_solve(problem, alpha, previous_alpha, tol, max_iter, rng=None, **solve_options):
@@ -48,7 +48,20 @@ def screened_solve(problem, alpha, previous_alpha, tol, max_iter, rng=None, **so
     l1_new, _ = penalty_strengths(alpha, problem.l1_ratio, weights)
     l1_old, _ = penalty_strengths(max(previous_alpha, alpha), problem.l1_ratio, weights)
     working_set = strong_rule_set(problem.gradient, l1_new, l1_old, problem.positive)
+    if getattr(getattr(problem, "design", None), "grows_working_set", False):
+        working_set = _first_working_set(problem, working_set, l1_new)
     return problem.solve(alpha, working_set, tol, max_iter, rng, **solve_options)
+
+
+def _first_working_set(problem, strong_set, l1):
+    """The strong set cut to its ``MIN_GROWTH`` features of largest ``|∇_j| − l1_j``
+    (for a design whose every admitted feature costs a Gram row: far below
+    ``alpha_max`` the strong rule admits nearly every feature; the KKT checks of the
+    solver add the rest, by priority)."""
+    from ._covariance import MIN_GROWTH, limit_growth
+
+    score = screening_score(problem.gradient, problem.positive) - l1
+    return limit_growth(strong_set, score, MIN_GROWTH)
 
 
 def _compiled_single_solve(problem, alpha, tol, max_iter):
@@ -67,7 +80,6 @@ def _compiled_single_solve(problem, alpha, tol, max_iter):
     if not sparse_path_applies(problem, alphas):
         return None
     _, gaps, n_iters, converged, _ = run_sparse_path(problem, alphas, tol, max_iter)
-    problem.gradient = problem.design.gradient()
     return SolveInfo(float(gaps[0]), int(n_iters[0]), problem.gradient, bool(converged[0]))
 
 
@@ -119,7 +131,12 @@ def solve_and_check(
     strong rule, stopping rule and duality gap, without Python work per round."""
     info = None
     if rng is None and not solve_options:
-        info = _compiled_single_solve(problem, alpha, tol, max_iter)
+        from ._covariance import covariance_solve_applies, solve_by_covariance
+
+        if covariance_solve_applies(problem, alpha):
+            info = solve_by_covariance(problem, alpha, previous_alpha, tol, max_iter)
+        else:
+            info = _compiled_single_solve(problem, alpha, tol, max_iter)
     if info is None:
         info = screened_solve(
             problem, alpha, previous_alpha, tol, max_iter, rng, **solve_options

@@ -1,0 +1,360 @@
+"""glmnet's covariance updates on the Gram entries of the working set only.
+
+:class:`~._designs.GramDesign` forms the whole ``G = X̃ᵀHX̃`` (``n·p²``) before the first
+coordinate update. A single fit at a moderate ``alpha`` needs only the block ``G_WW`` of
+its working set ``W`` (a coordinate update of ``j ∈ W`` changes the gradient on ``W`` by
+``−Δβ_j G_Wj``), and the KKT check of the other features needs the full gradient
+``∇ = X̃ᵀHr`` once per check (``n·p``, from the residual ``r = z − X̃β``). So
+:class:`CovarianceDesign` forms ``G_WW`` block by block as ``W`` grows (``n·|W|²`` in
+all, by matrix products on the packed columns ``√h (x_j − μ_j)``), and the solver
+(:func:`.least_squares.solve_least_squares`) grows ``W`` by priority (the largest KKT
+violations first, at most doubling it per check: :func:`limit_growth`) instead of
+admitting every violator, which at a cold start far below ``alpha_max`` is nearly every
+feature (the strong rule ``|∇_j| > 2 l1_j − l1_j(α_max)`` admits all of them once
+``α < α_max/2``).
+
+Cost against the full Gram matrix on AR(1) designs at ``alpha_max/20`` (CPU, one
+thread): see the module's measurements in the commit that introduced it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._kernels import cd_gram, centered_column_norms
+from .constants import CONSTANT_COLUMN_RATIO_CENTRED
+
+#: The first working set holds at most this many features (besides the non-zeros);
+#: each KKT check then adds at most ``max(|W|, MIN_GROWTH)`` violators.
+MIN_GROWTH = 32
+#: Once the working set would exceed this fraction of the features, the whole Gram
+#: matrix is formed (BLAS's symmetric product on X, no gathered copy) and the set grows
+#: without limit: a bound of about 1.25 times GramDesign's cost when most features
+#: enter (strongly correlated designs, alphas far below alpha_max).
+FULL_FRACTION = 0.5
+#: ... and as soon as a KKT check finds more than this fraction of the features outside
+#: the working set violating (strongly correlated designs: most will enter).
+CROWDED = 0.5
+#: ... or when the first working set's features are this correlated (mean |corr|).
+CORRELATED = 0.2
+#: How many of the leading features that test looks at.
+PROBE = 8
+
+
+def limit_growth(candidates: np.ndarray, score: np.ndarray, limit: int) -> np.ndarray:
+    """The ``limit`` candidates of largest ``score`` (all of them if fewer): a boolean
+    mask over the features. ``candidates`` is a boolean mask, ``score`` per feature."""
+    index = np.flatnonzero(candidates)
+    if index.size <= limit:
+        return candidates
+    keep = index[np.argpartition(-score[index], limit - 1)[:limit]]
+    mask = np.zeros_like(candidates)
+    mask[keep] = True
+    return mask
+
+
+def _constant_columns_zeroed(norms: np.ndarray, mu: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """``norms`` with 0 where a column is constant up to rounding (its centred second
+    moment below ``CONSTANT_COLUMN_RATIO_CENTRED`` times its raw one)."""
+    raw = norms + mu * mu * h.sum()
+    return np.where(norms <= CONSTANT_COLUMN_RATIO_CENTRED * raw, 0.0, norms)
+
+
+class CovarianceDesign:
+    """Dense ``X`` with the Gram block of the working set, formed as the set grows.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float32 or float64, any layout
+    h : ndarray of shape (n_samples,)
+        Sample weights summing to one.
+    mu : ndarray of shape (n_features,)
+        Column centres (the weighted means, or 0 without an intercept).
+    target : ndarray of shape (n_samples,)
+        ``z``, centred with ``mu``'s weights (or not, with ``mu = 0``).
+    """
+
+    #: Tells :func:`.least_squares.solve_least_squares` to grow the working set by
+    #: priority (each feature admitted costs a Gram row).
+    grows_working_set = True
+
+    def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
+        self.X = X
+        self.h, self.mu, self.target = h, mu, target
+        # Equal weights w: pack x − μ and scale the products by w (no √h pass).
+        equal = bool(np.all(h == h[0]))
+        self._weight = float(h[0]) if equal else None
+        self._sqrt_h = None if equal else np.sqrt(h)
+        self._lipschitz = None
+        self.target_norm2 = float(np.dot(h, target * target))
+        self.q = self._xt_weighted(target)
+        self.grad = self.q.copy()
+        self._coef = np.zeros(X.shape[1])
+        self._slot_of = np.full(X.shape[1], -1, dtype=np.int64)
+        self._cached = np.empty(0, dtype=np.int64)
+        self._batches: list[np.ndarray] = []
+        self.block = np.empty((0, 0), order="F")
+
+    @property
+    def lipschitz(self) -> np.ndarray:
+        """``L_j = Σ_i h_i (x_ij − μ_j)²`` of every feature (0 marks a constant column),
+        computed when first asked for (one pass over ``X``): the compiled solve reads
+        the cached features' from the Gram block instead (:meth:`cached_lipschitz`)."""
+        if self._lipschitz is None:
+            norms = centered_column_norms(self.X, self.h, self.mu)
+            self._lipschitz = _constant_columns_zeroed(norms, self.mu, self.h)
+        return self._lipschitz
+
+    def cached_lipschitz(self) -> np.ndarray:
+        """``L_j`` of the cached features, in cache order: the Gram block's diagonal."""
+        if self._lipschitz is not None:
+            return self._lipschitz[self._cached]
+        mu = self.mu[self._cached]
+        return _constant_columns_zeroed(np.diag(self.block).copy(), mu, self.h)
+
+    def _xt_weighted(self, r: np.ndarray) -> np.ndarray:
+        """``X̃ᵀHr`` (one pass over ``X``)."""
+        weighted = self.h * r
+        return np.asarray(self.X.T @ weighted, dtype=np.float64) - self.mu * weighted.sum()
+
+    # ----------------------------------------------------------- the Gram block ------
+    def _ensure_cached(self, features: np.ndarray) -> None:
+        """Add the Gram rows of the features not cached yet: ``G_{N, C∪N}`` by matrix
+        products of their packed columns ``√h (x_j − μ_j)`` with themselves (BLAS's
+        symmetric product) and with each earlier batch (kept, never copied together)."""
+        new = features[self._slot_of[features] < 0]
+        if new.size == 0:
+            return
+        m, k = self._cached.size, new.size
+        if m + k > FULL_FRACTION * self.X.shape[1]:
+            self._cache_all()
+            return
+        packed = np.array(self.X[:, new], dtype=np.float64, order="F")
+        packed -= self.mu[new]
+        if self._sqrt_h is not None:
+            packed *= self._sqrt_h[:, None]
+        block = np.empty((m + k, m + k), order="F")
+        block[:m, :m] = self.block
+        block[m:, m:] = packed.T @ packed
+        start = 0
+        for batch in self._batches:
+            end = start + batch.shape[1]
+            cross = packed.T @ batch
+            block[m:, start:end] = cross
+            block[start:end, m:] = cross.T
+            start = end
+        if self._weight is not None:
+            block[m:, :] *= self._weight
+            block[:m, m:] *= self._weight
+        self._batches.append(packed)
+        self.block = block
+        self._slot_of[new] = np.arange(m, m + k)
+        self._cached = np.concatenate([self._cached, new])
+
+    def crowded(self) -> bool:
+        """Whether the cached features are strongly correlated with one another (mean
+        ``|corr|`` over pairs above ``CORRELATED``): then the KKT checks find most
+        features violating and admit them batch by batch (AR(1) designs at
+        ``alpha_max/20``: ``rho = 0.95`` gives 0.40 to 0.86 on the 8 leading features,
+        ``rho ≤ 0.6`` at most 0.11), so the whole Gram matrix is cheaper at once."""
+        m = self._cached.size
+        if m < 2:
+            return False
+        scale = np.sqrt(np.maximum(np.diag(self.block), 1e-300))
+        correlation = np.abs(self.block) / np.outer(scale, scale)
+        return (correlation.sum() - np.trace(correlation)) / (m * (m - 1)) > CORRELATED
+
+    def _cache_all(self) -> None:
+        """Form the whole Gram matrix (as :class:`~._designs.GramDesign`) once the
+        working set holds a large part of the features: from then on every feature is
+        free to admit, so the solver admits all violators again."""
+        from ._designs import full_gram
+
+        self.block = full_gram(self.X, self.h, self.mu, self.target)[0]
+        self._cached = np.arange(self.X.shape[1])
+        self._slot_of = self._cached.copy()
+        self._batches = []
+        self.grows_working_set = False
+
+    # ------------------------------------------------------- the design protocol -----
+    def set_coef(self, coef: np.ndarray) -> None:
+        # Keeps a reference: the solver updates ``coef`` in place.
+        self._coef = coef
+        nonzero = np.flatnonzero(coef)
+        slots = self._slot_of[nonzero]
+        if np.any(slots < 0):
+            self.gradient()
+            return
+        # On the support's Gram rows (an extrapolation trial): ∇_C = q_C − G_{C,A} β_A,
+        # exact on the cached features, which hold the working set.
+        cached = self._cached
+        self.grad[cached] = self.q[cached] - self.block[:, slots] @ coef[nonzero]
+
+    def run(self, coef, features, l1, l2, box, active_sweeps, threshold) -> float:
+        features = np.asarray(features, dtype=np.int64)
+        self._ensure_cached(features)
+        cached = self._cached
+        local_coef = coef[cached]
+        local_grad = self.grad[cached]
+        change = cd_gram(
+            self.block,
+            local_grad,
+            local_coef,
+            self.cached_lipschitz(),
+            l1[cached],
+            l2[cached],
+            box.lower[cached],
+            box.upper[cached],
+            self._slot_of[features],
+            active_sweeps,
+            threshold,
+        )
+        coef[cached] = local_coef
+        self.grad[cached] = local_grad
+        return change
+
+    def gradient(self) -> np.ndarray:
+        coef = self._coef
+        nonzero = np.flatnonzero(coef)
+        if nonzero.size == 0:  # (the start: no pass over X)
+            self.grad = self.q.copy()
+            self.last_residual_norm2 = self.target_norm2
+            return self.q.copy()
+        if self._cached.size == coef.shape[0] and np.all(self._cached == self._slot_of):
+            # The whole Gram matrix is there (in feature order): q − Gβ, O(p·nnz).
+            self.grad = self.q - self.block[:, nonzero] @ coef[nonzero]
+            self.last_residual_norm2 = self.residual_norm2()
+            return self.grad.copy()
+        fitted = np.asarray(self.X[:, nonzero] @ coef[nonzero], dtype=np.float64)
+        r = self.target - (fitted - self.mu[nonzero] @ coef[nonzero])
+        #: ‖r‖²_H of the exact residual (the full duality gap's, after a check)
+        self.last_residual_norm2 = float(np.dot(self.h, r * r))
+        self.grad = self._xt_weighted(r)
+        return self.grad.copy()
+
+    def gradient_on(self, features: np.ndarray) -> np.ndarray:
+        # cd_gram keeps the gradient exact on the working set it sweeps.
+        return self.grad[features]
+
+    def residual_norm2(self) -> float:
+        # ‖r‖²_H = zᵀHz − 2βᵀq + βᵀGβ = zᵀHz − βᵀq − βᵀ(q − Gβ) (∇ exact on β's support)
+        coef = self._coef
+        return max(self.target_norm2 - coef @ self.q - coef @ self.grad, 0.0)
+
+    def free_gram(self, free: np.ndarray) -> np.ndarray:
+        """``X̃_FᵀHX̃_F`` for the columns ``free`` (the unpenalized block)."""
+        self._ensure_cached(np.asarray(free, dtype=np.int64))
+        slots = self._slot_of[free]
+        return self.block[np.ix_(slots, slots)]
+
+    def gram_product(self, free: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        """``X̃ᵀHX̃_F δ`` (all features): the gradient change of ``β_F += δ``."""
+        v = np.asarray(self.X[:, free] @ delta, dtype=np.float64) - self.mu[free] @ delta
+        return self._xt_weighted(v)
+
+
+def covariance_solve_applies(problem, alpha: float) -> bool:
+    """Whether :func:`solve_by_covariance` can solve ``problem`` at ``alpha``: least
+    squares on a :class:`CovarianceDesign`, every coordinate penalized (an unpenalized
+    one needs :func:`~.least_squares.projected_gap`: the Python solver takes it)."""
+    design = getattr(problem, "design", None)
+    return (
+        type(design) is CovarianceDesign and alpha > 0 and bool(np.all(problem.penalty_weights > 0))
+    )
+
+
+def solve_by_covariance(problem, alpha: float, previous_alpha: float, tol: float, max_iter: int):
+    """Minimize at ``alpha`` from the problem's coefficients, ``W`` grown by priority.
+
+    Each outer step solves the problem restricted to the cached features ``C ⊇ W``
+    with the compiled Gram path (:func:`._gram_path.gram_path` at one alpha on
+    ``G_CC``, ``q_C``: strong rule, rounds of covariance updates, active-set Newton
+    steps, Anderson extrapolation, its own KKT check within ``C``), then takes one
+    full gradient ``X̃ᵀHr`` from the exact residual: the duality gap of the whole
+    problem (a true certificate) and the KKT violators outside ``C``, of which the
+    largest ``max(|W|, MIN_GROWTH)`` join ``W``. ``tol`` is relative (as
+    :meth:`~.problems.LeastSquaresProblem.solve`).
+
+    Returns
+    -------
+    SolveInfo
+    """
+    from ..penalties import kkt_violation, screening_score
+    from ._gram_path import gram_path
+    from .constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
+    from .least_squares import SolveInfo, duality_gap
+    from .problems import penalty_strengths, strong_rule_set
+
+    design: CovarianceDesign = problem.design
+    coef = problem.coef
+    weights = np.ascontiguousarray(problem.penalty_weights, dtype=np.float64)
+    box = problem.box
+    tol_abs = problem.absolute_tol(tol)
+    l1, l2 = penalty_strengths(alpha, problem.l1_ratio, weights)
+    l1_old, _ = penalty_strengths(max(previous_alpha, alpha), problem.l1_ratio, weights)
+    gradient = problem.gradient
+    strong = strong_rule_set(gradient, l1, l1_old, problem.positive)
+    score = screening_score(gradient, box) - l1
+    working_set = limit_growth(strong, score, MIN_GROWTH) | (coef != 0)
+    alpha_start = max(previous_alpha, alpha)
+    n_iter, gap = 0, np.inf
+    out = (np.empty(1), np.empty(1, dtype=np.int64), np.empty(1, dtype=bool))
+    budget_tol = tol_abs
+    # The correlation of the leading features first (a few columns: cheap to waste).
+    first = np.flatnonzero(limit_growth(working_set, score, PROBE))
+    design._ensure_cached(first)
+    if design.grows_working_set and design.crowded():
+        design._cache_all()
+    while True:
+        design._ensure_cached(np.flatnonzero(working_set))
+        cached = design._cached
+        local = coef[cached]
+        gram_path(
+            design.block,
+            design.q[cached],
+            design.target_norm2,
+            design.cached_lipschitz(),
+            local,
+            np.array([alpha]),
+            float(alpha_start),
+            float(problem.l1_ratio),
+            weights[cached],
+            box.lower[cached],
+            box.upper[cached],
+            float(budget_tol),
+            int(max(max_iter - n_iter, 1)),
+            ACTIVE_SWEEPS,
+            ANDERSON_DEPTH,
+            SWEEP_THRESHOLD_FLOOR,
+            np.empty((1, cached.size)),
+            *out,
+            float(tol),
+        )
+        n_iter += int(out[1][0])
+        coef[cached] = local
+        gradient = design.gradient()
+        # (every coordinate is penalized: the gap needs no Lipschitz constant)
+        gap = duality_gap(gradient, coef, design.last_residual_norm2, l1, l2, box)
+        if gap <= tol_abs or n_iter >= max_iter:
+            break
+        violation = kkt_violation(gradient, coef, l1, l2, box)
+        in_cache = np.zeros_like(working_set)
+        in_cache[cached] = True
+        violators = ~in_cache & (violation > 0)
+        if not violators.any():
+            # The restricted gap is the full one up to rounding: ask for less.
+            budget_tol *= 0.1
+            if not budget_tol >= 1e-300 * max(design.target_norm2, 1e-300):
+                break
+            continue
+        outside = coef.shape[0] - cached.size
+        if design.grows_working_set and violators.sum() > CROWDED * outside:
+            # Most features outside violate (strongly correlated columns): most will
+            # enter before the end, so form the whole Gram matrix now.
+            design._cache_all()
+        if design.grows_working_set:
+            violators = limit_growth(violators, violation, max(cached.size, MIN_GROWTH))
+        working_set = in_cache | violators
+        alpha_start = alpha  # the restricted problem's solution is at alpha now
+    problem.gradient = gradient
+    return SolveInfo(float(gap), n_iter, gradient, bool(gap <= tol_abs))

@@ -1,0 +1,169 @@
+"""The working-set Gram design of single dense fits (:mod:`shrinkage.solvers._covariance`)
+against independent references: the exact centred Gram matrix, scikit-learn's Lasso and
+ElasticNet at a tight tolerance, and the duality gap as a bound on the suboptimality."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import ElasticNet as SkElasticNet
+from sklearn.linear_model import Lasso as SkLasso
+
+from shrinkage import ElasticNet, Lasso
+from shrinkage.solvers._covariance import CovarianceDesign, limit_growth
+from shrinkage.solvers.problems import LeastSquaresProblem
+
+
+def _ar1(n, p, rho, seed=0, offset=0.0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * X[:, j]
+    coef = np.zeros(p)
+    coef[rng.choice(p, max(p // 10, 2), replace=False)] = rng.standard_normal(max(p // 10, 2))
+    y = X @ coef + 0.5 * rng.standard_normal(n)
+    return X + offset, y
+
+
+def _alpha_max(X, y, l1_ratio=1.0):
+    return np.max(np.abs((X - X.mean(0)).T @ (y - y.mean()))) / (X.shape[0] * l1_ratio)
+
+
+def _objective(X, y, coef, intercept, alpha, l1_ratio):
+    r = y - X @ coef - intercept
+    return 0.5 * r @ r / X.shape[0] + alpha * (
+        l1_ratio * np.abs(coef).sum() + 0.5 * (1 - l1_ratio) * coef @ coef
+    )
+
+
+def test_the_design_is_chosen_for_tall_dense_single_fits():
+    X, y = _ar1(200, 20, 0.5)
+    model = Lasso(alpha=0.01)
+    h = np.full(200, 1 / 200)
+    problem = LeastSquaresProblem(X, y, h, np.ones(20), 1.0, False, True, "single")
+    assert type(problem.design) is CovarianceDesign
+    assert (
+        type(LeastSquaresProblem(X, y, h, np.ones(20), 1.0, False, True, "auto").design)
+        is not CovarianceDesign
+    )
+    model.fit(X, y)  # (runs through it)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gram_block_and_gradient_are_exact(weighted):
+    rng = np.random.default_rng(1)
+    X, y = _ar1(120, 15, 0.6, offset=3.0)
+    h = rng.uniform(0.5, 2.0, 120) if weighted else np.ones(120)
+    h = h / h.sum()
+    mu = X.T @ h
+    z = y - h @ y
+    design = CovarianceDesign(np.asfortranarray(X), h, mu, z)
+    Xc = X - mu
+    G = Xc.T @ (h[:, None] * Xc)
+    features = np.array([3, 7, 1])
+    design._ensure_cached(features)
+    design._ensure_cached(np.array([0, 7, 12, 5]))
+    slots = design._slot_of[design._cached]
+    np.testing.assert_allclose(
+        design.block[np.ix_(slots, slots)],
+        G[np.ix_(design._cached, design._cached)],
+        rtol=1e-12,
+        atol=1e-14,
+    )
+    np.testing.assert_allclose(design.cached_lipschitz(), np.diag(G)[design._cached], rtol=1e-12)
+    coef = np.zeros(15)
+    coef[[0, 7]] = [0.3, -1.2]
+    design.set_coef(coef)
+    r = z - Xc @ coef
+    np.testing.assert_allclose(design.gradient(), Xc.T @ (h * r), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(design.last_residual_norm2, h @ (r * r), rtol=1e-12)
+
+
+def test_limit_growth_keeps_the_largest_scores():
+    candidates = np.array([True, False, True, True, True])
+    score = np.array([1.0, 9.0, 3.0, 2.0, 5.0])
+    np.testing.assert_array_equal(
+        limit_growth(candidates, score, 2), [False, False, True, False, True]
+    )
+    assert limit_growth(candidates, score, 4) is candidates
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.6, 0.95])
+@pytest.mark.parametrize("fraction", [0.5, 0.05, 0.005])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.7])
+def test_single_fit_matches_scikit_learn(rho, fraction, l1_ratio):
+    X, y = _ar1(400, 60, rho, seed=int(100 * rho))
+    alpha = fraction * _alpha_max(X, y, l1_ratio)
+    options = {"alpha": alpha, "tol": 1e-12, "max_iter": 100_000}
+    if l1_ratio == 1.0:
+        ours, ref = Lasso(**options).fit(X, y), SkLasso(**options).fit(X, y)
+    else:
+        ours = ElasticNet(l1_ratio=l1_ratio, **options).fit(X, y)
+        ref = SkElasticNet(l1_ratio=l1_ratio, **options).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-6)
+    # dual_gap_ bounds the suboptimality (in scikit-learn's units: the gap of the
+    # 1/n-scaled objective), and the certificate is met.
+    sub = _objective(X, y, ours.coef_, ours.intercept_, alpha, l1_ratio) - _objective(
+        X, y, ref.coef_, ref.intercept_, alpha, l1_ratio
+    )
+    assert sub <= ours.dual_gap_ + 1e-12
+    assert ours.dual_gap_ <= 1e-12 * np.var(y) * 1.0001 + 1e-15
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.95])
+def test_default_tolerance_certificate(rho):
+    X, y = _ar1(500, 80, rho, seed=7)
+    alpha = _alpha_max(X, y) / 20
+    ours = Lasso(alpha=alpha).fit(X, y)
+    ref = SkLasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    sub = _objective(X, y, ours.coef_, ours.intercept_, alpha, 1.0) - _objective(
+        X, y, ref.coef_, ref.intercept_, alpha, 1.0
+    )
+    assert -1e-12 <= sub <= ours.dual_gap_ + 1e-12
+    assert ours.dual_gap_ <= 1e-4 * np.var(y)
+    assert ours.n_iter_ >= 1
+
+
+def test_weights_bounds_penalty_factors_and_warm_start():
+    rng = np.random.default_rng(3)
+    X, y = _ar1(300, 40, 0.6, seed=3, offset=5.0)
+    w = rng.uniform(0.2, 3.0, 300)
+    alpha = _alpha_max(X, y) / 30
+    options = {"alpha": alpha, "tol": 1e-12, "max_iter": 100_000}
+    ours = Lasso(**options).fit(X, y, sample_weight=w)
+    ref = SkLasso(**options).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    ours = Lasso(positive=True, **options).fit(X, y)
+    ref = SkLasso(positive=True, **options).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    # An unpenalized feature (the Python solver on the same design): KKT at the end.
+    factors = np.ones(40)
+    factors[5] = 0.0
+    model = Lasso(penalty_weights=factors, **options).fit(X, y)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    grad = Xc.T @ (yc - Xc @ model.coef_) / 300
+    assert abs(grad[5]) < 1e-6
+    zero = model.coef_ == 0
+    assert np.all(np.abs(grad[zero & (factors > 0)]) <= alpha * (1 + 1e-6))
+    # A warm start from another alpha lands on the same solution.
+    warm = Lasso(warm_start=True, **options).fit(X, y)
+    warm.set_params(alpha=alpha / 3).fit(X, y)
+    cold = SkLasso(alpha=alpha / 3, tol=1e-12, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(warm.coef_, cold.coef_, atol=1e-6)
+
+
+@pytest.mark.parametrize("offset", [1e3, 1e5])
+def test_large_means(offset):
+    X, y = _ar1(300, 30, 0.3, seed=5, offset=offset)
+    alpha = _alpha_max(X, y) / 20
+    ours = Lasso(alpha=alpha, tol=1e-10, max_iter=100_000).fit(X, y)
+    ref = SkLasso(alpha=alpha, tol=1e-10, max_iter=100_000).fit(X - offset, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+
+
+def test_not_converged_warns():
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _ar1(400, 60, 0.95, seed=2)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        model = Lasso(alpha=_alpha_max(X, y) / 200, tol=1e-14, max_iter=2).fit(X, y)
+    assert model.n_iter_ <= 3
