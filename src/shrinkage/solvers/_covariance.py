@@ -129,7 +129,7 @@ class CovarianceDesign:
         if m + k > FULL_FRACTION * self.X.shape[1]:
             self._cache_all()
             return
-        packed = np.array(self.X[:, new], dtype=np.float64, order="F")
+        packed = np.asfortranarray(self.X[:, new], dtype=np.float64)  # (a new array)
         packed -= self.mu[new]
         if self._sqrt_h is not None:
             packed *= self._sqrt_h[:, None]

@@ -313,11 +313,18 @@ _GRAM_MIN_RATIO = {"auto": 2.0, "path": 1.0}
 _GRAM_MAX_FEATURES = 4000
 
 
+def single_fit_gram(X) -> bool:
+    """Whether one fit on the dense ``X`` solves on Gram entries (the working set's:
+    :class:`~._covariance.CovarianceDesign`): where a Gram matrix pays (``n > 2p``)."""
+    n_samples, n_features = X.shape
+    return n_samples > _GRAM_MIN_RATIO["auto"] * n_features and n_features <= _GRAM_MAX_FEATURES
+
+
 def make_design(
     X, h: np.ndarray, mu: np.ndarray, target: np.ndarray, precompute="auto"
 ) -> DenseDesign | SparseDesign | GramDesign:
-    """Pick the design state by the data's shape (or by ``precompute``: ``"auto"`` for
-    one fit, ``"path"`` for a whole path, or a bool)."""
+    """Pick the design state by the data's shape (or by ``precompute``: ``"auto"``,
+    ``"single"`` for one fit of an estimator, ``"path"`` for a whole path, or a bool)."""
     if sp.issparse(X):
         return SparseDesign(X, h, mu, target)
     n_samples, n_features = X.shape
@@ -325,8 +332,7 @@ def make_design(
         # One fit: the Gram block of the working set only, where a Gram matrix would pay.
         from ._covariance import CovarianceDesign
 
-        gram_pays = n_samples > _GRAM_MIN_RATIO["auto"] * n_features
-        if gram_pays and n_features <= _GRAM_MAX_FEATURES:
+        if single_fit_gram(X):
             return CovarianceDesign(X, h, mu, target)
         return DenseDesign(X, h, mu, target)
     if isinstance(precompute, str) and precompute in _GRAM_MIN_RATIO:

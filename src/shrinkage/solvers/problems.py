@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 # The penalty's math lives in shrinkage.penalties; re-exported for existing imports.
 from ..penalties import alpha_max_from_gradient, as_box, penalty_strengths, screening_score
-from ._designs import make_design
+from ._designs import make_design, single_fit_gram
 from .least_squares import SolveInfo, solve_least_squares, solve_working_set
 
 __all__ = [
@@ -168,7 +168,11 @@ class LeastSquaresProblem:
     ):
         if solved_densely(X):
             X = X.toarray(order="F")
-        if not sp.issparse(X):
+        one_fit_on_gram = (
+            isinstance(precompute, str) and precompute == "single" and not sp.issparse(X)
+        ) and single_fit_gram(X)
+        if not sp.issparse(X) and not one_fit_on_gram:
+            # (One fit on the working set's Gram block reads any layout: no copy.)
             # One layout whatever the caller's (the dense solver wants Fortran anyway):
             # X.T @ h, X @ β and the Gram matrix round the same for C, F or small
             # sparse input, so the same data give the same answer to the last bit.
