@@ -103,3 +103,15 @@ def test_zero_dimensional_target_gets_scikit_learns_error():
         SkLasso().fit(X, y)
     with pytest.raises(type(theirs.value), match="dimension"):
         Lasso().fit(X, y)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, 1e101])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_fast_path_still_refuses_bad_values(bad, order):
+    from shrinkage.solvers._scan import all_within
+
+    X = np.array(X64, order=order)
+    X[3, 2] = bad
+    assert not all_within(X, 1e100)
+    with pytest.raises(ValueError):
+        Lasso(alpha=0.1).fit(X, Y[:, 0])

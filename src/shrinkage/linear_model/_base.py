@@ -21,7 +21,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._dispatch import dask_fit, is_dask_collection
 from .._fitted import store_coef  # noqa: F401 (re-exported)
-from .._validation import check_finite_data, check_numeric, check_real_target
+from .._validation import MAX_ABS_VALUE, check_finite_data, check_numeric, check_real_target
+from ..solvers._scan import all_within
 from ..solvers.step import check_finite_solution, warn_not_converged  # noqa: F401 (re-exported)
 
 _SPARSE_FORMATS = ["csr", "csc", "coo"]
@@ -85,7 +86,8 @@ def _plain_fit_input(estimator, X, y, multi_output=False, y_numeric=False, **oth
     if hasattr(estimator, "feature_names_in_"):  # fitted before on named columns
         del estimator.feature_names_in_
     estimator.n_features_in_ = X.shape[1]
-    check_finite_data(X, "X")
+    if sp.issparse(X) or not all_within(X, MAX_ABS_VALUE):  # (one pass when clean)
+        check_finite_data(X, "X")
     return X, (y if multi_output else np.ascontiguousarray(y))
 
 
