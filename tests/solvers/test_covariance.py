@@ -167,3 +167,14 @@ def test_not_converged_warns():
     with pytest.warns(ConvergenceWarning, match="did not converge"):
         model = Lasso(alpha=_alpha_max(X, y) / 200, tol=1e-14, max_iter=2).fit(X, y)
     assert model.n_iter_ <= 3
+
+
+def test_zero_sample_weights():
+    rng = np.random.default_rng(4)
+    X, y = _ar1(300, 40, 0.3, seed=4)
+    w = rng.uniform(0.0, 2.0, 300)
+    w[:50] = 0.0
+    options = {"alpha": _alpha_max(X, y) / 20, "tol": 1e-12, "max_iter": 100_000}
+    ours = Lasso(**options).fit(X, y, sample_weight=w)
+    ref = SkLasso(**options).fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
