@@ -276,11 +276,13 @@ def _uncentered_gram(X, weight, mu, target):
     the subtraction would lose more than about 6 digits; the caller then centres.
     """
     Xd = np.asarray(X, dtype=np.float64)
-    raw = (Xd.T @ Xd) * weight
+    raw = Xd.T @ Xd
+    raw *= weight  # (in place: the same numbers as a product into a new matrix)
     spread = np.diag(raw) - mu * mu
     if np.any((mu != 0) & (mu * mu > 1e6 * spread)):
         return None, None
-    gram = raw - np.outer(mu, mu)
+    gram = raw
+    gram -= np.outer(mu, mu)
     # q = Σ h (x − μ) z = Σ h x z, since Σ h z = 0 (z is centred or mu is 0).
     q = (Xd.T @ target) * weight
     # (exactly symmetric: its transpose is the same matrix, Fortran-ordered, no copy)
