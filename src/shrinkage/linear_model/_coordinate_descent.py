@@ -68,7 +68,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         means; sparse ``X`` is centred implicitly and never densified).
     precompute : "auto" or bool, default="auto"
         Solve on the Gram matrix ``XᵀX`` (glmnet's covariance updates). "auto" uses
-        it for dense data with ``n_samples > 2·n_features``.
+        it for dense data with ``n_samples > 2·n_features``, forming only the rows of
+        the features that enter the working set (the whole matrix once most do);
+        ``True`` forms the whole matrix first.
     max_iter : int, default=1000
         Most coordinate-descent sweeps.
     copy_X : bool, default=True
