@@ -239,13 +239,16 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
                     "path" if isinstance(self.precompute, str) else self.precompute,
                 )
             rng = np.random.RandomState(rng_seed) if self.selection == "random" else None
-            path = solve_path(problem, grid, self.tol, self.max_iter, rng)
+            path = solve_path(problem, grid, self.tol, self.max_iter, rng, keep_state=False)
             if moments is None:
                 path.coefs = to_original_units(path.coefs, scales)
-            predictions = np.asarray(X[test] @ path.coefs) + path.intercepts
-            squared = (predictions - y[test][:, None]) ** 2
-            test_weight = None if raw_weight is None else raw_weight[test]
-            mse = np.average(squared, axis=0, weights=test_weight)
+            if moments is not None and moments.scores_from_moments(fold):
+                mse = moments.test_mse(fold, path.intercepts, path.coefs)
+            else:
+                predictions = np.asarray(X[test] @ path.coefs) + path.intercepts
+                squared = (predictions - y[test][:, None]) ** 2
+                test_weight = None if raw_weight is None else raw_weight[test]
+                mse = np.average(squared, axis=0, weights=test_weight)
             return mse, path.n_nonzero, path.converged.all()
 
         results = self._cross_validate(fold_curve, folds, len(l1_ratios))
@@ -317,14 +320,38 @@ class _FoldMoments:
     """Moments of each held-out fold; a training set's are the total minus its fold's."""
 
     def __init__(self, X, y, h, tests, fit_intercept):
-        self.shift_x = h @ X if fit_intercept else np.zeros(X.shape[1])
+        # Any shift near the means serves (the moments are exact for any): in X's own
+        # dtype, as numpy's mixed float32 @ float64 product is a slow non-BLAS loop.
+        if fit_intercept:
+            self.shift_x = np.asarray(h.astype(X.dtype) @ X, dtype=np.float64)
+        else:
+            self.shift_x = np.zeros(X.shape[1])
         self.shift_y = float(h @ y) if fit_intercept else 0.0
         self.fit_intercept = fit_intercept
         self.dtype = X.dtype
-        self.folds = [
-            Moments.of_rows(X[test], y[test], h[test], self.shift_x, self.shift_y) for test in tests
-        ]
+        # One sweep over the rows, fold by fold (no copy of each fold's rows).
+        bounds = np.cumsum([0] + [test.size for test in tests])
+        order = np.concatenate(tests)
+        if np.array_equal(order, np.arange(order.size)):
+            order = None  # contiguous folds (KFold): slices, not gathers
+        self.folds = Moments.of_groups(
+            X, y, h, self.shift_x, self.shift_y, order=order, bounds=bounds
+        )
         self.total = sum(self.folds[1:], start=self.folds[0])
+
+    def scores_from_moments(self, fold: int) -> bool:
+        """Whether the test error of ``fold`` is cheaper from its moments (``p²`` per
+        alpha) than from predictions (``n_test·p`` per alpha): when ``p ≤ n_test``."""
+        moments = self.folds[fold]
+        return moments.x.shape[0] <= moments.rows and moments.weight > 0
+
+    def test_mse(self, fold: int, intercepts, coefs) -> np.ndarray:
+        """Weighted test MSE of each column of ``coefs`` on ``fold``'s rows, from their
+        moments (:meth:`Moments.sse` over the fold's weight ``Σ_test h``): the same
+        number as ``np.average((y − β₀ − Xβ)², weights=h)`` without a pass over ``X``."""
+        moments = self.folds[fold]
+        sse = moments.sse(intercepts, coefs, self.shift_x, self.shift_y)
+        return sse / moments.weight
 
     def problem(self, fold, penalty_weights, l1_ratio, positive) -> LeastSquaresProblem:
         moments = self.total if fold is None else self.total - self.folds[fold]
