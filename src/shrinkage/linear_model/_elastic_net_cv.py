@@ -311,9 +311,13 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
 #: least this many rows per feature. The path's exact active-set steps
 #: (:mod:`shrinkage.solvers._gram_active_set`) made the Gram path the faster one from
 #: about n = p/2 on (AR(1) rho=0.6, tol 1e-4, CPU s, Gram vs residual: 500x1000 0.49
-#: vs 1.17, 800x1000 0.65 vs ~12); the moments (one pass over X, the training sets'
-#: as total minus fold) then also save a Gram matrix per fold.
-_FOLD_GRAM_MIN_RATIO = 0.5
+#: vs 1.17, 800x1000 0.65 vs ~12), and down to n_train ≈ p/4 (5-fold LassoCV, 100
+#: alphas, CPU s, Gram vs residual folds: 577x1732 rho 0 0.67 vs 1.47, rho 0.6 0.60
+#: vs 1.61, rho 0.95 0.54 vs 1.49; 450x1732 rho 0.6 0.55 vs 0.87; default LassoCV()
+#: on 577x1732 rho 0.6 0.61 vs 1.80), not at n_train ≈ p/12 (316x3162: 1.88 vs
+#: 1.00); the moments (one pass over X, the training sets' as total minus fold) then
+#: also save a Gram matrix per fold.
+_FOLD_GRAM_MIN_RATIO = 0.2
 
 
 class _FoldMoments:
