@@ -269,8 +269,12 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         # standardize: every training fold has its own scales, not the total's moments.
         if sp.issparse(X) or self.precompute is False or p > 4000 or self.standardize:
             return None
+        # An elastic net's l2 moves with alpha: its factor of G_AA + diag(l2) is rebuilt
+        # at every alpha, which only pays from n_train ≈ p/2 on.
+        lasso = all(ratio == 1.0 for ratio in self._l1_ratios())
+        min_ratio = _FOLD_GRAM_MIN_RATIO if lasso else _FOLD_GRAM_MIN_RATIO_ENET
         if self.precompute == "auto" and min(train.size for train, _ in folds) < (
-            _FOLD_GRAM_MIN_RATIO * p
+            min_ratio * p
         ):
             return None
         tests = [test for _, test in folds]
@@ -318,6 +322,10 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
 #: 1.00); the moments (one pass over X, the training sets' as total minus fold) then
 #: also save a Gram matrix per fold.
 _FOLD_GRAM_MIN_RATIO = 0.2
+#: The same for an elastic net (some ``l1_ratio < 1``): its active-set factor is rebuilt
+#: at every alpha, so the Gram path loses below n_train ≈ p/2 (577x1732 rho 0.6,
+#: ElasticNetCV(l1_ratio=0.5), CPU s: 6.3 on Gram folds vs 1.8 on residual folds).
+_FOLD_GRAM_MIN_RATIO_ENET = 0.5
 
 
 class _FoldMoments:
