@@ -311,3 +311,19 @@ def test_fold_moments_when_n_is_near_p(rng, n, p):
         np.testing.assert_allclose(fast.mse_path_, other.mse_path_, rtol=1e-5)
         assert fast.alpha_ == pytest.approx(other.alpha_)
         np.testing.assert_allclose(fast.coef_, other.coef_, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tall_folds_score_from_moments_as_sklearn(rng, dtype):
+    # p <= n_test: each fold's test MSE comes from its moments (no predictions), the
+    # folds shuffled (moments gathered by rows); float32 X is summed in float64.
+    X, y = make_regression(rng, 400, 15)
+    X = (X + 3.0).astype(dtype)
+    s = rng.uniform(0.5, 2.0, 400)
+    cv = KFold(5, shuffle=True, random_state=0)
+    ours = LassoCV(cv=cv, tol=1e-10, max_iter=10**5).fit(X, y, sample_weight=s)
+    ref = sk.LassoCV(cv=cv, tol=1e-10, max_iter=10**5)
+    ref.fit(X.astype(np.float64), y, sample_weight=s)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-6)
+    assert ours.alpha_ == pytest.approx(ref.alpha_)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)

@@ -128,9 +128,13 @@ def test_design_gram_of_a_training_set_is_the_centred_gram(fit_intercept):
     assert design.gram.flags.f_contiguous
     assert np.array_equal(design.gram, design.gram.T)
     # Moments built by hand with a (rounding-level) asymmetric xx are symmetrized.
-    skewed = total - held_out
-    skewed.xx = skewed.xx.copy()
-    skewed.xx[0, 1] *= 1.0 + 1e-15
+    # (by the constructor: not flagged as exactly symmetric, as of_groups' sums are).
+    train = total - held_out
+    assert train.symmetric
+    xx = train.xx.copy()
+    xx[0, 1] *= 1.0 + 1e-15
+    skewed = Moments(train.weight, train.x, train.y, xx, train.xy, train.yy, train.rows)
+    assert not skewed.symmetric
     skewed_gram = MomentsDesign(skewed, fit_intercept).gram
     assert np.array_equal(skewed_gram, skewed_gram.T)
 

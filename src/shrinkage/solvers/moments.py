@@ -64,6 +64,10 @@ class Moments:
     min_weight : float
         Smallest weight seen (``inf`` without weights), so that a caller can refuse
         negative weights after summing.
+    symmetric : bool
+        Whether ``xx`` is known to be exactly symmetric (bit for bit): true for the
+        sums of :meth:`of_groups` and their sums, differences and multiples, so that
+        :class:`MomentsDesign` need not check (a strided ``p²`` pass per fold).
     """
 
     weight: float
@@ -74,6 +78,7 @@ class Moments:
     yy: float | np.ndarray
     rows: int = 0
     min_weight: float = np.inf
+    symmetric: bool = False
 
     def __add__(self, other: Moments) -> Moments:
         return Moments(
@@ -85,6 +90,7 @@ class Moments:
             self.yy + other.yy,
             self.rows + other.rows,
             min(self.min_weight, other.min_weight),
+            self.symmetric and other.symmetric,
         )
 
     def __sub__(self, other: Moments) -> Moments:
@@ -98,6 +104,7 @@ class Moments:
             self.yy - other.yy,
             self.rows - other.rows,
             self.min_weight,
+            self.symmetric and other.symmetric,
         )
 
     def scaled(self, factor: float) -> Moments:
@@ -111,6 +118,7 @@ class Moments:
             self.yy * factor,
             self.rows,
             self.min_weight * factor,
+            self.symmetric,
         )
 
     def target(self, index: int) -> Moments:
@@ -214,6 +222,7 @@ class Moments:
                     float(yy[0]) if single else yy,
                     int(bounds[k + 1] - bounds[k]),
                     smallest,
+                    True,
                 )
             )
         return out
@@ -277,7 +286,7 @@ class MomentsDesign(GramDesign):
         if moments.weight <= 0:
             raise ValueError("The training rows have zero total sample weight.")
         mean_x, mean_y, q, target_norm2 = _centred_vectors(moments, fit_intercept)
-        self.gram = _centred_gram(moments.xx, moments.weight, mean_x)
+        self.gram = _centred_gram(moments.xx, moments.weight, mean_x, moments.symmetric)
         self.q = q
         self.target_norm2 = target_norm2
         diagonal = np.diag(self.gram).copy()
@@ -300,16 +309,18 @@ def _centred_vectors(moments: Moments, fit_intercept: bool):
     return mean_x, mean_y, q, float(yy) if np.ndim(yy) == 0 else yy
 
 
-def _centred_gram(xx: np.ndarray, total: float, mean_x: np.ndarray) -> np.ndarray:
+def _centred_gram(
+    xx: np.ndarray, total: float, mean_x: np.ndarray, symmetric: bool = False
+) -> np.ndarray:
     """``G = xx/W − x̄x̄ᵀ``, Fortran-ordered (as the compiled path reads columns), in two
     passes over ``p²`` and no temporary (a CV fit builds one per fold: the six passes
     of the plain formula were a tenth of a 1414x707 ``LassoCV``).
 
     ``xx`` from :meth:`Moments.of_groups` (and sums, differences and multiples of
     those) is exactly symmetric, and so is ``G`` then (``x̄_i x̄_j = x̄_j x̄_i``); any
-    other is symmetrized first.
+    other is symmetrized first (``symmetric``: known to be, no check).
     """
-    if not np.array_equal(xx, xx.T):
+    if not symmetric and not np.array_equal(xx, xx.T):
         xx = (xx + xx.T) / 2.0
     gram = np.empty(xx.shape, order="F")
     # xx is symmetric: its transpose is the same matrix, read contiguously when xx is
