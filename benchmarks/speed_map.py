@@ -219,7 +219,9 @@ def _row(r) -> list[str]:
     if ours and anchor_s:
         return [r["task"], r["problem"][4:], f"{ours:.3g}", anchor, f"{anchor_s:.3g}", ratio,
                 everyone, run]
-    return [r["task"], r["problem"][4:], str(ours), anchor, "-", "-", everyone, run]
+    # no anchor reached the target: our seconds as in the other rows (or "-" if none)
+    return [r["task"], r["problem"][4:], f"{ours:.3g}" if ours else "-", anchor, "-", "-",
+            everyone, run]
 
 
 def cell_order(record) -> tuple:

@@ -185,6 +185,40 @@ def test_seconds_format(bench):
     ]
 
 
+def test_speed_map_row_rounds_seconds_without_anchor(bench):
+    """A cell no anchor reached prints shrinkage's seconds to 3 significant digits, like
+    the cells with an anchor (not Python's full repr of the float)."""
+    saved = dict(os.environ)
+    try:
+        speed_map = importlib.import_module("speed_map")
+    finally:  # importing it drops the OpenBLAS overrides of this process's environment
+        os.environ.clear()
+        os.environ.update(saved)
+    libraries = {
+        "shrinkage": {"seconds": 0.4279239530000005},
+        "sklearn": {"seconds": 0.2, "reached": False},
+    }
+    record = {
+        "task": "lasso_path",
+        "problem": "map-20x548-r0-f64",
+        "ratio": None,
+        "load_before": 1.0,
+        "libraries": libraries,
+    }
+    row = speed_map._row(record)
+    assert row[2:6] == ["0.428", "-", "-", "-"]
+    libraries["shrinkage"]["seconds"] = None
+    assert speed_map._row(record)[2] == "-"
+    libraries["sklearn"]["reached"] = True
+    libraries["shrinkage"]["seconds"] = 0.4279239530000005
+    assert speed_map._row(dict(record, ratio=0.4279239530000005 / 0.2))[2:6] == [
+        "0.428",
+        "sklearn",
+        "0.2",
+        "**2.14**",
+    ]
+
+
 # ------------------------------------------------------------ calibration ----
 class _Trial:
     def __init__(self, subopt, status="ok"):
