@@ -68,16 +68,17 @@ from .constants import (
 from .least_squares import SolveInfo, solve_working_set
 from .problems import weighted_column_means
 
-#: Coordinate-descent rounds and active-set sweeps per Newton direction in the compiled
-#: path (:func:`glm_path`), fewer than the Python solver's: a path's warm-started steps
-#: are short, and each inexact direction is cheap to redo at the next step. Measured on
-#: the speed map's logistic cells (``benchmarks/speed_map.py --tasks logistic_l1_path``),
-#: 3 and 3 reach the same relative suboptimality (1e-6 along the path) 10-35% sooner on
-#: sparse ``X`` than 10 and 10, which over-solve every direction. Not with ``tol_rel``
-#: (scikit-learn's test on the last step's coefficient change, LogisticRegressionCV):
-#: a short inexact step would pass that test far from the minimizer.
-PATH_INNER_ROUNDS = 3
-PATH_ACTIVE_SWEEPS = 3
+#: Coordinate-descent rounds per Newton direction in the compiled path
+#: (:func:`glm_path`): one (a sweep over the working set, then up to ``ACTIVE_SWEEPS``
+#: over its non-zeros), against the Python solver's ``NEWTON_INNER_ROUNDS``. A path's
+#: warm-started steps are short and an inexact direction is cheap to improve at the
+#: next step, while 10 rounds over-solve every direction: on the speed map's sparse
+#: logistic cells (``benchmarks/speed_map.py --tasks logistic_l1_path --kinds sp0.01``)
+#: one round reaches the same relative suboptimality (1e-6 along the path) 10-50%
+#: sooner. Not with ``tol_rel`` (scikit-learn's test on the last step's coefficient
+#: change, LogisticRegressionCV): a short inexact step would pass that test far from
+#: the minimizer.
+PATH_INNER_ROUNDS = 1
 
 __all__ = [
     "GLMPath",
@@ -604,7 +605,6 @@ def glm_path(
         data, indices, indptr = np.empty(0), np.empty(0, np.int32), np.empty(0, np.int32)
     exact_steps = np.isfinite(tol_rel)
     inner_rounds = NEWTON_INNER_ROUNDS if exact_steps else PATH_INNER_ROUNDS
-    active_sweeps = ACTIVE_SWEEPS if exact_steps else PATH_ACTIVE_SWEEPS
     start = time.perf_counter()
     compiled_path(
         X,
@@ -631,7 +631,7 @@ def glm_path(
         CURVATURE_FLOOR,
         ARMIJO,
         inner_rounds,
-        active_sweeps,
+        ACTIVE_SWEEPS,
         LINE_SEARCH_HALVINGS,
         coefs,
         intercepts,
