@@ -31,7 +31,11 @@ never densified.
 The per-sample loss, derivative, curvature and conjugate are the ones of
 :mod:`shrinkage.datafits` (``Logistic``, ``Poisson``, ``Gamma``) written for Numba;
 ``tests/solvers/test_glm_path.py`` checks them equal to the NumPy versions.
-A datafit is passed as one of the integer codes below.
+A datafit is passed as one of the integer codes below. The logistic loss, derivative
+and conjugate use the polynomial ``exp``/``log1p``/``log`` of :mod:`._logistic_kernels`
+(within a few ulp of libm's) so that the per-sample loops of the line search and of
+the duality gap vectorize: with libm's scalar calls those loops were most of a sparse
+``n ≫ p`` path's time (6325 × 158 at density 0.01: 21 ms, now 11 ms).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from ._kernels import (
     dual_scale_score,
     screening_score,
 )
+from ._logistic_kernels import exp_neg, log1p_unit, log_positive
 
 LOGISTIC = 0
 POISSON = 1
@@ -99,13 +104,44 @@ def curvature(family, y, eta):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _logistic_loss_and_derivative(y, eta):
+    """``(log(1 + e^η) − yη, σ(η) − y)`` from one ``e^{−|η|}``, with the polynomial
+    ``exp``/``log1p`` of :mod:`._logistic_kernels` (within ~1 ulp of libm's): unlike
+    libm's calls they vectorize, and ``log1p`` was ~⅔ of a line-search trial's time."""
+    e = exp_neg(abs(eta))
+    sigma = (1.0 if eta >= 0.0 else e) / (1.0 + e)
+    return max(eta, 0.0) + log1p_unit(e) - y * eta, sigma - y
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _trial_point(family, y, h, eta, change, step, trial_eta, trial_d):
+    """``trial_eta = η + step·change``, ``trial_d = ℓ'(trial_eta)``; returns
+    ``F(trial_eta)``. The logistic loop is written apart, branch-free, so that it
+    vectorizes."""
+    value = 0.0
+    if family == LOGISTIC:
+        for i in range(y.shape[0]):
+            x = eta[i] + step * change[i]
+            trial_eta[i] = x
+            loss_i, trial_d[i] = _logistic_loss_and_derivative(y[i], x)
+            # h_i = 0 rows add nothing, even an infinite loss.
+            value += h[i] * loss_i if h[i] != 0.0 else 0.0
+        return value
+    for i in range(y.shape[0]):
+        x = eta[i] + step * change[i]
+        trial_eta[i] = x
+        loss_i, trial_d[i] = loss_and_derivative(family, y[i], x)
+        if h[i] != 0.0:
+            value += h[i] * loss_i
+    return value
+
+
+@njit(cache=True, nogil=True, inline="always")
 def loss_and_derivative(family, y, eta):
     """``(ℓ, ∂ℓ/∂η)`` from one ``exp`` (the line search's trial point becomes the next
     step's point, so its derivative is needed there anyway)."""
     if family == LOGISTIC:
-        e = math.exp(-abs(eta))
-        sigma = (1.0 if eta >= 0.0 else e) / (1.0 + e)
-        return max(eta, 0.0) + math.log1p(e) - y * eta, sigma - y
+        return _logistic_loss_and_derivative(y, eta)
     if family == POISSON:
         e = math.exp(eta)
         return e - y * eta, e - y
@@ -131,6 +167,13 @@ def _xlogx(a):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _xlogx_fast(a):
+    """``a log a`` (0 at 0) with :func:`._logistic_kernels.log_positive` (vectorizes;
+    a subnormal ``a`` contributes below ``10⁻³⁰⁵``, whatever its log)."""
+    return a * log_positive(a) if a >= 2.2250738585072014e-308 else 0.0
+
+
+@njit(cache=True, nogil=True, inline="always")
 def conjugate(family, y, theta):
     """``ℓ*(−θ)`` (``inf`` outside its domain): ``μ log μ + (1 − μ) log(1 − μ)`` with
     ``μ = y − θ ∈ [0, 1]``; ``μ log μ − μ`` with ``μ = y − θ ≥ 0``;
@@ -140,7 +183,7 @@ def conjugate(family, y, theta):
         if mean < -1e-12 or mean > 1.0 + 1e-12:
             return np.inf
         mean = min(max(mean, 0.0), 1.0)  # rounding only
-        return _xlogx(mean) + _xlogx(1.0 - mean)
+        return _xlogx_fast(mean) + _xlogx_fast(1.0 - mean)
     if family == POISSON:
         mean = y - theta
         if mean < 0.0:
@@ -188,15 +231,11 @@ def _penalty(coef, l1, l2):
     return total
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _evaluate(family, y, h, eta, d):
     """``d = ℓ'(η)``; returns ``F(η) = Σ h ℓ(y, η)``."""
-    total = 0.0
-    for i in range(y.shape[0]):
-        value, d[i] = loss_and_derivative(family, y[i], eta[i])
-        if h[i] != 0.0:
-            total += h[i] * value
-    return total
+    trial_eta = np.empty(y.shape[0])
+    return _trial_point(family, y, h, eta, np.zeros(y.shape[0]), 0.0, trial_eta, d)
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -320,7 +359,7 @@ def _violation(g, b, l1, l2, lower, upper):
     return max(low - target, target - high, 0.0)
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _newton_step(
     X,
     data,
@@ -414,12 +453,7 @@ def _newton_step(
     slack = 1e-15 * abs(old_objective)
     step = 1.0
     for _ in range(max_halvings):
-        value = 0.0
-        for i in range(n):
-            trial_eta[i] = eta[i] + step * r0[i]
-            loss_i, trial_d[i] = loss_and_derivative(family, y[i], trial_eta[i])
-            if h[i] != 0.0:
-                value += h[i] * loss_i
+        value = _trial_point(family, y, h, eta, r0, step, trial_eta, trial_d)
         pen = 0.0
         for j in features:
             b = coef[j] + step * (trial[j] - coef[j])
@@ -438,7 +472,7 @@ def _newton_step(
     return 0.0
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _duality_gap(family, y, h, offset, value, d, coef, gradient, l1, l2, lower, upper):
     """:meth:`.glm.GLMProblem.duality_gap`: ``θ = s·(−ℓ')`` with the largest ``s ≤ 1``
     feasible for the pure-L1 coordinates on the sides their box leaves open;
@@ -454,8 +488,9 @@ def _duality_gap(family, y, h, offset, value, d, coef, gradient, l1, l2, lower, 
     dual = 0.0
     primal = value
     for i in range(y.shape[0]):
-        if h[i] != 0.0:
-            dual += h[i] * (conjugate(family, y[i], -scale * d[i]) - scale * d[i] * offset[i])
+        # A select, not a branch: the logistic loop vectorizes.
+        term = h[i] * (conjugate(family, y[i], -scale * d[i]) - scale * d[i] * offset[i])
+        dual += term if h[i] != 0.0 else 0.0
     conj = 0.0
     for j in range(p):
         z = scale * gradient[j]
@@ -602,13 +637,19 @@ def glm_path(
                     break
                 for j in features:
                     before[j] = coef[j]
-                _newton_step(
+                taken = _newton_step(
                     X, data, indices, indptr, y, h, eta, coef, intercept, state, d,
                     features, l1, l2, lower, upper, fit_intercept, family, worst, armijo,
                     inner_rounds, active_sweeps, max_halvings, w, r, r0, mu, hx, lipschitz,
                     trial, trial_eta, trial_d,
                 )  # fmt: skip
                 n_iter += 1
+                if taken == 0.0:
+                    # No step passed Armijo (the decrease is below F's rounding): the
+                    # point is unchanged, so the next model and direction would be the
+                    # same, and fail the same way until max_iter. The gradient on the
+                    # set is still current; only new violators can change anything.
+                    break
                 fresh = False
                 w_max = 0.0
                 d_w_max = 0.0

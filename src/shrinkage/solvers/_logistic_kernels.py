@@ -120,6 +120,38 @@ def log1p_unit(e):
     return 2.0 * s * (a + u * b)
 
 
+@intrinsic
+def _as_bits(typingctx, value):
+    """The ``int64`` with the bit pattern of the ``float64`` ``value``."""
+    signature = types.int64(types.float64)
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+
+    return signature, codegen
+
+
+_MANTISSA = (1 << 52) - 1
+_SQRT2 = 1.4142135623730951
+
+
+@njit(cache=True, nogil=True, inline="always", fastmath=_FASTMATH, error_model="numpy")
+def log_positive(x):
+    """``log x`` for a normal ``x > 0``: ``x = 2^k·m`` with ``m ∈ [√½, √2)`` read from
+    the bits, ``log x = k·log 2 + log(1 + (m − 1))`` by :func:`log1p_unit`'s series
+    (``|s| = |m − 1|/(m + 1) ≤ 0.172``, inside its ``s ≤ ⅓``; ``m − 1`` is exact).
+    Within 3 ulp of libm's (tested); vectorizable, unlike libm's ``log`` (the duality
+    gap's entropy terms)."""
+    bits = _as_bits(x)
+    k = (bits >> 52) - 1023
+    m = _as_double((bits & _MANTISSA) | (np.int64(1023) << 52))  # in [1, 2)
+    if m > _SQRT2:
+        m *= 0.5
+        k += 1
+    kf = np.float64(k)
+    return kf * _LN2_HI + (log1p_unit(m - 1.0) + kf * _LN2_LO)
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def evaluate(y, h, eta, d):
     """``F = Σ h (log(1 + e^η) − yη)``, and ``d = σ(η) − y`` in place, from one
