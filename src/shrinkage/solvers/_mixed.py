@@ -5,9 +5,9 @@ falls back to its generic loop (or copies ``X`` to float64 first), 4 to 9 times 
 of the float64 product (1000x1000: 7 ms against 1 ms; 10000x1000 C-ordered: 0.4 s). A
 single fit on float32 data pays that for every full gradient ``X̃ᵀHr`` (the KKT check),
 every residual ``z − X̃β`` and the column means. These kernels read ``X`` once, in its
-own layout, and accumulate each sum sequentially over the rows in float64, so that C-
-and Fortran-ordered copies of the same data give the same bits; float64 designs keep
-BLAS (:func:`xt_dot` returns ``X.T @ w`` for them).
+own layout, and accumulate in float64 (exact products of float32 values, float64
+rounding of the sums); float64 designs keep BLAS (:func:`xt_dot` returns ``X.T @ w``
+for them).
 """
 
 from __future__ import annotations
@@ -30,34 +30,18 @@ def _xt_dot_rows(X, w):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 def _xt_dot_columns(X, w):
-    # Fortran order: eight column sums at a time (independent chains), each sequential
-    # over i: the same order, hence the same bits, as the row-wise kernel.
+    # Fortran order: one dot product per column, vectorized over i (reassociated: its
+    # bits differ from the row-wise kernel's in the last place; a strictly sequential
+    # sum per column runs 2.5 times slower).
     n, p = X.shape
-    out = np.zeros(p)
-    j = 0
-    while j + 8 <= p:
-        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-        for i in range(n):
-            wi = w[i]
-            s0 += X[i, j] * wi
-            s1 += X[i, j + 1] * wi
-            s2 += X[i, j + 2] * wi
-            s3 += X[i, j + 3] * wi
-            s4 += X[i, j + 4] * wi
-            s5 += X[i, j + 5] * wi
-            s6 += X[i, j + 6] * wi
-            s7 += X[i, j + 7] * wi
-        out[j], out[j + 1], out[j + 2], out[j + 3] = s0, s1, s2, s3
-        out[j + 4], out[j + 5], out[j + 6], out[j + 7] = s4, s5, s6, s7
-        j += 8
-    while j < p:
+    out = np.empty(p)
+    for j in range(p):
         s = 0.0
         for i in range(n):
             s += X[i, j] * w[i]
         out[j] = s
-        j += 1
     return out
 
 
