@@ -32,6 +32,7 @@ from ._kernels import (
     dense_gradient_subset,
     sparse_gradient_subset,
 )
+from ._mixed import x_dot_subset, xt_dot
 from .constants import CONSTANT_COLUMN_RATIO_CENTRED, CONSTANT_COLUMN_RATIO_UNCENTRED
 
 _GRAM_CHUNK_ROWS = 4096
@@ -68,7 +69,8 @@ class DenseDesign:
 
     def set_coef(self, coef: np.ndarray) -> None:
         nonzero = np.flatnonzero(coef)
-        fitted = self.X[:, nonzero] @ coef[nonzero] - self.mu[nonzero] @ coef[nonzero]
+        # (float64 sums for float32 X: NumPy's mixed product has no BLAS)
+        fitted = x_dot_subset(self.X, nonzero, coef[nonzero]) - self.mu[nonzero] @ coef[nonzero]
         self.r = self.target - fitted
 
     def set_residual(self, residual: np.ndarray) -> None:
@@ -94,7 +96,7 @@ class DenseDesign:
 
     def gradient(self) -> np.ndarray:
         weighted = self.h * self.r
-        return self.X.T @ weighted - self.mu * weighted.sum()
+        return xt_dot(self.X, weighted) - self.mu * weighted.sum()
 
     def gradient_on(self, features: np.ndarray) -> np.ndarray:
         return dense_gradient_subset(self.X, self.h, self.r, _as_index_array(features))
@@ -109,9 +111,9 @@ class DenseDesign:
 
     def gram_product(self, free: np.ndarray, delta: np.ndarray) -> np.ndarray:
         """``X̃ᵀHX̃_F δ`` (all features): the gradient change of ``β_F += δ``."""
-        v = self.X[:, free] @ delta - self.mu[free] @ delta
+        v = x_dot_subset(self.X, free, delta) - self.mu[free] @ delta
         weighted = self.h * v
-        return self.X.T @ weighted - self.mu * weighted.sum()
+        return xt_dot(self.X, weighted) - self.mu * weighted.sum()
 
 
 class SparseDesign:

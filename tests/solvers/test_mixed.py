@@ -1,0 +1,75 @@
+"""float32 designs times float64 vectors (:mod:`shrinkage.solvers._mixed`) against the
+float64 products of the same values, and float32 single fits against scikit-learn's
+float64 fits and the KKT conditions."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Lasso as SkLasso
+
+from shrinkage import Lasso
+from shrinkage.solvers._mixed import x_dot_subset, xt_dot
+
+
+@pytest.mark.parametrize("shape", [(7, 3), (50, 9), (33, 17), (200, 64)])
+def test_products_match_float64_in_either_layout(shape):
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal(shape) * 3.0 + 1.0).astype(np.float32)
+    w = rng.standard_normal(shape[0])
+    features = np.sort(rng.choice(shape[1], max(shape[1] // 2, 1), replace=False))
+    coef = rng.standard_normal(features.size)
+    X64 = X.astype(np.float64)
+    expected_t = X64.T @ w
+    expected = X64[:, features] @ coef
+    for layout in (np.ascontiguousarray(X), np.asfortranarray(X)):
+        got_t = xt_dot(layout, w)
+        got = x_dot_subset(layout, features, coef)
+        assert got_t.dtype == np.float64 and got.dtype == np.float64
+        # float64 sums of exact float32 values: rounding of float64, not of float32
+        np.testing.assert_allclose(got_t, expected_t, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    # (x_dot_subset sums in the same order for either layout: the same bits)
+    assert np.array_equal(
+        x_dot_subset(np.ascontiguousarray(X), features, coef),
+        x_dot_subset(np.asfortranarray(X), features, coef),
+    )
+
+
+def test_float64_and_strided_inputs_keep_numpy():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 10))
+    w = rng.standard_normal(40)
+    np.testing.assert_array_equal(xt_dot(X, w), X.T @ w)
+    strided = X.astype(np.float32)[::2, ::2]
+    np.testing.assert_allclose(
+        xt_dot(strided, w[:20]), strided.astype(np.float64).T @ w[:20], rtol=1e-12
+    )
+
+
+def _ar1(n, p, rho, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * X[:, j]
+    coef = np.zeros(p)
+    coef[rng.choice(p, max(p // 10, 2), replace=False)] = rng.standard_normal(max(p // 10, 2))
+    return X, X @ coef + 0.5 * rng.standard_normal(n)
+
+
+@pytest.mark.parametrize("shape", [(300, 60), (120, 120), (80, 200)])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_float32_single_fit_matches_sklearn_and_kkt(shape, order):
+    # Both routes (tall: the working-set Gram design; n ≈ p or wide: the residual)
+    X64, y = _ar1(*shape, rho=0.6, seed=shape[0])
+    X = np.asarray(X64.astype(np.float32), order=order)
+    Xv = X.astype(np.float64)  # the values the fit sees
+    alpha = np.max(np.abs((Xv - Xv.mean(0)).T @ (y - y.mean()))) / shape[0] / 20
+    ours = Lasso(alpha=alpha, tol=1e-10, max_iter=100_000).fit(X, y)
+    ref = SkLasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(Xv, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-6)
+    # KKT on the float64 values: |x̃_jᵀr|/n ≤ α, equality with the sign on the support
+    r = y - Xv @ ours.coef_ - ours.intercept_
+    grad = (Xv - Xv.mean(0)).T @ r / shape[0]
+    assert np.all(np.abs(grad) <= alpha * (1 + 1e-5))
+    on = ours.coef_ != 0
+    np.testing.assert_allclose(grad[on], alpha * np.sign(ours.coef_[on]), rtol=1e-5)
