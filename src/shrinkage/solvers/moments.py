@@ -296,6 +296,20 @@ class MomentsDesign(GramDesign):
         self._coef = np.zeros(self.q.shape[0])
         self.mean_x, self.mean_y = mean_x, mean_y
 
+    def round_gram(self, dtype) -> None:
+        """Keep ``G`` in ``dtype`` (Fortran-ordered), rounded once from its float64 value.
+
+        For float32 data: the compiled path's steps stream columns of ``G`` (gradient
+        updates, factor appends), and a float32 ``G`` halves those reads. Its rounding
+        (``2⁻²⁴`` relative) is that of the data themselves. The Lipschitz constants
+        become the rounded diagonal (constant columns stay 0), so that a coordinate
+        update and its gradient column agree; the gradient ``q − Gβ`` is recomputed by
+        whoever solves next (call this before any coefficient is non-zero).
+        """
+        gram = np.asarray(self.gram, dtype=dtype, order="F")
+        self.lipschitz = np.where(self.lipschitz > 0.0, np.diag(gram).astype(np.float64), 0.0)
+        self.gram = gram
+
 
 def _centred_vectors(moments: Moments, fit_intercept: bool):
     """:meth:`Moments.centred` without the Gram matrix: ``x̄, ȳ, q`` and ``Σw(y − ȳ)²/W``."""

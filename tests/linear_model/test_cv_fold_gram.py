@@ -1,0 +1,80 @@
+"""LassoCV's fold Gram matrices: each training set's as the total minus its fold's
+(one pass over X), kept in float32 for wide enough float32 data; checked against the
+Gram of the training rows formed directly and against scikit-learn."""
+
+import numpy as np
+import pytest
+from sklearn import linear_model as sk
+from sklearn.model_selection import KFold
+
+from shrinkage import LassoCV
+from shrinkage.linear_model._elastic_net_cv import _SINGLE_GRAM_MIN_FEATURES
+
+
+def _correlated(rng, n, p, rho=0.6, dtype=np.float64):
+    """AR(1) columns (correlation ``rho**|i-j|``) with large means, a sparse target."""
+    X = np.empty((n, p))
+    X[:, 0] = rng.standard_normal(n)
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(n)
+    X += rng.uniform(-5.0, 5.0, p)
+    beta = np.zeros(p)
+    beta[:: max(1, p // 20)] = rng.standard_normal(len(range(0, p, max(1, p // 20))))
+    y = X @ beta + rng.standard_normal(n) + 3.0
+    return np.asfortranarray(X.astype(dtype)), y
+
+
+def _direct_gram(X, rows):
+    """``X̃ᵀX̃/n`` of ``rows`` (centred by their means), in float64 from scratch."""
+    Xt = X[rows].astype(np.float64)
+    Xc = Xt - Xt.mean(axis=0)
+    return Xc.T @ Xc / rows.size
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fold_gram_from_downdate_equals_direct_gram(rng, dtype):
+    n, p = 500, _SINGLE_GRAM_MIN_FEATURES + 20
+    X, y = _correlated(rng, n, p, dtype=dtype)
+    folds = list(KFold(5, shuffle=True, random_state=0).split(X))
+    estimator = LassoCV(cv=5)
+    moments = estimator._fold_moments(X, y, np.full(n, 1.0 / n), folds)
+    assert moments is not None
+    weights, constraint = np.ones(p), estimator._constraint(p)
+    for k, (train, _) in enumerate(folds):
+        gram = moments.problem(k, weights, 1.0, constraint).design.gram
+        direct = _direct_gram(X, train)
+        # float32 data: the fold's Gram is the float64 one rounded once (half an ulp,
+        # plus the float64 downdate's own rounding).
+        assert gram.dtype == dtype
+        scale = np.abs(direct).max()
+        ulp = np.finfo(dtype).eps
+        assert np.all(np.abs(gram - direct) <= ulp * np.abs(direct) + 1e-12 * scale)
+    # The final fit's Gram stays float64 (its dual_gap_ certifies the exact problem).
+    final = moments.problem(None, weights, 1.0, constraint).design.gram
+    assert final.dtype == np.float64
+    np.testing.assert_allclose(final, _direct_gram(X, np.arange(n)), rtol=0, atol=1e-12 * scale)
+
+
+def test_float32_lassocv_matches_sklearn_and_float64(rng):
+    # Wide enough float32 data: the fold paths run on float32 Gram matrices.
+    n, p = 800, _SINGLE_GRAM_MIN_FEATURES + 20
+    X32, y = _correlated(rng, n, p, dtype=np.float32)
+    X64 = X32.astype(np.float64)  # the same numbers, in float64
+    settings = dict(cv=5, alphas=25, tol=1e-8, max_iter=10**5)
+    ours = LassoCV(**settings).fit(X32, y)
+    ours64 = LassoCV(**settings).fit(X64, y)
+    ref = sk.LassoCV(**settings).fit(X64, y)
+    # The float32 rounding of G moves the fold errors by ~1e-7 (relative) only.
+    np.testing.assert_allclose(ours.mse_path_, ours64.mse_path_, rtol=1e-5)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-5)
+    # The same grid point (the grids themselves agree to rounding).
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
+    assert ours.alpha_ == pytest.approx(ours64.alpha_, rel=1e-12)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5)
+    # scikit-learn's own float32 run (all of it in float32) chooses the same alpha.
+    assert ours.alpha_ == pytest.approx(sk.LassoCV(cv=5, alphas=25).fit(X32, y).alpha_)
+    # The final fit solves the float64 problem (the float64 run's, to rounding; coef_
+    # is then stored in X's dtype, as scikit-learn's).
+    assert ours.coef_.dtype == np.float32
+    np.testing.assert_allclose(ours.coef_, ours64.coef_, rtol=2**-23, atol=1e-12)
+    assert ours.dual_gap_ == pytest.approx(ours64.dual_gap_, rel=1e-6)
