@@ -122,7 +122,8 @@ class SparseDesign:
     def __init__(self, X: sp.spmatrix, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
         if type(X) is not sp.csc_matrix:
             X = sp.csc_matrix(X)
-        X.sort_indices()
+        if not X.has_sorted_indices:
+            X = X.sorted_indices()  # a copy: the caller's matrix is left as given
         self.X = X
         self.h, self.mu, self.target = h, mu, target
         self.h_sum = float(h.sum())
