@@ -108,7 +108,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
     n_iter_ : int or list of int
         Coordinate-descent sweeps over the working set.
     dual_gap_ : float or ndarray of shape (n_targets,)
-        Duality gap reached, in the units of the objective above.
+        Duality gap reached, in the units of the objective above: it certifies the
+        solver's float64 iterate. For float32 ``X``, ``coef_`` is that iterate rounded
+        to float32 (as scikit-learn stores it), whose own gap can be larger by the
+        rounding (about 1e-7 relative).
     sparse_coef_ : scipy.sparse matrix
     n_features_in_ : int
     feature_names_in_ : ndarray of str
