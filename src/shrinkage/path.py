@@ -284,7 +284,7 @@ def _solve_gram_path(problem, alphas, tol, max_iter, keep_state=True) -> PathRes
         # float32 data: sweeps on G rounded to float32 (half the memory traffic; the
         # gaps stay exact, see gram_path).
         np.asfortranarray(design.gram, dtype=np.float32)
-        if getattr(design, "single", False)
+        if design.single
         else None,
     )
     if keep_state:

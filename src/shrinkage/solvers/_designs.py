@@ -207,12 +207,15 @@ class SparseDesign:
 class GramDesign:
     """The Gram matrix ``G = X̃ᵀHX̃`` and ``q = X̃ᵀHz``, formed once (dense ``n ≫ p``)."""
 
+    #: float32 data: the compiled path sweeps on a float32 copy of ``gram`` (its checks
+    #: and duality gaps stay on ``gram``: :func:`._gram_path.gram_path`). Subclasses
+    #: built from moments keep the default.
+    single: bool = False
+
     def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
         gram, q = full_gram(X, h, mu, target)
         # Either way the entries are accurate to about 1e-10 of the centred moments.
         self.gram = gram
-        #: float32 data: the compiled path sweeps on a float32 copy of ``gram`` (its
-        #: checks and duality gaps stay on ``gram``: :func:`._gram_path.gram_path`).
         self.single = X.dtype == np.float32
         self.q = q
         self.target_norm2 = float(np.dot(h, target * target))
