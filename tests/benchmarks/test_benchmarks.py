@@ -35,6 +35,7 @@ SCRIPTS = (
     "worker.py",
     "glm_families.py",
     "glm_poisson.py",
+    "unseen_data_check.py",
 )
 #: imported only when these are installed
 NEEDS = {"nn_overhead.py": "torch", "dask_scale.py": "dask"}
