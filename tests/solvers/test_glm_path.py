@@ -302,3 +302,58 @@ def test_regularization_path_uses_the_compiled_path(monkeypatch):
     assert calls == [1]
     regularization_path(sp.csr_matrix(X), y, loss="logistic", alphas=5)
     assert calls == [1, 1]
+
+
+# ------------------------------------------------------------- float32 designs -----
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_float32_design_gradient_and_eta_in_float64(order):
+    """On float32 X the problem's gradient and η are the float64 products with the
+    float32 values (NumPy on an explicit float64 copy), whatever X's layout."""
+    X, y, _ = _data("logistic", n=120, p=30, seed=13)
+    X32 = np.asarray(X, dtype=np.float32, order=order)
+    X64 = X32.astype(np.float64)
+    n = X.shape[0]
+    h = np.full(n, 1.0 / n)
+    problem = make_problem(X32, y, loss="logistic", h=h, penalty_weights=np.ones(30),
+                           l1_ratio=1.0, positive=False, fit_intercept=True)  # fmt: skip
+    eta0 = np.full(n, problem.intercept)
+    np.testing.assert_allclose(
+        problem.gradient, X64.T @ -Logistic.gradient(y, eta0, h), rtol=1e-12, atol=1e-15
+    )
+    coef = np.zeros(30)
+    coef[[2, 7, 19]] = [0.5, -1.25, 2.0]
+    problem.set_coef(coef)
+    np.testing.assert_allclose(problem.eta, problem.intercept + X64 @ coef, rtol=1e-12)
+    eta = problem.eta
+    np.testing.assert_allclose(
+        problem.gradient, X64.T @ -Logistic.gradient(y, eta, h), rtol=1e-12, atol=1e-15
+    )
+
+
+def test_float32_logistic_path_kkt_and_sklearn():
+    """The path on float32 X solves the problem on its float32 values: the KKT
+    conditions recomputed in float64 hold at every alpha, and the coefficients agree
+    with scikit-learn's liblinear at a tight tolerance (C = 1/(nα))."""
+    X, y, _ = _data("logistic", n=300, p=40, seed=17)
+    X32 = np.asfortranarray(X, dtype=np.float32)
+    X64 = X32.astype(np.float64)
+    n, p = X64.shape
+    tol = 1e-9
+    result = regularization_path(X32, y, loss="logistic", alphas=12, eps=0.05, tol=tol)
+    h = np.full(n, 1.0 / n)
+    null = -Logistic.gradient(y, np.full(n, np.log(y.mean() / (1 - y.mean()))), h)
+    target = tol * np.abs(X64.T @ null).max()
+    for k, alpha in enumerate(result.alphas):
+        coef = result.coefs[:, k]
+        scaled = -Logistic.gradient(y, result.intercepts[k] + X64 @ coef, h)
+        l1, l2 = penalty_strengths(alpha, 1.0, np.ones(p))
+        assert kkt_violation(X64.T @ scaled, coef, l1, l2, False).max() <= 1.01 * target
+        assert abs(scaled.sum()) <= 1.01 * target
+    for k in (3, 8, 11):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sk = LogisticRegression(
+                C=1.0 / (n * result.alphas[k]), **l1_logistic(), solver="liblinear",
+                tol=1e-12, max_iter=100_000, intercept_scaling=1e4,
+            ).fit(X64, y)  # fmt: skip
+        np.testing.assert_allclose(result.coefs[:, k], sk.coef_.ravel(), atol=1e-4)
