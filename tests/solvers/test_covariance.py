@@ -258,3 +258,28 @@ def test_float32_estimator_default_tolerance():
     assert ours.coef_.dtype == np.float32
     assert ours.dual_gap_ <= 1e-4 * np.var(y)
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-3 * np.abs(ref.coef_).max())
+
+
+def test_float32_whole_gram_matrix_keeps_the_certificate():
+    """A crowded float32 design (rho 0.95: the whole Gram matrix at once) at a loose
+    tolerance: float32 products, the gradient still from the exact residual, so the
+    gap bounds the suboptimality against scikit-learn's tight float64 solution."""
+    X, y = _ar1(600, 60, 0.95, seed=14)
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    X = X32.astype(np.float64)
+    h = np.full(600, 1 / 600)
+    problem = LeastSquaresProblem(X32, y, h, np.ones(60), 1.0, False, True, "single")
+    alpha = _alpha_max(X, y) / 20
+    info = solve_by_covariance(problem, alpha, problem.alpha_max, 1e-4, 100_000)
+    design = problem.design
+    assert design._cached.size == 60 and design.rounded
+    assert info.converged and info.duality_gap <= 1e-4 * problem.target_norm2
+    ref = SkLasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    sub = _objective(X, y, problem.coef, problem.intercept, alpha, 1.0) - _objective(
+        X, y, ref.coef_, ref.intercept_, alpha, 1.0
+    )
+    assert -1e-12 <= sub <= info.duality_gap + 1e-13
+    # A tight tolerance: the whole matrix is formed again in float64.
+    info = solve_by_covariance(problem, alpha, alpha, 1e-12, 100_000)
+    assert not design.rounded and info.duality_gap <= 1e-12 * problem.target_norm2
+    np.testing.assert_allclose(problem.coef, ref.coef_, atol=1e-7)
