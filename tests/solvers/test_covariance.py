@@ -8,7 +8,12 @@ from sklearn.linear_model import ElasticNet as SkElasticNet
 from sklearn.linear_model import Lasso as SkLasso
 
 from shrinkage import ElasticNet, Lasso
-from shrinkage.solvers._covariance import CovarianceDesign, limit_growth
+from shrinkage.solvers._covariance import (
+    ROUNDED_GRAM_TOL,
+    CovarianceDesign,
+    limit_growth,
+    solve_by_covariance,
+)
 from shrinkage.solvers.problems import LeastSquaresProblem
 
 
@@ -48,14 +53,22 @@ def test_the_design_is_chosen_for_tall_dense_single_fits():
 
 
 @pytest.mark.parametrize("weighted", [False, True])
-def test_gram_block_and_gradient_are_exact(weighted):
+@pytest.mark.parametrize("layout", ["F", "C", "C32"])
+def test_gram_block_and_gradient_are_exact(weighted, layout):
+    # C-ordered X goes through the one-pass gather (float32: and the fused residual and
+    # gradient); the reference is the float64 algebra on the same (rounded) values.
     rng = np.random.default_rng(1)
     X, y = _ar1(120, 15, 0.6, offset=3.0)
+    if layout == "C32":
+        X = X.astype(np.float32).astype(np.float64)
     h = rng.uniform(0.5, 2.0, 120) if weighted else np.ones(120)
     h = h / h.sum()
     mu = X.T @ h
     z = y - h @ y
-    design = CovarianceDesign(np.asfortranarray(X), h, mu, z)
+    given = {"F": np.asfortranarray(X), "C": np.ascontiguousarray(X)}.get(
+        layout, np.ascontiguousarray(X, dtype=np.float32)
+    )
+    design = CovarianceDesign(given, h, mu, z)
     Xc = X - mu
     G = Xc.T @ (h[:, None] * Xc)
     features = np.array([3, 7, 1])
@@ -178,3 +191,95 @@ def test_zero_sample_weights():
     ours = Lasso(**options).fit(X, y, sample_weight=w)
     ref = SkLasso(**options).fit(X, y, sample_weight=w)
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
+
+
+def _float32_problem(weighted, seed=11):
+    X, y = _ar1(600, 80, 0.6, seed=seed, offset=2.0)
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(0.2, 3.0, 600) if weighted else np.ones(600)
+    h = w / w.sum()
+    problem = LeastSquaresProblem(X, y, h, np.ones(80), 1.0, False, True, "single")
+    assert type(problem.design) is CovarianceDesign
+    return X.astype(np.float64), y, w, problem
+
+
+def _weighted_objective(X, y, w, coef, intercept, alpha):
+    r = y - X @ coef - intercept
+    return 0.5 * (w * r) @ r / w.sum() + alpha * np.abs(coef).sum()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("tol", [1e-3, ROUNDED_GRAM_TOL, 1e-9])
+def test_float32_gram_products_keep_the_certificate(weighted, tol):
+    """float32 C-ordered X at a loose tolerance: the Gram rows come from float32
+    products, yet the duality gap bounds the suboptimality of the float64 iterate
+    against scikit-learn's tight float64 solution; a tolerance below their rounding
+    re-forms the rows in float64 and meets it."""
+    X, y, w, problem = _float32_problem(weighted)
+    alpha = _alpha_max(X, y) / 20
+    info = solve_by_covariance(problem, alpha, problem.alpha_max, tol, 100_000)
+    design = problem.design
+    assert info.converged
+    assert info.duality_gap <= tol * problem.target_norm2
+    assert design.gram_dtype == (np.float32 if tol >= ROUNDED_GRAM_TOL else np.float64)
+    ref = SkLasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y, sample_weight=w)
+    sub = _weighted_objective(X, y, w, problem.coef, problem.intercept, alpha) - (
+        _weighted_objective(X, y, w, ref.coef_, ref.intercept_, alpha)
+    )
+    assert sub <= info.duality_gap + 1e-13
+    np.testing.assert_allclose(problem.coef, ref.coef_, atol=1e-3 if tol > 1e-4 else 1e-5)
+
+
+def test_float32_gram_products_fall_back_to_float64():
+    """A tolerance the float32 products cannot reach (forced on): the solver re-forms
+    the Gram rows in float64 instead of lowering its inner tolerance without end."""
+    X, y, w, problem = _float32_problem(False, seed=12)
+    alpha = _alpha_max(X, y) / 5  # (a small working set: no whole Gram matrix)
+    design = problem.design
+    assert design.use_single_precision()
+    design._ensure_cached(np.arange(10))
+    assert design.rounded
+    info = solve_by_covariance(problem, alpha, problem.alpha_max, 1e-12, 100_000)
+    assert info.converged and not design.rounded
+    assert design.gram_dtype == np.float64 and design._cached.size < 40
+    assert info.duality_gap <= 1e-12 * problem.target_norm2
+    ref = SkLasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    np.testing.assert_allclose(problem.coef, ref.coef_, atol=1e-7)
+
+
+def test_float32_estimator_default_tolerance():
+    """Lasso on float32 C-ordered X at the default tolerance (float32 Gram products):
+    scikit-learn's float64 solution to float32 accuracy, gap within the tolerance."""
+    X, y, _, _ = _float32_problem(False, seed=13)
+    alpha = _alpha_max(X, y) / 20
+    ours = Lasso(alpha=alpha).fit(X.astype(np.float32), y)
+    ref = SkLasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    assert ours.coef_.dtype == np.float32
+    assert ours.dual_gap_ <= 1e-4 * np.var(y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-3 * np.abs(ref.coef_).max())
+
+
+def test_float32_whole_gram_matrix_keeps_the_certificate():
+    """A crowded float32 design (rho 0.95: the whole Gram matrix at once) at a loose
+    tolerance: float32 products, the gradient still from the exact residual, so the
+    gap bounds the suboptimality against scikit-learn's tight float64 solution."""
+    X, y = _ar1(600, 60, 0.95, seed=14)
+    X32 = np.ascontiguousarray(X, dtype=np.float32)
+    X = X32.astype(np.float64)
+    h = np.full(600, 1 / 600)
+    problem = LeastSquaresProblem(X32, y, h, np.ones(60), 1.0, False, True, "single")
+    alpha = _alpha_max(X, y) / 20
+    info = solve_by_covariance(problem, alpha, problem.alpha_max, 1e-4, 100_000)
+    design = problem.design
+    assert design._cached.size == 60 and design.rounded
+    assert info.converged and info.duality_gap <= 1e-4 * problem.target_norm2
+    ref = SkLasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    sub = _objective(X, y, problem.coef, problem.intercept, alpha, 1.0) - _objective(
+        X, y, ref.coef_, ref.intercept_, alpha, 1.0
+    )
+    assert -1e-12 <= sub <= info.duality_gap + 1e-13
+    # A tight tolerance: the whole matrix is formed again in float64.
+    info = solve_by_covariance(problem, alpha, alpha, 1e-12, 100_000)
+    assert not design.rounded and info.duality_gap <= 1e-12 * problem.target_norm2
+    np.testing.assert_allclose(problem.coef, ref.coef_, atol=1e-7)
