@@ -112,6 +112,24 @@ def test_dense_path_matches_scikit_learn(rng, l1_ratio):
     np.testing.assert_allclose(result.intercepts, y.mean() - X.mean(axis=0) @ coefs, atol=1e-7)
 
 
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_float32_path_with_a_float32_gram_cache_matches_scikit_learn(rng, l1_ratio):
+    """float32 ``X`` caches its active Gram block in float32: the path still solves the
+    problem of the float32 data (scikit-learn on them in float64), gaps certified."""
+    X, y = _wide_data(rng, n=60, p=240)
+    X32 = X.astype(np.float32)
+    result = regularization_path(X32, y, l1_ratio=l1_ratio, alphas=40, eps=1e-3, tol=1e-12)
+    assert result.converged.all()
+    assert result.n_nonzero.max() > 20  # the covariance sweeps (and their cache) ran
+    X64 = X32.astype(np.float64)
+    Xc, yc = X64 - X64.mean(axis=0), y - y.mean()
+    _, coefs, _ = sklearn_enet_path(
+        Xc, yc, l1_ratio=l1_ratio, alphas=result.alphas, tol=1e-14, max_iter=1_000_000
+    )
+    np.testing.assert_allclose(result.coefs, coefs, atol=1e-6)
+    assert np.all(result.duality_gaps <= 1e-12 * np.mean(yc**2))
+
+
 def test_duality_gaps_are_certificates(rng):
     """The reported gap bounds the suboptimality against a far tighter solve."""
     X, y = _wide_data(rng, n=60, p=150)

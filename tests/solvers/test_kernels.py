@@ -236,3 +236,32 @@ def test_elastic_net_gap_is_primal_minus_dual(rng, kind):
         np.arange(X.shape[1], dtype=np.int64),
     )  # fmt: skip
     assert got == pytest.approx(primal - dual, rel=1e-10, abs=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_centered_norms_and_gradient_match_numpy(rng, dtype):
+    """The one-pass Lipschitz constants and gradient at β = 0 (DenseDesign's setup)
+    against their NumPy formulas, and the design's first gradient is that one."""
+    from shrinkage.solvers._designs import DenseDesign
+    from shrinkage.solvers._kernels import centered_norms_and_gradient
+
+    X = np.asfortranarray(rng.standard_normal((30, 12)).astype(dtype) + 2.0)
+    h = rng.random(30)
+    h /= h.sum()
+    target = rng.standard_normal(30)
+    X64 = X.astype(np.float64)
+    mu = h @ X64
+    target = target - h @ target
+    norms, gradient = centered_norms_and_gradient(X, h, mu, target)
+    centred = X64 - mu
+    np.testing.assert_allclose(norms, h @ centred**2, rtol=1e-12)
+    np.testing.assert_allclose(gradient, centred.T @ (h * target), rtol=1e-10, atol=1e-14)
+    design = DenseDesign(X, h, mu, target)
+    np.testing.assert_allclose(design.gradient(), centred.T @ (h * target), atol=1e-13)
+    coef = np.zeros(12)
+    coef[[2, 7]] = [0.5, -1.0]
+    design.set_coef(coef)  # then the gradient is the residual's again
+    residual = target - centred @ coef
+    np.testing.assert_allclose(design.gradient(), centred.T @ (h * residual), atol=1e-12)
+    design.set_coef(np.zeros(12))
+    np.testing.assert_allclose(design.gradient(), centred.T @ (h * target), atol=1e-13)

@@ -28,11 +28,11 @@ from ._kernels import (
     cd_dense,
     cd_gram,
     cd_sparse,
-    centered_column_norms,
+    centered_norms_and_gradient,
     dense_gradient_subset,
     sparse_gradient_subset,
 )
-from ._mixed import x_dot_subset, xt_dot
+from ._mixed import _x_dot_subset_columns, x_dot_subset, xt_dot
 from .constants import CONSTANT_COLUMN_RATIO_CENTRED, CONSTANT_COLUMN_RATIO_UNCENTRED
 
 _GRAM_CHUNK_ROWS = 4096
@@ -57,27 +57,42 @@ class DenseDesign:
 
     def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
         self.X = np.asfortranarray(X)
-        lipschitz = centered_column_norms(self.X, h, mu)
+        target64 = np.ascontiguousarray(target, dtype=np.float64)
+        lipschitz, gradient = centered_norms_and_gradient(self.X, h, mu, target64)
         raw = lipschitz + mu * mu * h.sum()
         self.lipschitz = _mark_constant_columns(lipschitz, raw, _EXACT_CENTRING_RATIO)
+        # The gradient at β = 0 (read in the same pass): the first `gradient()` of a fit
+        # from zero returns it instead of reading X again.
+        self._gradient_at_zero = gradient
         if np.any((self.lipschitz > 0) & (mu * mu > 1e6 * self.lipschitz)):
             # Means that dwarf the spread would cost digits in Σ h x r: centre a copy.
             self.X = np.asfortranarray(self.X - mu.astype(self.X.dtype))
             mu = np.zeros_like(mu)
+            self._gradient_at_zero = None
         self.h, self.mu, self.target = h, mu, target
         self.r = target.astype(np.float64, copy=True)
+        self._at_zero = True  # r is the target (β = 0) until a round or set_coef
 
     def set_coef(self, coef: np.ndarray) -> None:
         nonzero = np.flatnonzero(coef)
-        # (float64 sums for float32 X: NumPy's mixed product has no BLAS)
-        fitted = x_dot_subset(self.X, nonzero, coef[nonzero]) - self.mu[nonzero] @ coef[nonzero]
+        self._at_zero = nonzero.size == 0
+        if self._at_zero:
+            self.r = self.target.astype(np.float64, copy=True)
+            return
+        # A compiled pass over the non-zero columns (float64 sums; for float32 X NumPy's
+        # mixed product has no BLAS, for float64 X it would gather them into a copy).
+        fitted = _x_dot_subset_columns(self.X, nonzero, coef[nonzero]) - (
+            self.mu[nonzero] @ coef[nonzero]
+        )
         self.r = self.target - fitted
 
     def set_residual(self, residual: np.ndarray) -> None:
         """Take the residual as known (the caller knows it for its coefficients)."""
         self.r = np.array(residual, dtype=np.float64)
+        self._at_zero = False
 
     def run(self, coef, features, l1, l2, box, active_sweeps, threshold) -> float:
+        self._at_zero = False  # (the round updates r in place)
         return cd_dense(
             self.X,
             self.h,
@@ -95,6 +110,8 @@ class DenseDesign:
         )
 
     def gradient(self) -> np.ndarray:
+        if self._at_zero and self._gradient_at_zero is not None:
+            return self._gradient_at_zero.copy()
         weighted = self.h * self.r
         return xt_dot(self.X, weighted) - self.mu * weighted.sum()
 

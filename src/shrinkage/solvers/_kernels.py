@@ -363,6 +363,34 @@ def centered_column_norms(X, h, mu):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def centered_norms_and_gradient(X, h, mu, target):
+    """:func:`centered_column_norms` and ``∇_j = Σ_i h_i (x_ij − mu_j) z_i`` (the
+    gradient at ``β = 0``, residual ``z = target``) in one pass over ``X``.
+
+    A single fit reads ``X`` a handful of times before its first sweep; this is one
+    of them instead of two (each column is still in cache for its second sum)."""
+    n_samples, n_features = X.shape
+    norms = np.empty(n_features)
+    gradient = np.empty(n_features)
+    weighted = np.empty(n_samples)
+    total = 0.0
+    for i in range(n_samples):
+        weighted[i] = h[i] * target[i]
+        total += weighted[i]
+    for j in range(n_features):
+        center = mu[j]
+        acc = 0.0
+        dot = 0.0
+        for i in range(n_samples):
+            d = X[i, j] - center
+            acc += h[i] * d * d
+            dot += X[i, j] * weighted[i]
+        norms[j] = acc
+        gradient[j] = dot - center * total
+    return norms, gradient
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def dense_gradient_subset(X, h, r, features):
     """``Σ_i h_i x_ij r_i`` for ``j`` in ``features`` (centring drops out: ``Σ h r = 0``)."""
     out = np.empty(features.shape[0])

@@ -12,7 +12,8 @@ spend their time on):
   (``score`` is ``|∇_j|``, one-sided on a closed side of the box);
 - rounds of coordinate descent (:func:`._kernels.cd_dense`'s: a sweep over the working
   set with residual updates, then sweeps over its non-zeros ``A``, these with glmnet's
-  covariance updates on a cached block of ``G_AA`` while ``|A| ≤ n``) until a sweep
+  covariance updates on a cached block of ``G_AA``, stored in ``X``'s dtype, while
+  ``|A| ≤ n``) until a sweep
   changes nothing above the threshold, an Anderson
   extrapolation of the last ``anderson + 1`` iterates tried every ``anderson + 1``
   rounds (kept only if it lowers the objective: Bertrand & Massias 2021);
@@ -422,9 +423,14 @@ def dense_path(
     floor = threshold_floor * max(target_norm2, 1e-300)
     # The Gram cache of the active sweeps: at most n features (beyond, |A| ≥ n and
     # residual sweeps cost no more than covariance updates), and at most
-    # MAX_CACHED_FEATURES (its memory grows as the square).
+    # MAX_CACHED_FEATURES (its memory grows as the square). Its entries are summed in
+    # float64 and stored in X's dtype: float32 halves the bytes the covariance updates
+    # stream (most of a float32 path's time: the block of a few hundred features then
+    # stays in L2), and only the iterates between two residual refreshes see its
+    # rounding: each round starts from the exact gradient, and the sweep over W, the
+    # gaps and the KKT check read the residual.
     capacity = min(n_features, X.shape[0], MAX_CACHED_FEATURES)
-    cache = np.empty((capacity, capacity))
+    cache = np.empty((capacity, capacity), dtype=X.dtype)
     slot_of = np.full(n_features, -1, dtype=np.int64)
     cached = np.empty(capacity, dtype=np.int64)
     n_cached = 0
