@@ -134,6 +134,9 @@ class SparseDesign:
         )
         lipschitz = np.maximum(squares - 2 * mu * self.hx + mu**2 * self.h_sum, 0.0)
         self.lipschitz = _mark_constant_columns(lipschitz, squares, _UNCENTRED_RATIO)
+        #: ``Σ_i h_i x_ij²`` (uncentred): the rounding scale of ``lipschitz`` and of the
+        #: gradients (the compiled path's bound on a skipped gradient).
+        self.second_moment = squares
         self.s = target.astype(np.float64, copy=True)
         self.offset = np.zeros(1)
 
