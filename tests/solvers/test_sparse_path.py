@@ -292,6 +292,10 @@ def test_gaps_with_skipped_columns_equal_the_gaps_from_scratch(rng, l1_ratio):
         )
         np.testing.assert_allclose(result.duality_gaps[k], exact, rtol=1e-6, atol=1e-15)
     _assert_kkt(X, y, h, result, l1_ratio, False, atol=1e-2 * top)
+    # The problem keeps the exact gradient of the last solution (skipped columns too).
+    Xd = X.toarray() - h @ X.toarray()
+    residual = (y - h @ y) - Xd @ result.coefs[:, -1]
+    np.testing.assert_allclose(problem.gradient, Xd.T @ (h * residual), rtol=1e-9, atol=1e-13)
 
 
 def test_the_kkt_pass_skips_only_columns_below_their_bound(rng):

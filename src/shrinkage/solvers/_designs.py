@@ -142,6 +142,10 @@ class SparseDesign:
 
     def set_coef(self, coef: np.ndarray) -> None:
         nonzero = np.flatnonzero(coef)
+        if nonzero.size == 0:  # every path starts here: no column slice of X
+            self.s = self.target.astype(np.float64, copy=True)
+            self.offset[0] = 0.0
+            return
         self.s = self.target - self.X[:, nonzero] @ coef[nonzero]
         self.offset[0] = self.mu[nonzero] @ coef[nonzero]
 
