@@ -257,3 +257,82 @@ def test_a_grid_that_starts_just_below_alpha_max(sparse_input):
     result = solve_path(problem, grid, 0.1, 100_000)
     assert result.converged.all()
     assert result.n_iters.max() < 1000
+
+
+def _gap_from_scratch(X, y, h, coef, intercept, alpha, l1_ratio):
+    """The elastic-net duality gap at ``(coef, intercept)`` in dense NumPy: the dual
+    point is the residual scaled into the pure-L1 constraints (no box)."""
+    Xd = X.toarray()
+    mu, y_mean = h @ Xd, h @ y
+    residual = (y - y_mean) - (Xd - mu) @ coef
+    gradient = (Xd - mu).T @ (h * residual)
+    l1, l2 = alpha * l1_ratio, alpha * (1 - l1_ratio)
+    norm2 = h @ (residual * residual)
+    scale = 1.0 if l2 > 0 else min(1.0, l1 / max(np.abs(gradient).max(), 1e-300))
+    z = scale * gradient
+    conjugate = np.maximum(np.abs(z) - l1, 0.0) ** 2 / (2 * l2) if l2 > 0 else 0.0
+    penalty = l1 * np.abs(coef) + 0.5 * l2 * coef * coef
+    return 0.5 * (1 - scale) ** 2 * norm2 + np.sum(penalty - scale * coef * gradient + conjugate)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_gaps_with_skipped_columns_equal_the_gaps_from_scratch(rng, l1_ratio):
+    """Columns many times longer than the samples (the KKT pass skips those whose
+    gradient bound stays below l1): every reported gap is the gap of the exact gradient."""
+    X, y = _sparse_data(rng, n=60, p=600, density=0.15, shift=0.2)
+    h = _weights(rng, X.shape[0])
+    problem = _problem(X, y, h, l1_ratio)
+    top = problem.alpha_max
+    grid = alpha_grid(top, 40, 1e-2)
+    result = solve_path(problem, grid, 1e-6, 100_000)
+    assert result.converged.all()
+    for k, alpha in enumerate(grid):
+        exact = _gap_from_scratch(
+            X, y, h, result.coefs[:, k], result.intercepts[k], alpha, l1_ratio
+        )
+        np.testing.assert_allclose(result.duality_gaps[k], exact, rtol=1e-6, atol=1e-15)
+    _assert_kkt(X, y, h, result, l1_ratio, False, atol=1e-2 * top)
+    # The problem keeps the exact gradient of the last solution (skipped columns too).
+    Xd = X.toarray() - h @ X.toarray()
+    residual = (y - h @ y) - Xd @ result.coefs[:, -1]
+    np.testing.assert_allclose(problem.gradient, Xd.T @ (h * residual), rtol=1e-9, atol=1e-13)
+
+
+def test_the_kkt_pass_skips_only_columns_below_their_bound(rng):
+    """``_kkt_gradient`` against the dense gradient: a skipped column's true gradient is
+    below l1 (the Cauchy–Schwarz bound holds), the others are computed exactly."""
+    from shrinkage.solvers.sparse_path import _bound_scales, _gradient_bounds, _kkt_gradient
+
+    X, y = _sparse_data(rng, n=50, p=300, density=0.2, shift=0.4)
+    h = _weights(rng, X.shape[0])
+    problem = _problem(X, y, h)
+    design = problem.design
+    Xd = X.toarray() - design.mu
+    hdata = X.data * h[X.indices]
+
+    def exact(s, c):
+        return Xd.T @ (h * (s + c))
+
+    s_ref, c_ref = rng.standard_normal(50), 0.3
+    s, c = s_ref + 0.05 * rng.standard_normal(50), 0.25
+    g_ref = exact(s_ref, c_ref)
+    distance = np.sqrt(h @ (s - s_ref + c - c_ref) ** 2)
+    norms, slack = _bound_scales(design)
+    magnitude = np.sqrt(h @ s**2) + np.sqrt(h @ s_ref**2) + abs(c) + abs(c_ref) + distance
+    bound = np.empty(300)
+    _gradient_bounds(g_ref, norms, slack, distance, magnitude, bound)
+    l1 = np.full(300, np.quantile(np.abs(g_ref), 0.7))
+    in_set = np.zeros(300, dtype=bool)
+    in_set[:10] = True
+    features = np.arange(10)
+    gradient, stale = np.empty(300), np.zeros(300, dtype=bool)
+    total = h @ (s + c)
+    skipped = _kkt_gradient(
+        hdata, X.indices, X.indptr, design.hx, design.mu, s, c, total, gradient, in_set,
+        features, np.empty(0), design.lipschitz, l1, bound, g_ref, stale,
+    )  # fmt: skip
+    truth = exact(s, c)
+    assert skipped == stale.sum() > 0
+    assert not stale[:10].any()
+    assert np.all(np.abs(truth[stale]) < l1[stale])
+    np.testing.assert_allclose(gradient[~stale], truth[~stale], rtol=1e-10, atol=1e-12)

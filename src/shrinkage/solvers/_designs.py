@@ -151,11 +151,18 @@ class SparseDesign:
         )
         lipschitz = np.maximum(squares - 2 * mu * self.hx + mu**2 * self.h_sum, 0.0)
         self.lipschitz = _mark_constant_columns(lipschitz, squares, _UNCENTRED_RATIO)
+        #: ``Σ_i h_i x_ij²`` (uncentred): the rounding scale of ``lipschitz`` and of the
+        #: gradients (the compiled path's bound on a skipped gradient).
+        self.second_moment = squares
         self.s = target.astype(np.float64, copy=True)
         self.offset = np.zeros(1)
 
     def set_coef(self, coef: np.ndarray) -> None:
         nonzero = np.flatnonzero(coef)
+        if nonzero.size == 0:  # every path starts here: no column slice of X
+            self.s = self.target.astype(np.float64, copy=True)
+            self.offset[0] = 0.0
+            return
         self.s = self.target - self.X[:, nonzero] @ coef[nonzero]
         self.offset[0] = self.mu[nonzero] @ coef[nonzero]
 

@@ -90,6 +90,93 @@ def _gradient_subset(hdata, indices, indptr, hx, s, c, features):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _residual_sums(h, s, c, h_sum, s_ref, c_ref):
+    """``(Σ_i h_i r_i, ‖r − r_ref‖_H, ‖s‖_H)`` in one pass over the samples."""
+    total = c * h_sum
+    distance2 = 0.0
+    norm2 = 0.0
+    shift = c - c_ref
+    for i in range(s.shape[0]):
+        hs = h[i] * s[i]
+        total += hs
+        norm2 += hs * s[i]
+        d = s[i] - s_ref[i] + shift
+        distance2 += h[i] * d * d
+    return total, np.sqrt(distance2), np.sqrt(norm2)
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _column_gradient(hdata, indices, indptr, hx, s, c, j):
+    """``Σ_nnz h_i x_ij s_i + c·hx_j`` (the sweeps' gradient of ``β_j``)."""
+    acc = c * hx[j]
+    for k in range(indptr[j], indptr[j + 1]):
+        acc += hdata[k] * s[indices[k]]
+    return acc
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _kkt_gradient(
+    hdata, indices, indptr, hx, mu, s, c, total, gradient, in_set, features, ws_values,
+    lipschitz, l1, bound, g_ref, stale,
+):  # fmt: skip
+    """The full gradient of the KKT check and the gap, without the columns whose
+    gradient is known to stay below ``l1_j``; returns how many were skipped.
+
+    On ``features`` (the working set) it is ``ws_values - μ_j Σ h r`` when the caller
+    has just computed ``ws_values`` (the working-set gap's, on the same residual), else
+    it is computed. A column ``j`` outside the working set has ``β_j = 0``, and
+    ``|∇_j(r)| ≤ |∇_j(r_ref)| + ‖x̃_j‖_H ‖r − r_ref‖_H`` (Cauchy–Schwarz): where
+    ``bound[j]`` (that right-hand side, rounding included) is below ``l1_j``, ``∇_j``
+    can neither violate the KKT conditions nor raise the gap's dual scale, and its
+    conjugate term is 0 -- the gap is the one the exact gradient gives. Such a column
+    keeps ``∇_j(r_ref)`` (``stale[j]``), below ``l1_j`` as the true value is.
+    """
+    for t in range(features.shape[0]):
+        j = features[t]
+        if ws_values.shape[0] == features.shape[0]:
+            value = ws_values[t]
+        else:
+            value = _column_gradient(hdata, indices, indptr, hx, s, c, j)
+        gradient[j] = value - mu[j] * total
+        stale[j] = False
+    skipped = 0
+    for j in range(gradient.shape[0]):
+        if in_set[j]:
+            continue
+        if lipschitz[j] > 0.0 and bound[j] < l1[j]:
+            gradient[j] = g_ref[j]
+            stale[j] = True
+            skipped += 1
+        else:
+            gradient[j] = _column_gradient(hdata, indices, indptr, hx, s, c, j) - mu[j] * total
+            stale[j] = False
+    return skipped
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _gradient_bounds(g_ref, norms, slack, distance, magnitude, bound):
+    """``bound_j = |∇_j(r_ref)| + ‖x̃_j‖_H·‖r − r_ref‖_H`` plus a rounding slack (the
+    gradients' and the distance's, relative to the raw magnitudes of ``s`` and ``c``)."""
+    for j in range(g_ref.shape[0]):
+        bound[j] = abs(g_ref[j]) + norms[j] * distance + slack[j] * magnitude
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _refresh_reference(
+    hdata, indices, indptr, hx, mu, s, c, total, gradient, stale, g_ref, s_ref
+):  # fmt: skip
+    """Make the current residual the reference: the stale gradients computed, then
+    ``g_ref = ∇(r)`` and ``s_ref = s`` (the caller keeps ``c``)."""
+    for j in range(gradient.shape[0]):
+        if stale[j]:
+            gradient[j] = _column_gradient(hdata, indices, indptr, hx, s, c, j) - mu[j] * total
+            stale[j] = False
+        g_ref[j] = gradient[j]
+    for i in range(s.shape[0]):
+        s_ref[i] = s[i]
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _penalty(values, l1, l2, features):
     """``Σ_t l1_j|v_t| + ½ l2_j v_t²`` with ``j = features[t]``."""
     acc = 0.0
@@ -219,6 +306,8 @@ def sparse_path(
     n_iters,
     converged,
     tol_rel,
+    norms,
+    slack,
 ):
     """The elastic-net path on a CSC ``X`` in one call (see the module docstring).
 
@@ -264,6 +353,15 @@ def sparse_path(
         Outputs: shape (n_alphas, n_features), then (n_alphas,) each.
     tol_rel : float
         scikit-learn's update test (``inf``: the gap alone decides).
+    norms, slack : ndarray of shape (n_features,)
+        An upper bound on ``‖x̃_j‖_H`` (``sqrt(L_j)`` plus its rounding) and the rounding
+        scale of ``∇_j`` per unit of ``‖s‖_H + |c|``: the bound that lets the KKT pass
+        skip a column (:func:`_kkt_gradient`).
+
+    Returns
+    -------
+    gradient : ndarray of shape (n_features,)
+        The full gradient ``∇_j = Σ_i h_i x̃_ij r_i`` at the last alpha's solution.
     """
     n_features = coef.shape[0]
     h_sum = 0.0
@@ -271,6 +369,17 @@ def sparse_path(
         h_sum += h[i]
     gradient = np.empty(n_features)
     _full_gradient(hdata, indices, indptr, h, hx, mu, h_sum, s, offset[0], gradient)
+    # The reference residual of the gradient bounds (see _kkt_gradient) and its gradient.
+    g_ref = gradient.copy()
+    s_ref = s.copy()
+    c_ref = offset[0]
+    ref_norm = np.sqrt(_residual_norm2(h, s, 0.0))
+    stale = np.zeros(n_features, dtype=np.bool_)
+    bound = np.full(n_features, np.inf)
+    no_values = np.empty(0)
+    root_h_sum = np.sqrt(h_sum)
+    # The bounds cost O(n + p) a pass: they pay where the columns hold more entries.
+    use_bounds = indptr[n_features] >= 2 * s.shape[0]
     in_set = np.zeros(n_features, dtype=np.bool_)
     working_set = np.empty(n_features, dtype=np.int64)
     active = np.empty(n_features, dtype=np.int64)
@@ -335,11 +444,13 @@ def sparse_path(
                 # cheap sweeps over the non-zeros do the work).
                 threshold = max(threshold * 0.1, floor)
                 continue
+            ws_values = no_values
             if rounds < max_iter and threshold > floor and n_set > 0:
                 # The working-set gap first (O(nnz of W) + O(n)); the full gradient
-                # only once that one is small enough.
+                # only once that one is small enough (and it reuses these values).
+                ws_values = _gradient_subset(hdata, indices, indptr, hx, s, offset[0], features)
                 ws_gap = elastic_net_gap(
-                    _gradient_subset(hdata, indices, indptr, hx, s, offset[0], features),
+                    ws_values,
                     coef,
                     _residual_norm2(h, s, offset[0]),
                     l1,
@@ -352,7 +463,23 @@ def sparse_path(
                 if ws_gap > tol_abs:
                     threshold = max(threshold * 0.1, floor)
                     continue
-            _full_gradient(hdata, indices, indptr, h, hx, mu, h_sum, s, offset[0], gradient)
+            c = offset[0]
+            total, distance, s_norm = _residual_sums(h, s, c, h_sum, s_ref, c_ref)
+            if use_bounds:
+                magnitude = s_norm + ref_norm + (abs(c) + abs(c_ref)) * root_h_sum + distance
+                _gradient_bounds(g_ref, norms, slack, distance, magnitude, bound)
+            skipped = _kkt_gradient(
+                hdata, indices, indptr, hx, mu, s, c, total, gradient, in_set, features,
+                ws_values, lipschitz, l1, bound, g_ref, stale,
+            )  # fmt: skip
+            if use_bounds and 4 * skipped < n_features - n_set:
+                # The bounds skip few columns: the residual has moved too far from the
+                # reference; make this one the reference (the skipped few computed).
+                _refresh_reference(
+                    hdata, indices, indptr, hx, mu, s, c, total, gradient, stale, g_ref, s_ref
+                )
+                c_ref = c
+                ref_norm = s_norm
             added = False
             for j in range(n_features):
                 if not in_set[j] and lipschitz[j] > 0.0:
@@ -384,6 +511,15 @@ def sparse_path(
         n_iters[k] = rounds
         converged[k] = gap <= tol_abs
         previous = alpha
+    # Every loop above ends on a KKT pass at the final residual: with the skipped
+    # columns computed, `gradient` is the exact gradient the problem keeps.
+    total = _residual_sums(h, s, offset[0], h_sum, s_ref, c_ref)[0]
+    for j in range(n_features):
+        if stale[j]:
+            gradient[j] = (
+                _column_gradient(hdata, indices, indptr, hx, s, offset[0], j) - mu[j] * total
+            )
+    return gradient
 
 
 def sparse_path_applies(problem, alphas) -> bool:
@@ -396,6 +532,17 @@ def sparse_path_applies(problem, alphas) -> bool:
     if type(design) is not SparseDesign or alphas.size == 0:
         return False
     return bool(np.all(problem.penalty_weights > 0) and np.all(alphas > 0))
+
+
+def _bound_scales(design) -> tuple[np.ndarray, np.ndarray]:
+    """``(norms, slack)`` of :func:`sparse_path`: ``‖x̃_j‖_H`` bounded above through the
+    rounding of ``L_j = Σh x² − 2μ_j hx_j + μ_j² Σh`` (cancellation included), and a
+    rounding scale of ``∇_j`` far above a sum's (1e-9 of the raw column norm)."""
+    mu = np.asarray(design.mu, dtype=np.float64)
+    raw = design.second_moment + np.abs(2 * mu * design.hx) + mu * mu * design.h_sum
+    norms = np.sqrt(design.lipschitz + 1e-12 * raw)
+    slack = 1e-9 * (np.sqrt(design.second_moment) + np.abs(mu) * np.sqrt(design.h_sum))
+    return norms, slack
 
 
 def run_sparse_path(problem, alphas: np.ndarray, tol: float, max_iter: int):
@@ -417,7 +564,7 @@ def run_sparse_path(problem, alphas: np.ndarray, tol: float, max_iter: int):
     h = np.ascontiguousarray(design.h, dtype=np.float64)
     data = np.asarray(X.data, dtype=np.float64)
     start = time.perf_counter()
-    sparse_path(
+    gradient = sparse_path(
         data,
         data * h[X.indices],
         X.indices,
@@ -446,13 +593,14 @@ def run_sparse_path(problem, alphas: np.ndarray, tol: float, max_iter: int):
         n_iters,
         converged,
         float(tol),  # tol_rel: scikit-learn's update test too
+        *_bound_scales(design),
     )
     seconds = time.perf_counter() - start
     # The kernel kept the residual (s, offset) of `coef`: take it instead of forming it
     # again from X (scipy's column slicing costs more than the solve on small fits).
     problem.coef = coef
     design.s, design.offset = s, offset
-    problem.gradient = design.gradient()
+    problem.gradient = gradient
     return coefs, gaps, n_iters, converged, seconds
 
 
