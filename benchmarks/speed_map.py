@@ -264,7 +264,11 @@ def write_figure(records, path: Path) -> None:
         return
     ncols = min(len(panels), 3)
     nrows = math.ceil(len(panels) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), squeeze=False)
+    # Constrained layout: each panel has its own row labels and x label, which the
+    # default layout lets overlap the neighbouring panels.
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(5.6 * ncols, 3.4 * nrows), squeeze=False, constrained_layout=True
+    )
     norm = LogNorm(vmin=0.1, vmax=10.0)
     image = None
     for ax, (task, kind) in zip(axes.flat, panels, strict=False):
