@@ -34,6 +34,32 @@ def test_products_match_float64_in_either_layout(shape):
     )
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1), (9, 4), (200, 64), (31, 500)])
+def test_subset_product_of_fortran_design_matches_numpy(dtype, shape):
+    # Fortran order, either dtype: the compiled column pass, against NumPy's float64
+    # product of the same values (a sorted, an unsorted and an empty subset).
+    rng = np.random.default_rng(shape[1])
+    X = np.asfortranarray((rng.standard_normal(shape) * 2.0 - 0.5).astype(dtype))
+    X64 = X.astype(np.float64)
+    k = max(shape[1] // 3, 1)
+    subsets = [np.sort(rng.choice(shape[1], k, replace=False)), rng.permutation(shape[1])[:k]]
+    for features in [*subsets, np.empty(0, dtype=np.int64)]:
+        coef = rng.standard_normal(features.size)
+        got = x_dot_subset(X, features, coef)
+        assert got.dtype == np.float64 and got.shape == (shape[0],)
+        np.testing.assert_allclose(got, X64[:, features] @ coef, rtol=1e-12, atol=1e-12)
+    # the C-ordered copy gives the same bits (float32: the row pass, same order of
+    # sums) or agrees to rounding (float64: NumPy's BLAS product)
+    features, coef = subsets[0], rng.standard_normal(k)
+    fortran = x_dot_subset(X, features, coef)
+    c_order = x_dot_subset(np.ascontiguousarray(X), features, coef)
+    if dtype == np.float32:
+        assert np.array_equal(fortran, c_order)
+    else:
+        np.testing.assert_allclose(fortran, c_order, rtol=1e-12, atol=1e-12)
+
+
 def test_float64_and_strided_inputs_keep_numpy():
     rng = np.random.default_rng(1)
     X = rng.standard_normal((40, 10))

@@ -32,7 +32,7 @@ from ._kernels import (
     dense_gradient_subset,
     sparse_gradient_subset,
 )
-from ._mixed import _x_dot_subset_columns, x_dot_subset, xt_dot
+from ._mixed import x_dot_subset, xt_dot
 from .constants import CONSTANT_COLUMN_RATIO_CENTRED, CONSTANT_COLUMN_RATIO_UNCENTRED
 
 _GRAM_CHUNK_ROWS = 4096
@@ -79,11 +79,8 @@ class DenseDesign:
         if self._at_zero:
             self.r = self.target.astype(np.float64, copy=True)
             return
-        # A compiled pass over the non-zero columns (float64 sums; for float32 X NumPy's
-        # mixed product has no BLAS, for float64 X it would gather them into a copy).
-        fitted = _x_dot_subset_columns(self.X, nonzero, coef[nonzero]) - (
-            self.mu[nonzero] @ coef[nonzero]
-        )
+        # (X is Fortran-ordered: a compiled pass over the non-zero columns, no copy)
+        fitted = x_dot_subset(self.X, nonzero, coef[nonzero]) - self.mu[nonzero] @ coef[nonzero]
         self.r = self.target - fitted
 
     def set_residual(self, residual: np.ndarray) -> None:

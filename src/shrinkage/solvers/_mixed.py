@@ -84,9 +84,24 @@ def xt_dot(X: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def x_dot_subset(X: np.ndarray, features: np.ndarray, coef: np.ndarray) -> np.ndarray:
-    """``X[:, features] @ coef`` in float64 (float32 ``X``: no gathered copy)."""
+    """``X[:, features] @ coef = Σ_k coef_k x_{f_k}`` in float64, for a dense ``X``.
+
+    The route per layout and dtype is the fastest measured (CPU, one thread, 10 to
+    400 of the columns of 300x3000 to 20000x500):
+
+    - Fortran order, float32 or float64: one compiled pass over the selected columns
+      (0.08 to 0.46 of the time of NumPy's gathered copy ``X[:, features]`` then its
+      product; for float32 NumPy has no mixed-precision BLAS routine either);
+    - C order, float32: one compiled pass over the rows (0.14 to 0.95 of NumPy's);
+    - anything else (C-ordered float64: the row loop loses to BLAS on wide blocks;
+      strided views, other dtypes): NumPy.
+
+    Both compiled passes add the products in the order of ``features`` (the same bits
+    for either layout); NumPy's BLAS product may round differently in the last place.
+    """
     coef = np.ascontiguousarray(coef, dtype=np.float64)
-    if X.dtype == np.float32:
+    compiled = X.dtype == np.float32 or (X.dtype == np.float64 and X.flags.f_contiguous)
+    if compiled:
         features = np.ascontiguousarray(features, dtype=np.int64)
         if X.flags.f_contiguous:
             return _x_dot_subset_columns(X, features, coef)
