@@ -237,7 +237,8 @@ def test_float32_gram_products_fall_back_to_float64():
     X, y, w, problem = _float32_problem(False, seed=12)
     alpha = _alpha_max(X, y) / 5  # (a small working set: no whole Gram matrix)
     design = problem.design
-    assert design.use_single_precision()
+    design.use_single_precision()
+    assert design.gram_dtype == np.float32 and not design.rounded  # (nothing cached)
     design._ensure_cached(np.arange(10))
     assert design.rounded
     info = solve_by_covariance(problem, alpha, problem.alpha_max, 1e-12, 100_000)

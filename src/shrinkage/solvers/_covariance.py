@@ -143,9 +143,8 @@ class CovarianceDesign:
     #: priority (each feature admitted costs a Gram row).
     grows_working_set = True
     #: The dtype of the packed columns whose products form the Gram rows
-    #: (:meth:`use_single_precision`), and whether the block holds float32 products.
+    #: (:meth:`use_single_precision`).
     gram_dtype = np.float64
-    rounded = False
 
     def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
         self.X = X
@@ -200,7 +199,6 @@ class CovarianceDesign:
             self._cache_all()
             return
         packed = self._packed(new)
-        self.rounded |= packed.dtype == np.float32
         block = np.empty((m + k, m + k), order="F")
         block[:m, :m] = self.block
         block[m:, m:] = packed.T @ packed
@@ -262,32 +260,36 @@ class CovarianceDesign:
             block = np.asfortranarray(packed.T @ packed, dtype=np.float64)
             if self._weight is not None:
                 block *= self._weight
-            self.block, self.rounded = block, True
+            self.block = block
         else:
             self.block = full_gram(self.X, self.h, self.mu, self.target)[0]
-            self.rounded = False
         self._cached = everything
         self._slot_of = self._cached.copy()
         self._batches = []
         self.grows_working_set = False
 
-    def use_single_precision(self) -> bool:
+    @property
+    def rounded(self) -> bool:
+        """Whether the Gram block holds float32 products: every row cached since
+        :meth:`use_single_precision` is (that switch waits for an empty cache, and
+        :meth:`exact_block` clears it back to float64)."""
+        return self.gram_dtype == np.float32 and self._cached.size > 0
+
+    def use_single_precision(self) -> None:
         """Form the Gram rows from here on by float32 products (BLAS's single-precision
         ``syrk``/``gemm``: half the time and memory traffic), where ``X`` is float32 and
-        C-ordered and nothing is cached yet; returns whether it does. The products round
+        C-ordered and nothing is cached yet (:attr:`gram_dtype` tells). The products round
         to about 1e-6 of ``‖x̃_j‖‖x̃_k‖``: the solution on the block moves by that much,
         its objective by its square, while the duality gap (from the exact gradient)
         stays a true certificate; :meth:`exact_block` re-forms the rows in float64
         when a tolerance below that rounding is asked for."""
         if self.X.dtype == np.float32 and self.X.flags.c_contiguous and self._cached.size == 0:
             self.gram_dtype = np.float32
-        return self.gram_dtype == np.float32
 
     def exact_block(self) -> None:
         """Re-form the cached features' Gram rows by float64 products."""
         cached = self._cached
         self.gram_dtype = np.float64
-        self.rounded = False
         self._slot_of[cached] = -1
         self._cached = np.empty(0, dtype=np.int64)
         self._batches = []
