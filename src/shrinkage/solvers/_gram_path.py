@@ -355,7 +355,6 @@ def _gram_extrapolate(
     return True
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def gram_path(
     gram,
     q,
@@ -417,58 +416,32 @@ def gram_path(
     gradient); should an alpha still reach the sweep-threshold floor with its gap
     open, the sweeps go on with ``G`` itself for the rest of the path.
     """
-    if sweep_gram is None:
-        _gram_path(
-            gram,
-            gram,
-            q,
-            target_norm2,
-            lipschitz,
-            coef,
-            alphas,
-            alpha_start,
-            l1_ratio,
-            weights,
-            lower,
-            upper,
-            tol_abs,
-            max_iter,
-            active_sweeps,
-            anderson,
-            threshold_floor,
-            coefs,
-            gaps,
-            n_iters,
-            converged,
-            tol_rel,
-            newton,
-        )
-    else:
-        _gram_path(
-            gram,
-            sweep_gram,
-            q,
-            target_norm2,
-            lipschitz,
-            coef,
-            alphas,
-            alpha_start,
-            l1_ratio,
-            weights,
-            lower,
-            upper,
-            tol_abs,
-            max_iter,
-            active_sweeps,
-            anderson,
-            threshold_floor,
-            coefs,
-            gaps,
-            n_iters,
-            converged,
-            tol_rel,
-            newton,
-        )
+    # (A Python function: one compiled loop per pair of dtypes of `gram`, `sweeping`.)
+    _gram_path(
+        gram,
+        gram if sweep_gram is None else sweep_gram,
+        q,
+        target_norm2,
+        lipschitz,
+        coef,
+        alphas,
+        alpha_start,
+        l1_ratio,
+        weights,
+        lower,
+        upper,
+        tol_abs,
+        max_iter,
+        active_sweeps,
+        anderson,
+        threshold_floor,
+        coefs,
+        gaps,
+        n_iters,
+        converged,
+        tol_rel,
+        newton,
+    )
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)

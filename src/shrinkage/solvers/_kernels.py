@@ -363,6 +363,18 @@ def centered_column_norms(X, h, mu):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _weighted_residual(h, r):
+    """``w = h ∘ r`` and ``Σ_i w_i``: a centred gradient is then
+    ``Σ_i h_i (x_ij − μ_j) r_i = Σ_i x_ij w_i − μ_j Σ_i w_i`` (one pass over ``X``)."""
+    weighted = np.empty(r.shape[0])
+    total = 0.0
+    for i in range(r.shape[0]):
+        weighted[i] = h[i] * r[i]
+        total += weighted[i]
+    return weighted, total
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def centered_norms_and_gradient(X, h, mu, target):
     """:func:`centered_column_norms` and ``∇_j = Σ_i h_i (x_ij − mu_j) z_i`` (the
     gradient at ``β = 0``, residual ``z = target``) in one pass over ``X``.
@@ -372,11 +384,7 @@ def centered_norms_and_gradient(X, h, mu, target):
     n_samples, n_features = X.shape
     norms = np.empty(n_features)
     gradient = np.empty(n_features)
-    weighted = np.empty(n_samples)
-    total = 0.0
-    for i in range(n_samples):
-        weighted[i] = h[i] * target[i]
-        total += weighted[i]
+    weighted, total = _weighted_residual(h, target)
     for j in range(n_features):
         center = mu[j]
         acc = 0.0

@@ -43,6 +43,7 @@ from ._kernels import (
     _sweep_dense,
     _update_is_small,
     _updated_coordinate,
+    _weighted_residual,
     dense_gradient_subset,
     elastic_net_gap,
     screening_score,
@@ -69,11 +70,7 @@ def _full_gradient(X, h, mu, r, gradient):
 
     The centring term ``μ_j Σ h_i r_i`` is kept: ``Σ h r`` is 0 only up to rounding."""
     n_samples, n_features = X.shape
-    weighted = np.empty(n_samples)
-    total = 0.0
-    for i in range(n_samples):
-        weighted[i] = h[i] * r[i]
-        total += weighted[i]
+    weighted, total = _weighted_residual(h, r)
     for j in range(n_features):
         acc = 0.0
         for i in range(n_samples):
