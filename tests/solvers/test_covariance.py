@@ -9,6 +9,7 @@ from sklearn.linear_model import Lasso as SkLasso
 
 from shrinkage import ElasticNet, Lasso
 from shrinkage.solvers._covariance import (
+    FULL_FRACTION,
     ROUNDED_GRAM_TOL,
     CovarianceDesign,
     limit_growth,
@@ -284,3 +285,29 @@ def test_float32_whole_gram_matrix_keeps_the_certificate():
     info = solve_by_covariance(problem, alpha, alpha, 1e-12, 100_000)
     assert not design.rounded and info.duality_gap <= 1e-12 * problem.target_norm2
     np.testing.assert_allclose(problem.coef, ref.coef_, atol=1e-7)
+
+
+def test_uncorrelated_cold_start_grows_the_block_instead_of_the_whole_matrix(monkeypatch):
+    # Far below alpha_max most features violate at the early checks of any design; an
+    # uncorrelated one still ends with a fraction of them (here 252 of 600), so the
+    # working set's block must keep growing instead of the whole Gram matrix being formed
+    # (more than half the features outside violate at the second check here).
+    rng = np.random.default_rng(11)
+    n, p = 1500, 600
+    X = rng.standard_normal((n, p))
+    coef = rng.standard_normal(p) * (rng.random(p) < 0.5)
+    y = X @ coef + rng.standard_normal(n)
+    alpha = _alpha_max(X, y) / 20
+    whole_matrix = []
+    monkeypatch.setattr(
+        CovarianceDesign, "_cache_all", lambda self: whole_matrix.append(self._cached.size)
+    )
+    ours = Lasso(alpha=alpha, tol=1e-10, max_iter=100_000).fit(X, y)
+    ref = SkLasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+    assert whole_matrix == []
+    assert 0.1 * p < np.count_nonzero(ours.coef_) < FULL_FRACTION * p
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
+    sub = _objective(X, y, ours.coef_, ours.intercept_, alpha, 1.0) - _objective(
+        X, y, ref.coef_, ref.intercept_, alpha, 1.0
+    )
+    assert -1e-12 <= sub <= ours.dual_gap_ + 1e-12

@@ -22,6 +22,7 @@ from .._validation import (
 )
 from ..path import solve_path
 from ..selection import check_fold_weights, check_folds, check_rule, record_path_cv
+from ..solvers._layout import fortran_copy
 from ..solvers.moments import Moments
 from ..solvers.problems import LeastSquaresProblem, solved_densely
 from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
@@ -196,7 +197,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
             # slice rows.
             X = X.toarray(order="F") if solved_densely(X) else X.tocsr()
         if not sp.issparse(X):
-            X = np.asfortranarray(X)  # one layout: the same rounding for any input's
+            X = fortran_copy(X)  # one layout: the same rounding for any input's
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y.ravel()

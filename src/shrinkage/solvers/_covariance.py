@@ -18,8 +18,9 @@ past half the features switch to the whole Gram matrix, so the worst case stays 
 
 Measured (CPU, one thread, ``alpha_max/20``, AR(1) designs, against the whole Gram
 matrix first): 2000x500 rho 0 / 0.6 / 0.95: 0.44 / 0.58 / 1.0 of the time; 3162x316 rho
-0.6: 0.72; 6325x158 rho 0.6: 0.75. For ``n ≤ 2p`` the residual design stays faster
-(1000x1000 rho 0.6: 2.0 times its time here), so it is used only where ``n > 2p``.
+0.6: 0.72; 6325x158 rho 0.6: 0.75; 6325x1581 rho 0 / 0.6: 0.33 / 0.34. For ``n ≤ 2p``
+the residual design stays faster (1000x1000 rho 0.6: 2.0 times its time here), so it is
+used only where ``n > 2p``.
 
 C-ordered ``X`` (NumPy's default) is gathered row by row into the packed columns (one
 pass; :func:`_packed_rows`). For float32 ``X`` the KKT check's residual and gradient come
@@ -52,15 +53,11 @@ ROUNDED_GRAM_TOL = 1e-5
 #: without limit: a bound of about 1.25 times GramDesign's cost when most features
 #: enter (strongly correlated designs, alphas far below alpha_max).
 FULL_FRACTION = 0.5
-#: ... and as soon as a KKT check after the first finds more than this fraction of the
-#: features outside the working set violating (strongly correlated designs: most will
-#: enter). The first check does not count: at a cold start far below ``alpha_max`` the
-#: first ``MIN_GROWTH`` features explain too little for the count to mean anything
-#: (10000x1000 rho 0.6 at ``alpha_max/20``: 507 of 968 violate there, 286 of 936 at
-#: the next check, 121 features enter in the end; the whole Gram matrix took 0.22 s
-#: against 0.08 s growing the block).
-CROWDED = 0.5
 #: ... or when the first working set's features are this correlated (mean |corr|).
+#: (Not when many features outside the working set violate: early in a cold start far
+#: below ``alpha_max`` most do, whatever the design. 6325x1581 rho 0 at
+#: ``alpha_max/20``: more than half violate at the second check, 357 of 1581 enter in
+#: the end; the whole Gram matrix took 0.30 s against 0.10 s growing the block.)
 CORRELATED = 0.2
 #: How many of the leading features that test looks at.
 PROBE = 8
@@ -441,7 +438,7 @@ def solve_by_covariance(problem, alpha: float, previous_alpha: float, tol: float
     score = screening_score(gradient, box) - l1
     working_set = limit_growth(strong, score, MIN_GROWTH) | (coef != 0)
     alpha_start = max(previous_alpha, alpha)
-    n_iter, gap, checks = 0, np.inf, 0
+    n_iter, gap = 0, np.inf
     out = (np.empty(1), np.empty(1, dtype=np.int64), np.empty(1, dtype=bool))
     budget_tol = tol_abs
     if tol >= ROUNDED_GRAM_TOL:
@@ -501,12 +498,6 @@ def solve_by_covariance(problem, alpha: float, previous_alpha: float, tol: float
             if not budget_tol >= 1e-300 * max(design.target_norm2, 1e-300):
                 break
             continue
-        outside = coef.shape[0] - cached.size
-        checks += 1
-        if design.grows_working_set and checks > 1 and violators.sum() > CROWDED * outside:
-            # Most features outside violate (strongly correlated columns): most will
-            # enter before the end, so form the whole Gram matrix now.
-            design._cache_all()
         if design.grows_working_set:
             violators = limit_growth(violators, violation, max(cached.size, MIN_GROWTH))
         working_set = in_cache | violators

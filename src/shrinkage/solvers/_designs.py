@@ -32,6 +32,7 @@ from ._kernels import (
     dense_gradient_subset,
     sparse_gradient_subset,
 )
+from ._layout import fortran_copy
 from ._mixed import x_dot_subset, xt_dot
 from .constants import CONSTANT_COLUMN_RATIO_CENTRED, CONSTANT_COLUMN_RATIO_UNCENTRED
 
@@ -56,7 +57,7 @@ class DenseDesign:
     """Dense ``X`` (Fortran order), centred on the fly by ``mu``."""
 
     def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
-        self.X = np.asfortranarray(X)
+        self.X = fortran_copy(X)
         target64 = np.ascontiguousarray(target, dtype=np.float64)
         lipschitz, gradient = centered_norms_and_gradient(self.X, h, mu, target64)
         raw = lipschitz + mu * mu * h.sum()

@@ -58,6 +58,7 @@ from ..penalties import (
     penalty_value,
 )
 from ._designs import DenseDesign, SparseDesign
+from ._layout import fortran_copy
 from ._mixed import x_dot_subset, xt_dot
 from .constants import (
     ACTIVE_SWEEPS,
@@ -267,7 +268,7 @@ class GLMProblem:
     ):
         self.datafit: Datafit = get_datafit(datafit)
         self.loss = self.datafit.name
-        self.X = X if sp.issparse(X) else np.asfortranarray(X)
+        self.X = X if sp.issparse(X) else fortran_copy(X)
         # The datafit's check_target owns y's form: numbers are float arrays, a
         # structured target (Cox's time-sorted CoxTarget) passes through unchanged.
         self.y = y if self.datafit.structured_target else np.asarray(y, dtype=np.float64)

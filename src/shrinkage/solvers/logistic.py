@@ -46,6 +46,7 @@ from ..penalties import (
     penalty_strengths,
     penalty_value,
 )
+from ._layout import fortran_copy
 from .constants import CURVATURE_FLOOR
 from .glm import GLMProblem, backtracking_step, newton_direction
 from .least_squares import SolveInfo
@@ -104,7 +105,7 @@ class MultinomialProblem:
         offset=None,
         positive=False,
     ):
-        self.X = X if sp.issparse(X) else np.asfortranarray(X)
+        self.X = X if sp.issparse(X) else fortran_copy(X)
         self.Y = np.asarray(Y, dtype=np.float64)
         self.h = h
         self.n_classes = self.Y.shape[1]

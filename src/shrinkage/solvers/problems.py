@@ -29,6 +29,7 @@ import scipy.sparse as sp
 # The penalty's math lives in shrinkage.penalties; re-exported for existing imports.
 from ..penalties import alpha_max_from_gradient, as_box, penalty_strengths, screening_score
 from ._designs import make_design, single_fit_gram
+from ._layout import fortran_copy
 from ._mixed import xt_dot
 from .least_squares import SolveInfo, solve_least_squares, solve_working_set
 
@@ -179,7 +180,7 @@ class LeastSquaresProblem:
             # One layout whatever the caller's (the dense solver wants Fortran anyway):
             # X.T @ h, X @ β and the Gram matrix round the same for C, F or small
             # sparse input, so the same data give the same answer to the last bit.
-            X = np.asfortranarray(X)
+            X = fortran_copy(X)
         self.n_features = X.shape[1]
         self.h = h
         self.penalty_weights = penalty_weights

