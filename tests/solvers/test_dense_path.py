@@ -241,7 +241,7 @@ def test_cached_gram_entries(rng):
 
 def test_more_non_zeros_than_rows(rng):
     """A ridge-like elastic net keeps more non-zeros than rows: the active sweeps go
-    past the cache's capacity (n) and use residual updates; same answer."""
+    past n (the cache then grows to at most 2n, then residual updates); same answer."""
     X, y = _wide_data(rng, n=25, p=80)
     h = np.full(X.shape[0], 1.0 / X.shape[0])
     compiled = _problem(X, y, h, 0.05)
