@@ -406,13 +406,13 @@ def raw_moments(X, target, h=None, block_rows=None) -> RawMoments:
     columns = [np.asarray(target, dtype=np.float64)]
     if h is not None:
         columns.append(np.asarray(h, dtype=np.float64))
-    right = np.column_stack(columns)  # (n, 1 or 2), C order: one product per block
-    products = np.zeros((n_features, right.shape[1]))
+    # [z h]ᵀB, one product per block ((2, m) @ (m, p) runs twice as fast as Bᵀ[z h])
+    left = np.vstack(columns)
+    products = np.zeros((left.shape[0], n_features))
     for rows, block in _float64_row_blocks(X, block_rows):
         gram = _add_block_gram(gram, block)
-        products += block.T @ right[rows]
-    return RawMoments(gram, products[:, 0].copy(), products[:, 1].copy() if h is not None
-                      else None)
+        products += left[:, rows] @ block
+    return RawMoments(gram, products[0], products[1] if h is not None else None)
 
 
 def _float64_row_blocks(X, block_rows=None):
