@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 # The penalty's math lives in shrinkage.penalties; re-exported for existing imports.
 from ..penalties import alpha_max_from_gradient, as_box, penalty_strengths, screening_score
-from ._designs import make_design, single_fit_gram
+from ._designs import full_gram_applies, make_design, raw_moments, single_fit_gram
 from ._layout import fortran_copy
 from ._mixed import xt_dot
 from .least_squares import SolveInfo, solve_least_squares, solve_working_set
@@ -122,6 +122,18 @@ def solved_densely(X) -> bool:
     return sp.issparse(X) and X.shape[0] * X.shape[1] <= SMALL_SPARSE_CELLS
 
 
+def _widened_gram_route(X, h, precompute) -> bool:
+    """Whether the dense float32 ``X`` goes on the full Gram matrix with equal weights:
+    its moments are then made by row blocks of float64 (:func:`._designs.raw_moments`)
+    from ``X`` as given, without the Fortran copy the other dense designs read."""
+    return (
+        not sp.issparse(X)
+        and X.dtype == np.float32
+        and full_gram_applies(X, precompute)
+        and bool(np.all(h == h[0]))
+    )
+
+
 def weighted_column_means(X, h: np.ndarray) -> np.ndarray:
     """``Σ_i h_i x_ij`` for dense or sparse ``X`` (``h`` sums to one)."""
     if not sp.issparse(X):
@@ -175,7 +187,8 @@ class LeastSquaresProblem:
         one_fit_on_gram = (
             isinstance(precompute, str) and precompute == "single" and not sp.issparse(X)
         ) and single_fit_gram(X)
-        if not sp.issparse(X) and not one_fit_on_gram:
+        widened = _widened_gram_route(X, h, precompute)
+        if not sp.issparse(X) and not one_fit_on_gram and not widened:
             # (One fit on the working set's Gram block reads any layout: no copy.)
             # One layout whatever the caller's (the dense solver wants Fortran anyway):
             # X.T @ h, X @ β and the Gram matrix round the same for C, F or small
@@ -188,15 +201,21 @@ class LeastSquaresProblem:
         self.positive = positive
         self.box = as_box(positive, self.n_features)
         y = np.asarray(y, dtype=np.float64)
-        if fit_intercept:
-            self.mu = weighted_column_means(X, h)
-            self.y_offset = float(np.dot(h, y))
-        else:
-            self.mu = np.zeros(self.n_features)
-            self.y_offset = 0.0
+        self.y_offset = float(np.dot(h, y)) if fit_intercept else 0.0
         target = y - self.y_offset
+        moments = None
+        if widened:
+            # float32 X on the full Gram matrix: XᵀX, Xᵀz and the means in one pass over
+            # row blocks in X's own layout (no Fortran copy, the same numbers for C or F).
+            moments = raw_moments(X, target, h)
+        if not fit_intercept:
+            self.mu = np.zeros(self.n_features)
+        elif moments is not None:
+            self.mu = moments.xt_weights
+        else:
+            self.mu = weighted_column_means(X, h)
         self.target_norm2 = float(np.dot(h, target * target))
-        self.design = make_design(X, h, self.mu, target, precompute)
+        self.design = make_design(X, h, self.mu, target, precompute, moments)
         self.coef = np.zeros(self.n_features)
         self.design.set_coef(self.coef)
         self.gradient = self.design.gradient()

@@ -1,0 +1,177 @@
+"""The Gram matrix of float32 data, made by row blocks widened to float64.
+
+:func:`shrinkage.solvers._designs.raw_moments` copies blocks of rows of a float32 ``X``
+into a float64 buffer and accumulates ``BᵀB`` (upper triangle), ``Bᵀz`` and ``Bᵀh``; the
+Gram path then never copies ``X`` (neither to float64 nor to Fortran order). Checked here
+against NumPy's float64 product of the widened ``X`` (every product of two float32
+numbers is exact in float64, so the two differ only by the float64 rounding of the sums,
+bounded elementwise), against exactly centred float64 moments, across layouts (the same
+numbers for C and Fortran order), and on a whole path against scikit-learn in float64
+with a duality gap computed here from the data.
+"""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import enet_path
+
+from shrinkage import regularization_path
+from shrinkage.solvers._designs import full_gram, raw_moments
+from shrinkage.solvers.problems import LeastSquaresProblem
+
+EPS64 = np.finfo(np.float64).eps
+
+
+def _float32_design(rng, n, p, shift=0.0):
+    X = rng.standard_normal((n, p)) * rng.uniform(0.5, 3.0, p) + shift
+    return X.astype(np.float32)
+
+
+def _summation_bound(A, B):
+    """Elementwise bound on the float64 rounding of ``AᵀB`` summed in any order, exact
+    products: ``(n − 1)·u·|A|ᵀ|B|`` to first order (doubled for the second)."""
+    return 2 * A.shape[0] * EPS64 * (np.abs(A).T @ np.abs(B))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("block_rows", [1, 7, 64, 203, 10_000, None])
+def test_raw_moments_equal_float64_product(rng, order, block_rows):
+    n, p = 203, 37  # n is no multiple of 7 or 64
+    X = np.asarray(_float32_design(rng, n, p, shift=2.0), order=order)
+    z, h = rng.standard_normal(n), rng.uniform(0.1, 1.0, n)
+    Xd = X.astype(np.float64)
+    moments = raw_moments(X, z, h, block_rows)
+    upper = np.triu(np.ones((p, p), dtype=bool))
+    reference = Xd.T @ Xd
+    gap = np.abs(moments.upper_gram - reference)[upper]
+    assert np.all(gap <= _summation_bound(Xd, Xd)[upper])
+    assert np.all(np.abs(moments.xt_target - Xd.T @ z) <= _summation_bound(Xd, z[:, None])[:, 0])
+    assert np.all(np.abs(moments.xt_weights - Xd.T @ h) <= _summation_bound(Xd, h[:, None])[:, 0])
+    assert moments.upper_gram.flags.f_contiguous
+
+
+def test_raw_moments_without_weights(rng):
+    X = _float32_design(rng, 50, 4)
+    moments = raw_moments(X, np.ones(50))
+    assert moments.xt_weights is None
+    np.testing.assert_allclose(moments.xt_target, X.astype(np.float64).sum(axis=0), rtol=1e-13)
+
+
+def _centred_reference(X, h, z):
+    """``(X − μ)ᵀH(X − μ)`` and ``(X − μ)ᵀHz`` from the float64 data, centred first."""
+    Xd = X.astype(np.float64)
+    centred = Xd - h @ Xd
+    return centred.T @ (h[:, None] * centred), centred.T @ (h * z)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize(
+    "shift, weighted",
+    [(0.0, False), (3.0, False), (1e4, False), (3.0, True)],
+    ids=["centred", "uncentred", "huge-means", "weighted"],
+)
+def test_full_gram_of_float32_matches_centred_float64(rng, order, shift, weighted):
+    """Equal weights with moderate means: uncentred moments minus ``μμᵀ``; huge means
+    (the subtraction would cancel) or unequal weights: centred blocks. Either way
+    accurate to 1e-10 of the centred moments, exactly symmetric, Fortran-ordered."""
+    n, p = 1001, 23
+    X = np.asarray(_float32_design(rng, n, p, shift), order=order)
+    h = rng.uniform(0.2, 1.0, n) if weighted else np.ones(n)
+    h /= h.sum()
+    y = rng.standard_normal(n)
+    z = y - h @ y
+    mu = h @ X.astype(np.float64)
+    gram, q = full_gram(X, h, mu, z)
+    reference, reference_q = _centred_reference(X, h, z)
+    scale = np.sqrt(np.outer(np.diag(reference), np.diag(reference)))
+    assert np.all(np.abs(gram - reference) <= 1e-10 * scale)
+    atol_q = 1e-10 * np.sqrt(np.diag(reference)).max()
+    np.testing.assert_allclose(q, reference_q, rtol=0, atol=atol_q)
+    assert np.array_equal(gram, gram.T)
+    assert gram.flags.f_contiguous
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_layouts_give_the_same_numbers(rng, weighted):
+    """C- and Fortran-ordered float32 data give the same Gram matrix, means and path to
+    the last bit (the blocks are widened into one layout)."""
+    n, p = 400, 60
+    X = _float32_design(rng, n, p, shift=1.0)
+    y = rng.standard_normal(n)
+    h = rng.uniform(0.5, 1.0, n) if weighted else np.ones(n)
+    h /= h.sum()
+    problems = [
+        LeastSquaresProblem(np.asarray(X, order=order), y, h, np.ones(p), precompute="path")
+        for order in "CF"
+    ]
+    for name in ("gram", "q", "lipschitz"):
+        assert np.array_equal(getattr(problems[0].design, name), getattr(problems[1].design, name))
+    assert np.array_equal(problems[0].mu, problems[1].mu)
+    weights = None if not weighted else h * n
+    paths = [
+        regularization_path(np.asarray(X, order=order), y, l1_ratio=0.5, alphas=20,
+                            sample_weight=weights)
+        for order in "CF"
+    ]
+    assert np.array_equal(paths[0].coefs, paths[1].coefs)
+    assert np.array_equal(paths[0].duality_gaps, paths[1].duality_gaps)
+
+
+def test_float64_data_keep_the_plain_product(rng):
+    """float64 ``X`` is not widened by blocks: its Gram matrix is BLAS's ``XᵀX`` as before."""
+    n, p = 300, 20
+    X = rng.standard_normal((n, p)) + 1.0
+    h = np.full(n, 1.0 / n)
+    z = rng.standard_normal(n)
+    z -= z.mean()
+    mu = X.mean(axis=0)
+    gram, _ = full_gram(X, h, mu, z)
+    raw = X.T @ X
+    raw *= h[0]
+    raw -= np.outer(mu, mu)
+    assert np.array_equal(gram, raw.T)
+
+
+def _enet_gap(X, y, coef, l1, l2):
+    """Duality gap and objective of ``½‖yc − Xcβ‖²/n + l1‖β‖₁ + ½ l2‖β‖²`` at ``coef``
+    from the float64 data: scikit-learn's ``enet_coordinate_descent`` gap (the residual
+    rescaled into the dual feasible set) of the problem times ``n``, divided by ``n``."""
+    n = y.size
+    Xc = X - X.mean(axis=0)
+    yc = y - y.mean()
+    r = yc - Xc @ coef
+    alpha, beta = n * l1, n * l2
+    dual_norm = np.abs(Xc.T @ r - beta * coef).max()
+    const = alpha / dual_norm if dual_norm > alpha else 1.0
+    gap = (0.5 * (r @ r) * (1 + const**2) + alpha * np.abs(coef).sum() - const * (r @ yc)
+           + 0.5 * beta * (1 + const**2) * (coef @ coef))
+    objective = 0.5 * (r @ r) / n + l1 * np.abs(coef).sum() + 0.5 * l2 * (coef @ coef)
+    return gap / n, objective
+
+
+@pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
+def test_float32_path_matches_sklearn_float64_with_true_gaps(rng, l1_ratio):
+    """A float32 n > p path (the widened Gram route) against scikit-learn solving the same
+    numbers in float64 to 1e-12: the reported gaps meet the tolerance and bound the
+    distance to scikit-learn's objective; gaps recomputed here from the data agree."""
+    n, p, tol = 1500, 120, 1e-6
+    X32 = _float32_design(rng, n, p, shift=0.5)
+    coef = np.zeros(p)
+    coef[:12] = rng.standard_normal(12) * 2
+    X64 = X32.astype(np.float64)
+    y = X64 @ coef + rng.standard_normal(n)
+    yc = y - y.mean()
+    tol_abs = tol * (yc @ yc) / n
+    ours = regularization_path(X32, y, l1_ratio=l1_ratio, alphas=30, eps=1e-3, tol=tol)
+    _, reference, _ = enet_path(X64 - X64.mean(axis=0), yc, l1_ratio=l1_ratio,
+                                alphas=ours.alphas, tol=1e-12, max_iter=100_000)
+    assert ours.converged.all()
+    assert np.all(ours.duality_gaps <= tol_abs)
+    slack = 1e-12 * (yc @ yc) / n
+    for k, alpha in enumerate(ours.alphas):
+        l1, l2 = alpha * l1_ratio, alpha * (1 - l1_ratio)
+        gap, objective = _enet_gap(X64, y, ours.coefs[:, k], l1, l2)
+        _, best = _enet_gap(X64, y, reference[:, k], l1, l2)
+        assert objective - best <= ours.duality_gaps[k] + slack
+        assert -slack <= gap <= 10 * tol_abs
+        np.testing.assert_allclose(ours.coefs[:, k], reference[:, k],
+                                   atol=1e-2 * np.abs(reference[:, k]).max() + 1e-8)
