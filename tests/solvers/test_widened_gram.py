@@ -1,7 +1,8 @@
-"""The Gram matrix of float32 data, made by row blocks widened to float64.
+"""The Gram matrix of dense data, made by float64 row blocks.
 
-:func:`shrinkage.solvers._designs.raw_moments` copies blocks of rows of a float32 ``X``
-into a float64 buffer and accumulates ``BᵀB`` (upper triangle), ``Bᵀz`` and ``Bᵀh``; the
+:func:`shrinkage.solvers._designs.raw_moments` reads ``X`` by blocks of rows (those of a
+float64 Fortran-ordered ``X`` in place, any other copied, float32 widened, into one
+float64 buffer) and accumulates ``BᵀB`` (upper triangle), ``Bᵀz`` and ``Bᵀh``; the
 Gram path then never copies ``X`` (neither to float64 nor to Fortran order). Checked here
 against NumPy's float64 product of the widened ``X`` (every product of two float32
 numbers is exact in float64, so the two differ only by the float64 rounding of the sums,
@@ -15,7 +16,14 @@ import pytest
 from sklearn.linear_model import enet_path
 
 from shrinkage import regularization_path
-from shrinkage.solvers._designs import full_gram, raw_moments
+from shrinkage.linear_model import Lasso
+from shrinkage.solvers import _designs
+from shrinkage.solvers._designs import (
+    _add_block_gram,
+    _float64_row_blocks,
+    full_gram,
+    raw_moments,
+)
 from shrinkage.solvers.problems import LeastSquaresProblem
 
 EPS64 = np.finfo(np.float64).eps
@@ -32,21 +40,42 @@ def _summation_bound(A, B):
     return 2 * A.shape[0] * EPS64 * (np.abs(A).T @ np.abs(B))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("block_rows", [1, 7, 64, 203, 10_000, None])
-def test_raw_moments_equal_float64_product(rng, order, block_rows):
+def test_raw_moments_equal_float64_product(rng, dtype, order, block_rows):
+    """Blocks of float32 rows (widened) or float64 rows (a Fortran-ordered ``X``'s read
+    in place, a C-ordered one's copied) against NumPy's float64 products."""
     n, p = 203, 37  # n is no multiple of 7 or 64
-    X = np.asarray(_float32_design(rng, n, p, shift=2.0), order=order)
-    z, h = rng.standard_normal(n), rng.uniform(0.1, 1.0, n)
+    X = np.asarray(_float32_design(rng, n, p, shift=2.0).astype(dtype), order=order)
+    z = rng.standard_normal(n)
     Xd = X.astype(np.float64)
-    moments = raw_moments(X, z, h, block_rows)
+    moments = raw_moments(X, z, np.full(n, 1.0 / n), block_rows)
     upper = np.triu(np.ones((p, p), dtype=bool))
     reference = Xd.T @ Xd
     gap = np.abs(moments.upper_gram - reference)[upper]
     assert np.all(gap <= _summation_bound(Xd, Xd)[upper])
     assert np.all(np.abs(moments.xt_target - Xd.T @ z) <= _summation_bound(Xd, z[:, None])[:, 0])
-    assert np.all(np.abs(moments.xt_weights - Xd.T @ h) <= _summation_bound(Xd, h[:, None])[:, 0])
+    assert np.all(np.abs(moments.xt_weights - Xd.T @ np.full(n, 1.0 / n))
+                  <= _summation_bound(Xd, np.full((n, 1), 1.0 / n))[:, 0])
     assert moments.upper_gram.flags.f_contiguous
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_raw_moments_with_unequal_weights_skip_the_gram(rng, dtype):
+    """Unequal weights: ``Xᵀz`` and ``Xᵀh`` only (the Gram matrix comes from centred
+    blocks), the same for both layouts."""
+    n, p = 300, 9
+    X = _float32_design(rng, n, p, shift=1.0).astype(dtype)
+    z, h = rng.standard_normal(n), rng.uniform(0.1, 1.0, n)
+    Xd = X.astype(np.float64)
+    results = [raw_moments(np.asarray(X, order=order), z, h, 64) for order in "CF"]
+    for moments in results:
+        assert moments.upper_gram is None
+        assert np.all(np.abs(moments.xt_weights - Xd.T @ h)
+                      <= _summation_bound(Xd, h[:, None])[:, 0])
+    assert np.array_equal(results[0].xt_weights, results[1].xt_weights)
+    assert np.array_equal(results[0].xt_target, results[1].xt_target)
 
 
 def test_raw_moments_without_weights(rng):
@@ -63,18 +92,19 @@ def _centred_reference(X, h, z):
     return centred.T @ (h[:, None] * centred), centred.T @ (h * z)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize(
     "shift, weighted",
     [(0.0, False), (3.0, False), (1e4, False), (3.0, True)],
     ids=["centred", "uncentred", "huge-means", "weighted"],
 )
-def test_full_gram_of_float32_matches_centred_float64(rng, order, shift, weighted):
+def test_full_gram_matches_centred_float64(rng, dtype, order, shift, weighted):
     """Equal weights with moderate means: uncentred moments minus ``μμᵀ``; huge means
     (the subtraction would cancel) or unequal weights: centred blocks. Either way
     accurate to 1e-10 of the centred moments, exactly symmetric, Fortran-ordered."""
     n, p = 1001, 23
-    X = np.asarray(_float32_design(rng, n, p, shift), order=order)
+    X = np.asarray(_float32_design(rng, n, p, shift).astype(dtype), order=order)
     h = rng.uniform(0.2, 1.0, n) if weighted else np.ones(n)
     h /= h.sum()
     y = rng.standard_normal(n)
@@ -90,12 +120,15 @@ def test_full_gram_of_float32_matches_centred_float64(rng, order, shift, weighte
     assert gram.flags.f_contiguous
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_layouts_give_the_same_numbers(rng, weighted):
-    """C- and Fortran-ordered float32 data give the same Gram matrix, means and path to
-    the last bit (the blocks are widened into one layout)."""
-    n, p = 400, 60
-    X = _float32_design(rng, n, p, shift=1.0)
+def test_layouts_give_the_same_numbers(rng, dtype, weighted):
+    """C- and Fortran-ordered data give the same Gram matrix, means, path and single fit
+    (``precompute=True``) to the last bit: the row blocks are laid out one way. ``X``
+    is large enough to be read in several blocks, the last one shorter."""
+    n, p = 40_000, 60
+    assert n * p > _designs._ONE_BLOCK_CELLS and n % _designs._block_rows(n, p) != 0
+    X = _float32_design(rng, n, p, shift=1.0).astype(dtype)
     y = rng.standard_normal(n)
     h = rng.uniform(0.5, 1.0, n) if weighted else np.ones(n)
     h /= h.sum()
@@ -114,21 +147,34 @@ def test_layouts_give_the_same_numbers(rng, weighted):
     ]
     assert np.array_equal(paths[0].coefs, paths[1].coefs)
     assert np.array_equal(paths[0].duality_gaps, paths[1].duality_gaps)
+    fits = [
+        Lasso(alpha=paths[0].alphas[10], precompute=True).fit(
+            np.asarray(X, order=order), y, sample_weight=weights
+        )
+        for order in "CF"
+    ]
+    assert np.array_equal(fits[0].coef_, fits[1].coef_)
+    assert fits[0].intercept_ == fits[1].intercept_
 
 
-def test_float64_data_keep_the_plain_product(rng):
-    """float64 ``X`` is not widened by blocks: its Gram matrix is BLAS's ``XᵀX`` as before."""
-    n, p = 300, 20
-    X = rng.standard_normal((n, p)) + 1.0
-    h = np.full(n, 1.0 / n)
-    z = rng.standard_normal(n)
-    z -= z.mean()
-    mu = X.mean(axis=0)
-    gram, _ = full_gram(X, h, mu, z)
-    raw = X.T @ X
-    raw *= h[0]
-    raw -= np.outer(mu, mu)
-    assert np.array_equal(gram, raw.T)
+def test_float64_fortran_blocks_are_read_in_place(rng):
+    """A float64 Fortran-ordered ``X``'s blocks are views of ``X`` (no copy), a C-ordered
+    one's copies; BLAS gives the same sums from either (it packs its operands)."""
+    X = np.asfortranarray(rng.standard_normal((1000, 30)))
+    blocks = list(_float64_row_blocks(X, 300))
+    assert all(np.shares_memory(block, X) for _, block in blocks)
+    assert [rows.stop for rows, _ in blocks] == [300, 600, 900, 1000]
+    copied = next(_float64_row_blocks(np.ascontiguousarray(X), 300))[1]
+    assert not np.shares_memory(copied, X) and copied.flags.f_contiguous
+    for _, block in blocks:
+        views, copies = np.zeros((30, 30), order="F"), np.zeros((30, 30), order="F")
+        _add_block_gram(views, block)
+        _add_block_gram(copies, np.asfortranarray(block))
+        assert np.array_equal(views, copies)
+        reference = block.T @ block
+        upper = np.triu(np.ones((30, 30), dtype=bool))
+        assert np.all(np.abs(views - reference)[upper]
+                      <= _summation_bound(block, block)[upper])
 
 
 def _enet_gap(X, y, coef, l1, l2):

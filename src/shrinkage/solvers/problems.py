@@ -122,16 +122,12 @@ def solved_densely(X) -> bool:
     return sp.issparse(X) and X.shape[0] * X.shape[1] <= SMALL_SPARSE_CELLS
 
 
-def _widened_gram_route(X, h, precompute) -> bool:
-    """Whether the dense float32 ``X`` goes on the full Gram matrix with equal weights:
-    its moments are then made by row blocks of float64 (:func:`._designs.raw_moments`)
-    from ``X`` as given, without the Fortran copy the other dense designs read."""
-    return (
-        not sp.issparse(X)
-        and X.dtype == np.float32
-        and full_gram_applies(X, precompute)
-        and bool(np.all(h == h[0]))
-    )
+def _gram_by_row_blocks(X, precompute) -> bool:
+    """Whether the dense ``X`` goes on the full Gram matrix: its moments are then made by
+    float64 row blocks (:func:`._designs.raw_moments`) from ``X`` as given, without the
+    Fortran copy the other dense designs read (the blocks make C and Fortran order give
+    the same numbers)."""
+    return not sp.issparse(X) and full_gram_applies(X, precompute)
 
 
 def weighted_column_means(X, h: np.ndarray) -> np.ndarray:
@@ -187,8 +183,8 @@ class LeastSquaresProblem:
         one_fit_on_gram = (
             isinstance(precompute, str) and precompute == "single" and not sp.issparse(X)
         ) and single_fit_gram(X)
-        widened = _widened_gram_route(X, h, precompute)
-        if not sp.issparse(X) and not one_fit_on_gram and not widened:
+        by_row_blocks = _gram_by_row_blocks(X, precompute)
+        if not sp.issparse(X) and not one_fit_on_gram and not by_row_blocks:
             # (One fit on the working set's Gram block reads any layout: no copy.)
             # One layout whatever the caller's (the dense solver wants Fortran anyway):
             # X.T @ h, X @ β and the Gram matrix round the same for C, F or small
@@ -204,9 +200,10 @@ class LeastSquaresProblem:
         self.y_offset = float(np.dot(h, y)) if fit_intercept else 0.0
         target = y - self.y_offset
         moments = None
-        if widened:
-            # float32 X on the full Gram matrix: XᵀX, Xᵀz and the means in one pass over
-            # row blocks in X's own layout (no Fortran copy, the same numbers for C or F).
+        if by_row_blocks:
+            # The full Gram matrix: XᵀX (equal weights), Xᵀz and the means in one pass
+            # over row blocks in X's own layout (no Fortran copy, the same numbers for C
+            # or F); unequal weights: the means only, the Gram matrix from centred blocks.
             moments = raw_moments(X, target, h)
         if not fit_intercept:
             self.mu = np.zeros(self.n_features)
