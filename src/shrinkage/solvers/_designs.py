@@ -401,14 +401,44 @@ def raw_moments(X, target, h=None, block_rows=None) -> RawMoments:
     columns = [np.asarray(target, dtype=np.float64)]
     if h is not None:
         columns.append(np.asarray(h, dtype=np.float64))
-    # [z h]ᵀB, one product per block ((2, m) @ (m, p) runs twice as fast as Bᵀ[z h])
     left = np.vstack(columns)
+    gram, products = accumulate_row_blocks(
+        _float64_row_blocks(X, block_rows), left, n_features, with_gram
+    )
+    return RawMoments(gram, products[0], products[1] if h is not None else None)
+
+
+def accumulate_row_blocks(blocks, left, n_features, with_gram=True):
+    """``(upper(Σ BᵀB), Σ L[:, rows] B)`` over ``(rows, B)`` from ``blocks``: the one
+    blocked accumulation of cross products (:func:`raw_moments`, and
+    :meth:`.moments.Moments.of_groups` on shifted and weighted blocks).
+
+    Parameters
+    ----------
+    blocks : iterable of (slice or ndarray of int, ndarray of shape (m, p))
+        Rows (indices into ``left``'s columns) and their float64 block with a unit row
+        stride (Fortran-ordered, or rows of a Fortran-ordered array).
+    left : ndarray of shape (k, n)
+        The ``k`` vectors whose products with ``X`` are wanted (rows of ``Lᵀ``).
+    n_features : int
+    with_gram : bool
+        Whether to accumulate ``BᵀB`` (else the first result is ``None``).
+
+    Returns
+    -------
+    upper : ndarray of shape (p, p), Fortran-ordered, or None
+        The upper triangle of ``Σ BᵀB`` (BLAS ``dsyrk``; the lower one unset).
+    products : ndarray of shape (k, p)
+        ``Σ L[:, rows] B`` (one product per block: ``(k, m) @ (m, p)`` runs twice as
+        fast as ``Bᵀ L[:, rows]ᵀ``).
+    """
+    gram = np.zeros((n_features, n_features), order="F") if with_gram else None
     products = np.zeros((left.shape[0], n_features))
-    for rows, block in _float64_row_blocks(X, block_rows):
+    for rows, block in blocks:
         if with_gram:
             _add_block_gram(gram, block)
         products += left[:, rows] @ block
-    return RawMoments(gram, products[0], products[1] if h is not None else None)
+    return gram, products
 
 
 def _block_rows(n_samples: int, n_features: int) -> int:
@@ -444,20 +474,21 @@ def _float64_row_blocks(X, block_rows=None, writable=False):
 
 
 def _add_block_gram(gram, block) -> None:
-    """``gram += BᵀB`` on the upper triangle, in place (``gram`` Fortran-ordered
-    float64, ``B`` float64 with unit row stride: a Fortran-ordered array or a block of
-    rows of one, read in place with its leading dimension)."""
+    """``gram += BᵀB`` on the upper triangle, in place (``gram`` Fortran-ordered float64;
+    ``B`` float64 with a unit row or column stride: Fortran-ordered or rows of such an
+    array, read as ``dsyrk('U', 'T')`` with its leading dimension, or C-ordered, read as
+    the Fortran-ordered ``Bᵀ`` by ``dsyrk('U', 'N')``; the two round differently)."""
     m, p = block.shape
     if m == 0:
         return
-    if (
-        block.dtype != np.float64
-        or block.strides[0] != 8
-        or not gram.flags.f_contiguous
-        or gram.shape != (p, p)
-    ):
-        raise ValueError("_add_block_gram: a Fortran-ordered float64 block and Gram matrix")
-    _blas_syrk_upper_t(gram, block)
+    if block.dtype != np.float64 or not gram.flags.f_contiguous or gram.shape != (p, p):
+        raise ValueError("_add_block_gram: a float64 block and Fortran-ordered Gram matrix")
+    if block.strides[0] == 8 or m == 1:
+        _blas_syrk_upper(gram, block, b"T", max(block.strides[1] // 8, m, 1))
+    elif block.strides[1] == 8 or p == 1:
+        _blas_syrk_upper(gram, block, b"N", max(block.strides[0] // 8, p, 1))
+    else:
+        raise ValueError("_add_block_gram: the block needs a unit row or column stride")
 
 
 def _cython_blas_pointer(name: str) -> int:
@@ -482,13 +513,14 @@ _DSYRK = ctypes.CFUNCTYPE(
 )(_cython_blas_pointer("dsyrk"))
 
 
-def _blas_syrk_upper_t(gram, block) -> None:
-    """BLAS ``dsyrk('U', 'T')``: the upper triangle of ``gram += blockᵀ block``."""
+def _blas_syrk_upper(gram, block, trans: bytes, lda: int) -> None:
+    """BLAS ``dsyrk('U', trans)``: the upper triangle of ``gram += blockᵀ block``, the
+    block read as ``(m, p)`` column-major (``'T'``) or as its ``(p, m)`` transpose
+    (``'N'``), with leading dimension ``lda``."""
     m, p = block.shape
-    lda = max(block.strides[1] // 8, m, 1)
     one = ctypes.c_double(1.0)
     _DSYRK(
-        b"U", b"T", ctypes.byref(ctypes.c_int(p)), ctypes.byref(ctypes.c_int(m)),
+        b"U", trans, ctypes.byref(ctypes.c_int(p)), ctypes.byref(ctypes.c_int(m)),
         ctypes.byref(one), block.ctypes.data, ctypes.byref(ctypes.c_int(lda)),
         ctypes.byref(one), gram.ctypes.data, ctypes.byref(ctypes.c_int(p)),
     )

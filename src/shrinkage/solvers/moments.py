@@ -28,11 +28,14 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
 
-from ._designs import GramDesign
+from ._designs import (
+    GramDesign,
+    _block_rows,
+    _mirror_upper_triangle,
+    accumulate_row_blocks,
+)
 from .constants import CONSTANT_COLUMN_RATIO_UNCENTRED
 
-# Rows per step through the cache-resident buffer of :meth:`Moments.of_groups`.
-SUB_ROWS = 4096
 # A centred column norm below this fraction of the raw second moment is rounding:
 # the column is constant on these rows.
 
@@ -180,45 +183,41 @@ class Moments:
         Y = y.reshape(n, -1)
         t = Y.shape[1]
         bounds = np.array([0, n]) if bounds is None else np.asarray(bounds)
-        width = p + t + 1
-        buffer = np.empty((max(1, min(SUB_ROWS, n)), width))
+        weights = None if w is None else np.maximum(np.asarray(w, dtype=np.float64), 0.0)
+        root_w = None if weights is None else np.sqrt(weights)
+        shifted_y = Y - shift_y
+        # Lᵀ = √w [y − shift_y, 1]: L·B with B = √w (x − shift_x) gives Σ w (x − s)(y − s)
+        # and Σ w (x − s).
+        left = np.vstack([shifted_y.T, np.ones((1, n))])
+        if root_w is not None:
+            left *= root_w
+        # (C-ordered: the rows of X, as a fold's copy, fill it contiguously)
+        buffer = np.empty((_block_rows(n, p), p))
         out = []
         for k in range(len(bounds) - 1):
-            upper = np.zeros((width, width), order="F")
-            for start in range(bounds[k], bounds[k + 1], SUB_ROWS):
-                stop = min(start + SUB_ROWS, bounds[k + 1])
-                rows = slice(start, stop) if order is None else order[start:stop]
-                M = buffer[: stop - start]
-                block = X[rows]
-                if sp.issparse(block):
-                    block = block.toarray()
-                np.subtract(block, shift_x, out=M[:, :p])
-                np.subtract(Y[rows], shift_y, out=M[:, p : p + t])
-                if w is None:
-                    M[:, -1] = 1.0
-                else:
-                    M[:, -1] = np.sqrt(np.maximum(w[rows], 0.0))
-                    M[:, :-1] *= M[:, -1:]
-                # M.T is Fortran-ordered (no copy); the upper triangle accumulates.
-                upper = blas.dsyrk(1.0, M.T, beta=1.0, c=upper, trans=0, overwrite_c=1)
-            # dsyrk wrote the upper triangle only (the lower one is still zero): the
-            # sum with the transpose is the symmetric matrix, bit for bit symmetric,
-            # with the diagonal doubled (halving it is exact).
-            sums = upper + upper.T
-            sums[np.diag_indices(width)] *= 0.5
+            group = slice(bounds[k], bounds[k + 1])
+            rows = group if order is None else order[group]
+            blocks = _shifted_blocks(X, rows, shift_x, root_w, buffer)
+            upper, products = accumulate_row_blocks(blocks, left, p)
+            # (the lower triangle from the upper one: bit for bit symmetric)
+            _mirror_upper_triangle(upper)
+            part_y = shifted_y[rows]
+            part_w = None if weights is None else weights[rows]
+            total = float(part_y.shape[0] if part_w is None else part_w.sum())
+            y_sum = part_y.sum(axis=0) if part_w is None else part_w @ part_y
+            yy = np.einsum("it,it->t", part_y, part_y) if part_w is None else part_w @ (
+                part_y * part_y
+            )
             smallest = np.inf
             if w is not None and bounds[k + 1] > bounds[k]:
-                group = slice(bounds[k], bounds[k + 1])
-                smallest = float((w[group] if order is None else w[order[group]]).min())
-            xs, ys = slice(0, p), slice(p, p + t)
-            yy = np.diagonal(sums[ys, ys]).copy()
+                smallest = float(np.asarray(w)[rows].min())
             out.append(
                 cls(
-                    float(sums[-1, -1]),
-                    sums[xs, -1].copy(),
-                    float(sums[p, -1]) if single else sums[ys, -1].copy(),
-                    sums[xs, xs].copy(),
-                    sums[xs, p].copy() if single else sums[xs, ys].copy(),
+                    total,
+                    products[t].copy(),
+                    float(y_sum[0]) if single else y_sum,
+                    upper,
+                    products[0].copy() if single else products[:t].T.copy(),
                     float(yy[0]) if single else yy,
                     int(bounds[k + 1] - bounds[k]),
                     smallest,
@@ -277,6 +276,25 @@ class Moments:
         quadratic = np.einsum("ja,ja->a", coefs, cxx @ coefs)
         bias = mean_y - offset - mean_x @ coefs
         return np.maximum(cyy - 2.0 * (cxy @ coefs) + quadratic + W * bias * bias, 0.0)
+
+
+def _shifted_blocks(X, rows, shift_x, root_w, buffer):
+    """``(part, B)``: consecutive blocks of ``rows`` (a slice or indices) of ``X`` (dense
+    or sparse) as ``B = √w (x − shift_x)`` in ``buffer`` (C-ordered float64, reused:
+    each block is valid until the next)."""
+    step = buffer.shape[0]
+    if isinstance(rows, slice):
+        parts = (slice(s, min(s + step, rows.stop)) for s in range(rows.start, rows.stop, step))
+    else:
+        parts = (rows[s : s + step] for s in range(0, rows.size, step))
+    for part in parts:
+        size = part.stop - part.start if isinstance(part, slice) else part.size
+        block = buffer[:size]
+        rows_of_x = X[part]
+        np.subtract(rows_of_x.toarray() if sp.issparse(X) else rows_of_x, shift_x, out=block)
+        if root_w is not None:
+            block *= root_w[part, None]
+        yield part, block
 
 
 class MomentsDesign(GramDesign):
