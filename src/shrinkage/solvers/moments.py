@@ -170,12 +170,14 @@ class Moments:
 
         Notes
         -----
-        The rows go through a small buffer (:data:`SUB_ROWS` at a time) that stays in
-        cache, laid out as ``M = √w [x − shift_x, y − shift_y, 1]``: one symmetric
-        rank-k update ``MᵀM`` per sub-block gives every sum at once (``Σ w x xᵀ``,
-        ``Σ w x y``, ``Σ w y²``, ``Σ w x``, ``Σ w y``, ``Σ w``), at half the flops of a
-        general product, and shifting, weighting and gathering the rows of a group
-        cost no copy of the data.
+        The rows go through one reused buffer, a block at a time, as
+        ``B = √w (x − shift_x)``; :func:`._designs.accumulate_row_blocks` (the blocked
+        accumulation of :func:`._designs.raw_moments` too) adds the upper triangle of
+        ``BᵀB`` (a symmetric rank-k update, half the flops of a general product) and
+        ``LB`` with ``Lᵀ = √w [y − shift_y, 1]`` (``Σ w x y`` and ``Σ w x``); ``Σ w``,
+        ``Σ w y`` and ``Σ w y²`` are sums over the group's rows. Shifting, weighting and
+        gathering the rows of a group cost no copy of the data, and mirroring the upper
+        triangle in place makes ``xx`` exactly symmetric.
         """
         y = np.asarray(y, dtype=np.float64)
         single = y.ndim == 1
@@ -205,9 +207,8 @@ class Moments:
             part_w = None if weights is None else weights[rows]
             total = float(part_y.shape[0] if part_w is None else part_w.sum())
             y_sum = part_y.sum(axis=0) if part_w is None else part_w @ part_y
-            yy = np.einsum("it,it->t", part_y, part_y) if part_w is None else part_w @ (
-                part_y * part_y
-            )
+            squares = part_y * part_y
+            yy = squares.sum(axis=0) if part_w is None else part_w @ squares
             smallest = np.inf
             if w is not None and bounds[k + 1] > bounds[k]:
                 smallest = float(np.asarray(w)[rows].min())
