@@ -50,8 +50,11 @@ from ._kernels import _FASTMATH
 #: the factored ones (a singular or hopelessly ill-conditioned restricted system).
 PIVOT_RATIO = 1e-9
 
+# The small helpers below are ``inline="always"``: typed into their one or two callers
+# instead of compiled (and cached, and linked into every caller's module) as kernels
+# of their own; that is the cold-cache cost (benchmarks/JIT_COST.md), not the run time.
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
 def _forward(L, m, b):
     """``b ← L⁻¹ b`` on ``b[:m]`` (``L`` lower triangular, rows contiguous)."""
     for i in range(m):
@@ -62,7 +65,7 @@ def _forward(L, m, b):
         b[i] = acc / row[i]
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
 def _backward(L, m, b):
     """``b ← L⁻ᵀ b`` on ``b[:m]`` (column-oriented: reads rows of ``L``)."""
     for i in range(m - 1, -1, -1):
@@ -73,7 +76,7 @@ def _backward(L, m, b):
             b[t] -= x * row[t]
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
 def _append(gram, l2, L, order, position, m, j):
     """Add feature ``j`` as row ``m`` of the factor; False (nothing changed) when its
     pivot is below :data:`PIVOT_RATIO` (the restricted system would be singular)."""

@@ -39,8 +39,11 @@ NEWTON_ACTIVE_SWEEPS = 0
 #: takes over again.
 NEWTON_MAX_PIECES = 20
 
+# Small helpers with one or two call sites are ``inline="always"``: typed into the
+# caller instead of compiled, cached and linked as kernels of their own (each one a
+# few tenths of a second of the first, cold-cache compilation; benchmarks/JIT_COST.md).
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _support_state(coef, features, lower, upper, support, position):
     """Record each feature's state (0: zero, ±1: free with that sign, ±2: on a bound)
     in ``support``; return whether any changed since the last call, the number of
@@ -220,7 +223,7 @@ def _full_gram_gradient(gram, q, coef, gradient, skip):
         gradient[j] = q[j] - acc
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
 def _exact_gradient(gram, q, coef, gradient):
     """``q − Gβ`` on every feature by contiguous columns (``∇ −= β_i G_:i`` over the
     non-zeros): after the rounded updates of a ``sweep_gram``, none is exact."""
@@ -232,6 +235,15 @@ def _exact_gradient(gram, q, coef, gradient):
         if b != 0.0:
             for k in range(n_features):
                 gradient[k] -= b * gram[k, i]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _copy_into(destination, source):
+    """``destination[:] = source`` for 1-d arrays of the same length, as a loop: Numba
+    compiles a slice assignment's shape check with a formatted error message (its
+    string helpers: some 2 s of the first, cold-cache compilation)."""
+    for i in range(source.shape[0]):
+        destination[i] = source[i]
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -349,8 +361,8 @@ def _gram_extrapolate(
                 _column_update(sweeping, gradient, d, j, features, contiguous)
     trial = _gram_objective(coef, q, gradient, target_norm2, l1, l2, features)
     if not trial < current:
-        coef[:] = saved_coef
-        gradient[:] = saved_gradient
+        _copy_into(coef, saved_coef)
+        _copy_into(gradient, saved_gradient)
         return False
     return True
 
@@ -527,7 +539,10 @@ def _gram_path(
                 position[order[t]] = -1
             factor_size[0] = 0
         newton_failures = 0
-        solved = False  # the support's restricted problem was solved exactly
+        # The support's restricted problem was solved exactly. (Not the literal False:
+        # Numba would type and compile `_active_set_step` for Literal[bool](False)
+        # first, then again for bool.)
+        solved = newton_failures < 0
         while True:
             contiguous = n_set > _DENSE_UPDATE_FRACTION * n_features
             stepped = False  # an active-set step moved the support's coefficients
@@ -669,7 +684,7 @@ def _gram_path(
             # a tighter inner threshold (at the floor, a gap check after every round).
             threshold = max(threshold * 0.1, floor)
         last_threshold = threshold
-        coefs[k] = coef
+        _copy_into(coefs[k], coef)
         gaps[k] = gap
         n_iters[k] = rounds
         converged[k] = gap <= tol_abs
