@@ -127,7 +127,7 @@ def test_layouts_give_the_same_numbers(rng, dtype, weighted):
     (``precompute=True``) to the last bit: the row blocks are laid out one way. ``X``
     is large enough to be read in several blocks, the last one shorter."""
     n, p = 40_000, 60
-    assert n * p > _designs._ONE_BLOCK_CELLS and n % _designs._block_rows(n, p) != 0
+    assert n * p > _designs._ONE_BLOCK_CELLS and n % _designs.rows_per_block(n, p) != 0
     X = _float32_design(rng, n, p, shift=1.0).astype(dtype)
     y = rng.standard_normal(n)
     h = rng.uniform(0.5, 1.0, n) if weighted else np.ones(n)

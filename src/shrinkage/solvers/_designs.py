@@ -37,7 +37,7 @@ from ._kernels import (
     dense_gradient_subset,
     sparse_gradient_subset,
 )
-from ._layout import fortran_copy
+from ._layout import copy_rows, fortran_copy
 from ._mixed import x_dot_subset, xt_dot
 from .constants import CONSTANT_COLUMN_RATIO_CENTRED, CONSTANT_COLUMN_RATIO_UNCENTRED
 
@@ -329,7 +329,7 @@ def _gram_from_raw_moments(moments, weight, mu):
     # rank-one update of the upper triangle in place (no p×p temporary), then mirror
     gram = dsyr(-1.0, np.ascontiguousarray(mu, dtype=np.float64), lower=0, a=raw,
                 overwrite_a=1)
-    _mirror_upper_triangle(gram)
+    mirror_upper_triangle(gram)
     # q = Σ h (x − μ) z = Σ h x z, since Σ h z = 0 (z is centred or mu is 0).
     return gram, moments.xt_target * weight
 
@@ -349,7 +349,7 @@ def _centered_gram(X, h, mu, target):
         block *= sqrt_h[rows, None]
         _add_block_gram(gram, block)
         q += (sqrt_h[rows] * target[rows]) @ block
-    _mirror_upper_triangle(gram)
+    mirror_upper_triangle(gram)
     return gram, q
 
 
@@ -365,8 +365,6 @@ def _centered_gram(X, h, mu, target):
 _BLOCK_BYTES = 1 << 20
 _MIN_BLOCK_ROWS = 256
 _ONE_BLOCK_CELLS = 1 << 21
-#: Rows per step of a block's copy into the buffer (as :func:`._layout.fortran_copy`).
-_COPY_ROWS = 256
 
 
 class RawMoments:
@@ -446,7 +444,8 @@ def accumulate_row_blocks(blocks, left, n_features, with_gram=True):
     return gram, products
 
 
-def _block_rows(n_samples: int, n_features: int) -> int:
+def rows_per_block(n_samples: int, n_features: int) -> int:
+    """Rows of each row block of an ``(n_samples, n_features)`` ``X`` (the constants above)."""
     if n_samples * n_features <= _ONE_BLOCK_CELLS:
         return max(n_samples, 1)
     rows = max(_BLOCK_BYTES // (8 * max(n_features, 1)), _MIN_BLOCK_ROWS, 2 * n_features)
@@ -460,7 +459,7 @@ def _float64_row_blocks(X, block_rows=None, writable=False):
     blocks depend on ``X``'s shape only, not on its layout."""
     n_samples, n_features = X.shape
     if block_rows is None:
-        block_rows = _block_rows(n_samples, n_features)
+        block_rows = rows_per_block(n_samples, n_features)
     block_rows = max(min(block_rows, n_samples), 1)
     in_place = not writable and X.dtype == np.float64 and X.flags.f_contiguous
     buffer = None if in_place else np.empty((block_rows, n_features), order="F")
@@ -470,11 +469,7 @@ def _float64_row_blocks(X, block_rows=None, writable=False):
             yield rows, X[rows]
             continue
         block = buffer[: rows.stop - start]
-        # (a few rows at a time: a C-ordered X's rows then stay in cache while the
-        # Fortran-ordered buffer's columns fill)
-        for first in range(start, rows.stop, _COPY_ROWS):
-            last = min(first + _COPY_ROWS, rows.stop)
-            block[first - start : last - start] = X[first:last]
+        copy_rows(X, start, rows.stop, block)
         yield rows, block
 
 
@@ -532,7 +527,7 @@ def _blas_syrk_upper(gram, block, trans: bytes, lda: int) -> None:
 
 
 @njit(cache=True, nogil=True)
-def _mirror_upper_triangle(a):
+def mirror_upper_triangle(a):
     # a[i, j] = a[j, i] below the diagonal, tile by tile (the strided reads stay cached).
     p = a.shape[0]
     tile = 64

@@ -36,6 +36,14 @@ def fortran_copy(X: np.ndarray) -> np.ndarray:
     if X.ndim != 2 or X.flags.f_contiguous or X.shape[0] <= ROW_BLOCK:
         return np.asfortranarray(X)
     out = np.empty(X.shape, dtype=X.dtype, order="F")
-    for start in range(0, X.shape[0], ROW_BLOCK):
-        out[start : start + ROW_BLOCK] = X[start : start + ROW_BLOCK]
+    copy_rows(X, 0, X.shape[0], out)
     return out
+
+
+def copy_rows(X: np.ndarray, start: int, stop: int, out: np.ndarray) -> None:
+    """``out[:stop − start] = X[start:stop]`` (any layouts, casting to ``out``'s dtype),
+    :data:`ROW_BLOCK` rows at a time: the rows being read stay in cache while
+    ``out``'s columns fill."""
+    for first in range(start, stop, ROW_BLOCK):
+        last = min(first + ROW_BLOCK, stop)
+        out[first - start : last - start] = X[first:last]

@@ -30,9 +30,9 @@ from scipy.linalg import blas
 
 from ._designs import (
     GramDesign,
-    _block_rows,
-    _mirror_upper_triangle,
     accumulate_row_blocks,
+    mirror_upper_triangle,
+    rows_per_block,
 )
 from .constants import CONSTANT_COLUMN_RATIO_UNCENTRED
 
@@ -194,7 +194,7 @@ class Moments:
         if root_w is not None:
             left *= root_w
         # (C-ordered: the rows of X, as a fold's copy, fill it contiguously)
-        buffer = np.empty((_block_rows(n, p), p))
+        buffer = np.empty((rows_per_block(n, p), p))
         out = []
         for k in range(len(bounds) - 1):
             group = slice(bounds[k], bounds[k + 1])
@@ -202,7 +202,7 @@ class Moments:
             blocks = _shifted_blocks(X, rows, shift_x, root_w, buffer)
             upper, products = accumulate_row_blocks(blocks, left, p)
             # (the lower triangle from the upper one: bit for bit symmetric)
-            _mirror_upper_triangle(upper)
+            mirror_upper_triangle(upper)
             part_y = shifted_y[rows]
             part_w = None if weights is None else weights[rows]
             total = float(part_y.shape[0] if part_w is None else part_w.sum())
