@@ -19,11 +19,14 @@ Everything runs on the harness of ``run.py`` / ``calibrate.py`` (one worker proc
 per library, every thread pool at one thread, warm-up first): per cell and library,
 ``calibrate.search`` finds the loosest tolerance reaching a relative suboptimality of
 1e-6 along the path (against shrinkage at tol 1e-13), kept in
-``speed_map_tolerances.json``; then the libraries take turns (interleaved rounds) and
-the best time counts. ``LassoCV`` takes each library's calibrated lasso-path tolerance
-on the same data (scikit-learn gets ``max_iter`` high enough to converge). The anchors
-are scikit-learn, skglm, adelie, python-glmnet and R's glmnet (``Rscript``, timed in R
-with ``system.time``, ``glmnet.control(fdev=0)``); one that is not installed is skipped.
+``speed_map_tolerances.json``; the search starts at the tolerance calibrated for the
+nearest cell already in that file (same library and task), so it usually takes two
+fits, not five or six at ever tighter tolerances; then the libraries take turns
+(interleaved rounds) and the best time counts. ``LassoCV`` takes each library's
+calibrated lasso-path tolerance on the same data (scikit-learn gets ``max_iter`` high
+enough to converge). The anchors are scikit-learn, skglm, adelie, python-glmnet and R's
+glmnet (``Rscript``, timed in R with ``system.time``, ``glmnet.control(fdev=0)``); one
+that is not installed is skipped.
 
 Fits are timed by the worker's CPU time (``--clock cpu``, the default; R's glmnet by the
 user + system time of ``system.time``): every pool runs one thread, so CPU time is the
@@ -64,7 +67,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 from calibrate import START, Cell, load_tolerances, save, search  # noqa: E402
 from harness import BENCH_DIR, CACHE, WorkerProcess  # noqa: E402
-from problems import load_problem, map_name  # noqa: E402
+from problems import load_problem, map_name, parse_map_name  # noqa: E402
 from report import (  # noqa: E402
     environment_section,
     fastest,
@@ -134,6 +137,29 @@ class StartUpAllowance:
 START_UP_S = {"rglmnet": 30.0}
 
 
+def nearest_calibrated_tol(entries: dict, name: str) -> float | None:
+    """Tolerance calibrated for the grid cell nearest to ``name`` among ``entries``
+    (``{problem: entry}`` of one library and task), or None when none reached the target.
+
+    Distance: |log n/n'| + |log p/p'|, plus 1 for another correlation and 1 for another
+    data kind. Neighbouring cells need about the same tolerance (it depends on how the
+    library's stopping rule relates to suboptimality, which moves slowly with shape), so
+    the search started there confirms it with one looser fit instead of walking the grid
+    from a fixed guess -- at large sizes each of those fits of a slow library takes minutes.
+    """
+    n, p, rho, kind = parse_map_name(name)
+    best, best_distance = None, math.inf
+    for other, entry in entries.items():
+        if other == name or not other.startswith("map-") or not entry.get("reached"):
+            continue
+        n2, p2, rho2, kind2 = parse_map_name(other)
+        distance = (abs(math.log(n / n2)) + abs(math.log(p / p2)) + (rho != rho2)
+                    + (kind != kind2))
+        if distance < best_distance:
+            best, best_distance = entry["tol"], distance
+    return best
+
+
 def tolerance(worker, task, problem, args) -> dict:
     """Calibrated tolerance of a cell (searched once, then read from the file)."""
     library = worker.library
@@ -143,7 +169,9 @@ def tolerance(worker, task, problem, args) -> dict:
     if known is not None and not args.recalibrate:
         return known
     cell = Cell(worker, path_task, problem, args.timeout)
-    entry = search(cell, START.get(library, 1e-6))
+    calibrated = load_tolerances(TOLERANCE_FILE).get(library, {}).get(path_task.name, {})
+    start = nearest_calibrated_tol(calibrated, problem.name) or START.get(library, 1e-6)
+    entry = search(cell, start)
     save(library, path_task.name, problem.name, entry, TOLERANCE_FILE)
     return entry
 

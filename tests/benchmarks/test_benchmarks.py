@@ -252,6 +252,36 @@ def test_search_finds_the_loosest_grid_tolerance(bench, start, slope):
     assert result["tol"] == pytest.approx(expected, rel=1e-3)
 
 
+def test_search_starts_at_the_nearest_calibrated_cell(bench):
+    """The speed map starts a cell's search at the tolerance of the nearest cell already
+    calibrated for that library and task: same shape first, then the nearest n/p; cells
+    that missed the target, and the cell itself, are not used."""
+    saved = dict(os.environ)
+    try:
+        speed_map = importlib.import_module("speed_map")
+    finally:  # importing it drops the OpenBLAS overrides of this process's environment
+        os.environ.clear()
+        os.environ.update(saved)
+    entries = {
+        "map-1000x10000-r0-f64": {"tol": 1e-5, "reached": True},
+        "map-4472x2236-r0.6-f64": {"tol": 3.16e-4, "reached": True},
+        "map-3162x3162-r0-f64": {"tol": 1e-4, "reached": False},
+        "map-3162x3162-r0.6-f32": {"tol": 1e-3, "reached": True},
+    }
+    nearest = speed_map.nearest_calibrated_tol
+    assert nearest(entries, "map-3162x3162-r0.95-f32") == 1e-3  # same shape and kind
+    # its own entry missed; the f64 rho 0.6 neighbour (1.7) is nearer than the f32 one (2)
+    assert nearest(entries, "map-3162x3162-r0-f64") == 3.16e-4
+    assert nearest(entries, "map-577x17321-r0-f64") == 1e-5  # nearest shape
+    assert nearest(entries, "map-10000x1000-r0.6-f64") == 3.16e-4
+    assert nearest({}, "map-10000x1000-r0.6-f64") is None
+    # a start at the right tolerance confirms it with one looser fit
+    calibrate = bench["calibrate"]
+    cell = _LinearCell(10.0)
+    assert calibrate.search(cell, 1e-7)["tol"] == pytest.approx(1e-7, rel=1e-3)
+    assert sorted(cell.tried) == pytest.approx([1e-7, 10**-6.5], rel=1e-3)
+
+
 def test_search_reports_a_timeout(bench):
     calibrate = bench["calibrate"]
     result = calibrate.search(_LinearCell(1.0, slow=1.0), 1e-8)
