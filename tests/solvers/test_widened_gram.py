@@ -221,3 +221,27 @@ def test_float32_path_matches_sklearn_float64_with_true_gaps(rng, l1_ratio):
         assert -slack <= gap <= 10 * tol_abs
         np.testing.assert_allclose(ours.coefs[:, k], reference[:, k],
                                    atol=1e-2 * np.abs(reference[:, k]).max() + 1e-8)
+
+
+def test_gram_without_scipys_exported_dsyrk(rng, monkeypatch):
+    """Where SciPy does not export ``dsyrk`` to Cython (``_DSYRK`` is None), the blocks
+    are copies for every layout and SciPy's Python ``dsyrk`` accumulates them: the same
+    moments as NumPy's product within the rounding bound, and still the same bits for C
+    and Fortran input, several blocks with a short last one."""
+    monkeypatch.setattr(_designs, "_DSYRK", None)
+    X = rng.standard_normal((1000, 30)) * rng.uniform(0.5, 3.0, 30) + 1.0
+    z = rng.standard_normal(1000)
+    blocks = list(_float64_row_blocks(np.asfortranarray(X), 300))
+    assert not any(np.shares_memory(block, X) for _, block in blocks)
+    moments = [raw_moments(np.asarray(X, order=order), z, block_rows=300) for order in "CF"]
+    assert np.array_equal(moments[0].upper_gram, moments[1].upper_gram)
+    assert np.array_equal(moments[0].xt_target, moments[1].xt_target)
+    upper = np.triu(np.ones((30, 30), dtype=bool))
+    error = np.abs(moments[0].upper_gram - X.T @ X)[upper]
+    assert np.all(error <= _summation_bound(X, X)[upper])
+    assert np.allclose(moments[0].xt_target, X.T @ z, rtol=1e-13, atol=0)
+    for block in (np.asfortranarray(X[:300]), np.ascontiguousarray(X[:300])):  # 'T', 'N'
+        gram = np.zeros((30, 30), order="F")
+        _add_block_gram(gram, block)
+        error = np.abs(gram - X[:300].T @ X[:300])[upper]
+        assert np.all(error <= _summation_bound(X[:300], X[:300])[upper])

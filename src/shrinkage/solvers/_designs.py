@@ -26,7 +26,7 @@ import ctypes
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import cython_blas
-from scipy.linalg.blas import dsyr
+from scipy.linalg.blas import dsyr, dsyrk
 
 from .._jit import njit
 from ._kernels import (
@@ -461,7 +461,8 @@ def _float64_row_blocks(X, block_rows=None, writable=False):
     if block_rows is None:
         block_rows = rows_per_block(n_samples, n_features)
     block_rows = max(min(block_rows, n_samples), 1)
-    in_place = not writable and X.dtype == np.float64 and X.flags.f_contiguous
+    in_place = (not writable and X.dtype == np.float64 and X.flags.f_contiguous
+                and _DSYRK is not None)
     buffer = None if in_place else np.empty((block_rows, n_features), order="F")
     for start in range(0, n_samples, block_rows):
         rows = slice(start, min(start + block_rows, n_samples))
@@ -504,13 +505,30 @@ def _cython_blas_pointer(name: str) -> int:
 
 _INT_P = ctypes.POINTER(ctypes.c_int)
 _DOUBLE_P = ctypes.POINTER(ctypes.c_double)
-# dsyrk(uplo, trans, n, k, alpha, a, lda, beta, c, ldc), Fortran's by-reference arguments.
-# SciPy's Python wrapper (scipy.linalg.blas.dsyrk) would copy a block of rows of a
-# Fortran-ordered X (not contiguous); BLAS itself reads it in place with lda = n.
-_DSYRK = ctypes.CFUNCTYPE(
-    None, ctypes.c_char_p, ctypes.c_char_p, _INT_P, _INT_P, _DOUBLE_P, ctypes.c_void_p,
-    _INT_P, _DOUBLE_P, ctypes.c_void_p, _INT_P,
-)(_cython_blas_pointer("dsyrk"))
+
+
+def _bind_dsyrk():
+    """BLAS ``dsyrk(uplo, trans, n, k, alpha, a, lda, beta, c, ldc)`` (Fortran's
+    by-reference arguments) through SciPy's exported Cython BLAS, or None where this
+    SciPy build does not export it (then :func:`_blas_syrk_upper` uses SciPy's Python
+    wrapper, and Fortran-ordered X is copied by blocks like any other X).
+
+    SciPy's Python wrapper would copy a block of rows of a Fortran-ordered X (not
+    contiguous); BLAS itself reads it in place with ``lda = n``.
+    """
+    try:
+        address = _cython_blas_pointer("dsyrk")
+    except (AttributeError, KeyError, TypeError, ValueError):  # no such export
+        return None
+    if not address:
+        return None
+    return ctypes.CFUNCTYPE(
+        None, ctypes.c_char_p, ctypes.c_char_p, _INT_P, _INT_P, _DOUBLE_P, ctypes.c_void_p,
+        _INT_P, _DOUBLE_P, ctypes.c_void_p, _INT_P,
+    )(address)
+
+
+_DSYRK = _bind_dsyrk()
 
 
 def _blas_syrk_upper(gram, block, trans: bytes, lda: int) -> None:
@@ -518,6 +536,14 @@ def _blas_syrk_upper(gram, block, trans: bytes, lda: int) -> None:
     block read as ``(m, p)`` column-major (``'T'``) or as its ``(p, m)`` transpose
     (``'N'``), with leading dimension ``lda``."""
     m, p = block.shape
+    if _DSYRK is None:
+        # SciPy's wrapper (it copies a block that is not contiguous), same BLAS routine.
+        a = block if trans == b"T" else block.T
+        updated = dsyrk(1.0, a, beta=1.0, c=gram, trans=int(trans == b"T"), lower=0,
+                        overwrite_c=1)
+        if updated is not gram:  # not updated in place (cannot happen for this gram)
+            gram[...] = updated
+        return
     one = ctypes.c_double(1.0)
     _DSYRK(
         b"U", trans, ctypes.byref(ctypes.c_int(p)), ctypes.byref(ctypes.c_int(m)),
