@@ -183,6 +183,31 @@ def test_warm_start_and_random_selection(rng):
     np.testing.assert_allclose(shuffled.coef_, ref.coef_, atol=1e-7)
 
 
+@pytest.mark.parametrize("shape", [(50, 200), (400, 30)])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_warm_start_at_the_solution_takes_no_sweep(rng, shape, sparse):
+    """Refitting a converged model with ``warm_start=True`` checks the duality gap before
+    any sweep, as scikit-learn does: ``n_iter_ == 0``, the same coefficients, and a gap
+    that still bounds the suboptimality against scikit-learn solved to 1e-12; a warm
+    start at another alpha still sweeps and reaches scikit-learn's solution."""
+    X, y = make_regression(rng, *shape)
+    Xf = sp.csr_matrix(X) if sparse else X
+    model = ElasticNet(alpha=1e-2, l1_ratio=0.7, tol=1e-4).fit(Xf, y)
+    cold_coef, cold_iter = model.coef_.copy(), model.n_iter_
+    assert cold_iter > 1
+    model.set_params(warm_start=True).fit(Xf, y)
+    assert model.n_iter_ == 0
+    assert np.array_equal(model.coef_, cold_coef)
+    ref = sk.ElasticNet(alpha=1e-2, l1_ratio=0.7, tol=1e-12, max_iter=10**6).fit(X, y)
+    f_ours = enet_objective(X, y, model.coef_, model.intercept_, 1e-2, 0.7)
+    f_ref = enet_objective(X, y, ref.coef_, ref.intercept_, 1e-2, 0.7)
+    assert 0 <= f_ours - f_ref <= model.dual_gap_ + 1e-14  # in the objective's units
+    model.set_params(alpha=3e-3, tol=1e-10).fit(Xf, y)
+    assert model.n_iter_ > 0
+    ref.set_params(alpha=3e-3).fit(X, y)
+    np.testing.assert_allclose(model.coef_, ref.coef_, atol=1e-6)
+
+
 def test_convergence_warning_states_gap_and_fix(rng):
     X, y = make_regression(rng, 50, 100, rho=0.95)
     with pytest.warns(ConvergenceWarning, match=r"duality gap .* max_iter=2.*increasing max_iter"):

@@ -17,6 +17,7 @@ from .._validation import (
     check_positive_int,
     check_sample_weight,
 )
+from ..solvers.least_squares import SolveInfo
 from ..solvers.problems import LeastSquaresProblem
 from ..solvers.standardize import (
     coefficient_constraint,
@@ -259,10 +260,15 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
                 precompute,
             )
             start_alpha = problem.alpha_max
+            info = None
             if previous is not None:
                 problem.set_coef(previous[t])
                 start_alpha = alpha
-            info = solve_and_check(problem, alpha, start_alpha, self.tol, self.max_iter, rng)
+                info = _already_solved(problem, alpha, self.tol)
+            if info is None:
+                info = solve_and_check(
+                    problem, alpha, start_alpha, self.tol, self.max_iter, rng
+                )
             coefs.append(to_original_units(problem.coef, scales))
             intercepts.append(problem.intercept if self.fit_intercept else 0.0)
             gaps.append(info.duality_gap)
@@ -278,6 +284,16 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
     def sparse_coef_(self):
         """``coef_`` as a SciPy sparse matrix."""
         return sp.csr_matrix(np.atleast_2d(self.coef_))
+
+
+def _already_solved(problem, alpha, tol) -> SolveInfo | None:
+    """A warm start whose duality gap already meets ``tol``: solved with no sweep
+    (``n_iter_ = 0``), as scikit-learn's coordinate descent checks the gap before its
+    first sweep; ``None`` when the solver has work to do."""
+    gap = problem.duality_gap(alpha)
+    if gap <= problem.absolute_tol(tol):
+        return SolveInfo(gap, 0, problem.gradient, True)
+    return None
 
 
 def _checked_precompute(precompute, X, h, fit_intercept):

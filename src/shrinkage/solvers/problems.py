@@ -31,7 +31,7 @@ from ..penalties import alpha_max_from_gradient, as_box, penalty_strengths, scre
 from ._designs import full_gram_applies, make_design, raw_moments, single_fit_gram
 from ._layout import fortran_copy
 from ._mixed import xt_dot
-from .least_squares import SolveInfo, solve_least_squares, solve_working_set
+from .least_squares import SolveInfo, duality_gap, solve_least_squares, solve_working_set
 
 __all__ = [
     "LeastSquaresProblem",
@@ -281,6 +281,13 @@ class LeastSquaresProblem:
         self.coef = np.array(coef, dtype=np.float64)
         self.design.set_coef(self.coef)
         self.gradient = self.design.gradient()
+
+    def duality_gap(self, alpha: float) -> float:
+        """The duality gap at ``alpha`` of the current coefficients (no sweep): what a
+        warm start checks before it solves (see :func:`.least_squares.duality_gap`)."""
+        l1, l2 = penalty_strengths(alpha, self.l1_ratio, self.penalty_weights)
+        return duality_gap(self.gradient, self.coef, self.design.residual_norm2(), l1, l2,
+                           self.box, self.design.lipschitz)
 
     def solve(self, alpha, working_set, tol, max_iter, rng=None) -> SolveInfo:
         """Minimize at ``alpha`` from the current coefficients; ``tol`` is relative."""
