@@ -77,9 +77,13 @@ class DenseDesign:
         self.h, self.mu, self.target = h, mu, target
         self.r = target.astype(np.float64, copy=True)
         self._at_zero = True  # r is the target (β = 0) until a round or set_coef
+        # The last `gradient_on` (features, Σ h x r on them) while r is unchanged since:
+        # the full gradient that follows a working-set gap reads only the other columns.
+        self._partial = None
 
     def set_coef(self, coef: np.ndarray) -> None:
         nonzero = np.flatnonzero(coef)
+        self._partial = None
         self._at_zero = nonzero.size == 0
         if self._at_zero:
             self.r = self.target.astype(np.float64, copy=True)
@@ -92,9 +96,11 @@ class DenseDesign:
         """Take the residual as known (the caller knows it for its coefficients)."""
         self.r = np.array(residual, dtype=np.float64)
         self._at_zero = False
+        self._partial = None
 
     def run(self, coef, features, l1, l2, box, active_sweeps, threshold) -> float:
         self._at_zero = False  # (the round updates r in place)
+        self._partial = None
         return cd_dense(
             self.X,
             self.h,
@@ -114,11 +120,31 @@ class DenseDesign:
     def gradient(self) -> np.ndarray:
         if self._at_zero and self._gradient_at_zero is not None:
             return self._gradient_at_zero.copy()
+        if self._partial is not None:
+            return self._completed_gradient(*self._partial)
         weighted = self.h * self.r
         return xt_dot(self.X, weighted) - self.mu * weighted.sum()
 
+    def _completed_gradient(self, features: np.ndarray, on_features: np.ndarray) -> np.ndarray:
+        """The full gradient from its values on ``features`` (read at the same
+        residual): only the other columns are read, ``O(n·(p − |W|))`` (nothing when
+        the working set is every feature, as far below ``alpha_max``)."""
+        n_features = self.X.shape[1]
+        raw = np.empty(n_features)
+        raw[features] = on_features
+        rest = np.ones(n_features, dtype=bool)
+        rest[features] = False
+        rest = np.flatnonzero(rest)
+        if rest.size:
+            raw[rest] = dense_gradient_subset(self.X, self.h, self.r, rest)
+        # The centring term of `gradient` (Σ h r is 0 only up to rounding).
+        return raw - self.mu * float(np.dot(self.h, self.r))
+
     def gradient_on(self, features: np.ndarray) -> np.ndarray:
-        return dense_gradient_subset(self.X, self.h, self.r, _as_index_array(features))
+        features = _as_index_array(features)
+        values = dense_gradient_subset(self.X, self.h, self.r, features)
+        self._partial = (features, values)
+        return values
 
     def residual_norm2(self) -> float:
         return float(np.dot(self.h, self.r * self.r))

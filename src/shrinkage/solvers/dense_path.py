@@ -83,6 +83,26 @@ def _full_gradient(X, h, mu, r, gradient):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _completed_gradient(X, h, mu, r, gradient, features, on_features, in_set):
+    """:func:`_full_gradient` given its values on the working set ``features``
+    (``in_set`` marks them), read at the same residual by the working-set gap
+    (``Σ h x r``, centring left out): only the other columns are read,
+    ``O(n·(p − |W|))``."""
+    n_samples, n_features = X.shape
+    weighted, total = _weighted_residual(h, r)
+    for t in range(features.shape[0]):
+        j = features[t]
+        gradient[j] = on_features[t] - mu[j] * total
+    for j in range(n_features):
+        if in_set[j]:
+            continue
+        acc = 0.0
+        for i in range(n_samples):
+            acc += X[i, j] * weighted[i]
+        gradient[j] = acc - mu[j] * total
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _penalty(values, l1, l2, features):
     """``Σ_t l1_j|v_t| + ½ l2_j v_t²`` with ``j = features[t]``."""
     acc = 0.0
@@ -536,11 +556,13 @@ def dense_path(
                 # cheap sweeps over the non-zeros do the work).
                 threshold = max(threshold * 0.1, floor)
                 continue
+            on_set = np.empty(0)
             if rounds < max_iter and threshold > floor and n_set > 0:
                 # The working-set gap first (O(n·|W|)); the full gradient, O(n·p),
                 # only once that one is small enough.
+                on_set = dense_gradient_subset(X, h, r, features)
                 ws_gap = elastic_net_gap(
-                    dense_gradient_subset(X, h, r, features),
+                    on_set,
                     coef,
                     _weighted_norm2(h, r),
                     l1,
@@ -553,7 +575,11 @@ def dense_path(
                 if ws_gap > tol_abs:
                     threshold = max(threshold * 0.1, floor)
                     continue
-            _full_gradient(X, h, mu, r, gradient)
+            if on_set.shape[0] == n_set and n_set > 0:
+                # r has not moved since the working-set gap: its gradient is reused.
+                _completed_gradient(X, h, mu, r, gradient, features, on_set, in_set)
+            else:
+                _full_gradient(X, h, mu, r, gradient)
             added = False
             for j in range(n_features):
                 if not in_set[j] and lipschitz[j] > 0.0:
