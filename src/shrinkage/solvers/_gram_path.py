@@ -42,6 +42,13 @@ NEWTON_MAX_PIECES = 20
 # Small helpers with one or two call sites are ``inline="always"``: typed into the
 # caller instead of compiled, cached and linked as kernels of their own (each one a
 # few tenths of a second of the first, cold-cache compilation; benchmarks/JIT_COST.md).
+# So are the thin dispatchers between `_gram_path` and the sweep and active-set kernels
+# (`_active_set_step`, `_sweep_round`): as kernels of their own, each one's module
+# linked, re-optimized and re-generated the machine code of the whole subtree below it
+# once more. The big callees (`newton_step`, `sync_factor`, `cd_gram`,
+# `_gram_extrapolate`) stay kernels: inlining those too was not faster, inlining
+# everything much slower (Numba deep-copies an inlined callee's IR block by block, and
+# typing grows faster than linearly with a function's size).
 
 @njit(cache=True, nogil=True, inline="always")
 def _support_state(coef, features, lower, upper, support, position):
@@ -67,7 +74,7 @@ def _support_state(coef, features, lower, upper, support, position):
     return changed, n_free, n_moves
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _active_set_step(
     gram,
     sweeping,
@@ -93,7 +100,7 @@ def _active_set_step(
     it was solved or the cost model forbids it; the step's status (1 exact, 2 cut,
     0 failed), −1 when none was tried, −2 when none was tried and the support moved.
     The factor is always of ``gram``; the gradient update reads ``sweeping`` unless
-    ``exact`` (see :func:`gram_path`'s ``sweep_gram``)."""
+    ``exact`` or ``sweeping`` is None (see :func:`gram_path`'s ``sweep_gram``)."""
     changed, n_free, n_moves = _support_state(coef, features, lower, upper, support, position)
     # Tried even when the support moved: a wrong sign only cuts the step (homotopy),
     # and waiting for a still round costs more rounds than a cut step (1000x1000 CV
@@ -106,7 +113,7 @@ def _active_set_step(
         gram, l2, coef, lower, upper, features, factor, order, position, factor_size, scratch
     ):
         return 0
-    if exact:
+    if sweeping is None or exact:
         return newton_step(
             gram,
             gradient,
@@ -246,7 +253,7 @@ def _copy_into(destination, source):
         destination[i] = source[i]
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, inline="always", fastmath=_FASTMATH)
 def _gram_objective(coef, q, gradient, target_norm2, l1, l2, features):
     """``½‖r‖²_H + penalty`` from the Gram quantities (``β`` zero off ``features``)."""
     fit = 0.0
@@ -269,7 +276,7 @@ def _column_update(gram, gradient, d, j, features, contiguous):
             gradient[k] -= d * gram[k, j]
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+@njit(cache=True, nogil=True, inline="always", fastmath=_FASTMATH)
 def _sweep_round(
     gram,
     sweeping,
@@ -287,16 +294,17 @@ def _sweep_round(
     threshold,
 ):
     """A round's sweeps (:func:`_sweep_after_step` after an active-set step, else
-    :func:`cd_gram`) on ``gram`` when ``exact``, else on ``sweeping``."""
+    :func:`cd_gram`) on ``gram`` when ``exact`` or ``sweeping`` is None, else on
+    ``sweeping``."""
     if stepped:
-        if exact:
+        if sweeping is None or exact:
             return _sweep_after_step(
                 gram, gradient, coef, lipschitz, l1, l2, lower, upper, features
             )
         return _sweep_after_step(
             sweeping, gradient, coef, lipschitz, l1, l2, lower, upper, features
         )
-    if exact:
+    if sweeping is None or exact:
         return cd_gram(
             gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
         )
@@ -333,7 +341,10 @@ def _gram_extrapolate(
         for t in range(n_set):
             differences[k, t] = history[k + 1, t] - history[k, t]
     normal = differences @ differences.T
-    weights, ok = _solve_small(normal, np.ones(n_hist))
+    ones = np.empty(n_hist)  # (np.ones: one more Numba helper to compile, as below)
+    for k in range(n_hist):
+        ones[k] = 1.0
+    weights, ok = _solve_small(normal, ones)
     total = weights.sum()
     if not ok or total == 0.0:
         return False
@@ -355,7 +366,7 @@ def _gram_extrapolate(
         j = features[t]
         d = coef[j] - saved_coef[j]
         if d != 0.0:
-            if exact:
+            if sweeping is None or exact:
                 _column_update(gram, gradient, d, j, features, contiguous)
             else:
                 _column_update(sweeping, gradient, d, j, features, contiguous)
@@ -428,10 +439,12 @@ def gram_path(
     gradient); should an alpha still reach the sweep-threshold floor with its gap
     open, the sweeps go on with ``G`` itself for the rest of the path.
     """
-    # (A Python function: one compiled loop per pair of dtypes of `gram`, `sweeping`.)
+    # (A Python function: one compiled loop per pair of dtypes of `gram`, `sweeping`;
+    # without a `sweep_gram`, None: Numba prunes the `sweeping is None` branches at
+    # compile time, so such a loop compiles no code for rounded sweeps.)
     _gram_path(
         gram,
-        gram if sweep_gram is None else sweep_gram,
+        sweep_gram,
         q,
         target_norm2,
         lipschitz,
@@ -482,16 +495,33 @@ def _gram_path(
     tol_rel,
     newton,
 ):
-    """:func:`gram_path` with the sweeps' matrix ``sweeping`` (``gram`` or its rounded
-    copy): two arguments, so that each dtype compiles its own loop."""
+    """:func:`gram_path` with the sweeps' matrix ``sweeping`` (None: ``gram`` itself;
+    else its rounded copy): two arguments, so that each dtype compiles its own loop.
+
+    The tests ``sweeping is None`` are on an argument, so Numba's dead-branch pruning
+    decides them at compile time: the loop for ``gram`` alone compiles no code for
+    rounded sweeps (``_exact_gradient``, the second call of each sweep kernel)."""
     n_features = q.shape[0]
     # The sweeps update with `gram` itself (no recomputation before a check).
-    exact = sweeping.itemsize == gram.itemsize
+    exact = True
+    if sweeping is not None:
+        exact = sweeping.itemsize == gram.itemsize
     gradient = q.copy()
-    _full_gram_gradient(gram, q, coef, gradient, np.zeros(n_features, dtype=np.bool_))
-    in_set = np.zeros(n_features, dtype=np.bool_)
+    # np.empty and loops, not np.zeros, np.full or np.arange: each of those compiles
+    # Numba helpers of its own on a cold cache (~0.1 s apiece, benchmarks/JIT_COST.md).
+    in_set = np.empty(n_features, dtype=np.bool_)
+    scratch = np.empty(n_features, dtype=np.bool_)
     working_set = np.empty(n_features, dtype=np.int64)
-    all_features = np.arange(n_features)
+    all_features = np.empty(n_features, dtype=np.int64)
+    position = np.empty(n_features, dtype=np.int64)
+    support = np.empty(n_features, dtype=np.int8)
+    for j in range(n_features):
+        in_set[j] = False
+        scratch[j] = False
+        all_features[j] = j
+        position[j] = -1
+        support[j] = 0
+    _full_gram_gradient(gram, q, coef, gradient, in_set)  # (in_set: none skipped)
     l1 = np.empty(n_features)
     l2 = np.empty(n_features)
     previous = alpha_start
@@ -499,15 +529,14 @@ def _gram_path(
     last_threshold = tol_abs
     before = np.empty(n_features)
     # The active-set steps' state: the factor of the support (rows of L in `order`),
-    # each feature's position in it (−1: out), and the support's state last round.
+    # each feature's position in it (`position`, −1: out) and the support's state
+    # last round (`support`), both above.
     capacity = min(n_features, NEWTON_MAX_SIZE) if newton else 0
     factor = np.empty((capacity, capacity))
     order = np.empty(capacity, dtype=np.int64)
-    position = np.full(n_features, -1, dtype=np.int64)
-    factor_size = np.zeros(1, dtype=np.int64)
-    scratch = np.zeros(n_features, dtype=np.bool_)
+    factor_size = np.empty(1, dtype=np.int64)
+    factor_size[0] = 0
     newton_work = np.empty((2, n_features if newton else 0))
-    support = np.zeros(n_features, dtype=np.int8)
     ridge = l1_ratio < 1.0
     # Whether `gradient` is exact off the working set too: every update since the last
     # full gradient was contiguous (all of `q − Gβ`, see _DENSE_UPDATE_FRACTION), so the
@@ -651,7 +680,7 @@ def _gram_path(
                 if ws_gap > tol_abs:
                     threshold = max(threshold * 0.1, floor)
                     continue
-            if not exact:
+            if sweeping is not None and not exact:
                 # Rounded updates: the checks need the exact gradient everywhere.
                 _exact_gradient(gram, q, coef, gradient)
                 exact_everywhere = True
