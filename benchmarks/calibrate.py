@@ -100,13 +100,15 @@ def _summary(tol: float, trial: Trial, reached: bool) -> dict:
     return summary
 
 
-def _plateau(cell: Cell, n: int = 4) -> bool:
-    """The last ``n`` tightenings did not halve the suboptimality: tighter will not help."""
-    subopts = [trial.subopt for _, trial in sorted(cell.tried.items(), reverse=True)]
+def _plateau(cell: Cell, n: int = 4, below: float = math.inf) -> bool:
+    """The last ``n`` tightenings (among the tolerances at or below ``below``) did not
+    halve the suboptimality: tighter will not help."""
+    subopts = [trial.subopt for tol, trial in sorted(cell.tried.items(), reverse=True)
+               if tol <= below]
     return len(subopts) > n and subopts[-1] > 0.5 * subopts[-1 - n]
 
 
-def search(cell: Cell, start: float) -> dict:
+def search(cell: Cell, start: float, plateau_below: float = math.inf) -> dict:
     """Loosest grid tolerance whose fit reaches the target suboptimality.
 
     Starting from ``start``: loosen (twice at most) while the fit times out; then loosen
@@ -115,6 +117,9 @@ def search(cell: Cell, start: float) -> dict:
     any fit finished, the cell is recorded as a time-out (``run.py`` then skips it); if
     the accuracy stops improving, the timeout is hit after some finished fits, or the
     grid ends, the tightest finished tolerance is kept with the accuracy it reached.
+    Only tolerances at or below ``plateau_below`` count for the plateau: a library may
+    return the same fit at every loose tolerance (its stopping rule not yet binding),
+    which is no sign that tighter ones will not help.
     """
     i = int(np.argmin(np.abs(np.log10(GRID) - np.log10(start))))
     trial = cell.fit(GRID[i])
@@ -129,7 +134,7 @@ def search(cell: Cell, start: float) -> dict:
         while i > 0 and cell.fit(GRID[i - 1]).good:
             i -= 1
         return _summary(GRID[i], cell.tried[GRID[i]], reached=True)
-    while i + 1 < len(GRID) and not _plateau(cell):
+    while i + 1 < len(GRID) and not _plateau(cell, below=plateau_below):
         trial = cell.fit(GRID[i + 1])
         if trial.good:
             return _summary(GRID[i + 1], trial, reached=True)

@@ -141,9 +141,11 @@ def nearest_calibrated_tol(entries: dict, name: str) -> float | None:
     """Tolerance calibrated for the grid cell nearest to ``name`` among ``entries``
     (``{problem: entry}`` of one library and task), or None when none reached the target.
 
-    Distance: |log n/n'| + |log p/p'|, plus 1 for another correlation and 1 for another
-    data kind. Neighbouring cells need about the same tolerance (it depends on how the
-    library's stopping rule relates to suboptimality, which moves slowly with shape), so
+    Distance: |log n/n'| + |log p/p'| + 3|rho − rho'|, plus 1 for another data kind
+    (correlation moves the tolerance a library needs most: rho 0.95 cells need decades
+    tighter ones than rho 0 or 0.6). Neighbouring cells need about the same tolerance
+    (it depends on how the library's stopping rule relates to suboptimality, which
+    moves slowly with shape), so
     the search started there confirms it with one looser fit instead of walking the grid
     from a fixed guess -- at large sizes each of those fits of a slow library takes minutes.
     """
@@ -153,7 +155,7 @@ def nearest_calibrated_tol(entries: dict, name: str) -> float | None:
         if other == name or not other.startswith("map-") or not entry.get("reached"):
             continue
         n2, p2, rho2, kind2 = parse_map_name(other)
-        distance = (abs(math.log(n / n2)) + abs(math.log(p / p2)) + (rho != rho2)
+        distance = (abs(math.log(n / n2)) + abs(math.log(p / p2)) + 3 * abs(rho - rho2)
                     + (kind != kind2))
         if distance < best_distance:
             best, best_distance = entry["tol"], distance
@@ -170,8 +172,11 @@ def tolerance(worker, task, problem, args) -> dict:
         return known
     cell = Cell(worker, path_task, problem, args.timeout)
     calibrated = load_tolerances(TOLERANCE_FILE).get(library, {}).get(path_task.name, {})
-    start = nearest_calibrated_tol(calibrated, problem.name) or START.get(library, 1e-6)
-    entry = search(cell, start)
+    default_start = START.get(library, 1e-6)
+    start = nearest_calibrated_tol(calibrated, problem.name) or default_start
+    # No plateau verdict among tolerances looser than the library's usual first guess
+    # (a neighbour's may be far looser than this cell needs).
+    entry = search(cell, start, plateau_below=default_start)
     save(library, path_task.name, problem.name, entry, TOLERANCE_FILE)
     return entry
 

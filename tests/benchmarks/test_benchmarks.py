@@ -270,8 +270,9 @@ def test_search_starts_at_the_nearest_calibrated_cell(bench):
     }
     nearest = speed_map.nearest_calibrated_tol
     assert nearest(entries, "map-3162x3162-r0.95-f32") == 1e-3  # same shape and kind
-    # its own entry missed; the f64 rho 0.6 neighbour (1.7) is nearer than the f32 one (2)
-    assert nearest(entries, "map-3162x3162-r0-f64") == 3.16e-4
+    # its own entry missed; another correlation weighs 3|Δrho|, so the rho 0 cell of
+    # another shape (2.3) is nearer than the rho 0.6 ones (2.5 and 2.8)
+    assert nearest(entries, "map-3162x3162-r0-f64") == 1e-5
     assert nearest(entries, "map-577x17321-r0-f64") == 1e-5  # nearest shape
     assert nearest(entries, "map-10000x1000-r0.6-f64") == 3.16e-4
     assert nearest({}, "map-10000x1000-r0.6-f64") is None
@@ -280,6 +281,30 @@ def test_search_starts_at_the_nearest_calibrated_cell(bench):
     cell = _LinearCell(10.0)
     assert calibrate.search(cell, 1e-7)["tol"] == pytest.approx(1e-7, rel=1e-3)
     assert sorted(cell.tried) == pytest.approx([1e-7, 10**-6.5], rel=1e-3)
+
+
+class _FlatWhileLooseCell(_LinearCell):
+    """Suboptimality ``slope·min(tol, knee)``: every tolerance above ``knee`` gives the
+    same fit (a library whose own stopping rule does not bind there)."""
+
+    def __init__(self, slope, knee):
+        super().__init__(slope)
+        self.knee = knee
+
+    def fit(self, tol):
+        self.tried.setdefault(tol, _Trial(self.slope * min(tol, self.knee)))
+        return self.tried[tol]
+
+
+def test_search_from_a_loose_start_is_not_stopped_by_its_flat_stretch(bench):
+    """A start far looser than the cell needs (a neighbour's tolerance) walks through
+    tolerances that all give the same fit: that flat stretch is no plateau verdict when
+    it lies above ``plateau_below``, and the search goes on to the loosest good one."""
+    calibrate = bench["calibrate"]
+    flat = _FlatWhileLooseCell(10.0, knee=1e-6)
+    assert not calibrate.search(flat, 1e-1)["reached"]  # without the guard: stopped
+    result = calibrate.search(_FlatWhileLooseCell(10.0, knee=1e-6), 1e-1, plateau_below=1e-6)
+    assert result["reached"] and result["tol"] == pytest.approx(1e-7, rel=1e-3)
 
 
 def test_search_reports_a_timeout(bench):
