@@ -67,6 +67,7 @@ def bench():
                 "problems",
                 "tasks",
                 "run_report",
+                "speed_map",
             )
         }
         os.environ.clear()
@@ -189,12 +190,7 @@ def test_seconds_format(bench):
 def test_speed_map_row_rounds_seconds_without_anchor(bench):
     """A cell no anchor reached prints shrinkage's seconds to 3 significant digits, like
     the cells with an anchor (not Python's full repr of the float)."""
-    saved = dict(os.environ)
-    try:
-        speed_map = importlib.import_module("speed_map")
-    finally:  # importing it drops the OpenBLAS overrides of this process's environment
-        os.environ.clear()
-        os.environ.update(saved)
+    speed_map = bench["speed_map"]
     libraries = {
         "shrinkage": {"seconds": 0.4279239530000005},
         "sklearn": {"seconds": 0.2, "reached": False},
@@ -256,12 +252,7 @@ def test_search_starts_at_the_nearest_calibrated_cell(bench):
     """The speed map starts a cell's search at the tolerance of the nearest cell already
     calibrated for that library and task: same shape first, then the nearest n/p; cells
     that missed the target, and the cell itself, are not used."""
-    saved = dict(os.environ)
-    try:
-        speed_map = importlib.import_module("speed_map")
-    finally:  # importing it drops the OpenBLAS overrides of this process's environment
-        os.environ.clear()
-        os.environ.update(saved)
+    speed_map = bench["speed_map"]
     entries = {
         "map-1000x10000-r0-f64": {"tol": 1e-5, "reached": True},
         "map-4472x2236-r0.6-f64": {"tol": 3.16e-4, "reached": True},
