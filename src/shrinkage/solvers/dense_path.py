@@ -69,17 +69,21 @@ def _weighted_norm2(h, r):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _full_gradient(X, h, mu, r, gradient):
-    """``∇_j = Σ_i h_i (x_ij − μ_j) r_i`` for every feature (the KKT check and the gap).
+def _full_gradient(X, h, mu, r, gradient, known=None):
+    """``∇_j = Σ_i h_i (x_ij − μ_j) r_i`` for every feature (the KKT check and the gap),
+    except those marked in ``known`` (the caller has them); returns ``Σ h r``.
 
     The centring term ``μ_j Σ h_i r_i`` is kept: ``Σ h r`` is 0 only up to rounding."""
     n_samples, n_features = X.shape
     weighted, total = _weighted_residual(h, r)
     for j in range(n_features):
+        if known is not None and known[j]:
+            continue
         acc = 0.0
         for i in range(n_samples):
             acc += X[i, j] * weighted[i]
         gradient[j] = acc - mu[j] * total
+    return total
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -88,18 +92,10 @@ def _completed_gradient(X, h, mu, r, gradient, features, on_features, in_set):
     (``in_set`` marks them), read at the same residual by the working-set gap
     (``Σ h x r``, centring left out): only the other columns are read,
     ``O(n·(p − |W|))``."""
-    n_samples, n_features = X.shape
-    weighted, total = _weighted_residual(h, r)
+    total = _full_gradient(X, h, mu, r, gradient, in_set)
     for t in range(features.shape[0]):
         j = features[t]
         gradient[j] = on_features[t] - mu[j] * total
-    for j in range(n_features):
-        if in_set[j]:
-            continue
-        acc = 0.0
-        for i in range(n_samples):
-            acc += X[i, j] * weighted[i]
-        gradient[j] = acc - mu[j] * total
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
