@@ -6,6 +6,7 @@ backend), so the report renders the same on a server, in a thread or in CI.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,18 @@ def _figure(width=6.4, height=4.0, ncols=1):
 def save(figure, folder: Path, name: str) -> dict:
     """Write ``name.png`` (for the page) and ``name.svg`` (for print)."""
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
-    figure.savefig(png, dpi=110)
-    # The constrained layout ran for the PNG; its positions are in figure fractions, so
-    # they hold for the SVG too. Freezing them skips a second layout pass (each pass
-    # measures every tick label: about a third of a figure's cost).
-    figure.set_layout_engine("none")
-    # dpi only sets the resolution of rasterized layers (dense scatters); the rest is vector
-    figure.savefig(svg, dpi=SVG_RASTER_DPI)
+    with warnings.catch_warnings():
+        # Matplotlib warns when placing a loc="best" legend took over a second of wall
+        # time: on a loaded machine that is the load, not the figure, and the file is
+        # the same either way (a warning turned error must not lose the report).
+        warnings.filterwarnings("ignore", message='Creating legend with loc="best"')
+        figure.savefig(png, dpi=110)
+        # The constrained layout ran for the PNG; its positions are in figure fractions,
+        # so they hold for the SVG too. Freezing them skips a second layout pass (each
+        # pass measures every tick label: about a third of a figure's cost).
+        figure.set_layout_engine("none")
+        # dpi sets only the resolution of rasterized layers (dense scatters)
+        figure.savefig(svg, dpi=SVG_RASTER_DPI)
     return {"png": png.name, "svg": svg.name}
 
 
