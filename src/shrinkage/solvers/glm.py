@@ -84,6 +84,9 @@ from .problems import weighted_column_means
 #: reach 1e-6 at tol 3.16e-5 in 166 ms, one round needs 1e-5 and 270 ms; 3162 × 316,
 #: rho 0.6: 105 ms against 123 ms), so dense ``X`` keeps ``NEWTON_INNER_ROUNDS``.
 PATH_INNER_ROUNDS = 1
+#: the compiled path checks the KKT conditions of a dense double ``X`` of at least this
+#: many entries (16 MiB) on a single-precision copy (:func:`_single_precision_screen`)
+SINGLE_SCREEN_MIN_ENTRIES = 2**21
 
 __all__ = [
     "GLMPath",
@@ -617,6 +620,7 @@ def glm_path(
     else:
         X = problem.X
         data, indices, indptr = np.empty(0), np.empty(0, np.int32), np.empty(0, np.int32)
+    X32, colmax = _single_precision_screen(X, alphas.size)
     exact_steps = np.isfinite(tol_rel)
     inner_rounds = (
         PATH_INNER_ROUNDS if sp.issparse(problem.X) and not exact_steps else NEWTON_INNER_ROUNDS
@@ -654,11 +658,29 @@ def glm_path(
         gaps,
         n_iters,
         converged,
+        X32,
+        colmax,
         float(tol_rel),
     )
     problem.coef, problem.intercept_, problem.eta = coef, float(intercept[0]), eta
     problem.gradient = gradient
     return GLMPath(coefs.T, intercepts, gaps, n_iters, converged, time.perf_counter() - start)
+
+
+def _single_precision_screen(X: np.ndarray, n_alphas: int) -> tuple[np.ndarray, np.ndarray]:
+    """Room for ``fl32(X)`` and ``max_i |X_ij|`` (``−1``: not copied yet) for the compiled
+    path's KKT check (:func:`._glm_kernels._screened_gradient`, which copies a column
+    on its first visit) where it pays, else placeholders (an empty ``colmax``).
+
+    Each alpha ends with the gradient of the features outside the working set, a pass
+    over (most of) ``X`` bound by memory bandwidth on a large design; read from the
+    single-precision copy it moves half the bytes. The copy costs half of ``X``'s
+    memory, so: a dense double ``X`` of at least :data:`SINGLE_SCREEN_MIN_ENTRIES`
+    entries (smaller ones stay in cache) and a path of several alphas.
+    """
+    if X.dtype != np.float64 or X.size < SINGLE_SCREEN_MIN_ENTRIES or n_alphas < 4:
+        return np.empty((2, 2), dtype=np.float32, order="F"), np.empty(0)
+    return np.empty(X.shape, dtype=np.float32, order="F"), np.full(X.shape[1], -1.0)
 
 
 def _cox_path(problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int) -> GLMPath:
