@@ -18,9 +18,9 @@ from ._gram_active_set import newton_step, sync_factor
 from ._kernels import (
     _DENSE_UPDATE_FRACTION,
     _FASTMATH,
+    _nonzero_subset,
     _solve_small,
     _update_is_small,
-    _nonzero_subset,
     _updated_coordinate,
     cd_gram,
     elastic_net_gap,
