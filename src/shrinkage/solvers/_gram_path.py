@@ -18,6 +18,7 @@ from ._gram_active_set import newton_step, sync_factor
 from ._kernels import (
     _DENSE_UPDATE_FRACTION,
     _FASTMATH,
+    _nonzero_subset,
     _solve_small,
     _update_is_small,
     _updated_coordinate,
@@ -35,6 +36,13 @@ NEWTON_MAX_FAILURES = 2
 #: Sweeps over the non-zeros per round while active-set steps are on (they, not the
 #: sweeps, converge on a fixed support).
 NEWTON_ACTIVE_SWEEPS = 0
+#: Sweep thresholds (relative to ``target_norm2``) down to which float32 data's rounded
+#: sweeps keep the gradient in float32 (:func:`_cd_gram_single`). Rounding the gradient
+#: itself, unlike rounding ``G``, leaves noise that does not shrink with the steps:
+#: coordinate changes ``(L_j + l2_j)δ²`` of about ``eps32²·‖∇‖²/L`` ≤ 4e-15·target_norm2
+#: per coordinate, more summed over a round. Below this the sweeps go on with the
+#: float64 gradient (a float32 path to tol 1e-10 ran out of rounds otherwise).
+SINGLE_GRADIENT_FLOOR = 1e-9
 #: Pieces of one active-set step (homotopy along the faces) before coordinate descent
 #: takes over again.
 NEWTON_MAX_PIECES = 20
@@ -276,6 +284,72 @@ def _column_update(gram, gradient, d, j, features, contiguous):
             gradient[k] -= d * gram[k, j]
 
 
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _sweep_single(gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, working_set):
+    """:func:`._kernels._sweep_gram` with a float32 ``gram`` and ``gradient``: the
+    column updates ``∇ −= δ·G_:j`` in single precision (twice the lanes of a vector,
+    no conversions; 0.12 instead of 0.19 ns an entry)."""
+    largest_change = 0.0
+    n_features = gradient.shape[0]
+    contiguous = working_set.shape[0] > _DENSE_UPDATE_FRACTION * n_features
+    for j in features:
+        old = coef[j]
+        new = _updated_coordinate(
+            lipschitz[j] * old + gradient[j], lipschitz[j], l1[j], l2[j], lower[j], upper[j]
+        )
+        delta = new - old
+        if delta != 0.0:
+            coef[j] = new
+            step = np.float32(delta)  # (a float64 factor would promote the update)
+            if contiguous:
+                for k in range(n_features):
+                    gradient[k] -= step * gram[k, j]
+            else:
+                for k in working_set:
+                    gradient[k] -= step * gram[k, j]
+            change = (lipschitz[j] + l2[j]) * delta * delta
+            if change > largest_change:
+                largest_change = change
+    return largest_change
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _cd_gram_single(
+    gram, gradient, single, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
+):
+    """:func:`._kernels.cd_gram` on the float32 ``gram`` with the gradient rounded to
+    float32 for the round (``single``, copied back at its end).
+
+    The rounding is that of the data (float32 ``X``): the sweeps already update with
+    ``G`` rounded to float32, and every check restarts from the exact float64 gradient
+    (:func:`gram_path`'s ``sweep_gram``), so the certificates are unchanged."""
+    n_features = gradient.shape[0]
+    contiguous = features.shape[0] > _DENSE_UPDATE_FRACTION * n_features
+    if contiguous:
+        for k in range(n_features):
+            single[k] = gradient[k]
+    else:
+        for k in features:
+            single[k] = gradient[k]
+    change = _sweep_single(gram, single, coef, lipschitz, l1, l2, lower, upper, features, features)
+    if change > threshold:
+        active = np.empty(features.shape[0], dtype=np.int64)
+        n_active = _nonzero_subset(coef, features, active)
+        for _ in range(sweeps):
+            active_change = _sweep_single(
+                gram, single, coef, lipschitz, l1, l2, lower, upper, active[:n_active], features
+            )
+            if active_change <= threshold:
+                break
+    if contiguous:
+        for k in range(n_features):
+            gradient[k] = single[k]
+    else:
+        for k in features:
+            gradient[k] = single[k]
+    return change
+
+
 @njit(cache=True, nogil=True, inline="always", fastmath=_FASTMATH)
 def _sweep_round(
     gram,
@@ -292,10 +366,13 @@ def _sweep_round(
     features,
     sweeps,
     threshold,
+    single,
+    single_floor,
 ):
     """A round's sweeps (:func:`_sweep_after_step` after an active-set step, else
     :func:`cd_gram`) on ``gram`` when ``exact`` or ``sweeping`` is None, else on
-    ``sweeping``."""
+    ``sweeping``: with the gradient in float32 (``single``, :func:`_cd_gram_single`)
+    while ``threshold`` is above ``single_floor``."""
     if stepped:
         if sweeping is None or exact:
             return _sweep_after_step(
@@ -308,8 +385,23 @@ def _sweep_round(
         return cd_gram(
             gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
         )
-    return cd_gram(
-        sweeping, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
+    if threshold <= single_floor:
+        return cd_gram(
+            sweeping, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
+        )
+    return _cd_gram_single(
+        sweeping,
+        gradient,
+        single,
+        coef,
+        lipschitz,
+        l1,
+        l2,
+        lower,
+        upper,
+        features,
+        sweeps,
+        threshold,
     )
 
 
@@ -431,7 +523,10 @@ def gram_path(
     ``sweep_gram`` (float32 data: ``G`` rounded to float32) is what the sweeps, the
     extrapolations and the active-set steps update the gradient with: half the memory
     traffic of ``G``'s columns, which is what those updates cost (1414x707 float32,
-    l1_ratio 0.5: 0.066 s instead of 0.105 s), and the data hold no more digits.
+    l1_ratio 0.5: 0.066 s instead of 0.105 s), and the data hold no more digits. The
+    coordinate-descent rounds also keep the gradient in float32 while they sweep
+    (:func:`_cd_gram_single`: no conversions in the column updates; 2000x500 rho 0.95,
+    l1_ratio 0.5: 0.088 s instead of 0.12 s for the compiled path).
     Everything that certifies stays exact: the active-set factor is of ``G``, and
     before every KKT check and duality gap the gradient is recomputed from ``G``
     (:func:`_exact_gradient`), so the gap is that of the problem on ``G``. The rounded
@@ -507,6 +602,9 @@ def _gram_path(
     if sweeping is not None:
         exact = sweeping.itemsize == gram.itemsize
     gradient = q.copy()
+    # The gradient in float32 for the rounded sweeps (none without a `sweeping`).
+    single = np.empty(n_features if sweeping is not None else 0, dtype=np.float32)
+    single_floor = SINGLE_GRADIENT_FLOOR * target_norm2
     # np.empty and loops, not np.zeros, np.full or np.arange: each of those compiles
     # Numba helpers of its own on a cold cache (~0.1 s apiece, benchmarks/JIT_COST.md).
     in_set = np.empty(n_features, dtype=np.bool_)
@@ -628,6 +726,8 @@ def _gram_path(
                 features,
                 sweeps,
                 threshold,
+                single,
+                single_floor,
             )
             exact_everywhere = exact_everywhere and contiguous
             rounds += 1

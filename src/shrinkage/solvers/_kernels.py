@@ -111,14 +111,32 @@ def _nonzero_subset(coef, features, out):
 
 
 # ---------------------------------------------------------------- dense X ------------
+@njit(cache=True, nogil=True, inline="always")
+def _common_weight(h):
+    """``h_0`` when every ``h_i`` equals it (no sample weights), else 0."""
+    for i in range(1, h.shape[0]):
+        if h[i] != h[0]:
+            return 0.0
+    return h[0] if h.shape[0] else 0.0
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, features):
     n_samples = X.shape[0]
     largest_change = 0.0
+    # Equal weights (no sample_weight): ``h_0 Σ x_ij r_i`` leaves ``h`` unread, one
+    # stream of three in the dot product (1000x1000 float32: 0.43 instead of 0.60 ns
+    # an entry for a dot product and its residual update).
+    weight = _common_weight(h)
     for j in features:
         gradient = 0.0
-        for i in range(n_samples):
-            gradient += h[i] * X[i, j] * r[i]
+        if weight != 0.0:
+            for i in range(n_samples):
+                gradient += X[i, j] * r[i]
+            gradient *= weight
+        else:
+            for i in range(n_samples):
+                gradient += h[i] * X[i, j] * r[i]
         old = coef[j]
         new = _updated_coordinate(
             lipschitz[j] * old + gradient, lipschitz[j], l1[j], l2[j], lower[j], upper[j]
@@ -403,11 +421,17 @@ def dense_gradient_subset(X, h, r, features):
     """``Σ_i h_i x_ij r_i`` for ``j`` in ``features`` (centring drops out: ``Σ h r = 0``)."""
     out = np.empty(features.shape[0])
     n_samples = X.shape[0]
+    weight = _common_weight(h)  # (as _sweep_dense: equal weights leave h unread)
     for k in range(features.shape[0]):
         j = features[k]
         acc = 0.0
-        for i in range(n_samples):
-            acc += h[i] * X[i, j] * r[i]
+        if weight != 0.0:
+            for i in range(n_samples):
+                acc += X[i, j] * r[i]
+            acc *= weight
+        else:
+            for i in range(n_samples):
+                acc += h[i] * X[i, j] * r[i]
         out[k] = acc
     return out
 
