@@ -87,6 +87,9 @@ PATH_INNER_ROUNDS = 1
 #: the compiled path checks the KKT conditions of a dense double ``X`` of at least this
 #: many entries (16 MiB) on a single-precision copy (:func:`_single_precision_screen`)
 SINGLE_SCREEN_MIN_ENTRIES = 2**21
+#: ... and at most this many (a 512 MiB copy): beyond, the copy's memory outweighs a
+#: faster check, and the check reads the double ``X`` as before
+SINGLE_SCREEN_MAX_ENTRIES = 2**27
 
 __all__ = [
     "GLMPath",
@@ -676,9 +679,11 @@ def _single_precision_screen(X: np.ndarray, n_alphas: int) -> tuple[np.ndarray, 
     over (most of) ``X`` bound by memory bandwidth on a large design; read from the
     single-precision copy it moves half the bytes. The copy costs half of ``X``'s
     memory, so: a dense double ``X`` of at least :data:`SINGLE_SCREEN_MIN_ENTRIES`
-    entries (smaller ones stay in cache) and a path of several alphas.
+    entries (smaller ones stay in cache), at most :data:`SINGLE_SCREEN_MAX_ENTRIES`,
+    and a path of several alphas.
     """
-    if X.dtype != np.float64 or X.size < SINGLE_SCREEN_MIN_ENTRIES or n_alphas < 4:
+    sized = SINGLE_SCREEN_MIN_ENTRIES <= X.size <= SINGLE_SCREEN_MAX_ENTRIES
+    if X.dtype != np.float64 or not sized or n_alphas < 4:
         return np.empty((2, 2), dtype=np.float32, order="F"), np.empty(0)
     return np.empty(X.shape, dtype=np.float32, order="F"), np.full(X.shape[1], -1.0)
 
