@@ -12,7 +12,7 @@ spend their time on):
   (``score`` is ``|∇_j|``, one-sided on a closed side of the box);
 - rounds of coordinate descent (:func:`._kernels.cd_dense`'s: a sweep over the working
   set with residual updates, then sweeps over its non-zeros ``A``, these with glmnet's
-  covariance updates on a cached block of ``G_AA``, stored in ``X``'s dtype, while
+  covariance updates on a cached block of ``G_AA``, stored in float32, while
   ``|A| ≤ n``, or up to ``2n`` while the block fits in L2: :func:`_cache_capacity`)
   until a sweep
   changes nothing above the threshold, an Anderson
@@ -57,6 +57,8 @@ MAX_CACHED_FEATURES = 2048
 #: Largest Gram block (bytes) the active sweeps cache beyond ``n`` features: about a
 #: core's L2 cache (see :func:`_cache_capacity`).
 GRAM_BLOCK_BYTES = 1 << 20
+#: Bytes of one entry of the Gram cache (float32: see :func:`dense_path`).
+GRAM_CACHE_ITEMSIZE = 4
 #: Features whose Gram entries :func:`_cache_features` computes together (their
 #: weighted columns, 32·n floats, stay in L2 while the cached columns stream by).
 GRAM_BLOCK_ROWS = 32
@@ -521,13 +523,16 @@ def dense_path(
     # The Gram cache of the active sweeps: n features, up to 2n when the block stays
     # in L2 (_cache_capacity: beyond, residual sweeps cost no more than covariance
     # updates), and at most MAX_CACHED_FEATURES (its memory grows as the square).
-    # Its entries are summed in float64 and stored in X's dtype: float32 halves the
-    # bytes the covariance updates stream (most of a float32 path's time: the block of
-    # a few hundred features then stays in L2), and only the iterates between two
-    # residual refreshes see its rounding: each round starts from the exact gradient,
-    # and the sweep over W, the gaps and the KKT check read the residual.
-    capacity = min(n_features, _cache_capacity(X.shape[0], X.itemsize))
-    cache = np.empty((capacity, capacity), dtype=X.dtype)
+    # Its entries are summed in float64 and stored in float32, whatever X's dtype:
+    # that halves the bytes the covariance updates stream (most of a path's time: a
+    # block of a few hundred features then stays in L2, and one of ~1000-2000 is read
+    # from L3 at half the cost), and only the iterates between two residual refreshes
+    # see its rounding: each round starts from the exact gradient, and the sweep over
+    # W, the gaps and the KKT check read the residual, so a solution is a fixed point
+    # of the rounds whatever the cache's rounding (its first update reads the exact
+    # gradient and moves nothing, and so on down the sweep).
+    capacity = min(n_features, _cache_capacity(X.shape[0], GRAM_CACHE_ITEMSIZE))
+    cache = np.empty((capacity, capacity), dtype=np.float32)
     slot_of = np.full(n_features, -1, dtype=np.int64)
     cached = np.empty(capacity, dtype=np.int64)
     n_cached = 0
