@@ -181,7 +181,8 @@ def _cache_capacity(n_samples, itemsize):
     arithmetic for memory traffic, though: a sweep streams the ``n_c·|A|`` entries of
     the block against the ``n·|A|`` of ``X``'s columns (the residual stays in L1), so
     the block pays only while it stays in a core's L2 cache (``n_c²·itemsize ≤``
-    :data:`GRAM_BLOCK_BYTES`). Measured on AR(1) float32 paths: 316×3162 (|A| to 452,
+    :data:`GRAM_BLOCK_BYTES`, ``itemsize`` the entries' bytes:
+    :data:`GRAM_CACHE_ITEMSIZE`). Measured on AR(1) float32 paths: 316×3162 (|A| to 452,
     a 0.8 MB block) gains 15–20% from a capacity of ``2n``, 577×1732 (|A| to 740,
     2.2 MB) nothing."""
     in_l2 = int(np.sqrt(GRAM_BLOCK_BYTES / itemsize))
