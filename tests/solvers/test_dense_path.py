@@ -191,9 +191,12 @@ def test_max_iter_reached_is_reported(rng):
     assert np.all(result.converged == (result.duality_gaps <= 1e-14 * problem.target_norm2))
 
 
-def test_cached_gram_entries(rng):
+@pytest.mark.parametrize("block", [1, 3, 4, 32])
+def test_cached_gram_entries(rng, block):
     """The cache of the active sweeps holds ``Σ h (x_j − μ_j)(x_k − μ_k)``, and starts
-    over when new features do not fit."""
+    over when new features do not fit; the same entries whatever the number of
+    features computed together (``block``: one, a remainder, the unrolled four, and
+    requests split across blocks)."""
     from shrinkage.solvers.dense_path import _cache_features
 
     X = np.asfortranarray(rng.standard_normal((12, 30)) + 3.0)
@@ -204,7 +207,7 @@ def test_cached_gram_entries(rng):
     cache = np.empty((capacity, capacity))
     slot_of = np.full(30, -1, dtype=np.int64)
     cached = np.empty(capacity, dtype=np.int64)
-    scratch = np.empty(12)
+    scratch = np.empty((block, 12))
     Xc = X - mu
     gram = Xc.T @ (h[:, None] * Xc)
 

@@ -12,7 +12,7 @@ spend their time on):
   (``score`` is ``|∇_j|``, one-sided on a closed side of the box);
 - rounds of coordinate descent (:func:`._kernels.cd_dense`'s: a sweep over the working
   set with residual updates, then sweeps over its non-zeros ``A``, these with glmnet's
-  covariance updates on a cached block of ``G_AA``, stored in ``X``'s dtype, while
+  covariance updates on a cached block of ``G_AA``, stored in float32, while
   ``|A| ≤ n``, or up to ``2n`` while the block fits in L2: :func:`_cache_capacity`)
   until a sweep
   changes nothing above the threshold, an Anderson
@@ -57,6 +57,11 @@ MAX_CACHED_FEATURES = 2048
 #: Largest Gram block (bytes) the active sweeps cache beyond ``n`` features: about a
 #: core's L2 cache (see :func:`_cache_capacity`).
 GRAM_BLOCK_BYTES = 1 << 20
+#: Bytes of one entry of the Gram cache (float32: see :func:`dense_path`).
+GRAM_CACHE_ITEMSIZE = 4
+#: Features whose Gram entries :func:`_cache_features` computes together (their
+#: weighted columns, 32·n floats, stay in L2 while the cached columns stream by).
+GRAM_BLOCK_ROWS = 32
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -176,7 +181,8 @@ def _cache_capacity(n_samples, itemsize):
     arithmetic for memory traffic, though: a sweep streams the ``n_c·|A|`` entries of
     the block against the ``n·|A|`` of ``X``'s columns (the residual stays in L1), so
     the block pays only while it stays in a core's L2 cache (``n_c²·itemsize ≤``
-    :data:`GRAM_BLOCK_BYTES`). Measured on AR(1) float32 paths: 316×3162 (|A| to 452,
+    :data:`GRAM_BLOCK_BYTES`, ``itemsize`` the entries' bytes:
+    :data:`GRAM_CACHE_ITEMSIZE`). Measured on AR(1) float32 paths: 316×3162 (|A| to 452,
     a 0.8 MB block) gains 15–20% from a capacity of ``2n``, 577×1732 (|A| to 740,
     2.2 MB) nothing."""
     in_l2 = int(np.sqrt(GRAM_BLOCK_BYTES / itemsize))
@@ -184,10 +190,91 @@ def _cache_capacity(n_samples, itemsize):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _cache_features(X, h, mu, features, cache, slot_of, cached, n_cached, column):
+def _evict_outside(features, cache, slot_of, cached, n_cached):
+    """Drop the cached features outside ``features`` (they left A), keeping the others'
+    entries; returns the new count.
+
+    Slots move down in order, so the in-place copy reads every entry before it is
+    overwritten. No entry is recomputed: a full rebuild each time A changes near the
+    capacity would cost O(n·|A|²) a round."""
+    capacity = cache.shape[0]
+    keep = np.zeros(capacity, dtype=np.bool_)
+    for j in features:
+        if slot_of[j] >= 0:
+            keep[slot_of[j]] = True
+    new_slot = np.empty(capacity, dtype=np.int64)
+    n_kept = 0
+    for t in range(n_cached):
+        if keep[t]:
+            new_slot[t] = n_kept
+            n_kept += 1
+        else:
+            slot_of[cached[t]] = -1
+    for a in range(n_cached):
+        if keep[a]:
+            for b in range(n_cached):
+                if keep[b]:
+                    cache[new_slot[a], new_slot[b]] = cache[a, b]
+    for t in range(n_cached):
+        if keep[t]:
+            cached[new_slot[t]] = cached[t]
+            slot_of[cached[t]] = new_slot[t]
+    return n_kept
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _store_symmetric(cache, row, column, value):
+    cache[row, column] = value
+    cache[column, row] = value
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _gram_entries(X, mu, columns, totals, rows, n_rows, cache, cached, n_cached):
+    """Entries ``Σ_i columns[b, i]·x̃_ik`` of the cache rows ``rows[:n_rows]`` (and,
+    symmetric, columns) against every cached feature ``k``.
+
+    ``columns[b] = h ∘ x̃_j`` of the feature of row ``rows[b]``, ``totals[b]`` its sum
+    (the centring of ``x_k``: ``Σ h x̃_j (x_k − μ_k) = Σ h x̃_j x_k − μ_k Σ h x̃_j``).
+    Four rows share each read of ``x_k``: column ``k`` of ``X`` comes from memory once
+    per four new features instead of once per feature (the cached columns are most of
+    ``X``'s rows' worth of bytes; the new ones stay in L2)."""
+    n_samples = X.shape[0]
+    for t in range(n_cached):
+        k = cached[t]
+        center = mu[k]
+        b = 0
+        while b + 4 <= n_rows:
+            acc0 = 0.0
+            acc1 = 0.0
+            acc2 = 0.0
+            acc3 = 0.0
+            for i in range(n_samples):
+                x = X[i, k]
+                acc0 += columns[b, i] * x
+                acc1 += columns[b + 1, i] * x
+                acc2 += columns[b + 2, i] * x
+                acc3 += columns[b + 3, i] * x
+            _store_symmetric(cache, rows[b], t, acc0 - center * totals[b])
+            _store_symmetric(cache, rows[b + 1], t, acc1 - center * totals[b + 1])
+            _store_symmetric(cache, rows[b + 2], t, acc2 - center * totals[b + 2])
+            _store_symmetric(cache, rows[b + 3], t, acc3 - center * totals[b + 3])
+            b += 4
+        while b < n_rows:
+            acc = 0.0
+            for i in range(n_samples):
+                acc += columns[b, i] * X[i, k]
+            _store_symmetric(cache, rows[b], t, acc - center * totals[b])
+            b += 1
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _cache_features(X, h, mu, features, cache, slot_of, cached, n_cached, columns):
     """Add the features of ``features`` missing from the cache (their Gram entries with
     every cached feature), evicting cached features outside ``features`` when needed;
-    returns the new count, or -1 (cache untouched) when ``features`` do not fit."""
+    returns the new count, or -1 (cache untouched) when ``features`` do not fit.
+
+    ``columns`` (shape ``(block, n)``) is scratch: the missing features are added
+    ``block`` at a time (:func:`_gram_entries`)."""
     capacity = cache.shape[0]
     if features.shape[0] > capacity:
         return -1
@@ -198,53 +285,31 @@ def _cache_features(X, h, mu, features, cache, slot_of, cached, n_cached, column
     if missing == 0:
         return n_cached
     if n_cached + missing > capacity:
-        # Evict the cached features outside `features` (they left A), keeping the
-        # others' entries: slots move down in order, so the in-place copy reads every
-        # entry before it is overwritten. No entry is recomputed: a full rebuild each
-        # time A changes near the capacity would cost O(n·|A|²) a round.
-        keep = np.zeros(capacity, dtype=np.bool_)
-        for j in features:
-            if slot_of[j] >= 0:
-                keep[slot_of[j]] = True
-        new_slot = np.empty(capacity, dtype=np.int64)
-        n_kept = 0
-        for t in range(n_cached):
-            if keep[t]:
-                new_slot[t] = n_kept
-                n_kept += 1
-            else:
-                slot_of[cached[t]] = -1
-        for a in range(n_cached):
-            if keep[a]:
-                for b in range(n_cached):
-                    if keep[b]:
-                        cache[new_slot[a], new_slot[b]] = cache[a, b]
-        for t in range(n_cached):
-            if keep[t]:
-                cached[new_slot[t]] = cached[t]
-                slot_of[cached[t]] = new_slot[t]
-        n_cached = n_kept
+        n_cached = _evict_outside(features, cache, slot_of, cached, n_cached)
     n_samples = X.shape[0]
-    for j in features:
-        if slot_of[j] >= 0:
-            continue
-        s = n_cached
-        center = mu[j]
-        total = 0.0
-        for i in range(n_samples):
-            column[i] = h[i] * (X[i, j] - center)
-            total += column[i]
-        cached[s] = j
-        slot_of[j] = s
-        n_cached += 1
-        for t in range(n_cached):
-            k = cached[t]
-            acc = 0.0
+    block = columns.shape[0]
+    totals = np.empty(block)
+    rows = np.empty(block, dtype=np.int64)
+    n_rows = 0
+    for position in range(features.shape[0]):
+        j = features[position]
+        if slot_of[j] < 0:
+            center = mu[j]
+            total = 0.0
             for i in range(n_samples):
-                acc += column[i] * X[i, k]
-            value = acc - mu[k] * total  # Σ h (x_j − μ_j)(x_k − μ_k)
-            cache[s, t] = value
-            cache[t, s] = value
+                columns[n_rows, i] = h[i] * (X[i, j] - center)
+                total += columns[n_rows, i]
+            totals[n_rows] = total
+            rows[n_rows] = n_cached
+            cached[n_cached] = j
+            slot_of[j] = n_cached
+            n_cached += 1
+            n_rows += 1
+        if n_rows == block or (n_rows > 0 and position == features.shape[0] - 1):
+            # (entries between two new features of the block are computed twice, once
+            # from each side: the later write keeps the block symmetric)
+            _gram_entries(X, mu, columns, totals, rows, n_rows, cache, cached, n_cached)
+            n_rows = 0
     return n_cached
 
 
@@ -459,17 +524,20 @@ def dense_path(
     # The Gram cache of the active sweeps: n features, up to 2n when the block stays
     # in L2 (_cache_capacity: beyond, residual sweeps cost no more than covariance
     # updates), and at most MAX_CACHED_FEATURES (its memory grows as the square).
-    # Its entries are summed in float64 and stored in X's dtype: float32 halves the
-    # bytes the covariance updates stream (most of a float32 path's time: the block of
-    # a few hundred features then stays in L2), and only the iterates between two
-    # residual refreshes see its rounding: each round starts from the exact gradient,
-    # and the sweep over W, the gaps and the KKT check read the residual.
-    capacity = min(n_features, _cache_capacity(X.shape[0], X.itemsize))
-    cache = np.empty((capacity, capacity), dtype=X.dtype)
+    # Its entries are summed in float64 and stored in float32, whatever X's dtype:
+    # that halves the bytes the covariance updates stream (most of a path's time: a
+    # block of a few hundred features then stays in L2, and one of ~1000-2000 is read
+    # from L3 at half the cost), and only the iterates between two residual refreshes
+    # see its rounding: each round starts from the exact gradient, and the sweep over
+    # W, the gaps and the KKT check read the residual, so a solution is a fixed point
+    # of the rounds whatever the cache's rounding (its first update reads the exact
+    # gradient and moves nothing, and so on down the sweep).
+    capacity = min(n_features, _cache_capacity(X.shape[0], GRAM_CACHE_ITEMSIZE))
+    cache = np.empty((capacity, capacity), dtype=np.float32)
     slot_of = np.full(n_features, -1, dtype=np.int64)
     cached = np.empty(capacity, dtype=np.int64)
     n_cached = 0
-    scratch = np.empty(X.shape[0])
+    scratch = np.empty((GRAM_BLOCK_ROWS, X.shape[0]))
     scratch_gradient = np.empty(capacity)
     previous = alpha_start
     last_threshold = tol_abs
