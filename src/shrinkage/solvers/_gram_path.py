@@ -18,10 +18,11 @@ from ._gram_active_set import newton_step, sync_factor
 from ._kernels import (
     _DENSE_UPDATE_FRACTION,
     _FASTMATH,
+    _nonzero_subset,
     _solve_small,
+    _sweep_gram,
     _update_is_small,
     _updated_coordinate,
-    cd_gram,
     elastic_net_gap,
     screening_score,
 )
@@ -38,6 +39,12 @@ NEWTON_ACTIVE_SWEEPS = 0
 #: Pieces of one active-set step (homotopy along the faces) before coordinate descent
 #: takes over again.
 NEWTON_MAX_PIECES = 20
+#: Work (in multiply-adds) that coordinate descent may spend on an alpha, in units of
+#: the cost of one active-set step, before the steps take over (see `_gram_path`).
+NEWTON_CD_BUDGET = 1.0
+#: The longest run of alphas that start with active-set steps before coordinate
+#: descent is tried first again (the wait doubles after each failed try).
+NEWTON_MAX_PROBE_GAP = 16
 
 # Small helpers with one or two call sites are ``inline="always"``: typed into the
 # caller instead of compiled, cached and linked as kernels of their own (each one a
@@ -51,13 +58,12 @@ NEWTON_MAX_PIECES = 20
 # typing grows faster than linearly with a function's size).
 
 @njit(cache=True, nogil=True, inline="always")
-def _support_state(coef, features, lower, upper, support, position):
+def _support_state(coef, features, lower, upper, support):
     """Record each feature's state (0: zero, ±1: free with that sign, ±2: on a bound)
-    in ``support``; return whether any changed since the last call, the number of
-    free non-zeros, and how many must enter or leave the factor."""
+    in ``support``; return whether any changed since the last call and the number of
+    free non-zeros."""
     changed = False
     n_free = 0
-    n_moves = 0
     for j in features:
         b = coef[j]
         state = 0
@@ -68,10 +74,8 @@ def _support_state(coef, features, lower, upper, support, position):
         if state != support[j]:
             changed = True
             support[j] = state
-        free = state == 1 or state == -1
-        n_free += free
-        n_moves += free != (position[j] >= 0)
-    return changed, n_free, n_moves
+        n_free += state == 1 or state == -1
+    return changed, n_free
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -88,7 +92,6 @@ def _active_set_step(
     features,
     support,
     solved,
-    active_sweeps,
     factor,
     order,
     position,
@@ -97,17 +100,17 @@ def _active_set_step(
     work,
 ):
     """An active-set step (:func:`.newton_step`) unless the support is unchanged since
-    it was solved or the cost model forbids it; the step's status (1 exact, 2 cut,
+    it was solved or has no free non-zero; the step's status (1 exact, 2 cut,
     0 failed), −1 when none was tried, −2 when none was tried and the support moved.
     The factor is always of ``gram``; the gradient update reads ``sweeping`` unless
     ``exact`` or ``sweeping`` is None (see :func:`gram_path`'s ``sweep_gram``)."""
-    changed, n_free, n_moves = _support_state(coef, features, lower, upper, support, position)
+    changed, n_free = _support_state(coef, features, lower, upper, support)
     # Tried even when the support moved: a wrong sign only cuts the step (homotopy),
     # and waiting for a still round costs more rounds than a cut step (1000x1000 CV
     # folds: 2.0 vs 2.6 s).
     if solved and not changed:
         return -1
-    if not _newton_pays(n_free, n_moves, factor_size[0], gradient.shape[0], active_sweeps):
+    if n_free == 0:
         return -2 if changed else -1
     if not sync_factor(
         gram, l2, coef, lower, upper, features, factor, order, position, factor_size, scratch
@@ -151,17 +154,39 @@ def _active_set_step(
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _newton_pays(n_free, n_moves, size, n_features, active_sweeps):
-    """Cost model: an active-set step costs a triangular solve (``m²``) per feature
-    that enters or leaves the factor, two more for the step and a gradient update
-    (``m·p``); a round of coordinate descent up to ``(1 + active_sweeps)·m·p``. The
-    step replaces many rounds on a correlated support: take it while it costs at
-    most a few rounds."""
-    if n_free == 0:
-        return False
-    m = max(size, n_free)
-    step = (n_moves + 2.0) * m * m + m * n_features
-    return step <= 4.0 * (1.0 + active_sweeps) * n_free * n_features
+def _is_free(coef, lower, upper, j):
+    """Whether ``β_j`` is a free non-zero (non-zero, strictly inside its box)."""
+    b = coef[j]
+    return b != 0.0 and lower[j] < b < upper[j]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _append_cost(m, k):
+    """Multiply-adds of appending ``k`` rows to a factor of ``m − k`` rows, to ``m``: a
+    forward solve of ``i²/2`` for the ``i``-th row, ``Σ i²/2 ≈ (m³ − (m − k)³)/6``."""
+    kept = max(m - k, 0.0)
+    return (m * m * m - kept * kept * kept) / 6.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _step_costs(coef, features, lower, upper, position, was_free, size, n_features):
+    """What active-set steps would cost on this alpha (multiply-adds): two steps of a
+    solve and a gradient update (``m² + m·p`` each) and the factor's update for the
+    features that entered or left the support since the last alpha; and, apart, what
+    bringing a stale factor (one not updated on earlier alphas) up to date costs
+    first. Rows appended or deleted both count as appended (:func:`_append_cost`)."""
+    n_free = 0
+    n_stale = 0
+    n_moved = 0
+    for j in features:
+        free = _is_free(coef, lower, upper, j)
+        n_free += free
+        n_stale += free != (position[j] >= 0)
+        n_moved += free != was_free[j]
+    m = float(max(size, n_free))
+    alpha_moves = _append_cost(m, min(n_moved, n_stale))
+    steps = 2.0 * (m * m + m * n_features) + alpha_moves
+    return steps, _append_cost(m, n_stale) - alpha_moves
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -276,6 +301,42 @@ def _column_update(gram, gradient, d, j, features, contiguous):
             gradient[k] -= d * gram[k, j]
 
 
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _cd_round(
+    gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, active_sweeps, threshold
+):
+    """:func:`._kernels.cd_gram` (a sweep over ``features``, then up to
+    ``active_sweeps`` over their non-zeros while the change exceeds ``threshold``);
+    returns the full sweep's change and the round's work: ``n_nonzero·len`` per sweep
+    over the non-zeros (each one a column update of length ``len``: ``p`` or
+    ``|features|``, as :func:`._kernels._sweep_gram`), plus ``|features|``."""
+    change = _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, features)
+    n_set = features.shape[0]
+    n_features = gradient.shape[0]
+    length = n_features if n_set > _DENSE_UPDATE_FRACTION * n_features else n_set
+    active = np.empty(n_set, dtype=np.int64)
+    n_active = _nonzero_subset(coef, features, active)
+    sweeps = 1
+    if change > threshold:
+        for _ in range(active_sweeps):
+            sweeps += 1
+            active_change = _sweep_gram(
+                gram,
+                gradient,
+                coef,
+                lipschitz,
+                l1,
+                l2,
+                lower,
+                upper,
+                active[:n_active],
+                features,
+            )
+            if active_change <= threshold:
+                break
+    return change, float(n_set) + float(sweeps) * n_active * length
+
+
 @njit(cache=True, nogil=True, inline="always", fastmath=_FASTMATH)
 def _sweep_round(
     gram,
@@ -294,21 +355,22 @@ def _sweep_round(
     threshold,
 ):
     """A round's sweeps (:func:`_sweep_after_step` after an active-set step, else
-    :func:`cd_gram`) on ``gram`` when ``exact`` or ``sweeping`` is None, else on
-    ``sweeping``."""
+    :func:`_cd_round`) on ``gram`` when ``exact`` or ``sweeping`` is None, else on
+    ``sweeping``; returns the change and the work of a :func:`_cd_round` (0 after a
+    step)."""
     if stepped:
         if sweeping is None or exact:
             return _sweep_after_step(
                 gram, gradient, coef, lipschitz, l1, l2, lower, upper, features
-            )
+            ), 0.0
         return _sweep_after_step(
             sweeping, gradient, coef, lipschitz, l1, l2, lower, upper, features
-        )
+        ), 0.0
     if sweeping is None or exact:
-        return cd_gram(
+        return _cd_round(
             gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
         )
-    return cd_gram(
+    return _cd_round(
         sweeping, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
     )
 
@@ -424,9 +486,21 @@ def gram_path(
 
     With ``newton``, once a round leaves the support and signs of ``β`` unchanged, an
     exact active-set step (:mod:`._gram_active_set`: one solve with an incrementally
-    updated Cholesky factor of ``G_AA + diag(l2_A)``) replaces the many sweeps that
-    correlated supports need; it is taken only when a cost model says it is cheaper
-    than a few rounds, and the gap and KKT checks decide convergence as before.
+    updated Cholesky factor of ``G_AA + diag(l2_A)``) can replace the many sweeps that
+    correlated supports need. Whether it pays is decided from the work observed, in
+    multiply-adds: an alpha starts with coordinate descent (counting ``n_nonzero·p``
+    per sweep over the non-zeros, :func:`_cd_round`) and switches to steps once that
+    work exceeds what steps would cost on it (:func:`_step_costs`: two solves and
+    gradient updates, ``2(m² + m·p)``, and the factor rows of the features that moved
+    since the last alpha) and, summed over the alphas since the factor was last
+    updated, the excess of descent over steps exceeds the cost of bringing the stale
+    factor up to date. A well-conditioned support (tall, weakly correlated: descent
+    converges in a few rounds) so never pays for the factor (4472x2236: ~2300 rows
+    appended, ``m²/2`` each, 60% more work than all the sweeps); a correlated one
+    switches within an alpha or two. After an alpha that switched, the next ones start
+    with steps (predictor steps from the last support), descent being tried first
+    again after 1, 2, 4, … up to ``NEWTON_MAX_PROBE_GAP`` alphas. The gap and KKT
+    checks decide convergence either way.
 
     ``sweep_gram`` (float32 data: ``G`` rounded to float32) is what the sweeps, the
     extrapolations and the active-set steps update the gradient with: half the memory
@@ -515,12 +589,14 @@ def _gram_path(
     all_features = np.empty(n_features, dtype=np.int64)
     position = np.empty(n_features, dtype=np.int64)
     support = np.empty(n_features, dtype=np.int8)
+    was_free = np.empty(n_features, dtype=np.bool_)
     for j in range(n_features):
         in_set[j] = False
         scratch[j] = False
         all_features[j] = j
         position[j] = -1
         support[j] = 0
+        was_free[j] = _is_free(coef, lower, upper, j)
     _full_gram_gradient(gram, q, coef, gradient, in_set)  # (in_set: none skipped)
     l1 = np.empty(n_features)
     l2 = np.empty(n_features)
@@ -542,8 +618,21 @@ def _gram_path(
     # full gradient was contiguous (all of `q − Gβ`, see _DENSE_UPDATE_FRACTION), so the
     # KKT check needs no O(p·nnz) recomputation.
     exact_everywhere = True
+    # Whether an alpha starts with active-set steps (else with coordinate descent,
+    # until its work exceeds NEWTON_CD_BUDGET steps), and the alphas left before the
+    # next one that tries coordinate descent first (see the docstring of gram_path).
+    steps_first = False
+    probe_gap = 1
+    steady = 0.0
+    cd_excess = 0.0
+    probe_in = 0
     for k in range(alphas.shape[0]):
         alpha = alphas[k]
+        steps_now = steps_first and probe_in > 0
+        if steps_now:
+            probe_in -= 1
+        started_with_steps = steps_now
+        cd_work = 0.0
         for j in range(n_features):
             l1[j] = alpha * l1_ratio * weights[j]
             l2[j] = alpha * (1.0 - l1_ratio) * weights[j]
@@ -577,7 +666,14 @@ def _gram_path(
             stepped = False  # an active-set step moved the support's coefficients
             features = working_set[:n_set]
             sweeps = active_sweeps
-            if capacity > 0 and newton_failures < NEWTON_MAX_FAILURES:
+            if capacity > 0 and not steps_now:
+                steady, sync = _step_costs(
+                    coef, features, lower, upper, position, was_free, factor_size[0], n_features
+                )
+                steps_now = (
+                    cd_work > NEWTON_CD_BUDGET * steady and cd_work - steady + cd_excess > sync
+                )
+            if steps_now and capacity > 0 and newton_failures < NEWTON_MAX_FAILURES:
                 # An exact step on the current support (at a new alpha: the last
                 # one's, a predictor step) instead of many sweeps.
                 status = _active_set_step(
@@ -593,7 +689,6 @@ def _gram_path(
                     features,
                     support,
                     solved,
-                    active_sweeps,
                     factor,
                     order,
                     position,
@@ -613,7 +708,7 @@ def _gram_path(
                 sweeps = NEWTON_ACTIVE_SWEEPS
             for t in range(n_set):
                 before[t] = coef[features[t]]
-            change = _sweep_round(
+            change, work = _sweep_round(
                 gram,
                 sweeping,
                 exact,
@@ -630,6 +725,7 @@ def _gram_path(
                 threshold,
             )
             exact_everywhere = exact_everywhere and contiguous
+            cd_work += work
             rounds += 1
             small = _update_is_small(coef, features, before, tol_rel)
             if anderson > 0:
@@ -713,6 +809,20 @@ def _gram_path(
             # a tighter inner threshold (at the floor, a gap check after every round).
             threshold = max(threshold * 0.1, floor)
         last_threshold = threshold
+        if steps_now and not started_with_steps:
+            # Coordinate descent spent its budget: the next alphas start with steps,
+            # and wait twice as long as last time before trying it first again.
+            steps_first = True
+            probe_in = probe_gap
+            probe_gap = min(2 * probe_gap, NEWTON_MAX_PROBE_GAP)
+        if steps_now:
+            cd_excess = 0.0
+        else:
+            steps_first = False
+            probe_gap = 1
+            cd_excess += max(cd_work - steady, 0.0)
+        for j in working_set[:n_set]:
+            was_free[j] = _is_free(coef, lower, upper, j)
         _copy_into(coefs[k], coef)
         gaps[k] = gap
         n_iters[k] = rounds
