@@ -42,6 +42,12 @@ NEWTON_MAX_PIECES = 20
 #: Work (in multiply-adds) that coordinate descent may spend on an alpha, in units of
 #: the cost of one active-set step, before the steps take over (see `_gram_path`).
 NEWTON_CD_BUDGET = 1.0
+#: Work of a round besides its sweeps (KKT check, gap, update test), in units of ``p``
+#: multiply-adds: what the extra rounds of coordinate descent cost on small supports.
+NEWTON_ROUND_COST = 50.0
+#: The share of a stale factor's update charged to the switch to steps (the rest would
+#: have been paid along the way by steps taken all along).
+NEWTON_SYNC_SHARE = 0.5
 #: The longest run of alphas that start with active-set steps before coordinate
 #: descent is tried first again (the wait doubles after each failed try).
 NEWTON_MAX_PROBE_GAP = 16
@@ -185,8 +191,8 @@ def _step_costs(coef, features, lower, upper, position, was_free, size, n_featur
         n_moved += free != was_free[j]
     m = float(max(size, n_free))
     alpha_moves = _append_cost(m, min(n_moved, n_stale))
-    steps = 2.0 * (m * m + m * n_features) + alpha_moves
-    return steps, _append_cost(m, n_stale) - alpha_moves
+    steps = 2.0 * (m * m + (m + NEWTON_ROUND_COST) * n_features) + alpha_moves
+    return steps, NEWTON_SYNC_SHARE * (_append_cost(m, n_stale) - alpha_moves)
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -725,7 +731,7 @@ def _gram_path(
                 threshold,
             )
             exact_everywhere = exact_everywhere and contiguous
-            cd_work += work
+            cd_work += work + NEWTON_ROUND_COST * n_features
             rounds += 1
             small = _update_is_small(coef, features, before, tol_rel)
             if anderson > 0:
