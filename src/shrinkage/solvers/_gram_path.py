@@ -40,7 +40,7 @@ NEWTON_ACTIVE_SWEEPS = 0
 #: takes over again.
 NEWTON_MAX_PIECES = 20
 #: Work (in multiply-adds) that coordinate descent may spend on an alpha, in units of
-#: the cost of one active-set step, before the steps take over (see `_gram_path`).
+#: what active-set steps would cost on it, before the steps take over (see gram_path).
 NEWTON_CD_BUDGET = 1.0
 #: Work of a round besides its sweeps (KKT check, gap, update test), in units of ``p``
 #: multiply-adds: what the extra rounds of coordinate descent cost on small supports.
@@ -493,20 +493,28 @@ def gram_path(
     With ``newton``, once a round leaves the support and signs of ``β`` unchanged, an
     exact active-set step (:mod:`._gram_active_set`: one solve with an incrementally
     updated Cholesky factor of ``G_AA + diag(l2_A)``) can replace the many sweeps that
-    correlated supports need. Whether it pays is decided from the work observed, in
-    multiply-adds: an alpha starts with coordinate descent (counting ``n_nonzero·p``
-    per sweep over the non-zeros, :func:`_cd_round`) and switches to steps once that
-    work exceeds what steps would cost on it (:func:`_step_costs`: two solves and
-    gradient updates, ``2(m² + m·p)``, and the factor rows of the features that moved
-    since the last alpha) and, summed over the alphas since the factor was last
-    updated, the excess of descent over steps exceeds the cost of bringing the stale
-    factor up to date. A well-conditioned support (tall, weakly correlated: descent
-    converges in a few rounds) so never pays for the factor (4472x2236: ~2300 rows
-    appended, ``m²/2`` each, 60% more work than all the sweeps); a correlated one
-    switches within an alpha or two. After an alpha that switched, the next ones start
-    with steps (predictor steps from the last support), descent being tried first
-    again after 1, 2, 4, … up to ``NEWTON_MAX_PROBE_GAP`` alphas. The gap and KKT
-    checks decide convergence either way.
+    correlated supports need. Whether steps pay is decided from the work observed, in
+    multiply-adds (a ski rental):
+
+    * an alpha starts with coordinate descent, whose work is counted as it goes
+      (``n_nonzero·p`` per sweep over the non-zeros, :func:`_cd_round`, plus
+      ``NEWTON_ROUND_COST·p`` per round for its checks);
+    * it switches to steps once that work exceeds what steps would cost on this alpha
+      (:func:`_step_costs`: two steps of ``m² + m·p`` plus their rounds' checks, and
+      the factor rows of the features that moved since the last alpha, ``m²/2``
+      each), and the excess of descent over steps, summed over the alphas since the
+      factor was last updated, exceeds ``NEWTON_SYNC_SHARE`` of the cost of bringing
+      the stale factor up to date (``≈ (m³ − kept³)/6``);
+    * after an alpha that switched, the next ones start with steps (a predictor step
+      from the last support), descent being tried first again after 1, 2, 4, … up to
+      ``NEWTON_MAX_PROBE_GAP`` alphas; an alpha that descent finishes within budget
+      keeps the next ones on descent.
+
+    A well-conditioned support (tall, weakly correlated: descent converges in a few
+    rounds) so never pays for the factor (4472x2236 rho 0: ~2300 rows appended,
+    ``m²/2`` each, more work than all the sweeps; 2x faster without), while a
+    correlated one (1000x1000, rho 0.95) switches within an alpha or two and keeps
+    the steps' 3–11x. The gap and KKT checks decide convergence either way.
 
     ``sweep_gram`` (float32 data: ``G`` rounded to float32) is what the sweeps, the
     extrapolations and the active-set steps update the gradient with: half the memory
