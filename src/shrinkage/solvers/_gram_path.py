@@ -175,12 +175,14 @@ def _append_cost(m, k):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _step_costs(coef, features, lower, upper, position, was_free, size, n_features):
+def _step_costs(coef, features, lower, upper, position, was_free, size, n_features, ridge):
     """What active-set steps would cost on this alpha (multiply-adds): two steps of a
     solve and a gradient update (``m² + m·p`` each) and the factor's update for the
     features that entered or left the support since the last alpha; and, apart, what
     bringing a stale factor (one not updated on earlier alphas) up to date costs
-    first. Rows appended or deleted both count as appended (:func:`_append_cost`)."""
+    first. Rows appended or deleted both count as appended (:func:`_append_cost`).
+    With ``ridge`` the factor is rebuilt at every alpha (``l2`` moved): all of it is
+    this alpha's cost."""
     n_free = 0
     n_stale = 0
     n_moved = 0
@@ -190,7 +192,7 @@ def _step_costs(coef, features, lower, upper, position, was_free, size, n_featur
         n_stale += free != (position[j] >= 0)
         n_moved += free != was_free[j]
     m = float(max(size, n_free))
-    alpha_moves = _append_cost(m, min(n_moved, n_stale))
+    alpha_moves = _append_cost(m, n_stale if ridge else min(n_moved, n_stale))
     steps = 2.0 * (m * m + (m + NEWTON_ROUND_COST) * n_features) + alpha_moves
     return steps, NEWTON_SYNC_SHARE * (_append_cost(m, n_stale) - alpha_moves)
 
@@ -682,7 +684,15 @@ def _gram_path(
             sweeps = active_sweeps
             if capacity > 0 and not steps_now:
                 steady, sync = _step_costs(
-                    coef, features, lower, upper, position, was_free, factor_size[0], n_features
+                    coef,
+                    features,
+                    lower,
+                    upper,
+                    position,
+                    was_free,
+                    factor_size[0],
+                    n_features,
+                    ridge,
                 )
                 steps_now = (
                     cd_work > NEWTON_CD_BUDGET * steady and cd_work - steady + cd_excess > sync
