@@ -51,6 +51,13 @@ NEWTON_SYNC_SHARE = 0.5
 #: The longest run of alphas that start with active-set steps before coordinate
 #: descent is tried first again (the wait doubles after each failed try).
 NEWTON_MAX_PROBE_GAP = 16
+#: Paths with at least this many features decide the steps from the work observed;
+#: smaller ones by the fixed budget of :func:`_newton_pays`. The observed-work rule
+#: wins where the factor outgrows the caches (p ≥ 1000: 4472x2236, 6325x1581 rho 0
+#: 2-3x faster, 1000x1000 even) but its coordinate-descent probes cost 7-34% on
+#: medium shapes whose factor is cheap (1414x707, 3000x800, 12000x600; elastic net
+#: 1414x707 rho 0.6), where the fixed budget was right.
+NEWTON_OBSERVED_MIN_FEATURES = 1000
 
 # Small helpers with one or two call sites are ``inline="always"``: typed into the
 # caller instead of compiled, cached and linked as kernels of their own (each one a
@@ -64,12 +71,13 @@ NEWTON_MAX_PROBE_GAP = 16
 # typing grows faster than linearly with a function's size).
 
 @njit(cache=True, nogil=True, inline="always")
-def _support_state(coef, features, lower, upper, support):
+def _support_state(coef, features, lower, upper, support, position):
     """Record each feature's state (0: zero, ±1: free with that sign, ±2: on a bound)
-    in ``support``; return whether any changed since the last call and the number of
-    free non-zeros."""
+    in ``support``; return whether any changed since the last call, the number of
+    free non-zeros, and how many must enter or leave the factor."""
     changed = False
     n_free = 0
+    n_moves = 0
     for j in features:
         b = coef[j]
         state = 0
@@ -80,8 +88,10 @@ def _support_state(coef, features, lower, upper, support):
         if state != support[j]:
             changed = True
             support[j] = state
-        n_free += state == 1 or state == -1
-    return changed, n_free
+        free = state == 1 or state == -1
+        n_free += free
+        n_moves += free != (position[j] >= 0)
+    return changed, n_free, n_moves
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -98,6 +108,8 @@ def _active_set_step(
     features,
     support,
     solved,
+    budgeted,
+    active_sweeps,
     factor,
     order,
     position,
@@ -106,17 +118,21 @@ def _active_set_step(
     work,
 ):
     """An active-set step (:func:`.newton_step`) unless the support is unchanged since
-    it was solved or has no free non-zero; the step's status (1 exact, 2 cut,
+    it was solved, has no free non-zero or (``budgeted``) :func:`_newton_pays` forbids
+    it; the step's status (1 exact, 2 cut,
     0 failed), −1 when none was tried, −2 when none was tried and the support moved.
     The factor is always of ``gram``; the gradient update reads ``sweeping`` unless
     ``exact`` or ``sweeping`` is None (see :func:`gram_path`'s ``sweep_gram``)."""
-    changed, n_free = _support_state(coef, features, lower, upper, support)
+    changed, n_free, n_moves = _support_state(coef, features, lower, upper, support, position)
     # Tried even when the support moved: a wrong sign only cuts the step (homotopy),
     # and waiting for a still round costs more rounds than a cut step (1000x1000 CV
     # folds: 2.0 vs 2.6 s).
     if solved and not changed:
         return -1
-    if n_free == 0:
+    if n_free == 0 or (
+        budgeted
+        and not _newton_pays(n_free, n_moves, factor_size[0], gradient.shape[0], active_sweeps)
+    ):
         return -2 if changed else -1
     if not sync_factor(
         gram, l2, coef, lower, upper, features, factor, order, position, factor_size, scratch
@@ -157,6 +173,19 @@ def _active_set_step(
         work[1],
         NEWTON_MAX_PIECES,
     )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _newton_pays(n_free, n_moves, size, n_features, active_sweeps):
+    """The fixed budget of paths with fewer than ``NEWTON_OBSERVED_MIN_FEATURES``
+    features: an active-set step costs a triangular solve (``m²``) per feature that
+    enters or leaves the factor, two more for the step and a gradient update
+    (``m·p``); a round of coordinate descent up to ``(1 + active_sweeps)·m·p``. The
+    step replaces many rounds on a correlated support: take it while it costs at most
+    a few rounds."""
+    m = max(size, n_free)
+    step = (n_moves + 2.0) * m * m + m * n_features
+    return step <= 4.0 * (1.0 + active_sweeps) * n_free * n_features
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -495,8 +524,10 @@ def gram_path(
     With ``newton``, once a round leaves the support and signs of ``β`` unchanged, an
     exact active-set step (:mod:`._gram_active_set`: one solve with an incrementally
     updated Cholesky factor of ``G_AA + diag(l2_A)``) can replace the many sweeps that
-    correlated supports need. Whether steps pay is decided from the work observed, in
-    multiply-adds (a ski rental):
+    correlated supports need. With fewer than ``NEWTON_OBSERVED_MIN_FEATURES``
+    features a step is tried every round within a fixed budget (:func:`_newton_pays`:
+    at most a few rounds' work; the factor is cheap there). From that many on, whether
+    steps pay is decided from the work observed, in multiply-adds (a ski rental):
 
     * an alpha starts with coordinate descent, whose work is counted as it goes
       (``n_nonzero·p`` per sweep over the non-zeros, :func:`_cd_round`, plus
@@ -630,6 +661,7 @@ def _gram_path(
     factor_size[0] = 0
     newton_work = np.empty((2, n_features if newton else 0))
     ridge = l1_ratio < 1.0
+    observed = n_features >= NEWTON_OBSERVED_MIN_FEATURES
     # Whether `gradient` is exact off the working set too: every update since the last
     # full gradient was contiguous (all of `q − Gβ`, see _DENSE_UPDATE_FRACTION), so the
     # KKT check needs no O(p·nnz) recomputation.
@@ -682,6 +714,8 @@ def _gram_path(
             stepped = False  # an active-set step moved the support's coefficients
             features = working_set[:n_set]
             sweeps = active_sweeps
+            if capacity > 0 and not steps_now and not observed:
+                steps_now = True  # every round, within _newton_pays' budget
             if capacity > 0 and not steps_now:
                 steady, sync = _step_costs(
                     coef,
@@ -713,6 +747,8 @@ def _gram_path(
                     features,
                     support,
                     solved,
+                    not observed,
+                    active_sweeps,
                     factor,
                     order,
                     position,
