@@ -20,9 +20,9 @@ from ._kernels import (
     _FASTMATH,
     _nonzero_subset,
     _solve_small,
+    _sweep_gram,
     _update_is_small,
     _updated_coordinate,
-    cd_gram,
     elastic_net_gap,
     screening_score,
 )
@@ -46,6 +46,25 @@ SINGLE_GRADIENT_FLOOR = 1e-9
 #: Pieces of one active-set step (homotopy along the faces) before coordinate descent
 #: takes over again.
 NEWTON_MAX_PIECES = 20
+#: Work (in multiply-adds) that coordinate descent may spend on an alpha, in units of
+#: what active-set steps would cost on it, before the steps take over (see gram_path).
+NEWTON_CD_BUDGET = 1.0
+#: Work of a round besides its sweeps (KKT check, gap, update test), in units of ``p``
+#: multiply-adds: what the extra rounds of coordinate descent cost on small supports.
+NEWTON_ROUND_COST = 50.0
+#: The share of a stale factor's update charged to the switch to steps (the rest would
+#: have been paid along the way by steps taken all along).
+NEWTON_SYNC_SHARE = 0.5
+#: The longest run of alphas that start with active-set steps before coordinate
+#: descent is tried first again (the wait doubles after each failed try).
+NEWTON_MAX_PROBE_GAP = 16
+#: Paths with at least this many features decide the steps from the work observed;
+#: smaller ones by the fixed budget of :func:`_newton_pays`. The observed-work rule
+#: wins where the factor outgrows the caches (p ≥ 1000: 4472x2236, 6325x1581 rho 0
+#: 2-3x faster, 1000x1000 even) but its coordinate-descent probes cost 7-34% on
+#: medium shapes whose factor is cheap (1414x707, 3000x800, 12000x600; elastic net
+#: 1414x707 rho 0.6), where the fixed budget was right.
+NEWTON_OBSERVED_MIN_FEATURES = 1000
 
 # Small helpers with one or two call sites are ``inline="always"``: typed into the
 # caller instead of compiled, cached and linked as kernels of their own (each one a
@@ -96,6 +115,7 @@ def _active_set_step(
     features,
     support,
     solved,
+    budgeted,
     active_sweeps,
     factor,
     order,
@@ -105,7 +125,8 @@ def _active_set_step(
     work,
 ):
     """An active-set step (:func:`.newton_step`) unless the support is unchanged since
-    it was solved or the cost model forbids it; the step's status (1 exact, 2 cut,
+    it was solved, has no free non-zero or (``budgeted``) :func:`_newton_pays` forbids
+    it; the step's status (1 exact, 2 cut,
     0 failed), −1 when none was tried, −2 when none was tried and the support moved.
     The factor is always of ``gram``; the gradient update reads ``sweeping`` unless
     ``exact`` or ``sweeping`` is None (see :func:`gram_path`'s ``sweep_gram``)."""
@@ -115,7 +136,10 @@ def _active_set_step(
     # folds: 2.0 vs 2.6 s).
     if solved and not changed:
         return -1
-    if not _newton_pays(n_free, n_moves, factor_size[0], gradient.shape[0], active_sweeps):
+    if n_free == 0 or (
+        budgeted
+        and not _newton_pays(n_free, n_moves, factor_size[0], gradient.shape[0], active_sweeps)
+    ):
         return -2 if changed else -1
     if not sync_factor(
         gram, l2, coef, lower, upper, features, factor, order, position, factor_size, scratch
@@ -160,16 +184,53 @@ def _active_set_step(
 
 @njit(cache=True, nogil=True, inline="always")
 def _newton_pays(n_free, n_moves, size, n_features, active_sweeps):
-    """Cost model: an active-set step costs a triangular solve (``m²``) per feature
-    that enters or leaves the factor, two more for the step and a gradient update
+    """The fixed budget of paths with fewer than ``NEWTON_OBSERVED_MIN_FEATURES``
+    features: an active-set step costs a triangular solve (``m²``) per feature that
+    enters or leaves the factor, two more for the step and a gradient update
     (``m·p``); a round of coordinate descent up to ``(1 + active_sweeps)·m·p``. The
-    step replaces many rounds on a correlated support: take it while it costs at
-    most a few rounds."""
-    if n_free == 0:
-        return False
+    step replaces many rounds on a correlated support: take it while it costs at most
+    a few rounds."""
     m = max(size, n_free)
     step = (n_moves + 2.0) * m * m + m * n_features
     return step <= 4.0 * (1.0 + active_sweeps) * n_free * n_features
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_free(coef, lower, upper, j):
+    """Whether ``β_j`` is a free non-zero (non-zero, strictly inside its box)."""
+    b = coef[j]
+    return b != 0.0 and lower[j] < b < upper[j]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _append_cost(m, k):
+    """Multiply-adds of appending ``k`` rows to a factor of ``m − k`` rows, to ``m``: a
+    forward solve of ``i²/2`` for the ``i``-th row, ``Σ i²/2 ≈ (m³ − (m − k)³)/6``."""
+    kept = max(m - k, 0.0)
+    return (m * m * m - kept * kept * kept) / 6.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _step_costs(coef, features, lower, upper, position, was_free, size, n_features, ridge):
+    """What active-set steps would cost on this alpha (multiply-adds): two steps of a
+    solve and a gradient update (``m² + m·p`` each) and the factor's update for the
+    features that entered or left the support since the last alpha; and, apart, what
+    bringing a stale factor (one not updated on earlier alphas) up to date costs
+    first. Rows appended or deleted both count as appended (:func:`_append_cost`).
+    With ``ridge`` the factor is rebuilt at every alpha (``l2`` moved): all of it is
+    this alpha's cost."""
+    n_free = 0
+    n_stale = 0
+    n_moved = 0
+    for j in features:
+        free = _is_free(coef, lower, upper, j)
+        n_free += free
+        n_stale += free != (position[j] >= 0)
+        n_moved += free != was_free[j]
+    m = float(max(size, n_free))
+    alpha_moves = _append_cost(m, n_stale if ridge else min(n_moved, n_stale))
+    steps = 2.0 * (m * m + (m + NEWTON_ROUND_COST) * n_features) + alpha_moves
+    return steps, NEWTON_SYNC_SHARE * (_append_cost(m, n_stale) - alpha_moves)
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -318,7 +379,8 @@ def _cd_gram_single(
     gram, gradient, single, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
 ):
     """:func:`._kernels.cd_gram` on the float32 ``gram`` with the gradient rounded to
-    float32 for the round (``single``, copied back at its end).
+    float32 for the round (``single``, copied back at its end); returns the change and
+    the work, as :func:`_cd_round`.
 
     The rounding is that of the data (float32 ``X``): the sweeps already update with
     ``G`` rounded to float32, and every check restarts from the exact float64 gradient
@@ -332,10 +394,13 @@ def _cd_gram_single(
         for k in features:
             single[k] = gradient[k]
     change = _sweep_single(gram, single, coef, lipschitz, l1, l2, lower, upper, features, features)
+    n_set = features.shape[0]
+    active = np.empty(n_set, dtype=np.int64)
+    n_active = _nonzero_subset(coef, features, active)
+    n_sweeps = 1
     if change > threshold:
-        active = np.empty(features.shape[0], dtype=np.int64)
-        n_active = _nonzero_subset(coef, features, active)
         for _ in range(sweeps):
+            n_sweeps += 1
             active_change = _sweep_single(
                 gram, single, coef, lipschitz, l1, l2, lower, upper, active[:n_active], features
             )
@@ -347,7 +412,44 @@ def _cd_gram_single(
     else:
         for k in features:
             gradient[k] = single[k]
-    return change
+    length = n_features if contiguous else n_set
+    return change, float(n_set) + float(n_sweeps) * n_active * length
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _cd_round(
+    gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, active_sweeps, threshold
+):
+    """:func:`._kernels.cd_gram` (a sweep over ``features``, then up to
+    ``active_sweeps`` over their non-zeros while the change exceeds ``threshold``);
+    returns the full sweep's change and the round's work: ``n_nonzero·len`` per sweep
+    over the non-zeros (each one a column update of length ``len``: ``p`` or
+    ``|features|``, as :func:`._kernels._sweep_gram`), plus ``|features|``."""
+    change = _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, features)
+    n_set = features.shape[0]
+    n_features = gradient.shape[0]
+    length = n_features if n_set > _DENSE_UPDATE_FRACTION * n_features else n_set
+    active = np.empty(n_set, dtype=np.int64)
+    n_active = _nonzero_subset(coef, features, active)
+    sweeps = 1
+    if change > threshold:
+        for _ in range(active_sweeps):
+            sweeps += 1
+            active_change = _sweep_gram(
+                gram,
+                gradient,
+                coef,
+                lipschitz,
+                l1,
+                l2,
+                lower,
+                upper,
+                active[:n_active],
+                features,
+            )
+            if active_change <= threshold:
+                break
+    return change, float(n_set) + float(sweeps) * n_active * length
 
 
 @njit(cache=True, nogil=True, inline="always", fastmath=_FASTMATH)
@@ -370,23 +472,24 @@ def _sweep_round(
     single_floor,
 ):
     """A round's sweeps (:func:`_sweep_after_step` after an active-set step, else
-    :func:`cd_gram`) on ``gram`` when ``exact`` or ``sweeping`` is None, else on
+    :func:`_cd_round`) on ``gram`` when ``exact`` or ``sweeping`` is None, else on
     ``sweeping``: with the gradient in float32 (``single``, :func:`_cd_gram_single`)
-    while ``threshold`` is above ``single_floor``."""
+    while ``threshold`` is above ``single_floor``. Returns the change and the work of
+    the round's descent (0 after a step)."""
     if stepped:
         if sweeping is None or exact:
             return _sweep_after_step(
                 gram, gradient, coef, lipschitz, l1, l2, lower, upper, features
-            )
+            ), 0.0
         return _sweep_after_step(
             sweeping, gradient, coef, lipschitz, l1, l2, lower, upper, features
-        )
+        ), 0.0
     if sweeping is None or exact:
-        return cd_gram(
+        return _cd_round(
             gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
         )
     if threshold <= single_floor:
-        return cd_gram(
+        return _cd_round(
             sweeping, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
         )
     return _cd_gram_single(
@@ -516,9 +619,31 @@ def gram_path(
 
     With ``newton``, once a round leaves the support and signs of ``β`` unchanged, an
     exact active-set step (:mod:`._gram_active_set`: one solve with an incrementally
-    updated Cholesky factor of ``G_AA + diag(l2_A)``) replaces the many sweeps that
-    correlated supports need; it is taken only when a cost model says it is cheaper
-    than a few rounds, and the gap and KKT checks decide convergence as before.
+    updated Cholesky factor of ``G_AA + diag(l2_A)``) can replace the many sweeps that
+    correlated supports need. With fewer than ``NEWTON_OBSERVED_MIN_FEATURES``
+    features a step is tried every round within a fixed budget (:func:`_newton_pays`:
+    at most a few rounds' work; the factor is cheap there). From that many on, whether
+    steps pay is decided from the work observed, in multiply-adds (a ski rental):
+
+    * an alpha starts with coordinate descent, whose work is counted as it goes
+      (``n_nonzero·p`` per sweep over the non-zeros, :func:`_cd_round`, plus
+      ``NEWTON_ROUND_COST·p`` per round for its checks);
+    * it switches to steps once that work exceeds what steps would cost on this alpha
+      (:func:`_step_costs`: two steps of ``m² + m·p`` plus their rounds' checks, and
+      the factor rows of the features that moved since the last alpha, ``m²/2``
+      each), and the excess of descent over steps, summed over the alphas since the
+      factor was last updated, exceeds ``NEWTON_SYNC_SHARE`` of the cost of bringing
+      the stale factor up to date (``≈ (m³ − kept³)/6``);
+    * after an alpha that switched, the next ones start with steps (a predictor step
+      from the last support), descent being tried first again after 1, 2, 4, … up to
+      ``NEWTON_MAX_PROBE_GAP`` alphas; an alpha that descent finishes within budget
+      keeps the next ones on descent.
+
+    A well-conditioned support (tall, weakly correlated: descent converges in a few
+    rounds) so never pays for the factor (4472x2236 rho 0: ~2300 rows appended,
+    ``m²/2`` each, more work than all the sweeps; 2x faster without), while a
+    correlated one (1000x1000, rho 0.95) switches within an alpha or two and keeps
+    the steps' 3–11x. The gap and KKT checks decide convergence either way.
 
     ``sweep_gram`` (float32 data: ``G`` rounded to float32) is what the sweeps, the
     extrapolations and the active-set steps update the gradient with: half the memory
@@ -613,12 +738,14 @@ def _gram_path(
     all_features = np.empty(n_features, dtype=np.int64)
     position = np.empty(n_features, dtype=np.int64)
     support = np.empty(n_features, dtype=np.int8)
+    was_free = np.empty(n_features, dtype=np.bool_)
     for j in range(n_features):
         in_set[j] = False
         scratch[j] = False
         all_features[j] = j
         position[j] = -1
         support[j] = 0
+        was_free[j] = _is_free(coef, lower, upper, j)
     _full_gram_gradient(gram, q, coef, gradient, in_set)  # (in_set: none skipped)
     l1 = np.empty(n_features)
     l2 = np.empty(n_features)
@@ -636,12 +763,26 @@ def _gram_path(
     factor_size[0] = 0
     newton_work = np.empty((2, n_features if newton else 0))
     ridge = l1_ratio < 1.0
+    observed = n_features >= NEWTON_OBSERVED_MIN_FEATURES
     # Whether `gradient` is exact off the working set too: every update since the last
     # full gradient was contiguous (all of `q − Gβ`, see _DENSE_UPDATE_FRACTION), so the
     # KKT check needs no O(p·nnz) recomputation.
     exact_everywhere = True
+    # Whether an alpha starts with active-set steps (else with coordinate descent,
+    # until its work exceeds NEWTON_CD_BUDGET steps), and the alphas left before the
+    # next one that tries coordinate descent first (see the docstring of gram_path).
+    steps_first = False
+    probe_gap = 1
+    steady = 0.0
+    cd_excess = 0.0
+    probe_in = 0
     for k in range(alphas.shape[0]):
         alpha = alphas[k]
+        steps_now = steps_first and probe_in > 0
+        if steps_now:
+            probe_in -= 1
+        started_with_steps = steps_now
+        cd_work = 0.0
         for j in range(n_features):
             l1[j] = alpha * l1_ratio * weights[j]
             l2[j] = alpha * (1.0 - l1_ratio) * weights[j]
@@ -675,7 +816,24 @@ def _gram_path(
             stepped = False  # an active-set step moved the support's coefficients
             features = working_set[:n_set]
             sweeps = active_sweeps
-            if capacity > 0 and newton_failures < NEWTON_MAX_FAILURES:
+            if capacity > 0 and not steps_now and not observed:
+                steps_now = True  # every round, within _newton_pays' budget
+            if capacity > 0 and not steps_now:
+                steady, sync = _step_costs(
+                    coef,
+                    features,
+                    lower,
+                    upper,
+                    position,
+                    was_free,
+                    factor_size[0],
+                    n_features,
+                    ridge,
+                )
+                steps_now = (
+                    cd_work > NEWTON_CD_BUDGET * steady and cd_work - steady + cd_excess > sync
+                )
+            if steps_now and capacity > 0 and newton_failures < NEWTON_MAX_FAILURES:
                 # An exact step on the current support (at a new alpha: the last
                 # one's, a predictor step) instead of many sweeps.
                 status = _active_set_step(
@@ -691,6 +849,7 @@ def _gram_path(
                     features,
                     support,
                     solved,
+                    not observed,
                     active_sweeps,
                     factor,
                     order,
@@ -711,7 +870,7 @@ def _gram_path(
                 sweeps = NEWTON_ACTIVE_SWEEPS
             for t in range(n_set):
                 before[t] = coef[features[t]]
-            change = _sweep_round(
+            change, work = _sweep_round(
                 gram,
                 sweeping,
                 exact,
@@ -730,6 +889,7 @@ def _gram_path(
                 single_floor,
             )
             exact_everywhere = exact_everywhere and contiguous
+            cd_work += work + NEWTON_ROUND_COST * n_features
             rounds += 1
             small = _update_is_small(coef, features, before, tol_rel)
             if anderson > 0:
@@ -813,6 +973,20 @@ def _gram_path(
             # a tighter inner threshold (at the floor, a gap check after every round).
             threshold = max(threshold * 0.1, floor)
         last_threshold = threshold
+        if steps_now and not started_with_steps:
+            # Coordinate descent spent its budget: the next alphas start with steps,
+            # and wait twice as long as last time before trying it first again.
+            steps_first = True
+            probe_in = probe_gap
+            probe_gap = min(2 * probe_gap, NEWTON_MAX_PROBE_GAP)
+        if steps_now:
+            cd_excess = 0.0
+        else:
+            steps_first = False
+            probe_gap = 1
+            cd_excess += max(cd_work - steady, 0.0)
+        for j in working_set[:n_set]:
+            was_free[j] = _is_free(coef, lower, upper, j)
         _copy_into(coefs[k], coef)
         gaps[k] = gap
         n_iters[k] = rounds
