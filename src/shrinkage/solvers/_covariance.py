@@ -313,7 +313,7 @@ class CovarianceDesign:
         cached = self._cached
         local_coef = coef[cached]
         local_grad = self.grad[cached]
-        change = cd_gram(
+        change, _ = cd_gram(
             self.block,
             local_grad,
             local_coef,

@@ -286,7 +286,7 @@ class GramDesign:
         self.gradient()
 
     def run(self, coef, features, l1, l2, box, active_sweeps, threshold) -> float:
-        return cd_gram(
+        change, _ = cd_gram(
             self.gram,
             self.grad,
             coef,
@@ -299,6 +299,7 @@ class GramDesign:
             active_sweeps,
             threshold,
         )
+        return change
 
     def gradient(self) -> np.ndarray:
         nonzero = np.flatnonzero(self._coef)

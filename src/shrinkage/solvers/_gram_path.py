@@ -18,11 +18,10 @@ from ._gram_active_set import newton_step, sync_factor
 from ._kernels import (
     _DENSE_UPDATE_FRACTION,
     _FASTMATH,
-    _nonzero_subset,
     _solve_small,
-    _sweep_gram,
     _update_is_small,
     _updated_coordinate,
+    cd_gram,
     elastic_net_gap,
     screening_score,
 )
@@ -346,41 +345,12 @@ def _column_update(gram, gradient, d, j, features, contiguous):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _sweep_single(gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, working_set):
-    """:func:`._kernels._sweep_gram` with a float32 ``gram`` and ``gradient``: the
-    column updates ``∇ −= δ·G_:j`` in single precision (twice the lanes of a vector,
-    no conversions; 0.12 instead of 0.19 ns an entry)."""
-    largest_change = 0.0
-    n_features = gradient.shape[0]
-    contiguous = working_set.shape[0] > _DENSE_UPDATE_FRACTION * n_features
-    for j in features:
-        old = coef[j]
-        new = _updated_coordinate(
-            lipschitz[j] * old + gradient[j], lipschitz[j], l1[j], l2[j], lower[j], upper[j]
-        )
-        delta = new - old
-        if delta != 0.0:
-            coef[j] = new
-            step = np.float32(delta)  # (a float64 factor would promote the update)
-            if contiguous:
-                for k in range(n_features):
-                    gradient[k] -= step * gram[k, j]
-            else:
-                for k in working_set:
-                    gradient[k] -= step * gram[k, j]
-            change = (lipschitz[j] + l2[j]) * delta * delta
-            if change > largest_change:
-                largest_change = change
-    return largest_change
-
-
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _cd_gram_single(
     gram, gradient, single, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
 ):
-    """:func:`._kernels.cd_gram` on the float32 ``gram`` with the gradient rounded to
-    float32 for the round (``single``, copied back at its end); returns the change and
-    the work, as :func:`_cd_round`.
+    """:func:`._kernels.cd_gram` on the float32 ``gram`` with the gradient rounded to float32
+    for the round (``single``, copied back at its end: the column updates then run in
+    single precision, no conversions; :func:`._kernels._sweep_gram`).
 
     The rounding is that of the data (float32 ``X``): the sweeps already update with
     ``G`` rounded to float32, and every check restarts from the exact float64 gradient
@@ -393,63 +363,16 @@ def _cd_gram_single(
     else:
         for k in features:
             single[k] = gradient[k]
-    change = _sweep_single(gram, single, coef, lipschitz, l1, l2, lower, upper, features, features)
-    n_set = features.shape[0]
-    active = np.empty(n_set, dtype=np.int64)
-    n_active = _nonzero_subset(coef, features, active)
-    n_sweeps = 1
-    if change > threshold:
-        for _ in range(sweeps):
-            n_sweeps += 1
-            active_change = _sweep_single(
-                gram, single, coef, lipschitz, l1, l2, lower, upper, active[:n_active], features
-            )
-            if active_change <= threshold:
-                break
+    change, work = cd_gram(
+        gram, single, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
+    )
     if contiguous:
         for k in range(n_features):
             gradient[k] = single[k]
     else:
         for k in features:
             gradient[k] = single[k]
-    length = n_features if contiguous else n_set
-    return change, float(n_set) + float(n_sweeps) * n_active * length
-
-
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _cd_round(
-    gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, active_sweeps, threshold
-):
-    """:func:`._kernels.cd_gram` (a sweep over ``features``, then up to
-    ``active_sweeps`` over their non-zeros while the change exceeds ``threshold``);
-    returns the full sweep's change and the round's work: ``n_nonzero·len`` per sweep
-    over the non-zeros (each one a column update of length ``len``: ``p`` or
-    ``|features|``, as :func:`._kernels._sweep_gram`), plus ``|features|``."""
-    change = _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, features)
-    n_set = features.shape[0]
-    n_features = gradient.shape[0]
-    length = n_features if n_set > _DENSE_UPDATE_FRACTION * n_features else n_set
-    active = np.empty(n_set, dtype=np.int64)
-    n_active = _nonzero_subset(coef, features, active)
-    sweeps = 1
-    if change > threshold:
-        for _ in range(active_sweeps):
-            sweeps += 1
-            active_change = _sweep_gram(
-                gram,
-                gradient,
-                coef,
-                lipschitz,
-                l1,
-                l2,
-                lower,
-                upper,
-                active[:n_active],
-                features,
-            )
-            if active_change <= threshold:
-                break
-    return change, float(n_set) + float(sweeps) * n_active * length
+    return change, work
 
 
 @njit(cache=True, nogil=True, inline="always", fastmath=_FASTMATH)
@@ -472,7 +395,7 @@ def _sweep_round(
     single_floor,
 ):
     """A round's sweeps (:func:`_sweep_after_step` after an active-set step, else
-    :func:`_cd_round`) on ``gram`` when ``exact`` or ``sweeping`` is None, else on
+    :func:`._kernels.cd_gram`) on ``gram`` when ``exact`` or ``sweeping`` is None, else on
     ``sweeping``: with the gradient in float32 (``single``, :func:`_cd_gram_single`)
     while ``threshold`` is above ``single_floor``. Returns the change and the work of
     the round's descent (0 after a step)."""
@@ -485,11 +408,11 @@ def _sweep_round(
             sweeping, gradient, coef, lipschitz, l1, l2, lower, upper, features
         ), 0.0
     if sweeping is None or exact:
-        return _cd_round(
+        return cd_gram(
             gram, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
         )
     if threshold <= single_floor:
-        return _cd_round(
+        return cd_gram(
             sweeping, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
         )
     return _cd_gram_single(
@@ -626,7 +549,7 @@ def gram_path(
     steps pay is decided from the work observed, in multiply-adds (a ski rental):
 
     * an alpha starts with coordinate descent, whose work is counted as it goes
-      (``n_nonzero·p`` per sweep over the non-zeros, :func:`_cd_round`, plus
+      (``n_nonzero·p`` per sweep over the non-zeros, :func:`._kernels.cd_gram`, plus
       ``NEWTON_ROUND_COST·p`` per round for its checks);
     * it switches to steps once that work exceeds what steps would cost on this alpha
       (:func:`_step_costs`: two steps of ``m² + m·p`` plus their rounds' checks, and

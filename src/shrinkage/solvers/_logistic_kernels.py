@@ -362,7 +362,7 @@ def run_path(
                 l1v[:], l2v[:] = l1, l2
                 threshold = (INNER * worst) ** 2
                 for _ in range(INNER_SWEEPS):
-                    change = cd_gram(
+                    change, _ = cd_gram(
                         G, gradient, new, diag, l1v, l2v, lower, upper, features,
                         ACTIVE_SWEEPS, threshold,
                     )  # fmt: skip

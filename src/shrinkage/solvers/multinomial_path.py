@@ -189,7 +189,7 @@ class _Model:
         features = np.flatnonzero(self.live)
         threshold = (INNER * violation) ** 2
         for _ in range(INNER_SWEEPS):
-            change = cd_gram(
+            change, _ = cd_gram(
                 self.H, work, new, self.diag, l1v, l2v, lower, upper, features,
                 ACTIVE_SWEEPS, threshold,
             )  # fmt: skip
