@@ -395,8 +395,8 @@ def _sweep_round(
     single_floor,
 ):
     """A round's sweeps (:func:`_sweep_after_step` after an active-set step, else
-    :func:`._kernels.cd_gram`) on ``gram`` when ``exact`` or ``sweeping`` is None, else on
-    ``sweeping``: with the gradient in float32 (``single``, :func:`_cd_gram_single`)
+    :func:`._kernels.cd_gram`) on ``gram`` when ``exact`` or ``sweeping`` is None, else
+    on ``sweeping``: with the gradient in float32 (``single``, :func:`_cd_gram_single`)
     while ``threshold`` is above ``single_floor``. Returns the change and the work of
     the round's descent (0 after a step)."""
     if stepped:
@@ -416,19 +416,9 @@ def _sweep_round(
             sweeping, gradient, coef, lipschitz, l1, l2, lower, upper, features, sweeps, threshold
         )
     return _cd_gram_single(
-        sweeping,
-        gradient,
-        single,
-        coef,
-        lipschitz,
-        l1,
-        l2,
-        lower,
-        upper,
-        features,
-        sweeps,
+        sweeping, gradient, single, coef, lipschitz, l1, l2, lower, upper, features, sweeps,
         threshold,
-    )
+    )  # fmt: skip
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
