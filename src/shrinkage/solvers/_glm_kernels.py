@@ -734,22 +734,18 @@ def glm_path(
                 if not (fresh and in_set[j]):
                     outside[n_out] = j
                     n_out += 1
+            # With the float32 screen, this call gives `scaled` and the intercept's
+            # component only; the features' come from X32 / X below.
+            exact_features = outside[:0] if screened else outside[:n_out]
+            intercept_gradient = _gradient_and_model(
+                X, data, indices, indptr, y, h, d, family, fit_intercept,
+                curvature_floor, scaled, w, r0, gradient, exact_features, mu, hx,
+                lipschitz, False,
+            )  # fmt: skip
             if screened:
-                # `scaled` and the intercept's component; the features' from X32 / X
-                intercept_gradient = _gradient_and_model(
-                    X, data, indices, indptr, y, h, d, family, fit_intercept,
-                    curvature_floor, scaled, w, r0, gradient, outside[:0], mu, hx,
-                    lipschitz, False,
-                )  # fmt: skip
                 _screened_gradient(
                     X, X32, colmax, scaled, outside[:n_out], coef, l1, lower, upper, gradient
                 )
-            else:
-                intercept_gradient = _gradient_and_model(
-                    X, data, indices, indptr, y, h, d, family, fit_intercept,
-                    curvature_floor, scaled, w, r0, gradient, outside[:n_out], mu, hx,
-                    lipschitz, False,
-                )  # fmt: skip
             worst = abs(intercept_gradient) if fit_intercept else 0.0
             grows = False
             for j in range(p):
