@@ -26,6 +26,9 @@ warm cache takes 0.14 s less CPU (0.18 -> 0.04 s on the development VM).
 
 from __future__ import annotations
 
+import contextlib
+import sys
+
 from numba import njit as _numba_njit
 
 __all__ = ["njit"]
@@ -78,8 +81,49 @@ class _CacheLoader:
 
         rtsys.initialize(target_context)  # idempotent; cached code may call the NRT
         result = None  # stays None when the guard swallows an I/O error (as Numba's)
-        with self.cache._guard_against_spurious_io_errors():
+        with self.cache._guard_against_spurious_io_errors(), _environments_without_imports():
             result = self.cache._load_overload(sig, target_context)
         if result is None:  # a miss: Numba compiles next; refresh as its loader would
             target_context.refresh()
         return result
+
+
+@contextlib.contextmanager
+def _environments_without_imports():
+    """Unpickle cached code without importing Numba's implementation modules.
+
+    A cached library carries an ``Environment`` (the globals for object-mode code, and
+    constants) for every function compiled into it, Numba's own implementations
+    included (``np.empty``, ``@``, ``.sum``: ``numba.np.arrayobj``, ``linalg``,
+    ``arraymath``), and Numba's unpickler imports each one's module for its globals.
+    Importing those modules registers their typing and lowering, which only compiling
+    needs (and a compilation's context refresh imports them): 0.04 s of CPU, half of a
+    first small fit's cache load (benchmarks/JIT_COST.md). Nopython code never reads
+    an environment's globals (only its constants, for exceptions that carry runtime
+    values), so while cached code loads, the environment of a ``numba.*`` module not yet
+    imported gets a stand-in globals dict instead. Any other environment is rebuilt
+    as Numba does; without the expected private API this does nothing.
+    """
+    environment = sys.modules.get("numba.core.environment")
+    rebuild = getattr(environment, "_rebuild_env", None)
+    memo = getattr(getattr(environment, "Environment", None), "_memo", None)
+    if rebuild is None or memo is None or not hasattr(environment, "lookup_environment"):
+        yield
+        return
+
+    def rebuild_without_import(modname, consts, env_name):
+        if modname in sys.modules or not str(modname).startswith("numba."):
+            return rebuild(modname, consts, env_name)
+        env = environment.lookup_environment(env_name)
+        if env is None:
+            env = environment.Environment({"__name__": modname})
+            env.consts[:] = consts
+            env.env_name = env_name
+            memo[env_name] = env
+        return env
+
+    environment._rebuild_env = rebuild_without_import  # what the pickles name
+    try:
+        yield
+    finally:
+        environment._rebuild_env = rebuild
