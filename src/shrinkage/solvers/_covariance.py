@@ -82,8 +82,10 @@ def _constant_columns_zeroed(norms: np.ndarray, mu: np.ndarray, h: np.ndarray) -
     return np.where(norms <= CONSTANT_COLUMN_RATIO_CENTRED * raw, 0.0, norms)
 
 
-#: Packed blocks of at most this many entries are formed by NumPy (see _packed).
-_PACK_NUMPY_MAX_SIZE = 1 << 14
+#: Packed blocks of at most this many entries are formed by NumPy (see _packed): the
+#: probe columns of a first small fit, not the working-set blocks of larger ones (NumPy's
+#: gather and three passes cost more than the kernel's one).
+_PACK_NUMPY_MAX_SIZE = 1 << 12
 
 
 @njit(cache=True, nogil=True)
@@ -230,7 +232,7 @@ class CovarianceDesign:
             if out.size <= _PACK_NUMPY_MAX_SIZE:
                 # NumPy's temporaries, the kernel's arithmetic (float64, then rounded
                 # to out's dtype): not worth loading the kernel from Numba's cache (~3 ms)
-                block = self.X[:, features].astype(np.float64)
+                block = self.X[:, features].astype(np.float64, copy=False)  # (a new array)
                 block -= mu
                 block *= scale[:, None]
                 out[...] = block
