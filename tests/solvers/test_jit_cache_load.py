@@ -1,5 +1,6 @@
 """shrinkage._jit: a kernel found in Numba's cache loads without Numba's full context
-refresh, gives scikit-learn's fit, and leaves Numba intact for code compiled afterwards."""
+refresh and without importing Numba's implementation modules, gives scikit-learn's fit,
+and leaves Numba intact for code compiled afterwards."""
 
 import os
 import subprocess
@@ -23,6 +24,7 @@ reference = Reference(alpha=0.05, tol=1e-10).fit(X, y)
 hits = sum(sum(d.stats.cache_hits.values()) for d in vars(_kernels).values()
            if hasattr(d, "stats"))
 refreshed = "numba.np.polynomial.polynomial_core" in sys.modules
+implementations = "numba.np.arrayobj" in sys.modules  # (np.empty, @ in the cached code)
 """
 
 USER_CODE = """
@@ -32,11 +34,13 @@ from numba import njit
 def user(a):  # typed containers, linalg, random, strings: the registries Numba refreshes
     d = {"inverse": np.linalg.inv(a)}
     np.random.seed(1)
-    return d["inverse"].sum() + np.random.rand() + len("abc")
+    b = np.empty((2, 2))  # what the cached kernels' stand-in environments belong to
+    b[:] = a @ d["inverse"]
+    return d["inverse"].sum() + np.random.rand() + len("abc") + b.sum()
 
 np.random.seed(1)
-expected = np.linalg.inv(np.eye(2) + 1).sum() + np.random.rand() + 3
-print(json.dumps({"hits": hits, "refreshed": refreshed,
+expected = np.linalg.inv(np.eye(2) + 1).sum() + np.random.rand() + 3 + 2
+print(json.dumps({"hits": hits, "refreshed": refreshed, "implementations": implementations,
                   "coef": model.coef_.tolist(), "reference": reference.coef_.tolist(),
                   "user": user(np.eye(2) + 1), "expected": expected}))
 """
@@ -58,7 +62,35 @@ def test_cached_kernels_load_without_refresh_and_numba_still_compiles(tmp_path):
     assert first["hits"] == 0
     assert second["hits"] > 0
     assert not second["refreshed"]  # the full refresh did not run before the user's code
+    assert not second["implementations"]  # nor were Numba's array implementations imported
     for result in (first, second):
         np.testing.assert_allclose(result["coef"], result["reference"], atol=1e-7)
         np.testing.assert_allclose(result["user"], result["expected"], rtol=1e-12)
     assert first["coef"] == second["coef"]
+
+
+def test_cache_made_at_first_call_keeps_the_imported_source(tmp_path):
+    """The cache of a kernel is made at its first call; if its source file changed
+    since the import, that call compiles the imported code and writes no cache (whose
+    stamp would be the new file's)."""
+    import importlib.util
+
+    def load(name, body):
+        path = tmp_path / f"{name}.py"
+        source = "from shrinkage._jit import njit\n\n@njit(cache=True)\ndef f(x):\n"
+        path.write_text(source + f"    return {body}\n")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module, path
+
+    fresh, _ = load("kernel_fresh", "x + 1")
+    assert fresh.f(1) == 2
+    assert fresh.f.stats.cache_path is not None
+    assert list(Path(fresh.f.stats.cache_path).glob("kernel_fresh.f-*.nbi"))
+
+    edited, path = load("kernel_edited", "x + 1")
+    path.write_text(path.read_text().replace("x + 1", "x + 100  # edited after import"))
+    assert edited.f(1) == 2  # the code that was imported
+    assert edited.f.stats.cache_path is None  # and nothing cached under the new source
+    assert not list(tmp_path.rglob("kernel_edited.f-*.nbi"))

@@ -82,6 +82,12 @@ def _constant_columns_zeroed(norms: np.ndarray, mu: np.ndarray, h: np.ndarray) -
     return np.where(norms <= CONSTANT_COLUMN_RATIO_CENTRED * raw, 0.0, norms)
 
 
+#: Packed blocks of at most this many entries are formed by NumPy (see _packed): the
+#: probe columns of a first small fit, not the working-set blocks of larger ones (NumPy's
+#: gather and three passes cost more than the kernel's one).
+_PACK_NUMPY_MAX_SIZE = 1 << 12
+
+
 @njit(cache=True, nogil=True)
 def _packed_rows(X, features, mu, scale, out):
     # C-ordered X: the packed columns (x_f − μ_f)·s row by row (in float64, stored in
@@ -223,7 +229,15 @@ class CovarianceDesign:
             n = self.X.shape[0]
             scale = self._sqrt_h if self._sqrt_h is not None else np.ones(n)
             out = np.empty((n, features.size), dtype=self.gram_dtype)
-            _packed_rows(self.X, features, mu, scale, out)
+            if out.size <= _PACK_NUMPY_MAX_SIZE:
+                # NumPy's temporaries, the kernel's arithmetic (float64, then rounded
+                # to out's dtype): not worth loading the kernel from Numba's cache (~3 ms)
+                block = self.X[:, features].astype(np.float64, copy=False)  # (a new array)
+                block -= mu
+                block *= scale[:, None]
+                out[...] = block
+            else:
+                _packed_rows(self.X, features, mu, scale, out)
             return out
         packed = np.asfortranarray(self.X[:, features], dtype=np.float64)  # (a new array)
         packed -= mu

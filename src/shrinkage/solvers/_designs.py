@@ -579,8 +579,25 @@ def _blas_syrk_upper(gram, block, trans: bytes, lda: int) -> None:
     )
 
 
+def mirror_upper_triangle(a: np.ndarray) -> None:
+    """``a[i, j] = a[j, i]`` below the diagonal of the square ``a``, in place.
+
+    Small matrices by NumPy's fancy indexing: the kernel's first call in a process loads
+    its machine code from Numba's cache (~3 ms of CPU, benchmarks/JIT_COST.md), more than
+    NumPy's copy of a few thousand entries takes (both copy, so the results are equal)."""
+    if a.size <= _MIRROR_NUMPY_MAX_SIZE:
+        rows, columns = np.tril_indices(a.shape[0], -1)
+        a[rows, columns] = a[columns, rows]
+    else:
+        _mirror_upper_triangle(a)
+
+
+#: Matrices of at most this many entries are mirrored with NumPy.
+_MIRROR_NUMPY_MAX_SIZE = 1 << 14
+
+
 @njit(cache=True, nogil=True)
-def mirror_upper_triangle(a):
+def _mirror_upper_triangle(a):
     # a[i, j] = a[j, i] below the diagonal, tile by tile (the strided reads stay cached).
     p = a.shape[0]
     tile = 64
