@@ -107,3 +107,29 @@ def test_sweep_gram_cannot_break_the_certificate(rng, distortion):
         exact_objective = _objective(X32, y, exact_coefs[k], alpha, l1_ratio)
         assert objective - exact_objective <= gaps[k] + slack
         assert exact_objective - objective <= exact_gaps[k] + slack
+
+
+@pytest.mark.parametrize("tol", [1e-4, 1e-10])
+def test_float32_path_with_refused_steps_certified(rng, tol):
+    """Strongly correlated columns and a support too large for the active-set steps'
+    budget (p < 1000: the steps are refused, the rounds are coordinate descent's with
+    their sweeps over the non-zeros on the float32 gradient): the float32 path's gaps
+    still bound its distance to a tightly solved float64 reference, and it agrees with
+    the float64 path to the tolerance."""
+    X32, y = _ar1(rng, 400, 160, rho=0.95)
+    X64 = X32.astype(np.float64)
+    yc = y - y.mean()
+    tol_abs = tol * (yc @ yc) / y.size
+    single = regularization_path(X32, y, l1_ratio=0.5, alphas=60, eps=1e-3, tol=tol)
+    double = regularization_path(X64, y, l1_ratio=0.5, alphas=single.alphas, tol=tol)
+    tight = regularization_path(X64, y, l1_ratio=0.5, alphas=single.alphas, tol=1e-14)
+    assert single.converged.all()
+    assert np.all(single.duality_gaps <= tol_abs * (1 + 1e-9))
+    assert single.n_nonzero.max() > 100  # the large supports this is about
+    slack = 1e-12 * (yc @ yc) / y.size
+    for k, alpha in enumerate(single.alphas):
+        objective32, objective64, best = (
+            _objective(X64, y, path.coefs[:, k], alpha, 0.5) for path in (single, double, tight)
+        )
+        assert objective32 - best <= single.duality_gaps[k] + slack
+        assert abs(objective32 - objective64) <= tol_abs + slack

@@ -31,6 +31,7 @@ from scipy.linalg.blas import dsyr, dsyrk
 from .._jit import njit
 from ._kernels import (
     cd_dense,
+    cd_dense_single,
     cd_gram,
     cd_sparse,
     centered_norms_and_gradient,
@@ -39,7 +40,11 @@ from ._kernels import (
 )
 from ._layout import copy_rows, fortran_copy
 from ._mixed import x_dot_subset, xt_dot
-from .constants import CONSTANT_COLUMN_RATIO_CENTRED, CONSTANT_COLUMN_RATIO_UNCENTRED
+from .constants import (
+    CONSTANT_COLUMN_RATIO_CENTRED,
+    CONSTANT_COLUMN_RATIO_UNCENTRED,
+    SINGLE_RESIDUAL_FLOOR,
+)
 
 # A column whose centred second moment is below `ratio` times its raw one is constant
 # up to rounding: its Lipschitz constant is set to 0 (coefficient 0). The ratio is the
@@ -159,6 +164,76 @@ class DenseDesign:
         v = x_dot_subset(self.X, free, delta) - self.mu[free] @ delta
         weighted = self.h * v
         return xt_dot(self.X, weighted) - self.mu * weighted.sum()
+
+
+class SingleDenseDesign(DenseDesign):
+    """:class:`DenseDesign` of a float32 ``X`` whose rounds run on a float32 residual.
+
+    A round of coordinate descent reads every column of the working set against the
+    residual: with both in float32 the dot products and updates take SIMD lanes twice
+    as wide as float64's and no conversion per entry (one fit, 1000x1000: 0.26 -> 0.18
+    ns an entry). The float32 residual drifts from ``z − X̃β`` by rounding, so it is
+    only ever used to choose coordinate steps: before any gradient, residual norm or
+    gap is read, the float64 residual is recomputed exactly from the coefficients
+    (``O(n·nnz)``; :attr:`r` does it on access), and the duality gap stays a true
+    certificate. The float32 drift also limits how small a step the rounds can resolve:
+    rounds whose sweep threshold is below ``SINGLE_RESIDUAL_FLOOR·Σh z²`` run on the
+    float64 residual (:class:`DenseDesign`'s), as at a tight ``tol``.
+    """
+
+    # The coefficients the float32 residual belongs to while the float64 one is stale
+    # (None: `_r` is exact), and the float32 residual (None: made from `_r` when needed).
+    _coef = None
+    _r32 = None
+
+    def __init__(self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray):
+        super().__init__(X, h, mu, target)
+        self._floor = SINGLE_RESIDUAL_FLOOR * float(np.dot(h, target * target))
+
+    @property
+    def r(self) -> np.ndarray:
+        """The float64 residual ``z − X̃β``, recomputed if float32 rounds moved ``β``."""
+        if self._coef is not None:
+            coef, self._coef, self._r32 = self._coef, None, None
+            DenseDesign.set_coef(self, coef)
+        return self._r
+
+    @r.setter
+    def r(self, value: np.ndarray) -> None:
+        self._r = value
+
+    def set_coef(self, coef: np.ndarray) -> None:
+        self._coef = self._r32 = None
+        super().set_coef(coef)
+
+    def set_residual(self, residual: np.ndarray) -> None:
+        self._coef = self._r32 = None
+        super().set_residual(residual)
+
+    def run(self, coef, features, l1, l2, box, active_sweeps, threshold) -> float:
+        if threshold < self._floor:  # (reading `r` makes it exact first)
+            self._r32 = None
+            return super().run(coef, features, l1, l2, box, active_sweeps, threshold)
+        if self._r32 is None:
+            self._r32 = self.r.astype(np.float32)
+        self._coef = coef  # (the caller's array: `r` follows it when read)
+        self._at_zero = False
+        self._partial = None
+        return cd_dense_single(
+            self.X,
+            self.h,
+            self.mu,
+            self._r32,
+            coef,
+            self.lipschitz,
+            l1,
+            l2,
+            box.lower,
+            box.upper,
+            _as_index_array(features),
+            active_sweeps,
+            threshold,
+        )
 
 
 class SparseDesign:
@@ -656,6 +731,8 @@ def make_design(
 
         if single_fit_gram(X):
             return CovarianceDesign(X, h, mu, target)
+        if X.dtype == np.float32:
+            return SingleDenseDesign(X, h, mu, target)
         return DenseDesign(X, h, mu, target)
     if full_gram_applies(X, precompute):
         return GramDesign(X, h, mu, target, moments)

@@ -606,7 +606,15 @@ def _gram_path(
                 stepped = status > 0
                 if status > 0:
                     n_history = 0  # a jump: the Anderson history is stale
-                sweeps = NEWTON_ACTIVE_SWEEPS
+                if status >= 0 or exact:
+                    sweeps = NEWTON_ACTIVE_SWEEPS
+                # (Rounded sweeps, no step tried: the budget refused it, or the support
+                # is solved. The round is coordinate descent's, with its sweeps over the
+                # non-zeros: without them, on a support too large for the budget every
+                # round is one sweep over the working set. 2000x500 rho 0.95 float32,
+                # l1_ratio 0.5, 100 alphas: 3088 -> 604 rounds, 88 -> 74 ms for the
+                # compiled path. Float64 paths keep the single sweep for now, to stay
+                # bit-equal: the same change applies there, untimed.)
             for t in range(n_set):
                 before[t] = coef[features[t]]
             change, work = _sweep_round(

@@ -22,6 +22,12 @@ MAX_FREE = 3000
 # The compiled path lowers its sweep threshold no further than this times Σh(y − ȳ)²:
 # below it, sweeps change coefficients by less than rounding.
 SWEEP_THRESHOLD_FLOOR = 1e-16
+# Sweep thresholds (relative to Σh(y − ȳ)²) down to which one fit on float32 data
+# sweeps on a float32 residual (:class:`._designs.SingleDenseDesign`); below, on the
+# float64 one. The float32 residual's rounding (about 6e-8 relative per update, drifting
+# over the updates of a round) blurs coordinate changes far below this; as the Gram
+# path's `SINGLE_GRADIENT_FLOOR`.
+SINGLE_RESIDUAL_FLOOR = 1e-9
 
 # A column is constant (Lipschitz constant set to 0, coefficient 0) when its centred
 # second moment Σh(x − μ)² is below `ratio` times its raw one Σh x². The ratio is the
