@@ -31,7 +31,6 @@ from scipy.linalg.blas import dsyr, dsyrk
 from .._jit import njit
 from ._kernels import (
     cd_dense,
-    cd_dense_single,
     cd_gram,
     cd_sparse,
     centered_norms_and_gradient,
@@ -219,7 +218,7 @@ class SingleDenseDesign(DenseDesign):
         self._coef = coef  # (the caller's array: `r` follows it when read)
         self._at_zero = False
         self._partial = None
-        return cd_dense_single(
+        return cd_dense(
             self.X,
             self.h,
             self.mu,
