@@ -49,6 +49,9 @@ from ._kernels import _FASTMATH
 #: this fraction of ``M_jj``: below it the column is, to rounding, a combination of
 #: the factored ones (a singular or hopelessly ill-conditioned restricted system).
 PIVOT_RATIO = 1e-9
+#: The same for a float32 factor (of a float32 ``G``): its rows are rounded to
+#: ``2⁻²⁴``, so ``M_jj − ‖w‖²`` carries an error of about ``1e-7·M_jj``.
+PIVOT_RATIO_SINGLE = 1e-5
 
 # The small helpers below are ``inline="always"``: typed into their one or two callers
 # instead of compiled (and cached, and linked into every caller's module) as kernels
@@ -88,7 +91,7 @@ def _append(gram, l2, L, order, position, m, j):
     d2 = diagonal
     for t in range(m):
         d2 -= row[t] * row[t]
-    if not d2 > PIVOT_RATIO * diagonal:
+    if not d2 > (PIVOT_RATIO if L.itemsize == 8 else PIVOT_RATIO_SINGLE) * diagonal:
         return False
     row[m] = np.sqrt(d2)
     order[m] = j
@@ -251,15 +254,51 @@ def newton_step(
     # The net change of every coordinate that was in the factor (entered it or not).
     n_features = gradient.shape[0]
     contiguous = working_set.shape[0] > 0.25 * n_features  # as _sweep_gram
+    if contiguous:
+        _update_by_columns(gram, gradient, coef, start, working_set)
+        return status
     for j in working_set:
         if start[j] != 0.0 or coef[j] != 0.0:
             d = coef[j] - start[j]
             if d == 0.0:
                 continue
-            if contiguous:
-                for k in range(n_features):
-                    gradient[k] -= d * gram[k, j]
-            else:
-                for k in working_set:
-                    gradient[k] -= d * gram[k, j]
+            for k in working_set:
+                gradient[k] -= d * gram[k, j]
     return status
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _update_by_columns(gram, gradient, coef, start, working_set):
+    """``∇ −= Σ_j (β_j − start_j)·G_:j`` over the coordinates of ``working_set`` that
+    moved, four columns per pass over ``∇``: each entry takes the same subtractions in
+    the same order as one column at a time (the same rounding), with a quarter of the
+    loads and stores of ``∇`` (what a column update is bound by when ``G``'s columns
+    stream from cache)."""
+    n_features = gradient.shape[0]
+    moved = np.empty(working_set.shape[0], dtype=np.int64)
+    n_moved = 0
+    for j in working_set:
+        if (start[j] != 0.0 or coef[j] != 0.0) and coef[j] - start[j] != 0.0:
+            moved[n_moved] = j
+            n_moved += 1
+    t = 0
+    while t + 4 <= n_moved:
+        j0, j1, j2, j3 = moved[t], moved[t + 1], moved[t + 2], moved[t + 3]
+        d0 = coef[j0] - start[j0]
+        d1 = coef[j1] - start[j1]
+        d2 = coef[j2] - start[j2]
+        d3 = coef[j3] - start[j3]
+        for k in range(n_features):
+            g = gradient[k]
+            g -= d0 * gram[k, j0]
+            g -= d1 * gram[k, j1]
+            g -= d2 * gram[k, j2]
+            g -= d3 * gram[k, j3]
+            gradient[k] = g
+        t += 4
+    while t < n_moved:
+        j = moved[t]
+        d = coef[j] - start[j]
+        for k in range(n_features):
+            gradient[k] -= d * gram[k, j]
+        t += 1

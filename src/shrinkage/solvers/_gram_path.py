@@ -496,7 +496,10 @@ def _gram_path(
     # each feature's position in it (`position`, −1: out) and the support's state
     # last round (`support`), both above.
     capacity = min(n_features, NEWTON_MAX_SIZE) if newton else 0
-    factor = np.empty((capacity, capacity))
+    # In G's precision: a float32 G (float32 data) keeps a float32 factor, half the
+    # memory its appends and solves stream (the step is then exact to the factor's
+    # rounding only, see `solved` below).
+    factor = np.empty((capacity, capacity), dtype=gram.dtype)
     order = np.empty(capacity, dtype=np.int64)
     factor_size = np.empty(1, dtype=np.int64)
     factor_size[0] = 0
@@ -602,7 +605,9 @@ def _gram_path(
                 if status == 0:
                     newton_failures += 1
                 if status >= 0 or status == -2:
-                    solved = status == 1
+                    # A float32 factor's step is exact to its rounding only: a round
+                    # that goes on may refine it with another step.
+                    solved = status == 1 and factor.itemsize == 8
                 stepped = status > 0
                 if status > 0:
                     n_history = 0  # a jump: the Anderson history is stale
