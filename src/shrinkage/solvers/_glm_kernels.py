@@ -13,7 +13,10 @@ without returning to Python between alphas:
   descent (:func:`._kernels.cd_dense`; :func:`._kernels.cd_sparse` on CSC ``X``) with
   the intercept profiled out by weighted centring; then a backtracking line search
   with Armijo's test on ``F + g`` (Lee, Sun & Saunders 2014), which also rejects the
-  overflowed trial points of ``exp`` (Poisson, Gamma);
+  overflowed trial points of ``exp`` (Poisson, Gamma); on a large dense double ``X``
+  whose working set is beyond the cache, the coordinate descent reads the float32 copy
+  of the KKT screen (half the bytes; ``η``'s change is recomputed in double) while the
+  KKT violation is far above that copy's rounding;
 - once the working set's KKT conditions hold, one full gradient over all features
   adds any violator; the alpha is done when the largest KKT violation (intercept
   included) is at most ``tol_abs``, exactly as :class:`.glm.GLMProblem` stops, and
