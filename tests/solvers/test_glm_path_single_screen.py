@@ -4,7 +4,10 @@
 - the kernel keeps a float32 gradient entry only where the double-precision gradient
   (NumPy) proves the KKT condition of that zero coefficient, and within its error bound;
 - the paths that use it satisfy the KKT conditions (NumPy) at every alpha, and their
-  duality gaps bound the suboptimality against tightly solved paths.
+  duality gaps bound the suboptimality against tightly solved paths;
+- so do the paths whose Newton directions come from coordinate descent on the copy
+  (``SINGLE_CD_MIN_ENTRIES``), down to tolerances below float32's rounding (where the
+  kernel goes on in double).
 """
 
 from __future__ import annotations
@@ -117,15 +120,32 @@ def screen_always(monkeypatch):
     return built
 
 
-@pytest.mark.parametrize("l1_ratio", [1.0, 0.6])
-def test_screened_paths_satisfy_kkt_and_certify_their_gaps(screen_always, l1_ratio):
-    X, y = _wide_logistic(seed=2)
+@pytest.mark.parametrize(
+    ("l1_ratio", "single_cd", "shape", "tol"),
+    [
+        (1.0, False, (120, 900), 1e-6),
+        (0.6, False, (120, 900), 1e-6),
+        (1.0, True, (120, 900), 1e-6),
+        (0.6, True, (600, 150), 1e-6),
+        (1.0, True, (600, 150), 1e-10),
+    ],
+)
+def test_screened_paths_satisfy_kkt_and_certify_their_gaps(
+    screen_always, monkeypatch, l1_ratio, single_cd, shape, tol
+):
+    X, y = _wide_logistic(seed=2, n=shape[0], p=shape[1])
     n, p = X.shape
-    tol = 1e-6
+    if single_cd:
+        double = regularization_path(X, y, loss="logistic", l1_ratio=l1_ratio, alphas=25,
+                                     eps=1e-2, tol=tol, max_iter=1000)  # fmt: skip
+        screen_always.clear()
+        monkeypatch.setattr(glm, "SINGLE_CD_MIN_ENTRIES", 0)
     path = regularization_path(X, y, loss="logistic", l1_ratio=l1_ratio, alphas=25,
                                eps=1e-2, tol=tol, max_iter=1000)  # fmt: skip
     assert screen_always == [True]
     assert path.converged.all()
+    if single_cd:  # the float32 directions were taken: not the double path's iterates
+        assert not np.array_equal(path.coefs, double.coefs)
     h = np.full(n, 1.0 / n)
     # the relative tolerance is against the null model's gradient (absolute_tol)
     null = -Logistic.gradient(y, np.full(n, np.log(y.mean() / (1 - y.mean()))), h)

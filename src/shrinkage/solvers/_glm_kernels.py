@@ -13,7 +13,10 @@ without returning to Python between alphas:
   descent (:func:`._kernels.cd_dense`; :func:`._kernels.cd_sparse` on CSC ``X``) with
   the intercept profiled out by weighted centring; then a backtracking line search
   with Armijo's test on ``F + g`` (Lee, Sun & Saunders 2014), which also rejects the
-  overflowed trial points of ``exp`` (Poisson, Gamma);
+  overflowed trial points of ``exp`` (Poisson, Gamma); on a large dense double ``X``
+  whose working set is beyond the cache, the coordinate descent reads the float32 copy
+  of the KKT screen (half the bytes; ``η``'s change is recomputed in double) while the
+  KKT violation is far above that copy's rounding;
 - once the working set's KKT conditions hold, one full gradient over all features
   adds any violator; the alpha is done when the largest KKT violation (intercept
   included) is at most ``tol_abs``, exactly as :class:`.glm.GLMProblem` stops, and
@@ -342,6 +345,9 @@ def _gradient_and_model(
 _SINGLE_UNIT = 2.0**-24
 #: the largest absolute rounding of a float64 below float32's normal range to float32
 _SINGLE_SUBNORMAL = 2.0**-150
+#: a Newton step's coordinate descent reads ``fl32(X)`` only while the KKT violation is
+#: above this many times the bound on the model gradient's error from the rounding
+_SINGLE_MARGIN = 64.0
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -420,6 +426,35 @@ def _violation(g, b, l1, l2, lower, upper):
     return max(low - target, target - high, 0.0)
 
 
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _eta_change(X, coef, trial, features, delta_intercept, change):
+    """``change = Δβ₀ + Σ_j (trial_j − coef_j) x_j`` over ``features``, in double."""
+    for i in range(change.shape[0]):
+        change[i] = delta_intercept
+    for j in features:
+        delta = trial[j] - coef[j]
+        if delta != 0.0:
+            for i in range(change.shape[0]):
+                change[i] += delta * X[i, j]
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _single_copy(X, X32, colmax, features):
+    """Copy the columns of ``features`` not yet in ``X32`` (``colmax_j < 0``) and
+    record their ``max_i |X_ij|``; returns the largest ``colmax`` over ``features``."""
+    largest = 0.0
+    for j in features:
+        if colmax[j] < 0.0:
+            top = 0.0
+            for i in range(X.shape[0]):
+                x = X[i, j]
+                X32[i, j] = x
+                top = max(top, abs(x))
+            colmax[j] = top
+        largest = max(largest, colmax[j])
+    return largest
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _newton_step(
     X,
@@ -454,6 +489,8 @@ def _newton_step(
     trial,
     trial_eta,
     trial_d,
+    X32,
+    single,
 ):
     """One proximal-Newton step on ``features`` from the model of
     :func:`_gradient_and_model` (``w``, ``r0``, ``mu``, ``lipschitz``).
@@ -465,6 +502,12 @@ def _newton_step(
     are updated with ``η``. Returns the step taken (0: none). On CSC ``X`` (non-empty
     ``indptr``) the model residual is ``r + c`` with the scalar ``c`` of
     :func:`._kernels.cd_sparse` (implicit centring).
+
+    With ``single`` (dense ``X``), the coordinate descent reads the single-precision
+    copy ``X32`` of the features' columns (half the bytes of a sweep bound by memory
+    bandwidth): the direction minimizes the model of ``fl32(X)``, an inexact Newton
+    direction, and the change of ``η`` is then recomputed from ``X`` in double
+    (:func:`_eta_change`), so the line search, ``η`` and ``F`` stay exact.
     """
     n = y.shape[0]
     sparse = indptr.shape[0] > 0
@@ -488,6 +531,11 @@ def _newton_step(
                 data, indices, indptr, w, hx, mu, r, residual_offset, trial, lipschitz,
                 l1, l2, lower, upper, features, active_sweeps, threshold,
             )  # fmt: skip
+        elif single:
+            change = cd_dense(
+                X32, w, mu, r, trial, lipschitz, l1, l2, lower, upper, features,
+                active_sweeps, threshold,
+            )  # fmt: skip
         else:
             change = cd_dense(
                 X, w, mu, r, trial, lipschitz, l1, l2, lower, upper, features,
@@ -507,8 +555,12 @@ def _newton_step(
         old_pen += l1[j] * abs(coef[j]) + 0.5 * l2[j] * coef[j] * coef[j]
         new_pen += l1[j] * abs(trial[j]) + 0.5 * l2[j] * trial[j] * trial[j]
     decrement = new_pen - old_pen
+    if single:
+        _eta_change(X, coef, trial, features, delta_intercept, r0)
+    else:
+        for i in range(n):
+            r0[i] -= r[i]  # now the change of η for a unit step
     for i in range(n):
-        r0[i] -= r[i]  # now the change of η for a unit step
         decrement += h[i] * d[i] * r0[i]
     old_objective = state[0] + old_pen
     slack = 1e-15 * abs(old_objective)
@@ -603,6 +655,7 @@ def glm_path(
     X32,
     colmax,
     tol_rel=np.inf,
+    single_cd_entries=np.inf,
 ):
     """The penalized-GLM path along ``alphas`` (decreasing), in one call.
 
@@ -646,6 +699,13 @@ def glm_path(
     tol_rel : float
         An alpha also needs its last Newton step to have moved no coefficient by more
         than ``tol_rel·max|β|`` (scikit-learn's test; ``inf``: the KKT test alone).
+    single_cd_entries : float
+        With the single-precision copy (``colmax`` of size ``p``), a Newton step whose
+        working set holds at least this many entries of ``X`` runs its coordinate
+        descent on ``X32`` (:func:`_newton_step`), while the KKT violation is above
+        :data:`_SINGLE_MARGIN` times the bound ``(2⁻²⁴ + n·2⁻⁵²)·max_j|X_j|·Σ|h⊙ℓ'|``
+        on the model gradient's error from the rounding of ``X``; below it, and after a
+        single-precision step fails its line search, the alpha goes on in double.
     """
     n, p = y.shape[0], coef.shape[0]
     screened = p > 0 and colmax.shape[0] == p and indptr.shape[0] == 0
@@ -686,6 +746,7 @@ def glm_path(
         gap = np.inf
         worst = np.inf
         small = True  # no step yet: the KKT test alone decides
+        double_only = not screened or tol_rel < np.inf
         while True:
             features = working_set[:n_set]
             fresh = False  # is `gradient` on the working set current?
@@ -707,13 +768,25 @@ def glm_path(
                     break
                 for j in features:
                     before[j] = coef[j]
+                single = not double_only and n * n_set >= single_cd_entries
+                if single:
+                    mass = 0.0
+                    for i in range(n):
+                        mass += abs(scaled[i])
+                    top = _single_copy(X, X32, colmax, features)
+                    rounding = (_SINGLE_UNIT + n * 2.0**-52) * top * mass
+                    single = worst > _SINGLE_MARGIN * rounding
                 taken = _newton_step(
                     X, data, indices, indptr, y, h, eta, coef, intercept, state, d,
                     features, l1, l2, lower, upper, fit_intercept, family, worst, armijo,
                     inner_rounds, active_sweeps, max_halvings, w, r, r0, mu, hx, lipschitz,
-                    trial, trial_eta, trial_d,
+                    trial, trial_eta, trial_d, X32, single,
                 )  # fmt: skip
                 n_iter += 1
+                if taken == 0.0 and single:
+                    # The single-precision direction failed: retry in double.
+                    double_only = True
+                    continue
                 if taken == 0.0:
                     # No step passed Armijo (the decrease is below F's rounding): the
                     # point is unchanged, so the next model and direction would be the

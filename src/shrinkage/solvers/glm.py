@@ -90,6 +90,10 @@ SINGLE_SCREEN_MIN_ENTRIES = 2**21
 #: ... and at most this many (a 512 MiB copy): beyond, the copy's memory outweighs a
 #: faster check, and the check reads the double ``X`` as before
 SINGLE_SCREEN_MAX_ENTRIES = 2**27
+#: with the copy, a Newton step's coordinate descent reads it (half the bytes) once its
+#: working set holds this many entries (16 MiB of doubles: beyond the cache, where a
+#: sweep is bound by memory bandwidth)
+SINGLE_CD_MIN_ENTRIES = 2**21
 
 __all__ = [
     "GLMPath",
@@ -664,6 +668,7 @@ def glm_path(
         X32,
         colmax,
         float(tol_rel),
+        float(SINGLE_CD_MIN_ENTRIES),
     )
     problem.coef, problem.intercept_, problem.eta = coef, float(intercept[0]), eta
     problem.gradient = gradient
