@@ -78,17 +78,49 @@ def _full_gradient(X, h, mu, r, gradient, known=None):
     """``∇_j = Σ_i h_i (x_ij − μ_j) r_i`` for every feature (the KKT check and the gap),
     except those marked in ``known`` (the caller has them); returns ``Σ h r``.
 
-    The centring term ``μ_j Σ h_i r_i`` is kept: ``Σ h r`` is 0 only up to rounding."""
-    n_samples, n_features = X.shape
+    The centring term ``μ_j Σ h_i r_i`` is kept: ``Σ h r`` is 0 only up to rounding.
+    Four columns share each read of ``h ∘ r`` (:func:`_four_dots`): four independent
+    sums keep the loads in flight, about BLAS ``gemv``'s speed (one column at a time
+    runs ~30% slower on 1000×10000, where these passes are a third of a path)."""
+    n_features = X.shape[1]
     weighted, total = _weighted_residual(h, r)
+    todo = np.empty(n_features, dtype=np.int64)
+    n_todo = 0
     for j in range(n_features):
-        if known is not None and known[j]:
-            continue
+        if known is None or not known[j]:
+            todo[n_todo] = j
+            n_todo += 1
+    t = 0
+    while t + 4 <= n_todo:
+        _four_dots(X, weighted, mu, total, todo[t], todo[t + 1], todo[t + 2], todo[t + 3], gradient)
+        t += 4
+    while t < n_todo:
+        j = todo[t]
         acc = 0.0
-        for i in range(n_samples):
+        for i in range(X.shape[0]):
             acc += X[i, j] * weighted[i]
         gradient[j] = acc - mu[j] * total
+        t += 1
     return total
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _four_dots(X, weighted, mu, total, j0, j1, j2, j3, gradient):
+    """``gradient[j] = Σ_i x_ij w_i − μ_j Σ w`` for four columns in one pass over ``w``."""
+    acc0 = 0.0
+    acc1 = 0.0
+    acc2 = 0.0
+    acc3 = 0.0
+    for i in range(X.shape[0]):
+        w = weighted[i]
+        acc0 += X[i, j0] * w
+        acc1 += X[i, j1] * w
+        acc2 += X[i, j2] * w
+        acc3 += X[i, j3] * w
+    gradient[j0] = acc0 - mu[j0] * total
+    gradient[j1] = acc1 - mu[j1] * total
+    gradient[j2] = acc2 - mu[j2] * total
+    gradient[j3] = acc3 - mu[j3] * total
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
