@@ -103,13 +103,17 @@ class DenseDesign:
         self._partial = None
 
     def run(self, coef, features, l1, l2, box, active_sweeps, threshold) -> float:
-        self._at_zero = False  # (the round updates r in place)
+        return self._round_on(self.r, coef, features, l1, l2, box, active_sweeps, threshold)
+
+    def _round_on(self, residual, coef, features, l1, l2, box, active_sweeps, threshold):
+        """One round of :func:`._kernels.cd_dense` updating ``residual`` in place."""
+        self._at_zero = False
         self._partial = None
         return cd_dense(
             self.X,
             self.h,
             self.mu,
-            self.r,
+            residual,
             coef,
             self.lipschitz,
             l1,
@@ -216,23 +220,7 @@ class SingleDenseDesign(DenseDesign):
         if self._r32 is None:
             self._r32 = self.r.astype(np.float32)
         self._coef = coef  # (the caller's array: `r` follows it when read)
-        self._at_zero = False
-        self._partial = None
-        return cd_dense(
-            self.X,
-            self.h,
-            self.mu,
-            self._r32,
-            coef,
-            self.lipschitz,
-            l1,
-            l2,
-            box.lower,
-            box.upper,
-            _as_index_array(features),
-            active_sweeps,
-            threshold,
-        )
+        return self._round_on(self._r32, coef, features, l1, l2, box, active_sweeps, threshold)
 
 
 class SparseDesign:
