@@ -16,17 +16,7 @@ from shrinkage import regularization_path
 from shrinkage.solvers._gram_path import gram_path
 from shrinkage.solvers.constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
 
-
-def _ar1(rng, n, p, rho=0.6):
-    """Gaussian rows, AR(1) correlation across columns (the speed map's design)."""
-    X = np.empty((n, p))
-    X[:, 0] = rng.standard_normal(n)
-    for j in range(1, p):
-        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(n)
-    coef = np.zeros(p)
-    coef[: p // 10] = rng.standard_normal(p // 10) * 2
-    y = X @ coef + rng.standard_normal(n)
-    return X.astype(np.float32), y
+from .float32_data import ar1_float32
 
 
 def _objective(X, y, coef, alpha, l1_ratio):
@@ -40,7 +30,7 @@ def _objective(X, y, coef, alpha, l1_ratio):
 @pytest.mark.parametrize("l1_ratio", [0.5, 1.0])
 @pytest.mark.parametrize("tol", [1e-4, 1e-10])
 def test_float32_path_certified_and_equal_to_float64(rng, l1_ratio, tol):
-    X32, y = _ar1(rng, 300, 150)
+    X32, y = ar1_float32(rng, 300, 150)
     X64 = X32.astype(np.float64)  # the same numbers
     yc = y - y.mean()
     tol_abs = tol * (yc @ yc) / y.size
@@ -68,7 +58,7 @@ def test_sweep_gram_cannot_break_the_certificate(rng, distortion):
     """The sweeps' matrix only steers: with ``G`` rounded to float32, or even a wrong
     one (off-diagonal entries scaled by 1.2), the path ends at the exact problem's
     solution, to gaps that bound the exact problem's suboptimality."""
-    X32, y = _ar1(rng, 200, 80, rho=0.8)
+    X32, y = ar1_float32(rng, 200, 80, rho=0.8)
     Xc = X32.astype(np.float64) - X32.astype(np.float64).mean(axis=0)
     yc = y - y.mean()
     n, p = Xc.shape
@@ -116,7 +106,7 @@ def test_float32_path_with_refused_steps_certified(rng, tol):
     their sweeps over the non-zeros on the float32 gradient): the float32 path's gaps
     still bound its distance to a tightly solved float64 reference, and it agrees with
     the float64 path to the tolerance."""
-    X32, y = _ar1(rng, 400, 160, rho=0.95)
+    X32, y = ar1_float32(rng, 400, 160, rho=0.95)
     X64 = X32.astype(np.float64)
     yc = y - y.mean()
     tol_abs = tol * (yc @ yc) / y.size

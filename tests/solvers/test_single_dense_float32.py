@@ -18,17 +18,7 @@ from shrinkage.solvers.constants import SINGLE_RESIDUAL_FLOOR
 from shrinkage.solvers.problems import LeastSquaresProblem
 from shrinkage.solvers.step import solve_and_check
 
-
-def _ar1(rng, n, p, rho=0.6):
-    """Gaussian rows, AR(1) correlation across columns (the speed map's design)."""
-    X = np.empty((n, p))
-    X[:, 0] = rng.standard_normal(n)
-    for j in range(1, p):
-        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(n)
-    coef = np.zeros(p)
-    coef[: p // 10] = rng.standard_normal(p // 10) * 2
-    y = X @ coef + rng.standard_normal(n)
-    return X.astype(np.float32), y
+from .float32_data import ar1_float32
 
 
 def _primal_and_gap(X, y, coef, alpha, l1_ratio):
@@ -87,7 +77,7 @@ def _count_rounds(monkeypatch):
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
 @pytest.mark.parametrize("tol", [1e-3, 1e-8, 1e-12])
 def test_float32_fit_certified_against_float64_reference(rng, monkeypatch, l1_ratio, tol):
-    X32, y = _ar1(rng, 150, 200)
+    X32, y = ar1_float32(rng, 150, 200)
     alpha = _alpha(X32, y, 0.05, l1_ratio)
     counts = _count_rounds(monkeypatch)
     coef, dual_gap = _fit(X32, y, alpha, l1_ratio, tol)
@@ -114,7 +104,7 @@ def test_float32_fit_certified_against_float64_reference(rng, monkeypatch, l1_ra
 
 
 def test_float32_rounds_run_where_the_design_is_single(rng):
-    X32, y = _ar1(rng, 120, 100)
+    X32, y = ar1_float32(rng, 120, 100)
     problem_x = np.asfortranarray(X32)
     h = np.full(y.size, 1.0 / y.size)
     mu = problem_x.astype(np.float64).mean(axis=0)
@@ -129,7 +119,7 @@ def test_corrupted_float32_residual_cannot_break_the_certificate(rng, monkeypatc
     float32 rounds (1e-2 of its size: a residual that no longer belongs to the
     coefficients), the fit still ends at gaps computed from the exact residual, which
     bound the true suboptimality."""
-    X32, y = _ar1(rng, 150, 200, rho=0.8)
+    X32, y = ar1_float32(rng, 150, 200, rho=0.8)
     alpha = _alpha(X32, y, 0.05, 1.0)
     rounds = designs.cd_dense
     noise = np.random.default_rng(1)
