@@ -215,6 +215,8 @@ def run_cell(workers, task, name, args) -> dict:
         if timing.status != "ok":
             info["status"], info["message"] = timing.status, timing.message
         info["seconds"] = timing.best if timing.status == "ok" and timing.seconds else None
+        if timing.best_usage:
+            info["usage"] = timing.best_usage
     record["load_after"] = os.getloadavg()[0]
     record["ratio"] = ratio_of(record)
     return record

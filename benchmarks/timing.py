@@ -61,10 +61,19 @@ class Timing:
     seconds: list[float] = field(default_factory=list)
     message: str = ""
     warnings: list[str] = field(default_factory=list)
+    #: per fit, the worker's system time, page faults and switches (``worker._usage``)
+    usages: list[dict] = field(default_factory=list)
 
     @property
     def best(self) -> float:
         return min(self.seconds) if self.seconds else float("nan")
+
+    @property
+    def best_usage(self) -> dict:
+        """The usage of the fastest fit (empty if the worker reported none)."""
+        if not self.seconds or len(self.usages) != len(self.seconds):
+            return {}
+        return self.usages[int(np.argmin(self.seconds))]
 
 
 def time_cell(worker, payload: dict, repeats: int, timeout: float,
@@ -79,6 +88,7 @@ def time_cell(worker, payload: dict, repeats: int, timeout: float,
         if reply["status"] != "ok":
             return Timing(reply["status"], message=reply.get("message", ""))
         timing.seconds.append(reply["seconds"])
+        timing.usages.append(reply.get("usage", {}))
         timing.warnings = sorted(set(timing.warnings) | set(reply["warnings"]))
         if reply["seconds"] > repeat_below:
             break
@@ -111,6 +121,7 @@ def interleaved_best(workers: dict, payloads: dict, repeats: int, timeout: float
                 timings[library] = once
                 continue
             timing.seconds += once.seconds
+            timing.usages += once.usages
             timing.warnings = sorted(set(timing.warnings) | set(once.warnings))
     return timings
 

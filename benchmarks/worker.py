@@ -76,6 +76,51 @@ def environment_info(adapter) -> dict:
     return info
 
 
+#: bytes touched per page by :func:`recycle_memory`
+PAGE_BYTES = 4096
+
+
+def data_bytes(problem) -> int:
+    """Bytes of a problem's design matrix (its three arrays when sparse)."""
+    X = problem.X
+    if hasattr(X, "data") and hasattr(X, "indices"):
+        return X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    return X.nbytes
+
+
+def recycle_memory(n_bytes: int) -> None:
+    """Touch and free ``n_bytes`` of fresh memory just before a timed fit (not timed).
+
+    Why: on a virtual machine with free page reporting (e.g. Firecracker, as on the
+    machines these maps were made on), memory a process freed more than ~2 s ago is handed
+    back to the host, and touching it again costs the next fit system time: ~2.5 ms per MB
+    here, 0.2 s for the 80 MB Fortran copy a single fit on 1000x10000 makes. In a map's
+    interleaved rounds every library's fit came seconds after its previous one, so each
+    paid it again, by how much depending on its allocations and the order of the turns.
+    Pages freed a moment ago go back to the kernel's free lists first and are reused first,
+    so the fit that follows allocates recently used memory, as on a machine without page
+    reporting. The worker of an external runtime (R) does this before it starts it.
+    """
+    if n_bytes <= 0:
+        return
+    scratch = np.empty(n_bytes, dtype=np.uint8)
+    scratch[::PAGE_BYTES] = 1
+    del scratch
+
+
+def _usage() -> dict:
+    """This process's kernel time, page faults and context switches so far: a fit whose
+    CPU time is inflated shows why (system time for page faults or writeback, involuntary
+    switches for a busy machine). Zeros where ``resource`` is missing (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return {"sys_s": 0.0, "minor_faults": 0, "involuntary_switches": 0}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"sys_s": usage.ru_stime, "minor_faults": usage.ru_minflt,
+            "involuntary_switches": usage.ru_nivcsw}
+
+
 def summarize_warnings(caught) -> list[str]:
     """Distinct warning messages (category and first line), at most five."""
     messages = []
@@ -143,16 +188,20 @@ class PathWorker(Worker):
         alphas = np.asarray(request["alphas"], dtype=np.float64)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            recycle_memory(2 * data_bytes(problem))
+            usage_before = _usage()
             start = fit_clock()
             coefs, intercepts = task.call(self.adapter, problem, alphas, request["tol"])
             seconds = fit_clock() - start
+            usage = {key: value - usage_before[key] for key, value in _usage().items()}
         # An adapter that times inside another runtime (R's system.time) reports that.
         inner = getattr(self.adapter, "inner_seconds", None)
         if inner is not None:
             seconds, self.adapter.inner_seconds = inner, None
         np.savez(request["out"], coefs=np.asarray(coefs, dtype=np.float64),
                  intercepts=np.asarray(intercepts, dtype=np.float64))
-        return {"status": "ok", "seconds": seconds, "warnings": summarize_warnings(caught)}
+        return {"status": "ok", "seconds": seconds, "warnings": summarize_warnings(caught),
+                "usage": usage}
 
 
 def worker_class(kind: str) -> type[Worker]:

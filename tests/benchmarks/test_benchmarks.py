@@ -449,3 +449,40 @@ def test_alpha_max_is_the_smallest_all_zero_alpha(bench):
     top = bench["objectives"].alpha_max(X, y)
     assert not np.any(Lasso(alpha=top * 1.0001, tol=1e-12).fit(X, y).coef_)
     assert np.any(Lasso(alpha=top * 0.99, tol=1e-12).fit(X, y).coef_)
+
+
+def test_worker_fit_reports_usage_and_recycles_memory(bench, tmp_path):
+    """A worker's fit reply carries the fit's system time, page faults and switches, and the
+    fit's coefficients match a direct scikit-learn fit (the memory recycled before it is not
+    the data); ``data_bytes`` counts a design's bytes, dense and sparse."""
+    import scipy.sparse as sp
+    from sklearn.linear_model import Lasso
+
+    saved = dict(os.environ)
+    sys.path.insert(0, str(BENCH))
+    try:
+        worker_module = importlib.import_module("worker")
+    finally:
+        sys.path.remove(str(BENCH))
+        os.environ.clear()
+        os.environ.update(saved)
+    problems = bench["problems"]
+    problem = problems.tiny_problems()[0]
+    assert worker_module.data_bytes(problem) == problem.X.nbytes
+    sparse = sp.random(40, 30, density=0.2, format="csc", random_state=0)
+    expected = sparse.data.nbytes + sparse.indices.nbytes + sparse.indptr.nbytes
+    assert worker_module.data_bytes(problems.Problem("s", sparse, None, None, "")) == expected
+
+    worker = worker_module.worker_class("path")("sklearn")
+    worker.problems[("tiny-test", 1.0)] = problem
+    alpha = float(np.max(np.abs(problem.X.T @ (problem.y - problem.y.mean())))) / len(problem.y) / 4
+    out = tmp_path / "fit.npz"
+    reply = worker.handle({"op": "fit", "task": "single_lasso", "problem": "tiny-test",
+                           "scale": 1.0, "alphas": [alpha], "tol": 1e-10, "out": str(out)})
+    assert reply["status"] == "ok", reply
+    usage = reply["usage"]
+    assert set(usage) == {"sys_s", "minor_faults", "involuntary_switches"}
+    assert all(value >= 0 for value in usage.values())
+    reference = Lasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(problem.X, problem.y)
+    with np.load(out) as fit:
+        np.testing.assert_allclose(fit["coefs"].ravel(), reference.coef_, atol=1e-6)
