@@ -1,5 +1,5 @@
 """The compiled GLM path's KKT check on a single-precision copy of X
-(solvers/_glm_kernels.py, ``_screened_gradient``), against references computed here:
+(solvers/_glm_single.py, ``_screened_gradient``), against references computed here:
 
 - the kernel keeps a float32 gradient entry only where the double-precision gradient
   (NumPy) proves the KKT condition of that zero coefficient, and within its error bound;
@@ -18,7 +18,7 @@ import pytest
 from shrinkage.datafits import Logistic
 from shrinkage.path import regularization_path
 from shrinkage.penalties import kkt_violation, penalty_strengths, penalty_value
-from shrinkage.solvers import _glm_kernels as kernels
+from shrinkage.solvers import _glm_single as kernels
 from shrinkage.solvers import glm
 
 

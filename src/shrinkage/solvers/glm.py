@@ -677,7 +677,7 @@ def glm_path(
 
 def _single_precision_screen(X: np.ndarray, n_alphas: int) -> tuple[np.ndarray, np.ndarray]:
     """Room for ``fl32(X)`` and ``max_i |X_ij|`` (``−1``: not copied yet) for the compiled
-    path's KKT check (:func:`._glm_kernels._screened_gradient`, which copies a column
+    path's KKT check (:func:`._glm_single._screened_gradient`, which copies a column
     on its first visit) where it pays, else placeholders (an empty ``colmax``).
 
     Each alpha ends with the gradient of the features outside the working set, a pass
