@@ -428,7 +428,9 @@ def regularization_path(
     if _exact_ridge_applies(X_fit, problem.loss, l1_ratio, constraint):
         result = _spectral_ridge_path(X_fit, y, h, weights, fit_intercept, grid, problem)
     else:
-        result = solve_path(problem, grid, tol, max_iter, progress=progress)
+        # (`problem` is not returned: the Gram path need not leave it at the last alpha,
+        # an O(p·nnz) gradient and a copy of G's active columns, 0.03 s on 4472x2236.)
+        result = solve_path(problem, grid, tol, max_iter, progress=progress, keep_state=False)
     if scales is not None:  # back to original units; the intercepts are unchanged
         result.coefs = to_original_units(result.coefs, scales)
     result.feature_names = feature_names
