@@ -387,7 +387,10 @@ def _accelerated_cd_dense(
 
     Why: on a fixed support the active sweeps are a linear fixed-point iteration, slow
     on correlated columns, where extrapolation from the last iterates skips most of
-    them (1000 × 10000 AR(1) rho 0.95 path: the active sweeps were ~⅔ of its time).
+    them. On the 1000 × 10000 AR(1) rho 0.95 L1-logistic path the active sweeps were
+    ~⅔ of the time (3.0M column visits against 1.1M in full sweeps); with these steps
+    its CPU time went 3.68 -> 2.44 s, 577 × 1732 rho 0.95 0.55 -> 0.22 s, and rho 0
+    designs (where the steps are rarely taken) stayed within noise.
     """
     change = _sweep_dense(X, w, mu, r, coef, lipschitz, l1, l2, lower, upper, features)
     if change <= threshold:
