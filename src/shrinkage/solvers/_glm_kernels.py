@@ -10,8 +10,9 @@ without returning to Python between alphas:
 - outer proximal-Newton (IRLS) steps on the working set: the quadratic model of
   ``F`` at ``η`` (weights ``w = h·max(ℓ'', floor)``, working residual
   ``r = −ℓ'/max(ℓ'', floor)``), minimized with the penalty by weighted coordinate
-  descent (:func:`._kernels.cd_dense`; :func:`._kernels.cd_sparse` on CSC ``X``) with
-  the intercept profiled out by weighted centring; then a backtracking line search
+  descent (on dense ``X`` :func:`_accelerated_cd_dense`, glmnet's active-set cycling
+  with Anderson steps on the active sweeps; :func:`._kernels.cd_sparse` on CSC ``X``)
+  with the intercept profiled out by weighted centring; then a backtracking line search
   with Armijo's test on ``F + g`` (Lee, Sun & Saunders 2014), which also rejects the
   overflowed trial points of ``exp`` (Poisson, Gamma); on a large dense double ``X``
   whose working set is beyond the cache, the coordinate descent reads the float32 copy
@@ -57,17 +58,21 @@ from ._glm_single import (
 )
 from ._kernels import (
     _FASTMATH,
+    _nonzero_subset,
     _one_side_conjugate,
+    _sweep_dense,
     box_conjugate,
-    cd_dense,
     cd_sparse,
     dual_scale_score,
     screening_score,
 )
 from ._logistic_kernels import exp_neg, log1p_unit, log_positive
+from .dense_path import _extrapolate
 
 LOGISTIC = 0
 POISSON = 1
+#: iterates of the active sweeps per Anderson step in a Newton direction, minus one
+_ANDERSON_DEPTH = 5
 GAMMA = 2
 
 
@@ -369,6 +374,44 @@ def _violation(g, b, l1, l2, lower, upper):
     return max(low - target, target - high, 0.0)
 
 
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _accelerated_cd_dense(
+    X, w, mu, r, coef, lipschitz, l1, l2, lower, upper, features, active_sweeps, threshold,
+    history, trial_r, active,
+):  # fmt: skip
+    """One round of weighted coordinate descent on a dense ``X`` (a sweep over
+    ``features``, then up to ``active_sweeps`` over its non-zeros, as
+    :func:`._kernels.cd_dense`), with an Anderson step on the non-zeros after every
+    ``_ANDERSON_DEPTH + 1`` active sweeps (:func:`.dense_path._extrapolate`: taken only
+    where it lowers the model ``½ Σ w r² + g``); returns the full sweep's change.
+
+    Why: on a fixed support the active sweeps are a linear fixed-point iteration, slow
+    on correlated columns, where extrapolation from the last iterates skips most of
+    them. On the 1000 × 10000 AR(1) rho 0.95 L1-logistic path the active sweeps were
+    ~⅔ of the time (3.0M column visits against 1.1M in full sweeps); with these steps
+    its CPU time went 3.68 -> 2.44 s, 577 × 1732 rho 0.95 0.55 -> 0.22 s, and rho 0
+    designs (where the steps are rarely taken) stayed within noise.
+    """
+    change = _sweep_dense(X, w, mu, r, coef, lipschitz, l1, l2, lower, upper, features)
+    if change <= threshold:
+        return change
+    n_active = _nonzero_subset(coef, features, active)
+    subset = active[:n_active]
+    n_history = 0
+    for _ in range(active_sweeps):
+        if _sweep_dense(X, w, mu, r, coef, lipschitz, l1, l2, lower, upper, subset) <= threshold:
+            break
+        for t in range(n_active):
+            history[n_history, t] = coef[subset[t]]
+        n_history += 1
+        if n_history == history.shape[0]:
+            _extrapolate(
+                X, w, mu, r, coef, l1, l2, lower, upper, subset, history[:, :n_active], trial_r
+            )
+            n_history = 0
+    return change
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _newton_step(
     X,
@@ -405,6 +448,9 @@ def _newton_step(
     trial_d,
     X32,
     single,
+    history,
+    trial_r,
+    active,
 ):
     """One proximal-Newton step on ``features`` from the model of
     :func:`_gradient_and_model` (``w``, ``r0``, ``mu``, ``lipschitz``).
@@ -446,14 +492,14 @@ def _newton_step(
                 l1, l2, lower, upper, features, active_sweeps, threshold,
             )  # fmt: skip
         elif single:
-            change = cd_dense(
+            change = _accelerated_cd_dense(
                 X32, w, mu, r, trial, lipschitz, l1, l2, lower, upper, features,
-                active_sweeps, threshold,
+                active_sweeps, threshold, history, trial_r, active,
             )  # fmt: skip
         else:
-            change = cd_dense(
+            change = _accelerated_cd_dense(
                 X, w, mu, r, trial, lipschitz, l1, l2, lower, upper, features,
-                active_sweeps, threshold,
+                active_sweeps, threshold, history, trial_r, active,
             )  # fmt: skip
         if change <= threshold:
             break
@@ -640,6 +686,9 @@ def glm_path(
     hx = np.zeros(p)
     lipschitz = np.zeros(p)
     trial = np.zeros(p)
+    history = np.empty((_ANDERSON_DEPTH + 1, p))
+    trial_r = np.empty(n)
+    active = np.empty(p, dtype=np.int64)
     # F(η) and d = ℓ'(η) are kept current with η: each accepted line-search trial
     # brings its own, so a Newton step costs one exp (and one log) per sample.
     state = np.array([_evaluate(family, y, h, eta, d)])
@@ -694,7 +743,7 @@ def glm_path(
                     X, data, indices, indptr, y, h, eta, coef, intercept, state, d,
                     features, l1, l2, lower, upper, fit_intercept, family, worst, armijo,
                     inner_rounds, active_sweeps, max_halvings, w, r, r0, mu, hx, lipschitz,
-                    trial, trial_eta, trial_d, X32, single,
+                    trial, trial_eta, trial_d, X32, single, history, trial_r, active,
                 )  # fmt: skip
                 n_iter += 1
                 if taken == 0.0 and single:
