@@ -71,9 +71,9 @@ from .dense_path import _extrapolate
 
 LOGISTIC = 0
 POISSON = 1
+GAMMA = 2
 #: iterates of the active sweeps per Anderson step in a Newton direction, minus one
 _ANDERSON_DEPTH = 5
-GAMMA = 2
 
 
 # ------------------------------------------------------------ per-sample math -------
