@@ -44,7 +44,7 @@ def test_columns_marked_far_are_below_their_bound_after_several_moves(rng):
     coef[7] = 0.3  # a non-zero is always read
     known = np.zeros(p, dtype=bool)
     n_skipped = 0
-    for step in range(6):
+    for _ in range(6):
         r = r + 0.02 * rng.standard_normal(n)  # small moves: the bound leaves columns out
         drift += _residual_move(h, r, last_r)
         np.testing.assert_array_equal(last_r, r)
