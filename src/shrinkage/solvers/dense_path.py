@@ -640,11 +640,9 @@ def dense_path(
             if in_set[j]:
                 working_set[n_set] = j
                 n_set += 1
-        # The threshold that brought the previous alpha under tol: fewer
-        # settle-check-tighten rounds than restarting from tol. (Not a decade looser:
-        # on wide AR(1) paths that start cost every alpha a round whose W sweep met
-        # the looser threshold but not the update test, then a tightening.)
-        threshold = max(min(tol_abs, last_threshold), floor)
+        # The threshold that brought the previous alpha's gap under tol, one decade
+        # looser: fewer settle-check-tighten rounds than restarting from tol.
+        threshold = max(min(tol_abs, 10.0 * last_threshold), floor)
         rounds = 0
         gap = np.inf
         n_history = 0
