@@ -1,9 +1,9 @@
-"""``dense_path._full_gradient`` (four columns per pass) against NumPy."""
+"""``_dense_kkt._full_gradient`` (four columns per pass) against NumPy."""
 
 import numpy as np
 import pytest
 
-from shrinkage.solvers.dense_path import _full_gradient
+from shrinkage.solvers._dense_kkt import _full_gradient
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from shrinkage import regularization_path
-from shrinkage.solvers.dense_path import _mark_far_columns, _residual_move
+from shrinkage.solvers._dense_kkt import _mark_far_columns, _residual_move
 
 
 def _ar1(rng, n, p, rho):

@@ -1,4 +1,4 @@
-"""The compiled GLM path (solvers/_glm_kernels.py) against independent references.
+"""The compiled GLM path (solvers/_glm_kernels.py; datafits: _glm_datafits.py) against
 
 - its per-sample math against datafits.py's NumPy versions;
 - its path against GLMProblem's Python proximal-Newton path (same stopping rule);
@@ -20,7 +20,7 @@ from sklearn_versions import l1_logistic
 from shrinkage.datafits import Gamma, Logistic, Poisson
 from shrinkage.path import alpha_grid, make_problem, regularization_path, solve_path
 from shrinkage.penalties import Box, kkt_violation, penalty_strengths, penalty_value
-from shrinkage.solvers import _glm_kernels as kernels
+from shrinkage.solvers import _glm_datafits as kernels
 from shrinkage.solvers.glm import glm_path_applies
 
 FAMILIES = {"logistic": (kernels.LOGISTIC, Logistic), "poisson": (kernels.POISSON, Poisson),

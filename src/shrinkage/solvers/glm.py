@@ -519,7 +519,7 @@ def _family_code(datafit) -> int | None:
     """The compiled kernels' code for a datafit, or None. Exact classes only: a
     subclass may change the math the kernels hard-code."""
     from ..datafits import Gamma, Logistic, Poisson
-    from ._glm_kernels import GAMMA, LOGISTIC, POISSON
+    from ._glm_datafits import GAMMA, LOGISTIC, POISSON
 
     return {Logistic: LOGISTIC, Poisson: POISSON, Gamma: GAMMA}.get(type(datafit))
 
