@@ -23,6 +23,13 @@ triggers runs them, so :func:`njit` defers them there.
 While cached code loads, Numba's implementation modules (``numba.np.arrayobj``, …) that
 its environments name are not imported (:func:`_environments_without_imports`).
 
+Importing Numba itself makes some 50,000 objects, enough for the cyclic garbage
+collector to run a full (oldest-generation) collection over everything the process
+already holds (scikit-learn, SciPy, pandas: ~130,000 objects, 0.06-0.09 s of CPU).
+:func:`_import_numba` pauses the collector for that import alone: reference counting
+still frees everything as usual, and the full collection comes when the collector's own
+thresholds next call for one, as in any long-running process.
+
 Measured (``benchmarks/jit_cost.py``): the first ``Lasso.fit`` in a new process with a
 warm cache takes 0.14 s less CPU (0.18 -> 0.04 s on the development VM); without the
 implementation imports a further 0.04 s less.
@@ -31,9 +38,33 @@ implementation imports a further 0.04 s less.
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 
-from numba import njit as _numba_njit
+
+def _import_numba() -> None:
+    """``import numba`` with the cyclic garbage collector paused (restored as it was).
+
+    Numba's import allocates tens of thousands of long-lived objects (types, registries,
+    templates). Counted against the generation thresholds, they set off a full collection
+    during the import, which walks every object the process holds: the largest single
+    cost of a first fit after Numba's own import (benchmarks/JIT_COST.md). Nothing in
+    the import is garbage that needs the cycle collector to be freed promptly.
+    """
+    if "numba" in sys.modules:
+        return
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        import numba  # noqa: F401
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+_import_numba()
+
+from numba import njit as _numba_njit  # noqa: E402
 
 __all__ = ["njit"]
 

@@ -67,3 +67,31 @@ def test_cached_kernels_load_without_refresh_and_numba_still_compiles(tmp_path):
         np.testing.assert_allclose(result["coef"], result["reference"], atol=1e-7)
         np.testing.assert_allclose(result["user"], result["expected"], rtol=1e-12)
     assert first["coef"] == second["coef"]
+
+
+IMPORT_WITH_COLLECTOR = """
+import gc, json, sys
+import sklearn.linear_model, scipy.sparse  # a process already holding many objects
+full_collections = []
+gc.callbacks.append(lambda phase, info: full_collections.append(info["generation"])
+                    if phase == "start" and info["generation"] == 2 else None)
+{before}
+import shrinkage._jit
+print(json.dumps({{"numba": "numba" in sys.modules, "enabled": gc.isenabled(),
+                  "full_collections": len(full_collections)}}))
+"""
+
+
+def test_numba_import_pauses_the_collector_and_restores_its_state():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, env.get("PYTHONPATH")) if p)
+    results = {}
+    for before in ("", "gc.disable()"):
+        out = subprocess.run([sys.executable, "-c", IMPORT_WITH_COLLECTOR.format(before=before)],
+                             capture_output=True, text=True, check=True, env=env).stdout
+        import json
+
+        results[before] = json.loads(out.strip().splitlines()[-1])
+    assert results[""]["numba"] and results[""]["enabled"]
+    assert results[""]["full_collections"] == 0  # without the pause: one, over every object
+    assert results["gc.disable()"]["enabled"] is False  # a user's choice is kept
