@@ -72,7 +72,9 @@ from .dense_path import _penalty as _subset_penalty
 
 #: iterates of the active sweeps per Anderson step in a Newton direction, minus one
 _ANDERSON_DEPTH = 5
-#: ... on CSC ``X`` (:func:`_accelerated_cd_sparse`)
+#: ... on CSC ``X`` (:func:`_accelerated_cd_sparse`): with the 10 active sweeps of a
+#: direction, two steps instead of one (3162 × 3162 at density 0.01: 0.20 s, depth 5
+#: 0.23 s, depth 2 0.24 s)
 _SPARSE_ANDERSON_DEPTH = 3
 
 
@@ -315,7 +317,13 @@ def _accelerated_cd_sparse(
 
     Why: the sparse L1-logistic paths spend most of their time in the active sweeps,
     and most Newton directions used all of them (3162 × 3162 at density 0.01: 84 of
-    156 directions ran the 10, 1102 active sweeps against 156 full ones)."""
+    156 directions ran the 10, 1102 active sweeps against 156 full ones; late on the
+    path, with ~1700 non-zeros for 3162 samples, a sweep shrinks the change by only
+    ~0.9). Unprojected, two in three extrapolations were rejected (weights ~±20 that
+    carry a few coefficients across zero); on the orthant face all were taken. Speed
+    map L1-logistic paths on CSC X (29 shapes, CPU time): geometric mean 0.74 of
+    before, 3162 × 3162 0.30 -> 0.21 s (156 -> 128 Newton steps), 1826 × 5477 at
+    density 0.001 0.33 -> 0.13 s; n ≫ p shapes (fast sweeps, few steps) 0.93-0.97."""
     change = _sweep_sparse(
         data, indices, indptr, w, hx, mu, s, offset, coef, lipschitz, l1, l2, lower, upper,
         features,
