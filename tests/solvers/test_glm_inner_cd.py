@@ -12,6 +12,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import Lasso
 
 from shrinkage.solvers import _glm_kernels as kernels
+from shrinkage.solvers._kernels import cd_sparse
 
 
 def _correlated(n, p, rho, seed):
@@ -82,27 +83,37 @@ def _model_value(w, residual, coef, l1):
     return 0.5 * w @ residual**2 + l1 @ np.abs(coef)
 
 
-def test_sparse_direction_is_the_weighted_lasso_minimizer():
-    """``_accelerated_cd_sparse`` converges to scikit-learn's weighted lasso, and its
-    implicit residual ``s + c`` is the model's, recomputed from ``X``."""
-    n, p = 150, 200  # many non-zeros for n: slow active sweeps, as late on a path
-    X, dense, centred, w, r0, s, mu, hx, lipschitz = _sparse_model(n, p, 0.1, seed=5)
+def _sparse_rounds(kernel, n, p, seed):
+    """Rounds of ``kernel`` (``_accelerated_cd_sparse`` or plain ``cd_sparse``) to
+    converge on :func:`_sparse_model`'s problem; with the data and the solution."""
+    X, dense, centred, w, r0, s, mu, hx, lipschitz = _sparse_model(n, p, 0.1, seed)
     l1 = np.full(p, 0.02 * np.abs(centred.T @ (w * s)).max())
     l2 = np.zeros(p)
     lower, upper = np.full(p, -np.inf), np.full(p, np.inf)
     coef, offset = np.zeros(p), np.zeros(1)
     history = np.empty((kernels._SPARSE_ANDERSON_DEPTH + 1, p))
     trial_s, active = np.empty(n), np.empty(p, dtype=np.int64)
-    for _ in range(5000):
-        change = kernels._accelerated_cd_sparse(
-            X.data, X.indices, X.indptr, w, hx, mu, s, offset, coef, lipschitz, l1, l2,
-            lower, upper, np.arange(p), 10, 1e-30, history, trial_s, active,
-        )  # fmt: skip
+    args = (X.data, X.indices, X.indptr, w, hx, mu, s, offset, coef, lipschitz, l1, l2,
+            lower, upper, np.arange(p), 10, 1e-30)  # fmt: skip
+    for rounds in range(1, 5001):
+        if kernel == "anderson":
+            change = kernels._accelerated_cd_sparse(*args, history, trial_s, active)
+        else:
+            change = cd_sparse(*args)
         if change <= 1e-30:
-            break
-    else:
-        pytest.fail("coordinate descent did not converge")
-    np.testing.assert_allclose(s + offset[0], r0 - (w @ r0) / w.sum() - centred @ coef, atol=1e-10)
+            return rounds, (dense, centred, w, r0, s + offset[0], l1, coef)
+    pytest.fail("coordinate descent did not converge")
+
+
+def test_sparse_direction_is_the_weighted_lasso_minimizer():
+    """``_accelerated_cd_sparse`` converges to scikit-learn's weighted lasso, in far
+    fewer rounds than without the Anderson steps, and its implicit residual ``s + c``
+    is the model's, recomputed from ``X``."""
+    n, p = 150, 200  # many non-zeros for n: slow active sweeps, as late on a path
+    rounds, (dense, centred, w, r0, residual, l1, coef) = _sparse_rounds("anderson", n, p, 5)
+    plain_rounds, _ = _sparse_rounds("plain", n, p, 5)
+    assert rounds < plain_rounds / 2  # measured 33 against 212
+    np.testing.assert_allclose(residual, r0 - (w @ r0) / w.sum() - centred @ coef, atol=1e-10)
     reference = Lasso(alpha=l1[0] / w.sum(), tol=1e-14, max_iter=10**6).fit(
         dense, r0, sample_weight=w
     )
