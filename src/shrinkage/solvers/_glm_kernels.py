@@ -10,10 +10,10 @@ without returning to Python between alphas:
 - outer proximal-Newton (IRLS) steps on the working set: the quadratic model of
   ``F`` at ``η`` (weights ``w = h·max(ℓ'', floor)``, working residual
   ``r = −ℓ'/max(ℓ'', floor)``), minimized with the penalty by weighted coordinate
-  descent (on dense ``X`` :func:`_accelerated_cd_dense`, glmnet's active-set cycling
-  with Anderson steps on the active sweeps; :func:`._kernels.cd_sparse` on CSC ``X``)
-  with the intercept profiled out by weighted centring; then a backtracking line search
-  with Armijo's test on ``F + g`` (Lee, Sun & Saunders 2014), which also rejects the
+  descent (:func:`_accelerated_cd_dense`, :func:`_accelerated_cd_sparse` on CSC ``X``:
+  glmnet's active-set cycling with Anderson steps on the active sweeps) with the
+  intercept profiled out by weighted centring; then a backtracking line search with
+  Armijo's test on ``F + g`` (Lee, Sun & Saunders 2014), which also rejects the
   overflowed trial points of ``exp`` (Poisson, Gamma); on a large dense double ``X``
   whose working set is beyond the cache, the coordinate descent reads the float32 copy
   of the KKT screen (half the bytes; ``η``'s change is recomputed in double) while the
@@ -62,15 +62,20 @@ from ._kernels import (
     _nonzero_subset,
     _one_side_conjugate,
     _sweep_dense,
+    _sweep_sparse,
     box_conjugate,
-    cd_sparse,
     dual_scale_score,
     screening_score,
 )
-from .dense_path import _extrapolate
+from .dense_path import _extrapolate, anderson_point
+from .dense_path import _penalty as _subset_penalty
 
 #: iterates of the active sweeps per Anderson step in a Newton direction, minus one
 _ANDERSON_DEPTH = 5
+#: ... on CSC ``X`` (:func:`_accelerated_cd_sparse`): with the 10 active sweeps of a
+#: direction, two steps instead of one (3162 × 3162 at density 0.01: 0.20 s, depth 5
+#: 0.23 s, depth 2 0.24 s)
+_SPARSE_ANDERSON_DEPTH = 3
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -249,6 +254,104 @@ def _accelerated_cd_dense(
     return change
 
 
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _offset_norm2(w, s, c):
+    """``Σ_i w_i (s_i + c)²``: the weighted square norm of the implicit residual."""
+    acc = 0.0
+    for i in range(s.shape[0]):
+        v = s[i] + c
+        acc += w[i] * v * v
+    return acc
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _extrapolate_sparse(
+    data, indices, indptr, w, mu, s, offset, coef, l1, l2, lower, upper, features, history,
+    trial_s,
+):  # fmt: skip
+    """:func:`.dense_path._extrapolate` on CSC columns centred implicitly: the model
+    residual is ``s + c`` (``c = offset[0]``), so moving ``β_j`` by ``δ`` costs the
+    column's non-zeros and ``c += δ·mu_j``. Taken only where it lowers
+    ``½ Σ w (s + c)² + penalty``."""
+    n_set = features.shape[0]
+    point = np.empty(n_set)
+    current_values = np.empty(n_set)
+    if not anderson_point(coef, lower, upper, features, history, point, current_values):
+        return
+    for t in range(n_set):
+        # On the current orthant face: a coefficient the extrapolation carries across
+        # zero (or off it) stays at zero, where the L1 kink would make the step
+        # overshoot (the iterates are linear in the weights only on a fixed sign pattern).
+        if point[t] * current_values[t] <= 0.0:
+            point[t] = 0.0
+    c = offset[0]
+    current = 0.5 * _offset_norm2(w, s, c) + _subset_penalty(current_values, l1, l2, features)
+    for i in range(s.shape[0]):
+        trial_s[i] = s[i]
+    trial_c = c
+    for t in range(n_set):
+        j = features[t]
+        delta = point[t] - coef[j]
+        if delta != 0.0:
+            for k in range(indptr[j], indptr[j + 1]):
+                trial_s[indices[k]] -= delta * data[k]
+            trial_c += delta * mu[j]
+    trial = 0.5 * _offset_norm2(w, trial_s, trial_c) + _subset_penalty(point, l1, l2, features)
+    if trial < current:
+        for t in range(n_set):
+            coef[features[t]] = point[t]
+        for i in range(s.shape[0]):
+            s[i] = trial_s[i]
+        offset[0] = trial_c
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _accelerated_cd_sparse(
+    data, indices, indptr, w, hx, mu, s, offset, coef, lipschitz, l1, l2, lower, upper,
+    features, active_sweeps, threshold, history, trial_s, active,
+):  # fmt: skip
+    """:func:`._kernels.cd_sparse` (a sweep over ``features``, then up to
+    ``active_sweeps`` over its non-zeros) with the Anderson steps of
+    :func:`_accelerated_cd_dense` (:func:`_extrapolate_sparse`); returns the full
+    sweep's change.
+
+    Why: the sparse L1-logistic paths spend most of their time in the active sweeps,
+    and most Newton directions used all of them (3162 × 3162 at density 0.01: 84 of
+    156 directions ran the 10, 1102 active sweeps against 156 full ones; late on the
+    path, with ~1700 non-zeros for 3162 samples, a sweep shrinks the change by only
+    ~0.9). Unprojected, two in three extrapolations were rejected (weights ~±20 that
+    carry a few coefficients across zero); on the orthant face all were taken. Speed
+    map L1-logistic paths on CSC X (29 shapes, CPU time): geometric mean 0.74 of
+    before, 3162 × 3162 0.30 -> 0.21 s (156 -> 128 Newton steps), 1826 × 5477 at
+    density 0.001 0.33 -> 0.13 s; n ≫ p shapes (fast sweeps, few steps) 0.93-0.97."""
+    change = _sweep_sparse(
+        data, indices, indptr, w, hx, mu, s, offset, coef, lipschitz, l1, l2, lower, upper,
+        features,
+    )  # fmt: skip
+    if change <= threshold:
+        return change
+    n_active = _nonzero_subset(coef, features, active)
+    subset = active[:n_active]
+    n_history = 0
+    for _ in range(active_sweeps):
+        active_change = _sweep_sparse(
+            data, indices, indptr, w, hx, mu, s, offset, coef, lipschitz, l1, l2, lower, upper,
+            subset,
+        )  # fmt: skip
+        if active_change <= threshold:
+            break
+        for t in range(n_active):
+            history[n_history, t] = coef[subset[t]]
+        n_history += 1
+        if n_history == history.shape[0]:
+            _extrapolate_sparse(
+                data, indices, indptr, w, mu, s, offset, coef, l1, l2, lower, upper, subset,
+                history[:, :n_active], trial_s,
+            )  # fmt: skip
+            n_history = 0
+    return change
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _newton_step(
     X,
@@ -298,7 +401,7 @@ def _newton_step(
     with ``X`` is needed. ``state[0]`` holds ``F(η)`` and ``d`` holds ``ℓ'(η)``; both
     are updated with ``η``. Returns the step taken (0: none). On CSC ``X`` (non-empty
     ``indptr``) the model residual is ``r + c`` with the scalar ``c`` of
-    :func:`._kernels.cd_sparse` (implicit centring).
+    :func:`_accelerated_cd_sparse` (implicit centring).
 
     With ``single`` (dense ``X``), the coordinate descent reads the single-precision
     copy ``X32`` of the features' columns (half the bytes of a sweep bound by memory
@@ -324,9 +427,10 @@ def _newton_step(
     threshold = violation * violation
     for _ in range(inner_rounds):
         if sparse:
-            change = cd_sparse(
+            change = _accelerated_cd_sparse(
                 data, indices, indptr, w, hx, mu, r, residual_offset, trial, lipschitz,
                 l1, l2, lower, upper, features, active_sweeps, threshold,
+                history[: _SPARSE_ANDERSON_DEPTH + 1], trial_r, active,
             )  # fmt: skip
         elif single:
             change = _accelerated_cd_dense(
@@ -523,7 +627,7 @@ def glm_path(
     hx = np.zeros(p)
     lipschitz = np.zeros(p)
     trial = np.zeros(p)
-    history = np.empty((_ANDERSON_DEPTH + 1, p))
+    history = np.empty((max(_ANDERSON_DEPTH, _SPARSE_ANDERSON_DEPTH) + 1, p))
     trial_r = np.empty(n)
     active = np.empty(p, dtype=np.int64)
     # F(η) and d = ℓ'(η) are kept current with η: each accepted line-search trial

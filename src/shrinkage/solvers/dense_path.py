@@ -90,9 +90,10 @@ def _penalty(values, l1, l2, features):
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _extrapolate(X, h, mu, r, coef, l1, l2, lower, upper, features, history, trial_r):
-    """Anderson step from the rows of ``history`` (iterates on ``features``): move there,
-    residual included, if that lowers ``½‖r‖²_H + penalty``; else stay.
+def anderson_point(coef, lower, upper, features, history, point, current_values):
+    """The Anderson extrapolation of the rows of ``history`` (iterates on ``features``)
+    into ``point`` (clipped to the box), and ``coef`` on ``features`` into
+    ``current_values``; False (``point`` unset) when the weights are undefined.
 
     The weights ``c`` minimize ``‖Σ_k c_k (β_{k+1} − β_k)‖`` subject to ``Σ c_k = 1``."""
     n_hist = history.shape[0] - 1
@@ -105,9 +106,7 @@ def _extrapolate(X, h, mu, r, coef, l1, l2, lower, upper, features, history, tri
     weights, ok = _solve_small(normal, np.ones(n_hist))
     total = weights.sum()
     if not ok or total == 0.0:
-        return
-    point = np.empty(n_set)
-    current_values = np.empty(n_set)
+        return False
     for t in range(n_set):
         value = 0.0
         for k in range(n_hist):
@@ -115,6 +114,19 @@ def _extrapolate(X, h, mu, r, coef, l1, l2, lower, upper, features, history, tri
         j = features[t]
         point[t] = min(max(value / total, lower[j]), upper[j])  # back into the box
         current_values[t] = coef[j]
+    return True
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _extrapolate(X, h, mu, r, coef, l1, l2, lower, upper, features, history, trial_r):
+    """Anderson step from the rows of ``history`` (iterates on ``features``,
+    :func:`anderson_point`): move there, residual included, if that lowers
+    ``½‖r‖²_H + penalty``; else stay."""
+    n_set = features.shape[0]
+    point = np.empty(n_set)
+    current_values = np.empty(n_set)
+    if not anderson_point(coef, lower, upper, features, history, point, current_values):
+        return
     current = 0.5 * _weighted_norm2(h, r) + _penalty(current_values, l1, l2, features)
     n_samples = r.shape[0]
     for i in range(n_samples):
