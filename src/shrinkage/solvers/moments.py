@@ -276,12 +276,14 @@ class Moments:
         coefs = coefs[:, None] if coefs.ndim == 1 else coefs
         W = self.weight
         mean_x, mean_y = self.x / W, self.y / W
-        cxx = self.xx - W * np.outer(mean_x, mean_x)
         cxy = self.xy - W * mean_x * mean_y
         cyy = self.yy - W * mean_y * mean_y
         # The prediction's offset in the shifted coordinates.
         offset = intercepts + np.broadcast_to(shift_x, mean_x.shape) @ coefs - shift_y
-        quadratic = np.einsum("ja,ja->a", coefs, cxx @ coefs)
+        # C_xx β = xx β − W x̄ (x̄ᵀβ): no p × p temporary (a CV fit scores every fold).
+        projected = self.xx @ coefs
+        projected -= W * np.outer(mean_x, mean_x @ coefs)
+        quadratic = np.einsum("ja,ja->a", coefs, projected)
         bias = mean_y - offset - mean_x @ coefs
         return np.maximum(cyy - 2.0 * (cxy @ coefs) + quadratic + W * bias * bias, 0.0)
 
