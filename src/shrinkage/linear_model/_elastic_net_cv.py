@@ -261,6 +261,8 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
                 squared = (predictions - y[test][:, None]) ** 2
                 test_weight = None if raw_weight is None else raw_weight[test]
                 mse = np.average(squared, axis=0, weights=test_weight)
+            if moments is not None:
+                moments.release(problem)
             return mse, path.n_nonzero, path.converged.all()
 
         results = self._cross_validate(fold_curve, folds, len(l1_ratios))
@@ -378,6 +380,7 @@ class _FoldMoments:
             for test in tests
         ]
         self.total = _mirrored(_summed(self.folds))
+        self._spare_grams: list[np.ndarray] = []  # (release, problem)
 
     def scores_from_moments(self, fold: int) -> bool:
         """Whether the test error of ``fold`` is cheaper from its moments (``p²`` per
@@ -393,6 +396,14 @@ class _FoldMoments:
         sse = moments.sse(intercepts, coefs, self.shift_x, self.shift_y)
         return sse / moments.weight
 
+    def release(self, problem: LeastSquaresProblem) -> None:
+        """``problem``'s Gram matrix, of a fold whose path is done, for the next fold's.
+
+        A fold's ``G`` is a fresh ``p²`` array otherwise, its pages touched anew: on a
+        virtual machine that hands freed memory back to the host, ~2.5 ms of system
+        time per MB (800x3000: 72 MB a fold)."""
+        self._spare_grams.append(problem.design.gram)
+
     def problem(self, fold, penalty_weights, l1_ratio, positive) -> LeastSquaresProblem:
         design = None
         if fold is not None:
@@ -402,11 +413,16 @@ class _FoldMoments:
             # certifies the full-precision problem. Only while every coefficient starts
             # at zero (all penalized): the gradient is then q whatever G's precision.
             single = self.single_gram and np.all(penalty_weights > 0)
+            try:
+                spare = self._spare_grams.pop()
+            except IndexError:  # (pop, not a test first: folds may run in threads)
+                spare = None
             design = MomentsDesign.of_difference(
                 self.total,
                 self.folds[fold],
                 self.fit_intercept,
                 np.float32 if single else np.float64,
+                spare,
             )
         return LeastSquaresProblem.from_moments(
             self.total,

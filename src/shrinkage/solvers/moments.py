@@ -326,7 +326,7 @@ class MomentsDesign(GramDesign):
 
     @classmethod
     def of_difference(
-        cls, total: Moments, part: Moments, fit_intercept: bool, dtype=np.float64
+        cls, total: Moments, part: Moments, fit_intercept: bool, dtype=np.float64, out=None
     ) -> MomentsDesign:
         """The design of the rows of ``total`` without those of ``part`` (a training set:
         all rows minus a held-out fold), its ``G`` in ``dtype``.
@@ -336,7 +336,9 @@ class MomentsDesign(GramDesign):
         ``xx`` (their lower triangles are not read: ``part``'s need not be set) and no
         ``p × p`` temporary: ``G_ij = (xx_ij − xx'_ij)/W − x̄_i x̄_j`` for ``i ≤ j``,
         mirrored. (The four ``p²`` passes and three temporaries of the difference, the
-        centring and the rounding were a sixth of a 6325x1581 ``LassoCV``.)
+        centring and the rounding were a sixth of a 6325x1581 ``LassoCV``.) ``out``: a
+        ``(p, p)`` Fortran-ordered array of ``dtype`` to hold ``G`` (a released fold's),
+        else a new one.
         """
         train = Moments(
             total.weight - part.weight,
@@ -353,7 +355,13 @@ class MomentsDesign(GramDesign):
         self = cls.__new__(cls)
         mean_x, mean_y, q, target_norm2 = _centred_vectors(train, fit_intercept)
         p = q.shape[0]
-        gram = np.empty((p, p), dtype=dtype, order="F")
+        reusable = (
+            out is not None
+            and out.shape == (p, p)
+            and out.dtype == dtype
+            and out.flags.f_contiguous
+        )
+        gram = out if reusable else np.empty((p, p), dtype=dtype, order="F")
         raw = np.empty(p)
         diagonal = np.empty(p)  # (G's diagonal before any rounding to dtype)
         _centred_difference(total.xx, part.xx, train.weight, mean_x, gram, raw, diagonal)
