@@ -40,6 +40,30 @@ def fortran_copy(X: np.ndarray) -> np.ndarray:
     return out
 
 
+def row_major_copy(X: np.ndarray) -> np.ndarray:
+    """``X`` in C order: ``X`` itself when it already is, else a new array (the same dtype
+    and values) filled :data:`ROW_BLOCK` rows at a time (as :func:`fortran_copy`)."""
+    X = np.asarray(X)
+    if X.ndim != 2 or X.flags.c_contiguous or X.shape[0] <= ROW_BLOCK:
+        return np.ascontiguousarray(X)
+    out = np.empty(X.shape, dtype=X.dtype)
+    copy_rows(X, 0, X.shape[0], out)
+    return out
+
+
+def rows_of(X, rows: np.ndarray):
+    """``X[rows]``: a view (no copy) when ``rows`` are consecutive and increasing, as a
+    ``KFold``'s test rows without shuffling."""
+    if (
+        not isinstance(X, np.ndarray)
+        or rows.size == 0
+        or rows[-1] - rows[0] != rows.size - 1
+        or np.any(np.diff(rows) != 1)
+    ):
+        return X[rows]
+    return X[rows[0] : rows[-1] + 1]
+
+
 def copy_rows(X: np.ndarray, start: int, stop: int, out: np.ndarray) -> None:
     """``out[:stop − start] = X[start:stop]`` (any layouts, casting to ``out``'s dtype),
     :data:`ROW_BLOCK` rows at a time: the rows being read stay in cache while

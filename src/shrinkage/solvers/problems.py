@@ -220,14 +220,25 @@ class LeastSquaresProblem:
 
     @classmethod
     def from_moments(
-        cls, moments, shift_x, shift_y, penalty_weights, l1_ratio, positive, fit_intercept
+        cls,
+        moments,
+        shift_x,
+        shift_y,
+        penalty_weights,
+        l1_ratio,
+        positive,
+        fit_intercept,
+        design=None,
     ) -> LeastSquaresProblem:
         """The problem on rows summarized by :class:`~.moments.Moments` of
-        ``(X − shift_x, y − shift_y)`` (shifts must be 0 without an intercept)."""
+        ``(X − shift_x, y − shift_y)`` (shifts must be 0 without an intercept), or by
+        ``design``, a :class:`~.moments.MomentsDesign` already made of them (then
+        ``moments`` is not read)."""
         from .moments import MomentsDesign
 
         self = cls.__new__(cls)
-        design = MomentsDesign(moments, fit_intercept)
+        if design is None:
+            design = MomentsDesign(moments, fit_intercept)
         self.n_features = design.q.shape[0]
         self.h = None
         self.penalty_weights = penalty_weights
