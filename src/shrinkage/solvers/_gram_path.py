@@ -412,6 +412,14 @@ def gram_path(
     correlated one (1000x1000, rho 0.95) switches within an alpha or two and keeps
     the steps' 3–11x. The gap and KKT checks decide convergence either way.
 
+    An elastic net's factor is of ``G_AA + diag(l2_A)``, and ``l2 = α(1 − ρ)w``
+    moves with alpha: it is kept over the alphas (rebuilt once ``α`` fell by
+    ``FACTOR_MAX_SHIFT``, at once by LAPACK's blocked Cholesky from 64 rows), and the
+    steps of a later alpha solve its system by conjugate gradients preconditioned
+    with it (:func:`._gram_active_set.newton_step`). Rebuilt at every alpha, appended
+    row by row, it was most of the path's work on large correlated supports
+    (6325x1581 rho 0.95, l1_ratio 0.5: 4.0G of 4.6G multiply-adds; 1.52 -> 0.92 s).
+
     ``sweep_gram`` (float32 data: ``G`` rounded to float32) is what the sweeps, the
     extrapolations and the active-set steps update the gradient with: half the memory
     traffic of ``G``'s columns, which is what those updates cost (1414x707 float32,

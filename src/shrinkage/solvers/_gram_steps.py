@@ -213,7 +213,8 @@ def _step_costs(coef, features, lower, upper, position, was_free, size, n_featur
     bringing a stale factor (one not updated on earlier alphas) up to date costs
     first. Rows appended or deleted both count as appended (:func:`_append_cost`).
     With ``ridge`` the factor is rebuilt at every alpha (``l2`` moved): all of it is
-    this alpha's cost."""
+    this alpha's cost. (The Gram path passes False: it keeps an elastic net's factor
+    over alphas, :data:`FACTOR_MAX_SHIFT`, a stale one like a lasso's.)"""
     n_free = 0
     n_stale = 0
     n_moved = 0
