@@ -79,6 +79,88 @@ def _backward(L, m, b):
             b[t] -= x * row[t]
 
 
+#: Relative size (``‖r‖_{M⁻¹}`` against ``‖b‖_{M⁻¹}``) of the residual at which
+#: :func:`_refine_shifted` stops: the rounding level of the direct solve it replaces.
+SHIFTED_SOLVE_TOL = 1e-13
+#: The same for a float32 factor (its direct solve is exact to ``~1e-7`` only).
+SHIFTED_SOLVE_TOL_SINGLE = 1e-6
+#: Iterations of :func:`_refine_shifted` at most (the path keeps the condition number
+#: of ``M⁻¹A`` under ``FACTOR_MAX_SHIFT``, 2: 20 suffice).
+SHIFTED_SOLVE_MAX_ITER = 60
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _refine_shifted(L, m, order, shift, x, r, b_norm2):
+    """Conjugate gradients on ``(LLᵀ + diag(shift_A)) x = b``, preconditioned with the
+    factor itself, from ``x[:m]`` whose residual ``b − Ax`` is ``r[:m]`` (both updated;
+    ``b_norm2 = bᵀ(LLᵀ)⁻¹b`` scales the stopping test).
+
+    The factor is that of ``M = G_AA + diag(l2'_A)`` at an earlier (larger) alpha of
+    an elastic-net path; the system of this one is ``A = G_AA + diag(l2_A) = M + D``,
+    ``D = diag(l2_A − l2'_A) ⪯ 0``. As ``l2 = α(1 − ρ)w`` moves by the factor
+    ``α/α'`` on every coordinate and ``G_AA ⪰ 0``, the eigenvalues of ``M⁻¹A`` lie in
+    ``[α/α', 1]``: each iteration (two triangular solves, the cost of one direct
+    solve) contracts the error by ``(√κ − 1)/(√κ + 1)``, ``κ = α'/α`` (0.02 one
+    alpha of a 100-alpha grid after the factor, 0.17 at ``κ = 2``). ``Mp`` is carried
+    by the recursion ``Mp ← r + βMp`` (``Mz = r``), so ``Ap = Mp + Dp`` costs
+    ``O(m)``: no product with ``L`` or ``G``. Rebuilding the factor instead costs
+    ``m³/6``, ``m/6`` solves (6325x1581 rho 0.95, l1_ratio 0.5: 1000 non-zeros, 170
+    solves an alpha)."""
+    tol = SHIFTED_SOLVE_TOL if L.itemsize == 8 else SHIFTED_SOLVE_TOL_SINGLE
+    stop = tol * tol * b_norm2
+    z = r[:m].copy()
+    _forward(L, m, z)
+    _backward(L, m, z)
+    p = z.copy()
+    mp = r[:m].copy()  # M p (p = z = M⁻¹r)
+    ap = np.empty(m)
+    rz = 0.0
+    for t in range(m):
+        rz += r[t] * z[t]
+    for _ in range(SHIFTED_SOLVE_MAX_ITER):
+        if not rz > stop:  # (also 0 or NaN)
+            break
+        pap = 0.0
+        for t in range(m):
+            ap[t] = mp[t] + shift[order[t]] * p[t]
+            pap += p[t] * ap[t]
+        if not pap > 0.0:
+            break
+        a = rz / pap
+        for t in range(m):
+            x[t] += a * p[t]
+            r[t] -= a * ap[t]
+            z[t] = r[t]
+        _forward(L, m, z)
+        _backward(L, m, z)
+        rz_new = 0.0
+        for t in range(m):
+            rz_new += r[t] * z[t]
+        beta = rz_new / rz
+        for t in range(m):
+            p[t] = z[t] + beta * p[t]
+            mp[t] = r[t] + beta * mp[t]
+        rz = rz_new
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _piece_length(coef, delta, order, lower, upper, m):
+    """The largest ``t ≤ 1`` that keeps the signs and the box along ``β_A + tδ``."""
+    step = 1.0
+    for t in range(m):
+        j = order[t]
+        b = coef[j]
+        d = delta[t]
+        new = b + d
+        if new * b <= 0.0:  # reaches zero
+            step = min(step, b / -d)
+        if new > upper[j]:
+            step = min(step, (upper[j] - b) / d)
+        elif new < lower[j]:
+            step = min(step, (lower[j] - b) / d)
+    return step
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
 def _append(gram, l2, L, order, position, m, j):
     """Add feature ``j`` as row ``m`` of the factor; False (nothing changed) when its
@@ -127,24 +209,82 @@ def _delete(L, order, position, m, k):
         L[j, j + 1] = 0.0
 
 
+#: From this many rows, :func:`sync_factor` builds an empty float64 factor (when
+#: allowed: ``blocked``) by LAPACK's blocked Cholesky instead of row by row: each
+#: appended row's forward solve streams the whole factor (``m²/2`` entries, out of
+#: cache from a few hundred rows), the blocked one reuses cached blocks (an elastic
+#: net's factor, rebuilt as ``l2`` moves, 1700 rows: several times faster).
+BLOCKED_BUILD_MIN = 64
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def sync_factor(gram, l2, coef, lower, upper, features, L, order, position, size, target):
+def _build_blocked(gram, l2, L, order, position, features, target):
+    """Factor ``G_AA + diag(l2_A)`` (``A``: the features of ``features`` marked in
+    ``target``, in that order) into the empty ``L`` at once; the factor's size, or
+    0 (nothing changed) when it does not fit, is not positive definite in floating
+    point, or a pivot is below :data:`PIVOT_RATIO` (the rows appended one by one
+    then refuse the offending columns)."""
+    count = 0
+    for j in features:
+        count += target[j]
+    if count > L.shape[0]:
+        return 0
+    chosen = np.empty(count, dtype=np.int64)
+    count = 0
+    for j in features:
+        if target[j]:
+            chosen[count] = j
+            count += 1
+    system = np.empty((count, count))
+    for a in range(count):
+        ja = chosen[a]
+        for b in range(a):
+            entry = gram[ja, chosen[b]]
+            system[a, b] = entry
+            system[b, a] = entry
+        system[a, a] = gram[ja, ja] + l2[ja]
+    try:
+        lower = np.linalg.cholesky(system)
+    except Exception:  # not positive definite in floating point
+        return 0
+    for a in range(count):
+        d = lower[a, a]
+        if not d * d > PIVOT_RATIO * system[a, a]:
+            return 0
+    for a in range(count):
+        for b in range(a + 1):
+            L[a, b] = lower[a, b]
+        order[a] = chosen[a]
+        position[chosen[a]] = a
+    return count
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def sync_factor(
+    gram, l2, coef, lower, upper, features, L, order, position, size, target, blocked=False
+):
     """Make the factor hold exactly the free non-zeros of ``features``.
 
     A free non-zero is ``β_j ≠ 0`` strictly inside its box (a coefficient on a bound
     stays fixed). ``size[0]`` is the factor's size, ``target`` a scratch boolean
     array over all features. Returns False when some column could not enter (its
-    pivot says the restricted system is singular) or the factor is full.
+    pivot says the restricted system is singular) or the factor is full. With
+    ``blocked``, an empty float64 factor gets many rows at once
+    (:data:`BLOCKED_BUILD_MIN`).
     """
+    n_target = 0
     for j in features:
         b = coef[j]
         target[j] = b != 0.0 and lower[j] < b < upper[j]
+        n_target += target[j]
     m = size[0]
     # Leavers first, from the end: a deletion costs O((m − k)²).
     for k in range(m - 1, -1, -1):
         if not target[order[k]]:
             _delete(L, order, position, m, k)
             m -= 1
+    if blocked and m == 0 and n_target >= BLOCKED_BUILD_MIN and L.itemsize == 8:
+        m = _build_blocked(gram, l2, L, order, position, features, target)
     ok = True
     for j in features:
         if target[j] and position[j] < 0:
@@ -175,6 +315,8 @@ def newton_step(
     residual,
     start,
     max_pieces,
+    shift,
+    shifted,
 ):
     """Active-set steps on the factored support (see the module docstring).
 
@@ -189,6 +331,11 @@ def newton_step(
     step (the restricted problem is solved), 2 when it was cut, 0 when no step was
     taken (the solve is not a descent direction: rounding on an ill-conditioned
     system).
+
+    With ``shifted`` the factor is of ``G_AA + diag(l2 − shift)`` (an elastic net's
+    factor kept from a larger alpha, ``shift ⪯ 0``): a cut piece moves along the
+    factor's own solution, a whole one along this alpha's, solved iteratively
+    (:func:`_refine_shifted`).
     """
     m = size[0]
     if m == 0:
@@ -201,6 +348,8 @@ def newton_step(
         residual[j] = gradient[j] - l2[j] * b - (l1[j] if b > 0.0 else -l1[j])
     status = 0
     delta = np.empty(m)
+    # (shifted: the residual b − Aδ of each piece's solve)
+    solve_residual = np.empty(m if shifted else 0)
     for _ in range(max_pieces):
         m = size[0]
         if m == 0:
@@ -214,18 +363,18 @@ def newton_step(
             decrease += residual[order[t]] * delta[t]
         if not decrease > 0.0:  # not a descent direction (or NaN)
             break
-        step = 1.0
-        for t in range(m):
-            j = order[t]
-            b = coef[j]
-            d = delta[t]
-            new = b + d
-            if new * b <= 0.0:  # reaches zero
-                step = min(step, b / -d)
-            if new > upper[j]:
-                step = min(step, (upper[j] - b) / d)
-            elif new < lower[j]:
-                step = min(step, (lower[j] - b) / d)
+        step = _piece_length(coef, delta, order, lower, upper, m)
+        if shifted:
+            # δ = M⁻¹r: a descent direction of this alpha's quadratic too, and as
+            # δᵀAδ ≤ δᵀMδ = rᵀδ (D ⪯ 0) its minimizer along δ lies at t ≥ 1, so a cut
+            # piece (t < 1) lowers the objective as the exact one would: most pieces
+            # are cut, and cost one solve. A whole one is refined to the exact solution
+            # of A first (whose own crossings may then cut it).
+            for t in range(m):
+                solve_residual[t] = -shift[order[t]] * delta[t]
+            if step == 1.0:
+                _refine_shifted(L, m, order, shift, delta, solve_residual, decrease)
+                step = _piece_length(coef, delta, order, lower, upper, m)
         for t in range(m - 1, -1, -1):
             j = order[t]
             b = coef[j]
@@ -241,7 +390,10 @@ def newton_step(
                 new = lower[j]
                 leaves = True
             coef[j] = new
-            residual[j] *= 1.0 - step
+            if shifted:  # r − tAδ, with Aδ = r − (b − Aδ)
+                residual[j] = (1.0 - step) * residual[j] + step * solve_residual[t]
+            else:
+                residual[j] *= 1.0 - step
             if leaves:
                 _delete(L, order, position, size[0], t)
                 size[0] -= 1

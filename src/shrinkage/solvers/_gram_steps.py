@@ -31,6 +31,11 @@ NEWTON_MAX_FAILURES = 2
 #: Sweeps over the non-zeros per round while active-set steps are on (they, not the
 #: sweeps, converge on a fixed support).
 NEWTON_ACTIVE_SWEEPS = 0
+#: An elastic net's factor of ``G_AA + diag(l2_A)`` is kept over the alphas while
+#: ``l2 ∝ α`` stays within this factor of the alpha it was built at (its steps then
+#: solve by conjugate gradients preconditioned with it, :func:`._gram_active_set._refine_shifted`,
+#: whose contraction per iteration this bounds: 0.17 at 2); beyond it, rebuilt.
+FACTOR_MAX_SHIFT = 2.0
 #: Pieces of one active-set step (homotopy along the faces) before coordinate descent
 #: takes over again.
 NEWTON_MAX_PIECES = 20
@@ -101,13 +106,20 @@ def _active_set_step(
     factor_size,
     scratch,
     work,
+    factor_l2,
+    shift,
+    shifted,
+    blocked,
 ):
     """An active-set step (:func:`.newton_step`) unless the support is unchanged since
     it was solved, has no free non-zero or (``budgeted``) :func:`_newton_pays` forbids
     it; the step's status (1 exact, 2 cut,
     0 failed), −1 when none was tried, −2 when none was tried and the support moved.
     The factor is always of ``gram``; the gradient update reads ``sweeping`` unless
-    ``exact`` or ``sweeping`` is None (see :func:`gram_path`'s ``sweep_gram``)."""
+    ``exact`` or ``sweeping`` is None (see :func:`gram_path`'s ``sweep_gram``). The
+    factor is of ``G_AA + diag(factor_l2_A)``; with ``shifted`` that is not this
+    alpha's ``l2`` (``shift = l2 − factor_l2``) and the steps solve iteratively.
+    ``blocked``: an empty factor may be built at once (:func:`.sync_factor`)."""
     changed, n_free, n_moves = _support_state(coef, features, lower, upper, support, position)
     # Tried even when the support moved: a wrong sign only cuts the step (homotopy),
     # and waiting for a still round costs more rounds than a cut step (1000x1000 CV
@@ -120,8 +132,9 @@ def _active_set_step(
     ):
         return -2 if changed else -1
     if not sync_factor(
-        gram, l2, coef, lower, upper, features, factor, order, position, factor_size, scratch
-    ):
+        gram, factor_l2, coef, lower, upper, features, factor, order, position, factor_size,
+        scratch, blocked,
+    ):  # fmt: skip
         return 0
     if sweeping is None or exact:
         return newton_step(
@@ -140,6 +153,8 @@ def _active_set_step(
             work[0],
             work[1],
             NEWTON_MAX_PIECES,
+            shift,
+            shifted,
         )
     return newton_step(
         sweeping,
@@ -157,6 +172,8 @@ def _active_set_step(
         work[0],
         work[1],
         NEWTON_MAX_PIECES,
+        shift,
+        shifted,
     )
 
 
@@ -196,7 +213,8 @@ def _step_costs(coef, features, lower, upper, position, was_free, size, n_featur
     bringing a stale factor (one not updated on earlier alphas) up to date costs
     first. Rows appended or deleted both count as appended (:func:`_append_cost`).
     With ``ridge`` the factor is rebuilt at every alpha (``l2`` moved): all of it is
-    this alpha's cost."""
+    this alpha's cost. (The Gram path passes False: it keeps an elastic net's factor
+    over alphas, :data:`FACTOR_MAX_SHIFT`, a stale one like a lasso's.)"""
     n_free = 0
     n_stale = 0
     n_moved = 0
