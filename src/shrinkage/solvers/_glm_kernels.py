@@ -68,7 +68,7 @@ from ._kernels import (
     screening_score,
 )
 from .dense_path import _extrapolate, anderson_point
-from .dense_path import _penalty as _subset_penalty
+from .sparse_path import move_if_lower
 
 #: iterates of the active sweeps per Anderson step in a Newton direction, minus one
 _ANDERSON_DEPTH = 5
@@ -255,24 +255,14 @@ def _accelerated_cd_dense(
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _offset_norm2(w, s, c):
-    """``Σ_i w_i (s_i + c)²``: the weighted square norm of the implicit residual."""
-    acc = 0.0
-    for i in range(s.shape[0]):
-        v = s[i] + c
-        acc += w[i] * v * v
-    return acc
-
-
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _extrapolate_sparse(
     data, indices, indptr, w, mu, s, offset, coef, l1, l2, lower, upper, features, history,
     trial_s,
 ):  # fmt: skip
     """:func:`.dense_path._extrapolate` on CSC columns centred implicitly: the model
     residual is ``s + c`` (``c = offset[0]``), so moving ``β_j`` by ``δ`` costs the
-    column's non-zeros and ``c += δ·mu_j``. Taken only where it lowers
-    ``½ Σ w (s + c)² + penalty``."""
+    column's non-zeros and ``c += δ·mu_j`` (:func:`.sparse_path.move_if_lower`). Taken
+    only where it lowers ``½ Σ w (s + c)² + penalty``."""
     n_set = features.shape[0]
     point = np.empty(n_set)
     current_values = np.empty(n_set)
@@ -284,25 +274,10 @@ def _extrapolate_sparse(
         # overshoot (the iterates are linear in the weights only on a fixed sign pattern).
         if point[t] * current_values[t] <= 0.0:
             point[t] = 0.0
-    c = offset[0]
-    current = 0.5 * _offset_norm2(w, s, c) + _subset_penalty(current_values, l1, l2, features)
-    for i in range(s.shape[0]):
-        trial_s[i] = s[i]
-    trial_c = c
-    for t in range(n_set):
-        j = features[t]
-        delta = point[t] - coef[j]
-        if delta != 0.0:
-            for k in range(indptr[j], indptr[j + 1]):
-                trial_s[indices[k]] -= delta * data[k]
-            trial_c += delta * mu[j]
-    trial = 0.5 * _offset_norm2(w, trial_s, trial_c) + _subset_penalty(point, l1, l2, features)
-    if trial < current:
-        for t in range(n_set):
-            coef[features[t]] = point[t]
-        for i in range(s.shape[0]):
-            s[i] = trial_s[i]
-        offset[0] = trial_c
+    move_if_lower(
+        data, indices, indptr, w, mu, s, offset, coef, l1, l2, features, point, current_values,
+        trial_s,
+    )  # fmt: skip
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)

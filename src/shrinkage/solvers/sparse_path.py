@@ -41,13 +41,13 @@ from ._kernels import (
     _FASTMATH,
     _changes_are_rounding,
     _nonzero_subset,
-    _solve_small,
     _update_is_small,
     elastic_net_gap,
     screening_score,
     sweep_sparse_weighted,
 )
 from .constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
+from .dense_path import _penalty, anderson_point
 
 __all__ = ["run_sparse_path", "sparse_path", "sparse_path_applies"]
 
@@ -177,44 +177,32 @@ def _refresh_reference(
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _penalty(values, l1, l2, features):
-    """``Σ_t l1_j|v_t| + ½ l2_j v_t²`` with ``j = features[t]``."""
-    acc = 0.0
-    for t in range(features.shape[0]):
-        j = features[t]
-        b = values[t]
-        acc += l1[j] * abs(b) + 0.5 * l2[j] * b * b
-    return acc
-
-
-@njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _extrapolate(
     data, indices, indptr, h, mu, s, offset, coef, l1, l2, lower, upper, features, history, trial_s
 ):
-    """Anderson step from the rows of ``history`` (iterates on ``features``): move there,
-    residual ``(s, c)`` included, if that lowers ``½‖r‖²_H + penalty``; else stay.
-
-    The weights ``w`` minimize ``‖Σ_k w_k (β_{k+1} − β_k)‖`` subject to ``Σ w_k = 1``."""
-    n_hist = history.shape[0] - 1
+    """Anderson step from the rows of ``history`` (iterates on ``features``,
+    :func:`.dense_path.anderson_point`): move there, residual ``(s, c)`` included, if that
+    lowers ``½‖r‖²_H + penalty`` (:func:`move_if_lower`); else stay."""
     n_set = features.shape[0]
-    differences = np.empty((n_hist, n_set))
-    for k in range(n_hist):
-        for t in range(n_set):
-            differences[k, t] = history[k + 1, t] - history[k, t]
-    normal = differences @ differences.T
-    weights, ok = _solve_small(normal, np.ones(n_hist))
-    total = weights.sum()
-    if not ok or total == 0.0:
-        return
     point = np.empty(n_set)
     current_values = np.empty(n_set)
-    for t in range(n_set):
-        value = 0.0
-        for k in range(n_hist):
-            value += weights[k] * history[k + 1, t]
-        j = features[t]
-        point[t] = min(max(value / total, lower[j]), upper[j])  # back into the box
-        current_values[t] = coef[j]
+    if anderson_point(coef, lower, upper, features, history, point, current_values):
+        move_if_lower(
+            data, indices, indptr, h, mu, s, offset, coef, l1, l2, features, point,
+            current_values, trial_s,
+        )  # fmt: skip
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def move_if_lower(
+    data, indices, indptr, h, mu, s, offset, coef, l1, l2, features, point, current_values,
+    trial_s,
+):  # fmt: skip
+    """Set ``coef`` on ``features`` (now ``current_values``) to ``point`` if that lowers
+    ``½ Σ_i h_i (s_i + c)² + penalty``, moving the implicitly centred residual ``(s, c)``
+    (``c = offset[0]``) with it: a column's non-zeros and ``c += δ·μ_j`` per moved
+    coefficient; else leave everything as it is."""
+    n_set = features.shape[0]
     c = offset[0]
     current = 0.5 * _residual_norm2(h, s, c) + _penalty(current_values, l1, l2, features)
     for i in range(s.shape[0]):
