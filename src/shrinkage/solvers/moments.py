@@ -31,6 +31,7 @@ from scipy.linalg import blas
 from .._jit import njit
 from ._designs import (
     GramDesign,
+    _mirror_upper_triangle,
     accumulate_row_blocks,
     mirror_upper_triangle,
     rows_per_block,
@@ -417,12 +418,7 @@ def _centred_difference(xx, minus, total, mean_x, gram, raw, diagonal):
             gram[i, j] = (xx[i, j] - minus[i, j]) / total - mean_x[i] * mean_j
         raw[j] = (xx[j, j] - minus[j, j]) / total
         diagonal[j] = raw[j] - mean_j * mean_j
-    tile = 64
-    for j0 in range(0, p, tile):
-        for i0 in range(j0, p, tile):
-            for j in range(j0, min(j0 + tile, p)):
-                for i in range(max(i0, j + 1), min(i0 + tile, p)):
-                    gram[i, j] = gram[j, i]
+    _mirror_upper_triangle(gram)
 
 
 def _centred_gram(
