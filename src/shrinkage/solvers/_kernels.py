@@ -332,7 +332,7 @@ def _sweep_gram(gram, gradient, coef, lipschitz, l1, l2, lower, upper, features,
     """A sweep over ``features`` with covariance updates of ``gradient`` (on
     ``working_set``, or all of it when contiguous); returns the largest
     ``(L_j + l2_j)δ²``. The updates run in ``gradient``'s precision: a float32 gradient
-    (:func:`._gram_path._cd_gram_single`) with a float32 ``gram`` takes ``δ`` rounded to
+    (:func:`._gram_sweeps._cd_gram_single`) with a float32 ``gram`` takes ``δ`` rounded to
     float32 (a float64 factor would promote every update: 0.19 instead of 0.12 ns an
     entry); a float64 gradient takes ``δ`` as it is."""
     largest_change = 0.0
