@@ -237,10 +237,45 @@ def check_folds(cv, X, y, classifier: bool, split_params: dict | None = None):
                 "(or more data)."
             )
     splitter = check_cv(n_splits, y, classifier=classifier)
-    folds = list(splitter.split(X, y, **(split_params or {})))
+    folds = [
+        (
+            _fold_rows(train, n_samples, index, "training"),
+            _fold_rows(test, n_samples, index, "test"),
+        )
+        for index, (train, test) in enumerate(splitter.split(X, y, **(split_params or {})), 1)
+    ]
     if len(folds) < 2:
         raise ValueError(f"The cv splitter gave {len(folds)} fold; at least 2 are needed.")
     return folds
+
+
+def _fold_rows(part, n_samples: int, index: int, which: str) -> np.ndarray:
+    """A fold's rows as non-negative int64 indices, whatever form the splitter gave.
+
+    scikit-learn accepts integer indices (negative ones counting from the end), Python
+    lists and boolean masks; the fitting code slices, subtracts and counts rows, which
+    only integer arrays support uniformly (a mask's ``rows[-1] - rows[0]`` is an error,
+    a list has no ``.size``).
+    """
+    rows = np.asarray(part).reshape(-1)
+    if rows.size == 0:
+        return np.empty(0, dtype=np.int64)
+    if rows.dtype == bool and rows.shape != (n_samples,):
+        raise ValueError(
+            f"The {which} mask of fold {index} has shape {rows.shape}, but X has "
+            f"{n_samples} rows; give one boolean per row, or integer row indices."
+        )
+    if rows.dtype != bool and not np.issubdtype(rows.dtype, np.integer):
+        raise ValueError(
+            f"The {which} rows of fold {index} are {rows.dtype} values; give integer row "
+            "indices or a boolean mask."
+        )
+    try:
+        return np.arange(n_samples, dtype=np.int64)[rows]
+    except IndexError as error:
+        raise ValueError(
+            f"The {which} rows of fold {index} index outside X's {n_samples} rows ({error})."
+        ) from None
 
 
 def check_fold_weights(folds, sample_weight) -> None:
