@@ -1,4 +1,5 @@
 """The compiled GLM path (solvers/_glm_kernels.py; datafits: _glm_datafits.py) against
+independent references:
 
 - its per-sample math against datafits.py's NumPy versions;
 - its path against GLMProblem's Python proximal-Newton path (same stopping rule);

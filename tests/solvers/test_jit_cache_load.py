@@ -2,12 +2,14 @@
 refresh and without importing Numba's implementation modules, gives scikit-learn's fit,
 and leaves Numba intact for code compiled afterwards."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 
@@ -82,6 +84,11 @@ print(json.dumps({{"numba": "numba" in sys.modules, "enabled": gc.isenabled(),
 """
 
 
+@pytest.mark.skipif(
+    sys.version_info >= (3, 14),
+    reason="CPython 3.14's incremental collector reports old-generation work in "
+    "increments: counting generation-2 starts no longer means full collections",
+)
 def test_numba_import_pauses_the_collector_and_restores_its_state():
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, env.get("PYTHONPATH")) if p)
@@ -89,8 +96,6 @@ def test_numba_import_pauses_the_collector_and_restores_its_state():
     for before in ("", "gc.disable()"):
         out = subprocess.run([sys.executable, "-c", IMPORT_WITH_COLLECTOR.format(before=before)],
                              capture_output=True, text=True, check=True, env=env).stdout
-        import json
-
         results[before] = json.loads(out.strip().splitlines()[-1])
     assert results[""]["numba"] and results[""]["enabled"]
     assert results[""]["full_collections"] == 0  # without the pause: one, over every object

@@ -410,12 +410,12 @@ def _newton_step(
         elif single:
             change = _accelerated_cd_dense(
                 X32, w, mu, r, trial, lipschitz, l1, l2, lower, upper, features,
-                active_sweeps, threshold, history, trial_r, active,
+                active_sweeps, threshold, history[: _ANDERSON_DEPTH + 1], trial_r, active,
             )  # fmt: skip
         else:
             change = _accelerated_cd_dense(
                 X, w, mu, r, trial, lipschitz, l1, l2, lower, upper, features,
-                active_sweeps, threshold, history, trial_r, active,
+                active_sweeps, threshold, history[: _ANDERSON_DEPTH + 1], trial_r, active,
             )  # fmt: skip
         if change <= threshold:
             break

@@ -405,7 +405,6 @@ def _gram_path(
                     was_free,
                     factor_size[0],
                     n_features,
-                    False,  # (ridge: kept over alphas, a stale factor like a lasso one)
                 )
                 steps_now = (
                     cd_work > NEWTON_CD_BUDGET * steady and cd_work - steady + cd_excess > sync

@@ -206,15 +206,14 @@ def _append_cost(m, k):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _step_costs(coef, features, lower, upper, position, was_free, size, n_features, ridge):
+def _step_costs(coef, features, lower, upper, position, was_free, size, n_features):
     """What active-set steps would cost on this alpha (multiply-adds): two steps of a
     solve and a gradient update (``m² + m·p`` each) and the factor's update for the
     features that entered or left the support since the last alpha; and, apart, what
     bringing a stale factor (one not updated on earlier alphas) up to date costs
     first. Rows appended or deleted both count as appended (:func:`_append_cost`).
-    With ``ridge`` the factor is rebuilt at every alpha (``l2`` moved): all of it is
-    this alpha's cost. (The Gram path passes False: it keeps an elastic net's factor
-    over alphas, :data:`FACTOR_MAX_SHIFT`, a stale one like a lasso's.)"""
+    An elastic net's factor is kept over alphas (:data:`FACTOR_MAX_SHIFT`) as a
+    lasso's is, so the two are costed alike."""
     n_free = 0
     n_stale = 0
     n_moved = 0
@@ -224,6 +223,6 @@ def _step_costs(coef, features, lower, upper, position, was_free, size, n_featur
         n_stale += free != (position[j] >= 0)
         n_moved += free != was_free[j]
     m = float(max(size, n_free))
-    alpha_moves = _append_cost(m, n_stale if ridge else min(n_moved, n_stale))
+    alpha_moves = _append_cost(m, min(n_moved, n_stale))
     steps = 2.0 * (m * m + (m + NEWTON_ROUND_COST) * n_features) + alpha_moves
     return steps, NEWTON_SYNC_SHARE * (_append_cost(m, n_stale) - alpha_moves)

@@ -332,14 +332,20 @@ class MomentsDesign(GramDesign):
         """The design of the rows of ``total`` without those of ``part`` (a training set:
         all rows minus a held-out fold), its ``G`` in ``dtype``.
 
-        The same numbers as ``MomentsDesign(total - part)`` followed by
-        :meth:`round_gram` for float32, in one pass over the upper triangles of the two
+        The same numbers as ``MomentsDesign(total - part)`` (to rounding) with ``G``
+        rounded once to ``dtype``, in one pass over the upper triangles of the two
         ``xx`` (their lower triangles are not read: ``part``'s need not be set) and no
         ``p × p`` temporary: ``G_ij = (xx_ij − xx'_ij)/W − x̄_i x̄_j`` for ``i ≤ j``,
         mirrored. (The four ``p²`` passes and three temporaries of the difference, the
         centring and the rounding were a sixth of a 6325x1581 ``LassoCV``.) ``out``: a
         ``(p, p)`` Fortran-ordered array of ``dtype`` to hold ``G`` (a released fold's),
         else a new one.
+
+        For float32 data ``G`` is float32: the compiled path's steps stream columns of
+        ``G`` (gradient updates, factor appends), and float32 halves those reads; its
+        rounding (``2⁻²⁴`` relative) is that of the data themselves. The Lipschitz
+        constants are then the rounded diagonal (constant columns stay 0), so that a
+        coordinate update and its gradient column agree.
         """
         train = Moments(
             total.weight - part.weight,
@@ -369,28 +375,13 @@ class MomentsDesign(GramDesign):
         self.gram = gram
         self.q = q
         self.target_norm2 = target_norm2
-        # As __init__ (constant columns: 0), then round_gram (the rounded diagonal).
+        # As __init__ (constant columns: 0), with the diagonal rounded as G is.
         constant = diagonal <= CONSTANT_COLUMN_RATIO_UNCENTRED * raw
         self.lipschitz = np.where(constant, 0.0, np.diag(gram).astype(np.float64))
         self.grad = self.q.copy()
         self._coef = np.zeros(p)
         self.mean_x, self.mean_y = mean_x, mean_y
         return self
-
-    def round_gram(self, dtype) -> None:
-        """Keep ``G`` in ``dtype`` (Fortran-ordered), rounded once from its float64 value.
-
-        For float32 data: the compiled path's steps stream columns of ``G`` (gradient
-        updates, factor appends), and a float32 ``G`` halves those reads. Its rounding
-        (``2⁻²⁴`` relative) is that of the data themselves. The Lipschitz constants
-        become the rounded diagonal (constant columns stay 0), so that a coordinate
-        update and its gradient column agree; the gradient ``q − Gβ`` is recomputed by
-        whoever solves next (call this before any coefficient is non-zero).
-        """
-        gram = np.asarray(self.gram, dtype=dtype, order="F")
-        self.lipschitz = np.where(self.lipschitz > 0.0, np.diag(gram).astype(np.float64), 0.0)
-        self.gram = gram
-
 
 def _centred_vectors(moments: Moments, fit_intercept: bool):
     """:meth:`Moments.centred` without the Gram matrix: ``x̄, ȳ, q`` and ``Σw(y − ȳ)²/W``."""

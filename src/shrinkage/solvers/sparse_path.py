@@ -35,8 +35,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from numba import njit
 
+from .._jit import njit
 from ._kernels import (
     _FASTMATH,
     _changes_are_rounding,
