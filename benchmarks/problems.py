@@ -232,14 +232,27 @@ def load_problem(name: str, scale: float = 1.0) -> Problem:
     return Problem(name, X, y, y01, description)
 
 
-def tiny_problems(seed: int = 123) -> list[Problem]:
+def tiny_problems(
+    seed: int = 123, cv_routes: bool = False, float32: bool = True
+) -> list[Problem]:
     """Small wide, tall and sparse problems for warm-up fits (JIT compilation of every
-    code path a solver may take, lazy imports)."""
+    code path a solver may take, lazy imports).
+
+    The dense ones come in float64 and (``float32``) float32: a float32 ``X`` compiles
+    its own kernel variants, and without them the first float32 cell timed its
+    compilation (10-20 s).
+    With ``cv_routes`` a 700x320 one too, past the 300 features from which
+    cross-validation's folds take other routes (float32 ``G``, float32 sweeps); only
+    then, as scikit-learn's L1-logistic path on it takes some 25 s."""
     rng = np.random.default_rng(seed)
-    designs = [rng.standard_normal((60, 30)), rng.standard_normal((300, 10)),
+    shapes = [(60, 30), (300, 10)] + ([(700, 320)] if cv_routes else [])
+    dense = [rng.standard_normal(shape) for shape in shapes]
+    designs = [*dense, *(X.astype(np.float32) for X in dense if float32),
                sp.random(60, 30, density=0.3, format="csc", random_state=rng)]
     problems = []
-    for X, n_nonzero in zip(designs, (3, 1, 3), strict=True):  # 1: starts with one feature
-        y, y01 = _targets(rng, X, n_nonzero=n_nonzero)
+    for X in designs:
+        n_nonzero = 1 if X.shape[1] == 10 else 3  # (1: starts with one feature)
+        y, y01 = _targets(rng, X if sp.issparse(X) else X.astype(np.float64),
+                          n_nonzero=n_nonzero)
         problems.append(Problem("tiny", X, y, y01, "warm-up"))
     return problems
