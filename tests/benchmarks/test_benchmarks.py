@@ -486,3 +486,29 @@ def test_worker_fit_reports_usage_and_recycles_memory(bench, tmp_path):
     reference = Lasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(problem.X, problem.y)
     with np.load(out) as fit:
         np.testing.assert_allclose(fit["coefs"].ravel(), reference.coef_, atol=1e-6)
+
+
+def test_compilation_counter_counts_numba_cache_misses_only():
+    """The worker re-times a fit during which Numba compiled: the counter sees a new
+    specialization, and nothing for a call that reuses compiled code."""
+    import numba
+
+    saved = dict(os.environ)
+    sys.path.insert(0, str(BENCH))
+    try:
+        worker_module = importlib.import_module("worker")
+    finally:
+        sys.path.remove(str(BENCH))
+        os.environ.clear()
+        os.environ.update(saved)
+
+    @numba.njit
+    def plus_one(x):
+        return x + 1
+
+    counts = []
+    for argument in (1, 2, 2.5):  # compiles (int), reuses, compiles (float)
+        with worker_module.CompilationCounter() as counter:
+            plus_one(argument)
+        counts.append(counter.count)
+    assert counts == [1, 0, 1]
