@@ -25,7 +25,7 @@ from .._validation import (
 from ..path import solve_path
 from ..selection import check_fold_weights, check_folds, check_rule, record_path_cv
 from ..solvers._designs import mirror_upper_triangle
-from ..solvers._layout import fortran_copy, row_major_copy, rows_of
+from ..solvers._layout import fortran_copy, fortran_rows, row_major_copy, rows_of
 from ..solvers.moments import Moments, MomentsDesign
 from ..solvers.problems import LeastSquaresProblem, solved_densely
 from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
@@ -239,7 +239,9 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
             else:
                 h_train = h[train] / h[train].sum()
                 # glmnet standardizes each fold with its training rows' scales.
-                X_train, scales = standardize_design(X[train], h_train, self.standardize)
+                # (standardize: the scales of X[train]'s C order, to the last bit as before)
+                rows = X[train] if self.standardize else fortran_rows(X, train)
+                X_train, scales = standardize_design(rows, h_train, self.standardize)
                 problem = LeastSquaresProblem(
                     X_train,
                     y[train],
