@@ -246,6 +246,14 @@ def _gram_path_applies(problem, alphas) -> bool:
     return bool(np.all(problem.penalty_weights > 0) and np.all(alphas > 0))
 
 
+def _rounded_sweep_matrix(design):
+    """The float32 ``G`` the compiled path sweeps with: the design's own copy, one
+    rounded from float32 data's ``G``, or None (sweeps on ``G`` itself)."""
+    if design.sweep_gram is not None:
+        return design.sweep_gram
+    return np.asfortranarray(design.gram, dtype=np.float32) if design.single else None
+
+
 def _solve_gram_path(problem, alphas, tol, max_iter, keep_state=True) -> PathResult:
     """The whole least-squares path in compiled code (:func:`gram_path`): no Python
     work per alpha, which is what small and tall problems (and CV folds) spend on."""
@@ -281,11 +289,9 @@ def _solve_gram_path(problem, alphas, tol, max_iter, keep_state=True) -> PathRes
         converged,
         tol,  # tol_rel: scikit-learn's update test too
         True,
-        # float32 data: sweeps on G rounded to float32 (half the memory traffic; the
-        # gaps stay exact, see gram_path).
-        np.asfortranarray(design.gram, dtype=np.float32)
-        if design.single
-        else None,
+        # float32 data, or a float64 CV fold's design: sweeps on G rounded to float32
+        # (half the memory traffic; the gaps stay exact, see gram_path).
+        _rounded_sweep_matrix(design),
     )
     if keep_state:
         problem.set_coef(coef)

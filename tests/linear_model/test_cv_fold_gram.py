@@ -81,3 +81,64 @@ def test_float32_lassocv_matches_sklearn_and_float64(rng):
     assert ours.coef_.dtype == np.float32
     np.testing.assert_allclose(ours.coef_, ours64.coef_, rtol=2**-23, atol=1e-12)
     assert ours.dual_gap_ == pytest.approx(ours64.dual_gap_, rel=1e-6)
+
+
+def _gap_from_scratch(X, y, alpha, coef, intercept):
+    """Duality gap of ``1/(2n)‖y − β₀ − Xβ‖² + α‖β‖₁`` at ``(β₀, β)`` from the data
+    alone: the residual scaled into the dual feasible set ``‖X̃ᵀθ‖_∞ ≤ nα``."""
+    n = y.size
+    Xc = X - X.mean(axis=0)
+    yc = y - y.mean()
+    residual = y - intercept - X @ coef
+    primal = residual @ residual / (2 * n) + alpha * np.abs(coef).sum()
+    r = yc - Xc @ coef  # (the optimal intercept's residual: centred)
+    theta = r / max(1.0, np.abs(Xc.T @ r).max() / (n * alpha))
+    dual = (yc @ yc - (yc - theta) @ (yc - theta)) / (2 * n)
+    return primal - dual, yc @ yc / n
+
+
+def test_float64_folds_sweep_in_float32_with_exact_certificates(rng):
+    # Wide enough float64 data: the folds keep G in float64 and sweep on a float32
+    # copy; every fold's gap (from its training rows, not from G) is within tol.
+    from shrinkage.linear_model._elastic_net_cv import _ROUNDED_SWEEPS_MIN_FEATURES
+    from shrinkage.path import solve_path
+
+    n, p = 700, _ROUNDED_SWEEPS_MIN_FEATURES + 20
+    X, y = _correlated(rng, n, p, rho=0.9)
+    folds = list(KFold(5).split(X))
+    estimator = LassoCV(cv=folds, alphas=20, tol=1e-4)
+    moments = estimator._fold_moments(X, y, np.full(n, 1.0 / n), folds)
+    weights, constraint = np.ones(p), estimator._constraint(p)
+    grid = estimator._grid(X, y, np.full(n, 1.0 / n), weights, 1.0)
+    for k, (train, _) in enumerate(folds):
+        problem = moments.problem(k, weights, 1.0, constraint)
+        design = problem.design
+        assert design.gram.dtype == np.float64
+        assert design.sweep_gram.dtype == np.float32
+        assert design.sweep_gram.flags.f_contiguous
+        np.testing.assert_array_equal(design.sweep_gram, design.gram.astype(np.float32))
+        path = solve_path(problem, grid, 1e-4, 10**5, keep_state=False)
+        assert path.converged.all()
+        moments.release(problem)  # (the next fold reuses both matrices)
+        for a, alpha in enumerate(grid):
+            gap, target_norm2 = _gap_from_scratch(
+                X[train], y[train], alpha, path.coefs[:, a], path.intercepts[a]
+            )
+            assert gap <= 1e-4 * target_norm2 * (1 + 1e-6) + 1e-12
+            assert gap >= -1e-12 * target_norm2
+    # The final fit has no rounded copy (dual_gap_ certifies the float64 problem).
+    assert moments.problem(None, weights, 1.0, constraint).design.sweep_gram is None
+
+
+def test_float64_lassocv_with_float32_sweeps_matches_sklearn(rng):
+    from shrinkage.linear_model._elastic_net_cv import _ROUNDED_SWEEPS_MIN_FEATURES
+
+    n, p = 900, _ROUNDED_SWEEPS_MIN_FEATURES + 50
+    X, y = _correlated(rng, n, p, rho=0.6)
+    settings = dict(cv=5, alphas=25, tol=1e-10, max_iter=10**5)
+    ours = LassoCV(**settings).fit(X, y)
+    ref = sk.LassoCV(**dict(settings, alphas=ours.alphas_)).fit(X, y)
+    np.testing.assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-14)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-7)
+    assert ours.alpha_ == ref.alpha_
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from shrinkage.solvers._layout import ROW_BLOCK, fortran_copy
+from shrinkage.solvers._layout import MAX_ROW_RUNS, ROW_BLOCK, fortran_copy, fortran_rows
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
@@ -16,6 +16,28 @@ def test_copy_equals_numpy_fortran_array(dtype, n_rows):
     assert out.flags.f_contiguous and out.dtype == X.dtype and out.shape == X.shape
     np.testing.assert_array_equal(out, np.asfortranarray(X))
     assert X.flags.f_contiguous or not np.shares_memory(out, X)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        np.arange(20, 97),  # one run (a KFold's first training set)
+        np.r_[0:30, 55:97],  # two runs (a middle fold's)
+        np.r_[5, 7, 9, 10, 11, 50],  # runs of one and three
+        np.arange(0, 97, 2)[: MAX_ROW_RUNS + 3],  # too many runs: NumPy's gather
+        np.array([3, 2, 1]),  # decreasing
+        np.array([], dtype=np.int64),
+    ],
+)
+@pytest.mark.parametrize("order", ["F", "C"])
+def test_fortran_rows_equals_numpy_fancy_indexing(rows, order):
+    X = np.asarray(np.random.default_rng(1).normal(size=(97, 13)), order=order)
+    out = fortran_rows(X, rows)
+    np.testing.assert_array_equal(out, X[rows])
+    assert out.dtype == X.dtype and out.shape == (rows.size, 13)
+    assert not np.shares_memory(out, X)
+    if order == "F" and 0 < rows.size and np.count_nonzero(np.diff(rows) != 1) < MAX_ROW_RUNS:
+        assert out.flags.f_contiguous
 
 
 def test_fortran_input_is_returned_as_is():

@@ -325,6 +325,9 @@ class GramDesign:
     #: and duality gaps stay on ``gram``: :func:`._gram_path.gram_path`). Subclasses
     #: built from moments keep the default.
     single: bool = False
+    #: A float32 copy of ``gram`` given by the design's builder for the compiled path's
+    #: sweeps (as ``single`` does, without that copy being made here), or None.
+    sweep_gram: np.ndarray | None = None
 
     def __init__(
         self, X: np.ndarray, h: np.ndarray, mu: np.ndarray, target: np.ndarray, moments=None

@@ -64,6 +64,35 @@ def rows_of(X, rows: np.ndarray):
     return X[rows[0] : rows[-1] + 1]
 
 
+#: :func:`fortran_rows` copies runs of consecutive rows while there are at most this
+#: many (a ``KFold``'s training rows without shuffling: one or two).
+MAX_ROW_RUNS = 64
+
+
+def fortran_rows(X, rows: np.ndarray):
+    """``X[rows]``, Fortran-ordered when ``X`` is a Fortran-ordered ndarray: copied a
+    run of consecutive rows at a time (each column's run is contiguous in both).
+
+    NumPy's ``X[rows]`` gathers C-ordered rows, reading a row's entries a column
+    apart, and a Fortran copy of that for the dense solvers is a second pass: 1826x5477
+    float64 training rows of a 5-fold CV, 0.12-0.36 s for both, 0.026 s by runs (the
+    same numbers). Other inputs (sparse, C-ordered, many runs): ``X[rows]``.
+    """
+    if not isinstance(X, np.ndarray) or X.ndim != 2 or not X.flags.f_contiguous:
+        return X[rows]
+    rows = np.asarray(rows)
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    if rows.size == 0 or breaks.size >= MAX_ROW_RUNS:
+        return X[rows]
+    out = np.empty((rows.size, X.shape[1]), dtype=X.dtype, order="F")
+    starts = np.concatenate(([0], breaks))
+    stops = np.concatenate((breaks, [rows.size]))
+    for start, stop in zip(starts, stops, strict=True):
+        first = rows[start]
+        out[start:stop] = X[first : first + stop - start]
+    return out
+
+
 def copy_rows(X: np.ndarray, start: int, stop: int, out: np.ndarray) -> None:
     """``out[:stop − start] = X[start:stop]`` (any layouts, casting to ``out``'s dtype),
     :data:`ROW_BLOCK` rows at a time: the rows being read stay in cache while
