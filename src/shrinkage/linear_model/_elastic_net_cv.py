@@ -293,8 +293,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         # standardize: every training fold has its own scales, not the total's moments.
         if sp.issparse(X) or self.precompute is False or p > 4000 or self.standardize:
             return False
-        # An elastic net's l2 moves with alpha: its factor of G_AA + diag(l2) is rebuilt
-        # at every alpha, which only pays from n_train ≈ p/2 on.
+        # An elastic net's Gram folds only pay from n_train ≈ p/2 on (_FOLD_GRAM_MIN_RATIO_ENET).
         lasso = all(ratio == 1.0 for ratio in self._l1_ratios())
         min_ratio = _FOLD_GRAM_MIN_RATIO if lasso else _FOLD_GRAM_MIN_RATIO_ENET
         if self.precompute == "auto" and min(train.size for train, _ in folds) < (
@@ -344,9 +343,12 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
 #: 1.00); the moments (one pass over X, the training sets' as total minus fold) then
 #: also save a Gram matrix per fold.
 _FOLD_GRAM_MIN_RATIO = 0.2
-#: The same for an elastic net (some ``l1_ratio < 1``): its active-set factor is rebuilt
-#: at every alpha, so the Gram path loses below n_train ≈ p/2 (577x1732 rho 0.6,
-#: ElasticNetCV(l1_ratio=0.5), CPU s: 6.3 on Gram folds vs 1.8 on residual folds).
+#: The same for an elastic net (some ``l1_ratio < 1``): the Gram path loses below
+#: n_train ≈ p/2. Measured when its active-set factor was rebuilt at every alpha
+#: (577x1732 rho 0.6, ElasticNetCV(l1_ratio=0.5), CPU s: 6.3 on Gram folds vs 1.8 on
+#: residual folds) and again with the factor kept over alphas (_gram_steps.FACTOR_MAX_SHIFT;
+#: tol 1e-4, load 4, Gram vs residual folds: 577x1732 1.85 vs 0.89, 1000x1500 (n_train/p
+#: 0.53) 2.02 vs 1.75, 800x1000 (0.64) 0.78 vs 0.83): the break-even stays near 0.5-0.6.
 _FOLD_GRAM_MIN_RATIO_ENET = 0.5
 #: Float32 data: the folds' Gram matrices are kept in float32 from this many features
 #: on, where a float64 ``G`` (≥ 0.7 MB) no longer sits in a core's cache next to the
