@@ -144,7 +144,7 @@ def test_shifted_refinement_solves_the_new_system(rng, ratio):
     np.testing.assert_allclose(x, expected, rtol=0, atol=1e-10 * np.abs(expected).max())
 
 
-def _run(X, y, alphas, l1_ratio, tol_abs, newton, lower=None, upper=None):
+def _run(X, y, alphas, l1_ratio, tol_abs, newton, lower=None, upper=None, weights=None):
     n, p = X.shape
     Xc = X - X.mean(axis=0)
     yc = y - y.mean()
@@ -167,7 +167,7 @@ def _run(X, y, alphas, l1_ratio, tol_abs, newton, lower=None, upper=None):
         alphas,
         alphas[0],
         l1_ratio,
-        np.ones(p),
+        np.ones(p) if weights is None else weights,
         lower,
         upper,
         tol_abs,
@@ -309,3 +309,15 @@ def test_problem_route_uses_the_steps(rng):
     assert result.converged.all()
     (coefs, _, _, _), _, _ = _run(X, y, grid, 1.0, 1e-14 * float(y.var()), False)
     np.testing.assert_allclose(result.coefs.T, coefs, atol=1e-6)
+
+
+def test_an_unpenalized_feature_is_refused():
+    """With a zero penalty weight ``elastic_net_gap`` has no true gap to give (the dual
+    would need ``x̃_jᵀθ = 0`` exactly): the compiled path refuses instead of reporting
+    a gap below the true suboptimality."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5))
+    y = X @ np.array([1.0, 0.0, -2.0, 0.0, 0.5]) + rng.standard_normal(60)
+    weights = np.array([1.0, 0.0, 1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="every penalty weight > 0"):
+        _run(X, y, np.array([0.1]), 1.0, 1e-10, True, weights=weights)

@@ -214,6 +214,14 @@ def gram_path(
     sweep-threshold floor with its gap open, the sweeps go on with ``G`` itself for the
     rest of the path.
     """
+    if not np.all(np.asarray(weights) > 0):
+        # An unpenalized coordinate makes the dual demand x̃_jᵀθ = 0 exactly, which no
+        # rescaling of the residual gives: elastic_net_gap's Σ∇²/2L stand-in is not a
+        # bound there. The callers route such problems to projected_gap's solver.
+        raise ValueError(
+            "gram_path needs every penalty weight > 0 for a true duality gap; solve "
+            "problems with unpenalized features with least_squares.solve_least_squares."
+        )
     # (A Python function: one compiled loop per pair of dtypes of `gram`, `sweeping`;
     # without a `sweep_gram`, None: Numba prunes the `sweeping is None` branches at
     # compile time, so such a loop compiles no code for rounded sweeps.)
