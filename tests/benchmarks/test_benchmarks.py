@@ -512,3 +512,31 @@ def test_compilation_counter_counts_numba_cache_misses_only():
             plus_one(argument)
         counts.append(counter.count)
     assert counts == [1, 0, 1]
+
+
+def test_a_timed_fit_that_misses_the_target_has_no_ratio(bench, tmp_path, monkeypatch):
+    """The speed map scores the fits it timed: a library whose fit lands above the
+    target suboptimality (a calibrated tolerance gone stale) is marked, and a cell
+    whose own fit missed it gets no ratio, whatever its time."""
+    speed_map, problems, tasks = bench["speed_map"], bench["problems"], bench["tasks"]
+    problem = problems.tiny_problems()[0]
+    task = tasks.TASKS["lasso_path"]
+    alphas = task.alphas(problem)
+    adapters = importlib.import_module("adapters")  # (benchmarks/ is on the path here)
+    exact = task.call(adapters.ADAPTERS["sklearn"](), problem, alphas, 1e-12)
+    reference = speed_map.objective_path(task, problem, alphas, *exact)
+    monkeypatch.setattr(speed_map, "reference_objective", lambda *args: reference)
+    loose = (np.zeros_like(exact[0]), exact[1])  # every coefficient zero: far off
+    payloads, record = {}, {"libraries": {}}
+    for library, fit in (("sklearn", exact), ("shrinkage", loose)):
+        out = tmp_path / f"{library}.npz"
+        np.savez(out, coefs=fit[0], intercepts=fit[1])
+        payloads[library] = {"out": str(out)}
+        record["libraries"][library] = {"seconds": 1.0, "reached": True}
+    speed_map.check_timed_accuracy(task, problem, alphas, payloads, record)
+    assert record["libraries"]["sklearn"]["reached"] is True
+    assert record["libraries"]["sklearn"]["timed_subopt"] <= 1e-9
+    assert record["libraries"]["shrinkage"]["reached"] is False
+    assert speed_map.ratio_of(record) is None
+    record["libraries"]["shrinkage"]["reached"] = True
+    assert speed_map.ratio_of(record) == 1.0
