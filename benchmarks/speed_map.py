@@ -214,7 +214,8 @@ def run_cell(workers, task, name, args) -> dict:
         if entry["status"] != "ok":
             info["seconds"] = None
         else:
-            out = CACHE / "fits" / library / "speed_map.npz"
+            # (per process: two runs in one tree must not read each other's fits)
+            out = CACHE / "fits" / library / f"speed_map_{os.getpid()}.npz"
             out.parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no _cache
             payloads[library] = {"task": task.name, "problem": name, "scale": 1.0,
                                  "alphas": alphas.tolist(), "tol": entry["tol"],
@@ -236,6 +237,8 @@ def run_cell(workers, task, name, args) -> dict:
             info["usage"] = timing.best_usage
     if task.name != "lasso_cv":  # (a CV fit has no path objective; its tol is the path's)
         check_timed_accuracy(path_task, problem, alphas, payloads, record)
+    for payload in payloads.values():
+        Path(payload["out"]).unlink(missing_ok=True)
     record["load_after"] = os.getloadavg()[0]
     record["ratio"] = ratio_of(record)
     return record
