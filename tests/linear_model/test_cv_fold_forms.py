@@ -34,13 +34,15 @@ def _fold_forms(n):
 def test_fold_forms_match_scikit_learn(shape, form, l1_ratio):
     X, y = _data(*shape)
     folds = _fold_forms(shape[0])[form]
+    # An explicit grid: scikit-learn < 1.7 takes no number of alphas in `alphas`.
+    grid = np.geomspace(2.0, 2e-3, 30)
     if l1_ratio == 1.0:
-        ours = LassoCV(cv=folds, alphas=30, tol=1e-10).fit(X, y)
-        theirs = sk.LassoCV(cv=folds, alphas=30, tol=1e-12, max_iter=100_000).fit(X, y)
+        ours = LassoCV(cv=folds, alphas=grid, tol=1e-10).fit(X, y)
+        theirs = sk.LassoCV(cv=folds, alphas=grid, tol=1e-12, max_iter=100_000).fit(X, y)
     else:
-        ours = ElasticNetCV(cv=folds, l1_ratio=l1_ratio, alphas=30, tol=1e-10).fit(X, y)
+        ours = ElasticNetCV(cv=folds, l1_ratio=l1_ratio, alphas=grid, tol=1e-10).fit(X, y)
         theirs = sk.ElasticNetCV(
-            cv=folds, l1_ratio=l1_ratio, alphas=30, tol=1e-12, max_iter=100_000
+            cv=folds, l1_ratio=l1_ratio, alphas=grid, tol=1e-12, max_iter=100_000
         ).fit(X, y)
     np.testing.assert_allclose(ours.alphas_, theirs.alphas_, rtol=1e-12)
     np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)
