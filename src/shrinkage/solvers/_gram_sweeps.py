@@ -220,10 +220,13 @@ def _gram_extrapolate(
     saved_coef = coef.copy()
     saved_gradient = gradient.copy()
     for t in range(n_set):
+        # (From the last iterate: a coordinate that stood still stays put exactly, as
+        # in :func:`.dense_path.anderson_point`.)
+        last = history[n_hist, t]
         value = 0.0
         for k in range(n_hist):
-            value += weights[k] * history[k + 1, t]
-        value /= total
+            value += weights[k] * (history[k + 1, t] - last)
+        value = last + value / total
         j = features[t]
         coef[j] = min(max(value, lower[j]), upper[j])  # back into the box
     # The gradient at the new point by the columns of the coordinates that moved

@@ -108,11 +108,15 @@ def anderson_point(coef, lower, upper, features, history, point, current_values)
     if not ok or total == 0.0:
         return False
     for t in range(n_set):
+        # Σ c_k β_{k+1} as the last iterate plus a weighted sum of differences from it:
+        # a coordinate that stood still (on a bound, say) stays exactly where it is,
+        # where the plain weighted mean rounds it off by an ulp or two.
+        last = history[n_hist, t]
         value = 0.0
         for k in range(n_hist):
-            value += weights[k] * history[k + 1, t]
+            value += weights[k] * (history[k + 1, t] - last)
         j = features[t]
-        point[t] = min(max(value / total, lower[j]), upper[j])  # back into the box
+        point[t] = min(max(last + value / total, lower[j]), upper[j])  # back into the box
         current_values[t] = coef[j]
     return True
 

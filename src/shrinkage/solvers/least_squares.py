@@ -194,7 +194,9 @@ def _anderson_point(history: list[np.ndarray]) -> np.ndarray | None:
         return None
     if not np.isfinite(z).all() or z.sum() == 0:
         return None
-    return (z / z.sum()) @ iterates[1:]
+    # From the last iterate: a coordinate that stood still (on a bound) stays exactly.
+    last = iterates[-1]
+    return last + (z / z.sum()) @ (iterates[1:] - last)
 
 
 def _try_extrapolation(design, coef, features, history, l1, l2, box) -> None:
