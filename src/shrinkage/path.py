@@ -33,6 +33,7 @@ from ._validation import (
     check_sample_weight,
 )
 from .datafits import get_datafit
+from .solvers import constants
 from .solvers.constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
 from .solvers.standardize import (
     coefficient_constraint,
@@ -266,6 +267,18 @@ def _solve_gram_path(problem, alphas, tol, max_iter, keep_state=True) -> PathRes
     converged = np.zeros(n_alphas, dtype=bool)
     coef = problem.coef.copy()
     start = time.perf_counter()
+    sweep_gram, rounded_after = _rounded_sweep_matrix(design), 0.0
+    if (
+        sweep_gram is None
+        and design.gram.dtype == np.float64
+        and problem.n_features >= constants.ROUNDED_SWEEPS_MIN_FEATURES
+    ):
+        rounded_after = constants.ROUNDED_SWEEPS_AFTER * problem.n_features**2
+        if rounded_after > 0:
+            # (np.empty: its pages are touched only if the path fills it.)
+            sweep_gram = np.empty(design.gram.shape, dtype=np.float32, order="F")
+        else:
+            sweep_gram = np.asfortranarray(design.gram, dtype=np.float32)
     gram_path(
         design.gram,
         design.q,
@@ -290,8 +303,10 @@ def _solve_gram_path(problem, alphas, tol, max_iter, keep_state=True) -> PathRes
         tol,  # tol_rel: scikit-learn's update test too
         True,
         # float32 data, or a float64 CV fold's design: sweeps on G rounded to float32
-        # (half the memory traffic; the gaps stay exact, see gram_path).
-        _rounded_sweep_matrix(design),
+        # (half the memory traffic; the gaps stay exact, see gram_path); other float64
+        # designs once the path proves hard (rounded_after).
+        sweep_gram,
+        rounded_after,
     )
     if keep_state:
         problem.set_coef(coef)

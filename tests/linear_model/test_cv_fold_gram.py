@@ -100,10 +100,10 @@ def _gap_from_scratch(X, y, alpha, coef, intercept):
 def test_float64_folds_sweep_in_float32_with_exact_certificates(rng):
     # Wide enough float64 data: the folds keep G in float64 and sweep on a float32
     # copy; every fold's gap (from its training rows, not from G) is within tol.
-    from shrinkage.linear_model._elastic_net_cv import _ROUNDED_SWEEPS_MIN_FEATURES
     from shrinkage.path import solve_path
+    from shrinkage.solvers.constants import ROUNDED_SWEEPS_MIN_FEATURES
 
-    n, p = 700, _ROUNDED_SWEEPS_MIN_FEATURES + 20
+    n, p = 700, ROUNDED_SWEEPS_MIN_FEATURES + 20
     X, y = _correlated(rng, n, p, rho=0.9)
     folds = list(KFold(5).split(X))
     estimator = LassoCV(cv=folds, alphas=20, tol=1e-4)
@@ -131,9 +131,9 @@ def test_float64_folds_sweep_in_float32_with_exact_certificates(rng):
 
 
 def test_float64_lassocv_with_float32_sweeps_matches_sklearn(rng):
-    from shrinkage.linear_model._elastic_net_cv import _ROUNDED_SWEEPS_MIN_FEATURES
+    from shrinkage.solvers.constants import ROUNDED_SWEEPS_MIN_FEATURES
 
-    n, p = 900, _ROUNDED_SWEEPS_MIN_FEATURES + 50
+    n, p = 900, ROUNDED_SWEEPS_MIN_FEATURES + 50
     X, y = _correlated(rng, n, p, rho=0.6)
     settings = dict(cv=5, alphas=25, tol=1e-10, max_iter=10**5)
     ours = LassoCV(**settings).fit(X, y)

@@ -24,6 +24,7 @@ from .._validation import (
 )
 from ..path import solve_path
 from ..selection import check_fold_weights, check_folds, check_rule, record_path_cv
+from ..solvers import constants
 from ..solvers._designs import mirror_upper_triangle
 from ..solvers._layout import fortran_copy, fortran_rows, row_major_copy, rows_of
 from ..solvers.moments import Moments, MomentsDesign
@@ -357,21 +358,23 @@ _FOLD_GRAM_MIN_RATIO_ENET = 0.5
 #: 0.259; 2000x500 rho 0 0.084 vs 0.077, rho 0.6 0.101 vs 0.093; 3162x316 rho 0.6
 #: 0.0425 vs 0.0419; below, none (6325x158: 0.0225 vs 0.0228).
 _SINGLE_GRAM_MIN_FEATURES = 300
-#: Float64 data: from this many features on, the folds' compiled paths sweep on a
-#: float32 copy of ``G`` (``GramDesign.sweep_gram``), with their KKT checks and duality
-#: gaps on the float64 ``G`` (:func:`~shrinkage.solvers._gram_path.gram_path`: the
-#: gradient is recomputed exactly before each check), as float32 data's paths. The
-#: sweeps, the extrapolations and the active-set steps stream ``G``'s columns (and the
-#: factor, float32 with it): half the memory traffic. 5-fold LassoCV, 100 alphas, the
-#: calibrated tol, CPU s, min of 2-3 interleaved, float64 G vs float32 sweeps:
-#: 4472x2236 rho 0.6 5.64 vs 3.96, 6325x1581 rho 0.6 1.55 vs 1.19, 4472x2236 rho 0
+#: Float64 data: from ROUNDED_SWEEPS_MIN_FEATURES on (:mod:`..solvers.constants`), the
+#: folds' compiled paths sweep from their start on a float32 copy of ``G``
+#: (``GramDesign.sweep_gram``), with their KKT checks and duality gaps on the float64
+#: ``G`` (:func:`~shrinkage.solvers._gram_path.gram_path`: the gradient is recomputed
+#: exactly before each check), as float32 data's paths. The sweeps, the extrapolations
+#: and the active-set steps stream ``G``'s columns (and the factor, float32 with it):
+#: half the memory traffic. 5-fold LassoCV, 100 alphas, the calibrated tol, CPU s,
+#: min of 2-3 interleaved, float64 G vs float32 sweeps: 4472x2236 rho 0.6 5.64 vs
+#: 3.96, 6325x1581 rho 0.6 1.55 vs 1.19, 4472x2236 rho 0
 #: 3.72 vs 2.95, 1000x1000 rho 0.6 1.28 vs 0.87, 800x3000 rho 0.6 2.60 vs 1.66,
 #: 1414x707 rho 0.6 0.46 vs 0.32; 2000x500 rho 0.95 0.099 vs 0.101, 3162x316 rho 0.95
 #: 0.045 vs 0.046; below, none (6325x158 rho 0: 0.019 vs 0.020). A float64 factor
 #: instead (exact steps) was 7-34% slower, and no more accurate at the folds' tol
 #: (1000x1000 rho 0.6, tol 1e-4: mse_path_ within 3.1e-4 of a tol 1e-9 fit with
-#: float64 sweeps, 4.4e-4 with float32 ones, the same alpha_).
-_ROUNDED_SWEEPS_MIN_FEATURES = 300
+#: float64 sweeps, 4.4e-4 with float32 ones, the same alpha_). (A whole path switches
+#: to it only once it proves hard: :func:`~shrinkage.path._solve_gram_path`. A fold's
+#: copy pays at once: the folds share one buffer, no fresh pages.)
 
 
 class _FoldMoments:
@@ -389,8 +392,10 @@ class _FoldMoments:
         self.dtype = X.dtype
         self.single_gram = X.dtype == np.float32 and X.shape[1] >= _SINGLE_GRAM_MIN_FEATURES
         # Float64 data: the folds keep G in float64 (their checks and gaps) and sweep on
-        # a float32 copy (_ROUNDED_SWEEPS_MIN_FEATURES).
-        self.rounded_sweeps = X.dtype == np.float64 and X.shape[1] >= _ROUNDED_SWEEPS_MIN_FEATURES
+        # a float32 copy (ROUNDED_SWEEPS_MIN_FEATURES).
+        self.rounded_sweeps = (
+            X.dtype == np.float64 and X.shape[1] >= constants.ROUNDED_SWEEPS_MIN_FEATURES
+        )
         # X is row-major (fit): a fold's rows, a view or a copy, are what the row
         # blocks of of_groups read fastest. Only the upper triangles: the training
         # sets' designs read no other (MomentsDesign.of_difference); the total and a

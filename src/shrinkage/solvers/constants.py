@@ -28,6 +28,13 @@ SWEEP_THRESHOLD_FLOOR = 1e-16
 # over the updates of a round) blurs coordinate changes far below this; as the Gram
 # path's `SINGLE_GRADIENT_FLOOR`.
 SINGLE_RESIDUAL_FLOOR = 1e-9
+# Float64 data with at least this many features: the compiled Gram path's sweeps may
+# run on a float32 copy of G (half the memory traffic of its columns; the checks and
+# gaps stay on G), CV folds' from the start, a whole path's once its descent work
+# exceeds ROUNDED_SWEEPS_AFTER·p² multiply-adds (the copy's price, which an easy
+# path never pays). Measurements: _elastic_net_cv and path._solve_gram_path.
+ROUNDED_SWEEPS_MIN_FEATURES = 300
+ROUNDED_SWEEPS_AFTER = 8.0
 
 # A column is constant (Lipschitz constant set to 0, coefficient 0) when its centred
 # second moment Σh(x − μ)² is below `ratio` times its raw one Σh x². The ratio is the
