@@ -18,10 +18,10 @@ from .._jit import njit
 from ._kernels import (
     _DENSE_UPDATE_FRACTION,
     _FASTMATH,
-    _solve_small,
     _updated_coordinate,
     cd_gram,
 )
+from .dense_path import anderson_point
 
 #: Sweep thresholds (relative to ``target_norm2``) down to which float32 data's rounded
 #: sweeps keep the gradient in float32 (:func:`_cd_gram_single`). Rounding the gradient
@@ -198,37 +198,20 @@ def _gram_extrapolate(
     history,
     contiguous,
 ):
-    """Anderson step from the rows of ``history`` (iterates on ``features``): move there
-    if it lowers the objective (Bertrand & Massias 2021), else stay. Returns whether it
+    """Anderson step from the rows of ``history`` (iterates on ``features``; the point of
+    :func:`.dense_path.anderson_point`): move there if it lowers the objective (Bertrand & Massias 2021), else stay. Returns whether it
     moved (the gradient is then exact on ``features``, and everywhere with
     ``contiguous``)."""
-    n_hist = history.shape[0] - 1
     n_set = features.shape[0]
-    differences = np.empty((n_hist, n_set))
-    for k in range(n_hist):
-        for t in range(n_set):
-            differences[k, t] = history[k + 1, t] - history[k, t]
-    normal = differences @ differences.T
-    ones = np.empty(n_hist)  # (np.ones: one more Numba helper to compile, as below)
-    for k in range(n_hist):
-        ones[k] = 1.0
-    weights, ok = _solve_small(normal, ones)
-    total = weights.sum()
-    if not ok or total == 0.0:
+    point = np.empty(n_set)
+    current_values = np.empty(n_set)
+    if not anderson_point(coef, lower, upper, features, history, point, current_values):
         return False
     current = _gram_objective(coef, q, gradient, target_norm2, l1, l2, features)
     saved_coef = coef.copy()
     saved_gradient = gradient.copy()
     for t in range(n_set):
-        # (From the last iterate: a coordinate that stood still stays put exactly, as
-        # in :func:`.dense_path.anderson_point`.)
-        last = history[n_hist, t]
-        value = 0.0
-        for k in range(n_hist):
-            value += weights[k] * (history[k + 1, t] - last)
-        value = last + value / total
-        j = features[t]
-        coef[j] = min(max(value, lower[j]), upper[j])  # back into the box
+        coef[features[t]] = point[t]
     # The gradient at the new point by the columns of the coordinates that moved
     # (``∇ −= Δβ_j G_:j``, contiguous): over all features when the sweeps keep it
     # exact everywhere (``contiguous``, as :func:`._kernels._sweep_gram`), so that the

@@ -103,7 +103,10 @@ def anderson_point(coef, lower, upper, features, history, point, current_values)
         for t in range(n_set):
             differences[k, t] = history[k + 1, t] - history[k, t]
     normal = differences @ differences.T
-    weights, ok = _solve_small(normal, np.ones(n_hist))
+    ones = np.empty(n_hist)  # (np.ones: one more Numba helper to compile on a cold cache)
+    for k in range(n_hist):
+        ones[k] = 1.0
+    weights, ok = _solve_small(normal, ones)
     total = weights.sum()
     if not ok or total == 0.0:
         return False
