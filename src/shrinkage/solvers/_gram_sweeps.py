@@ -199,9 +199,9 @@ def _gram_extrapolate(
     contiguous,
 ):
     """Anderson step from the rows of ``history`` (iterates on ``features``; the point of
-    :func:`.dense_path.anderson_point`): move there if it lowers the objective (Bertrand & Massias 2021), else stay. Returns whether it
-    moved (the gradient is then exact on ``features``, and everywhere with
-    ``contiguous``)."""
+    :func:`.dense_path.anderson_point`): move there if it lowers the objective
+    (Bertrand & Massias 2021), else stay. Returns whether it moved (the gradient is
+    then exact on ``features``, and everywhere with ``contiguous``)."""
     n_set = features.shape[0]
     point = np.empty(n_set)
     current_values = np.empty(n_set)
