@@ -242,6 +242,37 @@ def test_cached_gram_entries(rng, block):
     check(n_cached)
 
 
+@pytest.mark.parametrize("block", [5, 8, 32])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cached_gram_entries_in_register_tiles(rng, block, dtype):
+    """Entries computed four cached features by four new rows at a time, with every
+    remainder (of features mod 4 and of rows mod 4) along the way: the same as the
+    Gram matrix formed by NumPy, to the float32 cache's rounding."""
+    from shrinkage.solvers.dense_path import _cache_features
+
+    n, p, capacity = 37, 90, 64
+    X = np.asfortranarray((rng.standard_normal((n, p)) + 2.0).astype(dtype))
+    h = rng.random(n) + 0.5
+    h /= h.sum()
+    mu = h @ X.astype(np.float64)
+    cache = np.empty((capacity, capacity), dtype=np.float32)
+    slot_of = np.full(p, -1, dtype=np.int64)
+    cached = np.empty(capacity, dtype=np.int64)
+    scratch = np.empty((block, n))
+    Xc = X.astype(np.float64) - mu
+    gram = Xc.T @ (h[:, None] * Xc)
+    order = rng.permutation(p)
+    n_cached = 0
+    for size in (13, 10, 9, 1, 6):  # 13, 23, 32, 33, 39 cached: every remainder mod 4
+        features = np.concatenate([cached[:n_cached], order[n_cached : n_cached + size]])
+        n_cached = _cache_features(X, h, mu, features, cache, slot_of, cached, n_cached, scratch)
+        assert n_cached == features.size
+        kept = cached[:n_cached]
+        np.testing.assert_allclose(
+            cache[:n_cached, :n_cached], gram[np.ix_(kept, kept)], rtol=1e-6, atol=1e-6
+        )
+
+
 def test_more_non_zeros_than_rows(rng):
     """A ridge-like elastic net keeps more non-zeros than rows: the active sweeps go
     past n (the cache then grows to at most 2n, then residual updates); same answer."""

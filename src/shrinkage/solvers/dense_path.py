@@ -222,6 +222,44 @@ def _store_symmetric(cache, row, column, value):
     cache[column, row] = value
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _store_centred(cache, rows, totals, b, slot, center, acc):
+    """Entry of new row ``rows[b]`` and cached ``slot`` (both sides: symmetric), centred
+    on the cached feature's mean."""
+    _store_symmetric(cache, rows[b], slot, acc - center * totals[b])
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _entries_of_feature(X, mu, columns, totals, rows, first, n_rows, cache, slot, k):
+    """The entries of the new rows ``rows[first:n_rows]`` against cached feature ``k``
+    (in ``slot``), four rows per read of ``x_k``."""
+    n_samples = X.shape[0]
+    center = mu[k]
+    b = first
+    while b + 4 <= n_rows:
+        acc0 = 0.0
+        acc1 = 0.0
+        acc2 = 0.0
+        acc3 = 0.0
+        for i in range(n_samples):
+            x = X[i, k]
+            acc0 += columns[b, i] * x
+            acc1 += columns[b + 1, i] * x
+            acc2 += columns[b + 2, i] * x
+            acc3 += columns[b + 3, i] * x
+        _store_centred(cache, rows, totals, b, slot, center, acc0)
+        _store_centred(cache, rows, totals, b + 1, slot, center, acc1)
+        _store_centred(cache, rows, totals, b + 2, slot, center, acc2)
+        _store_centred(cache, rows, totals, b + 3, slot, center, acc3)
+        b += 4
+    while b < n_rows:
+        acc = 0.0
+        for i in range(n_samples):
+            acc += columns[b, i] * X[i, k]
+        _store_centred(cache, rows, totals, b, slot, center, acc)
+        b += 1
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _gram_entries(X, mu, columns, totals, rows, n_rows, cache, cached, n_cached):
     """Entries ``Σ_i columns[b, i]·x̃_ik`` of the cache rows ``rows[:n_rows]`` (and,
@@ -229,36 +267,71 @@ def _gram_entries(X, mu, columns, totals, rows, n_rows, cache, cached, n_cached)
 
     ``columns[b] = h ∘ x̃_j`` of the feature of row ``rows[b]``, ``totals[b]`` its sum
     (the centring of ``x_k``: ``Σ h x̃_j (x_k − μ_k) = Σ h x̃_j x_k − μ_k Σ h x̃_j``).
-    Four rows share each read of ``x_k``: column ``k`` of ``X`` comes from memory once
-    per four new features instead of once per feature (the cached columns are most of
-    ``X``'s rows' worth of bytes; the new ones stay in L2)."""
+    Register tiles of four cached features by four new rows: each sample's four ``x_ik``
+    and four ``columns[b, i]`` feed 16 multiply-adds, where one feature by four rows
+    loaded five numbers for four (the loads, not the arithmetic, bound that loop).
+    Column ``k`` of ``X`` still comes from memory once per four new features. n x
+    cached x new rows, CPU ms, float32 X (float64): 1826x1000x32 6.1 -> 3.0 (7.2 ->
+    3.4), 1000x1000x32 3.4 -> 1.6 (3.9 -> 1.5), 577x500x32 0.92 -> 0.42 (1.0 -> 0.46);
+    the same with code built for an AVX2-only CPU (``NUMBA_CPU_NAME=haswell``, 16
+    vector registers): 5.7 -> 2.7 (6.7 -> 3.4)."""
     n_samples = X.shape[0]
-    for t in range(n_cached):
-        k = cached[t]
-        center = mu[k]
+    t = 0
+    while t + 4 <= n_cached:
+        k0 = cached[t]
+        k1 = cached[t + 1]
+        k2 = cached[t + 2]
+        k3 = cached[t + 3]
         b = 0
         while b + 4 <= n_rows:
-            acc0 = 0.0
-            acc1 = 0.0
-            acc2 = 0.0
-            acc3 = 0.0
+            a00 = a01 = a02 = a03 = 0.0
+            a10 = a11 = a12 = a13 = 0.0
+            a20 = a21 = a22 = a23 = 0.0
+            a30 = a31 = a32 = a33 = 0.0
             for i in range(n_samples):
-                x = X[i, k]
-                acc0 += columns[b, i] * x
-                acc1 += columns[b + 1, i] * x
-                acc2 += columns[b + 2, i] * x
-                acc3 += columns[b + 3, i] * x
-            _store_symmetric(cache, rows[b], t, acc0 - center * totals[b])
-            _store_symmetric(cache, rows[b + 1], t, acc1 - center * totals[b + 1])
-            _store_symmetric(cache, rows[b + 2], t, acc2 - center * totals[b + 2])
-            _store_symmetric(cache, rows[b + 3], t, acc3 - center * totals[b + 3])
+                x0 = X[i, k0]
+                x1 = X[i, k1]
+                x2 = X[i, k2]
+                x3 = X[i, k3]
+                c0 = columns[b, i]
+                c1 = columns[b + 1, i]
+                c2 = columns[b + 2, i]
+                c3 = columns[b + 3, i]
+                a00 += c0 * x0
+                a01 += c1 * x0
+                a02 += c2 * x0
+                a03 += c3 * x0
+                a10 += c0 * x1
+                a11 += c1 * x1
+                a12 += c2 * x1
+                a13 += c3 * x1
+                a20 += c0 * x2
+                a21 += c1 * x2
+                a22 += c2 * x2
+                a23 += c3 * x2
+                a30 += c0 * x3
+                a31 += c1 * x3
+                a32 += c2 * x3
+                a33 += c3 * x3
+            for u, k, acc0, acc1, acc2, acc3 in (
+                (0, k0, a00, a01, a02, a03),
+                (1, k1, a10, a11, a12, a13),
+                (2, k2, a20, a21, a22, a23),
+                (3, k3, a30, a31, a32, a33),
+            ):
+                center = mu[k]
+                _store_centred(cache, rows, totals, b, t + u, center, acc0)
+                _store_centred(cache, rows, totals, b + 1, t + u, center, acc1)
+                _store_centred(cache, rows, totals, b + 2, t + u, center, acc2)
+                _store_centred(cache, rows, totals, b + 3, t + u, center, acc3)
             b += 4
-        while b < n_rows:
-            acc = 0.0
-            for i in range(n_samples):
-                acc += columns[b, i] * X[i, k]
-            _store_symmetric(cache, rows[b], t, acc - center * totals[b])
-            b += 1
+        if b < n_rows:  # (the last n_rows mod 4 rows)
+            for u in range(t, t + 4):
+                _entries_of_feature(X, mu, columns, totals, rows, b, n_rows, cache, u, cached[u])
+        t += 4
+    while t < n_cached:  # (the last n_cached mod 4 features)
+        _entries_of_feature(X, mu, columns, totals, rows, 0, n_rows, cache, t, cached[t])
+        t += 1
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
