@@ -108,3 +108,24 @@ def test_switched_public_path_is_certified_against_scikit_learn(rng, monkeypatch
     np.testing.assert_allclose(
         switched.intercepts, y.mean() - X.mean(axis=0) @ switched.coefs, atol=1e-8
     )
+
+
+@pytest.mark.parametrize("p", [3, 8, 13, 50, 303])
+@pytest.mark.parametrize("density", [0.2, 0.6, 0.97, 1.0])
+def test_exact_gradient_is_q_minus_g_beta(rng, p, density):
+    """The checks' gradient, by columns (few non-zeros) or from the upper triangle four
+    columns at a time (every remainder of p mod 4, runs of four zeros among non-zeros):
+    ``q − Gβ`` as NumPy computes it, whatever the lower triangle holds."""
+    from shrinkage.solvers._gram_path import _exact_gradient
+
+    A = rng.standard_normal((p + 7, p))
+    gram = np.asfortranarray(A.T @ A)
+    q = rng.standard_normal(p)
+    coef = np.where(rng.random(p) < density, rng.standard_normal(p), 0.0)
+    coef[4:8] = 0.0  # a whole block of four without a non-zero
+    expected = q - gram @ coef
+    if np.count_nonzero(coef) >= 0.5 * p:
+        gram[np.tril_indices(p, -1)] = np.nan  # the symmetric route reads no other
+    gradient = np.full(p, np.nan)
+    _exact_gradient(gram, q, coef, gradient)
+    np.testing.assert_allclose(gradient, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())

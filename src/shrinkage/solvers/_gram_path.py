@@ -88,7 +88,9 @@ def _exact_gradient(gram, q, coef, gradient):
     entries above the diagonal give both ``Σ_{i<j} G_ij β_i`` (to ``∇_j``) and
     ``G_ij β_j`` (to each ``∇_i``), so ``G`` (float64, out of cache: these checks are
     memory-bound) is streamed half as much (4472x2236 float32, 2000 non-zeros:
-    4.4 -> 2.4 ms a check)."""
+    4.4 -> 2.4 ms a check). Four columns at a time: each ``∇_i`` is read and written
+    once per four columns, not once per column (p = 2236, 97% non-zeros: 2.3 -> 1.15
+    ms a check; p = 1581: 0.43 -> 0.29; p = 707, in cache: 0.047 -> 0.053)."""
     n_features = q.shape[0]
     n_nonzero = 0
     for k in range(n_features):
@@ -102,18 +104,52 @@ def _exact_gradient(gram, q, coef, gradient):
                 for k in range(n_features):
                     gradient[k] -= b * gram[k, i]
         return
-    for j in range(n_features):
-        b = coef[j]
-        acc = gram[j, j] * b
-        if b != 0.0:
+    j = 0
+    while j + 4 <= n_features:
+        b0 = coef[j]
+        b1 = coef[j + 1]
+        b2 = coef[j + 2]
+        b3 = coef[j + 3]
+        a0 = a1 = a2 = a3 = 0.0
+        if b0 != 0.0 or b1 != 0.0 or b2 != 0.0 or b3 != 0.0:
             for i in range(j):
-                entry = gram[i, j]
-                acc += entry * coef[i]
-                gradient[i] -= entry * b
+                e0 = gram[i, j]
+                e1 = gram[i, j + 1]
+                e2 = gram[i, j + 2]
+                e3 = gram[i, j + 3]
+                c = coef[i]
+                a0 += e0 * c
+                a1 += e1 * c
+                a2 += e2 * c
+                a3 += e3 * c
+                gradient[i] -= e0 * b0 + e1 * b1 + e2 * b2 + e3 * b3
         else:
             for i in range(j):
-                acc += gram[i, j] * coef[i]
+                c = coef[i]
+                a0 += gram[i, j] * c
+                a1 += gram[i, j + 1] * c
+                a2 += gram[i, j + 2] * c
+                a3 += gram[i, j + 3] * c
+        gradient[j] -= a0
+        gradient[j + 1] -= a1
+        gradient[j + 2] -= a2
+        gradient[j + 3] -= a3
+        # The four columns' block on the diagonal, from its upper triangle.
+        for u in range(4):
+            acc = 0.0
+            for v in range(4):
+                acc += gram[j + min(u, v), j + max(u, v)] * coef[j + v]
+            gradient[j + u] -= acc
+        j += 4
+    while j < n_features:  # (the last p mod 4 columns)
+        b = coef[j]
+        acc = gram[j, j] * b
+        for i in range(j):
+            entry = gram[i, j]
+            acc += entry * coef[i]
+            gradient[i] -= entry * b
         gradient[j] -= acc
+        j += 1
 
 
 def gram_path(
