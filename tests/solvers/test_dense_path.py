@@ -197,7 +197,7 @@ def test_cached_gram_entries(rng, block):
     over when new features do not fit; the same entries whatever the number of
     features computed together (``block``: one, a remainder, the unrolled four, and
     requests split across blocks)."""
-    from shrinkage.solvers.dense_path import _cache_features
+    from shrinkage.solvers._dense_gram_cache import _cache_features
 
     X = np.asfortranarray(rng.standard_normal((12, 30)) + 3.0)
     h = rng.random(12) + 0.5
@@ -248,7 +248,7 @@ def test_cached_gram_entries_in_register_tiles(rng, block, dtype):
     """Entries computed four cached features by four new rows at a time, with every
     remainder (of features mod 4 and of rows mod 4) along the way: the same as the
     Gram matrix formed by NumPy, to the float32 cache's rounding."""
-    from shrinkage.solvers.dense_path import _cache_features
+    from shrinkage.solvers._dense_gram_cache import _cache_features
 
     n, p, capacity = 37, 90, 64
     X = np.asfortranarray((rng.standard_normal((n, p)) + 2.0).astype(dtype))

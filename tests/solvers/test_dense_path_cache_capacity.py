@@ -1,7 +1,7 @@
 """The Gram cache of ``dense_path``'s active sweeps past ``n`` features.
 
 Beyond ``|A| = n`` the cache holds up to ``2n`` features while its block stays within
-``GRAM_BLOCK_BYTES`` (:func:`~shrinkage.solvers.dense_path._cache_capacity`); past that,
+``GRAM_BLOCK_BYTES`` (:func:`~shrinkage.solvers._dense_gram_cache._cache_capacity`); past that,
 the active sweeps fall back to residual updates. The paths below cross both limits
 (more non-zeros than ``n``, then than ``2n``) on float32 data and are checked against
 scikit-learn in float64 on the same data and against a duality gap written from
@@ -13,7 +13,7 @@ import pytest
 from sklearn.linear_model import enet_path as sklearn_enet_path
 
 from shrinkage.path import regularization_path
-from shrinkage.solvers.dense_path import (
+from shrinkage.solvers._dense_gram_cache import (
     GRAM_BLOCK_BYTES,
     MAX_CACHED_FEATURES,
     _cache_capacity,
