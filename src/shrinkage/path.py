@@ -261,38 +261,22 @@ def _rounded_sweep_matrix(design):
     return np.asfortranarray(design.gram, dtype=np.float32) if design.single else None
 
 
-def _solve_gram_path(problem, alphas, tol, max_iter, keep_state=True) -> PathResult:
-    """The whole least-squares path in compiled code (:func:`gram_path`): no Python
-    work per alpha, which is what small and tall problems (and CV folds) spend on."""
+def _run_gram_path(problem, gram, sweep_gram, rounded_after, coef, alphas, alpha_start,
+                   tol, max_iter, coefs, gaps, n_iters, converged) -> None:
+    """:func:`gram_path` on ``gram`` (sweeping on ``sweep_gram``) from ``coef`` (updated in
+    place) along ``alphas``, its results into ``coefs`` (n_alphas, p), ``gaps``, ``n_iters``
+    and ``converged``."""
     from .solvers._gram_path import gram_path
 
-    design, n_alphas = problem.design, alphas.size
-    coefs = np.zeros((n_alphas, problem.n_features))
-    gaps = np.zeros(n_alphas)
-    n_iters = np.zeros(n_alphas, dtype=np.int64)
-    converged = np.zeros(n_alphas, dtype=bool)
-    coef = problem.coef.copy()
-    start = time.perf_counter()
-    sweep_gram, rounded_after = _rounded_sweep_matrix(design), 0.0
-    if (
-        sweep_gram is None
-        and design.gram.dtype == np.float64
-        and problem.n_features >= constants.ROUNDED_SWEEPS_MIN_FEATURES
-    ):
-        rounded_after = constants.ROUNDED_SWEEPS_AFTER * problem.n_features**2
-        if rounded_after > 0:
-            # (np.empty: its pages are touched only if the path fills it.)
-            sweep_gram = np.empty(design.gram.shape, dtype=np.float32, order="F")
-        else:
-            sweep_gram = np.asfortranarray(design.gram, dtype=np.float32)
+    design = problem.design
     gram_path(
-        design.gram,
+        gram,
         design.q,
         design.target_norm2,
         design.lipschitz,
         coef,
         alphas,
-        max(problem.alpha_max_or(alphas[0]), alphas[0]),
+        alpha_start,
         problem.l1_ratio,
         problem.penalty_weights,
         problem.box.lower,
@@ -308,12 +292,70 @@ def _solve_gram_path(problem, alphas, tol, max_iter, keep_state=True) -> PathRes
         converged,
         tol,  # tol_rel: scikit-learn's update test too
         True,
-        # float32 data, or a float64 CV fold's design: sweeps on G rounded to float32
-        # (half the memory traffic; the gaps stay exact, see gram_path); other float64
-        # designs once the path proves hard (rounded_after).
         sweep_gram,
         rounded_after,
     )
+
+
+def _solve_gram_path(problem, alphas, tol, max_iter, keep_state=True) -> PathResult:
+    """The whole least-squares path in compiled code (:func:`gram_path`): no Python
+    work per alpha, which is what small and tall problems (and CV folds) spend on."""
+    from .solvers._single_gram import SINGLE_GRAM_MIN_TOL, SingleGramDesign
+
+    design, n_alphas = problem.design, alphas.size
+    coefs = np.zeros((n_alphas, problem.n_features))
+    gaps = np.zeros(n_alphas)
+    n_iters = np.zeros(n_alphas, dtype=np.int64)
+    converged = np.zeros(n_alphas, dtype=bool)
+    coef = problem.coef.copy()
+    start = time.perf_counter()
+    tol_abs = problem.absolute_tol(tol)
+    alpha_start = max(problem.alpha_max_or(alphas[0]), alphas[0])
+    first_exact = 0  # the first alpha solved on the exact route
+    if (
+        isinstance(design, SingleGramDesign)
+        and not design.has_exact_gram
+        and tol >= SINGLE_GRAM_MIN_TOL
+    ):
+        # Float32 data: the path on G formed in float32, then every alpha's gap
+        # certified from X (see solvers._single_gram); the exact route takes over from
+        # the first alpha that fails.
+        single = design.sweep_gram
+        _run_gram_path(problem, single, single, 0.0, coef, alphas, alpha_start,
+                       tol, max_iter, coefs, gaps, n_iters, converged)
+        gaps[:] = design.exact_gaps(coefs, alphas, problem.l1_ratio, problem.penalty_weights,
+                                    problem.box.lower, problem.box.upper)
+        converged &= gaps <= tol_abs
+        failed = np.flatnonzero(gaps > tol_abs)
+        first_exact = failed[0] if failed.size else n_alphas
+        if first_exact < n_alphas:
+            coef = coefs[first_exact].copy()  # (the float32 G's solution: a close start)
+            if first_exact > 0:
+                alpha_start = alphas[first_exact - 1]
+    if first_exact < n_alphas:
+        sweep_gram, rounded_after = _rounded_sweep_matrix(design), 0.0
+        if (
+            sweep_gram is None
+            and design.gram.dtype == np.float64
+            and problem.n_features >= constants.ROUNDED_SWEEPS_MIN_FEATURES
+        ):
+            rounded_after = constants.ROUNDED_SWEEPS_AFTER * problem.n_features**2
+            if rounded_after > 0:
+                # (np.empty: its pages are touched only if the path fills it.)
+                sweep_gram = np.empty(design.gram.shape, dtype=np.float32, order="F")
+            else:
+                sweep_gram = np.asfortranarray(design.gram, dtype=np.float32)
+        tail = slice(first_exact, n_alphas)
+        tail_iters = np.zeros(n_alphas - first_exact, dtype=np.int64)
+        # float32 data, or a float64 CV fold's design: sweeps on G rounded to float32
+        # (half the memory traffic; the gaps stay exact, see gram_path); other float64
+        # designs once the path proves hard (rounded_after).
+        _run_gram_path(problem, design.gram, sweep_gram, rounded_after, coef, alphas[tail],
+                       alpha_start, tol, max_iter, coefs[tail], gaps[tail], tail_iters,
+                       converged[tail])
+        n_iters[tail] += tail_iters
+    else:
+        coef = coefs[-1].copy()
     if keep_state:
         problem.set_coef(coef)
     times = np.full(n_alphas, (time.perf_counter() - start) / n_alphas)
@@ -432,6 +474,8 @@ def regularization_path(
     offset = _check_offset(offset, n_samples)
     X_fit, scales = standardize_design(X, h, standardize)
     constraint = coefficient_constraint(n_features, lower_bounds, upper_bounds, positive, scales)
+    if _float32_gram_route(X_fit, loss, precompute, tol, alphas, verbose):
+        precompute = "path-float32"
     problem = make_problem(
         X_fit,
         y,
@@ -473,6 +517,19 @@ def regularization_path(
             criterion="duality gap" if problem.loss == "squared_error" else "KKT violation",
         )
     return result
+
+
+def _float32_gram_route(X, loss, precompute, tol, alphas, verbose) -> bool:
+    """Whether the compiled least-squares path solves float32 ``X`` on ``G`` formed in
+    float32 and certifies from ``X`` (:mod:`.solvers._single_gram`): where that pays."""
+    from .solvers._single_gram import single_gram_pays
+
+    if loss != "squared_error" or verbose or not (
+        isinstance(precompute, str) and precompute == "auto"
+    ):
+        return False
+    n_alphas = alphas if isinstance(alphas, (int, np.integer)) else np.size(alphas)
+    return single_gram_pays(X, tol, int(n_alphas))
 
 
 def _check_path_target(y, loss: str) -> None:

@@ -472,10 +472,10 @@ class RawMoments:
         self.xt_weights = xt_weights
 
 
-def raw_moments(X, target, h=None, block_rows=None) -> RawMoments:
+def raw_moments(X, target, h=None, block_rows=None, gram=True) -> RawMoments:
     """``XᵀX`` (upper triangle; only when ``h`` is None or equal), ``Xᵀz`` and ``Xᵀh``
     (``None`` without ``h``) in one pass over ``X`` by row blocks (any layout, no copy
-    of ``X``).
+    of ``X``). ``gram=False``: ``Xᵀz`` and ``Xᵀh`` only.
 
     Each block ``B`` adds ``BᵀB`` (BLAS ``dsyrk``, upper triangle) and ``[z h]ᵀB``. The
     blocks are Fortran-ordered float64: a float64 Fortran-ordered ``X``'s own rows read
@@ -491,8 +491,7 @@ def raw_moments(X, target, h=None, block_rows=None) -> RawMoments:
     1e6 cells (2000x500, 1414x707, 6325x158, 3162x316) within 0.002 either way.
     """
     n_features = X.shape[1]
-    with_gram = h is None or bool(np.all(h == h[0]))
-    gram = np.zeros((n_features, n_features), order="F") if with_gram else None
+    with_gram = gram and (h is None or bool(np.all(h == h[0])))
     columns = [np.asarray(target, dtype=np.float64)]
     if h is not None:
         columns.append(np.asarray(h, dtype=np.float64))
@@ -681,7 +680,7 @@ def _mirror_upper_triangle(a):
 #: needs far fewer sweeps: n > 2p. (0.75 for paths failed scikit-learn's sample-weight
 #: equivalence check on LassoIC to 1e-7, weighted and repeated rows then taking different
 #: designs: kept at 1 until that check is made design-independent.)
-_GRAM_MIN_RATIO = {"auto": 2.0, "path": 1.0}
+_GRAM_MIN_RATIO = {"auto": 2.0, "path": 1.0, "path-float32": 1.0}
 _GRAM_MAX_FEATURES = 4000
 
 
@@ -725,5 +724,22 @@ def make_design(
             return SingleDenseDesign(X, h, mu, target)
         return DenseDesign(X, h, mu, target)
     if full_gram_applies(X, precompute):
+        if single_gram_path(X, precompute):
+            from ._single_gram import SingleGramDesign
+
+            return SingleGramDesign(X, h, mu, target)
         return GramDesign(X, h, mu, target, moments)
     return DenseDesign(X, h, mu, target)
+
+
+def single_gram_path(X, precompute) -> bool:
+    """Whether a whole path on the dense float32 ``X`` solves on ``G`` formed in float32
+    (:class:`~._single_gram.SingleGramDesign`; its float64 ``G`` only if needed): the
+    ``"path-float32"`` of :func:`shrinkage.path.regularization_path`, where it pays."""
+    return (
+        not sp.issparse(X)
+        and X.dtype == np.float32
+        and isinstance(precompute, str)
+        and precompute == "path-float32"
+        and full_gram_applies(X, precompute)
+    )

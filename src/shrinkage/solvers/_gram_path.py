@@ -251,6 +251,11 @@ def gram_path(
     sweep-threshold floor with its gap open, the sweeps go on with ``G`` itself for the
     rest of the path.
 
+    ``gram`` itself float32 and ``sweep_gram`` the same matrix
+    (:mod:`._single_gram`: ``G`` formed in float32 from float32 data): the same rounded
+    rounds, each check restarting from ``q − Gβ`` on that ``G``; the caller then
+    certifies the gaps from ``X`` (:meth:`._single_gram.SingleGramDesign.exact_gaps`).
+
     ``rounded_after`` > 0: ``sweep_gram`` is an unfilled buffer; the path sweeps on ``G``
     until its descent work (multiply-adds, as the steps' ski rental counts it) exceeds
     ``rounded_after``, then fills the buffer with ``G`` rounded to float32 and goes on
@@ -348,7 +353,11 @@ def _gram_path(
     exact = True
     if sweeping is not None:
         # (With `rounded_after`, `sweeping` is filled only once the work passes it.)
-        exact = sweeping.itemsize == gram.itemsize or rounded_after > 0.0
+        # A float32 `gram` swept on itself (solvers._single_gram) takes the rounded
+        # rounds too, float32 gradient and all: each check restarts from q − Gβ.
+        exact = rounded_after > 0.0 or (
+            sweeping.itemsize == gram.itemsize and gram.itemsize == 8
+        )
     path_work = 0.0  # the descent work so far, for `rounded_after`
     gradient = q.copy()
     # The gradient in float32 for the rounded sweeps (none without a `sweeping`).

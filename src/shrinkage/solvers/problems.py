@@ -28,7 +28,13 @@ import scipy.sparse as sp
 
 # The penalty's math lives in shrinkage.penalties; re-exported for existing imports.
 from ..penalties import alpha_max_from_gradient, as_box, penalty_strengths, screening_score
-from ._designs import full_gram_applies, make_design, raw_moments, single_fit_gram
+from ._designs import (
+    full_gram_applies,
+    make_design,
+    raw_moments,
+    single_fit_gram,
+    single_gram_path,
+)
 from ._layout import fortran_copy
 from ._mixed import xt_dot
 from .least_squares import SolveInfo, duality_gap, solve_least_squares, solve_working_set
@@ -204,7 +210,8 @@ class LeastSquaresProblem:
             # The full Gram matrix: XᵀX (equal weights), Xᵀz and the means in one pass
             # over row blocks in X's own layout (no Fortran copy, the same numbers for C
             # or F); unequal weights: the means only, the Gram matrix from centred blocks.
-            moments = raw_moments(X, target, h)
+            # (A float32 path's means only: its G is formed in float32, SingleGramDesign.)
+            moments = raw_moments(X, target, h, gram=not single_gram_path(X, precompute))
         if not fit_intercept:
             self.mu = np.zeros(self.n_features)
         elif moments is not None:
