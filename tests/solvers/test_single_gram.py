@@ -165,20 +165,23 @@ def test_correlated_data_fall_back_and_stay_certified(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("dtype", "n_alphas", "tol", "expected"),
+    ("dtype", "n_alphas", "tol", "min_features", "expected"),
     [
-        (np.float32, 10, 1e-4, True),
-        (np.float32, 11, 1e-4, False),  # p = 200 < 20 features per alpha
-        (np.float32, 10, SINGLE_GRAM_MIN_TOL / 2, False),
-        (np.float64, 10, 1e-4, False),
+        (np.float32, 10, 1e-4, 150, True),
+        (np.float32, 11, 1e-4, 150, False),  # p = 200 < 20 features per alpha
+        (np.float32, 10, 1e-4, 250, False),  # p < the route's minimum
+        (np.float32, 10, SINGLE_GRAM_MIN_TOL / 2, 150, False),
+        (np.float64, 10, 1e-4, 150, False),
     ],
 )
 def test_regularization_path_takes_the_route_where_it_pays(
-    rng, monkeypatch, dtype, n_alphas, tol, expected
+    rng, monkeypatch, dtype, n_alphas, tol, min_features, expected
 ):
     """``regularization_path`` solves on the float32 ``G`` only for float32 data, at a
-    tolerance float32 resolves, with at least ``SINGLE_GRAM_FEATURES_PER_ALPHA``
-    features per alpha; either way its answers agree with the float64 route's."""
+    tolerance float32 resolves, with enough features (per alpha, and in all: the
+    minimum is lowered here to keep the data small); either way its gaps are the
+    data's."""
+    monkeypatch.setattr(_single_gram, "SINGLE_GRAM_MIN_FEATURES", min_features)
     X, y = ar1_float32(rng, 500, 200)
     X = X.astype(dtype)
     made = []

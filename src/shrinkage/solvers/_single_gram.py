@@ -48,6 +48,13 @@ SINGLE_GRAM_MIN_TOL = 1e-5
 #: 8000x4000 lasso rho 0.6 0.81; but 6325x1581 1.11-1.17, 10000x1000 1.39.
 SINGLE_GRAM_FEATURES_PER_ALPHA = 20
 
+#: ... and from this many features on whatever the grid: the route's two float64 passes
+#: over ``X`` (forming ``G`` with ``q``, certifying) cost about what ``ssyrk`` saves at a
+#: few hundred features. AR(1) rho 0.6 lasso, tol 1e-4, float32 route / float64 ``G``:
+#: 10 alphas 5000x200 1.47; 20 alphas 3000x600 1.15, 20000x500 1.38, 6000x1000 (enet)
+#: 0.93; 40 alphas 3000x800 1.07, 4000x1000 1.01.
+SINGLE_GRAM_MIN_FEATURES = 2000
+
 #: Rows of ``X`` per block when forming ``G`` and certifying (float64 copies of this
 #: many rows: 1024 x 2236 is 18 MB).
 _BLOCK_ROWS = 1024
@@ -55,12 +62,14 @@ _BLOCK_ROWS = 1024
 
 def single_gram_pays(X, tol: float, n_alphas: int) -> bool:
     """Whether a path of ``n_alphas`` on the dense ``X`` at ``tol`` takes the float32
-    route (:data:`SINGLE_GRAM_FEATURES_PER_ALPHA`, :data:`SINGLE_GRAM_MIN_TOL`)."""
+    route (:data:`SINGLE_GRAM_FEATURES_PER_ALPHA`, :data:`SINGLE_GRAM_MIN_FEATURES`,
+    :data:`SINGLE_GRAM_MIN_TOL`)."""
     return (
         not sp.issparse(X)
         and getattr(X, "dtype", None) == np.float32
         and tol >= SINGLE_GRAM_MIN_TOL
-        and X.shape[1] >= SINGLE_GRAM_FEATURES_PER_ALPHA * max(n_alphas, 1)
+        and X.shape[1] >= max(SINGLE_GRAM_FEATURES_PER_ALPHA * n_alphas,
+                              SINGLE_GRAM_MIN_FEATURES)
     )
 
 
