@@ -170,6 +170,7 @@ def test_correlated_data_fall_back_and_stay_certified(monkeypatch):
         (np.float32, 10, 1e-4, 150, True),
         (np.float32, 11, 1e-4, 150, False),  # p = 200 < 20 features per alpha
         (np.float32, 10, 1e-4, 250, False),  # p < the route's minimum
+        (np.float32, 10, 1e-4, 150, "square"),  # n < 2p
         (np.float32, 10, SINGLE_GRAM_MIN_TOL / 2, 150, False),
         (np.float64, 10, 1e-4, 150, False),
     ],
@@ -182,8 +183,9 @@ def test_regularization_path_takes_the_route_where_it_pays(
     minimum is lowered here to keep the data small); either way its gaps are the
     data's."""
     monkeypatch.setattr(_single_gram, "SINGLE_GRAM_MIN_FEATURES", min_features)
-    X, y = ar1_float32(rng, 500, 200)
+    X, y = ar1_float32(rng, 300 if expected == "square" else 500, 200)
     X = X.astype(dtype)
+    expected = expected is True
     made = []
     init = SingleGramDesign.__init__
 

@@ -44,7 +44,8 @@ SINGLE_GRAM_MIN_TOL = 1e-5
 #: ``G`` in float32 saves about ``n·p²/4`` float64 multiply-adds (``ssyrk`` against
 #: ``dsyrk``, plus cheaper checks), certifying costs ``2·n·p`` per alpha. Measured
 #: (CPU s, float32 route / float64 ``G``, 100 alphas, interleaved in one process):
-#: 4472x2236 lasso rho 0 0.82, rho 0.6 0.90, enet rho 0.6 0.96; 3162x3162 lasso 0.81;
+#: 4472x2236 lasso rho 0 0.82, rho 0.6 0.90, enet rho 0.6 0.96; 3162x3162 lasso 0.81
+#: (but see SINGLE_GRAM_MIN_ASPECT);
 #: 8000x4000 lasso rho 0.6 0.81; but 6325x1581 1.11-1.17, 10000x1000 1.39.
 SINGLE_GRAM_FEATURES_PER_ALPHA = 20
 
@@ -55,6 +56,14 @@ SINGLE_GRAM_FEATURES_PER_ALPHA = 20
 #: 0.93; 40 alphas 3000x800 1.07, 4000x1000 1.01.
 SINGLE_GRAM_MIN_FEATURES = 2000
 
+#: ... and on data at least this many times taller than wide. The float32 ``G``'s optimum
+#: is the data's to within the gap, but near ``n = p`` its smallest eigenvalues are so
+#: small that the rounding moves the optimum to the edge of that gap: 3162x3162 float32
+#: AR(1) 0.6, elastic net at tol 3.16e-5, relative suboptimality 9.3e-5 against 5.6e-7
+#: on the float64 ``G`` (all its gaps within tol either way). At n = 2p (4472x2236)
+#: the two routes reach the same suboptimality at the same tol.
+SINGLE_GRAM_MIN_ASPECT = 2.0
+
 #: Rows of ``X`` per block when forming ``G`` and certifying (float64 copies of this
 #: many rows: 1024 x 2236 is 18 MB).
 _BLOCK_ROWS = 1024
@@ -63,13 +72,14 @@ _BLOCK_ROWS = 1024
 def single_gram_pays(X, tol: float, n_alphas: int) -> bool:
     """Whether a path of ``n_alphas`` on the dense ``X`` at ``tol`` takes the float32
     route (:data:`SINGLE_GRAM_FEATURES_PER_ALPHA`, :data:`SINGLE_GRAM_MIN_FEATURES`,
-    :data:`SINGLE_GRAM_MIN_TOL`)."""
+    :data:`SINGLE_GRAM_MIN_ASPECT`, :data:`SINGLE_GRAM_MIN_TOL`)."""
     return (
         not sp.issparse(X)
         and getattr(X, "dtype", None) == np.float32
         and tol >= SINGLE_GRAM_MIN_TOL
         and X.shape[1] >= max(SINGLE_GRAM_FEATURES_PER_ALPHA * n_alphas,
                               SINGLE_GRAM_MIN_FEATURES)
+        and X.shape[0] >= SINGLE_GRAM_MIN_ASPECT * X.shape[1]
     )
 
 
