@@ -9,7 +9,7 @@ float32 ``G`` holds the data's own precision (``X`` has 24 bits), so the path so
 the problem on it, as scikit-learn does for float32 data.
 
 What stays exact. The gaps such a path reports are those of the float32 ``G``. So
-after the path, :func:`exact_path_gaps` recomputes every alpha's residual
+after the path, :meth:`SingleGramDesign.exact_gaps` recomputes every alpha's residual
 ``r_k = z − X̃β_k`` and gradient ``X̃ᵀHr_k`` from ``X`` in float64 (two float64
 ``gemm`` over row blocks, ``2·n·p·n_alphas`` multiply-adds: 4472x2236, 100 alphas,
 about 0.1 s), and the duality gap of each alpha from them: the certificate of the
