@@ -39,6 +39,19 @@ def _objective(X, y, h, coef, alpha, l1_ratio):
             + 0.5 * alpha * (1 - l1_ratio) * coef @ coef)
 
 
+def _record_routes(monkeypatch) -> list:
+    """The dtype of ``G`` of each compiled path run (float32 route, float64 hand-over)."""
+    routes = []
+    run = path_module._run_gram_path
+
+    def spy(problem, gram, *args):
+        routes.append(gram.dtype)
+        return run(problem, gram, *args)
+
+    monkeypatch.setattr(path_module, "_run_gram_path", spy)
+    return routes
+
+
 def _problem(X, y, h, l1_ratio=1.0):
     return LeastSquaresProblem(X, y, h, np.ones(X.shape[1]), l1_ratio,
                                precompute="path-float32")
@@ -100,14 +113,7 @@ def test_failed_certificate_hands_the_rest_to_the_exact_route(rng, monkeypatch, 
         return gaps
 
     monkeypatch.setattr(SingleGramDesign, "exact_gaps", failing_from)
-    routes = []
-    run = path_module._run_gram_path
-
-    def spy(problem, gram, *args):
-        routes.append(gram.dtype)
-        return run(problem, gram, *args)
-
-    monkeypatch.setattr(path_module, "_run_gram_path", spy)
+    routes = _record_routes(monkeypatch)
     problem = _problem(X, y, h, l1_ratio)
     alphas = problem.alpha_max * np.geomspace(1, 1e-3, 20)
     tol = 1e-4
@@ -136,14 +142,7 @@ def test_correlated_data_fall_back_and_stay_certified(monkeypatch):
     shift 100), at tolerances just above the float32 route's floor: some paths fail a
     certificate on the float32 ``G``; every path still ends certified and converged."""
     rng = np.random.default_rng(0)
-    routes = []
-    run = path_module._run_gram_path
-
-    def spy(problem, gram, *args):
-        routes.append(gram.dtype)
-        return run(problem, gram, *args)
-
-    monkeypatch.setattr(path_module, "_run_gram_path", spy)
+    routes = _record_routes(monkeypatch)
     fallbacks = 0
     for rho, tol in [(rho, tol) for rho in (0.999, 0.9999) for tol in (1e-5, 3e-5)]:
         X, y = ar1_float32(rng, 600, 200, rho=rho)
