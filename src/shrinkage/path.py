@@ -325,11 +325,13 @@ def _solve_gram_path(problem, alphas, tol, max_iter, keep_state=True) -> PathRes
                        tol, max_iter, coefs, gaps, n_iters, converged)
         gaps[:] = design.exact_gaps(coefs, alphas, problem.l1_ratio, problem.penalty_weights,
                                     problem.box.lower, problem.box.upper)
-        converged &= gaps <= tol_abs
-        failed = np.flatnonzero(gaps > tol_abs)
+        certified = gaps <= tol_abs  # (False for a NaN: float32 G overflowed)
+        converged &= certified
+        failed = np.flatnonzero(~certified)
         first_exact = failed[0] if failed.size else n_alphas
         if first_exact < n_alphas:
-            coef = coefs[first_exact].copy()  # (the float32 G's solution: a close start)
+            start_coef = coefs[first_exact]  # (the float32 G's solution: a close start)
+            coef = start_coef.copy() if np.all(np.isfinite(start_coef)) else problem.coef.copy()
             if first_exact > 0:
                 alpha_start = alphas[first_exact - 1]
     if first_exact < n_alphas:

@@ -97,11 +97,14 @@ def test_tolerance_below_float32_resolution_takes_the_exact_route(rng):
     assert np.all(path.duality_gaps <= SINGLE_GRAM_MIN_TOL / 10 * problem.target_norm2)
 
 
-@pytest.mark.parametrize("first_failure", [0, 7, 19])
-def test_failed_certificate_hands_the_rest_to_the_exact_route(rng, monkeypatch, first_failure):
-    """An alpha whose certificate fails (forced here) and all after it are solved again
-    on the float64 ``G``: the path then equals the float64 route's to its tolerance,
-    every gap a true one."""
+@pytest.mark.parametrize(("first_failure", "bad_gap"), [(0, np.inf), (7, np.inf), (19, np.inf),
+                                                      (7, np.nan)])
+def test_failed_certificate_hands_the_rest_to_the_exact_route(
+    rng, monkeypatch, first_failure, bad_gap
+):
+    """An alpha whose certificate fails (forced here: an infinite or NaN gap) and all
+    after it are solved again on the float64 ``G``: the path then equals the float64
+    route's to its tolerance, every gap a true one."""
     X, y = ar1_float32(rng, 400, 90, rho=0.8)
     h = np.full(y.size, 1 / y.size)
     l1_ratio = 0.5
@@ -109,7 +112,7 @@ def test_failed_certificate_hands_the_rest_to_the_exact_route(rng, monkeypatch, 
 
     def failing_from(self, coefs, alphas, *args):
         gaps = real(self, coefs, alphas, *args)
-        gaps[first_failure:] = np.inf
+        gaps[first_failure:] = bad_gap  # (NaN: a float32 G that overflowed)
         return gaps
 
     monkeypatch.setattr(SingleGramDesign, "exact_gaps", failing_from)
@@ -243,3 +246,24 @@ def test_layouts_give_the_same_numbers(rng, monkeypatch, weighted):
     paths = [solve_path(problem, alphas, 1e-4, 10_000) for problem in problems]
     assert np.array_equal(paths[0].coefs, paths[1].coefs)
     assert np.array_equal(paths[0].duality_gaps, paths[1].duality_gaps)
+
+
+def test_float32_gram_overflow_hands_over(rng):
+    """Float32 data whose squares pass float32's range (entries ~3e19: ``G``'s diagonal,
+    the variances, ~1e39): the float32 ``G`` overflows, the certificates fail, and the
+    float64 route solves the path from there, certified."""
+    X, y = ar1_float32(rng, 300, 60)
+    X = (X.astype(np.float64) * 3e19).astype(np.float32)
+    y = y * 3e19
+    h = np.full(y.size, 1 / y.size)
+    problem = _problem(X, y, h)
+    assert not np.all(np.isfinite(problem.design.sweep_gram))
+    alphas = problem.alpha_max * np.geomspace(1, 1e-2, 10)
+    with np.errstate(all="ignore"):
+        path = solve_path(problem, alphas, 1e-4, 10_000)
+    assert problem.design.has_exact_gram
+    assert np.all(np.isfinite(path.coefs)) and path.converged.all()
+    assert np.all(path.duality_gaps <= 1e-4 * problem.target_norm2)
+    reference = regularization_path(X.astype(np.float64), y, alphas=alphas, tol=1e-4)
+    np.testing.assert_allclose(path.coefs, reference.coefs, rtol=1e-3,
+                               atol=1e-3 * np.abs(reference.coefs).max())
