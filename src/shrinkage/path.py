@@ -33,8 +33,6 @@ from ._validation import (
     check_sample_weight,
 )
 from .datafits import get_datafit
-from .solvers import constants
-from .solvers.constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
 from .solvers.standardize import (
     coefficient_constraint,
     standardize_design,
@@ -160,7 +158,9 @@ def solve_path(
     at the last alpha (a CV fold): the compiled Gram path then skips recomputing the
     problem's gradient (``O(p·nnz)`` and a copy of the Gram's active columns).
     """
-    if rng is None and progress is None and _gram_path_applies(problem, alphas):
+    from .solvers.gram_route import gram_path_applies
+
+    if rng is None and progress is None and gram_path_applies(problem, alphas):
         return _solve_gram_path(problem, alphas, tol, max_iter, keep_state)
     if rng is None and progress is None:
         from .solvers.dense_path import dense_path_applies, run_dense_path
@@ -236,128 +236,14 @@ def solve_path(
     )
 
 
-def _gram_path_applies(problem, alphas) -> bool:
-    """The compiled Gram path, unless some coordinate is unpenalized (a zero penalty
-    weight or ``alpha = 0``): those need the projected dual point of
-    :func:`~shrinkage.solvers.least_squares.projected_gap` for a true gap."""
-    from .solvers._designs import GramDesign
-
-    if not isinstance(getattr(problem, "design", None), GramDesign):
-        return False
-    return bool(np.all(problem.penalty_weights > 0) and np.all(alphas > 0))
-
-
-def _rounded_sweep_matrix(design):
-    """The float32 ``G`` the compiled path sweeps with: the design's own copy, one
-    rounded from float32 data's ``G``, or None (sweeps on ``G`` itself).
-
-    Float32 data copy at once, where float64 data wait until the path proves hard
-    (:func:`_solve_gram_path`): switching float32 data lazily as well measured
-    1.04-1.22x slower (CPU s, min of 3 interleaved; lasso path 4472x2236 rho 0
-    1.08 -> 1.31 s, rho 0.6 1.63 -> 1.79; elastic net 1414x707 rho 0.6 0.084 -> 0.095;
-    only 6325x1581 rho 0.6 gained, 0.94x)."""
-    if design.sweep_gram is not None:
-        return design.sweep_gram
-    return np.asfortranarray(design.gram, dtype=np.float32) if design.single else None
-
-
-def _run_gram_path(problem, gram, sweep_gram, rounded_after, coef, alphas, alpha_start,
-                   tol, max_iter, coefs, gaps, n_iters, converged) -> None:
-    """:func:`gram_path` on ``gram`` (sweeping on ``sweep_gram``) from ``coef`` (updated in
-    place) along ``alphas``, its results into ``coefs`` (n_alphas, p), ``gaps``, ``n_iters``
-    and ``converged``."""
-    from .solvers._gram_path import gram_path
-
-    design = problem.design
-    gram_path(
-        gram,
-        design.q,
-        design.target_norm2,
-        design.lipschitz,
-        coef,
-        alphas,
-        alpha_start,
-        problem.l1_ratio,
-        problem.penalty_weights,
-        problem.box.lower,
-        problem.box.upper,
-        problem.absolute_tol(tol),
-        max_iter,
-        ACTIVE_SWEEPS,
-        ANDERSON_DEPTH,
-        SWEEP_THRESHOLD_FLOOR,
-        coefs,
-        gaps,
-        n_iters,
-        converged,
-        tol,  # tol_rel: scikit-learn's update test too
-        True,
-        sweep_gram,
-        rounded_after,
-    )
-
-
 def _solve_gram_path(problem, alphas, tol, max_iter, keep_state=True) -> PathResult:
-    """The whole least-squares path in compiled code (:func:`gram_path`): no Python
-    work per alpha, which is what small and tall problems (and CV folds) spend on."""
-    from .solvers._single_gram import SINGLE_GRAM_MIN_TOL, SingleGramDesign
+    """The whole least-squares path in compiled code (:mod:`.solvers.gram_route`): no
+    Python work per alpha, which is what small and tall problems (and CV folds) spend on."""
+    from .solvers.gram_route import solve_on_gram
 
-    design, n_alphas = problem.design, alphas.size
-    coefs = np.zeros((n_alphas, problem.n_features))
-    gaps = np.zeros(n_alphas)
-    n_iters = np.zeros(n_alphas, dtype=np.int64)
-    converged = np.zeros(n_alphas, dtype=bool)
-    coef = problem.coef.copy()
+    n_alphas = alphas.size
     start = time.perf_counter()
-    tol_abs = problem.absolute_tol(tol)
-    alpha_start = max(problem.alpha_max_or(alphas[0]), alphas[0])
-    first_exact = 0  # the first alpha solved on the exact route
-    if (
-        isinstance(design, SingleGramDesign)
-        and not design.has_exact_gram
-        and tol >= SINGLE_GRAM_MIN_TOL
-    ):
-        # Float32 data: the path on G formed in float32, then every alpha's gap
-        # certified from X (see solvers._single_gram); the exact route takes over from
-        # the first alpha that fails.
-        single = design.sweep_gram
-        _run_gram_path(problem, single, single, 0.0, coef, alphas, alpha_start,
-                       tol, max_iter, coefs, gaps, n_iters, converged)
-        gaps[:] = design.exact_gaps(coefs, alphas, problem.l1_ratio, problem.penalty_weights,
-                                    problem.box.lower, problem.box.upper)
-        certified = gaps <= tol_abs  # (False for a NaN: float32 G overflowed)
-        converged &= certified
-        failed = np.flatnonzero(~certified)
-        first_exact = failed[0] if failed.size else n_alphas
-        if first_exact < n_alphas:
-            start_coef = coefs[first_exact]  # (the float32 G's solution: a close start)
-            coef = start_coef.copy() if np.all(np.isfinite(start_coef)) else problem.coef.copy()
-            if first_exact > 0:
-                alpha_start = alphas[first_exact - 1]
-    if first_exact < n_alphas:
-        sweep_gram, rounded_after = _rounded_sweep_matrix(design), 0.0
-        if (
-            sweep_gram is None
-            and design.gram.dtype == np.float64
-            and problem.n_features >= constants.ROUNDED_SWEEPS_MIN_FEATURES
-        ):
-            rounded_after = constants.ROUNDED_SWEEPS_AFTER * problem.n_features**2
-            if rounded_after > 0:
-                # (np.empty: its pages are touched only if the path fills it.)
-                sweep_gram = np.empty(design.gram.shape, dtype=np.float32, order="F")
-            else:
-                sweep_gram = np.asfortranarray(design.gram, dtype=np.float32)
-        tail = slice(first_exact, n_alphas)
-        tail_iters = np.zeros(n_alphas - first_exact, dtype=np.int64)
-        # float32 data, or a float64 CV fold's design: sweeps on G rounded to float32
-        # (half the memory traffic; the gaps stay exact, see gram_path); other float64
-        # designs once the path proves hard (rounded_after).
-        _run_gram_path(problem, design.gram, sweep_gram, rounded_after, coef, alphas[tail],
-                       alpha_start, tol, max_iter, coefs[tail], gaps[tail], tail_iters,
-                       converged[tail])
-        n_iters[tail] += tail_iters
-    else:
-        coef = coefs[-1].copy()
+    coefs, gaps, n_iters, converged, coef = solve_on_gram(problem, alphas, tol, max_iter)
     if keep_state:
         problem.set_coef(coef)
     times = np.full(n_alphas, (time.perf_counter() - start) / n_alphas)

@@ -10,7 +10,7 @@ path to the exact route, whose answers are certified too.
 import numpy as np
 import pytest
 
-import shrinkage.path as path_module
+import shrinkage.solvers.gram_route as route_module
 from shrinkage import regularization_path
 from shrinkage.path import solve_path
 from shrinkage.solvers import _single_gram
@@ -42,13 +42,13 @@ def _objective(X, y, h, coef, alpha, l1_ratio):
 def _record_routes(monkeypatch) -> list:
     """The dtype of ``G`` of each compiled path run (float32 route, float64 hand-over)."""
     routes = []
-    run = path_module._run_gram_path
+    run = route_module.run_gram_path
 
     def spy(problem, gram, *args):
         routes.append(gram.dtype)
         return run(problem, gram, *args)
 
-    monkeypatch.setattr(path_module, "_run_gram_path", spy)
+    monkeypatch.setattr(route_module, "run_gram_path", spy)
     return routes
 
 

@@ -373,7 +373,7 @@ _SINGLE_GRAM_MIN_FEATURES = 300
 #: instead (exact steps) was 7-34% slower, and no more accurate at the folds' tol
 #: (1000x1000 rho 0.6, tol 1e-4: mse_path_ within 3.1e-4 of a tol 1e-9 fit with
 #: float64 sweeps, 4.4e-4 with float32 ones, the same alpha_). (A whole path switches
-#: to it only once it proves hard: :func:`~shrinkage.path._solve_gram_path`. A fold's
+#: to it only once it proves hard: :func:`~shrinkage.solvers.gram_route.solve_on_gram`. A fold's
 #: copy pays at once: the folds share one buffer, no fresh pages.)
 
 

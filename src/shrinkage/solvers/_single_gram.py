@@ -88,7 +88,7 @@ class SingleGramDesign(GramDesign):
     for (:attr:`gram`): ``q``, the Lipschitz constants and the gradients are exact
     (float64 sums from ``X``), ``sweep_gram`` is ``G`` formed in float32 (``ssyrk``).
 
-    :func:`shrinkage.path._solve_gram_path` solves on ``sweep_gram`` and certifies with
+    :func:`.gram_route.solve_on_gram` solves on ``sweep_gram`` and certifies with
     :meth:`exact_gaps`; every other user of :attr:`gram` (the Python solvers, a path
     that failed certification) gets the float64 ``G`` of :class:`GramDesign`."""
 

@@ -32,7 +32,7 @@ SINGLE_RESIDUAL_FLOOR = 1e-9
 # run on a float32 copy of G (half the memory traffic of its columns; the checks and
 # gaps stay on G), CV folds' from the start, a whole path's once its descent work
 # exceeds ROUNDED_SWEEPS_AFTER·p² multiply-adds (the copy's price, which an easy
-# path never pays). Measurements: _elastic_net_cv and path._solve_gram_path.
+# path never pays). Measurements: _elastic_net_cv and gram_route.solve_on_gram.
 ROUNDED_SWEEPS_MIN_FEATURES = 300
 ROUNDED_SWEEPS_AFTER = 8.0
 

@@ -485,12 +485,10 @@ def run_dense_path(problem, alphas: np.ndarray, tol: float, max_iter: int):
     import time
 
     from .constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, SWEEP_THRESHOLD_FLOOR
+    from .gram_route import path_outputs
 
     design, n_alphas = problem.design, alphas.size
-    coefs = np.zeros((n_alphas, problem.n_features))
-    gaps = np.zeros(n_alphas)
-    n_iters = np.zeros(n_alphas, dtype=np.int64)
-    converged = np.zeros(n_alphas, dtype=bool)
+    coefs, gaps, n_iters, converged = path_outputs(n_alphas, problem.n_features)
     coef = problem.coef.copy()
     residual = np.array(design.r, dtype=np.float64)
     start = time.perf_counter()
