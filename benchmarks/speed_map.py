@@ -3,6 +3,7 @@
     python benchmarks/speed_map.py --quick          # smoke run (< 3 min): see below
     python benchmarks/speed_map.py                  # the whole grid (hours)
     python benchmarks/speed_map.py --sizes medium --kinds f64 --rhos 0.6 --tasks lasso_path
+    python benchmarks/speed_map.py --problems 3000x800-r0.6-f64 7000x300-r0.3-f32  # off grid
 
 The workers import whichever ``shrinkage`` Python finds: to time a working tree that is
 not the installed one, run with ``PYTHONPATH=$PWD/src`` (the workers inherit it).
@@ -14,6 +15,9 @@ medium and large only: a small sparse matrix has a handful of non-zeros); tasks:
 path and elastic-net path (``l1_ratio=0.5``, 100 alphas), L1-logistic path (50 alphas),
 one lasso fit at ``alpha_max/20`` and 5-fold ``LassoCV`` (100 alphas, ``KFold(5)``).
 Problems are made by ``problems.map_problem`` (named ``map-{n}x{p}-r{rho}-{kind}``).
+``--problems`` times named shapes off the grid instead (any ``n``, ``p``, ``rho``, kind;
+written to ``_cache/off_grid/`` unless ``--out`` says otherwise, never into the map): the
+check on shapes nothing was tuned on.
 
 Everything runs on the harness of ``run.py`` / ``calibrate.py`` (one worker process
 per library, every thread pool at one thread, warm-up first): per cell and library,
@@ -84,7 +88,7 @@ from harness import (  # noqa: E402
     reference_objective,
 )
 from objectives import relative_suboptimality  # noqa: E402
-from problems import load_problem, map_name, parse_map_name  # noqa: E402
+from problems import MAP_PREFIX, load_problem, map_name, parse_map_name  # noqa: E402
 from report import (  # noqa: E402
     environment_section,
     fastest,
@@ -114,7 +118,24 @@ def shape(size: float, ratio: float) -> tuple[int, int]:
     return max(int(round(math.sqrt(size * ratio))), 20), max(int(round(math.sqrt(size / ratio))), 3)
 
 
+def off_grid_name(text: str) -> str:
+    """``map-{n}x{p}-r{rho}-{kind}`` (the ``map-`` prefix optional) in its canonical
+    spelling, or an ``argparse`` error that names the expected form."""
+    name = text if text.startswith(MAP_PREFIX) else MAP_PREFIX + text
+    try:
+        n, p, rho, kind = parse_map_name(name)
+    except ValueError:
+        n = p = rho = kind = None
+    if n is None or n < 2 or p < 1 or not 0.0 <= rho < 1.0 or kind not in KINDS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a problem name: write NxP-rRHO-KIND, e.g. 3000x800-r0.6-f64 "
+            f"(n >= 2 rows, p >= 1 columns, 0 <= RHO < 1, KIND one of {', '.join(KINDS)})")
+    return map_name(n, p, rho, kind)
+
+
 def grid_problems(args) -> list[str]:
+    if args.problems:
+        return list(dict.fromkeys(args.problems))  # (in order, once each)
     names = []
     for size_name in args.sizes:
         for kind in args.kinds:
@@ -480,6 +501,10 @@ def parse_args(argv=None):
     parser.add_argument("--rhos", nargs="+", type=float, default=list(RHOS))
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
+    parser.add_argument("--problems", nargs="+", type=off_grid_name, default=None,
+                        metavar="NxP-rRHO-KIND",
+                        help="time these shapes instead of the grid (e.g. 3000x800-r0.6-f64); "
+                             "outputs go to benchmarks/_cache/off_grid unless --out is given")
     parser.add_argument("--libraries", nargs="+", default=None,
                         help=f"default: shrinkage and {', '.join(ANCHORS)} "
                              f"(--quick: {', '.join(QUICK_ANCHORS)})")
@@ -508,8 +533,11 @@ def parse_args(argv=None):
         args.timeout, args.repeat_below = min(args.timeout, 5.0), 0.5
     if args.libraries is None:
         args.libraries = ["shrinkage", *(QUICK_ANCHORS if args.quick else ANCHORS)]
+    if args.quick and args.problems:
+        parser.error("--quick runs its own small grid: drop --problems (or --quick)")
     if args.out is None:
-        args.out = CACHE if args.quick else BENCH_DIR
+        # (off-grid cells never land in the map by default: they are not its cells)
+        args.out = CACHE / "off_grid" if args.problems else CACHE if args.quick else BENCH_DIR
     return args
 
 

@@ -8,6 +8,7 @@ ratios and the geometric mean.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import functools
 import importlib
@@ -236,6 +237,24 @@ class _LinearCell:
         status = "timeout" if tol < self.slow else "ok"
         self.tried.setdefault(tol, _Trial(self.slope * tol if status == "ok" else math.inf, status))
         return self.tried[tol]
+
+
+def test_speed_map_off_grid_problems(bench):
+    """``--problems`` takes shapes off the grid by name (prefix optional, one spelling),
+    refuses malformed ones with the expected form, and never writes into the map."""
+    speed_map = bench["speed_map"]
+    args = speed_map.parse_args(
+        ["--problems", "3000x800-r0.6-f64", "map-3000x800-r0.60-f64", "7000x300-r0.3-f32"]
+    )
+    assert speed_map.grid_problems(args) == ["map-3000x800-r0.6-f64", "map-7000x300-r0.3-f32"]
+    assert args.out == speed_map.CACHE / "off_grid"
+    assert speed_map.parse_args(["--problems", "50x9-r0-sp0.01", "--out", "x"]).out == Path("x")
+    assert speed_map.parse_args([]).out == speed_map.BENCH_DIR  # the grid: the map itself
+    for bad in ("3000x800-r0.6", "3000x800-r1.2-f64", "axb-r0-f64", "3000x800-r0.6-f16"):
+        with pytest.raises(argparse.ArgumentTypeError, match="NxP-rRHO-KIND"):
+            speed_map.off_grid_name(bad)
+    with pytest.raises(SystemExit):
+        speed_map.parse_args(["--quick", "--problems", "30x8-r0-f64"])
 
 
 @pytest.mark.parametrize("start", [1e-1, 1e-6, 1e-12])
