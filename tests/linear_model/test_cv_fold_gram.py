@@ -8,7 +8,10 @@ from sklearn import linear_model as sk
 from sklearn.model_selection import KFold
 
 from shrinkage import LassoCV
-from shrinkage.linear_model._elastic_net_cv import _SINGLE_GRAM_MIN_FEATURES
+from shrinkage.linear_model._elastic_net_cv import (
+    _FOLD_SINGLE_ROUNDS_MAX_RATIO,
+    _SINGLE_GRAM_MIN_FEATURES,
+)
 
 
 def _correlated(rng, n, p, rho=0.6, dtype=np.float64):
@@ -81,6 +84,43 @@ def test_float32_lassocv_matches_sklearn_and_float64(rng):
     assert ours.coef_.dtype == np.float32
     np.testing.assert_allclose(ours.coef_, ours64.coef_, rtol=2**-23, atol=1e-12)
     assert ours.dual_gap_ == pytest.approx(ours64.dual_gap_, rel=1e-6)
+
+
+@pytest.mark.parametrize("n", [300, 1000])
+def test_wide_float32_folds_sweep_their_float32_gram(rng, n):
+    """Float32 folds with fewer training rows than _FOLD_SINGLE_ROUNDS_MAX_RATIO·p sweep
+    their float32 G itself with the rounded rounds (no copy, none kept for reuse); taller
+    ones update a float64 gradient. Either way the fold curves are the float64 run's and
+    scikit-learn's, and the choice the same."""
+    p = _SINGLE_GRAM_MIN_FEATURES + 200
+    wide = 0.8 * n < _FOLD_SINGLE_ROUNDS_MAX_RATIO * p
+    assert wide == (n == 300)
+    X32, y = _correlated(rng, n, p, dtype=np.float32)
+    folds = list(KFold(5).split(X32))
+    estimator = LassoCV(cv=folds)
+    moments = estimator._fold_moments(X32, y, np.full(n, 1.0 / n), folds)
+    assert moments is not None
+    weights, constraint = np.ones(p), estimator._constraint(p)
+    for k in range(len(folds)):
+        problem = moments.problem(k, weights, 1.0, constraint)
+        design = problem.design
+        assert design.gram.dtype == np.float32
+        assert (design.sweep_gram is design.gram) == wide
+        assert wide or design.sweep_gram is None
+        moments.release(problem)
+        assert not moments._spare_sweep_grams
+    settings = dict(cv=folds, alphas=25, tol=1e-8, max_iter=10**5)
+    ours = LassoCV(**settings).fit(X32, y)
+    X64 = X32.astype(np.float64)
+    ours64 = LassoCV(**settings).fit(X64, y)
+    ref = sk.LassoCV(**dict(settings, alphas=ours64.alphas_)).fit(X64, y)
+    # G rounded to float32 moves the fold errors by ~1e-5 (relative) on wide folds,
+    # whose G is singular (either sweep: 0.6-1.0e-5 on the old one, seeds 0-3), ~1e-7
+    # on tall ones (test_float32_lassocv_matches_sklearn_and_float64).
+    rtol = 5e-5 if wide else 1e-5
+    np.testing.assert_allclose(ours.mse_path_, ours64.mse_path_, rtol=rtol)
+    np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=rtol)
+    assert ours.alpha_ == pytest.approx(ref.alpha_, rel=1e-12)
 
 
 def _gap_from_scratch(X, y, alpha, coef, intercept):
