@@ -1,9 +1,12 @@
 """Agreement on data the speed work was never tuned on: one-hot categorical, 0/1 and
-Gaussian columns (3500 x 500, n/p = 7), float64 and float32.
+Gaussian columns (3500 x 500, n/p = 7), float64 and float32; and a wide one (700 x
+1000: one-hot groups, 0/1 columns, sample weights) whose one-hot groups are exactly
+collinear with the intercept, for 5-fold LassoCV at tol 1e-8.
 
 References are independent: scikit-learn's ``Lasso``/``ElasticNet``/``enet_path``/
 ``LassoCV`` at tight tolerances, and the KKT conditions of the L1-logistic path
-recomputed from scratch. Prints the worst differences; run from the repository root:
+recomputed from scratch. Prints the worst differences and the ConvergenceWarnings of
+each section (there should be none); run from the repository root:
 
     python benchmarks/unseen_data_check.py
 """
@@ -11,15 +14,18 @@ recomputed from scratch. Prints the worst differences; run from the repository r
 from __future__ import annotations
 
 import argparse
+import time
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet as SkElasticNet
 from sklearn.linear_model import Lasso as SkLasso
 from sklearn.linear_model import LassoCV as SkLassoCV
 from sklearn.linear_model import enet_path as sk_enet_path
+from sklearn.model_selection import KFold
 
 from shrinkage import regularization_path
 from shrinkage.linear_model import ElasticNet, Lasso, LassoCV
@@ -41,8 +47,56 @@ def make_data(seed: int = 11):
     return X, y, np.hstack([onehot, binary])
 
 
+def make_wide_one_hot(seed: int = 11):
+    """700 x 1000: 41 one-hot groups of 6 levels, 0/1 columns, positive sample weights."""
+    rng = np.random.default_rng(seed)
+    n, p = 700, 1000
+    X = np.zeros((n, p))
+    levels = rng.integers(0, 6, size=(n, 41))
+    for g in range(41):
+        X[np.arange(n), g * 6 + levels[:, g]] = 1.0
+    X[:, p // 2 :] = rng.random((n, p - p // 2)) < 0.2
+    y = X[:, :6] @ rng.standard_normal(6) + rng.standard_normal(n)
+    return X, y, rng.uniform(0.2, 3.0, n)
+
+
+def convergence_warnings(caught) -> str:
+    """How many ConvergenceWarnings ``caught`` holds."""
+    return f"{sum(issubclass(w.category, ConvergenceWarning) for w in caught)} convergence warnings"
+
+
+def wide_one_hot_cv() -> None:
+    """5-fold LassoCV at tol 1e-8 on :func:`make_wide_one_hot`, against scikit-learn's."""
+    X, y, w = make_wide_one_hot()
+    folds = list(KFold(5, shuffle=True, random_state=1).split(X))
+    settings = dict(cv=folds, alphas=30, tol=1e-8, max_iter=10**5)
+    fits = {}
+    for dtype in (np.float64, np.float32):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            start = time.perf_counter()
+            ours = LassoCV(**settings).fit(X.astype(dtype), y, sample_weight=w)
+        fits[dtype] = ours, time.perf_counter() - start, convergence_warnings(caught)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        grid = fits[np.float64][0].alphas_
+        ref = SkLassoCV(**dict(settings, alphas=grid)).fit(X, y, sample_weight=w)
+    print(
+        f"wide one-hot {X.shape}: scikit-learn LassoCV {time.perf_counter() - start:.1f} s, "
+        f"{convergence_warnings(caught)}"
+    )
+    for dtype, (ours, seconds, caught) in fits.items():
+        rel = np.max(np.abs(ours.mse_path_ - ref.mse_path_) / ref.mse_path_)
+        print(
+            f"wide one-hot {dtype.__name__} LassoCV {seconds:.1f} s: alpha_ {ours.alpha_:.6g} "
+            f"vs {ref.alpha_:.6g}, mse_path_ rel {rel:.1e}, {caught}"
+        )
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
+    wide_one_hot_cv()
     X, y, zero_one = make_data()
     n = X.shape[0]
     print("data", X.shape)
@@ -64,7 +118,11 @@ def main() -> None:
                 )
         alphas = np.geomspace(alpha_max, alpha_max / 1000, 60)
         _, sk_coefs, _ = sk_enet_path(
-            X64 - X64.mean(0), y - y.mean(), l1_ratio=0.5, alphas=alphas, tol=1e-12,
+            X64 - X64.mean(0),
+            y - y.mean(),
+            l1_ratio=0.5,
+            alphas=alphas,
+            tol=1e-12,
             max_iter=10**5,
         )
         path = regularization_path(Xd, y, l1_ratio=0.5, alphas=alphas, tol=1e-10)
@@ -75,12 +133,14 @@ def main() -> None:
 
     # (float64: the folds sweep on a float32 copy of G, their gaps on G itself)
     for dtype in (np.float64, np.float32):
-        ours = LassoCV(cv=5, alphas=40, tol=1e-8, max_iter=10**5).fit(X.astype(dtype), y)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ours = LassoCV(cv=5, alphas=40, tol=1e-8, max_iter=10**5).fit(X.astype(dtype), y)
         ref = SkLassoCV(cv=5, alphas=ours.alphas_, tol=1e-8, max_iter=10**5).fit(X, y)
         rel = np.max(np.abs(ours.mse_path_ - ref.mse_path_) / ref.mse_path_)
         print(
             f"{dtype.__name__} LassoCV: alpha_ {ours.alpha_:.6g} vs {ref.alpha_:.6g}, "
-            f"mse_path_ rel {rel:.1e}"
+            f"mse_path_ rel {rel:.1e}, {convergence_warnings(caught)}"
         )
 
     labels = (y > np.median(y)).astype(float)

@@ -48,6 +48,19 @@ def make_regression(rng, n=80, p=30, n_informative=5, noise=0.5, rho=0.3, sparse
     return X, y
 
 
+def one_hot_design(rng, n, groups, extra, levels=6):
+    """``groups`` one-hot groups of ``levels`` columns (each row has one 1 per group, so
+    with an intercept the groups are exactly collinear), ``extra`` 0/1 columns, and a
+    target on the first group and the last three columns."""
+    X = np.zeros((n, groups * levels + extra))
+    categories = rng.integers(0, levels, size=(n, groups))
+    for g in range(groups):
+        X[np.arange(n), g * levels + categories[:, g]] = 1.0
+    X[:, groups * levels :] = rng.random((n, extra)) < 0.2
+    y = X[:, :levels] @ rng.standard_normal(levels) + X[:, -3:] @ [1.0, -2.0, 0.5]
+    return X, y + rng.standard_normal(n)
+
+
 def make_classification(rng, n=120, p=20, n_informative=4):
     X = rng.normal(size=(n, p))
     coef = np.zeros(p)

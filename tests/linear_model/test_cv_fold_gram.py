@@ -4,9 +4,11 @@ Gram of the training rows formed directly and against scikit-learn."""
 
 import numpy as np
 import pytest
+from conftest import one_hot_design
 from sklearn import linear_model as sk
 from sklearn.model_selection import KFold
 
+import shrinkage.linear_model._elastic_net_cv as cv_module
 from shrinkage import LassoCV
 from shrinkage.linear_model._elastic_net_cv import (
     _FOLD_SINGLE_ROUNDS_MAX_RATIO,
@@ -58,8 +60,11 @@ def test_fold_gram_from_downdate_equals_direct_gram(rng, dtype):
     np.testing.assert_allclose(final, _direct_gram(X, np.arange(n)), rtol=0, atol=1e-12 * scale)
 
 
-def test_float32_lassocv_matches_sklearn_and_float64(rng):
-    # Wide enough float32 data: the fold paths run on float32 Gram matrices.
+def test_float32_lassocv_matches_sklearn_and_float64(rng, monkeypatch):
+    # Wide enough float32 data: the fold paths run on float32 Gram matrices (at tol 1e-8
+    # too, below the bound that keeps them float64 on collinear designs: the float32
+    # route's own accuracy, on a design that has no exactly flat direction).
+    monkeypatch.setattr(cv_module, "_FOLD_SINGLE_GRAM_MIN_TOL", 0.0)
     n, p = 800, _SINGLE_GRAM_MIN_FEATURES + 20
     X32, y = _correlated(rng, n, p, dtype=np.float32)
     X64 = X32.astype(np.float64)  # the same numbers, in float64
@@ -87,11 +92,13 @@ def test_float32_lassocv_matches_sklearn_and_float64(rng):
 
 
 @pytest.mark.parametrize("n", [300, 1000])
-def test_wide_float32_folds_sweep_their_float32_gram(rng, n):
+def test_wide_float32_folds_sweep_their_float32_gram(rng, monkeypatch, n):
     """Float32 folds with fewer training rows than _FOLD_SINGLE_ROUNDS_MAX_RATIO·p sweep
     their float32 G itself with the rounded rounds (no copy, none kept for reuse); taller
     ones update a float64 gradient. Either way the fold curves are the float64 run's and
-    scikit-learn's, and the choice the same."""
+    scikit-learn's, and the choice the same (at tol 1e-8, the float32 route forced as
+    in test_float32_lassocv_matches_sklearn_and_float64)."""
+    monkeypatch.setattr(cv_module, "_FOLD_SINGLE_GRAM_MIN_TOL", 0.0)
     p = _SINGLE_GRAM_MIN_FEATURES + 200
     wide = 0.8 * n < _FOLD_SINGLE_ROUNDS_MAX_RATIO * p
     assert wide == (n == 300)
@@ -182,3 +189,42 @@ def test_float64_lassocv_with_float32_sweeps_matches_sklearn(rng):
     np.testing.assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-7)
     assert ours.alpha_ == ref.alpha_
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
+
+
+def test_lassocv_converges_on_one_hot_groups_at_tight_tol(monkeypatch):
+    """One-hot groups with an intercept and sample weights, 5-fold LassoCV at tol 1e-8.
+
+    The groups are exactly collinear, and G rounded to float32 tilts their flat
+    directions: float32 folds on a float32 G crept along them until max_iter (as did
+    float64 folds' float32 sweeps, before _gram_path.STALLED_ROUNDS). Below
+    _FOLD_SINGLE_GRAM_MIN_TOL float32 folds solve on float64 Gram matrices; every fold
+    path of either dtype converges, and both choose the same alpha with the same curves.
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = one_hot_design(np.random.default_rng(0), 250, 40, 120)
+    w = np.random.default_rng(1).uniform(0.2, 3.0, y.size)
+    folds = list(KFold(5, shuffle=True, random_state=0).split(X))
+    grams = []
+    solve = cv_module.solve_path
+
+    def spy(problem, *args, **kwargs):
+        grams.append(problem.design.gram.dtype)
+        return solve(problem, *args, **kwargs)
+
+    monkeypatch.setattr(cv_module, "solve_path", spy)
+    fits = {}
+    for dtype in (np.float32, np.float64):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            fits[dtype] = LassoCV(cv=folds, alphas=20, tol=1e-8, max_iter=20_000).fit(
+                X.astype(dtype), y, sample_weight=w
+            )
+    assert grams == [np.float64] * 10  # the float32 run's folds too
+    ours32, ours64 = fits[np.float32], fits[np.float64]
+    assert ours32.alpha_ == ours64.alpha_
+    # (Wide folds, 200 rows for 360 features: solutions differ off the training rows
+    # within the gap, as on the AR(1) folds above.)
+    np.testing.assert_allclose(ours32.mse_path_, ours64.mse_path_, rtol=5e-5)

@@ -27,6 +27,7 @@ from ..selection import check_fold_weights, check_folds, check_rule, record_path
 from ..solvers import constants
 from ..solvers._designs import mirror_upper_triangle
 from ..solvers._layout import fortran_copy, fortran_rows, row_major_copy, rows_of
+from ..solvers._single_gram import SINGLE_GRAM_MIN_TOL
 from ..solvers.moments import Moments, MomentsDesign
 from ..solvers.problems import LeastSquaresProblem, solved_densely
 from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
@@ -232,6 +233,8 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         if moments is not None and any(np.any(grid <= 0) for grid in grids):
             # alpha = 0 leaves the compiled path for dense solves on G: in float64.
             moments.single_gram = False
+        if moments is not None and self.tol < _FOLD_SINGLE_GRAM_MIN_TOL:
+            moments.single_gram = False
 
         def fold_curve(index, fold, train, test):
             grid, ratio = grids[index], l1_ratios[index]
@@ -358,6 +361,16 @@ _FOLD_GRAM_MIN_RATIO_ENET = 0.5
 #: 0.259; 2000x500 rho 0 0.084 vs 0.077, rho 0.6 0.101 vs 0.093; 3162x316 rho 0.6
 #: 0.0425 vs 0.0419; below, none (6325x158: 0.0225 vs 0.0228).
 _SINGLE_GRAM_MIN_FEATURES = 300
+#: ... and only at a ``tol`` from this one on (a whole path's float32 route has the same
+#: bound, :data:`~shrinkage.solvers._single_gram.SINGLE_GRAM_MIN_TOL`). Tighter, the
+#: float32 rounding of ``G`` decides: it tilts the flat directions of exactly collinear
+#: columns (one-hot groups that each sum to one, with an intercept): on a support that
+#: holds a whole group the optimum moves to the end of a face that was flat, and
+#: coordinate descent creeps along it (~3e-8 a round) instead of converging (700x1000
+#: one-hot plus 0/1 columns, sample weights, 5-fold LassoCV at tol 1e-8: 9 of 30
+#: alphas of one fold still 2-6e-8 off after 100000 rounds each, 446 s in all; on
+#: float64 Gram matrices 12 s, every fold converged, the same alpha_ as scikit-learn).
+_FOLD_SINGLE_GRAM_MIN_TOL = SINGLE_GRAM_MIN_TOL
 #: Float32 folds with fewer training rows than this share of the features sweep their
 #: float32 ``G`` with the compiled path's rounded rounds (float32 gradient during a
 #: round, ``q − Gβ`` recomputed from ``G`` before each check, as the float32 route of
