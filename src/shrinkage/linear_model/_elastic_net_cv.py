@@ -230,10 +230,11 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         rng_seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
 
         moments = self._fold_moments(X, y, h, folds) if by_moments else None
-        if moments is not None and any(np.any(grid <= 0) for grid in grids):
+        if moments is not None and (
             # alpha = 0 leaves the compiled path for dense solves on G: in float64.
-            moments.single_gram = False
-        if moments is not None and self.tol < _FOLD_SINGLE_GRAM_MIN_TOL:
+            any(np.any(grid <= 0) for grid in grids)
+            or self.tol < _FOLD_SINGLE_GRAM_MIN_TOL
+        ):
             moments.single_gram = False
 
         def fold_curve(index, fold, train, test):
