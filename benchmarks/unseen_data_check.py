@@ -1,7 +1,8 @@
 """Agreement on data the speed work was never tuned on: one-hot categorical, 0/1 and
 Gaussian columns (3500 x 500, n/p = 7), float64 and float32; and a wide one (700 x
 1000: one-hot groups, 0/1 columns, sample weights) whose one-hot groups are exactly
-collinear with the intercept, for 5-fold LassoCV at tol 1e-8.
+collinear with the intercept, for 5-fold LassoCV at tol 1e-8, as are scikit-learn's
+digits with every pixel one-hot encoded.
 
 References are independent: scikit-learn's ``Lasso``/``ElasticNet``/``enet_path``/
 ``LassoCV`` at tight tolerances, and the KKT conditions of the L1-logistic path
@@ -94,9 +95,44 @@ def wide_one_hot_cv() -> None:
         )
 
 
+def digits_one_hot_cv() -> None:
+    """5-fold LassoCV at tol 1e-8 on real data made categorical: scikit-learn's digits,
+    each pixel one-hot in 8 intensity levels (all kept, so collinear with the intercept)
+    plus the pixels thresholded to 0/1, target the digit, on all rows and on 400."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    levels = np.digitize(digits.data, [1, 3, 5, 7, 9, 11, 13])
+    one_hot = np.hstack([levels == k for k in range(8)]).astype(float)
+    X = np.hstack([one_hot[:, one_hot.any(axis=0)], digits.data > 8]).astype(float)
+    y = digits.target.astype(float)
+    for rows in (np.arange(y.size), np.random.default_rng(1).choice(y.size, 400, replace=False)):
+        Xr, yr = X[rows], y[rows]
+        w = np.random.default_rng(3).uniform(0.5, 2.0, yr.size)
+        settings = dict(
+            cv=KFold(5, shuffle=True, random_state=0), alphas=30, tol=1e-8, max_iter=10**5
+        )
+        ref = None
+        for dtype in (np.float64, np.float32):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                start = time.perf_counter()
+                ours = LassoCV(**settings).fit(Xr.astype(dtype), yr, sample_weight=w)
+                seconds = time.perf_counter() - start
+            if ref is None:
+                ref = SkLassoCV(**dict(settings, alphas=ours.alphas_)).fit(Xr, yr, sample_weight=w)
+            rel = np.max(np.abs(ours.mse_path_ - ref.mse_path_) / ref.mse_path_)
+            print(
+                f"digits one-hot {Xr.shape} {dtype.__name__} LassoCV {seconds:.1f} s: alpha_ "
+                f"{ours.alpha_:.6g} vs {ref.alpha_:.6g}, mse_path_ rel {rel:.1e}, "
+                f"{convergence_warnings(caught)}"
+            )
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
     wide_one_hot_cv()
+    digits_one_hot_cv()
     X, y, zero_one = make_data()
     n = X.shape[0]
     print("data", X.shape)
