@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import sys
 
 
@@ -70,30 +71,81 @@ __all__ = ["njit"]
 
 
 def njit(*args, **options):
-    """``numba.njit`` (same arguments); cached dispatchers load without a context refresh."""
+    """``numba.njit`` (same arguments); cached dispatchers load without a context refresh,
+    and make their cache only when first called."""
+    cache = bool(options.pop("cache", False))
     if args and callable(args[0]):  # bare @njit
-        return _fast_cache_load(_numba_njit(*args, **options))
+        return _prepared(_numba_njit(*args, **options), cache)
 
     decorate = _numba_njit(*args, **options)
 
     def wrapper(function):
-        return _fast_cache_load(decorate(function))
+        return _prepared(decorate(function), cache)
 
     return wrapper
 
 
-def _fast_cache_load(dispatcher):
-    cache = getattr(dispatcher, "_cache", None)
-    if all(hasattr(cache, name) for name in _CACHE_API) and hasattr(
-        dispatcher, "_compilation_chain_init_hook"
-    ):
-        cache.load_overload = _CacheLoader(cache)
+def _prepared(dispatcher, cache):
+    if cache:
+        if hasattr(dispatcher, "_cache") and hasattr(dispatcher, "enable_caching"):
+            # (what enable_caching would set, made at the first compilation or look-up)
+            dispatcher._cache = _DeferredCache(dispatcher.py_func)
+        else:
+            dispatcher.enable_caching()
+    if hasattr(dispatcher, "_compilation_chain_init_hook"):
         # Numba runs the ``numba_extensions`` entry points (reading the metadata of every
         # installed distribution, importing each extension) before typing a first call;
         # they matter to compilation only, which refreshes the context, and the refresh
         # runs them: a cache hit skips them.
         dispatcher._compilation_chain_init_hook = _no_initialization
     return dispatcher
+
+
+def _fast_cache_load(cache):
+    """Numba's ``FunctionCache`` ``cache``, its ``load_overload`` a :class:`_CacheLoader`
+    when its private API is as expected."""
+    if all(hasattr(cache, name) for name in _CACHE_API):
+        cache.load_overload = _CacheLoader(cache)
+    return cache
+
+
+class _DeferredCache:
+    """A dispatcher's Numba ``FunctionCache``, made at its first compilation or look-up.
+
+    Making one at import (``njit(cache=True)``) finds the cache directory, checks that
+    it is writable by creating a file in it, and hashes the source: ~0.1 ms per kernel,
+    for the 54 kernels a first ``Lasso`` imports, of which it calls two. What the
+    source was at import is kept as its ``stat``: if the file changed before the first
+    call, the kernel compiles from the imported code without the cache (whose stamp
+    would be the new file's, and a later process would load the old code for it)."""
+
+    def __init__(self, py_func):
+        self._py_func = py_func
+        self._stamp = _file_stamp(py_func)
+        self._cache = None
+
+    def _made(self):
+        if self._cache is None:
+            from numba.core.caching import FunctionCache, NullCache
+
+            if self._stamp is None or _file_stamp(self._py_func) != self._stamp:
+                self._cache = NullCache()
+            else:
+                self._cache = _fast_cache_load(FunctionCache(self._py_func))
+        return self._cache
+
+    def __getattr__(self, name):  # (load_overload, save_overload, flush, cache_path, …)
+        if name in ("_py_func", "_stamp", "_cache"):  # (not set: no __init__ ran)
+            raise AttributeError(name)
+        return getattr(self._made(), name)
+
+
+def _file_stamp(py_func):
+    try:
+        st = os.stat(py_func.__code__.co_filename)
+    except (OSError, AttributeError):
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 def _no_initialization():

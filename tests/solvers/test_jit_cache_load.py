@@ -100,3 +100,30 @@ def test_numba_import_pauses_the_collector_and_restores_its_state():
     assert results[""]["numba"] and results[""]["enabled"]
     assert results[""]["full_collections"] == 0  # without the pause: one, over every object
     assert results["gc.disable()"]["enabled"] is False  # a user's choice is kept
+
+
+def test_cache_made_at_first_call_keeps_the_imported_source(tmp_path):
+    """The cache of a kernel is made at its first call; if its source file changed
+    since the import, that call compiles the imported code and writes no cache (whose
+    stamp would be the new file's)."""
+    import importlib.util
+
+    def load(name, body):
+        path = tmp_path / f"{name}.py"
+        source = "from shrinkage._jit import njit\n\n@njit(cache=True)\ndef f(x):\n"
+        path.write_text(source + f"    return {body}\n")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module, path
+
+    fresh, _ = load("kernel_fresh", "x + 1")
+    assert fresh.f(1) == 2
+    assert fresh.f.stats.cache_path is not None
+    assert list(Path(fresh.f.stats.cache_path).glob("kernel_fresh.f-*.nbi"))
+
+    edited, path = load("kernel_edited", "x + 1")
+    path.write_text(path.read_text().replace("x + 1", "x + 100  # edited after import"))
+    assert edited.f(1) == 2  # the code that was imported
+    assert edited.f.stats.cache_path is None  # and nothing cached under the new source
+    assert not list(tmp_path.rglob("kernel_edited.f-*.nbi"))
