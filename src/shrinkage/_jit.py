@@ -21,7 +21,13 @@ typing a dispatcher's first call; only compilation needs them, and the refresh a
 triggers runs them, so :func:`njit` defers them there.
 
 While cached code loads, Numba's implementation modules (``numba.np.arrayobj``, …) that
-its environments name are not imported (:func:`_environments_without_imports`).
+its environments name are not imported (:func:`_environments_without_imports`), and
+llvmlite's lock is taken once for the whole load instead of once per LLVM call
+(:func:`_llvm_lock_held_once`).
+
+A dispatcher's cache itself is made at its first compilation or look-up, not when the
+module defines it (:class:`_DeferredCache`): a first ``Lasso`` imports some 80 kernels
+and calls a handful; the others are compiled into those it calls.
 
 Importing Numba itself makes some 50,000 objects, enough for the cyclic garbage
 collector to run a full (oldest-generation) collection over everything the process
@@ -32,7 +38,8 @@ thresholds next call for one, as in any long-running process.
 
 Measured (``benchmarks/jit_cost.py``): the first ``Lasso.fit`` in a new process with a
 warm cache takes 0.14 s less CPU (0.18 -> 0.04 s on the development VM); without the
-implementation imports a further 0.04 s less.
+implementation imports a further 0.04 s less; the deferred caches and the single lock
+hold take a further 0.018 s off shrinkage's modules and first fit (0.073 -> 0.060 s).
 """
 
 from __future__ import annotations
@@ -113,8 +120,9 @@ class _DeferredCache:
     """A dispatcher's Numba ``FunctionCache``, made at its first compilation or look-up.
 
     Making one at import (``njit(cache=True)``) finds the cache directory, checks that
-    it is writable by creating a file in it, and hashes the source: ~0.1 ms per kernel,
-    for the 54 kernels a first ``Lasso`` imports, of which it calls two. What the
+    it is writable by creating a file in it, and hashes the source: ~0.15 ms per kernel,
+    for the ~80 kernels a first ``Lasso`` imports, of which it calls a handful (the
+    others are callees, compiled into the machine code of those). What the
     source was at import is kept as its ``stat``: if the file changed before the first
     call, the kernel compiles from the imported code without the cache (whose stamp
     would be the new file's, and a later process would load the old code for it)."""
@@ -168,11 +176,61 @@ class _CacheLoader:
 
         rtsys.initialize(target_context)  # idempotent; cached code may call the NRT
         result = None  # stays None when the guard swallows an I/O error (as Numba's)
-        with self.cache._guard_against_spurious_io_errors(), _environments_without_imports():
+        with (
+            self.cache._guard_against_spurious_io_errors(),
+            _environments_without_imports(),
+            _llvm_lock_held_once(),
+        ):
             result = self.cache._load_overload(sig, target_context)
         if result is None:  # a miss: Numba compiles next; refresh as its loader would
             target_context.refresh()
         return result
+
+
+@contextlib.contextmanager
+def _llvm_lock_held_once():
+    """Hold llvmlite's LLVM lock over the whole cache load, its Numba events once.
+
+    Loading a cached library makes ~1300 LLVM C-API calls (parsing its bitcode,
+    listing its symbols), each of which takes llvmlite's lock, and Numba's lock
+    callbacks broadcast a ``numba:llvm_lock`` start and end event per call: ~5 ms of a
+    ~40 ms first small fit (benchmarks/JIT_COST.md). Here the load takes the
+    (reentrant) lock once, its callbacks run for that outer hold, and Numba's
+    callbacks are set aside inside it. The only listeners are Numba's compile timers
+    (``Dispatcher.compile`` installs one around a cache look-up), which count the
+    outermost hold of nested events alone, so they record the same duration; with
+    any other listener registered, or another llvmlite, nothing changes.
+    """
+    event = sys.modules.get("numba.core.event")
+    llvm = sys.modules.get("llvmlite.binding.ffi")
+    lock = getattr(getattr(llvm, "lib", None), "_lock", None)
+    callbacks = getattr(lock, "_cblist", None)
+    registered = getattr(event, "_registered", None)
+    timer = getattr(event, "TimingListener", None)
+    if (
+        not isinstance(callbacks, list)
+        or not hasattr(lock, "__enter__")
+        or not isinstance(registered, dict)
+        or timer is None
+        or not all(isinstance(listener, timer) for listener in registered.get(_LLVM_LOCK, ()))
+    ):
+        yield
+        return
+    with lock:
+        kept = callbacks[:]
+        callbacks[:] = [pair for pair in kept if not _numba_lock_callback(pair[0])]
+        try:
+            yield
+        finally:
+            callbacks[:] = kept
+
+
+_LLVM_LOCK = "numba:llvm_lock"
+
+
+def _numba_lock_callback(function) -> bool:
+    """Whether ``function`` is one of Numba's own LLVM-lock event callbacks."""
+    return getattr(function, "__module__", None) == "numba.core.base"
 
 
 @contextlib.contextmanager

@@ -127,3 +127,64 @@ def test_cache_made_at_first_call_keeps_the_imported_source(tmp_path):
     assert edited.f(1) == 2  # the code that was imported
     assert edited.f.stats.cache_path is None  # and nothing cached under the new source
     assert not list(tmp_path.rglob("kernel_edited.f-*.nbi"))
+
+
+def _numba_lock_callbacks():
+    import llvmlite.binding as ll
+
+    return [pair for pair in ll.ffi.lib._lock._cblist if pair[0].__module__ == "numba.core.base"]
+
+
+def _llvm_calls():
+    """A few dozen LLVM C-API calls, each taking llvmlite's lock."""
+    import llvmlite.binding as ll
+
+    module = ll.parse_assembly("define i32 @f() {\n  ret i32 0\n}\n@g = global i32 0\n")
+    return [(f.name, f.is_declaration) for f in module.functions] + [
+        (g.name, g.is_declaration) for g in module.global_variables
+    ]
+
+
+def test_cache_load_holds_the_llvm_lock_once_with_the_same_timing():
+    """Inside a load, Numba's lock callbacks are set aside under one outer hold: a
+    compile timer (what Numba's ``Dispatcher.compile`` registers around a cache look-up)
+    sees one start and times the whole load; the callbacks are put back afterwards."""
+    from numba.core import event
+
+    from shrinkage._jit import _llvm_lock_held_once
+
+    class CountingTimer(event.TimingListener):
+        starts = 0
+
+        def on_start(self, ev):
+            CountingTimer.starts += 1
+            super().on_start(ev)
+
+    before = list(_numba_lock_callbacks())
+    assert before  # Numba registers its lock callbacks at import
+    timer = CountingTimer()
+    event.register("numba:llvm_lock", timer)
+    try:
+        with _llvm_lock_held_once():
+            assert _numba_lock_callbacks() == []
+            assert _llvm_calls() == [("f", False), ("g", False)]
+    finally:
+        event.unregister("numba:llvm_lock", timer)
+    assert _numba_lock_callbacks() == before
+    assert CountingTimer.starts == 1  # (without the single hold: one per C-API call)
+    assert timer.duration > 0
+
+
+def test_cache_load_keeps_every_lock_event_for_other_listeners():
+    """A listener other than Numba's compile timers (a user's recorder) sees every
+    LLVM call's lock events, as without shrinkage."""
+    from numba.core import event
+
+    from shrinkage._jit import _llvm_lock_held_once
+
+    with event.install_recorder("numba:llvm_lock") as recorder:
+        with _llvm_lock_held_once():
+            assert _numba_lock_callbacks()
+            _llvm_calls()
+    starts = [e for e in recorder.buffer if e[1].is_start]
+    assert len(starts) > 5  # one per C-API call, not one for the block
