@@ -93,8 +93,9 @@ def njit(*args, **options):
 
 
 def _prepared(dispatcher, cache):
-    if cache:
-        if hasattr(dispatcher, "_cache") and hasattr(dispatcher, "enable_caching"):
+    if cache and hasattr(dispatcher, "enable_caching"):
+        # (NUMBA_DISABLE_JIT: the Python function itself, nothing to cache)
+        if hasattr(dispatcher, "_cache"):
             # (what enable_caching would set, made at the first compilation or look-up)
             dispatcher._cache = _DeferredCache(dispatcher.py_func)
         else:

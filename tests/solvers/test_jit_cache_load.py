@@ -188,3 +188,27 @@ def test_cache_load_keeps_every_lock_event_for_other_listeners():
             _llvm_calls()
     starts = [e for e in recorder.buffer if e[1].is_start]
     assert len(starts) > 5  # one per C-API call, not one for the block
+
+
+def test_kernels_run_as_python_with_numba_jit_disabled():
+    """``NUMBA_DISABLE_JIT=1`` (debugging, coverage): ``njit`` returns the Python
+    functions, with ``cache=True`` as with Numba's own decorator, and a fit runs."""
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (SRC, env.get("PYTHONPATH")) if p)
+    code = (
+        "import json, numpy as np\n"
+        "from sklearn.linear_model import Lasso as Reference\n"
+        "from shrinkage import Lasso\n"
+        "from shrinkage.solvers import _kernels\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = rng.standard_normal((30, 5)); y = X[:, 0] - 2 * X[:, 1] + rng.standard_normal(30)\n"
+        "coef = Lasso(alpha=0.05, tol=1e-10).fit(X, y).coef_.tolist()\n"
+        "reference = Reference(alpha=0.05, tol=1e-10).fit(X, y).coef_.tolist()\n"
+        "print(json.dumps({'python': not hasattr(_kernels.cd_gram, 'py_func'),\n"
+        "                  'coef': coef, 'reference': reference}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["python"]
+    np.testing.assert_allclose(result["coef"], result["reference"], atol=1e-7)
