@@ -99,7 +99,10 @@ def _prepared(dispatcher, cache):
             # (what enable_caching would set, made at the first compilation or look-up)
             dispatcher._cache = _DeferredCache(dispatcher.py_func)
         else:
-            dispatcher.enable_caching()
+            try:
+                dispatcher.enable_caching()
+            except RuntimeError as error:  # (as _DeferredCache._made)
+                _warn_uncached(error)
     if hasattr(dispatcher, "_compilation_chain_init_hook"):
         # Numba runs the ``numba_extensions`` entry points (reading the metadata of every
         # installed distribution, importing each extension) before typing a first call;
@@ -140,13 +143,54 @@ class _DeferredCache:
             if self._stamp is None or _file_stamp(self._py_func) != self._stamp:
                 self._cache = NullCache()
             else:
-                self._cache = _fast_cache_load(FunctionCache(self._py_func))
+                try:
+                    self._cache = _fast_cache_load(FunctionCache(self._py_func))
+                except RuntimeError as error:  # no cache directory Numba can write
+                    _warn_uncached(error)
+                    self._cache = NullCache()
         return self._cache
 
     def __getattr__(self, name):  # (load_overload, save_overload, flush, cache_path, …)
         if name in ("_py_func", "_stamp", "_cache"):  # (not set: no __init__ ran)
             raise AttributeError(name)
         return getattr(self._made(), name)
+
+
+_warned_uncached = False
+
+
+def _warn_uncached(error: RuntimeError) -> None:
+    """Warn once per process that the kernels compile without Numba's cache.
+
+    Numba finds no cache directory it can write when the package sits in a read-only
+    place and the user has no writable home (a service account, a container's
+    ``nobody``): ``numba.njit(cache=True)`` then raises "cannot cache function …: no
+    locator available". The kernels still run, compiled anew in each process."""
+    global _warned_uncached
+    if _warned_uncached:
+        return
+    _warned_uncached = True
+    import warnings
+
+    warnings.warn(
+        f"shrinkage: Numba cannot cache compiled kernels here ({error}); they are "
+        "compiled anew in every process (seconds to tens of seconds on a first fit). "
+        "Set NUMBA_CACHE_DIR to a writable directory to keep them between processes.",
+        RuntimeWarning,
+        stacklevel=_first_outside_frame(),
+    )
+
+
+def _first_outside_frame() -> int:
+    """The ``stacklevel`` (counted from the caller) of the nearest frame outside
+    shrinkage and Numba: a warning shows the user's line, not a dispatcher's."""
+    level, frame = 2, sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in (
+        "shrinkage",
+        "numba",
+    ):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 def _file_stamp(py_func):

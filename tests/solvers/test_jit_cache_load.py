@@ -102,20 +102,27 @@ def test_numba_import_pauses_the_collector_and_restores_its_state():
     assert results["gc.disable()"]["enabled"] is False  # a user's choice is kept
 
 
+def _kernel_module(folder, name, body):
+    """A module ``name`` in ``folder`` whose ``f(x)`` is an ``njit(cache=True)`` kernel
+    returning ``body``, imported; with its path."""
+    import importlib.util
+
+    path = folder / f"{name}.py"
+    source = "from shrinkage._jit import njit\n\n@njit(cache=True)\ndef f(x):\n"
+    path.write_text(source + f"    return {body}\n")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, path
+
+
 def test_cache_made_at_first_call_keeps_the_imported_source(tmp_path):
     """The cache of a kernel is made at its first call; if its source file changed
     since the import, that call compiles the imported code and writes no cache (whose
     stamp would be the new file's)."""
-    import importlib.util
 
     def load(name, body):
-        path = tmp_path / f"{name}.py"
-        source = "from shrinkage._jit import njit\n\n@njit(cache=True)\ndef f(x):\n"
-        path.write_text(source + f"    return {body}\n")
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module, path
+        return _kernel_module(tmp_path, name, body)
 
     fresh, _ = load("kernel_fresh", "x + 1")
     assert fresh.f(1) == 2
@@ -127,6 +134,31 @@ def test_cache_made_at_first_call_keeps_the_imported_source(tmp_path):
     assert edited.f(1) == 2  # the code that was imported
     assert edited.f.stats.cache_path is None  # and nothing cached under the new source
     assert not list(tmp_path.rglob("kernel_edited.f-*.nbi"))
+
+
+def test_kernels_compile_and_warn_once_where_numba_cannot_cache(tmp_path, monkeypatch):
+    """Where Numba finds no cache directory it can write (a read-only install and no
+    writable home: ``njit(cache=True)`` raises "no locator available"), the kernels
+    compile without a cache and one warning names the fix (NUMBA_CACHE_DIR)."""
+    import warnings
+
+    from numba.core import caching
+
+    import shrinkage._jit
+
+    monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])  # no place to cache
+    monkeypatch.setattr(shrinkage._jit, "_warned_uncached", False, raising=False)
+    first, _ = _kernel_module(tmp_path, "kernel_uncached_a", "x + 1")
+    second, _ = _kernel_module(tmp_path, "kernel_uncached_b", "x * 3")
+    with pytest.warns(RuntimeWarning, match="NUMBA_CACHE_DIR") as caught:
+        assert first.f(1) == 2
+    assert len(caught) == 1 and "no locator available" in str(caught[0].message)
+    assert caught[0].filename == __file__  # the caller's line, not Numba's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per process
+        assert second.f(2) == 6
+    assert first.f.stats.cache_path is None and second.f.stats.cache_path is None
+    assert not list(tmp_path.rglob("*.nbi"))
 
 
 def _numba_lock_callbacks():
