@@ -41,6 +41,17 @@ def test_help(argv, capsys):
         assert "example" in out
 
 
+def test_python_dash_m_runs_the_command_line():
+    """``python -m shrinkage`` is the ``shrinkage`` command: its help, its exit codes."""
+    done = subprocess.run([sys.executable, "-m", "shrinkage", "--help"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "usage: shrinkage" in done.stdout and "compare" in done.stdout
+    bad = subprocess.run([sys.executable, "-m", "shrinkage", "no-such-command"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
 def test_path_command_on_bundled_data(capsys):
     assert main(["path", "--n-alphas", "12", "--rows", "4"]) == 0
     out = capsys.readouterr().out
