@@ -158,6 +158,7 @@ LAYERS = [
     {"linear_model"},
     {"explain", "nn", "io", "persist"},
     {"cli"},
+    {"__main__"},
 ]
 
 
