@@ -578,7 +578,56 @@ def _on_sigterm(signum, frame):
     raise Terminated()
 
 
+#: How the command spells in ASCII what a narrow terminal encoding cannot show.
+_ASCII_SPELLING = {
+    "±": "+/-", "×": "x", "√": "sqrt", "α": "alpha", "λ": "lambda", "β": "beta",
+    "ρ": "rho", "Σ": "sum", "≤": "<=", "≥": ">=", "≈": "~", "≠": "!=", "→": "->",
+    "←": "<-", "·": "*", "…": "...", "—": "--", "–": "-", "‖": "||", "²": "^2",
+    "³": "^3", "⁻": "-", "¹": "^1", "½": "1/2", "∞": "inf", "’": "'", "“": '"', "”": '"',
+}
+_ASCII_ERRORS = "shrinkage-ascii"
+
+
+def _spell_in_ascii(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: ASCII for the characters the encoding lacks (a known
+    spelling, else the letter without its accent, else ``?``)."""
+    import unicodedata
+
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    spelled = []
+    for char in error.object[error.start : error.end]:
+        ascii_form = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        spelled.append(_ASCII_SPELLING.get(char) or ascii_form or "?")
+    return "".join(spelled), error.end
+
+
+def _tolerate_narrow_terminals() -> None:
+    """Let a terminal whose encoding lacks ±, ×, α (a Windows code page,
+    ``PYTHONIOENCODING=ascii``) lose those characters, not the command: they are
+    spelled in ASCII. (``fit --help`` and ``nn --help`` had raised UnicodeEncodeError,
+    and ``compare`` failed on its terminal summary after writing the report.)"""
+    import codecs
+
+    try:
+        codecs.lookup_error(_ASCII_ERRORS)
+    except LookupError:
+        codecs.register_error(_ASCII_ERRORS, _spell_in_ascii)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = getattr(stream, "encoding", None)
+        if reconfigure is None or not encoding:
+            continue
+        try:
+            "".join(_ASCII_SPELLING).encode(encoding)
+        except UnicodeEncodeError:
+            reconfigure(errors=_ASCII_ERRORS)
+        except LookupError:  # (an encoding Python does not know: leave the stream)
+            continue
+
+
 def main(argv: list[str] | None = None) -> int:
+    _tolerate_narrow_terminals()
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "data_option", None):

@@ -52,6 +52,44 @@ def test_python_dash_m_runs_the_command_line():
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
 
 
+def _run_with_ascii_terminal(*args, cwd=None):
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    return subprocess.run([sys.executable, "-m", "shrinkage", *args], capture_output=True,
+                          env=env, cwd=cwd)
+
+
+@pytest.mark.parametrize("command", ["fit", "nn"])
+def test_help_on_an_ascii_terminal(command):
+    """Help texts with α, λ, × spell them in ASCII on a terminal that cannot show them
+    (a Windows code page, PYTHONIOENCODING=ascii): they raised UnicodeEncodeError."""
+    done = _run_with_ascii_terminal(command, "--help")
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    done.stdout.decode("ascii")  # nothing outside ASCII reached the terminal
+    assert b"alpha" in done.stdout or b"lambda" in done.stdout
+
+
+def test_compare_on_an_ascii_terminal(tmp_path):
+    """``compare`` finishes, its terminal summary in ASCII (± as +/-), on a terminal
+    that cannot show ±: it wrote the report, then failed with exit code 2."""
+    done = _run_with_ascii_terminal("compare", "--out", "report", "--quiet", "--cv", "3",
+                                    "--repeats", "2", "--bootstrap", "4", "--subsamples", "4",
+                                    cwd=tmp_path)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert b"+/-" in done.stdout and (tmp_path / "report" / "report.html").exists()
+    done.stdout.decode("ascii")
+
+
+def test_ascii_spelling_of_what_an_encoding_lacks():
+    from shrinkage.cli import _tolerate_narrow_terminals
+
+    _tolerate_narrow_terminals()  # (registers the error handler)
+    text = "α ≤ 2 ± 0.1, 3×, café, ∂"
+    assert text.encode("ascii", errors="shrinkage-ascii") == b"alpha <= 2 +/- 0.1, 3x, cafe, ?"
+    assert text.encode("latin-1", errors="shrinkage-ascii").decode("latin-1") == (
+        "alpha <= 2 ± 0.1, 3×, café, ?"  # what latin-1 has (±, ×, é) stays
+    )
+
+
 def test_path_command_on_bundled_data(capsys):
     assert main(["path", "--n-alphas", "12", "--rows", "4"]) == 0
     out = capsys.readouterr().out

@@ -77,7 +77,9 @@ def write_results(
         "figures": figures,
         "versions": {"torch": torch.__version__, "numpy": np.__version__},
     }
-    (folder / "results.json").write_text(_compact_json(jsonable(payload, digits=DIGITS)))
+    (folder / "results.json").write_text(
+        _compact_json(jsonable(payload, digits=DIGITS)), encoding="utf-8"
+    )
     lr = config.lr if config.lr is not None else DEFAULT_LR[config.optimizer]
     hidden = "-".join(map(str, config.hidden))
     lines = [
@@ -107,4 +109,4 @@ def write_results(
         "Figures: " + ", ".join(f"[{name}]({name})" for name in figures) + ".",
         "",
     ]
-    (folder / "results.md").write_text("\n".join(lines))
+    (folder / "results.md").write_text("\n".join(lines), encoding="utf-8")
