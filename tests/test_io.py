@@ -184,3 +184,64 @@ def test_integer_codes_as_a_target_are_a_regression_said_out_loud(table):
     explicit = read_data(frame.drop(columns="price"), target="kind", task="classification")
     assert explicit.task == "classification" and len(explicit.classes) == 5
     assert "Note" not in read_data(table, target="price").description
+
+
+@pytest.fixture
+def european(table, tmp_path):
+    """``table`` as a European spreadsheet exports it: ';' between fields, decimal
+    commas, Windows-1252 text (accented names and levels)."""
+    frame = table.rename(columns={"size": "Größe"}).replace({"city": {"a": "café"}})
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, sep=";", decimal=",", index=False, encoding="cp1252")
+    return frame, path
+
+
+def test_european_export_read_with_its_format(european):
+    from shrinkage.io import TableFormat
+
+    frame, path = european
+    data = read_data(path, target="price",
+                     table_format=TableFormat(sep=";", decimal=",", encoding="cp1252"))
+    assert data.feature_names[0] == "Größe" and "city=café" in data.feature_names
+    np.testing.assert_allclose(data.X[:, 0], frame["Größe"], rtol=1e-14)
+    np.testing.assert_allclose(data.y, frame["price"], rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "fmt, message",
+    [
+        ({}, "is not utf-8 text"),  # the bytes of é, ö in cp1252
+        ({"encoding": "cp1252"}, "separated by ';': pass --sep ';'"),
+        ({"encoding": "cp1252", "sep": ";"}, r"decimal commas \(e\.g\. "),
+    ],
+)
+def test_european_export_misread_is_refused_with_the_fix(european, fmt, message):
+    """A wrong encoding, separator or decimal mark is an error naming the option that
+    fixes it, never a table of one column or of numbers turned into categories."""
+    from shrinkage.io import TableFormat
+
+    _, path = european
+    with pytest.raises(ValueError, match=message):
+        read_data(path, target="price", table_format=TableFormat(**fmt))
+
+
+def test_tab_separated_csv_names_the_tab(table, tmp_path):
+    from shrinkage.io import TableFormat
+
+    table.to_csv(tmp_path / "tabs.csv", sep="\t", index=False)
+    with pytest.raises(ValueError, match="separated by tab: pass --sep tab"):
+        read_data(tmp_path / "tabs.csv", target="price")
+    data = read_data(tmp_path / "tabs.csv", target="price", table_format=TableFormat(sep="\t"))
+    np.testing.assert_allclose(data.y, table["price"], rtol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "fmt, message",
+    [({"encoding": "nope"}, "Unknown text encoding"), ({"sep": ";;"}, "one character"),
+     ({"sep": ",", "decimal": ","}, "other than the separator")],
+)
+def test_table_format_refuses_what_cannot_be(fmt, message):
+    from shrinkage.io import TableFormat
+
+    with pytest.raises(ValueError, match=message):
+        TableFormat(**fmt)

@@ -87,6 +87,30 @@ def _add_data_arguments(
         default=1000,
         help="most categories a text column may have before it is refused (default 1000)",
     )
+    _add_table_format_arguments(parser)
+
+
+def _add_table_format_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sep",
+        help="field separator of a CSV/TSV file (default: ',' for .csv, tab for .tsv; "
+        "';' for a European spreadsheet's export)",
+    )
+    parser.add_argument(
+        "--decimal", default=".", help="decimal mark of its numbers (default '.'; or ',')"
+    )
+    parser.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="its text encoding (default utf-8; e.g. cp1252 or latin-1)",
+    )
+
+
+def _table_format(args):
+    from .io import TableFormat
+
+    sep = "\t" if args.sep in ("\\t", "tab") else args.sep
+    return TableFormat(sep=sep, decimal=args.decimal, encoding=args.encoding)
 
 
 def _read(args, multiclass: bool = False, task: str | None = None):
@@ -99,6 +123,7 @@ def _read(args, multiclass: bool = False, task: str | None = None):
         drop_missing=args.drop_missing,
         max_levels=args.max_levels,
         drop_columns=args.drop.split(","),
+        table_format=_table_format(args),
     )
     if "Note: " in data.description and task is None:
         print(f"shrinkage: note: {data.description.split('Note: ', 1)[1]}", file=sys.stderr)
@@ -154,6 +179,7 @@ def _read_compare(args):
             drop_missing=args.drop_missing,
             max_levels=args.max_levels,
             drop_columns=args.drop.split(","),
+            table_format=_table_format(args),
         )
     # The notes of the task guess are printed together below, not by _read.
     data = _read(args, multiclass=True, task="regression" if args.task == "poisson" else args.task)
@@ -300,7 +326,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.out not in (None, "-"):
         check_target(Path(args.out), args.force, inputs=inputs, folder=False)
     model = persist.load(args.model)
-    X, truth = _prediction_rows(model, Path(args.data))
+    X, truth = _prediction_rows(model, Path(args.data), _table_format(args))
     predicted = model.predict(X)
     text = _predictions_csv(model, X, predicted)
     if args.out in (None, "-"):
@@ -313,7 +339,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prediction_rows(model, path: Path):
+def _prediction_rows(model, path: Path, table_format=None):
     """The feature matrix of a prediction file, and the true target if it has one."""
     from .io import encode_features, read_frame, read_npz_matrix
 
@@ -323,7 +349,9 @@ def _prediction_rows(model, path: Path):
     if model.encoding is None:
         raise ValueError("This model was fitted on a matrix, not a table; pass an .npz.")
     # Text columns stay text ("01" is a level, not the number 1).
-    frame = read_frame(path, text_columns=list(model.encoding["categorical"]))
+    frame = read_frame(
+        path, text_columns=list(model.encoding["categorical"]), table_format=table_format
+    )
     truth = None
     if target in frame.columns:
         truth = frame[target].to_numpy()
@@ -535,6 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("data", help="CSV/TSV/Parquet with the training columns, or .npz")
     predict.add_argument("--out", help="CSV to write (default: standard output)")
     predict.add_argument("--force", action="store_true", help="replace an existing --out")
+    _add_table_format_arguments(predict)
     predict.set_defaults(handler=cmd_predict)
 
     path = commands.add_parser(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,35 @@ _SVMLIGHT_SUFFIXES = {".svm", ".svmlight", ".libsvm"}
 # An object column whose values parse as numbers this often is a numeric column
 # with stray text (a typo, "n/a"), not a categorical one.
 _NUMERIC_SHARE = 0.9
+# A number written with a decimal comma ("98,53", "-0,5"): a European spreadsheet's.
+_DECIMAL_COMMA = r"^\s*[-+]?\d+,\d+\s*$"
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """How a CSV/TSV file is written: its field separator (None: by its suffix, a
+    ``.txt`` sniffed), decimal mark and text encoding. A European spreadsheet's export
+    is ``TableFormat(sep=";", decimal=",", encoding="cp1252")``."""
+
+    sep: str | None = None
+    decimal: str = "."
+    encoding: str = "utf-8"
+
+    def __post_init__(self):
+        import codecs
+
+        if self.sep is not None and len(self.sep) != 1:
+            raise ValueError(f"sep must be one character, got {self.sep!r}.")
+        if len(self.decimal) != 1 or self.decimal == self.sep:
+            raise ValueError(
+                f"decimal must be one character other than the separator, got {self.decimal!r}."
+            )
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ValueError(
+                f"Unknown text encoding {self.encoding!r}; e.g. utf-8, cp1252, latin-1."
+            ) from None
 # Checked before anything is allocated: categories per text column (one-hot columns),
 # and the largest feature index of an svmlight file (one column and one name each).
 MAX_LEVELS = 1000
@@ -39,6 +68,7 @@ def read_data(
     drop_missing: bool = False,
     max_levels: int = MAX_LEVELS,
     drop_columns=(),
+    table_format: TableFormat | None = None,
 ) -> Dataset:
     """Read a file, a bundled data set name or a DataFrame.
 
@@ -60,6 +90,9 @@ def read_data(
     drop_columns : sequence of str
         Table columns to leave out (an ID column, a leak of the target). Naming a
         column the table lacks, or the target, is an error.
+    table_format : TableFormat, optional
+        Separator, decimal mark and encoding of a CSV/TSV file (default: by its
+        suffix, ``.`` and UTF-8).
 
     Returns
 
@@ -101,7 +134,7 @@ def read_data(
     if suffix in (".parquet", ".pq"):
         frame = _read_parquet(path)
     elif suffix in _TABLE_SUFFIXES or suffix in (".gz", ".bz2", ".zip", ".xz"):
-        frame = _read_table(path)
+        frame = _read_table(path, table_format=table_format)
     else:
         raise ValueError(
             f"Unknown file type {suffix!r} for {path.name}; use .csv, .tsv, .txt, .parquet, "
@@ -172,22 +205,30 @@ def _to_pandas(frame):
         return pd.DataFrame(frame.to_dict(as_series=False))
 
 
-def _read_table(path: Path, dtype=None):
+def _read_table(path: Path, dtype=None, table_format: TableFormat | None = None):
     import pandas as pd
 
-    separator = _TABLE_SUFFIXES.get(path.suffix.lower())
+    table_format = table_format or TableFormat()
+    separator = table_format.sep or _TABLE_SUFFIXES.get(path.suffix.lower())
     if separator is None and path.suffix.lower() in (".gz", ".bz2", ".zip", ".xz"):
         separator = _TABLE_SUFFIXES.get(Path(path.stem).suffix.lower())
+    options = {"dtype": dtype, "decimal": table_format.decimal, "encoding": table_format.encoding}
     try:
         if separator is None:
-            frame = pd.read_csv(path, sep=None, engine="python", dtype=dtype)
+            frame = pd.read_csv(path, sep=None, engine="python", **options)
         else:
-            frame = pd.read_csv(path, sep=separator, dtype=dtype)
+            frame = pd.read_csv(path, sep=separator, **options)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path.name} has no columns (an empty table).") from None
     except PermissionError:
         raise ValueError(f"{path.name} cannot be read (permission denied).") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError, EOFError) as error:
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path.name} is not {table_format.encoding} text ({error.reason} at byte "
+            f"{error.start}); give its encoding, e.g. --encoding cp1252 (encoding='cp1252') "
+            "for a Windows spreadsheet's export, or save it as UTF-8."
+        ) from None
+    except (pd.errors.ParserError, OSError, EOFError) as error:
         # OSError/EOFError: a corrupt or truncated .gz/.bz2/.xz/.zip
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ValueError(f"{path.name} could not be read as a table: {message}") from None
@@ -195,7 +236,39 @@ def _read_table(path: Path, dtype=None):
         raise ValueError(
             f"{path.name} could not be read as a table ({type(error).__name__}: {error})."
         ) from None
+    _check_table_format(frame, path.name, separator, table_format)
     return frame
+
+
+def _check_table_format(frame, name: str, separator, table_format: TableFormat) -> None:
+    """Refuse what a wrong separator or decimal mark makes of a table, instead of
+    fitting it: one column whose name holds the real separator, or numbers with decimal
+    commas read as text (they would become categories)."""
+    if frame.shape[1] == 1:
+        header = str(frame.columns[0])
+        # (each separator as the command line and the Python API spell it)
+        for other, cli, api in ((";", "';'", "';'"), ("\t", "tab", "'\\t'"),
+                                ("|", "'|'", "'|'"), (",", "','", "','")):
+            if other != separator and other in header:
+                raise ValueError(
+                    f"{name} was read as one column {header[:60]!r}; its fields look "
+                    f"separated by {cli}: pass --sep {cli} (sep={api}), with --decimal ',' "
+                    "if its numbers use decimal commas."
+                )
+    if table_format.decimal == ",":
+        return
+    import pandas as pd
+
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            continue
+        text = values.dropna().astype(str)
+        if len(text) and text.str.match(_DECIMAL_COMMA).mean() >= _NUMERIC_SHARE:
+            raise ValueError(
+                f"Column {column!r} of {name} holds numbers with decimal commas (e.g. "
+                f"{text.iloc[0]!r}); pass --decimal ',' (decimal=',') to read them as numbers."
+            )
 
 
 def _read_parquet(path: Path):
@@ -475,11 +548,11 @@ def encode_features(frame, encoding: dict, label: str = "the data") -> np.ndarra
     return np.hstack(blocks)
 
 
-def read_frame(path, text_columns=()) -> object:
+def read_frame(path, text_columns=(), table_format: TableFormat | None = None) -> object:
     """A table file (CSV/TSV/Parquet) as a pandas DataFrame, with clear errors.
 
     ``text_columns`` are read as text, so that a level such as ``"01"`` is not parsed
-    as the number 1.
+    as the number 1; ``table_format`` as :func:`read_data`'s.
     """
     path = Path(path)
     if not path.exists():
@@ -490,7 +563,8 @@ def read_frame(path, text_columns=()) -> object:
         for column in set(text_columns) & set(map(str, frame.columns)):
             frame[column] = frame[column].map(lambda v: v if v is None else str(v))
         return frame
-    return _read_table(path, dtype={c: str for c in text_columns} or None)
+    text = {c: str for c in text_columns} or None
+    return _read_table(path, dtype=text, table_format=table_format)
 
 
 def _check_text_in_numeric_columns(features) -> None:

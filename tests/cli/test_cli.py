@@ -216,3 +216,29 @@ def test_fit_drops_named_columns_and_predict_ignores_them(houses, capsys):
     # A column the table lacks is one clear error.
     assert main(argv[:-1] + ["nope", "--out", str(folder / "m2.json")]) == 2
     assert "--drop names columns" in capsys.readouterr().err
+
+
+def test_fit_and_predict_on_a_european_export(houses, capsys):
+    """--sep/--decimal/--encoding read a spreadsheet's ';', decimal-comma, cp1252 export
+    as the same table: the model and its predictions equal those of the plain CSV."""
+    folder, frame = houses
+    frame = frame.replace({"city": {"a": "Zürich"}})
+    frame.to_csv(folder / "plain.csv", index=False)
+    frame.to_csv(folder / "export.csv", sep=";", decimal=",", index=False, encoding="cp1252")
+    european = ["--sep", ";", "--decimal", ",", "--encoding", "cp1252"]
+    for name, extra in (("plain", []), ("export", european)):
+        argv = ["fit", str(folder / f"{name}.csv"), "--target", "price", "--alpha", "0.1"]
+        assert main(argv + extra + ["--out", str(folder / f"{name}.json")]) == 0
+        assert main(["predict", str(folder / f"{name}.json"), str(folder / f"{name}.csv")]
+                    + extra + ["--out", str(folder / f"{name}-predictions.csv")]) == 0
+    plain, export = (json.loads((folder / f"{n}.json").read_text()) for n in ("plain", "export"))
+    assert export["feature_names"] == plain["feature_names"]
+    assert "city=Zürich" in export["feature_names"]
+    np.testing.assert_allclose(
+        pd.read_csv(folder / "export-predictions.csv")["prediction"],
+        pd.read_csv(folder / "plain-predictions.csv")["prediction"], rtol=1e-9,
+    )
+    capsys.readouterr()
+    argv = ["fit", str(folder / "export.csv"), "--target", "price", "--alpha", "0.1"]
+    assert main(argv + ["--out", str(folder / "refused.json")]) == 2
+    assert "--encoding" in capsys.readouterr().err

@@ -33,9 +33,11 @@ def read_survival(
     drop_missing: bool = False,
     max_levels: int = 1000,
     drop_columns=(),
+    table_format=None,
 ):
     """A table file (or DataFrame) with a survival target as a
-    :class:`~shrinkage.datasets.Dataset` whose ``y`` is ``(n, 2)``: time, event."""
+    :class:`~shrinkage.datasets.Dataset` whose ``y`` is ``(n, 2)``: time, event
+    (``table_format``: a CSV's :class:`~shrinkage.io.TableFormat`)."""
     from ..io import _is_dataframe, _to_pandas, read_data, read_frame
 
     if _is_dataframe(source):
@@ -52,7 +54,7 @@ def read_survival(
                 f"--time/--event need a table with named columns (CSV/TSV/Parquet), not "
                 f"{path.suffix}."
             )
-        frame, label = read_frame(path), path.name
+        frame, label = read_frame(path, table_format=table_format), path.name
     frame.columns = [str(c).strip() for c in frame.columns]
     if time == event:
         raise ValueError(f"--time and --event name the same column {time!r}.")

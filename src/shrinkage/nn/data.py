@@ -193,7 +193,7 @@ def load_csv(
         raise ValueError(f"{path}: no such file (--csv takes a CSV file with a header row).")
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction!r}.")
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:  # (a spreadsheet's BOM too)
         rows = list(csv.reader(f))
     if len(rows) < 3:
         raise ValueError(f"{path}: need a header row and at least two data rows.")
