@@ -225,6 +225,14 @@ def test_european_export_misread_is_refused_with_the_fix(european, fmt, message)
         read_data(path, target="price", table_format=TableFormat(**fmt))
 
 
+def test_decimal_comma_needs_another_separator_than_a_csv_comma(table, tmp_path):
+    from shrinkage.io import TableFormat
+
+    table.to_csv(tmp_path / "d.csv", index=False)
+    with pytest.raises(ValueError, match="also d.csv's field separator; give the separator"):
+        read_data(tmp_path / "d.csv", target="price", table_format=TableFormat(decimal=","))
+
+
 def test_tab_separated_csv_names_the_tab(table, tmp_path):
     from shrinkage.io import TableFormat
 

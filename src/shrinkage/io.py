@@ -212,6 +212,12 @@ def _read_table(path: Path, dtype=None, table_format: TableFormat | None = None)
     separator = table_format.sep or _TABLE_SUFFIXES.get(path.suffix.lower())
     if separator is None and path.suffix.lower() in (".gz", ".bz2", ".zip", ".xz"):
         separator = _TABLE_SUFFIXES.get(Path(path.stem).suffix.lower())
+    if separator == table_format.decimal:
+        raise ValueError(
+            f"The decimal mark {table_format.decimal!r} is also {path.name}'s field separator; "
+            "give the separator too, e.g. --sep ';' (sep=';'), the usual one with decimal "
+            "commas."
+        )
     options = {"dtype": dtype, "decimal": table_format.decimal, "encoding": table_format.encoding}
     try:
         if separator is None:
