@@ -253,3 +253,19 @@ def test_table_format_refuses_what_cannot_be(fmt, message):
 
     with pytest.raises(ValueError, match=message):
         TableFormat(**fmt)
+
+
+@pytest.mark.parametrize("column", ["id", "date"])
+def test_a_text_column_unique_in_every_row_is_refused(table, tmp_path, column):
+    """An ID or date column read as text would become one indicator per row (each fits
+    one row exactly, and a new row matches none): refused, naming the column and --drop;
+    dropped, the table reads."""
+    frame = table.assign(id=[f"u{i:03d}" for i in range(len(table))],
+                         date=pd.date_range("2020-01-01", periods=len(table)).astype(str))
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    with pytest.raises(ValueError, match=rf"Column '{column}' has a different value in every"
+                                         rf" one of its 60 rows .* --drop {column}"):
+        read_data(tmp_path / "d.csv", target="price",
+                  drop_columns=[c for c in ("id", "date") if c != column])
+    data = read_data(tmp_path / "d.csv", target="price", drop_columns=["id", "date"])
+    assert data.X.shape == (60, 5)  # size, rooms and one indicator per city

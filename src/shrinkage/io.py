@@ -86,7 +86,8 @@ def read_data(
         the columns and counts).
     max_levels : int
         The most categories a text column may have; more (an ID column, free text)
-        is an error before the one-hot matrix is allocated.
+        is an error before the one-hot matrix is allocated. So is a text column with a
+        different value in every one of 20 or more rows (an ID, a date).
     drop_columns : sequence of str
         Table columns to leave out (an ID column, a leak of the target). Naming a
         column the table lacks, or the target, is an error.
@@ -472,8 +473,14 @@ def _from_frame(
     return _with_task(data, task)
 
 
+#: From this many rows on, a text column with a different value in every row is refused.
+_UNIQUE_ROWS_MIN = 20
+
+
 def _check_levels(features, categorical, max_levels: int) -> None:
-    """Refuse a text column with too many categories before one-hot encoding it."""
+    """Refuse a text column with too many categories before one-hot encoding it, or
+    with a different value in every row (an ID, a date, free text: each indicator would
+    describe one row, which a model cannot learn from, and a new row matches none)."""
     for column in categorical:
         count = int(features[column].nunique(dropna=True))
         if count > max_levels:
@@ -481,6 +488,15 @@ def _check_levels(features, categorical, max_levels: int) -> None:
                 f"Column {column!r} has {count} distinct values, more than --max-levels "
                 f"{max_levels} (max_levels=): one-hot encoding would make {count} columns. "
                 "Drop it if it is an ID or free text, or raise --max-levels."
+            )
+        rows = int(features[column].notna().sum())
+        if rows >= _UNIQUE_ROWS_MIN and count == rows and features[column].dtype != bool:
+            raise ValueError(
+                f"Column {column!r} has a different value in every one of its {rows} rows "
+                f"(e.g. {str(features[column].dropna().iloc[0])!r}): an ID, a date or free "
+                "text, whose indicators would each describe one row. Drop it with --drop "
+                f"{column} (drop_columns=[{column!r}]), or make it numeric first (a date as "
+                "days, a count as a number)."
             )
 
 
