@@ -27,6 +27,10 @@ _SVMLIGHT_SUFFIXES = {".svm", ".svmlight", ".libsvm"}
 _NUMERIC_SHARE = 0.9
 # A number written with a decimal comma ("98,53", "-0,5"): a European spreadsheet's.
 _DECIMAL_COMMA = r"^\s*[-+]?\d+,\d+\s*$"
+# Checked before anything is allocated: categories per text column (one-hot columns),
+# and the largest feature index of an svmlight file (one column and one name each).
+MAX_LEVELS = 1000
+MAX_SVMLIGHT_FEATURES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,6 @@ class TableFormat:
             raise ValueError(
                 f"Unknown text encoding {self.encoding!r}; e.g. utf-8, cp1252, latin-1."
             ) from None
-# Checked before anything is allocated: categories per text column (one-hot columns),
-# and the largest feature index of an svmlight file (one column and one name each).
-MAX_LEVELS = 1000
-MAX_SVMLIGHT_FEATURES = 1_000_000
 
 
 def read_data(
@@ -264,12 +264,7 @@ def _check_table_format(frame, name: str, separator, table_format: TableFormat) 
                 )
     if table_format.decimal == ",":
         return
-    import pandas as pd
-
-    for column in frame.columns:
-        values = frame[column]
-        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
-            continue
+    for column, values in _text_columns(frame):
         text = values.dropna().astype(str)
         if len(text) and text.str.match(_DECIMAL_COMMA).mean() >= _NUMERIC_SHARE:
             raise ValueError(
@@ -490,7 +485,7 @@ def _check_levels(features, categorical, max_levels: int) -> None:
                 "Drop it if it is an ID or free text, or raise --max-levels."
             )
         rows = int(features[column].notna().sum())
-        if rows >= _UNIQUE_ROWS_MIN and count == rows and features[column].dtype != bool:
+        if rows >= _UNIQUE_ROWS_MIN and count == rows:
             raise ValueError(
                 f"Column {column!r} has a different value in every one of its {rows} rows "
                 f"(e.g. {str(features[column].dropna().iloc[0])!r}): an ID, a date or free "
@@ -589,13 +584,20 @@ def read_frame(path, text_columns=(), table_format: TableFormat | None = None) -
     return _read_table(path, dtype=text, table_format=table_format)
 
 
+def _text_columns(frame):
+    """``(name, values)`` of the columns of ``frame`` read as text (object or string)."""
+    import pandas as pd
+
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            yield column, values
+
+
 def _check_text_in_numeric_columns(features) -> None:
     import pandas as pd
 
-    for column in features.columns:
-        values = features[column]
-        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
-            continue
+    for column, values in _text_columns(features):
         parsed = pd.to_numeric(values, errors="coerce")
         bad = parsed.isna() & values.notna()
         if 0 < bad.sum() and (1 - bad.mean()) >= _NUMERIC_SHARE:
