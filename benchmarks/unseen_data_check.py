@@ -4,6 +4,10 @@ Gaussian columns (3500 x 500, n/p = 7), float64 and float32; and a wide one (700
 collinear with the intercept, for 5-fold LassoCV at tol 1e-8, as are scikit-learn's
 digits with every pixel one-hot encoded.
 
+Also: ElasticNet on AR(1) designs of other shapes (1500 x 700, 90 x 2500, 2600 x 1300
+float32, 50000 x 60 float32), and a mixed table saved as a spreadsheet's export (';',
+decimal commas, cp1252) read back through ``shrinkage.io.TableFormat``.
+
 References are independent: scikit-learn's ``Lasso``/``ElasticNet``/``enet_path``/
 ``LassoCV`` at tight tolerances, and the KKT conditions of the L1-logistic path
 recomputed from scratch. Prints the worst differences and the ConvergenceWarnings of
@@ -129,8 +133,102 @@ def digits_one_hot_cv() -> None:
             )
 
 
+def _objective(X, y, coef, alpha, l1_ratio) -> float:
+    """The elastic-net objective on centred ``X, y``, in float64 (a float32 ``coef_``,
+    as scikit-learn returns for float32 data, summed in float32 would add ~1e-8)."""
+    coef = np.asarray(coef, dtype=np.float64)
+    r = y - X @ coef
+    penalty = l1_ratio * np.abs(coef).sum() + 0.5 * (1 - l1_ratio) * coef @ coef
+    return r @ r / (2 * y.size) + alpha * penalty
+
+
+def other_shapes(seed: int = 11) -> None:
+    """ElasticNet at two alphas on AR(1) designs of n/p 2.1, 0.036, 2 (float32) and 833
+    (float32), against scikit-learn's on the centred float64 values at tol 1e-13."""
+    rng = np.random.default_rng(seed)
+    for n, p, rho, dtype in ((1500, 700, 0.7, np.float64), (90, 2500, 0.3, np.float64),
+                             (2600, 1300, 0.5, np.float32), (50000, 60, 0.9, np.float32)):
+        Z = rng.standard_normal((n, p))
+        X = Z.copy()
+        for j in range(1, p):
+            X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * Z[:, j]
+        k = max(3, p // 20)
+        w = np.zeros(p)
+        w[rng.choice(p, k, replace=False)] = rng.standard_normal(k)
+        y = X @ w + rng.standard_normal(n)
+        X = X.astype(dtype)
+        Xc = X.astype(np.float64) - X.astype(np.float64).mean(0)
+        yc = y - y.mean()
+        alpha_max = np.abs(Xc.T @ yc).max() / n
+        for fraction, l1_ratio in ((0.1, 1.0), (0.01, 0.7)):
+            alpha = fraction * alpha_max
+            ours = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-10, max_iter=10**6)
+            ours.fit(X, y)
+            ref = SkElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-13, max_iter=10**6,
+                               fit_intercept=False).fit(Xc, yc)
+            mine = _objective(Xc, yc, ours.coef_, alpha, l1_ratio)
+            theirs = _objective(Xc, yc, ref.coef_, alpha, l1_ratio)
+            print(
+                f"{n}x{p} rho {rho} {dtype.__name__} alpha_max*{fraction} l1_ratio {l1_ratio}: "
+                f"objective rel {(mine - theirs) / theirs:+.1e}, dual_gap_ "
+                f"{ours.dual_gap_:.1e}, non-zeros {np.count_nonzero(ours.coef_)} vs "
+                f"{np.count_nonzero(ref.coef_)}"
+            )
+
+
+def spreadsheet_table(seed: int = 11) -> None:
+    """A mixed table (age, a 0/1 column, a 5-level and a 2-level text column, income,
+    15 Gaussian columns) saved as a spreadsheet's export (';', decimal commas, cp1252,
+    accented levels), read back with its TableFormat, and fitted against scikit-learn."""
+    import os
+    import tempfile
+
+    import pandas as pd
+
+    from shrinkage.io import TableFormat, read_data
+
+    rng = np.random.default_rng(seed)
+    n = 900
+    frame = pd.DataFrame({
+        "age": rng.normal(45, 12, n).round(1),
+        "smoker": rng.integers(0, 2, n),
+        "region": rng.choice(["Nord", "Süd", "Ost", "West", "Zentrum"], n),
+        "plan": rng.choice(["basic", "premium"], n),
+        "income": rng.lognormal(10, 0.5, n).round(2),
+    })
+    for j in range(15):
+        frame[f"g{j}"] = rng.standard_normal(n)
+    frame["cost"] = (0.05 * frame.age + 2 * frame.smoker + 1.5 * (frame.region == "Süd")
+                     + 1e-5 * frame.income + 0.5 * frame.g0 + rng.standard_normal(n))
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "export.csv")
+        frame.to_csv(path, sep=";", decimal=",", index=False, encoding="cp1252")
+        data = read_data(path, target="cost",
+                         table_format=TableFormat(sep=";", decimal=",", encoding="cp1252"))
+    X = (data.X - data.X.mean(0)) / data.X.std(0)
+    y = np.asarray(data.y, dtype=np.float64)
+    yc = y - y.mean()
+    print(f"spreadsheet export {X.shape}: {', '.join(data.feature_names[:7])}, ...")
+    for alpha, l1_ratio in ((0.05, 1.0), (0.02, 0.5), (0.002, 0.8)):
+        ours = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-12, max_iter=10**6).fit(X, y)
+        ref = SkElasticNet(alpha=alpha, l1_ratio=l1_ratio, tol=1e-14, max_iter=10**6).fit(X, y)
+        mine = _objective(X, yc, ours.coef_, alpha, l1_ratio)
+        theirs = _objective(X, yc, ref.coef_, alpha, l1_ratio)
+        print(
+            f"  ElasticNet alpha {alpha} l1_ratio {l1_ratio}: objective rel "
+            f"{(mine - theirs) / theirs:+.1e}, max |coef diff| "
+            f"{np.max(np.abs(ours.coef_ - ref.coef_)):.1e}"
+        )
+    ours = LassoCV(cv=5).fit(X, y)
+    ref = SkLassoCV(cv=5, alphas=ours.alphas_, tol=1e-8, max_iter=10**5).fit(X, y)
+    rel = np.max(np.abs(ours.mse_path_ - ref.mse_path_) / ref.mse_path_)
+    print(f"  LassoCV alpha_ {ours.alpha_:.6g} vs {ref.alpha_:.6g}, mse_path_ rel {rel:.1e}")
+
+
 def main() -> None:
     warnings.simplefilter("ignore")
+    other_shapes()
+    spreadsheet_table()
     wide_one_hot_cv()
     digits_one_hot_cv()
     X, y, zero_one = make_data()
