@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import shrinkage as sh
 from shrinkage import ElasticNet, Lasso, LogisticRegression, regularization_path
 
 X = np.random.default_rng(0).normal(size=(20, 3))
@@ -102,3 +103,53 @@ def test_negative_sample_weight():
 def test_binary_path_needs_two_classes():
     with pytest.raises(ValueError, match="exactly 2 classes"):
         regularization_path(X, np.zeros(20), loss="logistic")
+
+
+def _warm_start_cases():
+    rng = np.random.default_rng(1)
+    Xw = rng.normal(size=(60, 4))
+    yw = Xw @ np.array([1.0, -0.5, 0.0, 0.3]) + rng.normal(size=60)
+    counts = rng.poisson(np.exp(0.3 * Xw[:, 0])).astype(float)
+    survival = np.c_[rng.exponential(size=60), rng.integers(0, 2, 60)]
+    binary = (yw > 0).astype(int)
+    return [
+        (Lasso(alpha=0.1), yw),
+        (ElasticNet(alpha=0.1), yw),
+        (sh.MultiTaskLasso(alpha=0.1), np.c_[yw, -yw]),
+        (sh.MultiTaskElasticNet(alpha=0.1), np.c_[yw, -yw]),
+        (LogisticRegression(), binary),
+        (LogisticRegression(l1_ratio=1.0, C=0.5), binary),
+        (LogisticRegression(), np.digitize(yw, [-1, 1])),  # three classes
+        (sh.PoissonRegressor(alpha=0.1), counts),
+        (sh.GammaRegressor(alpha=0.1), counts + 1),
+        (sh.TweedieRegressor(power=1.5, alpha=0.1), counts),
+        (sh.CoxPH(0.05), survival),
+    ], Xw
+
+
+@pytest.mark.parametrize("case", range(11))
+@pytest.mark.parametrize("attribute", ["coef_", "intercept_"])
+def test_warm_start_from_non_finite_coefficients_is_refused(case, attribute):
+    # Before: Lasso silently restarted, L1-logistic returned NaN weights, the other
+    # logistic and GLM fits failed inside a Cholesky factorization ("array must not
+    # contain infs or NaNs"), MultiTaskLasso blamed the data.
+    cases, Xw = _warm_start_cases()
+    model, target = cases[case]
+    model.set_params(warm_start=True).fit(Xw, target)
+    if attribute == "intercept_" and not hasattr(model, "intercept_"):
+        pytest.skip("no intercept_ (CoxPH)")
+    setattr(model, attribute, np.full_like(np.asarray(getattr(model, attribute), float), np.nan))
+    with pytest.raises(ValueError, match=f"warm_start=True starts from the fitted {attribute}"):
+        model.fit(Xw, target)
+    # A cold start ignores the broken attribute and fits.
+    model.set_params(warm_start=False).fit(Xw, target)
+    assert np.all(np.isfinite(model.coef_))
+
+
+def test_single_class_error_names_the_class():
+    cv = sh.LogisticRegressionCV(
+        Cs=2, cv=2, l1_ratios=(0.0,), scoring="neg_log_loss", use_legacy_attributes=False
+    )
+    for model in (LogisticRegression(), cv):
+        with pytest.raises(ValueError, match="contains only one class: 7"):
+            model.fit(X, np.full(20, 7))

@@ -42,3 +42,42 @@ def store_coef(estimator, coefs, intercepts, y_ndim: int, dtype, squeeze: bool =
         estimator.intercept_ = dtype.type(intercepts[0])
     else:
         estimator.intercept_ = np.asarray(intercepts, dtype=dtype)
+
+
+def warm_start_coef(estimator, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The fitted ``coef_`` a ``warm_start`` fit begins from, or None for a cold start.
+
+    None when ``warm_start`` is off, the estimator has not been fitted, or ``coef_`` has
+    another shape than ``shape`` (a fit on other features, classes or targets starts from
+    zero, as a first fit does). A ``coef_`` or ``intercept_`` holding NaN or inf is
+    refused: every solver would carry it into each update (one returned NaN weights,
+    others failed deep inside a factorization).
+
+    Parameters
+    ----------
+    estimator : estimator with ``warm_start``, maybe fitted
+    shape : tuple of int
+        The shape of ``coef_`` this fit would store, e.g. ``(n_features,)``.
+
+    Returns
+    -------
+    ndarray of float64, or None
+        A dense copy of ``coef_`` (a sparsified ``coef_`` is densified).
+    """
+    coef = getattr(estimator, "coef_", None)
+    if not getattr(estimator, "warm_start", False) or coef is None:
+        return None
+    coef = coef.toarray() if hasattr(coef, "toarray") else coef
+    coef = np.asarray(coef, dtype=np.float64)
+    if coef.shape != tuple(shape):
+        return None
+    intercept = np.asarray(getattr(estimator, "intercept_", 0.0), dtype=np.float64)
+    for name, value in (("coef_", coef), ("intercept_", intercept)):
+        if not np.all(np.isfinite(value)):
+            raise ValueError(
+                f"warm_start=True starts from the fitted {name}, which holds NaN or inf. "
+                "Floating-point under-/overflow in an earlier fit, or values set by hand, "
+                "leave such coefficients; refit with warm_start=False, or set "
+                f"{name} to finite values."
+            )
+    return coef.copy()

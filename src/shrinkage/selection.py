@@ -218,10 +218,13 @@ class CVCurve:
         return plot_cv_curve(self, ax=ax, **kwargs)
 
 
-def check_folds(cv, X, y, classifier: bool, split_params: dict | None = None):
+def check_folds(cv, X, y, classifier: bool, split_params: dict | None = None, rule: str = "min"):
     """scikit-learn's ``check_cv`` with a clear error when there are too few samples.
 
-    ``split_params`` (e.g. ``groups``, from metadata routing) go to ``split``.
+    ``split_params`` (e.g. ``groups``, from metadata routing) go to ``split``. One fold
+    (a single validation split, e.g. ``PredefinedSplit`` or ``ShuffleSplit(n_splits=1)``)
+    is accepted, as scikit-learn does, except with ``rule="1se"``: a standard error
+    over folds needs two or more.
     Returns the list of ``(train, test)`` index pairs.
     """
     from sklearn.model_selection import check_cv
@@ -244,8 +247,14 @@ def check_folds(cv, X, y, classifier: bool, split_params: dict | None = None):
         )
         for index, (train, test) in enumerate(splitter.split(X, y, **(split_params or {})), 1)
     ]
-    if len(folds) < 2:
-        raise ValueError(f"The cv splitter gave {len(folds)} fold; at least 2 are needed.")
+    if not folds:
+        raise ValueError("The cv splitter gave no folds; give it at least one (train, test) split.")
+    if len(folds) == 1 and rule == "1se":
+        raise ValueError(
+            "rule='1se' needs the spread of the CV error over folds, but the cv splitter "
+            "gave one fold (a single validation split). Use rule='min', or a cv with 2 or "
+            "more folds."
+        )
     return folds
 
 

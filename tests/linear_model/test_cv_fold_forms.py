@@ -1,11 +1,15 @@
-"""Folds given as boolean masks, Python lists or negative indices, as scikit-learn's
-``LassoCV`` / ``ElasticNetCV`` accept them: the same curve as scikit-learn's own."""
+"""Folds given as boolean masks, Python lists, negative indices or a single validation
+split, as scikit-learn's CV estimators accept them: the same curves as scikit-learn's own."""
+
+import warnings
 
 import numpy as np
 import pytest
 from sklearn import linear_model as sk
+from sklearn.model_selection import PredefinedSplit
 
-from shrinkage import ElasticNetCV, LassoCV
+import shrinkage
+from shrinkage import ElasticNetCV, LassoCV, LogisticRegressionCV, RidgeCV
 
 
 def _data(n, p, seed=0):
@@ -61,3 +65,75 @@ def test_rows_outside_x_are_refused_by_name():
     rows = np.arange(50)
     with pytest.raises(ValueError, match="index outside X's 50 rows"):
         LassoCV(cv=[(rows[:25], rows[25:] + 10), (rows[25:], rows[:25])]).fit(X, y)
+
+
+@pytest.mark.parametrize("form", ["masks", "lists", "negative"])
+def test_ridge_cv_fold_forms_match_scikit_learn(form):
+    # RidgeCV and LogisticRegressionCV took the splitter's folds as given: a list has no
+    # `.size` ("'list' object has no attribute 'size'", also under metadata routing with
+    # a splitter that yields lists, as scikit-learn's routing tests do).
+    X, y = _data(120, 8)
+    folds = _fold_forms(120)[form]
+    grid = np.geomspace(1e-3, 1e3, 13)
+    ours = RidgeCV(alphas=grid, cv=folds).fit(X, y)
+    theirs = sk.RidgeCV(alphas=grid, cv=folds).fit(X, y)
+    assert ours.alpha_ == theirs.alpha_
+    assert ours.best_score_ == pytest.approx(theirs.best_score_, rel=1e-9)
+
+
+@pytest.mark.parametrize("form", ["masks", "lists", "negative"])
+def test_logistic_cv_fold_forms_match_scikit_learn(form):
+    X, y = _data(120, 8)
+    labels = (y > np.median(y)).astype(int)
+    folds = _fold_forms(120)[form]
+    common = dict(Cs=np.geomspace(1e-2, 1e2, 7), cv=folds, scoring="neg_log_loss")
+    ours = LogisticRegressionCV(
+        l1_ratios=(0.0,), use_legacy_attributes=False, tol=1e-10, **common
+    ).fit(X, labels)
+    with warnings.catch_warnings():  # scikit-learn 1.9's transition warnings
+        warnings.simplefilter("ignore", FutureWarning)
+        theirs = sk.LogisticRegressionCV(tol=1e-12, max_iter=10_000, **common).fit(X, labels)
+    assert float(np.ravel(ours.C_)[0]) == pytest.approx(float(np.ravel(theirs.C_)[0]))
+    np.testing.assert_allclose(np.ravel(ours.scores_), np.ravel(theirs.scores_[1]), rtol=1e-6)
+
+
+def _single_split(n):
+    # One validation split, as PredefinedSplit gives it: the last 30% of the rows.
+    return PredefinedSplit(np.where(np.arange(n) < int(0.7 * n), -1, 0))
+
+
+@pytest.mark.parametrize("name", ["LassoCV", "ElasticNetCV", "MultiTaskLassoCV", "RidgeCV"])
+def test_a_single_validation_split_matches_scikit_learn(name):
+    # scikit-learn's CV estimators accept one (train, test) split; shrinkage refused it
+    # ("The cv splitter gave 1 fold; at least 2 are needed").
+    X, y = _data(100, 6)
+    Y = np.c_[y, X[:, 1] - y] if name.startswith("MultiTask") else y
+    cv = _single_split(100)
+    tight = {} if name == "RidgeCV" else dict(tol=1e-10)
+    ours = getattr(shrinkage, name)(cv=cv, **tight).fit(X, Y)
+    tight = {} if name == "RidgeCV" else dict(tol=1e-12, max_iter=100_000)
+    theirs = getattr(sk, name)(cv=cv, **tight).fit(X, Y)
+    assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-9)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_a_single_validation_split_in_logistic_cv_matches_scikit_learn():
+    X, y = _data(100, 6)
+    labels = (y > 0).astype(int)
+    common = dict(Cs=np.geomspace(1e-2, 1e2, 7), cv=_single_split(100), scoring="neg_log_loss")
+    ours = LogisticRegressionCV(
+        l1_ratios=(0.0,), use_legacy_attributes=False, tol=1e-10, **common
+    ).fit(X, labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        theirs = sk.LogisticRegressionCV(tol=1e-12, max_iter=10_000, **common).fit(X, labels)
+    assert float(np.ravel(ours.C_)[0]) == pytest.approx(float(np.ravel(theirs.C_)[0]))
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5)
+
+
+def test_one_fold_with_the_one_standard_error_rule_is_refused_by_name():
+    X, y = _data(100, 6)
+    with pytest.raises(ValueError, match="rule='1se' needs the spread"):
+        LassoCV(cv=_single_split(100), rule="1se").fit(X, y)
+    with pytest.raises(ValueError, match="gave no folds"):
+        LassoCV(cv=[]).fit(X, y)

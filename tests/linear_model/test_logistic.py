@@ -131,5 +131,5 @@ def test_deprecated_penalty_wins_with_sklearns_warnings(rng):
 
 def test_single_class_is_a_clear_error(rng):
     X = rng.normal(size=(10, 3))
-    with pytest.raises(ValueError, match="only 1 class"):
+    with pytest.raises(ValueError, match="only one class"):
         LogisticRegression().fit(X, np.ones(10))

@@ -1,7 +1,8 @@
-"""Run scikit-learn's own linear-model tests against shrinkage's estimators.
+"""Run scikit-learn's own tests of its linear models against shrinkage's estimators.
 
-The test files (four of `linear_model/tests` and `linear_model/_glm/tests/test_glm.py`)
-ship inside the installed scikit-learn wheel. This script
+The test files (:data:`FILES`: eleven of scikit-learn's linear-model test files, and the
+tests of its meta-estimators and tools that use linear models as components) ship
+inside the installed scikit-learn wheel. This script
 copies them into a temporary folder, rewrites only the imports of the names
 shrinkage exports so that they come from :mod:`shrinkage`, runs them, and
 compares the outcome with a baseline: the node ids that pass on scikit-learn
@@ -37,15 +38,35 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "sklearn_passing.txt"
 KNOWN = HERE / "known_differences.txt"
+#: scikit-learn's test files, as paths under the installed ``sklearn`` package: first the
+#: linear-model tests of the estimators shrinkage replaces, then tests of scikit-learn's
+#: meta-estimators and tools (feature selection, calibration, stacking, multi-output,
+#: metadata routing, ...) that use those estimators as components.
 FILES = (
-    "test_coordinate_descent.py",
-    "test_sparse_coordinate_descent.py",
-    "test_ridge.py",
-    "test_logistic.py",
-    "test_glm.py",
+    "linear_model/tests/test_coordinate_descent.py",
+    "linear_model/tests/test_sparse_coordinate_descent.py",
+    "linear_model/tests/test_ridge.py",
+    "linear_model/tests/test_logistic.py",
+    "linear_model/_glm/tests/test_glm.py",
+    "linear_model/tests/test_common.py",
+    "linear_model/tests/test_sag.py",
+    "linear_model/tests/test_bayes.py",
+    "linear_model/tests/test_huber.py",
+    "linear_model/tests/test_ransac.py",
+    "linear_model/tests/test_least_angle.py",
+    "feature_selection/tests/test_from_model.py",
+    "feature_selection/tests/test_rfe.py",
+    "tests/test_multioutput.py",
+    "tests/test_multiclass.py",
+    "tests/test_calibration.py",
+    "tests/test_metaestimators_metadata_routing.py",
+    "ensemble/tests/test_stacking.py",
+    "ensemble/tests/test_voting.py",
+    "svm/tests/test_bounds.py",
+    "semi_supervised/tests/test_self_training.py",
+    "inspection/tests/test_permutation_importance.py",
+    "model_selection/tests/test_validation.py",
 )
-#: Where each file lives under ``sklearn/linear_model`` (default: ``tests/<name>``).
-SOURCES = {"test_glm.py": "_glm/tests/test_glm.py"}
 #: The names shrinkage exports as drop-in replacements for scikit-learn's.
 OURS = (
     "Lasso",
@@ -68,15 +89,16 @@ OURS = (
 )
 
 
-def sklearn_tests_dir() -> Path:
+def sklearn_test_file(path: str) -> Path:
+    """The installed copy of one of :data:`FILES`."""
     import sklearn
 
-    return Path(sklearn.__file__).parent / "linear_model" / "tests"
+    return Path(sklearn.__file__).parent / path
 
 
-def sklearn_test_file(name: str) -> Path:
-    """The installed copy of one of :data:`FILES`."""
-    return sklearn_tests_dir().parent / SOURCES.get(name, f"tests/{name}")
+def copied_name(path: str) -> str:
+    """The file name a :data:`FILES` entry is copied to (and its node ids start with)."""
+    return Path(path).name
 
 
 def sklearn_version() -> str:
@@ -85,13 +107,47 @@ def sklearn_version() -> str:
     return sklearn.__version__
 
 
+def rewrite_module_attributes(source: str) -> str:
+    """Make ``linear_model.Lasso`` (after ``from sklearn import linear_model``) shrinkage's.
+
+    Only attribute accesses of the names in :data:`OURS` on the module name
+    ``linear_model`` change; ``linear_model.LassoLars`` and the rest stay scikit-learn's.
+    """
+    tree = ast.parse(source)
+    spans = [
+        (node.value.lineno, node.value.col_offset, node.value.end_col_offset)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "linear_model"
+        and node.attr in OURS
+    ]
+    if not spans:
+        return source
+    lines = source.splitlines(keepends=True)
+    for line, start, end in sorted(spans, reverse=True):
+        text = lines[line - 1]
+        lines[line - 1] = text[:start] + "_shrinkage" + text[end:]
+    # After the module docstring and any __future__ import, which must come first.
+    first = 0
+    for node in tree.body:
+        docstring = isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
+        if not (docstring or future):
+            break
+        first = node.end_lineno
+    lines.insert(first, "import shrinkage as _shrinkage\n")
+    return "".join(lines)
+
+
 def rewrite_imports(source: str) -> str:
     """Make ``from sklearn.linear_model import ...`` take our names from shrinkage.
 
-    Only top-level ``from sklearn.linear_model import`` statements are touched;
-    everything else (private helpers, other estimators) still comes from
-    scikit-learn.
+    Top-level ``from sklearn.linear_model import`` statements are rewritten, and
+    ``linear_model.<name>`` accesses (:func:`rewrite_module_attributes`); everything else
+    (private helpers, other estimators) still comes from scikit-learn.
     """
+    source = rewrite_module_attributes(source)
     tree = ast.parse(source)
     lines = source.splitlines(keepends=True)
     edits = []
@@ -143,7 +199,7 @@ def run_pytest(folder: Path, results: Path, extra: list[str], timeout: float) ->
         "no:cacheprovider",
         "--rootdir",
         str(folder),
-        *[f for f in FILES if (folder / f).exists()],
+        *[copied_name(f) for f in FILES if (folder / copied_name(f)).exists()],
         *extra,
     ]
     proc = subprocess.run(
@@ -221,7 +277,7 @@ def write_report(path: Path, failing, stale, n_baseline: int, version: str, seco
     n_fail = len(failing)
     unexpected = [f for f in failing if f[2] is None]
     out = [
-        f"# scikit-learn {version} linear-model tests against shrinkage\n",
+        f"# scikit-learn {version}'s own tests against shrinkage\n",
         f"{n_baseline - n_fail} of {n_baseline} tests that pass on scikit-learn pass on shrinkage "
         f"({100 * (n_baseline - n_fail) / max(n_baseline, 1):.1f}%); "
         f"{n_fail} fail, {len(unexpected)} of them not in known_differences.txt. "
@@ -255,10 +311,10 @@ def main(argv: list[str] | None = None) -> int:
         ref_dir, our_dir = tmp / "sklearn", tmp / "shrinkage"
         ref_dir.mkdir()
         our_dir.mkdir()
-        for name in FILES:
-            text = sklearn_test_file(name).read_text()
-            (ref_dir / name).write_text(text)
-            (our_dir / name).write_text(rewrite_imports(text))
+        for path in FILES:
+            text = sklearn_test_file(path).read_text()
+            (ref_dir / copied_name(path)).write_text(text)
+            (our_dir / copied_name(path)).write_text(rewrite_imports(text))
 
         cached_version, baseline = load_baseline()
         if args.refresh_baseline or args.live_baseline or cached_version != version:

@@ -1,6 +1,6 @@
-"""scikit-learn's own linear-model tests, run against shrinkage (see run.py).
+"""scikit-learn's own tests of its linear models, run against shrinkage (see run.py).
 
-Slow (a few minutes): it runs four of scikit-learn's test files. It is part of the
+Slow (a few minutes): it runs 23 of scikit-learn's test files. It is part of the
 README's ``pytest`` (and so of CI); ``SHRINKAGE_SKLEARN_SUITE=0`` skips it for a quick
 local run. It is skipped with a message when the installed scikit-learn is not the
 version the cached baseline was made with.

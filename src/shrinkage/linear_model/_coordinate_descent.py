@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
+from .._fitted import warm_start_coef
 from .._validation import (
     DataOverflowError,
     check_l1_ratio,
@@ -236,13 +237,10 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
                 "A precomputed Gram matrix is of the unscaled X; with standardize=True "
                 "pass precompute=True (the Gram matrix of the scaled X is formed inside)."
             )
-        previous = None
-        if self.warm_start and hasattr(self, "coef_"):
-            previous = np.atleast_2d(self.coef_)
-            if previous.shape != (Y.shape[1], n_features):
-                previous = None
-            else:
-                previous = to_scaled_units(previous, scales, axis=1)
+        stored_shape = (n_features,) if Y.shape[1] == 1 else (Y.shape[1], n_features)
+        previous = warm_start_coef(self, stored_shape)
+        if previous is not None:
+            previous = to_scaled_units(np.atleast_2d(previous), scales, axis=1)
         constraint = coefficient_constraint(
             n_features, self.lower_bounds, self.upper_bounds, self.positive, scales
         )
@@ -266,9 +264,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
                 start_alpha = alpha
                 info = _already_solved(problem, alpha, self.tol)
             if info is None:
-                info = solve_and_check(
-                    problem, alpha, start_alpha, self.tol, self.max_iter, rng
-                )
+                info = solve_and_check(problem, alpha, start_alpha, self.tol, self.max_iter, rng)
             coefs.append(to_original_units(problem.coef, scales))
             intercepts.append(problem.intercept if self.fit_intercept else 0.0)
             gaps.append(info.duality_gap)

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._fitted import warm_start_coef
 from .._validation import (
     check_finite_data,
     check_l1_ratio,
@@ -311,8 +312,8 @@ class CoxPH(_CoxPredictions, BaseEstimator):
             offset=offset,
         )
         previous_alpha = problem.alpha_max
-        coef = getattr(self, "coef_", None)
-        if self.warm_start and coef is not None and np.shape(coef) == (n_features,):
+        coef = warm_start_coef(self, (n_features,))
+        if coef is not None:
             problem.set_coef(problem.box.project(to_scaled_units(coef, scales)))
             previous_alpha = alpha
         info = solve_and_check(problem, alpha, previous_alpha, self.tol, max_iter)
@@ -497,7 +498,9 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
         weights = check_penalty_weights(self.penalty_weights, n_features)
         offset = _check_offset(offset, n_samples)
         eta_offset = np.zeros(n_samples) if offset is None else offset
-        folds = check_folds(self.cv, X, np.column_stack([target.time, target.event]), False)
+        folds = check_folds(
+            self.cv, X, np.column_stack([target.time, target.event]), False, rule=rule
+        )
         check_fold_weights(folds, sample_weight)
         for index, (train, _) in enumerate(folds, start=1):
             if not np.any(target.event[train] & (h[train] > 0)):

@@ -214,7 +214,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         h = check_sample_weight(sample_weight, n_samples)
         raw_weight = None if sample_weight is None else h * n_samples
         weights = check_penalty_weights(self.penalty_weights, n_features)
-        folds = check_folds(self.cv, X, y, classifier=False, split_params=split_params)
+        folds = check_folds(self.cv, X, y, False, split_params, rule)
         check_fold_weights(folds, sample_weight)
         by_moments = self._fold_moments_apply(X, folds)
         if not sp.issparse(X):

@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 
+from .._fitted import warm_start_coef
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -178,10 +179,11 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
             offset=offset,
         )
         start_alpha = problem.alpha_max
-        if self.warm_start and hasattr(self, "coef_") and np.shape(self.coef_) == (n_features,):
+        start = warm_start_coef(self, (n_features,))
+        if start is not None:
             if self.fit_intercept and hasattr(problem, "intercept_"):
                 problem.intercept_ = float(self.intercept_)
-            start = to_scaled_units(np.asarray(self.coef_, dtype=np.float64), scales)
+            start = to_scaled_units(start, scales)
             problem.set_coef(problem.box.project(start))
             start_alpha = alpha
         with warnings.catch_warnings():

@@ -188,7 +188,7 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
         h = check_sample_weight(sample_weight, n_samples)
         offset = _check_offset(offset, n_samples)
         weights = check_penalty_weights(self.penalty_weights, n_features)
-        folds = check_folds(self.cv, X, y, classifier=False, split_params=split_params)
+        folds = check_folds(self.cv, X, y, False, split_params, rule)
         check_fold_weights(folds, sample_weight)
 
         def problem_on(rows):

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from .._fitted import warm_start_coef
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -147,8 +148,15 @@ def _resolve_penalty(penalty, l1_ratio, C, estimator: str = "LogisticRegression"
     return penalty
 
 
-def check_liblinear_classes(solver, n_classes: int) -> None:
-    """scikit-learn's error for ``solver="liblinear"`` with more than two classes."""
+def check_class_count(solver, classes: np.ndarray) -> None:
+    """scikit-learn's errors for one class in ``y``, and for liblinear with more than two."""
+    n_classes = classes.size
+    if n_classes < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but the data "
+            f"contains only one class: {classes[0]}. Logistic regression tells classes "
+            "apart; check y (a filter or a split may have removed the other classes)."
+        )
     if solver == "liblinear" and n_classes > 2:
         raise ValueError(
             "The 'liblinear' solver does not support multiclass classification"
@@ -409,12 +417,7 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         n_classes = self.classes_.size
-        if n_classes < 2:
-            raise ValueError(
-                f"y has only 1 class ({self.classes_[0]!r}); logistic regression needs at "
-                "least 2 classes in the training data."
-            )
-        check_liblinear_classes(self.solver, n_classes)
+        check_class_count(self.solver, self.classes_)
         n_samples, n_features = X.shape
         offset = check_class_offset(offset, n_samples, n_classes)
         check_grouped_bounds(grouped, n_classes, l1_ratio, self._bounded())
@@ -492,10 +495,10 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         return self
 
     def _warm_coef(self, shape):
-        if self.warm_start and getattr(self, "coef_", None) is not None:
-            if self.coef_.shape == shape:  # in the fit's (maybe standardized) units
-                return to_scaled_units(self.coef_, self._scales, axis=1), self.intercept_
-        return None, None
+        coef = warm_start_coef(self, shape)
+        if coef is None:
+            return None, None
+        return to_scaled_units(coef, self._scales, axis=1), self.intercept_
 
     def _bounded(self) -> bool:
         return self.lower_bounds is not None or self.upper_bounds is not None

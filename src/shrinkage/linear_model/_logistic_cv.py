@@ -14,7 +14,6 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.model_selection import check_cv
 from sklearn.utils import metadata_routing
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -27,7 +26,7 @@ from .._validation import (
     logistic_penalty_strength,
     raw_sample_weight,
 )
-from ..selection import check_fold_weights, check_rule
+from ..selection import check_fold_weights, check_folds, check_rule
 from ..solvers.glm import glm_path, glm_path_applies
 from ..solvers.grouped_multinomial import GroupedMultinomialProblem
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
@@ -38,9 +37,9 @@ from ._cv import LinearModelCV, fold_metadata
 from ._logistic import (
     _MIN_KKT_TOL,
     LogisticRegression,
+    check_class_count,
     check_class_offset,
     check_grouped_bounds,
-    check_liblinear_classes,
     check_multinomial_penalty,
     check_solver,
     use_grouped_solver,
@@ -345,13 +344,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         n_classes = self.classes_.size
-        if n_classes < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes"
-                " in the data, but the data contains only one"
-                f" class: {self.classes_[0]}."
-            )
-        check_liblinear_classes(self.solver, n_classes)
+        check_class_count(self.solver, self.classes_)
         split_params, score_params = route_fit(self, params, sample_weight, scorer_gets_weight=True)
         n_samples, n_features = X.shape
         offset = check_class_offset(offset, n_samples, n_classes)
@@ -370,8 +363,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
             per_class = class_weights(self.class_weight, self.classes_, y, raw)
             raw = raw * per_class[encoded]
         weights = check_penalty_weights(self.penalty_weights, n_features)
-        splitter = check_cv(self.cv, y, classifier=True)
-        folds = list(splitter.split(X, y, **split_params))
+        folds = check_folds(self.cv, X, y, True, split_params, rule)
         check_fold_weights(folds, raw)
         scorer = _fold_scorer(scoring, self.classes_)
         tol = max(self.tol, _MIN_KKT_TOL)

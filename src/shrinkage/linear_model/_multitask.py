@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
+from .._fitted import warm_start_coef
 from .._validation import (
     DataOverflowError,
     check_l1_ratio,
@@ -195,11 +196,10 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         coef = np.zeros((n_features, Y.shape[1]))
         l1, l2 = alpha * l1_ratio, alpha * (1.0 - l1_ratio)
         l1_previous = multitask_alpha_max(design.xty, 1.0)  # cold start: W = 0 solves it
-        if self.warm_start and getattr(self, "coef_", None) is not None:
-            previous = np.asarray(self.coef_, dtype=np.float64)
-            if previous.shape == (Y.shape[1], n_features):
-                coef[...] = to_scaled_units(previous.T, scales)
-                l1_previous = l1
+        previous = warm_start_coef(self, (Y.shape[1], n_features))
+        if previous is not None:
+            coef[...] = to_scaled_units(previous.T, scales)
+            l1_previous = l1
         rng = check_random_state(self.random_state) if self.selection == "random" else None
         tol_abs = self.tol * design.target_norm2
         info = solve_multitask(
@@ -392,7 +392,7 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
         n_samples = X.shape[0]
         h, sample_weight = _weights(sample_weight, n_samples)
         raw_weight = None if sample_weight is None else h * n_samples
-        folds = check_folds(self.cv, X, Y, classifier=False, split_params=split_params)
+        folds = check_folds(self.cv, X, Y, False, split_params, rule)
         check_fold_weights(folds, sample_weight)
         X_grid, _ = standardize_design(X, h, self.standardize)
         full, _, _ = make_multitask_design(X_grid, Y, h, self.fit_intercept)

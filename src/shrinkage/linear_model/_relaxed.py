@@ -243,7 +243,7 @@ class RelaxedLassoCV(RegressorMixin, LinearModelCV):
         n, p = X.shape
         h = check_sample_weight(sample_weight, n)
         v = check_penalty_weights(self.penalty_weights, p)
-        folds = check_folds(self.cv, X, y, classifier=False)
+        folds = check_folds(self.cv, X, y, classifier=False, rule=rule)
         check_fold_weights(folds, sample_weight)
         X_grid, _ = standardize_design(X, h, self.standardize)
         grid = elastic_net_alpha_grid(

@@ -31,7 +31,13 @@ from .._validation import (
     check_positive_int,
     raw_sample_weight,
 )
-from ..selection import CVCurve, check_fold_weights, check_rule, first_best_index
+from ..selection import (
+    CVCurve,
+    check_fold_weights,
+    check_folds,
+    check_rule,
+    first_best_index,
+)
 from ..solvers.ridge import DIRECT_LIMIT, SOLVER_NAMES, SpectralRidge, solve_ridge_cg
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
 from ._cv import LinearModelCV, fold_metadata
@@ -583,10 +589,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
     def _k_fold(self, X, y, Y, s, v, grid, split_params, score_params):
         """Mean test scores (n_alphas,) as scikit-learn's grid search, and the errors
         (n_targets, n_alphas, n_folds) for the curves (lower is better)."""
-        from sklearn.model_selection import check_cv
-
-        splitter = check_cv(self.cv, Y[:, 0], classifier=False)
-        folds = list(splitter.split(X, y, **split_params))
+        folds = check_folds(self.cv, X, y, False, split_params, check_rule(self.rule))
         check_fold_weights(folds, s)
         scorer = self._get_scorer()
         offset = 1.0 if self.scoring is None else 0.0  # the curve holds 1 − R²
