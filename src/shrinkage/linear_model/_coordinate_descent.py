@@ -28,6 +28,7 @@ from ..solvers.standardize import (
 )
 from ..solvers.step import solve_and_check
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
+from ._docs import inherit_entries
 
 
 class _PathFunction:
@@ -339,6 +340,7 @@ def _checked_precompute(precompute, X, h, fit_intercept):
     return True
 
 
+@inherit_entries(ElasticNet)
 class Lasso(ElasticNet):
     """Linear regression with an L1 penalty: :class:`ElasticNet` with ``l1_ratio=1``.
 

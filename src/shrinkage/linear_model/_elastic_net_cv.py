@@ -35,6 +35,7 @@ from ..solvers.step import solve_and_check
 from ._base import check_finite_target, validated_fit_input
 from ._coordinate_descent import ElasticNet
 from ._cv import LinearModelCV, elastic_net_alpha_grid
+from ._docs import inherit_entries
 from ._routing import route_fit, splitter_router
 
 
@@ -544,6 +545,7 @@ def _mirrored(moments: Moments) -> Moments:
     return moments
 
 
+@inherit_entries(ElasticNetCV, ElasticNet)
 class LassoCV(ElasticNetCV):
     """Lasso with ``alpha`` chosen by K-fold cross-validation (and the 1-SE rule).
 

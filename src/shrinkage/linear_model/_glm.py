@@ -47,6 +47,7 @@ from ..solvers.standardize import (
 )
 from ..solvers.step import solve_and_check
 from ._base import linear_scores, validated_fit_input
+from ._docs import inherit_entries
 
 __all__ = ["GammaRegressor", "PoissonRegressor", "TweedieRegressor"]
 
@@ -341,6 +342,7 @@ class PoissonRegressor(_GLMRegressor):
         return 1.0
 
 
+@inherit_entries(PoissonRegressor)
 class GammaRegressor(_GLMRegressor):
     """Gamma regression (log link) with an elastic-net penalty.
 
@@ -362,6 +364,7 @@ class GammaRegressor(_GLMRegressor):
         return 2.0
 
 
+@inherit_entries(PoissonRegressor)
 class TweedieRegressor(_GLMRegressor):
     """Tweedie regression with an elastic-net penalty.
 

@@ -45,6 +45,7 @@ from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, ru
 from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
 from ._base import validated_fit_input
 from ._cv import cv_alpha_grid
+from ._docs import inherit_entries
 from ._glm import GammaRegressor, PoissonRegressor, TweedieRegressor
 from ._routing import route_fit, splitter_router
 
@@ -281,6 +282,7 @@ class _GLMRegressorCV(RegressorMixin, BaseEstimator):
         return self.estimator_.score(X, y, sample_weight=sample_weight)
 
 
+@inherit_entries(PoissonRegressor)
 class PoissonRegressorCV(_GLMRegressorCV):
     """:class:`PoissonRegressor` with ``alpha`` chosen by K-fold CV (``cv.glmnet``).
 
@@ -321,13 +323,19 @@ class PoissonRegressorCV(_GLMRegressorCV):
     cv_results_ : dict
         ``alphas``, ``mean`` (glmnet's ``cvm``), ``standard_error`` (``cvsd``),
         ``fold_errors``, ``n_nonzero``, ``measure``.
-    estimator_ : PoissonRegressor
-        The final model on all the data; ``coef_``, ``intercept_``, ``n_iter_`` are its.
+    estimator_ : PoissonRegressor, GammaRegressor or TweedieRegressor
+        The final model (of the class's family) on all the data.
+    coef_, intercept_, n_iter_
+        The final model's (``estimator_``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has column names.
     """
 
     _estimator_class = PoissonRegressor
 
 
+@inherit_entries(PoissonRegressorCV, GammaRegressor, PoissonRegressor)
 class GammaRegressorCV(_GLMRegressorCV):
     """:class:`GammaRegressor` with ``alpha`` chosen by K-fold CV; as
     :class:`PoissonRegressorCV` (``deviance`` is the Gamma deviance)."""
@@ -335,6 +343,7 @@ class GammaRegressorCV(_GLMRegressorCV):
     _estimator_class = GammaRegressor
 
 
+@inherit_entries(PoissonRegressorCV, TweedieRegressor, PoissonRegressor)
 class TweedieRegressorCV(_GLMRegressorCV):
     """:class:`TweedieRegressor` with ``alpha`` chosen by K-fold CV; as
     :class:`PoissonRegressorCV`, plus ``power`` and ``link``."""

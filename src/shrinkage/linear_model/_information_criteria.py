@@ -41,6 +41,8 @@ from .._validation import (
 from ..path import regularization_path
 from ..solvers.standardize import standardize_design, to_scaled_units
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
+from ._coordinate_descent import ElasticNet
+from ._docs import inherit_entries
 
 CRITERIA = ("aic", "bic", "ebic")
 
@@ -356,6 +358,7 @@ def _cv_noise_variance(estimator, X, y, n, sample_weight, l1_ratio) -> float:
     return float(rss / denominator)
 
 
+@inherit_entries(ElasticNetIC, ElasticNet)
 class LassoIC(ElasticNetIC):
     """Lasso with alpha chosen by AIC, BIC or extended BIC; ``df`` = non-zero count.
 

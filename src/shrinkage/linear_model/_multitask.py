@@ -52,6 +52,7 @@ from ._base import (
     warn_not_converged,
 )
 from ._cv import cv_alpha_grid
+from ._docs import inherit_entries
 from ._routing import route_fit, splitter_router
 
 __all__ = ["MultiTaskElasticNet", "MultiTaskLasso", "MultiTaskElasticNetCV", "MultiTaskLassoCV"]
@@ -234,6 +235,7 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         return sp.csr_matrix(self.coef_)
 
 
+@inherit_entries(MultiTaskElasticNet)
 class MultiTaskLasso(MultiTaskElasticNet):
     """Multi-task lasso: :class:`MultiTaskElasticNet` with ``l1_ratio=1``.
 
@@ -463,6 +465,7 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
         return sp.csr_matrix(self.coef_)
 
 
+@inherit_entries(MultiTaskElasticNetCV, MultiTaskElasticNet)
 class MultiTaskLassoCV(MultiTaskElasticNetCV):
     """Multi-task lasso with ``alpha`` chosen by K-fold cross-validation.
 

@@ -1,0 +1,83 @@
+"""Every public estimator documents exactly the parameters of its signature.
+
+``help(Lasso)`` must list what ``Lasso(...)`` takes: a parameter missing from the
+docstring is invisible to a user, one documented but not in the signature is stale.
+Classes that specialize another (``Lasso`` of ``ElasticNet``) take the entries they do
+not write from it (``shrinkage.linear_model._docs.inherit_entries``).
+"""
+
+import inspect
+
+import pytest
+
+import shrinkage.linear_model as linear_model
+from shrinkage.linear_model._docs import (
+    documented_parameters,
+    inherit_entries,
+    section_entries,
+    split_sections,
+)
+
+ESTIMATORS = [
+    getattr(linear_model, name)
+    for name in linear_model.__all__
+    if inspect.isclass(getattr(linear_model, name))
+]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda c: c.__name__)
+def test_docstring_documents_exactly_the_signature(estimator):
+    signature = set(inspect.signature(estimator).parameters)
+    documented = documented_parameters(estimator.__doc__)
+    assert not signature - documented, f"undocumented: {sorted(signature - documented)}"
+    assert not documented - signature, f"documented, not parameters: {documented - signature}"
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda c: c.__name__)
+def test_docstring_has_attributes(estimator):
+    _, sections = split_sections(estimator.__doc__)
+    names = {n for names, _ in section_entries(sections.get("Attributes", "")) for n in names}
+    assert "n_features_in_" in names or any("n_features_in_" in n for n in names)
+
+
+def test_inherited_entries_fill_only_what_is_missing():
+    class Parent:
+        """Parent.
+
+        Parameters
+        ----------
+        a : int
+            The a.
+        b, c : float
+            Two at once.
+        d : str
+
+        Attributes
+        ----------
+        a_ : int
+        z_ : int
+        """
+
+        def __init__(self, a=1, b=2.0, c=3.0, d="x"):
+            pass
+
+    @inherit_entries(Parent)
+    class Child:
+        """Child.
+
+        Parameters
+        ----------
+        c : float
+            The child's own c.
+        """
+
+        def __init__(self, b=2.0, c=3.0, z=0):
+            pass
+
+    _, sections = split_sections(Child.__doc__)
+    entries = section_entries(sections["Parameters"])
+    # c is the child's; "b, c" is not split; a and d are not parameters of the child.
+    assert [names for names, _ in entries] == [["c"]]
+    assert "The child's own c." in sections["Parameters"]
+    # a_ names a parameter the child lacks; z_ stays.
+    assert [names for names, _ in section_entries(sections["Attributes"])] == [["z_"]]
