@@ -6,12 +6,14 @@ Classes that specialize another (``Lasso`` of ``ElasticNet``) take the entries t
 not write from it (``shrinkage.linear_model._docs.inherit_entries``).
 """
 
+import dataclasses
 import inspect
 
 import pytest
 
+import shrinkage
 import shrinkage.linear_model as linear_model
-from shrinkage.linear_model._docs import (
+from shrinkage._docs import (
     documented_parameters,
     inherit_entries,
     section_entries,
@@ -31,6 +33,39 @@ def test_docstring_documents_exactly_the_signature(estimator):
     documented = documented_parameters(estimator.__doc__)
     assert not signature - documented, f"undocumented: {sorted(signature - documented)}"
     assert not documented - signature, f"documented, not parameters: {documented - signature}"
+
+
+def _public_callables():
+    modules = [shrinkage]
+    try:
+        import shrinkage.nn as nn
+
+        modules.append(nn)
+    except ImportError:  # torch absent: shrinkage.nn cannot load
+        pass
+    found = []
+    for module in modules:
+        for name in module.__all__:
+            obj = getattr(module, name)
+            try:
+                inspect.signature(obj)
+            except (TypeError, ValueError):
+                continue  # a constant, or a callable without a signature
+            found.append(pytest.param(obj, id=f"{module.__name__}.{name}"))
+    return found
+
+
+@pytest.mark.parametrize("obj", _public_callables())
+def test_public_functions_and_classes_document_their_parameters(obj):
+    signature = set(inspect.signature(obj).parameters) - {"self"}
+    _, sections = split_sections(obj.__doc__)
+    parameters = documented_parameters(obj.__doc__)
+    documented = set(parameters)
+    if dataclasses.is_dataclass(obj):  # fields may be described as Attributes
+        attributes = section_entries(sections.get("Attributes", ""))
+        documented |= {name for names, _ in attributes for name in names}
+    assert not signature - documented, f"undocumented: {sorted(signature - documented)}"
+    assert not parameters - signature, f"not parameters: {sorted(parameters - signature)}"
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda c: c.__name__)

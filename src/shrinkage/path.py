@@ -23,6 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._data import check_design, prepare_targets
+from ._docs import inherit_entries
 from ._validation import (
     check_alpha_grid,
     check_l1_ratio,
@@ -103,7 +104,22 @@ class PathResult:
 
 
 def alpha_grid(alpha_max: float, n_alphas: int = 100, eps: float = 1e-3) -> np.ndarray:
-    """``n_alphas`` values log-spaced from ``alpha_max`` down to ``eps·alpha_max``."""
+    """``n_alphas`` values log-spaced from ``alpha_max`` down to ``eps·alpha_max``.
+
+    Parameters
+    ----------
+    alpha_max : float
+        The largest alpha, ``> 0`` (where every coefficient is zero).
+    n_alphas : int, default=100
+        Number of values.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max``.
+
+    Returns
+    -------
+    ndarray of shape (n_alphas,)
+        Decreasing.
+    """
     if alpha_max <= 0:
         # Nothing to penalize (y constant or no penalized features): one flat path.
         return np.full(n_alphas, np.finfo(float).resolution)
@@ -697,6 +713,19 @@ def _float_dtype_of(X) -> type:
     return np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
 
 
+@inherit_entries(enet_path)
 def lasso_path(X, y, *, eps: float = 1e-3, n_alphas="deprecated", alphas="warn", **params):
-    """Lasso path with scikit-learn's signature: :func:`enet_path` with ``l1_ratio=1``."""
+    """Lasso path with scikit-learn's signature: :func:`enet_path` with ``l1_ratio=1``.
+
+    Minimizes ``1/(2n)‖y − Xw‖² + α‖w‖₁`` for each ``α`` (no intercept; a 2-D ``y`` gives
+    the multi-task lasso path).
+
+    Parameters
+    ----------
+    **params
+        Any other keyword of :func:`enet_path` but ``l1_ratio``: ``precompute``, ``Xy``,
+        ``copy_X``, ``coef_init``, ``verbose``, ``return_n_iter``, ``positive``,
+        ``check_input``, ``tol``, ``max_iter``, ``sample_weight``, ``penalty_weights``,
+        ``random_state``, ``selection``.
+    """
     return enet_path(X, y, l1_ratio=1.0, eps=eps, n_alphas=n_alphas, alphas=alphas, **params)

@@ -152,6 +152,8 @@ class CVCurve:
         True for ``alpha`` (more penalty), False for ``C`` (less penalty).
     n_nonzero : ndarray of shape (n_alphas,) or None
         Non-zero coefficients of the full-data fit at each alpha, when known.
+    parameter : str, default="alpha"
+        The grid's name in reports and plots (``"C"`` for logistic regression).
     fold_weights : ndarray of shape (n_folds,) or None
         ``W_k`` of cv.glmnet's weighted average over folds (only their ratios matter);
         None averages the folds unweighted, as scikit-learn.

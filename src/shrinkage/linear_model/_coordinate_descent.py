@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
+from .._docs import inherit_entries
 from .._fitted import warm_start_coef
 from .._validation import (
     DataOverflowError,
@@ -28,7 +29,6 @@ from ..solvers.standardize import (
 )
 from ..solvers.step import solve_and_check
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
-from ._docs import inherit_entries
 
 
 class _PathFunction:

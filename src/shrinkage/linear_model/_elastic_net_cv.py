@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from sklearn.base import RegressorMixin
 from sklearn.utils import check_random_state
 
+from .._docs import inherit_entries
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -35,7 +36,6 @@ from ..solvers.step import solve_and_check
 from ._base import check_finite_target, validated_fit_input
 from ._coordinate_descent import ElasticNet
 from ._cv import LinearModelCV, elastic_net_alpha_grid
-from ._docs import inherit_entries
 from ._routing import route_fit, splitter_router
 
 

@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 
+from .._docs import inherit_entries
 from .._fitted import warm_start_coef
 from .._validation import (
     check_l1_ratio,
@@ -47,7 +48,6 @@ from ..solvers.standardize import (
 )
 from ..solvers.step import solve_and_check
 from ._base import linear_scores, validated_fit_input
-from ._docs import inherit_entries
 
 __all__ = ["GammaRegressor", "PoissonRegressor", "TweedieRegressor"]
 

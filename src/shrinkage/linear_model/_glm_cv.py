@@ -32,6 +32,7 @@ from scipy.special import xlogy
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._docs import inherit_entries
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -45,7 +46,6 @@ from ..selection import CVCurve, check_fold_weights, check_folds, check_rule, ru
 from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
 from ._base import validated_fit_input
 from ._cv import cv_alpha_grid
-from ._docs import inherit_entries
 from ._glm import GammaRegressor, PoissonRegressor, TweedieRegressor
 from ._routing import route_fit, splitter_router
 

@@ -32,6 +32,7 @@ import scipy.sparse as sp
 from scipy.special import gammaln
 from sklearn.base import RegressorMixin
 
+from .._docs import inherit_entries
 from .._validation import (
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -42,7 +43,6 @@ from ..path import regularization_path
 from ..solvers.standardize import standardize_design, to_scaled_units
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
 from ._coordinate_descent import ElasticNet
-from ._docs import inherit_entries
 
 CRITERIA = ("aic", "bic", "ebic")
 

@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.utils import check_random_state
 
+from .._docs import inherit_entries
 from .._fitted import warm_start_coef
 from .._validation import (
     DataOverflowError,
@@ -52,7 +53,6 @@ from ._base import (
     warn_not_converged,
 )
 from ._cv import cv_alpha_grid
-from ._docs import inherit_entries
 from ._routing import route_fit, splitter_router
 
 __all__ = ["MultiTaskElasticNet", "MultiTaskLasso", "MultiTaskElasticNetCV", "MultiTaskLassoCV"]

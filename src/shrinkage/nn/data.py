@@ -19,7 +19,20 @@ __all__ = ["Split", "load_csv", "load_digits_split", "load_fashion_mnist", "read
 
 @dataclass(frozen=True)
 class Split:
-    """A classification data set, split into training and test rows."""
+    """A classification data set, split into training and test rows.
+
+    Parameters
+    ----------
+    name : str
+    X_train, y_train : ndarray
+        Training features (float32) and class codes ``0 .. n_classes - 1``.
+    X_test, y_test : ndarray
+    n_classes : int
+    description : str, default=""
+        Where the data come from, for reports.
+    image_shape : tuple of int, optional
+        ``(height, width)`` when each row is an image (for weight pictures).
+    """
 
     name: str
     X_train: np.ndarray
@@ -56,6 +69,19 @@ def load_digits_split(n_train: int = 1000, seed: int = 0, n_test: int | None = N
     """scikit-learn's 8x8 digits (1797 images), pixels scaled to [0, 1].
 
     ``n_train`` random rows train; the others (or ``n_test`` of them) test.
+
+    Parameters
+    ----------
+    n_train : int, default=1000
+        Training rows, drawn at random.
+    seed : int, default=0
+        Seed of the draw.
+    n_test : int, optional
+        Test rows among the others (default: all of them).
+
+    Returns
+    -------
+    Split
     """
     from sklearn.datasets import load_digits
 
@@ -95,6 +121,15 @@ def read_idx(path: str | Path) -> np.ndarray:
     Format: two zero bytes, a type byte (0x08 ubyte, 0x09 byte, 0x0B int16, 0x0C int32,
     0x0D float32, 0x0E float64), the number of dimensions ``d``, ``d`` big-endian int32
     sizes, then the data in C order. A ``.gz`` suffix (or the gzip magic bytes) means gzip.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    ndarray
+        Of the file's dtype and shape.
     """
     path = Path(path)
     with open(path, "rb") as f:
@@ -138,6 +173,21 @@ def load_fashion_mnist(
     Reads ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
     ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each possibly ``.gz``.
     ``n_train`` / ``n_test`` random rows of the official training / test sets (``None``: all).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The folder holding the four IDX files.
+    n_train : int or None, default=1000
+        Rows drawn from the training set; None keeps all 60000.
+    n_test : int or None, default=None
+        Rows drawn from the test set; None keeps all 10000.
+    seed : int, default=0
+        Seed of the draws.
+
+    Returns
+    -------
+    Split
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -187,6 +237,22 @@ def load_csv(
     Features must be numbers (they are standardized with the training rows' mean and
     standard deviation); the target may be any labels. A stratified ``test_fraction`` of
     the rows tests; ``n_train`` keeps that many of the remaining rows.
+
+    Parameters
+    ----------
+    path : str or Path
+    target : str
+        Name of the class column.
+    test_fraction : float, default=0.25
+        Share of the rows held out for testing, stratified by class.
+    n_train : int, optional
+        Keep this many training rows (default: all the others).
+    seed : int, default=0
+        Seed of the split.
+
+    Returns
+    -------
+    Split
     """
     path = Path(path)
     if not path.is_file():

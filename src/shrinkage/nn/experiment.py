@@ -28,7 +28,36 @@ __all__ = ["ExperimentConfig", "ExperimentResult", "load_data", "run_experiment"
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """Everything that defines a ``shrinkage nn`` run (saved in ``results.json``)."""
+    """Everything that defines a ``shrinkage nn`` run (saved in ``results.json``).
+
+    Parameters
+    ----------
+    data : {"digits", "fashion-mnist", "csv"}, default="digits"
+    path : str, optional
+        The Fashion-MNIST folder or the CSV file (not for digits).
+    target : str, optional
+        The CSV's class column.
+    n_train, n_test : int or None
+        Training rows (default 1000) and test rows (default: all the others).
+    methods : tuple of str
+        Among ``METHODS`` (``none``, ``l2``, ``weight-decay``, ``l1-loss``, ``prox-l1``,
+        ``group-l1``); default all.
+    lambdas : tuple of float, default=(0.3, 1.0, 3.0)
+        The λ grid (each ``> 0``), in Nielsen's units: the strength is ``λ/n``.
+    hidden : tuple of int, default=(30,)
+        Hidden layer sizes.
+    activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+    init : {"pytorch", "normal"}, default="pytorch"
+    optimizer : {"sgd", "adam"}, default="sgd"
+    lr : float, optional
+        Learning rate (default 0.5 for SGD, 1e-3 for Adam).
+    epochs : int, default=30
+    batch_size : int, default=10
+    seeds : tuple of int, default=(0, 1)
+        One run per seed, method and λ.
+    histogram_lambda : float, optional
+        λ of the weight-histogram figure (default: the grid's middle).
+    """
 
     data: str = "digits"  # "digits", "fashion-mnist" or "csv"
     path: str | None = None  # the Fashion-MNIST folder or the CSV file

@@ -94,7 +94,24 @@ def plot_weight_histograms(
     bins: int = 40,
     dpi: int = 90,
 ) -> Figure:
-    """One :func:`plot_weight_histogram` panel per entry; saved to ``path`` if given."""
+    """One :func:`plot_weight_histogram` panel per entry; saved to ``path`` if given.
+
+    Parameters
+    ----------
+    named_weights : mapping of str to Tensor or ndarray
+        Panel title -> weights.
+    path : str or Path, optional
+        Where to save the figure (the format from the suffix).
+    ncols : int, default=3
+        Panels per row.
+    bins : int, default=40
+    dpi : int, default=90
+        Resolution of the saved file.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     from matplotlib.figure import Figure
 
     n = len(named_weights)

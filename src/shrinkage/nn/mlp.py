@@ -28,6 +28,21 @@ def build_mlp(
     ``init="normal"`` draws every weight and bias from N(0, 1), the initialization of
     Nielsen's chapters 1-3 (large: sigmoid units start saturated); ``"pytorch"`` keeps
     PyTorch's default ``U(±1/sqrt(fan_in))``.
+
+    Parameters
+    ----------
+    n_features : int
+        Inputs of the first layer.
+    n_classes : int
+        Outputs (logits) of the last layer.
+    hidden : sequence of int, default=(30,)
+        Units of each hidden layer.
+    activation : {"sigmoid", "tanh", "relu"}, default="sigmoid"
+    init : {"pytorch", "normal"}, default="pytorch"
+
+    Returns
+    -------
+    nn.Sequential
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}.")

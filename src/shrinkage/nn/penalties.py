@@ -29,6 +29,7 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from .._docs import inherit_entries
 from .prox import (
     DiagonalStep,
     Step,
@@ -243,6 +244,7 @@ class Penalty:
         raise NotImplementedError
 
 
+@inherit_entries(Penalty)
 class L1(Penalty):
     """Lasso penalty ``g(w) = alpha · Σ|w|`` (``alpha/n · Σ|w|`` with ``n_samples=n``).
 
@@ -261,6 +263,7 @@ class L1(Penalty):
         soft_threshold_(entry.param, step, self.strength)
 
 
+@inherit_entries(Penalty)
 class L2(Penalty):
     """Ridge penalty ``g(w) = alpha/2 · Σ w²`` (``alpha/(2n) · Σ w²`` with ``n_samples=n``).
 
@@ -277,6 +280,7 @@ class L2(Penalty):
         shrink_l2_(entry.param, step, self.strength)
 
 
+@inherit_entries(Penalty)
 class ElasticNet(Penalty):
     """Elastic net ``g(w) = alpha · Σ (l1_ratio·|w| + (1 − l1_ratio)/2 · w²)``.
 
@@ -321,6 +325,7 @@ class ElasticNet(Penalty):
             shrink_l2_(entry.param, step, s * (1 - self.l1_ratio))
 
 
+@inherit_entries(Penalty)
 class GroupL1(Penalty):
     """Group lasso: ``g(w) = alpha · Σ_g c_g ‖w_g‖₂`` over the units or inputs of each layer.
 

@@ -56,6 +56,17 @@ def soft_threshold(x: Tensor, threshold: Step) -> Tensor:
 
     The second form gives an exact ``0.0`` whenever ``|x| <= t`` (``x - x``), in two ops.
     ``threshold`` is a number or a tensor broadcastable to ``x``.
+
+    Parameters
+    ----------
+    x : Tensor
+    threshold : float or Tensor
+        ``t >= 0``.
+
+    Returns
+    -------
+    Tensor
+        A new tensor shaped like ``x``.
     """
     return x - torch.clamp(x, min=-threshold, max=threshold)
 
@@ -128,6 +139,19 @@ def group_soft_threshold(x: Tensor, threshold: Step, dim: int | Sequence[int]) -
     Groups are the slices reduced over ``dim``; ``threshold`` is a number or a tensor
     broadcastable to the group norms (``keepdim=True`` shape). A group whose norm is at most
     ``t`` becomes exactly zero.
+
+    Parameters
+    ----------
+    x : Tensor
+    threshold : float or Tensor
+        ``t >= 0``.
+    dim : int or sequence of int
+        The dimensions a group spans (reduced to compute its norm).
+
+    Returns
+    -------
+    Tensor
+        A new tensor shaped like ``x``.
     """
     norms = torch.linalg.vector_norm(x, dim=dim, keepdim=True)
     return x * shrink_factor(norms, threshold)

@@ -61,6 +61,14 @@ def weight_entries(weights: Weights, include: Include | None = None) -> list[Pen
 class LayerSparsity:
     """Sparsity of one weight tensor.
 
+    Parameters
+    ----------
+    name : str
+        The parameter's name.
+    shape : tuple of int
+    n_weights, n_zero : int
+        Entries, and how many are exactly zero.
+
     Attributes
     ----------
     n_units, units_pruned : int
@@ -86,7 +94,12 @@ class LayerSparsity:
 
 @dataclass(frozen=True)
 class SparsityReport:
-    """Per-layer :class:`LayerSparsity` and totals over all the weights measured."""
+    """Per-layer :class:`LayerSparsity` and totals over all the weights measured.
+
+    Parameters
+    ----------
+    layers : tuple of LayerSparsity
+    """
 
     layers: tuple[LayerSparsity, ...]
 
@@ -198,6 +211,14 @@ def saturation_by_layer(
     eval mode, then its mode is restored). Activations called as functions
     (``torch.sigmoid``) cannot be seen: use the modules.
 
+    Parameters
+    ----------
+    model : nn.Module
+    inputs : Tensor
+        A batch the model runs on.
+    threshold : float, default=0.1
+        Saturated when ``f'(z) / f'(0) < threshold``.
+
     Returns
     -------
     dict
@@ -236,6 +257,19 @@ def saturation(model: nn.Module, inputs: Tensor, threshold: float = 0.1) -> floa
     """Fraction of saturated sigmoid / tanh activations on ``inputs``, over all such layers.
 
     See :func:`saturation_by_layer` for the definition. Layers are weighted equally.
+
+    Parameters
+    ----------
+    model : nn.Module
+    inputs : Tensor
+        A batch the model runs on.
+    threshold : float, default=0.1
+        Saturated when ``f'(z) / f'(0) < threshold``.
+
+    Returns
+    -------
+    float
+        In ``[0, 1]``.
     """
     by_layer = saturation_by_layer(model, inputs, threshold)
     return sum(by_layer.values()) / len(by_layer)
@@ -253,6 +287,10 @@ class TrainingHistory:
         model has no sigmoid / tanh module).
     weights : Penalty or tensors, optional
         What :func:`sparsity` measures (default: the model's default selection).
+    threshold : float, default=0.1
+        The saturation threshold (:func:`saturation`).
+    rows : list of dict, optional
+        Rows already recorded (one per epoch); default empty.
 
     Examples
     --------

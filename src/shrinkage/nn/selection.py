@@ -53,6 +53,18 @@ def default_include(name: str, param: Tensor, module: nn.Module | None) -> bool:
     ``nn.ConvTranspose*d`` layers (subclasses included), if it requires grad.
 
     Never a bias, a normalization scale or shift, or an embedding.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name in its module (``"weight"``, ``"bias"``, ...).
+    param : Tensor
+    module : nn.Module or None
+        The module that owns it (None for a bare tensor: not selected).
+
+    Returns
+    -------
+    bool
     """
     return (
         isinstance(module, _WEIGHT_LAYERS)
@@ -69,6 +81,16 @@ class PenalizedParameter:
     ``I`` inputs per group, ``K`` kernel positions. An *output group* is everything that
     feeds one output unit or channel (a row of a linear weight); an *input group* is
     everything that reads one input feature or channel (a column).
+
+    Parameters
+    ----------
+    name : str
+        The tensor's name (``"0.weight"``).
+    param : Tensor
+    conv_groups : int, default=1
+        ``G``, the ``groups`` of the convolution that owns it.
+    transposed : bool, default=False
+        True for a ``ConvTranspose`` weight, stored ``(in, out/G, K...)``.
     """
 
     name: str

@@ -141,6 +141,18 @@ def step_size_rule(optimizer: Optimizer, decoupled: bool = False) -> tuple[str, 
 
     ``rule(optimizer, param_group, param)`` returns the step ``D`` of the last
     ``optimizer.step()`` for that parameter: a number or a tensor shaped like it.
+
+    Parameters
+    ----------
+    optimizer : torch.optim.Optimizer
+    decoupled : bool, default=False
+        The group's ``lr`` whatever the optimizer (AdamW's way).
+
+    Returns
+    -------
+    description : str
+    rule : callable
+        ``rule(optimizer, param_group, param) -> float | Tensor``.
     """
     name, fast = fast_rule(optimizer, decoupled)
 

@@ -1,9 +1,10 @@
-"""Docstrings of estimators that specialize another one (``Lasso`` is ``ElasticNet`` with
-``l1_ratio=1``): the entries a class does not write itself come from its parents.
+"""Docstrings of classes and functions that specialize another (``Lasso`` is ``ElasticNet``
+with ``l1_ratio=1``, ``lasso_path`` is ``enet_path``, ``nn.L1`` a ``Penalty``): the
+entries they do not write themselves come from their parents.
 
 ``help(Lasso)`` and an editor's hover then list every parameter with its type, default and
 meaning, while the text lives in one place. ``tests/test_docstrings.py`` checks that every
-public estimator documents exactly the parameters of its signature.
+public class and function documents exactly the parameters of its signature.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 
 _SECTION = re.compile(r"^(?P<title>[A-Z][A-Za-z ]+)\n-{3,}\n", re.M)
 #: numpydoc's order of the sections that follow the summary.
-_ORDER = ("Parameters", "Attributes", "See Also", "Notes", "References", "Examples")
+_ORDER = ("Parameters", "Returns", "Attributes", "See Also", "Notes", "References", "Examples")
 
 
 def split_sections(doc: str) -> tuple[str, dict[str, str]]:
@@ -38,7 +39,8 @@ def section_entries(body: str) -> list[tuple[list[str], str]]:
     for line in body.splitlines():
         if line and not line[0].isspace():
             head = line.split(" :")[0]
-            entries.append(([name.strip() for name in head.split(",") if name.strip()], [line]))
+            names = [name.strip().lstrip("*") for name in head.split(",") if name.strip()]
+            entries.append((names, [line]))
         elif entries:
             entries[-1][1].append(line)
     return [(names, "\n".join(lines).rstrip()) for names, lines in entries]
@@ -51,18 +53,19 @@ def documented_parameters(doc: str) -> set[str]:
     return {name for names, _ in entries for name in names}
 
 
-def inherit_entries(*parents: type):
-    """Class decorator: complete the Parameters and Attributes sections from ``parents``.
+def inherit_entries(*parents):
+    """Decorator: complete a class's or function's docstring from ``parents``.
 
     A parameter of the class's signature that its own docstring does not document takes
     the typed entry (``name : type``) of the first parent that has one, else a parent's
     reference entry ("``a, b`` -- As :class:`X`"), narrowed to the missing names. A class
     without an Attributes section takes its first parent's, less those named after a
-    parameter the class does not have (``l1_ratio_`` for ``Lasso``). The class's own
-    text and other sections stay as written.
+    parameter the class does not have (``l1_ratio_`` for ``Lasso``); a function without
+    a Returns section takes its first parent's. Its own text and other sections stay as
+    written.
     """
 
-    def decorate(cls: type) -> type:
+    def decorate(cls):
         summary, own = split_sections(cls.__doc__)
         signature = list(inspect.signature(cls).parameters)
         parameters = section_entries(own.get("Parameters", ""))
@@ -89,6 +92,8 @@ def inherit_entries(*parents: type):
         parameters.sort(key=lambda entry: min(order.get(n, len(order)) for n in entry[0]))
         sections = dict(own)
         sections["Parameters"] = "\n".join(text for _, text in parameters)
+        if "Returns" not in own and "Returns" in split_sections(parents[0].__doc__)[1]:
+            sections["Returns"] = split_sections(parents[0].__doc__)[1]["Returns"]
         if "Attributes" not in own:  # a class that writes its own keeps them as written
             _, first = split_sections(parents[0].__doc__)
             foreign = set(inspect.signature(parents[0]).parameters) - set(signature)
