@@ -397,7 +397,8 @@ def record_path_cv(
     estimator.alpha_min_, estimator.alpha_1se_ = curve.alpha_min, curve.alpha_1se
     estimator.alpha_ = float(curve.alphas[curve.chosen_index(rule)])
     single = len(l1_ratios) == 1
-    estimator.mse_path_ = mse[0] if single else mse
+    # scikit-learn squeezes every axis of length 1 (one l1_ratio, one fold, one alpha).
+    estimator.mse_path_ = np.squeeze(mse)
     # scikit-learn: one grid per l1_ratio only when the grids are computed.
     alphas = estimator.alphas
     given = not (isinstance(alphas, Integral) and not isinstance(alphas, bool))

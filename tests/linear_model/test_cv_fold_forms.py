@@ -115,6 +115,9 @@ def test_a_single_validation_split_matches_scikit_learn(name):
     theirs = getattr(sk, name)(cv=cv, **tight).fit(X, Y)
     assert ours.alpha_ == pytest.approx(theirs.alpha_, rel=1e-9)
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-9)
+    if name != "RidgeCV":  # scikit-learn squeezes the fold axis of length 1
+        assert ours.mse_path_.shape == theirs.mse_path_.shape
+        np.testing.assert_allclose(ours.mse_path_, theirs.mse_path_, rtol=1e-6)
 
 
 def test_a_single_validation_split_in_logistic_cv_matches_scikit_learn():
@@ -137,3 +140,14 @@ def test_one_fold_with_the_one_standard_error_rule_is_refused_by_name():
         LassoCV(cv=_single_split(100), rule="1se").fit(X, y)
     with pytest.raises(ValueError, match="gave no folds"):
         LassoCV(cv=[]).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [dict(alphas=[0.5]), dict(alphas=[0.5], l1_ratio=[0.3, 0.7]), dict(l1_ratio=[0.3, 0.7])],
+)
+def test_mse_path_drops_axes_of_length_one_as_scikit_learn(options):
+    X, y = _data(80, 5)
+    ours = ElasticNetCV(cv=_single_split(80), **options).fit(X, y)
+    theirs = sk.ElasticNetCV(cv=_single_split(80), **options).fit(X, y)
+    assert ours.mse_path_.shape == theirs.mse_path_.shape

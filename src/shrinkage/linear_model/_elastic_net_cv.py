@@ -86,7 +86,8 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
     l1_ratio_ : float
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
     mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
-        Test mean squared error of each fold along the path.
+        Test mean squared error of each fold along the path; axes of length 1 (one
+        fold, one alpha) are dropped, as scikit-learn does.
     cv_curve_ : CVCurve
         The curve at ``l1_ratio_`` (mean, standard error, ``plot()``).
     cv_curves_ : list of CVCurve

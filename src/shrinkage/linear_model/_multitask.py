@@ -307,6 +307,7 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
     alpha_min_, alpha_1se_ : float
     alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
     mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+        Axes of length 1 (one fold, one alpha) are dropped, as scikit-learn does.
     cv_curve_ : CVCurve
     cv_curves_ : list of CVCurve
     coef_, intercept_, dual_gap_, n_iter_, n_features_in_, feature_names_in_
