@@ -43,3 +43,20 @@ def test_sklearn_suite_passes_on_shrinkage(tmp_path):
         "tests that pass on scikit-learn fail on shrinkage and are not in "
         f"known_differences.txt:\n{report.read_text()}"
     )
+
+
+def test_a_test_whose_id_another_pytest_spells_differently_is_still_compared():
+    # pytest 9.2 names a regex parameter "expected1" where 9.0 wrote the regex: the
+    # baseline made with one must still find the test run with the other, both ways.
+    old = r"test_v.py::test_verbosity[True-scorer1-3-\\[CV 2/3\\] END  sc1: \\(x\\)]"
+    new = "test_v.py::test_verbosity[True-scorer1-3-expected1]"
+    other = "test_v.py::test_verbosity[False-scorer2-10-expected2]"
+    for base, ours_id in ((old, new), (new, old)):
+        ours = {
+            ours_id: {"outcome": "failed", "reason": "boom"},
+            other: {"outcome": "passed", "reason": ""},
+        }
+        failing, _ = run.compare({base, other}, ours, [])
+        assert failing == [(base, "failed: boom", None)]
+        ours[ours_id] = {"outcome": "passed", "reason": ""}
+        assert run.compare({base, other}, ours, [])[0] == []
