@@ -251,6 +251,13 @@ def check_folds(cv, X, y, classifier: bool, split_params: dict | None = None, ru
     ]
     if not folds:
         raise ValueError("The cv splitter gave no folds; give it at least one (train, test) split.")
+    for index, (train, test) in enumerate(folds, 1):
+        for rows, which in ((train, "training"), (test, "test")):
+            if rows.size == 0:
+                raise ValueError(
+                    f"Fold {index} of the cv splitter has no {which} rows; every fold needs "
+                    "at least one training and one test row."
+                )
     if len(folds) == 1 and rule == "1se":
         raise ValueError(
             "rule='1se' needs the spread of the CV error over folds, but the cv splitter "

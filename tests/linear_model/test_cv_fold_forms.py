@@ -151,3 +151,21 @@ def test_mse_path_drops_axes_of_length_one_as_scikit_learn(options):
     ours = ElasticNetCV(cv=_single_split(80), **options).fit(X, y)
     theirs = sk.ElasticNetCV(cv=_single_split(80), **options).fit(X, y)
     assert ours.mse_path_.shape == theirs.mse_path_.shape
+
+
+@pytest.mark.parametrize("empty", ["training", "test"])
+@pytest.mark.parametrize("name", ["LassoCV", "RidgeCV", "LogisticRegressionCV"])
+def test_a_fold_without_rows_is_refused_by_name(name, empty):
+    # Before: RidgeCV failed with an IndexError, LogisticRegressionCV blamed sample
+    # weights nobody gave, LassoCV fitted a fold on no rows.
+    X, y = _data(50, 4)
+    rows = np.arange(50)
+    none = np.array([], dtype=int)
+    first = (none, rows) if empty == "training" else (rows, none)
+    cv = [first, (rows[:25], rows[25:])]
+    target, options = y, {}
+    if name == "LogisticRegressionCV":
+        target = (y > 0).astype(int)
+        options = dict(l1_ratios=(0.0,), scoring="neg_log_loss", use_legacy_attributes=False)
+    with pytest.raises(ValueError, match=f"Fold 1 of the cv splitter has no {empty} rows"):
+        getattr(shrinkage, name)(cv=cv, **options).fit(X, target)
