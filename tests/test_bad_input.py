@@ -153,3 +153,35 @@ def test_single_class_error_names_the_class():
     for model in (LogisticRegression(), cv):
         with pytest.raises(ValueError, match="contains only one class: 7"):
             model.fit(X, np.full(20, 7))
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        Lasso(positive="no"),
+        Lasso(fit_intercept="False"),
+        ElasticNet(copy_X="no"),
+        sh.Ridge(fit_intercept="False"),
+        LogisticRegression(fit_intercept="False"),
+        sh.LassoCV(positive="no"),
+        sh.RidgeCV(alpha_per_target=1),
+        sh.MultiTaskLasso(warm_start="yes"),
+        sh.LassoIC(relax="yes"),
+        sh.CoxPH(0.1, standardize="no"),
+    ],
+    ids=lambda m: type(m).__name__,
+)
+def test_a_string_for_a_boolean_parameter_is_refused(model):
+    # "False" is a truthy string: Lasso(positive="no") fitted a positive lasso, silently.
+    target = y01 if isinstance(model, LogisticRegression) else y
+    if isinstance(model, sh.MultiTaskLasso):
+        target = np.c_[y, y]
+    if isinstance(model, sh.CoxPH):
+        target = np.c_[np.arange(1, 21), np.ones(20)]
+    with pytest.raises(ValueError, match="must be True or False"):
+        model.fit(X, target)
+
+
+def test_numpy_bools_and_numeric_verbose_are_accepted():
+    Lasso(fit_intercept=np.True_, positive=np.False_).fit(X, y)
+    sh.LassoCV(verbose=0, cv=3).fit(X, y)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from functools import cache
 from numbers import Real
 
 import numpy as np
@@ -135,6 +137,37 @@ def check_nonnegative_scalar(value, name: str, hint: str = "", allow_inf: bool =
     if value < 0 or (not allow_inf and not np.isfinite(value)):
         raise ValueError(f"{name} must be >= 0 and finite, got {value!r}. {hint}".strip())
     return float(value)
+
+
+#: Parameters with a bool default that also take numbers (scikit-learn's ``verbose``).
+_NOT_ONLY_BOOL = frozenset({"verbose"})
+
+
+@cache
+def _boolean_parameters(cls: type) -> tuple[str, ...]:
+    """The parameters of ``cls.__init__`` whose default is True or False."""
+    return tuple(
+        name
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if isinstance(parameter.default, bool) and name not in _NOT_ONLY_BOOL
+    )
+
+
+def check_boolean_parameters(estimator) -> None:
+    """Refuse a non-bool value for a parameter whose default is True or False.
+
+    A string is truthy, so ``positive="no"`` or ``fit_intercept="False"`` would otherwise
+    fit the opposite of what was asked, silently (scikit-learn refuses them too).
+    NumPy bools are accepted.
+    """
+    for name in _boolean_parameters(type(estimator)):
+        value = getattr(estimator, name)
+        if not isinstance(value, (bool, np.bool_)):
+            why = " (a string such as 'False' counts as True)" if isinstance(value, str) else ""
+            raise ValueError(
+                f"{name} must be True or False, got {value!r}{why}. Pass {name}=True or "
+                f"{name}=False."
+            )
 
 
 def check_l1_ratio(l1_ratio) -> float:

@@ -21,7 +21,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._dispatch import dask_fit, is_dask_collection
 from .._fitted import store_coef  # noqa: F401 (re-exported)
-from .._validation import MAX_ABS_VALUE, check_finite_data, check_numeric, check_real_target
+from .._validation import (
+    MAX_ABS_VALUE,
+    check_boolean_parameters,
+    check_finite_data,
+    check_numeric,
+    check_real_target,
+)
 from ..solvers._scan import all_within
 from ..solvers.step import check_finite_solution, warn_not_converged  # noqa: F401 (re-exported)
 
@@ -35,6 +41,7 @@ def validated_fit_input(estimator, X, y, **options):
     passed through). Inputs that need no conversion take a fast path with the same
     result (:func:`_plain_fit_input`); anything else goes through ``validate_data``.
     """
+    check_boolean_parameters(estimator)
     plain = _plain_fit_input(estimator, X, y, **options)
     if plain is not None:
         return plain

@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._fitted import warm_start_coef
 from .._validation import (
+    check_boolean_parameters,
     check_finite_data,
     check_l1_ratio,
     check_nonnegative_scalar,
@@ -72,6 +73,8 @@ SCORINGS = ("deviance", "C")
 
 
 def _check_X(estimator, X, reset: bool):
+    if reset:  # fit
+        check_boolean_parameters(estimator)
     check_numeric(X, "X")
     X = validate_data(
         estimator,
