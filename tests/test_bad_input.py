@@ -185,3 +185,29 @@ def test_a_string_for_a_boolean_parameter_is_refused(model):
 def test_numpy_bools_and_numeric_verbose_are_accepted():
     Lasso(fit_intercept=np.True_, positive=np.False_).fit(X, y)
     sh.LassoCV(verbose=0, cv=3).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        sh.LassoCV(alphas=10.0),
+        sh.LassoCV(alphas="10"),
+        sh.ElasticNetCV(alphas=100.0),
+        sh.PoissonRegressorCV(alphas=5.0),
+        sh.LogisticRegressionCV(
+            Cs="10", l1_ratios=(0.0,), scoring="neg_log_loss", use_legacy_attributes=False
+        ),
+        sh.LogisticRegressionCV(
+            Cs=10.5, l1_ratios=(0.0,), scoring="neg_log_loss", use_legacy_attributes=False
+        ),
+    ],
+    ids=lambda m: f"{type(m).__name__}-{getattr(m, 'alphas', getattr(m, 'Cs', ''))!r}",
+)
+def test_a_scalar_grid_that_is_not_a_count_is_refused(model):
+    # alphas=10.0 ran a one-alpha "cross-validation" at alpha 10 (Cs="10" one C of 10),
+    # silently; scikit-learn refuses both.
+    target = y01 if isinstance(model, sh.LogisticRegressionCV) else y
+    if isinstance(model, sh.PoissonRegressorCV):
+        target = np.round(np.abs(y))
+    with pytest.raises(ValueError, match="must be an integer .* or an array"):
+        model.fit(X, target)

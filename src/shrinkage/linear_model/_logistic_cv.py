@@ -196,6 +196,13 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         """``Cs_`` in the caller's order (as scikit-learn); ``np.inf`` means no penalty."""
         if isinstance(self.Cs, Integral) and not isinstance(self.Cs, bool):
             return np.logspace(-4, 4, check_positive_int(self.Cs, "Cs"))
+        if np.ndim(self.Cs) == 0:  # "10" or 10.5 would be a one-value grid
+            one = f"[{self.Cs!r}] for one value"
+            hint = "numbers, not text" if isinstance(self.Cs, str) else one
+            raise ValueError(
+                "Cs must be an integer (how many values, log-spaced from 1e-4 to 1e4) or an "
+                f"array of C values, got {self.Cs!r}; pass {hint}."
+            )
         Cs = np.asarray(self.Cs, dtype=np.float64).ravel()
         if Cs.size == 0 or np.isnan(Cs).any() or (Cs <= 0).any():
             raise ValueError(f"Cs must be numbers > 0 (np.inf for no penalty), got {self.Cs!r}.")

@@ -392,6 +392,8 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
         Leave-one-out needs ``alpha > 0`` (as scikit-learn's); K-fold accepts 0.
         """
         alphas = self.alphas
+        if isinstance(alphas, str):
+            raise ValueError(f"alphas must be numbers > 0, got the string {alphas!r}.")
         check = partial(
             check_scalar,
             target_type=Real,
