@@ -10,6 +10,7 @@ imported here, on the first Dask input.
 from __future__ import annotations
 
 from ._dask_input import is_dask_collection
+from ._validation import check_boolean_parameters
 
 __all__ = ["dask_fit", "is_dask_collection"]
 
@@ -19,6 +20,7 @@ def dask_fit(estimator, X, y, sample_weight=None, **kwargs):
     collection, else None (the caller then fits in memory)."""
     if not any(is_dask_collection(a) for a in (X, y, sample_weight)):
         return None
+    check_boolean_parameters(estimator)  # the in-memory fit checks them in its own path
     from .distributed import dask_fit as distributed_fit
 
     return distributed_fit(estimator, X, y, sample_weight, **kwargs)

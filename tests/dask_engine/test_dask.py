@@ -500,3 +500,13 @@ def test_ridge_cv_ties_go_to_the_first_alpha_on_dask_as_in_memory():
         da.from_array(X, chunks=20), da.from_array(y, chunks=20)
     )
     assert memory.alpha_ == on_dask.alpha_ == 0.1
+
+
+def test_a_string_for_a_boolean_parameter_is_refused_on_dask_input_too():
+    # The Dask engine is chosen before the in-memory checks: Lasso(positive="no") fitted
+    # a positive lasso on Dask arrays, silently.
+    rng = np.random.default_rng(0)
+    X = da.from_array(rng.normal(size=(200, 4)), chunks=50)
+    y = X[:, 0] - X[:, 1]
+    with pytest.raises(ValueError, match="positive must be True or False"):
+        Lasso(positive="no").fit(X, y)
