@@ -254,6 +254,19 @@ def check_penalty_weights(penalty_weights, n_features: int) -> np.ndarray:
     return weights
 
 
+def refuse_scalar_grid(values, name: str = "alphas", count: str = "log-spaced down from alpha_max"):
+    """A CV grid is a count or an array: ``alphas=10.0`` or ``"10"`` would be one value.
+
+    ``count`` says how a count's values are spaced.
+    """
+    if np.ndim(values) == 0:
+        hint = "numbers, not text" if isinstance(values, str) else f"[{values!r}] for one value"
+        raise ValueError(
+            f"{name} must be an integer (how many values, {count}) or an array of values, "
+            f"got {values!r}; pass {hint}."
+        )
+
+
 def check_alpha_grid(alphas, name: str = "alphas", require_positive: bool = False) -> np.ndarray:
     """A user-given grid: non-empty, finite, ``>= 0`` (or ``> 0``) and monotonic.
 

@@ -510,3 +510,11 @@ def test_a_string_for_a_boolean_parameter_is_refused_on_dask_input_too():
     y = X[:, 0] - X[:, 1]
     with pytest.raises(ValueError, match="positive must be True or False"):
         Lasso(positive="no").fit(X, y)
+
+
+def test_a_scalar_alpha_grid_is_refused_on_dask_input_too():
+    rng = np.random.default_rng(0)
+    X = da.from_array(rng.normal(size=(200, 4)), chunks=50)
+    y = X[:, 0] - X[:, 1]
+    with pytest.raises(ValueError, match="alphas must be an integer"):
+        ElasticNetCV(alphas=10.0, cv=3).fit(X, y)

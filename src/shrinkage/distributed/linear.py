@@ -30,6 +30,7 @@ from .._validation import (
     check_nonnegative_scalar,
     check_penalty_weights,
     check_positive_int,
+    refuse_scalar_grid,
 )
 from ..path import PathResult, alpha_grid, solve_path
 from ..selection import check_rule, record_path_cv, run_folds
@@ -170,6 +171,7 @@ def _grid(estimator, folds, shift_x, shift_y, weights, l1_ratio) -> np.ndarray:
             estimator.fit_intercept,
         )
         return alpha_grid(problem.alpha_max, size, estimator.eps)
+    refuse_scalar_grid(estimator.alphas)
     return check_alpha_grid(estimator.alphas)
 
 

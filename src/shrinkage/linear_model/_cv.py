@@ -30,7 +30,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_scalar
 
-from .._validation import check_alpha_grid, check_positive_int
+from .._validation import check_alpha_grid, check_positive_int, refuse_scalar_grid
 from ..path import _AUTO_GRID_L1_RATIO_0, alpha_grid
 from ..selection import CVCurve, run_folds
 from ..solvers.problems import LeastSquaresProblem
@@ -100,12 +100,7 @@ def cv_alpha_grid(alphas, eps: float, l1_ratio: float, alpha_max: Callable[[], f
         if l1_ratio == 0:
             raise ValueError(_AUTO_GRID_L1_RATIO_0)
         return alpha_grid(alpha_max(), size, eps)
-    if np.ndim(alphas) == 0:  # 10.0 or "10" would be a one-value grid, not ten values
-        hint = "numbers, not text" if isinstance(alphas, str) else f"[{alphas!r}] for one value"
-        raise ValueError(
-            "alphas must be an integer (how many values, log-spaced down from alpha_max) "
-            f"or an array of alphas, got {alphas!r}; pass {hint}."
-        )
+    refuse_scalar_grid(alphas)
     for index, alpha in enumerate(np.atleast_1d(np.asarray(alphas, dtype=object))):
         check_scalar(alpha, f"alphas[{index}]", target_type=Real, min_val=0.0)
     return check_alpha_grid(np.sort(np.asarray(alphas, dtype=np.float64).ravel()))

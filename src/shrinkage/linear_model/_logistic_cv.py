@@ -25,6 +25,7 @@ from .._validation import (
     check_sample_weight,
     logistic_penalty_strength,
     raw_sample_weight,
+    refuse_scalar_grid,
 )
 from ..selection import check_fold_weights, check_folds, check_rule
 from ..solvers.glm import glm_path, glm_path_applies
@@ -196,13 +197,7 @@ class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
         """``Cs_`` in the caller's order (as scikit-learn); ``np.inf`` means no penalty."""
         if isinstance(self.Cs, Integral) and not isinstance(self.Cs, bool):
             return np.logspace(-4, 4, check_positive_int(self.Cs, "Cs"))
-        if np.ndim(self.Cs) == 0:  # "10" or 10.5 would be a one-value grid
-            one = f"[{self.Cs!r}] for one value"
-            hint = "numbers, not text" if isinstance(self.Cs, str) else one
-            raise ValueError(
-                "Cs must be an integer (how many values, log-spaced from 1e-4 to 1e4) or an "
-                f"array of C values, got {self.Cs!r}; pass {hint}."
-            )
+        refuse_scalar_grid(self.Cs, "Cs", "log-spaced from 1e-4 to 1e4")
         Cs = np.asarray(self.Cs, dtype=np.float64).ravel()
         if Cs.size == 0 or np.isnan(Cs).any() or (Cs <= 0).any():
             raise ValueError(f"Cs must be numbers > 0 (np.inf for no penalty), got {self.Cs!r}.")
