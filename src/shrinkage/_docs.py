@@ -67,15 +67,15 @@ def inherit_entries(*parents):
 
     def decorate(cls):
         summary, own = split_sections(cls.__doc__)
+        inherited = [split_sections(parent.__doc__)[1] for parent in parents]
         signature = list(inspect.signature(cls).parameters)
         parameters = section_entries(own.get("Parameters", ""))
         documented = {name for names, _ in parameters for name in names}
         # Typed entries ("alpha : float, default=1.0") first, from any parent; a bare
         # reference ("fit_intercept, tol" / "As :class:`ElasticNet`") only as a last resort.
         for typed in (True, False):
-            for parent in parents:
-                _, inherited = split_sections(parent.__doc__)
-                for names, text in section_entries(inherited.get("Parameters", "")):
+            for sections_of_parent in inherited:
+                for names, text in section_entries(sections_of_parent.get("Parameters", "")):
                     head, _, body = text.partition("\n")
                     if (" : " in head) != typed:
                         continue
@@ -92,10 +92,10 @@ def inherit_entries(*parents):
         parameters.sort(key=lambda entry: min(order.get(n, len(order)) for n in entry[0]))
         sections = dict(own)
         sections["Parameters"] = "\n".join(text for _, text in parameters)
-        if "Returns" not in own and "Returns" in split_sections(parents[0].__doc__)[1]:
-            sections["Returns"] = split_sections(parents[0].__doc__)[1]["Returns"]
+        first = inherited[0]
+        if "Returns" not in own and "Returns" in first:
+            sections["Returns"] = first["Returns"]
         if "Attributes" not in own:  # a class that writes its own keeps them as written
-            _, first = split_sections(parents[0].__doc__)
             foreign = set(inspect.signature(parents[0]).parameters) - set(signature)
             attributes = [
                 text

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import Tensor, nn
 
+from .._docs import inherit_entries
 from .penalties import Penalty
 from .selection import Include, PenalizedParameter, select_parameters
 
@@ -253,18 +254,12 @@ def saturation_by_layer(
     return {name: float(torch.stack(values).mean()) for name, values in found.items()}
 
 
+@inherit_entries(saturation_by_layer)
 def saturation(model: nn.Module, inputs: Tensor, threshold: float = 0.1) -> float:
     """Fraction of saturated sigmoid / tanh activations on ``inputs``, over all such layers.
 
-    See :func:`saturation_by_layer` for the definition. Layers are weighted equally.
-
-    Parameters
-    ----------
-    model : nn.Module
-    inputs : Tensor
-        A batch the model runs on.
-    threshold : float, default=0.1
-        Saturated when ``f'(z) / f'(0) < threshold``.
+    See :func:`saturation_by_layer` for the definition and the parameters. Layers are
+    weighted equally.
 
     Returns
     -------
