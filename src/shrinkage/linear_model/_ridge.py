@@ -591,7 +591,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
     def _k_fold(self, X, y, Y, s, v, grid, split_params, score_params):
         """Mean test scores (n_alphas,) as scikit-learn's grid search, and the errors
         (n_targets, n_alphas, n_folds) for the curves (lower is better)."""
-        folds = check_folds(self.cv, X, y, False, split_params, check_rule(self.rule))
+        folds = check_folds(self.cv, X, y, False, split_params, self.rule)  # checked in fit
         check_fold_weights(folds, s)
         scorer = self._get_scorer()
         offset = 1.0 if self.scoring is None else 0.0  # the curve holds 1 − R²
