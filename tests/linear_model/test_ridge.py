@@ -4,6 +4,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn import linear_model as sk
+from sklearn.metrics import r2_score
+from sklearn.model_selection import KFold
+from sklearn_versions import requires_sklearn
 
 import shrinkage.linear_model._ridge as ridge_module
 from shrinkage import Ridge, RidgeCV, regularization_path
@@ -186,6 +189,70 @@ def test_ridgecv_k_fold_matches_sklearn(rng):
     ref = sk.RidgeCV(alphas=alphas, cv=4).fit(X, y)
     assert ours.alpha_ == ref.alpha_
     assert ours.best_score_ == pytest.approx(ref.best_score_)
+
+
+def _weighted_fold_problem():
+    """1000x5 data with unequal weights on which weighted and unweighted fold scores pick
+    different alphas (the tests check that they do)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((1000, 5))
+    X[:, 1] = X[:, 1] * 100 + 50
+    y = X @ np.arange(1.0, 6.0) + 3 * rng.standard_normal(1000)
+    w = rng.uniform(0, 2, 1000)
+    return X, y, w, np.logspace(-2, 3, 11), KFold(5, shuffle=True, random_state=0)
+
+
+def _grid_search_by_hand(X, y, w, alphas, cv, weighted):
+    """Mean over folds of the test R² (weighted by the test rows' weights or not) of
+    scikit-learn's Ridge fitted with the training rows' weights."""
+    scores = np.zeros(len(alphas))
+    for train, test in cv.split(X):
+        for k, alpha in enumerate(alphas):
+            model = sk.Ridge(alpha=alpha).fit(X[train], y[train], sample_weight=w[train])
+            scores[k] += r2_score(y[test], model.predict(X[test]),
+                                  sample_weight=w[test] if weighted else None)
+    return scores / cv.get_n_splits()
+
+
+def test_ridgecv_k_fold_weights_the_test_scores_like_the_fit():
+    X, y, w, alphas, cv = _weighted_fold_problem()
+    weighted = _grid_search_by_hand(X, y, w, alphas, cv, weighted=True)
+    unweighted = _grid_search_by_hand(X, y, w, alphas, cv, weighted=False)
+    assert np.argmax(weighted) != np.argmax(unweighted)  # the data tell them apart
+    model = RidgeCV(alphas=alphas, cv=cv).fit(X, y, sample_weight=w)
+    assert model.alpha_ == alphas[np.argmax(weighted)]
+    assert model.best_score_ == pytest.approx(weighted.max(), rel=1e-10)
+
+
+@requires_sklearn(1, 7, "grid search passes sample_weight to the scorer")
+@pytest.mark.parametrize("scoring", [None, "neg_mean_squared_error"])
+def test_ridgecv_k_fold_weighted_scores_match_sklearn(scoring):
+    X, y, w, alphas, cv = _weighted_fold_problem()
+    ours = RidgeCV(alphas=alphas, cv=cv, scoring=scoring).fit(X, y, sample_weight=w)
+    ref = sk.RidgeCV(alphas=alphas, cv=cv, scoring=scoring).fit(X, y, sample_weight=w)
+    assert ours.alpha_ == ref.alpha_
+    assert ours.best_score_ == pytest.approx(ref.best_score_, rel=1e-10)
+
+
+def test_ridgecv_k_fold_scorer_without_weights_warns_and_scores_unweighted():
+    X, y, w, alphas, cv = _weighted_fold_problem()
+    unweighted = _grid_search_by_hand(X, y, w, alphas, cv, weighted=False)
+    with pytest.warns(UserWarning, match="does not support sample_weight"):
+        model = RidgeCV(alphas=alphas, cv=cv, scoring=lambda est, X, y: est.score(X, y)).fit(
+            X, y, sample_weight=w
+        )
+    assert model.alpha_ == alphas[np.argmax(unweighted)]
+    assert model.best_score_ == pytest.approx(unweighted.max(), rel=1e-10)
+
+
+def test_ridgecv_k_fold_scalar_weight_is_that_weight_on_every_row():
+    # (scikit-learn 1.9 passes the scalar to the scorer, and every fold scores NaN)
+    X, y, _, alphas, cv = _weighted_fold_problem()
+    scalar = RidgeCV(alphas=alphas, cv=cv).fit(X, y, sample_weight=2.0)
+    rows = RidgeCV(alphas=alphas, cv=cv).fit(X, y, sample_weight=np.full(len(y), 2.0))
+    assert scalar.alpha_ == rows.alpha_
+    assert scalar.best_score_ == pytest.approx(rows.best_score_, rel=1e-12)
+    np.testing.assert_allclose(scalar.coef_, rows.coef_, rtol=1e-12)
 
 
 def test_ridgecv_one_standard_error_rule_by_definition(rng):

@@ -41,7 +41,7 @@ from ..selection import (
 from ..solvers.ridge import DIRECT_LIMIT, SOLVER_NAMES, SpectralRidge, solve_ridge_cg
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
 from ._cv import LinearModelCV, fold_metadata
-from ._routing import cv_router, route_fit, routing_enabled
+from ._routing import cv_router, route_fit, routing_enabled, scorer_takes_sample_weight
 
 _SOLVERS = SOLVER_NAMES
 _ITERATIVE = ("lsqr", "sparse_cg", "sag", "saga", "lbfgs")
@@ -457,8 +457,17 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
                 raise ValueError("cv!=None and store_cv_results=True are incompatible")
             if self.alpha_per_target:
                 raise ValueError("cv!=None and alpha_per_target=True are incompatible")
+        # Leave-one-out scores are weighted as the fit; K-fold scores too when the
+        # scorer accepts the weights (scikit-learn's grid search from 1.7 on). A scalar
+        # weight scales every row alike: no score changes, none is passed.
+        scored_weight = None if np.ndim(sample_weight) == 0 else sample_weight
         split_params, score_params = route_fit(
-            self, params, sample_weight, scorer_gets_weight=self.cv is None
+            self, params, scored_weight,
+            scorer_gets_weight=self.cv is None or (
+                scored_weight is not None
+                and not routing_enabled()
+                and scorer_takes_sample_weight(self._get_scorer(), self)
+            ),
         )
         input_dtype = getattr(X, "dtype", None)
         X, y = validated_fit_input(self, X, y, multi_output=True, y_numeric=True)

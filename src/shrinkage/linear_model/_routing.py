@@ -12,6 +12,9 @@ and scoring metadata to the scorer, exactly as scikit-learn's CV estimators do:
 
 from __future__ import annotations
 
+import warnings
+from inspect import signature
+
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -20,7 +23,13 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 
-__all__ = ["cv_router", "raise_for_params", "route_fit", "routing_enabled"]
+__all__ = [
+    "cv_router",
+    "raise_for_params",
+    "route_fit",
+    "routing_enabled",
+    "scorer_takes_sample_weight",
+]
 
 raise_for_params = _raise_for_params
 routing_enabled = _routing_enabled
@@ -48,8 +57,9 @@ def route_fit(estimator, params: dict, sample_weight=None, *, scorer_gets_weight
     """``(split_params, score_params)`` for ``fit``, as scikit-learn's CV estimators do.
 
     ``scorer_gets_weight``: without routing, whether scikit-learn passes the fit's
-    ``sample_weight`` to the scorer (RidgeCV's leave-one-out and LogisticRegressionCV
-    do; the K-fold grid search of RidgeCV does not).
+    ``sample_weight`` to the scorer (RidgeCV's leave-one-out, LogisticRegressionCV and,
+    when the scorer accepts it, RidgeCV's K-fold grid search:
+    :func:`scorer_takes_sample_weight`).
     """
     if routing_enabled():
         if sample_weight is not None:
@@ -66,3 +76,31 @@ def route_fit(estimator, params: dict, sample_weight=None, *, scorer_gets_weight
     if scorer_gets_weight and sample_weight is not None:
         score["sample_weight"] = sample_weight
     return {}, score
+
+
+def scorer_takes_sample_weight(scorer, estimator) -> bool:
+    """Whether ``scorer`` accepts ``sample_weight``; warns when it does not.
+
+    scikit-learn's grid search (from 1.7 on) passes the fit's ``sample_weight`` to a
+    scorer that accepts it, so the folds' scores are weighted like the fit, and warns
+    for one that does not (its scores are then unweighted). ``scorer`` is a scorer
+    object or a callable ``scorer(estimator, X, y)``.
+    """
+    accepts = getattr(scorer, "_accept_sample_weight", None)  # scikit-learn >= 1.7
+    if accepts is not None:
+        accepted = bool(accepts())
+    elif hasattr(scorer, "_score_func"):  # a metric's scorer on scikit-learn 1.6
+        accepted = "sample_weight" in signature(scorer._score_func).parameters
+    elif hasattr(scorer, "_estimator"):  # the estimator's own score on scikit-learn 1.6
+        accepted = "sample_weight" in signature(scorer._estimator.score).parameters
+    else:
+        accepted = "sample_weight" in signature(scorer).parameters
+    if not accepted:
+        warnings.warn(
+            f"The scoring {scorer} does not support sample_weight, which may lead to "
+            f"statistically incorrect results when fitting {type(estimator).__name__} "
+            "with sample_weight: the folds are scored unweighted.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return accepted
