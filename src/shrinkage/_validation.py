@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 from functools import cache
 from numbers import Real
 
@@ -314,3 +315,65 @@ def logistic_penalty_strength(C, weights: np.ndarray) -> np.ndarray:
     log_alpha = np.minimum(log_alpha, np.log(MAX_PENALTY_STRENGTH))
     with np.errstate(under="ignore"):
         return np.exp(log_alpha)
+
+
+#: With ``standardize=True`` the solver's Gram matrix is of the scaled ``X``.
+GRAM_OF_UNSCALED_X = (
+    "A precomputed Gram matrix is of the unscaled X; with standardize=True pass "
+    "precompute=True (the Gram matrix of the scaled X is formed inside)."
+)
+
+
+def check_gram_shape(precompute, n_features: int) -> np.ndarray:
+    """A user's ``precompute`` Gram matrix as an array, refused unless ``(p, p)``."""
+    gram = np.asarray(precompute)
+    if gram.shape != (n_features, n_features):
+        raise ValueError(
+            f"The precomputed Gram matrix has shape {gram.shape}, expected "
+            f"({n_features}, {n_features})."
+        )
+    return gram
+
+
+def check_precomputed_gram(precompute, X, h, fit_intercept: bool):
+    """``precompute`` for the solver: a user Gram matrix is checked, then formed again.
+
+    ``h``: the sample weights, summing to one.
+
+    scikit-learn accepts ``precompute=XᵀX`` (of the centred, weighted ``X``). We keep
+    that contract: the same validation (shape, one element recomputed, the same error
+    message) and the same warning when ``X`` is not centred; a Gram matrix that
+    passes is equal to the one shrinkage forms itself, so that one is used (``True``).
+    """
+    if not hasattr(precompute, "__array__"):
+        return precompute
+    gram = check_gram_shape(precompute, X.shape[1])
+    n_features = X.shape[1]
+    if sp.issparse(X):
+        return "auto"
+    offset = h @ X if fit_intercept else np.zeros(n_features)
+    if fit_intercept and not np.allclose(offset, np.zeros(n_features)):
+        warnings.warn(
+            "Gram matrix was provided but X was centered to fit intercept: "
+            "recomputing Gram matrix.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return "auto"
+    # scikit-learn's check: one element of (√w X_c)ᵀ(√w X_c), w summing to n.
+    scale = np.sqrt(h * X.shape[0])
+    f1 = n_features // 2
+    f2 = min(f1 + 1, n_features - 1)
+    expected = np.dot((X[:, f1] - offset[f1]) * scale, (X[:, f2] - offset[f2]) * scale)
+    actual = gram[f1, f2]
+    rtol = max(1e-4 if dtype == np.float32 else 1e-7 for dtype in (gram.dtype, X.dtype))
+    if not np.isclose(expected, actual, rtol=rtol, atol=1e-5):
+        raise ValueError(
+            "Gram matrix passed in via 'precompute' parameter "
+            "did not pass validation when a single element was "
+            "checked - please check that it was computed "
+            f"properly. For element ({f1},{f2}) we computed "
+            f"{expected} but the user-supplied value was "
+            f"{actual}."
+        )
+    return True

@@ -25,11 +25,13 @@ import scipy.sparse as sp
 from ._data import check_design, prepare_targets
 from ._docs import inherit_entries
 from ._validation import (
+    GRAM_OF_UNSCALED_X,
     check_alpha_grid,
     check_l1_ratio,
     check_nonnegative_scalar,
     check_penalty_weights,
     check_positive_int,
+    check_precomputed_gram,
     check_real_target,
     check_sample_weight,
 )
@@ -376,6 +378,10 @@ def regularization_path(
     weights = check_penalty_weights(penalty_weights, n_features)
     y = prepare_targets(y, loss)
     offset = _check_offset(offset, n_samples)
+    if hasattr(precompute, "__array__"):
+        if standardize:
+            raise ValueError(GRAM_OF_UNSCALED_X)
+        precompute = check_precomputed_gram(precompute, X, h, fit_intercept)
     X_fit, scales = standardize_design(X, h, standardize)
     constraint = coefficient_constraint(n_features, lower_bounds, upper_bounds, positive, scales)
     if _float32_gram_route(X_fit, loss, precompute, tol, alphas, verbose):

@@ -12,11 +12,13 @@ from sklearn.utils import check_random_state
 from .._docs import inherit_entries
 from .._fitted import warm_start_coef
 from .._validation import (
+    GRAM_OF_UNSCALED_X,
     DataOverflowError,
     check_l1_ratio,
     check_nonnegative_scalar,
     check_penalty_weights,
     check_positive_int,
+    check_precomputed_gram,
     check_sample_weight,
 )
 from ..solvers.least_squares import SolveInfo
@@ -229,15 +231,12 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
         weights = check_penalty_weights(self.penalty_weights, n_features)
         rng = check_random_state(self.random_state) if self.selection == "random" else None
 
-        precompute = _checked_precompute(self.precompute, X, h, self.fit_intercept)
+        precompute = check_precomputed_gram(self.precompute, X, h, self.fit_intercept)
         if isinstance(precompute, str):  # "auto": the design for one fit
             precompute = "single"
         X, scales = standardize_design(X, h, self.standardize)
         if scales is not None and hasattr(self.precompute, "__array__"):
-            raise ValueError(
-                "A precomputed Gram matrix is of the unscaled X; with standardize=True "
-                "pass precompute=True (the Gram matrix of the scaled X is formed inside)."
-            )
+            raise ValueError(GRAM_OF_UNSCALED_X)
         stored_shape = (n_features,) if Y.shape[1] == 1 else (Y.shape[1], n_features)
         previous = warm_start_coef(self, stored_shape)
         if previous is not None:
@@ -293,53 +292,6 @@ def _already_solved(problem, alpha, tol) -> SolveInfo | None:
     return None
 
 
-def _checked_precompute(precompute, X, h, fit_intercept):
-    """``precompute`` for the solver: a user Gram matrix is checked, then formed again.
-
-    scikit-learn accepts ``precompute=XᵀX`` (of the centred, weighted ``X``). We keep
-    that contract: the same validation (shape, one element recomputed, the same error
-    message) and the same warning when ``X`` is not centred; a Gram matrix that
-    passes is equal to the one shrinkage forms itself, so that one is used (``True``).
-    """
-    if not hasattr(precompute, "__array__"):
-        return precompute
-    gram = np.asarray(precompute)
-    n_features = X.shape[1]
-    if gram.shape != (n_features, n_features):
-        raise ValueError(
-            f"The precomputed Gram matrix has shape {gram.shape}, expected "
-            f"({n_features}, {n_features})."
-        )
-    if sp.issparse(X):
-        return "auto"
-    offset = h @ X if fit_intercept else np.zeros(n_features)
-    if fit_intercept and not np.allclose(offset, np.zeros(n_features)):
-        warnings.warn(
-            "Gram matrix was provided but X was centered to fit intercept: "
-            "recomputing Gram matrix.",
-            UserWarning,
-            stacklevel=3,
-        )
-        return "auto"
-    # scikit-learn's check: one element of (√w X_c)ᵀ(√w X_c), w summing to n.
-    scale = np.sqrt(h * X.shape[0])
-    f1 = n_features // 2
-    f2 = min(f1 + 1, n_features - 1)
-    expected = np.dot((X[:, f1] - offset[f1]) * scale, (X[:, f2] - offset[f2]) * scale)
-    actual = gram[f1, f2]
-    rtol = max(1e-4 if dtype == np.float32 else 1e-7 for dtype in (gram.dtype, X.dtype))
-    if not np.isclose(expected, actual, rtol=rtol, atol=1e-5):
-        raise ValueError(
-            "Gram matrix passed in via 'precompute' parameter "
-            "did not pass validation when a single element was "
-            "checked - please check that it was computed "
-            f"properly. For element ({f1},{f2}) we computed "
-            f"{expected} but the user-supplied value was "
-            f"{actual}."
-        )
-    return True
-
-
 @inherit_entries(ElasticNet)
 class Lasso(ElasticNet):
     """Linear regression with an L1 penalty: :class:`ElasticNet` with ``l1_ratio=1``.
@@ -350,7 +302,9 @@ class Lasso(ElasticNet):
     """
 
     _l1_ratio_fixed = 1.0
-    path = _PathFunction("lasso_path")
+    # scikit-learn binds Lasso.path to enet_path (l1_ratio=0.5 unless given) and
+    # LassoCV.path to lasso_path; the same here, so the same call gives the same path.
+    path = _PathFunction("enet_path")
 
     def __init__(
         self,

@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 
 from .._docs import inherit_entries
 from .._validation import (
+    check_gram_shape,
     check_l1_ratio,
     check_nonnegative_scalar,
     check_penalty_weights,
@@ -34,7 +35,7 @@ from ..solvers.problems import LeastSquaresProblem, solved_densely
 from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
 from ..solvers.step import solve_and_check
 from ._base import check_finite_target, validated_fit_input
-from ._coordinate_descent import ElasticNet
+from ._coordinate_descent import ElasticNet, _PathFunction
 from ._cv import LinearModelCV, elastic_net_alpha_grid
 from ._routing import route_fit, splitter_router
 
@@ -97,6 +98,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
     """
 
     path_l1_ratio_fixed: float | None = None
+    path = _PathFunction("enet_path")  # (scikit-learn's static method)
 
     def __init__(
         self,
@@ -154,6 +156,12 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         if ratios.size == 0:
             raise ValueError("l1_ratio is empty; pass a number in [0, 1] or a list of them.")
         return [check_l1_ratio(r) for r in ratios]
+
+    def _fold_precompute(self):
+        """``precompute`` for the folds' paths: a user's Gram matrix is of all of ``X``,
+        so it serves no fold's training rows; each fold forms its own (``True``). The
+        final fit on all the data checks and uses it as :class:`ElasticNet` does."""
+        return True if hasattr(self.precompute, "__array__") else self.precompute
 
     def _final_estimator(self, alpha, l1_ratio) -> ElasticNet:
         return ElasticNet(
@@ -216,6 +224,8 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         h = check_sample_weight(sample_weight, n_samples)
         raw_weight = None if sample_weight is None else h * n_samples
         weights = check_penalty_weights(self.penalty_weights, n_features)
+        if hasattr(self.precompute, "__array__"):
+            check_gram_shape(self.precompute, n_features)  # before any fold is solved
         folds = check_folds(self.cv, X, y, False, split_params, rule)
         check_fold_weights(folds, sample_weight)
         by_moments = self._fold_moments_apply(X, folds)
@@ -257,7 +267,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
                     ratio,
                     self._constraint(n_features, scales),
                     self.fit_intercept,
-                    "path" if isinstance(self.precompute, str) else self.precompute,
+                    "path" if isinstance(self._fold_precompute(), str) else self._fold_precompute(),
                 )
             rng = np.random.RandomState(rng_seed) if self.selection == "random" else None
             path = solve_path(problem, grid, self.tol, self.max_iter, rng, keep_state=False)
@@ -298,12 +308,13 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         partition the rows of a tall dense ``X``."""
         n, p = X.shape
         # standardize: every training fold has its own scales, not the total's moments.
-        if sp.issparse(X) or self.precompute is False or p > 4000 or self.standardize:
+        precompute = self._fold_precompute()
+        if sp.issparse(X) or precompute is False or p > 4000 or self.standardize:
             return False
         # An elastic net's Gram folds only pay from n_train ≈ p/2 on (_FOLD_GRAM_MIN_RATIO_ENET).
         lasso = all(ratio == 1.0 for ratio in self._l1_ratios())
         min_ratio = _FOLD_GRAM_MIN_RATIO if lasso else _FOLD_GRAM_MIN_RATIO_ENET
-        if self.precompute == "auto" and min(train.size for train, _ in folds) < (
+        if precompute == "auto" and min(train.size for train, _ in folds) < (
             min_ratio * p
         ):
             return False
@@ -556,6 +567,7 @@ class LassoCV(ElasticNetCV):
     """
 
     path_l1_ratio_fixed = 1.0
+    path = _PathFunction("lasso_path")
 
     def __init__(
         self,
