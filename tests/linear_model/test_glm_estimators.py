@@ -492,3 +492,44 @@ def test_poisson_cv_with_standardize_is_invariant_to_column_scales():
     assert other.alpha_ == pytest.approx(base.alpha_, rel=1e-12)
     np.testing.assert_allclose(other.coef_[0] * 1000.0, base.coef_[0], rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(other.predict(scaled), base.predict(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "make", [PoissonRegressor, GammaRegressor, lambda: TweedieRegressor(power=1.5)]
+)
+def test_score_is_nan_for_a_constant_target_as_sklearn(make):
+    # D² divides by the null model's deviance, 0 for a constant y: scikit-learn's GLMs
+    # return NaN there (sklearn.metrics.d2_tweedie_score raises ZeroDivisionError).
+    X = np.random.RandomState(0).randn(30, 3)
+    y = np.full(30, 2.0)
+    assert np.isnan(make().fit(X, y).score(X, y))
+
+
+@pytest.mark.parametrize("power", [0, 1, 1.5, 2])
+def test_weighted_score_is_sklearns_d2(power):
+    from sklearn.metrics import d2_tweedie_score
+
+    rng = np.random.RandomState(1)
+    X = rng.randn(80, 4)
+    y = rng.gamma(2.0, 1.0, 80)
+    w = rng.uniform(0, 2, 80)
+    model = TweedieRegressor(power=power, alpha=0.1).fit(X, y)
+    expected = d2_tweedie_score(y, model.predict(X), sample_weight=w, power=power)
+    assert model.score(X, y, sample_weight=w) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("power", [1, 1.5, 2, 3])
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_constant_target_is_the_intercept_only_model_at_once(power, l1_ratio):
+    # The null model fits a constant y exactly; its gradient is rounding noise, which a
+    # tolerance relative to it could never meet (power 1.5 ran max_iter steps and warned).
+    X = np.random.RandomState(0).randn(30, 3)
+    y = np.full(30, 2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = TweedieRegressor(power=power, alpha=1.0, l1_ratio=l1_ratio).fit(X, y)
+        cv = TweedieRegressorCV(power=power, l1_ratio=l1_ratio or 0.5, cv=3).fit(X, y)
+    for fitted in (model, cv):
+        np.testing.assert_array_equal(fitted.coef_, 0.0)
+        assert fitted.intercept_ == pytest.approx(np.log(2.0), rel=1e-15)
+        np.testing.assert_allclose(fitted.predict(X), 2.0, rtol=1e-15)

@@ -233,17 +233,20 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
 
         ``D² = 1 − D(y, μ̂) / D(y, ȳ)`` with ``D`` the (weighted) Tweedie deviance of
         this family and ``ȳ`` the weighted mean of ``y``; 1 is perfect, 0 is the
-        intercept-only model, and it can be negative.
+        intercept-only model, and it can be negative. NaN when ``y`` is constant
+        (``D(y, ȳ) = 0``), as scikit-learn's GLMs.
         """
-        from sklearn.metrics import d2_tweedie_score
+        from sklearn.metrics import mean_tweedie_deviance
 
         prediction = self.predict(X)
         y = self._check_target(self._datafit(), y)
-        return float(
-            d2_tweedie_score(
-                y, prediction, sample_weight=sample_weight, power=self._tweedie_power()
-            )
-        )
+        power = self._tweedie_power()
+        null = np.full_like(y, np.average(y, weights=sample_weight), dtype=np.float64)
+        null_deviance = mean_tweedie_deviance(y, null, sample_weight=sample_weight, power=power)
+        if null_deviance == 0:
+            return float("nan")
+        deviance = mean_tweedie_deviance(y, prediction, sample_weight=sample_weight, power=power)
+        return float(1.0 - deviance / null_deviance)
 
 
 def _minimum_norm(X, h, coef, intercept, fit_intercept):

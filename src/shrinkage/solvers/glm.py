@@ -299,10 +299,18 @@ class GLMProblem:
         if self.offset is not None:
             self.eta = self.eta + self.offset
         self.gradient = self._gradient()[0]
+        # A constant y is fitted exactly by the intercept alone, the optimum at every
+        # alpha; its gradient is rounding noise that no tolerance relative to it (tol
+        # times the noise) could meet, so the solvers return this point at once.
+        self.null_is_exact = (
+            self.fit_intercept and self.offset is None and _constant_where_weighted(self.y, h)
+        )
+        if self.null_is_exact:
+            self.gradient = np.zeros_like(self.gradient)
         self._null_gradient_norm = float(np.max(np.abs(self.gradient), initial=0.0))
         # Unpenalized features are fitted first so alpha_max is exact.
         free = penalty_weights == 0
-        if free.any():
+        if free.any() and not self.null_is_exact:
             zeros = np.zeros(self.n_features)
             self._minimize(zeros, zeros, free.copy(), 1e-10, 1000, movable=free)
 
@@ -353,9 +361,19 @@ class GLMProblem:
         ``tol_rel``) the last Newton step moved no coefficient by more than
         ``tol_rel·max|β|`` (scikit-learn's test for saga and coordinate descent)."""
         del rng  # the order of coordinates is fixed here
+        if self.null_is_exact:
+            self._reset_to_null()
+            return SolveInfo(0.0, 0, self.gradient.copy(), True)
         l1, l2 = penalty_strengths(alpha, self.l1_ratio, self.penalty_weights)
         target = self.absolute_tol(tol) if relative else tol
         return self._minimize(l1, l2, working_set, target, max_iter, tol_rel=tol_rel)
+
+    def _reset_to_null(self) -> None:
+        """Back to the intercept-only model (``null_is_exact``: the optimum)."""
+        self.coef = np.zeros(self.n_features)
+        self.intercept_ = float(self.datafit.null_eta(self.y, self.h, None))
+        self.eta = np.full(self.X.shape[0], self.intercept_)
+        self.gradient = np.zeros(self.n_features)
 
     def _minimize(
         self, l1, l2, working_set, tol, max_iter, movable=None, tol_rel=None
@@ -565,6 +583,12 @@ class GLMPath(NamedTuple):
     seconds: float
 
 
+def _constant_where_weighted(y: np.ndarray, h: np.ndarray) -> bool:
+    """Whether ``y`` takes one value on the rows of positive weight."""
+    values = y[h > 0]
+    return values.size > 0 and bool(np.all(values == values[0]))
+
+
 def glm_path(
     problem: GLMProblem, alphas: np.ndarray, tol: float, max_iter: int, tol_rel: float = np.inf
 ) -> GLMPath:
@@ -610,6 +634,13 @@ def glm_path(
     if _is_breslow_cox(problem.datafit):
         return _cox_path(problem, alphas, tol, max_iter)
     n_alphas, n_features = alphas.size, problem.n_features
+    if problem.null_is_exact:
+        problem._reset_to_null()
+        return GLMPath(
+            np.zeros((n_features, n_alphas)), np.full(n_alphas, problem.intercept_),
+            np.zeros(n_alphas), np.zeros(n_alphas, dtype=np.int64),
+            np.ones(n_alphas, dtype=bool), 0.0,
+        )
     coefs = np.zeros((n_alphas, n_features))
     intercepts = np.zeros(n_alphas)
     gaps = np.zeros(n_alphas)
