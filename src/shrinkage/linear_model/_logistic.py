@@ -194,7 +194,37 @@ def check_solver(solver, penalty, dual) -> str:
     return solver
 
 
-class LogisticRegression(LinearClassifierMixin, LinearModelBase):
+class SparseCoefMixin:
+    """``sparsify`` and ``densify`` of a fitted classifier's ``coef_``, as scikit-learn's
+    linear classifiers (``LogisticRegression`` and ``LogisticRegressionCV``)."""
+
+    def densify(self):
+        """Turn a sparse ``coef_`` (see :meth:`sparsify`) back into a dense array.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
+
+    def sparsify(self):
+        """Store ``coef_`` as a SciPy sparse matrix (memory and speed for L1 models).
+
+        Predictions use it as is; :meth:`densify` reverts. As scikit-learn's.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
+
+class LogisticRegression(SparseCoefMixin, LinearClassifierMixin, LinearModelBase):
     """Logistic regression with L1, L2 or elastic-net penalty.
 
     Minimizes scikit-learn's objective
@@ -467,31 +497,6 @@ class LogisticRegression(LinearClassifierMixin, LinearModelBase):
         self.coef_ = self.coef_.astype(dtype)
         self.intercept_ = self.intercept_.astype(dtype)
         self.n_iter_ = np.asarray(self.n_iter_, dtype=np.int32)
-        return self
-
-    def densify(self):
-        """Turn a sparse ``coef_`` (see :meth:`sparsify`) back into a dense array.
-
-        Returns
-        -------
-        self
-        """
-        check_is_fitted(self)
-        if sp.issparse(self.coef_):
-            self.coef_ = self.coef_.toarray()
-        return self
-
-    def sparsify(self):
-        """Store ``coef_`` as a SciPy sparse matrix (memory and speed for L1 models).
-
-        Predictions use it as is; :meth:`densify` reverts. As scikit-learn's.
-
-        Returns
-        -------
-        self
-        """
-        check_is_fitted(self)
-        self.coef_ = sp.csr_matrix(self.coef_)
         return self
 
     def _warm_coef(self, shape):

@@ -38,6 +38,7 @@ from ._cv import LinearModelCV, fold_metadata
 from ._logistic import (
     _MIN_KKT_TOL,
     LogisticRegression,
+    SparseCoefMixin,
     check_class_count,
     check_class_offset,
     check_grouped_bounds,
@@ -48,7 +49,7 @@ from ._logistic import (
 from ._routing import cv_router, raise_for_params, route_fit, routing_enabled
 
 
-class LogisticRegressionCV(LinearClassifierMixin, LinearModelCV):
+class LogisticRegressionCV(SparseCoefMixin, LinearClassifierMixin, LinearModelCV):
     """Logistic regression with ``C`` and ``l1_ratio`` chosen by cross-validation.
 
     Drop-in for ``sklearn.linear_model.LogisticRegressionCV`` 1.9 (same defaults,

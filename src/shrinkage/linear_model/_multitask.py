@@ -52,6 +52,7 @@ from ._base import (
     validated_fit_input,
     warn_not_converged,
 )
+from ._coordinate_descent import _PathFunction
 from ._cv import cv_alpha_grid
 from ._routing import route_fit, splitter_router
 
@@ -139,6 +140,7 @@ class MultiTaskElasticNet(MultiOutputMixin, RegressorMixin, LinearModelBase):
 
     _l1_ratio_fixed: float | None = None
     _mono_task_name = "ElasticNet"
+    path = _PathFunction("enet_path")  # (scikit-learn's static method, 2-D y: multi-task)
 
     def __init__(
         self,
@@ -246,6 +248,7 @@ class MultiTaskLasso(MultiTaskElasticNet):
 
     _l1_ratio_fixed = 1.0
     _mono_task_name = "Lasso"
+    l1_ratio = 1.0  # (read-only, as scikit-learn's; not a parameter)
 
     def __init__(
         self,
@@ -315,6 +318,7 @@ class MultiTaskElasticNetCV(MultiOutputMixin, RegressorMixin, LinearModelBase):
     """
 
     _l1_ratio_fixed: float | None = None
+    path = _PathFunction("enet_path")
     _final_class = MultiTaskElasticNet
 
     def __init__(
@@ -475,6 +479,7 @@ class MultiTaskLassoCV(MultiTaskElasticNetCV):
     """
 
     _l1_ratio_fixed = 1.0
+    path = _PathFunction("lasso_path")
     _final_class = MultiTaskLasso
 
     def __init__(
