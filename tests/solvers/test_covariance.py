@@ -311,3 +311,32 @@ def test_uncorrelated_cold_start_grows_the_block_instead_of_the_whole_matrix(mon
         X, y, ref.coef_, ref.intercept_, alpha, 1.0
     )
     assert -1e-12 <= sub <= ours.dual_gap_ + 1e-12
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_small_alpha_on_a_weakly_correlated_design_hands_over_to_residual_sweeps(
+    dtype, weighted
+):
+    """Far below alpha_max most features of an uncorrelated design enter: the working
+    set would pass half of them, so the fit goes on by residual sweeps from where the
+    Gram blocks left it (no whole Gram matrix), and still reaches scikit-learn's tight
+    solution with a true duality gap."""
+    from shrinkage.solvers._designs import DenseDesign
+    from shrinkage.solvers.step import solve_and_check
+
+    X, y = _ar1(1500, 300, 0.0, seed=21)
+    w = np.random.default_rng(21).uniform(0.2, 3.0, 1500) if weighted else np.ones(1500)
+    alpha = _alpha_max(X, y) / 1000
+    problem = LeastSquaresProblem(X.astype(dtype), y, w / w.sum(), np.ones(300), 1.0,
+                                  False, True, "single")
+    assert type(problem.design) is CovarianceDesign
+    info = solve_and_check(problem, alpha, problem.alpha_max, 1e-10, 100_000)
+    assert isinstance(problem.design, DenseDesign)  # handed over
+    assert info.converged and info.duality_gap <= 1e-10 * problem.target_norm2
+    ref = SkLasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(
+        X.astype(dtype).astype(np.float64), y, sample_weight=w
+    )
+    assert np.count_nonzero(ref.coef_) > 150  # most features entered
+    np.testing.assert_allclose(problem.coef, ref.coef_, atol=1e-6)
+    assert problem.intercept == pytest.approx(ref.intercept_, abs=1e-6)

@@ -298,6 +298,19 @@ class LeastSquaresProblem:
     def set_coef(self, coef: np.ndarray) -> None:
         self.coef = np.array(coef, dtype=np.float64)
         self.design.set_coef(self.coef)
+
+    def use_residual_design(self) -> None:
+        """Continue from the current coefficients on the residual design of the same
+        data (:class:`~._designs.DenseDesign`: coordinate updates of ``r = z − X̃β``)
+        instead of a :class:`~._covariance.CovarianceDesign`."""
+        from ._designs import DenseDesign, SingleDenseDesign
+
+        old = self.design
+        X = fortran_copy(old.X)
+        kind = SingleDenseDesign if X.dtype == np.float32 else DenseDesign
+        self.design = kind(X, old.h, old.mu, old.target)
+        self.design.set_coef(self.coef)
+        self.gradient = self.design.gradient()
         self.gradient = self.design.gradient()
 
     def duality_gap(self, alpha: float) -> float:

@@ -135,6 +135,8 @@ def solve_and_check(
 
         if covariance_solve_applies(problem, alpha):
             info = solve_by_covariance(problem, alpha, previous_alpha, tol, max_iter)
+            if info is None:  # most features enter, weakly correlated: residual sweeps
+                problem.use_residual_design()
         else:
             info = _compiled_single_solve(problem, alpha, tol, max_iter)
     if info is None:
