@@ -298,6 +298,7 @@ class LeastSquaresProblem:
     def set_coef(self, coef: np.ndarray) -> None:
         self.coef = np.array(coef, dtype=np.float64)
         self.design.set_coef(self.coef)
+        self.gradient = self.design.gradient()
 
     def use_residual_design(self) -> None:
         """Continue from the current coefficients on the residual design of the same
@@ -310,7 +311,6 @@ class LeastSquaresProblem:
         kind = SingleDenseDesign if X.dtype == np.float32 else DenseDesign
         self.design = kind(X, old.h, old.mu, old.target)
         self.design.set_coef(self.coef)
-        self.gradient = self.design.gradient()
         self.gradient = self.design.gradient()
 
     def duality_gap(self, alpha: float) -> float:
