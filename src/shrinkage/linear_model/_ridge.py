@@ -460,7 +460,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
         # Leave-one-out scores are weighted as the fit; K-fold scores too when the
         # scorer accepts the weights (scikit-learn's grid search from 1.7 on). A scalar
         # weight scales every row alike: no score changes, none is passed.
-        scored_weight = None if np.ndim(sample_weight) == 0 else sample_weight
+        scored_weight = None if isinstance(sample_weight, Real) else sample_weight
         split_params, score_params = route_fit(
             self, params, scored_weight,
             scorer_gets_weight=self.cv is None or (
