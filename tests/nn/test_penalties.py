@@ -1,6 +1,9 @@
 """shrinkage.nn.penalties: values against the core NumPy penalties, gradients, proximal maps
 against closed forms and against numerical minimization, bad input."""
 
+import copy
+import pickle
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -257,13 +260,69 @@ def test_no_parameters_selected_names_the_fix():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"n_samples": 0}, ValueError, "n_samples"),
-        ({"n_samples": 2.5}, ValueError, "n_samples"),
+        ({"n_samples": 0}, ValueError, "n_samples must be a positive integer.*got 0"),
+        ({"n_samples": 2.5}, ValueError, "n_samples must be a positive integer.*got 2.5"),
+        ({"n_samples": True}, ValueError, "n_samples must be a positive integer.*got True"),
+        ({"n_samples": "100"}, ValueError, "n_samples must be a positive integer.*got '100'"),
+        ({"n_samples": np.float64(-3.0)}, ValueError, "n_samples must be a positive integer"),
+        ({"include": "weight"}, TypeError, "include must be a callable.*got 'weight'.*lambda"),
+        ({"alpha": "0.1"}, TypeError, "alpha must be a real number, got '0.1'"),
+        ({"alpha": True}, TypeError, "alpha must be a real number, got True"),
+        ({"alpha": None}, TypeError, "alpha must be a real number, got None"),
     ],
 )
 def test_bad_keyword_arguments(kwargs, error, match):
+    kwargs = {"alpha": 1.0, **kwargs}
     with pytest.raises(error, match=match):
-        L1(nn.Linear(2, 2), 1.0, **kwargs)
+        L1(nn.Linear(2, 2), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "n", [100, np.int64(100), np.int32(100), torch.tensor(100), 100.0, np.float32(100.0)]
+)
+def test_n_samples_accepts_integers_of_any_kind(n):
+    penalty = L1(nn.Linear(2, 2), 5.0, n_samples=n)
+    assert penalty.n_samples == 100 and type(penalty.n_samples) is int
+    assert penalty.strength == 0.05
+
+
+def test_alpha_accepts_numbers_of_any_kind():
+    for alpha in (np.float32(0.5), np.int64(2), torch.tensor(0.5, dtype=torch.float64), 1):
+        assert L1(nn.Linear(2, 2), alpha).alpha == float(alpha)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"l1_ratio": "a"}, TypeError, "l1_ratio must be a real number, got 'a'"),
+        ({"l1_ratio": None}, TypeError, "l1_ratio must be a real number, got None"),
+        ({"l1_ratio": float("nan")}, ValueError, "l1_ratio must lie in"),
+    ],
+)
+def test_bad_l1_ratio(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        ElasticNet(nn.Linear(2, 2), 1.0, **kwargs)
+
+
+def test_settings_are_checked_when_set_later():
+    penalty = GroupL1(nn.Linear(2, 2), 1.0)
+    with pytest.raises(ValueError, match="n_samples"):
+        penalty.n_samples = 0
+    with pytest.raises(ValueError, match="groups must be"):
+        penalty.groups = "rows"
+    with pytest.raises(TypeError, match="size_weighted must be True or False, got 'no'"):
+        GroupL1(nn.Linear(2, 2), 1.0, size_weighted="no")
+    with pytest.raises(ValueError, match="l1_ratio"):
+        ElasticNet(nn.Linear(2, 2), 1.0).l1_ratio = 2.0
+
+
+def test_group_setting_changed_later_changes_the_value():
+    torch.manual_seed(0)
+    lin = nn.Linear(5, 4).double()
+    w = lin.weight.detach().numpy()
+    penalty = GroupL1(lin, 0.3)
+    penalty.groups, penalty.size_weighted = "input", False
+    assert penalty().item() == pytest.approx(0.3 * np.linalg.norm(w, axis=0).sum())
 
 
 def test_bad_l1_ratio_groups_and_items():
@@ -273,6 +332,9 @@ def test_bad_l1_ratio_groups_and_items():
         GroupL1(nn.Linear(2, 2), 1.0, groups="rows")
     with pytest.raises(TypeError, match="iterable of tensors"):
         L1([1.0, 2.0], 1.0)
+    for bad in (None, 3.0, "weights"):
+        with pytest.raises(TypeError, match=f"parameters must be an nn.Module.*got {bad!r}"):
+            L1(bad, 1.0)
     with pytest.raises(TypeError, match="dtype"):
         L1([torch.ones(3, dtype=torch.int64)], 1.0)
     with pytest.raises(ValueError, match="lazy module"):
@@ -287,6 +349,60 @@ def test_bad_steps():
         penalty.prox(torch.full((2, 2), -1.0))
     with pytest.raises(ValueError, match="expected 1 tensors"):
         penalty([torch.zeros(2, 2), torch.zeros(2)])
+    with pytest.raises(TypeError, match="step must be a number.*got 'a'"):
+        penalty.prox("a")
+    with pytest.raises(TypeError, match="must be a number or a tensor.*got None"):
+        penalty.prox([None])
+    with pytest.raises(ValueError, match=r"shaped like the parameter \(2, 2\).*shape \(5,\)"):
+        penalty.prox(torch.ones(5))
+    with pytest.raises(ValueError, match="expected 1 steps"):
+        penalty.prox([0.1, 0.2])
+
+
+def test_values_of_other_tensors_must_match_the_shapes():
+    model = nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 4))
+    penalty = L1(model, 1.0)
+    with pytest.raises(ValueError, match=r"'0.weight' must have its shape \(2, 3\), got \(3,\)"):
+        penalty([torch.randn(3), torch.randn(4)])
+    with pytest.raises(ValueError, match=r"'2.weight' must have its shape \(4, 2\), got \(2, 4\)"):
+        penalty([torch.randn(2, 3), torch.randn(2, 4)])
+    with pytest.raises(TypeError, match="sequence of tensors.*got a Tensor"):
+        penalty(torch.randn(2, 3))
+    a, b = torch.randn(2, 3), torch.randn(4, 2)
+    assert penalty(t for t in (a, b)).item() == pytest.approx(
+        (a.abs().sum() + b.abs().sum()).item()
+    )
+
+
+# -- copies ------------------------------------------------------------------------------------
+
+
+def _copies(penalty, tmp_path):
+    path = tmp_path / "penalty.pt"
+    torch.save(penalty, path)
+    return [
+        copy.deepcopy(penalty),
+        pickle.loads(pickle.dumps(penalty)),
+        torch.load(path, weights_only=False),
+    ]
+
+
+@pytest.mark.parametrize("groups", ["output", "input"])
+def test_copies_of_a_group_l1_evaluate_and_prox_as_the_original(groups, tmp_path):
+    torch.manual_seed(0)
+    lin = nn.Linear(4, 3).double()
+    w = lin.weight.detach().numpy().copy()
+    axis = 1 if groups == "output" else 0
+    size = w.shape[axis]
+    norms = np.linalg.norm(w, axis=axis, keepdims=True)
+    penalty = GroupL1(lin, 0.2, groups=groups, n_samples=2)
+    for copied in _copies(penalty, tmp_path):
+        assert copied().item() == pytest.approx(0.1 * np.sqrt(size) * norms.sum(), rel=1e-12)
+        copied.prox(0.5)  # block soft-thresholding, on the copy's own tensors
+        expected = w * np.maximum(0, 1 - 0.5 * 0.1 * np.sqrt(size) / norms)
+        np.testing.assert_allclose(copied.parameters[0].detach().numpy(), expected, rtol=1e-13)
+        copied.prox(torch.full((3, 4), 0.5, dtype=torch.float64))  # the per-coordinate path
+    np.testing.assert_array_equal(lin.weight.detach().numpy(), w)  # the original untouched
 
 
 def test_repr_and_config():

@@ -190,3 +190,21 @@ def test_torch_prox_kernels_equal_the_library_penalty_math():
     expected = elastic_net_prox(z, step * alpha * l1_ratio, step * alpha * (1 - l1_ratio))
     np.testing.assert_allclose(x.numpy(), expected, rtol=1e-12, atol=1e-15)
     assert np.array_equal(x.numpy() == 0, expected == 0)  # the same exact zeros
+
+
+@pytest.mark.parametrize("kernel", [soft_threshold_, shrink_l2_])
+def test_alpha_zero_is_the_identity_even_for_infinite_steps(kernel):
+    x, _ = data(7)
+    t = torch.tensor(x)
+    for step in (torch.full_like(t, float("inf")), float("inf"), 0.5):
+        kernel(t, step, 0.0)  # 0·inf would be NaN: a zero penalty must not touch w
+        np.testing.assert_array_equal(t.numpy(), x)
+
+
+def test_shrink_l2_with_a_factored_step_forms_no_product():
+    # x / (1 + a·c/s), not x·s / (s + a·c): 300·1000 overflows float16 (65504).
+    x = torch.tensor([300.0, -200.0, 60000.0], dtype=torch.float16)
+    denom = torch.tensor([1000.0, 2000.0, 4.0], dtype=torch.float16)
+    shrink_l2_(x, DiagonalStep(denom, 0.01), 50.0)
+    expected = np.array([300.0, -200.0, 60000.0]) / (1 + 50.0 * 0.01 / np.array([1e3, 2e3, 4.0]))
+    np.testing.assert_allclose(x.double().numpy(), expected, rtol=2e-3)

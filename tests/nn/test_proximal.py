@@ -2,6 +2,9 @@
 preconditioned prox finds the lasso zeros, exact zeros, schedulers, checkpoints, weight decay
 named right, bad input. The step rules themselves: test_step_rules.py."""
 
+import copy
+import pickle
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -11,6 +14,7 @@ from sklearn.linear_model import Lasso  # noqa: E402
 from torch import nn  # noqa: E402
 
 from shrinkage.nn import L1, L2, ElasticNet, GroupL1, Proximal  # noqa: E402
+from shrinkage.penalties import elastic_net_prox  # noqa: E402
 
 from .nets import regression  # noqa: E402
 
@@ -403,12 +407,32 @@ def test_overlapping_penalties():
         Proximal(torch.optim.SGD(model.parameters(), lr=0.1), [L1(model, 0.1), L2(model, 0.1)])
 
 
-def test_maximize_is_refused():
+def test_maximize_is_refused_at_construction():
     w = torch.ones(2, requires_grad=True)
-    opt = Proximal(torch.optim.SGD([w], lr=0.1, maximize=True), L1([w], 0.1))
-    w.grad = torch.zeros(2)
-    with pytest.raises(ValueError, match="maximize"):
+    with pytest.raises(ValueError, match="maximize=True"):
+        Proximal(torch.optim.SGD([w], lr=0.1, maximize=True), L1([w], 0.1))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9),
+        lambda ps: torch.optim.Adam(ps, lr=0.1),  # the fast path until maximize is set
+    ],
+)
+def test_maximize_set_later_is_refused_before_anything_moves(make):
+    w = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64, requires_grad=True)
+    opt = Proximal(make([w]), L1([w], 0.1))
+    w.grad = torch.tensor([0.3, -0.1, 0.2], dtype=torch.float64)
+    opt.step()
+    weights = w.detach().clone()
+    state = {k: v.clone() for k, v in opt.state[w].items()}
+    opt.param_groups[0]["maximize"] = True  # after the first step: checked at every step
+    with pytest.raises(ValueError, match="maximize=True"):
         opt.step()
+    assert torch.equal(w.detach(), weights)  # the inner optimizer did not step either
+    for key, value in state.items():
+        assert torch.equal(opt.state[w][key], value), key
 
 
 def test_docstring_examples_run():
@@ -419,3 +443,328 @@ def test_docstring_examples_run():
 
     for module in (shrinkage.nn.proximal, shrinkage.nn.reports):
         assert doctest.testmod(module).failed == 0
+
+
+# -- copies: deepcopy, pickle, torch.save ------------------------------------------------------
+
+
+def copy_of(obj, how, tmp_path):
+    if how == "deepcopy":
+        return copy.deepcopy(obj)
+    if how == "pickle":
+        return pickle.loads(pickle.dumps(obj))
+    path = tmp_path / "objects.pt"
+    torch.save(obj, path)
+    return torch.load(path, weights_only=False)
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle", "torch.save"])
+@pytest.mark.parametrize("kind", ["sgd", "adam"])
+def test_a_copy_of_model_and_optimizer_continues_as_the_original(how, kind, tmp_path):
+    # GroupL1 used to find its parameters by object identity, which a copy changes.
+    model = mlp()
+    inner = (
+        torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        if kind == "sgd"
+        else torch.optim.Adam(model.parameters(), lr=0.01)
+    )
+    opt = Proximal(
+        inner,
+        [
+            GroupL1(model, 0.05, groups="input", include=lambda n, p, m: n == "0.weight"),
+            L1(model, 0.1, include=lambda n, p, m: n == "3.weight"),
+        ],
+    )
+    # A scheduler patches opt.step on the instance, with a reference to this optimizer.
+    torch.optim.lr_scheduler.StepLR(opt, step_size=100)
+    train(model, opt, 5, seed=0)
+    copied_model, copied_opt = copy_of((model, opt), how, tmp_path)
+    # The copy's optimizer and penalties act on the copied model's parameters.
+    assert copied_opt.penalties[0].parameters[0] is copied_model[0].weight
+    assert copied_opt.param_groups[0]["params"][0] is copied_model[0].weight
+    with torch.no_grad():
+        assert copied_opt.penalties[0]().item() == pytest.approx(opt.penalties[0]().item())
+
+    train(copied_model, copied_opt, 5, seed=1)
+    assert not torch.equal(copied_model[0].weight, model[0].weight)  # the original stayed
+    train(model, opt, 5, seed=1)
+    for p, q in zip(model.parameters(), copied_model.parameters(), strict=True):
+        assert torch.equal(p, q)
+    assert zero_fraction(copied_model) > 0
+
+
+# -- low precision: float16 / bfloat16 weights -------------------------------------------------
+
+
+def half_adam_setup(dtype, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    w0 = (torch.rand(6, 5, generator=g, dtype=torch.float64) - 0.5) * 400  # |w| up to 200
+    grads = [
+        torch.where(torch.rand(6, 5, generator=g) < 0.5, -1.0, 1.0).double()
+        * (500 + 1500 * torch.rand(6, 5, generator=g, dtype=torch.float64))
+        for _ in range(3)
+    ]
+    return w0.to(dtype), [gr.to(dtype) for gr in grads]
+
+
+def test_float16_weights_under_proximal_adam_do_not_overflow():
+    # The reported case: w = 100, gradient 1000, so w·(sqrt(v̂) + eps) = 1e5 > 65504.
+    w = nn.Parameter(torch.full((4,), 100.0, dtype=torch.float16))
+    opt = Proximal(torch.optim.Adam([w], lr=0.01), L1([w], 1e-3))
+    ref = nn.Parameter(torch.full((4,), 100.0, dtype=torch.float16))
+    bare = torch.optim.Adam([ref], lr=0.01)
+    for p in (w, ref):
+        p.grad = torch.full_like(p, 1000.0)
+    opt.step()
+    bare.step()
+    assert torch.equal(w.detach(), ref.detach())  # threshold 1e-3·1e-5: below half an ulp
+
+
+@pytest.mark.parametrize("kind", ["l1", "l2", "enet"])
+@pytest.mark.parametrize("path", ["fast", "torch-step"])
+def test_float16_adam_prox_is_the_closed_form_rounded_once(kind, path):
+    # Reference: torch's own float16 Adam, then the elastic-net map of shrinkage.penalties in
+    # float64 with D from torch's state, rounded to float16 once.
+    # Thresholds α·D of 10 to 100 on weights up to 200 (D ≈ 0.01/|g| ≈ 1e-5).
+    alpha, l1_ratio = {"l1": (3e6, 1.0), "l2": (3e5, 0.0), "enet": (6e6, 0.5)}[kind]
+    w0, grads = half_adam_setup(torch.float16)
+    w = w0.clone().requires_grad_()
+    ref = w0.clone().requires_grad_()
+    inner = torch.optim.Adam([w], lr=0.01)
+    if path == "torch-step":
+        inner.register_step_pre_hook(lambda *args: None)  # leaves the fast path
+    opt = Proximal(inner, ElasticNet([w], alpha, l1_ratio))
+    bare = torch.optim.Adam([ref], lr=0.01)
+    for grad in grads:
+        w.grad, ref.grad = grad.clone(), grad.clone()
+        opt.step()
+        bare.step()
+        with torch.no_grad():
+            state = bare.state[ref]
+            v = state["exp_avg_sq"].double().numpy()
+            d = 0.01 / (np.sqrt(v / (1 - 0.999 ** state["step"].item())) + 1e-8)
+            z = ref.double().numpy()
+            b = elastic_net_prox(z, alpha * l1_ratio * d, alpha * (1 - l1_ratio) * d)
+            ref.copy_(torch.from_numpy(b))  # rounded to float16 once
+        assert torch.isfinite(w).all()
+        # Equal up to the float16 rounding of Adam's denominator (torch's, in float16): a
+        # relative 1e-3 of thresholds up to 100.
+        torch.testing.assert_close(w.detach(), ref.detach(), rtol=2e-3, atol=0.1)
+    assert torch.equal(w == 0, ref == 0) and (kind == "l2" or bool((w == 0).any()))
+
+
+def group_prox_reference(z, d, tau):
+    """argmin_b Σ (b − z)²/(2d) + τ‖b‖₂, in float64 with SciPy's root finder."""
+    from scipy.optimize import brentq
+
+    if np.linalg.norm(z / d) <= tau:
+        return np.zeros_like(z)
+    # b = z·r/(r + τd) with r = ‖b‖, the root of ‖z/(r + τd)‖ = 1 in (0, ‖z‖).
+    r = brentq(lambda r: np.linalg.norm(z / (r + tau * d)) - 1, 0, np.linalg.norm(z), xtol=1e-14)
+    return z * r / (r + tau * d)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_low_precision_group_l1_under_adam_is_the_argmin_rounded(dtype):
+    alpha = 5e6  # rows with ‖z/d‖ from 2e7 to 4.4e7, τ = α·sqrt(5): zero after 3 steps or not
+    w0, grads = half_adam_setup(dtype, seed=1)
+    w0[:, 0] *= 1.5  # |w| up to 300: w² overflows float16
+    w = w0.clone().requires_grad_()
+    ref = w0.clone().requires_grad_()
+    opt = Proximal(torch.optim.Adam([w], lr=0.01), GroupL1([w], alpha, groups="output"))
+    bare = torch.optim.Adam([ref], lr=0.01)
+    tau = alpha * np.sqrt(5)
+    for grad in grads:
+        w.grad, ref.grad = grad.clone(), grad.clone()
+        opt.step()
+        bare.step()
+        with torch.no_grad():
+            state = bare.state[ref]
+            v = state["exp_avg_sq"].double().numpy()
+            d = 0.01 / (np.sqrt(v / (1 - 0.999 ** state["step"].item())) + 1e-8)
+            z = ref.double().numpy()
+            b = np.stack([group_prox_reference(z[i], d[i], tau) for i in range(6)])
+            ref.copy_(torch.from_numpy(b))
+        assert torch.isfinite(w).all()
+        ulp = 2e-3 if dtype == torch.float16 else 1.6e-2
+        torch.testing.assert_close(w.detach(), ref.detach(), rtol=ulp, atol=ulp * 100)
+    assert (w == 0).all(dim=1).any() and not (w == 0).all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: torch.optim.Adam(ps, lr=1e-4),
+        lambda ps: torch.optim.RMSprop(ps, lr=1e-4),
+        lambda ps: torch.optim.SGD(ps, lr=1e-4, momentum=0.9),
+    ],
+    ids=["adam", "rmsprop", "sgd"],
+)
+@pytest.mark.parametrize("penalty", [L1, L2, ElasticNet, GroupL1])
+def test_alpha_zero_leaves_low_precision_weights_as_the_bare_optimizer(dtype, make, penalty):
+    # w·denom/denom rounded twice per step made bfloat16 weights drift by a unit per step.
+    g = torch.Generator().manual_seed(0)
+    w0 = (0.01 * torch.randn(4, 6, generator=g)).to(dtype)  # small: a step of 1e-4 shows
+    w, ref = w0.clone().requires_grad_(), w0.clone().requires_grad_()
+    opt, bare = Proximal(make([w]), penalty([w], 0.0)), make([ref])
+    for _ in range(200):
+        grad = torch.randn(4, 6, generator=g).to(dtype)
+        w.grad, ref.grad = grad.clone(), grad.clone()
+        opt.step()
+        bare.step()
+    assert not torch.equal(ref.detach(), w0)  # the optimizer did move
+    assert torch.equal(w.detach(), ref.detach())
+
+
+# -- settings in the state dict ----------------------------------------------------------------
+
+
+def test_load_state_dict_restores_every_penalty_setting():
+    # As torch.optim restores lr or betas from a state dict, the penalties' settings are
+    # restored, not only alpha: strength 0.3/10, by input, as saved.
+    torch.manual_seed(0)
+    lin = nn.Linear(4, 3).double()
+    saved = Proximal(
+        torch.optim.SGD(lin.parameters(), lr=0.5),
+        GroupL1(lin, 0.3, groups="input", n_samples=10),
+    ).state_dict()
+    opt = Proximal(
+        torch.optim.SGD(lin.parameters(), lr=0.5),
+        GroupL1(lin, 0.7, groups="output", size_weighted=False, n_samples=1000),
+    )
+    opt.load_state_dict(saved)
+    penalty = opt.penalties[0]
+    assert (penalty.alpha, penalty.n_samples, penalty.groups) == (0.3, 10, "input")
+    assert penalty.size_weighted is True and penalty.strength == pytest.approx(0.03)
+    w0 = lin.weight.detach().numpy().copy()
+    for p in lin.parameters():
+        p.grad = torch.zeros_like(p)
+    opt.step()  # block soft-thresholding of the columns at lr·0.03·sqrt(3)
+    expected = w0 * np.maximum(0, 1 - 0.5 * 0.03 * np.sqrt(3) / np.linalg.norm(w0, axis=0))
+    np.testing.assert_allclose(lin.weight.detach().numpy(), expected, rtol=1e-13)
+
+
+def test_load_state_dict_restores_l1_ratio_and_refuses_a_bad_setting():
+    model = mlp()
+    saved = Proximal(
+        torch.optim.SGD(model.parameters(), lr=0.1), ElasticNet(model, 0.2, l1_ratio=0.9)
+    ).state_dict()
+    opt = Proximal(torch.optim.SGD(model.parameters(), lr=0.3), ElasticNet(model, 0.2, 0.1))
+    opt.load_state_dict(saved)
+    assert opt.penalties[0].l1_ratio == 0.9 and opt.param_groups[0]["lr"] == 0.1
+    fresh = Proximal(torch.optim.SGD(model.parameters(), lr=0.3), ElasticNet(model, 0.2, 0.1))
+    saved["proximal"]["penalties"][0]["l1_ratio"] = 2.0
+    with pytest.raises(ValueError, match="l1_ratio must lie in"):
+        fresh.load_state_dict(saved)
+    # Refused before anything was loaded.
+    assert fresh.penalties[0].l1_ratio == 0.1 and fresh.param_groups[0]["lr"] == 0.3
+
+
+# -- hooks -------------------------------------------------------------------------------------
+
+
+def hooked_calls(opt):
+    """Register one hook of each state-dict kind; run state_dict and load_state_dict."""
+    calls = []
+    opt.register_state_dict_pre_hook(lambda o: calls.append("pre"))
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    opt.register_load_state_dict_pre_hook(
+        lambda o, sd: (
+            calls.append(("load-pre", sd.get("extra")))
+            or {k: v for k, v in sd.items() if k != "extra"}
+        )
+    )
+    opt.register_load_state_dict_post_hook(lambda o: calls.append(("load-post", o is opt)))
+    saved = opt.state_dict()
+    calls.append(("saved", saved.get("extra")))
+    opt.load_state_dict(saved)
+    return calls
+
+
+def test_state_dict_hooks_run_as_on_a_torch_optimizer():
+    model = mlp()
+    bare = torch.optim.SGD(model.parameters(), lr=0.1)
+    opt = Proximal(torch.optim.SGD(model.parameters(), lr=0.1), L1(model, 0.1))
+    expected = hooked_calls(bare)
+    assert expected == ["pre", ("saved", 1), ("load-pre", 1), ("load-post", True)]
+    assert hooked_calls(opt) == expected
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda ps: torch.optim.SGD(ps, lr=0.1), lambda ps: torch.optim.Adam(ps, lr=0.01)],
+    ids=["sgd", "adam"],
+)
+def test_global_and_own_step_hooks_fire_once_per_step(make):
+    from torch.optim.optimizer import (
+        register_optimizer_step_post_hook,
+        register_optimizer_step_pre_hook,
+    )
+
+    model = mlp()
+    opt = Proximal(make(model.parameters()), L1(model, 0.5))
+    calls = []
+    handles = [
+        register_optimizer_step_pre_hook(lambda o, a, k: calls.append("global-pre")),
+        register_optimizer_step_post_hook(lambda o, a, k: calls.append("global-post")),
+    ]
+    try:
+        # The wrapper's own hooks see the whole step: the post hook the pruned weights.
+        opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+        opt.register_step_post_hook(lambda o, a, k: calls.append(zero_fraction(model) > 0))
+        opt.optimizer.register_step_post_hook(lambda o, a, k: calls.append("inner-post"))
+        train(model, opt, 3)
+    finally:
+        for handle in handles:
+            handle.remove()
+    for name in ("global-pre", "global-post", "pre", "inner-post"):
+        assert calls.count(name) == 3, name
+    assert calls.count(True) == 3
+
+
+# -- bad arguments -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("penalty", "match"),
+    [
+        (None, "got None"),
+        (0.1, "got 0.1"),
+        (L1, "L1 is the class, not a penalty"),
+        ([L1], "L1 is the class, not a penalty"),
+        ("l1", "got 'l1'"),
+        ([], "non-empty"),
+    ],
+)
+def test_not_a_penalty(penalty, match):
+    w = torch.ones(2, requires_grad=True)
+    with pytest.raises(TypeError, match=f"penalty must be.*{match}"):
+        Proximal(torch.optim.SGD([w], lr=0.1), penalty)
+
+
+def test_bad_decoupled_and_step_size():
+    w = torch.ones(2, requires_grad=True)
+    opt, penalty = torch.optim.SGD([w], lr=0.1), L1([w], 0.1)
+    with pytest.raises(TypeError, match="decoupled must be True or False, got 'no'"):
+        Proximal(opt, penalty, decoupled="no")
+    with pytest.raises(TypeError, match="step_size must be a callable.*got 0.1.*lambda"):
+        Proximal(opt, penalty, step_size=0.1)
+
+
+@pytest.mark.parametrize(
+    ("rule", "error", "match"),
+    [
+        (lambda o, g, p: -0.1, ValueError, "finite number >= 0.*got -0.1"),
+        (lambda o, g, p: float("nan"), ValueError, "finite number >= 0"),
+        (lambda o, g, p: torch.full((2,), -1.0), ValueError, "negative or NaN"),
+        (lambda o, g, p: torch.ones(3), ValueError, r"shaped like the parameter \(2,\)"),
+        (lambda o, g, p: "0.1", TypeError, "got '0.1'"),
+    ],
+)
+def test_a_step_size_rule_returning_a_bad_step_is_named_at_the_step(rule, error, match):
+    w = torch.ones(2, requires_grad=True)
+    opt = Proximal(torch.optim.SGD([w], lr=0.1), L1([w], 0.1), step_size=rule)
+    w.grad = torch.zeros(2)
+    with pytest.raises(error, match=rf"step_size\(optimizer, param_group, param\).*{match}"):
+        opt.step()

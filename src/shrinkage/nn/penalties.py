@@ -22,12 +22,15 @@ the strength; ``ElasticNet`` is ``alpha * sum(l1_ratio*|w| + (1 - l1_ratio)/2 * 
 from __future__ import annotations
 
 import math
+import numbers
+import operator
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from .._docs import inherit_entries
 from .prox import (
@@ -45,6 +48,7 @@ from .selection import (
     Include,
     Parameters,
     PenalizedParameter,
+    computed_weights,
     default_include,
     select_parameters,
 )
@@ -64,17 +68,135 @@ __all__ = [
     "soft_threshold",
 ]
 
+# Weights stored in these get their proximal map computed in float32 and rounded once.
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
+# -- argument checks (shared with Proximal) ------------------------------------------------------
+def _scalar(value: Any) -> Any:
+    """A one-element tensor or array as its Python number; anything else unchanged."""
+    if isinstance(value, np.ndarray) and value.size == 1:
+        return value.item()
+    if isinstance(value, Tensor) and value.numel() == 1:
+        return value.item()
+    return value
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, (bool, np.bool_))
+
+
+def _check_real(name: str, value: Any, example: str) -> float:
+    """``value`` as a float; strings and booleans are refused, not converted."""
+    number = _scalar(value)
+    if _is_bool(number) or not isinstance(number, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}; pass e.g. {example}.")
+    return float(number)
+
 
 def _check_alpha(alpha: Any) -> float:
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        raise TypeError(f"alpha must be a number, got {type(alpha).__name__}.") from None
+    value = _check_real("alpha", alpha, "alpha=1e-4")
     if not math.isfinite(value) or value < 0:
         raise ValueError(
             f"alpha must be a finite number >= 0, got {alpha!r}. Use alpha=0 for no penalty."
         )
     return value
+
+
+def _check_n_samples(n_samples: Any) -> int | None:
+    """A positive integer: Python's, NumPy's or a one-element integer tensor; or ``None``.
+
+    An integral float (``1e4``) is taken as that integer: ``n_samples`` only divides
+    ``alpha``. ``100.5`` or a boolean is refused.
+    """
+    if n_samples is None:
+        return None
+    value = _scalar(n_samples)
+    if _is_bool(value):
+        count = None
+    elif isinstance(value, numbers.Integral):
+        count = operator.index(value)
+    elif isinstance(value, numbers.Real) and float(value).is_integer():
+        count = int(value)
+    else:
+        count = None
+    if count is None or count < 1:
+        raise ValueError(
+            "n_samples must be a positive integer (the number of training examples), got "
+            f"{n_samples!r}; pass e.g. n_samples=len(train_set), or leave it out."
+        )
+    return count
+
+
+def _check_l1_ratio(l1_ratio: Any) -> float:
+    value = _check_real("l1_ratio", l1_ratio, "l1_ratio=0.5")
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise ValueError(f"l1_ratio must lie in [0, 1] (1 = L1, 0 = L2), got {l1_ratio!r}.")
+    return value
+
+
+def _check_groups(groups: Any) -> Literal["output", "input"]:
+    if groups not in ("output", "input"):
+        raise ValueError(
+            f"groups must be 'output' (prune units) or 'input' (select inputs), got {groups!r}."
+        )
+    return groups
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    """``True`` or ``False`` (NumPy's too); a string such as ``"no"`` is refused."""
+    if not _is_bool(value):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def _broadcasts_to(shape: torch.Size, target: torch.Size) -> bool:
+    try:
+        return torch.broadcast_shapes(shape, target) == target
+    except RuntimeError:
+        return False
+
+
+def _check_step(step: Any, entry: PenalizedParameter, source: str = "step") -> Step:
+    """A step for ``entry``: a finite number >= 0, or a tensor of steps >= 0 that
+    broadcasts to the parameter's shape. ``source`` names what produced it."""
+    if isinstance(step, Tensor):
+        if not step.is_floating_point() or not _broadcasts_to(step.shape, entry.param.shape):
+            raise ValueError(
+                f"{source} for {entry.name!r} must be a number or a float tensor shaped like "
+                f"the parameter {tuple(entry.param.shape)}, got a {step.dtype} tensor of shape "
+                f"{tuple(step.shape)}."
+            )
+        if not bool(torch.all(step >= 0)):  # NaN fails too
+            raise ValueError(
+                f"{source} for {entry.name!r} has entries that are negative or NaN; a step "
+                "(the optimizer's per-coordinate learning rate) must be >= 0."
+            )
+        return step
+    if _is_bool(step) or not isinstance(step, numbers.Real):
+        raise TypeError(
+            f"{source} for {entry.name!r} must be a number or a tensor shaped like the "
+            f"parameter, got {step!r}."
+        )
+    if not (math.isfinite(step) and step >= 0):
+        raise ValueError(
+            f"{source} for {entry.name!r} must be a finite number >= 0 (a learning rate), "
+            f"got {step!r}."
+        )
+    return float(step)
+
+
+def _float32_step(step: Step | DiagonalStep) -> Step:
+    """The step for a float32 copy of a low-precision weight, as an explicit ``D``.
+
+    ``D = scale / denom`` directly: the factored form's ``w·denom`` is what overflows
+    float16 (100·1000 > 65504).
+    """
+    if isinstance(step, DiagonalStep):
+        return step.denom.float().reciprocal_().mul_(step.scale)
+    if isinstance(step, Tensor):
+        return step.float()
+    return step
 
 
 class Penalty:
@@ -85,6 +207,8 @@ class Penalty:
     parameters : nn.Module, Tensor or iterable of tensors / (name, tensor) pairs
         What to penalize; see :func:`select_parameters`. A module selects the weights of its
         linear and convolution layers by default, never biases or normalization parameters.
+        A layer whose weight is computed (``weight_norm``, ``spectral_norm``) is not selected
+        by default; a warning names it and its parameters (choose with ``include=``).
     alpha : float
         Strength ``>= 0``.
     n_samples : int, optional
@@ -97,11 +221,19 @@ class Penalty:
     ----------
     alpha : float
         Can be changed between steps (a penalty warm-up); it is saved by
-        :meth:`Proximal.state_dict <shrinkage.nn.Proximal.state_dict>`.
+        :meth:`Proximal.state_dict <shrinkage.nn.Proximal.state_dict>`, with the other
+        settings (``n_samples``, ``l1_ratio``, ``groups``, ``size_weighted``).
     """
 
     #: ``True`` if the proximal map zeroes coordinates (the non-smooth penalties).
     sparse: bool = False
+    #: The settings a state dict saves and restores, each with its check.
+    _SETTINGS: dict[str, Callable[[Any], Any]] = {
+        "alpha": _check_alpha,
+        "n_samples": _check_n_samples,
+    }
+    #: Attributes keyed by object identity: rebuilt after a copy or pickle, never copied.
+    _CACHES: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -112,14 +244,13 @@ class Penalty:
         include: Include | None = None,
     ) -> None:
         self.alpha = alpha
-        if n_samples is not None:
-            if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
-                raise ValueError(
-                    f"n_samples must be a positive integer (the number of training examples), "
-                    f"got {n_samples!r}."
-                )
         self.n_samples = n_samples
         self.entries = select_parameters(parameters, include)
+        computed = (
+            computed_weights(parameters)
+            if include is None and isinstance(parameters, nn.Module)
+            else {}
+        )
         if not self.entries:
             what = type(parameters).__name__
             raise ValueError(
@@ -127,10 +258,33 @@ class Penalty:
                 "module contributes the weights of its nn.Linear / nn.Conv*d / "
                 "nn.ConvTranspose*d layers only (never biases or normalization parameters); "
                 "pass include=lambda name, param, module: ... or an iterable of tensors to "
-                "choose others."
+                f"choose others.{_computed_note(computed)}"
+            )
+        if computed:
+            warnings.warn(
+                f"{type(self).__name__} leaves out layers whose weight is computed rather than "
+                f"stored as a parameter.{_computed_note(computed)} To keep this selection "
+                "without the warning, pass include=shrinkage.nn.default_include.",
+                UserWarning,
+                stacklevel=2 if type(self).__init__ is Penalty.__init__ else 3,  # the caller
             )
         self._used_by: str | None = None  # set by Proximal: the value must not enter the loss
         self._warned_double_count = False
+        self._build_caches()
+
+    # -- copies: caches keyed by identity are rebuilt ------------------------------------------
+    def _build_caches(self) -> None:
+        """(Re)build what :attr:`_CACHES` names from ``entries`` and the settings."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for name in self._CACHES:
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._build_caches()
 
     # -- hyperparameters -------------------------------------------------------------------
     @property
@@ -142,9 +296,18 @@ class Penalty:
         self._alpha = _check_alpha(value)
 
     @property
+    def n_samples(self) -> int | None:
+        """The number of training examples ``n`` dividing ``alpha``, or ``None``."""
+        return self._n_samples
+
+    @n_samples.setter
+    def n_samples(self, value: int | None) -> None:
+        self._n_samples = _check_n_samples(value)
+
+    @property
     def strength(self) -> float:
         """The coefficient in front of the penalty: ``alpha / n_samples`` or ``alpha``."""
-        return self._alpha if self.n_samples is None else self._alpha / self.n_samples
+        return self._alpha if self._n_samples is None else self._alpha / self._n_samples
 
     @property
     def parameters(self) -> list[Tensor]:
@@ -156,13 +319,28 @@ class Penalty:
         return [e.name for e in self.entries]
 
     def config(self) -> dict[str, Any]:
-        """The hyperparameters, as saved in a :class:`~shrinkage.nn.Proximal` state dict."""
-        return {
-            "penalty": type(self).__name__,
-            "alpha": self.alpha,
-            "n_samples": self.n_samples,
-            "names": self.names,
-        }
+        """The kind, parameter names and settings, as saved in a
+        :class:`~shrinkage.nn.Proximal` state dict."""
+        settings = {name: getattr(self, name) for name in self._SETTINGS}
+        return {"penalty": type(self).__name__, "names": self.names, **settings}
+
+    def _settings_from(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The settings saved in ``config``, checked as the constructor checks them.
+
+        A setting missing from ``config`` (an older state dict) keeps its current value.
+        """
+        checked = {}
+        for name, check in self._SETTINGS.items():
+            if name in config:
+                try:
+                    checked[name] = check(config[name])
+                except (TypeError, ValueError) as error:
+                    raise ValueError(f"the saved {type(self).__name__}: {error}") from None
+        return checked
+
+    def _restore(self, settings: dict[str, Any]) -> None:
+        for name, value in settings.items():
+            setattr(self, name, value)
 
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self._extra_repr().items())
@@ -193,13 +371,33 @@ class Penalty:
                     UserWarning,
                     stacklevel=2,
                 )
-        elif len(tensors) != len(self.entries):
+        else:
+            tensors = self._check_tensors(tensors)
+        total = sum(self._value(e, t) for e, t in zip(self.entries, tensors, strict=True))
+        return self.strength * total
+
+    def _check_tensors(self, tensors: Any) -> list[Tensor]:
+        """One tensor per penalized parameter, each of that parameter's shape."""
+        if isinstance(tensors, Tensor) or not isinstance(tensors, Iterable):
+            raise TypeError(
+                "tensors must be a sequence of tensors, one per penalized parameter "
+                f"({self.names}), got a {type(tensors).__name__}; wrap one tensor in a list."
+            )
+        tensors = list(tensors)
+        if len(tensors) != len(self.entries):
             raise ValueError(
                 f"expected {len(self.entries)} tensors (one per penalized parameter), "
                 f"got {len(tensors)}."
             )
-        total = sum(self._value(e, t) for e, t in zip(self.entries, tensors, strict=True))
-        return self.strength * total
+        for entry, t in zip(self.entries, tensors, strict=True):
+            if not isinstance(t, Tensor) or t.shape != entry.param.shape:
+                got = tuple(t.shape) if isinstance(t, Tensor) else type(t).__name__
+                raise ValueError(
+                    f"the tensor for {entry.name!r} must have its shape "
+                    f"{tuple(entry.param.shape)}, got {got}; pass the tensors in the order "
+                    f"of penalty.names ({self.names})."
+                )
+        return tensors
 
     def _value(self, entry: PenalizedParameter, w: Tensor) -> Tensor:
         raise NotImplementedError
@@ -216,32 +414,57 @@ class Penalty:
             tensor shaped like the parameter (a per-coordinate step, as an adaptive optimizer
             takes). A number is the classical ``prox_{step·g}``.
         """
-        steps = (
-            list(step)
-            if isinstance(step, Sequence) and not isinstance(step, Tensor)
-            else [step] * len(self.entries)
-        )
-        if len(steps) != len(self.entries):
-            raise ValueError(f"expected {len(self.entries)} steps, got {len(steps)}.")
+        if isinstance(step, (Tensor, numbers.Real)):
+            steps = [step] * len(self.entries)
+        elif isinstance(step, Sequence) and not isinstance(step, (str, bytes)):
+            steps = list(step)
+            if len(steps) != len(self.entries):
+                raise ValueError(
+                    f"expected {len(self.entries)} steps (one per penalized parameter), "
+                    f"got {len(steps)}."
+                )
+        else:
+            raise TypeError(
+                "step must be a number, a tensor shaped like the parameters, or a list of "
+                f"those (one per penalized parameter), got {step!r}."
+            )
         for entry, s in zip(self.entries, steps, strict=True):
-            self._check_step(s)
-            self.prox_parameter(entry, s)
-
-    @staticmethod
-    def _check_step(step: Step) -> None:
-        if isinstance(step, Tensor):
-            if not bool(torch.all(step >= 0)):
-                raise ValueError("step sizes must be >= 0.")
-        elif not (math.isfinite(step) and step >= 0):
-            raise ValueError(f"step must be a finite number >= 0, got {step!r}.")
+            self.prox_parameter(entry, _check_step(s, entry))
 
     def prox_parameter(self, entry: PenalizedParameter, step: Step | DiagonalStep) -> None:
         """The proximal map on one parameter, in place (no checks: the hot path).
 
         ``step`` is a number, a tensor shaped like the parameter (not modified), or a
-        :class:`DiagonalStep` (whose ``denom`` may be overwritten).
+        :class:`DiagonalStep` (whose ``denom`` may be overwritten). A float16 or bfloat16
+        parameter is mapped in float32 and rounded once.
         """
+        w = entry.param
+        if w.dtype in _LOW_PRECISION:
+            # In place in float16, w·denom overflows, and every pass rounds again.
+            x = w.float()
+            self._prox(entry, x, _float32_step(step))
+            w.copy_(x)
+        else:
+            self._prox(entry, w, step)
+
+    def _prox(self, entry: PenalizedParameter, x: Tensor, step: Step | DiagonalStep) -> None:
+        """The proximal map of ``entry``'s penalty applied to ``x`` (its weights) in place."""
         raise NotImplementedError
+
+
+def _computed_note(computed: dict[str, list[str]]) -> str:
+    """What a warning or an error says about layers whose weight is computed."""
+    if not computed:
+        return ""
+    layers = "; ".join(
+        f"layer {name!r} (from {', '.join(map(repr, params))})" for name, params in computed.items()
+    )
+    example = next(iter(computed.values()))[-1]
+    return (
+        f" Not penalized: {layers}, whose weight is computed by a parametrization "
+        "(weight_norm, spectral_norm, ...). Remove the parametrization, or choose what to "
+        f"penalize with include=, e.g. include=lambda name, param, module: name == {example!r}."
+    )
 
 
 @inherit_entries(Penalty)
@@ -259,8 +482,8 @@ class L1(Penalty):
     def _value(self, entry: PenalizedParameter, w: Tensor) -> Tensor:
         return w.abs().sum()
 
-    def prox_parameter(self, entry: PenalizedParameter, step: Step | DiagonalStep) -> None:
-        soft_threshold_(entry.param, step, self.strength)
+    def _prox(self, entry: PenalizedParameter, x: Tensor, step: Step | DiagonalStep) -> None:
+        soft_threshold_(x, step, self.strength)
 
 
 @inherit_entries(Penalty)
@@ -276,8 +499,8 @@ class L2(Penalty):
     def _value(self, entry: PenalizedParameter, w: Tensor) -> Tensor:
         return 0.5 * (w * w).sum()
 
-    def prox_parameter(self, entry: PenalizedParameter, step: Step | DiagonalStep) -> None:
-        shrink_l2_(entry.param, step, self.strength)
+    def _prox(self, entry: PenalizedParameter, x: Tensor, step: Step | DiagonalStep) -> None:
+        shrink_l2_(x, step, self.strength)
 
 
 @inherit_entries(Penalty)
@@ -293,6 +516,8 @@ class ElasticNet(Penalty):
         Mix in ``[0, 1]``: 1 is :class:`L1`, 0 is :class:`L2`.
     """
 
+    _SETTINGS = {**Penalty._SETTINGS, "l1_ratio": _check_l1_ratio}
+
     def __init__(
         self,
         parameters: Parameters,
@@ -302,27 +527,35 @@ class ElasticNet(Penalty):
         n_samples: int | None = None,
         include: Include | None = None,
     ) -> None:
-        if not 0.0 <= float(l1_ratio) <= 1.0:
-            raise ValueError(f"l1_ratio must lie in [0, 1] (1 = L1, 0 = L2), got {l1_ratio!r}.")
-        self.l1_ratio = float(l1_ratio)
+        self.l1_ratio = l1_ratio
         super().__init__(parameters, alpha, n_samples=n_samples, include=include)
-        self.sparse = self.l1_ratio > 0
+
+    @property
+    def l1_ratio(self) -> float:
+        """The mix in ``[0, 1]``: 1 is L1, 0 is L2."""
+        return self._l1_ratio
+
+    @l1_ratio.setter
+    def l1_ratio(self, value: float) -> None:
+        self._l1_ratio = _check_l1_ratio(value)
+
+    @property
+    def sparse(self) -> bool:  # type: ignore[override]
+        """``True`` when the map has an L1 part (``l1_ratio > 0``)."""
+        return self._l1_ratio > 0
 
     def _extra_repr(self) -> dict[str, Any]:
         return {"l1_ratio": self.l1_ratio}
 
-    def config(self) -> dict[str, Any]:
-        return {**super().config(), "l1_ratio": self.l1_ratio}
-
     def _value(self, entry: PenalizedParameter, w: Tensor) -> Tensor:
         return self.l1_ratio * w.abs().sum() + 0.5 * (1 - self.l1_ratio) * (w * w).sum()
 
-    def prox_parameter(self, entry: PenalizedParameter, step: Step | DiagonalStep) -> None:
-        s = self.strength
-        if self.l1_ratio > 0:
-            soft_threshold_(entry.param, step, s * self.l1_ratio)
-        if self.l1_ratio < 1:
-            shrink_l2_(entry.param, step, s * (1 - self.l1_ratio))
+    def _prox(self, entry: PenalizedParameter, x: Tensor, step: Step | DiagonalStep) -> None:
+        s, ratio = self.strength, self.l1_ratio
+        if ratio > 0:
+            soft_threshold_(x, step, s * ratio)
+        if ratio < 1:
+            shrink_l2_(x, step, s * (1 - ratio))
 
 
 @inherit_entries(Penalty)
@@ -357,6 +590,12 @@ class GroupL1(Penalty):
     """
 
     sparse = True
+    _SETTINGS = {
+        **Penalty._SETTINGS,
+        "groups": _check_groups,
+        "size_weighted": lambda value: _check_bool("size_weighted", value),
+    }
+    _CACHES = ("_position", "_workspace", "_dims", "_weights")
 
     def __init__(
         self,
@@ -368,25 +607,42 @@ class GroupL1(Penalty):
         n_samples: int | None = None,
         include: Include | None = None,
     ) -> None:
-        if groups not in ("output", "input"):
-            raise ValueError(
-                f"groups must be 'output' (prune units) or 'input' (select inputs), got {groups!r}."
-            )
-        self.groups = groups
-        self.size_weighted = bool(size_weighted)
+        self._groups = _check_groups(groups)
+        self._size_weighted = _check_bool("size_weighted", size_weighted)
         super().__init__(parameters, alpha, n_samples=n_samples, include=include)
+
+    def _build_caches(self) -> None:
+        # Keyed by the entries' identity, which a copy changes: hence rebuilt, not copied.
         self._position = {id(e): k for k, e in enumerate(self.entries)}
         self._workspace: dict[int, tuple[Tensor, Tensor]] = {}
-        self._dims = [e.reduce_dims(groups) for e in self.entries]
+        self._dims = [e.reduce_dims(self._groups) for e in self.entries]
         self._weights = [
-            math.sqrt(e.group_size(groups)) if self.size_weighted else 1.0 for e in self.entries
+            math.sqrt(e.group_size(self._groups)) if self._size_weighted else 1.0
+            for e in self.entries
         ]
+
+    @property
+    def groups(self) -> Literal["output", "input"]:
+        """``"output"`` (one group per unit) or ``"input"`` (one group per input)."""
+        return self._groups
+
+    @groups.setter
+    def groups(self, value: Literal["output", "input"]) -> None:
+        self._groups = _check_groups(value)
+        self._build_caches()
+
+    @property
+    def size_weighted(self) -> bool:
+        """Whether each group's norm is multiplied by ``sqrt(p_g)``."""
+        return self._size_weighted
+
+    @size_weighted.setter
+    def size_weighted(self, value: bool) -> None:
+        self._size_weighted = _check_bool("size_weighted", value)
+        self._build_caches()
 
     def _extra_repr(self) -> dict[str, Any]:
         return {"groups": self.groups, "size_weighted": self.size_weighted}
-
-    def config(self) -> dict[str, Any]:
-        return {**super().config(), "groups": self.groups, "size_weighted": self.size_weighted}
 
     def _index(self, entry: PenalizedParameter) -> int:
         try:
@@ -407,25 +663,31 @@ class GroupL1(Penalty):
             self._weights[k] * torch.linalg.vector_norm(entry.grouped(w), dim=self._dims[k]).sum()
         )
 
-    def prox_parameter(self, entry: PenalizedParameter, step: Step | DiagonalStep) -> None:
+    def _buffers(self, entry: PenalizedParameter, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Two scratch tensors like ``x``, kept: the metric prox runs every step."""
+        work = self._workspace.get(id(entry))
+        if work is None or work[0].dtype != x.dtype or work[0].device != x.device:
+            work = self._workspace[id(entry)] = (torch.empty_like(x), torch.empty_like(x))
+        return work
+
+    def _prox(self, entry: PenalizedParameter, x: Tensor, step: Step | DiagonalStep) -> None:
         k = self._index(entry)
         tau = self.strength * self._weights[k]
         if tau == 0:
             return
-        x = entry.grouped()
+        grouped = entry.grouped(x)
         if isinstance(step, DiagonalStep) or (isinstance(step, Tensor) and step.dim() > 0):
-            work = self._workspace.get(id(entry))
-            if work is None:  # two buffers like the weights, kept: this runs every step
-                work = self._workspace[id(entry)] = (
-                    torch.empty_like(entry.param),
-                    torch.empty_like(entry.param),
-                )
+            work = self._buffers(entry, x)
             if isinstance(step, DiagonalStep):  # τD = τ·scale/denom, in denom's memory
                 td = step.denom.reciprocal_().mul_(tau * step.scale)
             else:  # a caller's tensor: not ours to overwrite
-                td = torch.mul(step.expand_as(entry.param), tau)
+                td = torch.mul(step.expand_as(x), tau)
             group_prox_metric_(
-                x, entry.grouped(td), self._dims[k], entry.grouped(work[0]), entry.grouped(work[1])
+                grouped,
+                entry.grouped(td),
+                self._dims[k],
+                entry.grouped(work[0]),
+                entry.grouped(work[1]),
             )
         else:
-            x.mul_(shrink_factor(norms_per_group(x, self._dims[k]), step * tau))
+            grouped.mul_(shrink_factor(norms_per_group(grouped, self._dims[k]), step * tau))

@@ -106,8 +106,11 @@ def softshrink_(x: Tensor, threshold: float) -> None:
 
 def soft_threshold_(x: Tensor, threshold: Step | DiagonalStep, alpha: float) -> None:
     """``x ← S(x, alpha·step)`` in place for a number, tensor or factored step."""
+    if alpha == 0:  # the identity; and 0·inf (an infinite step) would make NaN
+        return
     if isinstance(threshold, DiagonalStep):
-        # S(x, a·c/s) = S(x·s, a·c) / s for s > 0: three in-place passes.
+        # S(x, a·c/s) = S(x·s, a·c) / s for s > 0: three in-place passes. x·s can overflow
+        # only in float16 (|x|·s > 65504), which the penalties compute in float32 instead.
         x.mul_(threshold.denom)
         softshrink_(x, alpha * threshold.scale)
         x.div_(threshold.denom)
@@ -123,10 +126,11 @@ def soft_threshold_(x: Tensor, threshold: Step | DiagonalStep, alpha: float) -> 
 
 def shrink_l2_(x: Tensor, step: Step | DiagonalStep, alpha: float) -> None:
     """``x ← x / (1 + alpha·step)`` in place."""
+    if alpha == 0:
+        return
     if isinstance(step, DiagonalStep):
-        # x / (1 + a·c/s) = x·s / (s + a·c); denom is scratch.
-        x.mul_(step.denom)
-        x.div_(step.denom.add_(alpha * step.scale))
+        # 1 + a·c/s in denom's memory (scratch): no x·s product to overflow.
+        x.div_(step.denom.reciprocal_().mul_(alpha * step.scale).add_(1))
     else:
         x.div_(1 + step * alpha)
 

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from torch import Tensor, nn
+from torch.nn.utils import parametrize
 
 __all__ = [
     "Include",
     "PenalizedParameter",
     "Parameters",
+    "computed_weights",
     "default_include",
     "select_parameters",
 ]
@@ -124,6 +126,51 @@ class PenalizedParameter:
         return math.prod(shape[d] for d in self.reduce_dims(groups))
 
 
+def computed_weights(module: nn.Module) -> dict[str, list[str]]:
+    """The layers whose ``weight`` is computed from other parameters, so never selected.
+
+    ``torch.nn.utils.parametrizations.weight_norm`` / ``spectral_norm`` (and the older
+    ``torch.nn.utils.weight_norm`` / ``spectral_norm``) replace a layer's ``weight``
+    parameter by a tensor computed at each forward from other parameters; the default
+    selection, which takes the ``weight`` *parameter* of linear and convolution layers,
+    then finds nothing in that layer.
+
+    Parameters
+    ----------
+    module : nn.Module
+
+    Returns
+    -------
+    dict
+        ``{layer name: [names of the trainable parameters its weight is computed from]}``,
+        for the linear and convolution layers whose weight is not a parameter.
+    """
+    found = {}
+    for name, layer in module.named_modules():
+        if not isinstance(layer, _WEIGHT_LAYERS) or "weight" in dict(
+            layer.named_parameters(recurse=False)
+        ):
+            continue
+        prefix = f"{name}." if name else ""
+        if parametrize.is_parametrized(layer, "weight"):
+            plist = layer.parametrizations["weight"]
+            sources = [
+                (f"{prefix}parametrizations.weight.{n}", p) for n, p in plist.named_parameters()
+            ]
+        elif isinstance(layer.__dict__.get("weight"), Tensor):  # torch.nn.utils.weight_norm
+            sources = [
+                (prefix + n, p)
+                for n, p in layer.named_parameters(recurse=False)
+                if n.startswith("weight")
+            ]
+        else:
+            continue
+        trainable = [n for n, p in sources if p.requires_grad]
+        if trainable:  # a frozen weight is left out on purpose, as a frozen parameter is
+            found[name] = trainable
+    return found
+
+
 def _check_initialized(name: str, param: Tensor) -> None:
     if isinstance(param, nn.parameter.UninitializedParameter):
         raise ValueError(
@@ -135,8 +182,11 @@ def _check_initialized(name: str, param: Tensor) -> None:
 def _as_entries(parameters: Parameters, include: Include | None) -> list[PenalizedParameter]:
     if isinstance(parameters, nn.Module):
         keep = default_include if include is None else include
+        layer_of = _parametrized_layers(parameters)
         entries, seen = [], set()
         for module_name, module in parameters.named_modules():
+            # The originals of a parametrized weight are grouped as their layer's weight.
+            layer = layer_of.get(id(module), module)
             for param_name, param in module.named_parameters(recurse=False):
                 if id(param) in seen:  # tied weights are penalized once
                     continue
@@ -148,13 +198,19 @@ def _as_entries(parameters: Parameters, include: Include | None) -> list[Penaliz
                         PenalizedParameter(
                             name,
                             param,
-                            int(getattr(module, "groups", 1)) if param.dim() > 2 else 1,
-                            isinstance(module, _TRANSPOSED),
+                            int(getattr(layer, "groups", 1)) if param.dim() > 2 else 1,
+                            isinstance(layer, _TRANSPOSED),
                         )
                     )
         return entries
     if isinstance(parameters, Tensor):
         parameters = [parameters]
+    elif isinstance(parameters, (str, bytes)) or not isinstance(parameters, Iterable):
+        raise TypeError(
+            "parameters must be an nn.Module, a tensor, or an iterable of tensors or of "
+            f"(name, tensor) pairs, got {parameters!r}. Pass the model itself, "
+            "model.named_parameters(), or a list of tensors."
+        )
     entries, seen = [], set()
     for k, item in enumerate(parameters):
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Tensor):
@@ -171,6 +227,25 @@ def _as_entries(parameters: Parameters, include: Include | None) -> list[Penaliz
         seen.add(id(param))
         entries.append(PenalizedParameter(str(name), param))
     return entries
+
+
+def _parametrized_layers(module: nn.Module) -> dict[int, nn.Module]:
+    """``id(ParametrizationList) -> the layer it belongs to``, for every parametrized layer."""
+    return {
+        id(plist): layer
+        for layer in module.modules()
+        if parametrize.is_parametrized(layer)
+        for plist in layer.parametrizations.values()
+    }
+
+
+def _check_include(include: Include | None) -> None:
+    if include is not None and not callable(include):
+        raise TypeError(
+            "include must be a callable include(name, param, module) -> bool, got "
+            f"{include!r}. To select by name: include=lambda name, param, module: "
+            "name.endswith('weight')."
+        )
 
 
 def select_parameters(
@@ -194,6 +269,7 @@ def select_parameters(
     list of PenalizedParameter
         Each distinct tensor once (tied weights are not counted twice).
     """
+    _check_include(include)
     entries = _as_entries(parameters, include)
     for entry in entries:
         p = entry.param
