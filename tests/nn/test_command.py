@@ -180,3 +180,184 @@ def test_command_module_does_not_import_torch():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def no_training(monkeypatch):
+    """Make any training fail loudly: the refusals below must come before it."""
+
+    def train(*args, **kwargs):
+        raise AssertionError("trained before refusing")
+
+    monkeypatch.setattr("shrinkage.nn.experiment.train", train)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--methods", "none,prox-l1", "--lambdas", "1,3", "--histogram-lambda", "2"],
+            "--histogram-lambda 2 is not in --lambdas (1, 3); pick one of them",
+        ),
+        (["--histogram-lambda", "2"], "--histogram-lambda 2 is not in --lambdas (0.3, 1, 3"),
+    ],
+)
+def test_histogram_lambda_outside_the_grid_is_refused_before_training(
+    tmp_path, capsys, monkeypatch, argv, message
+):
+    # It used to run, and the histograms and training curves showed only "none".
+    no_training(monkeypatch)
+    code = command.main(["--out", str(tmp_path / "o"), *TINY, *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--seeds", "0,0"], "seed 0 is listed twice"),
+        (["--seeds", "3,1,3"], "seed 3 is listed twice"),
+        (["--lambdas", "1,1"], "λ = 1 is listed twice"),
+        (["--lambdas", "0.5,1,1.0"], "λ = 1 is listed twice"),
+        (["--methods", "none,none"], "method 'none' is listed twice"),
+        (["--methods", "l2, prox-l1,l2"], "method 'l2' is listed twice"),
+    ],
+)
+def test_repeated_seeds_lambdas_or_methods_are_refused(
+    tmp_path, capsys, monkeypatch, argv, message
+):
+    # A repeated seed is the same run twice: "± 0.000" looked like two independent seeds.
+    no_training(monkeypatch)
+    with pytest.raises(SystemExit) as info:
+        command.main(["--out", str(tmp_path / "o"), *TINY, *argv])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_repeated_hidden_sizes_are_still_allowed():
+    assert parse(["--out", "o", "--hidden", "30,30"]).hidden == (30, 30)
+
+
+def bad_idx_folders(tmp_path):
+    import gzip
+
+    import numpy as np
+
+    from .files import idx_bytes
+
+    smaller = write_fashion(tmp_path / "smaller")  # 6x6 training, 4x4 test images
+    test_images = np.zeros((20, 4, 4), np.uint8)
+    (smaller / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(idx_bytes(test_images)))
+    truncated = write_fashion(tmp_path / "truncated")
+    path = truncated / "train-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:-40])  # a download cut short
+    return {
+        "smaller": (smaller, "6x6 pixels"),
+        "truncated": (truncated, "train-images-idx3-ubyte.gz"),
+    }
+
+
+@pytest.mark.parametrize("case", ["smaller", "truncated"])
+def test_bad_idx_files_give_one_clear_line_before_training(tmp_path, capsys, monkeypatch, case):
+    # They used to end in "unexpected RuntimeError/EOFError ... please report it".
+    folder, message = bad_idx_folders(tmp_path)[case]
+    no_training(monkeypatch)
+    argv = ["--out", str(tmp_path / "o"), "--fashion-mnist", str(folder), "--n-train", "20"]
+    code = command.main([*argv, "--epochs", "1", "--seeds", "0", "--methods", "none", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("shrinkage: error:") and message in err
+    assert "unexpected" not in err and len(err.strip().splitlines()) == 1
+
+
+@needs_matplotlib
+def test_n_test_applies_to_a_csv(tmp_path):
+    # --n-test was silently ignored with --csv (always a 25% test split).
+    csv_path = write_csv(tmp_path / "d.csv")  # 60 rows
+    argv = ["--out", str(tmp_path / "o"), "--csv", str(csv_path), "--target", "label"]
+    args = parse([*argv, "--n-test", "6", "--methods", "none", "--epochs", "1", "--quiet"])
+    assert args.handler(args) == 0
+    results = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert "54 training / 6 test rows" in results["data"]
+    assert "--n-test 6" in results["command"]
+
+
+def write_numeric_target(path, n=200):
+    """Six features and a continuous target ``y``: 200 distinct values in 200 rows."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 6))
+    y = X.sum(axis=1) + rng.normal(size=n)
+    lines = ["a,b,c,d,e,f,y"] + [
+        ",".join(f"{v:.6f}" for v in [*x, t]) for x, t in zip(X, y, strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_continuous_target_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    # It trained a 6-30-200 network, one class per row ("target 'y' with 200 classes").
+    no_training(monkeypatch)
+    csv_path = write_numeric_target(tmp_path / "num.csv")
+    argv = ["--out", str(tmp_path / "o"), "--csv", str(csv_path), "--target", "y"]
+    code = command.main([*argv, *TINY])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("shrinkage: error: ") and len(err.strip().splitlines()) == 1
+    assert "num.csv: the target 'y'" in err and "200 distinct values in 200 rows" in err
+    assert "a continuous target, but shrinkage nn classifies" in err
+    assert not (tmp_path / "o").exists()
+
+
+def write_european_export(path):
+    """``write_csv``'s table as a European spreadsheet saves it: ``;``, decimal commas,
+    cp1252 (a column named with an umlaut)."""
+    text = write_csv(path).read_text().replace(",", ";").replace(".", ",")
+    path.write_bytes(text.replace("a;b;label;c", "größe;b;label;c").encode("cp1252"))
+    return path
+
+
+def test_a_cp1252_csv_gets_the_fit_message_and_the_options(tmp_path, capsys, monkeypatch):
+    # It showed "shrinkage: error: 'utf-8' codec can't decode byte 0xf6 in position 2:
+    # invalid start byte", and nn had no --encoding, --sep or --decimal.
+    csv_path = write_european_export(tmp_path / "export.csv")
+    argv = ["--out", str(tmp_path / "o"), "--csv", str(csv_path), "--target", "label", *TINY]
+    no_training(monkeypatch)
+    assert command.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("shrinkage: error: export.csv is not utf-8 text")
+    assert "--encoding cp1252" in err and len(err.strip().splitlines()) == 1
+    assert command.main([*argv, "--encoding", "cp1252"]) == 2
+    assert "pass --sep ';'" in capsys.readouterr().err
+    assert command.main([*argv, "--encoding", "cp1252", "--sep", ";"]) == 2
+    assert "pass --decimal ','" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+@needs_matplotlib
+def test_sep_decimal_and_encoding_read_the_csv(tmp_path):
+    csv_path = write_european_export(tmp_path / "export.csv")
+    argv = ["--out", str(tmp_path / "o"), "--csv", str(csv_path), "--target", "label"]
+    options = ["--sep", ";", "--decimal", ",", "--encoding", "cp1252"]
+    args = parse([*argv, *options, "--methods", "none", "--epochs", "1", "--seeds", "0", "--quiet"])
+    assert args.handler(args) == 0
+    results = json.loads((tmp_path / "o" / "results.json").read_text())
+    assert "45 training / 15 test rows, 3 standardized features" in results["data"]
+    assert "--sep ';' --decimal , --encoding cp1252" in results["command"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--encoding", "cp1252"], "--sep, --decimal and --encoding only apply to --csv"),
+        (["--sep", ";"], "--sep, --decimal and --encoding only apply to --csv"),
+        (["--csv", "d.csv", "--target", "y", "--encoding", "nope"], "Unknown text encoding"),
+    ],
+)
+def test_table_format_options_are_checked_before_training(
+    tmp_path, capsys, monkeypatch, argv, message
+):
+    no_training(monkeypatch)
+    assert command.main(["--out", str(tmp_path / "o"), *TINY, *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1

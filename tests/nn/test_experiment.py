@@ -32,7 +32,9 @@ def test_plan_runs_none_once_per_seed():
 
 def test_histogram_lambda_defaults_to_the_middle_of_the_grid():
     assert ExperimentConfig(lambdas=(3.0, 0.1, 1.0, 10.0)).histogram_lam == 1.0
-    assert ExperimentConfig(lambdas=(3.0, 0.1), histogram_lambda=7.0).histogram_lam == 7.0
+    assert ExperimentConfig(lambdas=(3.0, 0.1), histogram_lambda=3.0).histogram_lam == 3.0
+    # The grid's own value, so that the figures find the runs (0.1 * 3 != 0.3 in floats).
+    assert ExperimentConfig(lambdas=(0.3, 1.0), histogram_lambda=0.1 * 3).histogram_lam == 0.3
 
 
 @pytest.mark.parametrize(
@@ -47,6 +49,12 @@ def test_histogram_lambda_defaults_to_the_middle_of_the_grid():
         ({"lambdas": (0.0,)}, "λ=0 is the method 'none'"),
         ({"lambdas": (float("nan"),)}, "finite number > 0"),
         ({"seeds": ()}, "at least one seed"),
+        # Outside the grid there are no runs to draw: the figures showed "none" only.
+        ({"lambdas": (1.0, 3.0), "histogram_lambda": 2.0}, r"histogram_lambda=2 .*\(1, 3\)"),
+        # A repeat is the same run counted twice in the mean ± sd.
+        ({"seeds": (0, 1, 0)}, "seed 0 is listed twice"),
+        ({"lambdas": (1.0, 1.0)}, "λ = 1 is listed twice"),
+        ({"methods": ("none", "l2", "none")}, "method 'none' is listed twice"),
     ],
 )
 def test_config_refuses_bad_settings(kwargs, match):

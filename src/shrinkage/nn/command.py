@@ -36,6 +36,8 @@ examples:
   shrinkage nn --out nn-fashion --fashion-mnist /usr/share/datasets/fashion-mnist \\
       --n-train 1000 --hidden 100 --epochs 30
   shrinkage nn --out nn-csv --csv data.csv --target label --methods none,l2,prox-l1
+  shrinkage nn --out nn-csv --csv export.csv --target label \\
+      --sep ';' --decimal , --encoding cp1252  # a European spreadsheet's export
 
 The folder gets results.md, results.json and PNG figures. An existing non-empty folder is
 refused; --force replaces only a folder that shrinkage wrote.
@@ -55,6 +57,10 @@ def _lambdas(text: str) -> tuple[float, ...]:
             raise argparse.ArgumentTypeError(
                 f"λ must be a finite number > 0, got {part!r} (λ = 0 is the method 'none')"
             )
+        if lam in values:  # (1 and 1.0 alike)
+            raise argparse.ArgumentTypeError(
+                f"λ = {lam:g} is listed twice in {text!r}; give each λ once"
+            )
         values.append(lam)
     return tuple(values)
 
@@ -66,6 +72,11 @@ def _methods(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(
             f"unknown method(s) {unknown}; choose among {','.join(METHOD_NAMES)}"
         )
+    for k, method in enumerate(methods):
+        if method in methods[:k]:
+            raise argparse.ArgumentTypeError(
+                f"method {method!r} is listed twice in {text!r}; give each method once"
+            )
     return methods
 
 
@@ -79,6 +90,18 @@ def _ints(text: str, minimum: int) -> tuple[int, ...]:
     if any(v < minimum for v in values):
         raise argparse.ArgumentTypeError(f"values must be >= {minimum}, got {text!r}")
     return values
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    seeds = _ints(text, 0)
+    for k, seed in enumerate(seeds):
+        # The same seed is the same run again: the table's "± sd" would count it twice.
+        if seed in seeds[:k]:
+            raise argparse.ArgumentTypeError(
+                f"seed {seed} is listed twice in {text!r}: a repeated seed repeats the same "
+                "run, and mean ± sd would count it as two; give each seed once"
+            )
+    return seeds
 
 
 def _positive_int(text: str) -> int:
@@ -120,6 +143,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     data.add_argument("--csv", metavar="FILE", help="CSV file with a header row; numeric features")
     p.add_argument("--target", metavar="COLUMN", help="class column of --csv")
+    from ..cli import _add_table_format_arguments
+
+    _add_table_format_arguments(p)  # --sep, --decimal, --encoding of --csv, as for fit
     p.add_argument(
         "--n-train",
         type=_positive_int,
@@ -132,7 +158,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="test rows (default: the rest of digits, all 10000 Fashion-MNIST test images)",
+        help="test rows (default: the rest of digits, all 10000 Fashion-MNIST test images, "
+        "25%% of a CSV's rows)",
     )
     p.add_argument(
         "--methods",
@@ -184,7 +211,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_positive_int, default=10, help="default 10")
     p.add_argument(
         "--seeds",
-        type=lambda t: _ints(t, 0),
+        type=_seeds,
         default=(0, 1),
         metavar="LIST",
         help="comma-separated seeds; the table shows mean ± sd (default 0,1)",
@@ -194,7 +221,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         type=_positive_float,
         default=None,
         metavar="λ",
-        help="λ of the weight histograms (default: the middle of the grid)",
+        help="λ of the weight histograms and training curves, one of --lambdas "
+        "(default: the middle of the grid)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(handler=run)
@@ -214,12 +242,15 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--csv needs --target COLUMN (the class column).")
     if args.target and not args.csv:
         raise ValueError("--target only applies to --csv.")
+    table_format = _csv_table_format(args)
     data, path = "digits", None
     if args.fashion_mnist:
         data, path = "fashion-mnist", args.fashion_mnist
     elif args.csv:
         data, path = "csv", args.csv
     n_train = args.n_train if args.n_train is not None or data == "csv" else 1000
+    lambdas = args.lambdas if args.lambdas is not None else ExperimentConfig.lambdas
+    _check_histogram_lambda(args.histogram_lambda, lambdas, default=args.lambdas is None)
     config = ExperimentConfig(
         data=data,
         path=path,
@@ -227,7 +258,7 @@ def run(args: argparse.Namespace) -> int:
         n_train=n_train,
         n_test=args.n_test,
         methods=tuple(args.methods),
-        lambdas=args.lambdas if args.lambdas is not None else ExperimentConfig.lambdas,
+        lambdas=lambdas,
         hidden=tuple(args.hidden),
         activation=args.activation,
         init=args.init,
@@ -237,6 +268,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         seeds=tuple(args.seeds),
         histogram_lambda=args.histogram_lambda,
+        table_format=table_format if args.csv else None,
     )
     command = "shrinkage nn " + " ".join(shlex.quote(a) for a in _reconstruct(args))
     try:
@@ -251,6 +283,31 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _csv_table_format(args: argparse.Namespace):
+    """``--sep``, ``--decimal`` and ``--encoding`` as a :class:`~shrinkage.io.TableFormat`.
+
+    The options and their reading are those of ``shrinkage fit``; they describe the
+    ``--csv`` file, and are refused without one.
+    """
+    from ..cli import _table_format
+
+    if not args.csv and (args.sep is not None or args.decimal != "." or args.encoding != "utf-8"):
+        raise ValueError("--sep, --decimal and --encoding only apply to --csv.")
+    return _table_format(args)
+
+
+def _check_histogram_lambda(lam: float | None, lambdas: tuple[float, ...], default: bool) -> None:
+    """Refuse a ``--histogram-lambda`` outside the grid, in the command's words.
+
+    The histograms and training curves draw the runs at that λ; outside the grid there are
+    none, and the figures used to show the method ``none`` alone.
+    """
+    if lam is None or any(math.isclose(lam, g, rel_tol=1e-9) for g in lambdas):
+        return
+    grid = "(" + ", ".join(f"{g:g}" for g in lambdas) + ")" + (", the default" if default else "")
+    raise ValueError(f"--histogram-lambda {lam:g} is not in --lambdas {grid}; pick one of them.")
+
+
 def _reconstruct(args: argparse.Namespace) -> list[str]:
     """The options that differ from the defaults, as a command line (for results.md)."""
     words = ["--out", str(args.out)]
@@ -259,6 +316,9 @@ def _reconstruct(args: argparse.Namespace) -> list[str]:
     if args.csv:
         words += ["--csv", args.csv, "--target", args.target]
     defaults = {
+        "sep": None,
+        "decimal": ".",
+        "encoding": "utf-8",
         "n_train": None,
         "n_test": None,
         "methods": METHOD_NAMES,

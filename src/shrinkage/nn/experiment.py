@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from .._output import check_target, staged_folder
+from ..io import TableFormat
 from .data import Split, load_csv, load_digits_split, load_fashion_mnist
 from .progress import Progress
 from .results import write_results
@@ -38,7 +39,8 @@ class ExperimentConfig:
     target : str, optional
         The CSV's class column.
     n_train, n_test : int or None
-        Training rows (default 1000) and test rows (default: all the others).
+        Training rows (default 1000) and test rows (default: all the others; a CSV holds
+        out 25% of its rows).
     methods : tuple of str
         Among ``METHODS`` (``none``, ``l2``, ``weight-decay``, ``l1-loss``, ``prox-l1``,
         ``group-l1``); default all.
@@ -54,9 +56,13 @@ class ExperimentConfig:
     epochs : int, default=30
     batch_size : int, default=10
     seeds : tuple of int, default=(0, 1)
-        One run per seed, method and λ.
+        One run per seed, method and λ. Methods, λ and seeds must each be given once.
     histogram_lambda : float, optional
-        λ of the weight-histogram figure (default: the grid's middle).
+        λ of the weight-histogram and training-curve figures, one of ``lambdas``
+        (default: the grid's middle).
+    table_format : shrinkage.io.TableFormat, optional
+        The CSV's separator, decimal mark and encoding (``--sep``, ``--decimal``,
+        ``--encoding``); default: comma-separated UTF-8 with decimal points.
     """
 
     data: str = "digits"  # "digits", "fashion-mnist" or "csv"
@@ -75,6 +81,7 @@ class ExperimentConfig:
     batch_size: int = 10
     seeds: tuple[int, ...] = (0, 1)
     histogram_lambda: float | None = None
+    table_format: TableFormat | None = None
 
     def __post_init__(self) -> None:
         if self.data not in ("digits", "fashion-mnist", "csv"):
@@ -95,12 +102,28 @@ class ExperimentConfig:
                 )
         if not self.seeds:
             raise ValueError("give at least one seed.")
+        # A repeat is the same run again (same seed, same split): it would show in the
+        # table as two independent runs, with a misleading "± 0.000".
+        for what, values in (("method", self.methods), ("λ", self.lambdas), ("seed", self.seeds)):
+            repeated = first_repeat(values)
+            if repeated is not None:
+                raise ValueError(f"{describe(what, repeated)} is listed twice; give each once.")
+        if self.histogram_lambda is not None and self._grid_match(self.histogram_lambda) is None:
+            # The figures draw the runs at this λ: outside the grid there are none.
+            raise ValueError(
+                f"histogram_lambda={self.histogram_lambda:g} is not in the λ grid "
+                f"{format_grid(self.lambdas)}; pick one of them."
+            )
+
+    def _grid_match(self, lam: float) -> float | None:
+        """The grid's λ equal to ``lam`` up to rounding (``0.1 * 3`` for 0.3), or None."""
+        return next((g for g in self.lambdas if math.isclose(g, lam, rel_tol=1e-9)), None)
 
     @property
     def histogram_lam(self) -> float:
-        """λ of the weight-histogram figure: as given, or the grid's geometric middle."""
+        """λ of the weight-histogram figure: as given (a grid value), or the grid's middle."""
         if self.histogram_lambda is not None:
-            return self.histogram_lambda
+            return self._grid_match(self.histogram_lambda)
         grid = sorted(self.lambdas)
         return grid[(len(grid) - 1) // 2]
 
@@ -114,13 +137,38 @@ class ExperimentConfig:
         return out
 
 
+def first_repeat(values) -> Any:
+    """The first value of ``values`` that an earlier one equals, or None (``1`` = ``1.0``)."""
+    seen = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
+
+
+def describe(what: str, value: Any) -> str:
+    """``"seed 0"``, ``"λ = 1"``, ``"method 'none'"``: one value, for error messages."""
+    if what == "λ":
+        return f"λ = {value:g}"
+    return f"{what} {value!r}" if isinstance(value, str) else f"{what} {value}"
+
+
+def format_grid(lambdas) -> str:
+    """``(0.3, 1, 3)``: a λ grid as the user typed it."""
+    return "(" + ", ".join(f"{lam:g}" for lam in lambdas) + ")"
+
+
 def load_data(config: ExperimentConfig, seed: int = 0) -> Split:
     """The :class:`Split` a config describes (the split is drawn with ``seed``)."""
     if config.data == "digits":
         return load_digits_split(config.n_train or 1000, seed=seed, n_test=config.n_test)
     if config.data == "fashion-mnist":
         return load_fashion_mnist(config.path, config.n_train, config.n_test, seed)
-    return load_csv(config.path, config.target, n_train=config.n_train, seed=seed)
+    return load_csv(
+        config.path, config.target, n_train=config.n_train, n_test=config.n_test, seed=seed,
+        table_format=config.table_format,
+    )
 
 
 @dataclass

@@ -57,7 +57,8 @@ def plot_weight_histogram(
     Returns
     -------
     Axes
-        The y axis is the fraction of all weights.
+        The y axis is the fraction of all weights. Non-finite weights (a diverged model)
+        are not drawn; the title says how many there are.
     """
     import numpy as np
 
@@ -67,7 +68,11 @@ def plot_weight_histogram(
         ax = Figure(figsize=(4, 3)).subplots()
     mags = _magnitudes(weights).numpy()
     n = mags.size
-    nonzero = np.log10(mags[mags > 0]).clip(min=low)
+    # A diverged model has inf / NaN weights: they have no place on the axis (and made
+    # np.histogram raise), so the finite ones are drawn and the title counts the others.
+    finite = np.isfinite(mags)
+    n_nonfinite = int(n - finite.sum())
+    nonzero = np.log10(mags[finite & (mags > 0)]).clip(min=low)
     hi = max(float(nonzero.max()) if nonzero.size else 0.0, low + 1.0)
     lo = min(float(nonzero.min()) if nonzero.size else hi - 1.0, hi - 1.0)
     counts, edges = np.histogram(nonzero, bins=bins, range=(lo, hi))
@@ -76,13 +81,18 @@ def plot_weight_histogram(
     zero_x = lo - 3 * width  # the zeros' bar, apart from the rest
     n_zero = int(np.sum(mags == 0))
     ax.bar([zero_x], [n_zero / n], width=2 * width, color="tab:red")
-    ax.set_xticks([zero_x, *np.linspace(np.ceil(lo), np.floor(hi), 4)])
-    ax.set_xticklabels(
-        ["0"] + [f"$10^{{{t:.0f}}}$" for t in np.linspace(np.ceil(lo), np.floor(hi), 4)]
-    )
+    # Ticks at whole powers of ten only (at most 5): a label 10^k must sit at k. The range
+    # spans at least one decade, so it holds at least one whole power.
+    powers = np.arange(np.ceil(lo), np.floor(hi) + 1)
+    powers = powers[:: -(-len(powers) // 5)]
+    ax.set_xticks([zero_x, *powers])
+    ax.set_xticklabels(["0"] + [f"$10^{{{p:.0f}}}$" for p in powers])
     ax.set_xlabel("|w|")
     ax.set_ylabel("fraction of weights")
-    ax.set_title(f"{label + ': ' if label else ''}{n_zero / n:.0%} exact zeros", fontsize=9)
+    title = f"{label + ': ' if label else ''}{n_zero / n:.0%} exact zeros"
+    if n_nonfinite:
+        title += f", {n_nonfinite} non-finite (not drawn)"
+    ax.set_title(title, fontsize=9)
     return ax
 
 
