@@ -269,3 +269,99 @@ def test_a_text_column_unique_in_every_row_is_refused(table, tmp_path, column):
                   drop_columns=[c for c in ("id", "date") if c != column])
     data = read_data(tmp_path / "d.csv", target="price", drop_columns=["id", "date"])
     assert data.X.shape == (60, 5)  # size, rooms and one indicator per city
+
+
+# -- numbers misread by their marks, and column names as fit and predict compare them ------
+def test_decimal_points_read_with_a_decimal_comma_are_refused(table, tmp_path):
+    """`--sep ';' --decimal ,` on a file whose numbers use '.': every fraction would be
+    text, then categories; refused with the option to drop."""
+    from shrinkage.io import TableFormat
+
+    table.to_csv(tmp_path / "d.csv", sep=";", index=False)
+    fmt = TableFormat(sep=";", decimal=",")
+    with pytest.raises(ValueError, match=r"decimal points \(e\.g\. .*drop --decimal ','"):
+        read_data(tmp_path / "d.csv", target="price", table_format=fmt)
+    data = read_data(tmp_path / "d.csv", target="price", table_format=TableFormat(sep=";"))
+    np.testing.assert_allclose(data.y, table["price"], rtol=1e-14)
+
+
+def _grouped(value: int) -> str:
+    return f"{value:,}"
+
+
+@pytest.mark.parametrize("sep", [";", ","])
+def test_digit_grouping_is_not_taken_for_decimal_commas(table, tmp_path, sep):
+    """'77,429' beside '.' fractions in other columns is 77429: the advice is to remove
+    the grouping, not --decimal ','."""
+    frame = table.assign(income=[_grouped(v) for v in np.arange(60) * 1237 + 10_000])
+    frame.to_csv(tmp_path / "d.csv", sep=sep, index=False)  # (quoted when sep is ',')
+    from shrinkage.io import TableFormat
+
+    with pytest.raises(ValueError) as error:
+        read_data(tmp_path / "d.csv", target="price", table_format=TableFormat(sep=sep))
+    message = str(error.value)
+    assert "Column 'income'" in message and "grouping their digits" in message, message
+    assert "thousands=','" in message and "--decimal" not in message, message
+
+
+def test_three_digits_after_a_comma_alone_name_both_readings(tmp_path):
+    """Without fractions elsewhere '1,250' is 1250 or 1.25: the message says both."""
+    frame = pd.DataFrame({"n": ["1,250", "2,500", "12,125", "750"] * 6, "y": np.arange(24)})
+    frame.to_csv(tmp_path / "d.csv", sep=";", index=False)
+    from shrinkage.io import TableFormat
+
+    with pytest.raises(ValueError, match="if it groups digits, .*; if it is a decimal comma, "
+                                         "pass --decimal ','"):
+        read_data(tmp_path / "d.csv", target="y", table_format=TableFormat(sep=";"))
+
+
+def test_true_decimal_commas_still_name_decimal_comma(tmp_path):
+    frame = pd.DataFrame({"x": ["98,53", "1,5", "0,125", "-3,25"] * 6, "y": np.arange(24)})
+    frame.to_csv(tmp_path / "d.csv", sep=";", index=False)
+    from shrinkage.io import TableFormat
+
+    with pytest.raises(ValueError, match=r"decimal commas \(e\.g\. '98,53'\); pass --decimal"):
+        read_data(tmp_path / "d.csv", target="y", table_format=TableFormat(sep=";"))
+
+
+def test_dates_with_points_are_text_under_a_decimal_comma(tmp_path):
+    from shrinkage.io import TableFormat
+
+    frame = pd.DataFrame({"x": [f"{i},5" for i in range(24)],
+                          "day": [f"0{i % 3 + 1}.02.2020" for i in range(24)],
+                          "y": np.arange(24)})
+    frame.to_csv(tmp_path / "d.csv", sep=";", index=False)
+    data = read_data(tmp_path / "d.csv", target="y",
+                     table_format=TableFormat(sep=";", decimal=","))
+    assert data.feature_names == ["x", "day=01.02.2020", "day=02.02.2020", "day=03.02.2020"]
+    np.testing.assert_allclose(data.X[:, 0], np.arange(24) + 0.5)
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".csv", ".tsv", ".txt.gz"])
+def test_a_byte_order_mark_is_dropped_for_every_text_suffix(table, tmp_path, suffix):
+    sep = "\t" if suffix == ".tsv" else ";"
+    frame = table[["price", "size", "city"]]  # the target first: the BOM's column
+    path = tmp_path / f"d{suffix}"
+    frame.to_csv(path, sep=sep, index=False, encoding="utf-8-sig")
+    from shrinkage.io import TableFormat
+
+    data = read_data(path, target="price", table_format=TableFormat(sep=sep))
+    assert data.feature_names == ["size", "city=a", "city=b", "city=c"]
+    np.testing.assert_allclose(data.y, table["price"], rtol=1e-14)
+    sniffed = tmp_path / "sniffed.txt"  # no --sep: pandas' sniffing reader
+    frame.to_csv(sniffed, sep=";", index=False, encoding="utf-8-sig")
+    assert read_data(sniffed, target="price").feature_names == data.feature_names
+
+
+def test_names_equal_once_stripped_are_refused_in_frames_too(table):
+    frame = table.rename(columns={"rooms": " size"})
+    with pytest.raises(ValueError, match=r"2 columns named 'size' \('size' and ' size' once"):
+        read_data(frame, target="price")
+    with pytest.raises(ValueError, match="2 columns named 'size'"):
+        encode_features(frame.drop(columns="price"), read_data(table, target="price").encoding)
+
+
+def test_reading_a_frame_leaves_its_column_names_alone(table):
+    frame = table.rename(columns={"size": " size "})
+    data = read_data(frame, target="price")
+    assert data.feature_names[0] == "size" and list(frame.columns)[0] == " size "

@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"shrinkage: error: {message}\n")
 
 
-def _number(low=None, high=None, *, integer=False, low_open=False, name="value"):
+def _number(low=None, high=None, *, integer=False, low_open=False, high_open=False, name="value"):
     """An argparse type: a finite number (or integer) within bounds, else a clear error."""
 
     def parse(text: str):
@@ -36,11 +36,13 @@ def _number(low=None, high=None, *, integer=False, low_open=False, name="value")
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"{text!r}: give a finite number")
         too_low = low is not None and (value <= low if low_open else value < low)
-        if too_low or (high is not None and value > high):
+        too_high = high is not None and (value >= high if high_open else value > high)
+        if too_low or too_high:
+            lo, hi = (f"{b}" if integer else f"{b:g}" for b in (low, high))
             bounds = (
-                f"{'>' if low_open else '>='} {low:g}"
+                f"{'>' if low_open else '>='} {lo}"
                 if high is None
-                else f"in {'(' if low_open else '['}{low:g}, {high:g}]"
+                else f"in {'(' if low_open else '['}{lo}, {hi}{')' if high_open else ']'}"
             )
             raise argparse.ArgumentTypeError(f"{text!r}: must be {bounds}")
         return value
@@ -54,6 +56,22 @@ _FOLDS = _number(2, integer=True, name="integer >= 2")
 _COUNT = _number(1, integer=True, name="positive integer")
 _RATIO = _number(0, 1, name="number in [0, 1]")
 _FRACTION = _number(0, 1, low_open=True, name="fraction")
+# A share held out: some rows must be left to fit on.
+_HELD_OUT = _number(0, 1, low_open=True, high_open=True, name="fraction")
+# NumPy's and scikit-learn's seeds are 32-bit.
+_SEED = _number(0, 2**32 - 1, integer=True, name="seed")
+_INTEGER = _number(integer=True, name="integer")
+
+
+def _n_jobs(text: str) -> int:
+    """An argparse type: threads, or -1 for one per core (joblib's -2: all but one)."""
+    value = _INTEGER(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: 0 threads cannot run; give 1 or more, or -1 for one per core"
+        )
+    return value
+
 
 DATA_HELP = (
     "CSV/TSV, Parquet, svmlight/libsvm or .npz file, or a bundled data set "
@@ -116,6 +134,7 @@ def _table_format(args):
 def _read(args, multiclass: bool = False, task: str | None = None):
     from .io import read_data
 
+    _warn_unused_target(args)
     data = read_data(
         args.data,
         target=args.target,
@@ -133,6 +152,26 @@ def _read(args, multiclass: bool = False, task: str | None = None):
             "handles multi-class targets so far (fit, predict and path are binary)."
         )
     return data
+
+
+def _warn_unused_target(args) -> None:
+    """``--target`` names a table column; a matrix file or bundled data set carries its
+    own target, so the option would otherwise be ignored without a word."""
+    from .datasets import BUNDLED
+    from .io import _SVMLIGHT_SUFFIXES
+
+    if not args.target:
+        return
+    suffix = Path(args.data).suffix.lower()
+    if suffix == ".npz":
+        where = f"{Path(args.data).name} holds its target (the array 'y')"
+    elif suffix in _SVMLIGHT_SUFFIXES:
+        where = f"{Path(args.data).name} holds its target (the label of each line)"
+    elif args.data in BUNDLED and not Path(args.data).exists():
+        where = f"the bundled data set {args.data!r} has its own target"
+    else:
+        return
+    print(f"shrinkage: warning: --target {args.target} is ignored: {where}.", file=sys.stderr)
 
 
 def _inputs(*paths) -> list[str]:
@@ -222,10 +261,29 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 # -- fit / predict ---------------------------------------------------------------------------
+#: The mix each --penalty implies; --l1-ratio chooses it for elasticnet only.
+_PENALTY_L1_RATIO = {"l1": 1.0, "l2": 0.0}
+
+
+def _l1_ratio(args) -> float:
+    """The elastic-net mix of ``--penalty`` and ``--l1-ratio``; a ratio that contradicts
+    the penalty (``--penalty l1 --l1-ratio 0.3``) is refused, not silently ignored."""
+    given = getattr(args, "l1_ratio", None)
+    if args.penalty == "elasticnet":
+        return 0.5 if given is None else given
+    implied = _PENALTY_L1_RATIO[args.penalty]
+    if given is not None and given != implied:
+        raise ValueError(
+            f"--l1-ratio {given:g} applies to --penalty elasticnet; --penalty {args.penalty} "
+            f"is --l1-ratio {implied:g}. Drop --l1-ratio, or use --penalty elasticnet."
+        )
+    return implied
+
+
 def _estimator(args, task: str, n_samples: int):
     from . import linear_model as lm
 
-    ratio = {"l1": 1.0, "l2": 0.0, "elasticnet": args.l1_ratio}[args.penalty]
+    ratio = _l1_ratio(args)
     if task == "classification":
         if args.alpha is not None:  # our α (mean log-loss) is 1/(C·n)
             C = 1.0 / (args.alpha * n_samples)
@@ -245,6 +303,11 @@ def _estimator(args, task: str, n_samples: int):
         return lm.RidgeCV(alphas=np.geomspace(1e-4, 1e4, 50), rule=args.rule)
     if args.alpha is not None:
         return lm.ElasticNet(alpha=args.alpha, l1_ratio=ratio)
+    if ratio == 0.0:  # the elastic net's α grid starts where the L1 part zeroes every weight
+        raise ValueError(
+            "--penalty elasticnet --l1-ratio 0 is ridge, whose α cannot be chosen on the "
+            "elastic-net grid: use --penalty l2 (its own CV grid), or give --alpha."
+        )
     if ratio == 1.0:
         return lm.LassoCV(cv=args.cv, rule=args.rule)
     return lm.ElasticNetCV(l1_ratio=ratio, cv=args.cv, rule=args.rule)
@@ -266,6 +329,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
         model = estimator.fit(X, data.y)
     for warning in caught:
         print(f"shrinkage: warning: {warning.message}", file=sys.stderr)
+    alpha = _alpha_in_option_units(model, len(data.y))
     description = persist.to_dict(
         model,
         feature_names=data.feature_names,
@@ -275,21 +339,51 @@ def cmd_fit(args: argparse.Namespace) -> int:
         encoding=data.encoding,
         target=data.target_name,
         classes=data.classes,
+        alpha_mean_loss=alpha,
     )
     persist.save(description, args.out, force=args.force, inputs=_inputs(args.data))
     coef = np.ravel(model.coef_)
     print(f"{type(model).__name__} on {data.description}")
-    chosen = description["chosen"] or {"alpha": args.alpha}
-    print(
-        "chosen: "
-        + ", ".join(f"{k.rstrip('_')}={v:.4g}" for k, v in chosen.items() if isinstance(v, float))
-    )
+    print(_chosen_line(args, alpha, description["chosen"]))
     print(f"{np.count_nonzero(coef)} of {coef.size} weights non-zero (standardized):")
     for j in np.argsort(-np.abs(coef))[: args.top]:
         if coef[j] != 0:
             print(f"  {data.feature_names[j]:>30}  {coef[j]: .5g}")
     print(f"Saved: {args.out}")
     return 0
+
+
+def _alpha_in_option_units(model, n_samples: int) -> float:
+    """The fitted penalty strength as ``--alpha`` takes it (mean loss + α·penalty), so
+    that passing it back refits the same model without CV: the inverse of
+    :func:`_estimator`'s mapping. Ridge's ``alpha`` weighs the *summed* squared errors
+    (``α·n``), logistic regression's ``C`` is ``1/(α·n)``."""
+    name = type(model).__name__
+
+    def chosen(attribute: str) -> float:  # the CV choice, else the parameter
+        value = getattr(model, f"{attribute}_", None)
+        return float(np.ravel(getattr(model, attribute) if value is None else value)[0])
+
+    if name.startswith("LogisticRegression"):
+        return 1.0 / (chosen("C") * n_samples)
+    if name in ("Ridge", "RidgeCV"):
+        return chosen("alpha") / n_samples
+    return chosen("alpha")
+
+
+def _chosen_line(args, alpha: float, chosen: dict) -> str:
+    """``chosen: alpha=…``: the α that ``--alpha`` reproduces, and the CV's other choices."""
+    if args.alpha is not None:
+        return f"chosen: alpha={args.alpha:.6g} (given)"
+    extra = ", ".join(
+        f"{k.rstrip('_')}={v:.4g}"
+        for k, v in chosen.items()
+        if k not in ("alpha_", "C_") and isinstance(v, float)
+    )
+    return (
+        f"chosen: alpha={alpha:.6g}{', ' + extra if extra else ''} "
+        f"(--alpha {alpha:.6g} refits this model without CV)"
+    )
 
 
 def _fit_with_dask(args: argparse.Namespace) -> int:
@@ -301,10 +395,17 @@ def _fit_with_dask(args: argparse.Namespace) -> int:
 
     task = "classification" if args.task == "classification" else "regression"
     with load_for_engine(args.data, args.target, args.engine, args.scheduler) as data:
-        estimator = _estimator(args, task, n_samples=_dask_rows(data))
+        n_samples = _dask_rows(data)
+        estimator = _estimator(args, task, n_samples=n_samples)
         model = data.fit(estimator)
         names = list(data.feature_names)
-    description = persist.to_dict(model, feature_names=names, task=task, target=args.target)
+    description = persist.to_dict(
+        model,
+        feature_names=names,
+        task=task,
+        target=args.target,
+        alpha_mean_loss=_alpha_in_option_units(model, n_samples),
+    )
     persist.save(description, args.out, force=args.force)
     coef = np.ravel(model.coef_)
     print(f"{type(model).__name__} on {args.data} with the Dask engine")
@@ -345,18 +446,26 @@ def _prediction_rows(model, path: Path, table_format=None):
 
     target = model.description.get("target")
     if path.suffix.lower() == ".npz":
-        return read_npz_matrix(path), None
+        X = read_npz_matrix(path)
+        _refuse_no_rows(len(X), path, "its X has 0 rows")
+        return X, None
     if model.encoding is None:
         raise ValueError("This model was fitted on a matrix, not a table; pass an .npz.")
     # Text columns stay text ("01" is a level, not the number 1).
     frame = read_frame(
         path, text_columns=list(model.encoding["categorical"]), table_format=table_format
     )
+    _refuse_no_rows(len(frame), path, "a header and no data rows")
     truth = None
     if target in frame.columns:
         truth = frame[target].to_numpy()
         frame = frame.drop(columns=[target])
     return encode_features(frame, model.encoding, path.name), truth
+
+
+def _refuse_no_rows(rows: int, path: Path, what: str) -> None:
+    if rows == 0:
+        raise ValueError(f"{path.name} has no rows to predict ({what}).")
 
 
 def _predictions_csv(model, X, predicted) -> str:
@@ -386,7 +495,11 @@ def _predictions_csv(model, X, predicted) -> str:
 def _print_score(model, truth, predicted) -> None:
     target = model.description.get("target")
     if model.task == "classification":
-        score = np.mean(np.asarray(predicted, dtype=str) == np.asarray(truth, dtype=str))
+        from .io import _label
+
+        # Labels spelled as at fit time: a target column written 1.0/0.0 is class "1".
+        labels = np.asarray([_label(v) for v in truth], dtype=str)
+        score = np.mean(np.asarray(predicted, dtype=str) == labels)
         print(f"accuracy against {target!r}: {score:.4f}", file=sys.stderr)
         return
     try:
@@ -493,15 +606,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--cv", type=_FOLDS, default=5, help="CV folds (default 5)")
     compare.add_argument(
-        "--test-size", type=_FRACTION, default=0.25, help="held-out fraction (default 0.25)"
+        "--test-size",
+        type=_HELD_OUT,
+        default=0.25,
+        help="held-out fraction, in (0, 1) (default 0.25)",
     )
-    compare.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     compare.add_argument(
-        "--repeats", type=int, default=5, help="repeats of the K-fold CV comparison (default 5)"
+        "--seed", type=_SEED, default=0, help="random seed, 0 to 2**32 - 1 (default 0)"
+    )
+    compare.add_argument(
+        "--repeats",
+        type=_COUNT,
+        default=5,
+        help="repeats of the K-fold CV comparison (default 5)",
     )
     compare.add_argument(
         "--bootstrap",
-        type=int,
+        type=_COUNT,
         default=None,
         help="B, resamples of the optimism bootstrap validation (default 200)",
     )
@@ -512,7 +633,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="half-samples for the selection frequencies (default 100)",
     )
     compare.add_argument(
-        "--n-jobs", type=int, default=2, help="threads for the resampling (default 2)"
+        "--n-jobs",
+        type=_n_jobs,
+        default=2,
+        help="threads for the resampling, -1 for one per core (default 2)",
     )
     compare.add_argument("--force", action="store_true", help="replace an existing --out")
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -536,7 +660,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="penalty strength α of mean loss + α·penalty, for every penalty and task "
         "(default: chosen by CV)",
     )
-    fit.add_argument("--l1-ratio", type=_RATIO, default=0.5, help="elastic-net mix (default 0.5)")
+    fit.add_argument(
+        "--l1-ratio",
+        type=_RATIO,
+        help="elastic-net mix, 1 = L1, 0 = L2 (with --penalty elasticnet; default 0.5)",
+    )
     fit.add_argument("--cv", type=_FOLDS, default=5, help="CV folds when --alpha is not given")
     fit.add_argument(
         "--rule",

@@ -25,8 +25,8 @@ _SVMLIGHT_SUFFIXES = {".svm", ".svmlight", ".libsvm"}
 # An object column whose values parse as numbers this often is a numeric column
 # with stray text (a typo, "n/a"), not a categorical one.
 _NUMERIC_SHARE = 0.9
-# A number written with a decimal comma ("98,53", "-0,5"): a European spreadsheet's.
-_DECIMAL_COMMA = r"^\s*[-+]?\d+,\d+\s*$"
+# A UTF-8 byte-order mark (Notepad writes one), never part of a column name.
+_BOM = "\ufeff"
 # Checked before anything is allocated: categories per text column (one-hot columns),
 # and the largest feature index of an svmlight file (one column and one name each).
 MAX_LEVELS = 1000
@@ -181,6 +181,8 @@ def _drop_named_columns(frame, drop_columns: list[str], target: str, label: str)
 
 
 def _check_readable_file(path: Path) -> None:
+    if not path.exists():
+        raise ValueError(f"No such file: {path}.")
     if path.is_dir():
         raise ValueError(f"{path} is a folder; give one data file.")
     if not os.access(path, os.R_OK):
@@ -206,7 +208,7 @@ def _to_pandas(frame):
         return pd.DataFrame(frame.to_dict(as_series=False))
 
 
-def _read_table(path: Path, dtype=None, table_format: TableFormat | None = None):
+def _read_table(path: Path, text_columns=(), table_format: TableFormat | None = None):
     import pandas as pd
 
     table_format = table_format or TableFormat()
@@ -219,12 +221,14 @@ def _read_table(path: Path, dtype=None, table_format: TableFormat | None = None)
             "give the separator too, e.g. --sep ';' (sep=';'), the usual one with decimal "
             "commas."
         )
-    options = {"dtype": dtype, "decimal": table_format.decimal, "encoding": table_format.encoding}
+    options = {"decimal": table_format.decimal, "encoding": _without_bom(table_format.encoding)}
+    if separator is None:
+        options.update(sep=None, engine="python")
+    else:
+        options.update(sep=separator)
     try:
-        if separator is None:
-            frame = pd.read_csv(path, sep=None, engine="python", **options)
-        else:
-            frame = pd.read_csv(path, sep=separator, **options)
+        header = _header(path, options)
+        frame = pd.read_csv(path, dtype=_text_dtypes(header, text_columns), **options)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path.name} has no columns (an empty table).") from None
     except PermissionError:
@@ -243,14 +247,86 @@ def _read_table(path: Path, dtype=None, table_format: TableFormat | None = None)
         raise ValueError(
             f"{path.name} could not be read as a table ({type(error).__name__}: {error})."
         ) from None
+    # Checked on the header as written: pandas renames a repeated name (a, a.1).
+    normalized_columns([name for name in header if name.strip()], path.name)
+    frame = frame.set_axis(normalized_columns(frame.columns, path.name), axis=1)
     _check_table_format(frame, path.name, separator, table_format)
     return frame
 
 
+def _without_bom(encoding: str) -> str:
+    """``utf-8-sig`` for UTF-8: it drops a byte-order mark, which pandas' sniffing reader
+    (a ``.txt`` file) would otherwise keep in the first column's name."""
+    import codecs
+
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def _header(path: Path, options: dict) -> list[str]:
+    """The header row as written (``" city"``), before pandas renames a repeated name
+    (``a,a`` becomes ``a`` and ``a.1``); blank names are left to pandas (``Unnamed: 1``)."""
+    import pandas as pd
+
+    row = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False, **options)
+    return [str(name) for name in row.iloc[0]] if len(row) else []
+
+
+def _text_dtypes(header: list[str], text_columns) -> dict | None:
+    """``dtype=`` reading ``text_columns`` (normalized names) as text, keyed by the names
+    as the header spells them (``" city"``)."""
+    wanted = set(text_columns)
+    dtypes = {name: str for name in header if _normalized(name) in wanted}
+    return dtypes or None
+
+
+def _normalized(name) -> str:
+    return str(name).strip().lstrip(_BOM).strip()
+
+
+def normalized_columns(columns, label: str = "the data") -> list[str]:
+    """Column names as every reader and encoder compares them.
+
+    Parameters
+    ----------
+    columns : iterable
+        The names as read (a header ``a, b`` gives ``" b"``).
+    label : str
+        The file or table named in the error.
+
+    Returns
+    -------
+    list of str
+        The names without surrounding spaces or a byte-order mark, so that ``fit`` and
+        ``predict`` see one spelling.
+
+    Raises
+    ------
+    ValueError
+        When two names are equal once normalized (``a`` and ``" a"``, or ``a`` twice).
+    """
+    from collections import Counter
+
+    raw = [str(c) for c in columns]
+    names = [_normalized(c) for c in raw]
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        spellings = [r for r, n in zip(raw, names, strict=True) if n == repeated[0]]
+        written = (
+            f" ({' and '.join(map(repr, spellings))} once the spaces around names are removed)"
+            if len(set(spellings)) > 1
+            else ""
+        )
+        raise ValueError(
+            f"{label} has {len(spellings)} columns named {repeated[0]!r}{written}; give each "
+            "column its own name."
+        )
+    return names
+
+
 def _check_table_format(frame, name: str, separator, table_format: TableFormat) -> None:
     """Refuse what a wrong separator or decimal mark makes of a table, instead of
-    fitting it: one column whose name holds the real separator, or numbers with decimal
-    commas read as text (they would become categories)."""
+    fitting it: one column whose name holds the real separator, or numbers read as text
+    because of their decimal mark or digit grouping (they would become categories)."""
     if frame.shape[1] == 1:
         header = str(frame.columns[0])
         # (each separator as the command line and the Python API spell it)
@@ -262,15 +338,75 @@ def _check_table_format(frame, name: str, separator, table_format: TableFormat) 
                     f"separated by {cli}: pass --sep {cli} (sep={api}), with --decimal ',' "
                     "if its numbers use decimal commas."
                 )
-    if table_format.decimal == ",":
-        return
+    decimal = table_format.decimal
+    mark = "," if decimal == "." else "."  # the mark that would make numbers text
+    fractions = _has_fractions(frame)
     for column, values in _text_columns(frame):
-        text = values.dropna().astype(str)
-        if len(text) and text.str.match(_DECIMAL_COMMA).mean() >= _NUMERIC_SHARE:
-            raise ValueError(
-                f"Column {column!r} of {name} holds numbers with decimal commas (e.g. "
-                f"{text.iloc[0]!r}); pass --decimal ',' (decimal=',') to read them as numbers."
-            )
+        text = values.dropna().astype(str).str.strip()
+        use = _use_of_mark(text, mark, decimal)
+        if use is None:
+            continue
+        if use == "either" and fractions:
+            use = "grouping"  # the file's other numbers have fractions after `decimal`
+        raise ValueError(_misread_numbers_message(column, name, text, mark, decimal, use))
+
+
+def _has_fractions(frame) -> bool:
+    """Whether some number column holds fractions: the decimal mark it was read with is
+    then the file's."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype.kind == "f" and bool((values.dropna() % 1 != 0).any()):
+            return True
+    return False
+
+
+def _use_of_mark(text, mark: str, decimal: str) -> str | None:
+    """How the numbers of a text column use ``mark`` (the decimal mark they were not
+    read with): ``"decimal"`` (``98,53``), ``"grouping"`` of digits (``1,234,567``, or
+    ``1,234.5`` with ``decimal`` after it), ``"either"`` (``77,429``: 77429 or 77.429), or
+    None when the column is not numbers written with ``mark``."""
+    m, d = re.escape(mark), re.escape(decimal)
+    numbers = text[text.str.fullmatch(rf"[-+]?\d+(?:{m}\d+)*(?:{d}\d*)?")]
+    marked = numbers[numbers.str.contains(mark, regex=False)]
+    if not len(text) or len(numbers) < _NUMERIC_SHARE * len(text) or not len(marked):
+        return None
+    grouped = numbers.str.fullmatch(rf"[-+]?(?:0|[1-9]\d{{0,2}}(?:{m}\d{{3}})*)(?:{d}\d*)?")
+    if not grouped.all():
+        one_mark = marked.str.fullmatch(rf"[-+]?\d+{m}\d+").all()
+        return "decimal" if one_mark else None
+    several = (marked.str.count(m) > 1) | marked.str.contains(decimal, regex=False)
+    return "grouping" if several.any() else "either"
+
+
+def _misread_numbers_message(column, name: str, text, mark: str, decimal: str, use: str) -> str:
+    """The one-line refusal for :func:`_use_of_mark`'s finding, with the fix."""
+    example = next(v for v in text if mark in v)
+    comma = mark == ","
+    where = f"Column {column!r} of {name} holds numbers with"
+    grouping_fix = (
+        "save the file without digit grouping (a number format without a thousands "
+        f"separator), or read it with pandas.read_csv(..., thousands={mark!r}) and pass "
+        "the DataFrame to shrinkage.read_data"
+    )
+    decimal_fix = (
+        "pass --decimal ',' (decimal=',') to read them as numbers"
+        if comma
+        else "the file's numbers use '.': drop --decimal ',' (decimal=',')"
+    )
+    if use == "decimal":
+        marks = "commas" if comma else "points"
+        return f"{where} decimal {marks} (e.g. {example!r}); {decimal_fix}."
+    if use == "grouping":
+        return (
+            f"{where} {mark!r} grouping their digits (e.g. {example!r}), read as text; "
+            f"{grouping_fix}."
+        )
+    return (
+        f"{where} {mark!r} before three digits (e.g. {example!r}), read as text: if it groups "
+        f"digits, {grouping_fix}; if it is a decimal {'comma' if comma else 'point'}, "
+        f"{decimal_fix}."
+    )
 
 
 def _read_parquet(path: Path):
@@ -400,7 +536,7 @@ def _from_frame(
 
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ValueError(f"{label} is empty ({frame.shape[0]} rows, {frame.shape[1]} columns).")
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.set_axis(normalized_columns(frame.columns, label), axis=1)
     if target is None:
         raise ValueError(
             f"Name the target column with --target (target=...); {label} has columns "
@@ -524,8 +660,7 @@ def encode_features(frame, encoding: dict, label: str = "the data") -> np.ndarra
     """
     columns = encoding["columns"]
     categorical = encoding["categorical"]
-    frame = frame.copy()
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.set_axis(normalized_columns(frame.columns, label), axis=1)
     frame = frame.drop(columns=[c for c in encoding.get("dropped", ()) if c in frame.columns])
     absent = [c for c in columns if c not in frame.columns]
     if absent:
@@ -545,7 +680,7 @@ def encode_features(frame, encoding: dict, label: str = "the data") -> np.ndarra
         values = frame[column]
         if column in categorical:
             levels = categorical[column]
-            text = values.astype(str)
+            text = _as_levels(values, levels)
             unseen = sorted(set(text) - set(levels))
             if unseen:
                 raise ValueError(
@@ -557,7 +692,9 @@ def encode_features(frame, encoding: dict, label: str = "the data") -> np.ndarra
                 )
             )
         else:
-            _check_text_in_numeric_columns(frame[[column]].astype(object))
+            _check_text_in_numeric_columns(
+                frame[[column]].astype(object), "fix them, or leave those rows out"
+            )
             try:
                 blocks.append(values.to_numpy(dtype=float)[:, None])
             except (TypeError, ValueError):
@@ -565,11 +702,27 @@ def encode_features(frame, encoding: dict, label: str = "the data") -> np.ndarra
     return np.hstack(blocks)
 
 
+#: How a column that pandas read as booleans (``true``, ``TRUE``, ``True``) was saved.
+_BOOLEAN_LEVELS = {"false": "False", "true": "True"}
+
+
+def _as_levels(values, levels: list[str]):
+    """``values`` as text comparable with the saved ``levels``. A column of booleans
+    was saved as ``False``/``True``; read as text for prediction it is spelled as in the
+    file (``true``, ``FALSE``), so those spellings are mapped back."""
+    text = values.astype(str)
+    if levels and set(levels) <= set(_BOOLEAN_LEVELS.values()):
+        text = text.map(lambda v: _BOOLEAN_LEVELS.get(v.strip().lower(), v))
+    return text
+
+
 def read_frame(path, text_columns=(), table_format: TableFormat | None = None) -> object:
     """A table file (CSV/TSV/Parquet) as a pandas DataFrame, with clear errors.
 
-    ``text_columns`` are read as text, so that a level such as ``"01"`` is not parsed
-    as the number 1; ``table_format`` as :func:`read_data`'s.
+    Column names are :func:`normalized_columns` (no surrounding spaces or byte-order
+    mark; repeated names refused). ``text_columns`` (normalized names) are read as text,
+    so that a level such as ``"01"`` is not parsed as the number 1; ``table_format`` as
+    :func:`read_data`'s.
     """
     path = Path(path)
     if not path.exists():
@@ -577,11 +730,11 @@ def read_frame(path, text_columns=(), table_format: TableFormat | None = None) -
     _check_readable_file(path)
     if path.suffix.lower() in (".parquet", ".pq"):
         frame = _read_parquet(path)
-        for column in set(text_columns) & set(map(str, frame.columns)):
+        frame = frame.set_axis(normalized_columns(frame.columns, path.name), axis=1)
+        for column in set(text_columns) & set(frame.columns):
             frame[column] = frame[column].map(lambda v: v if v is None else str(v))
         return frame
-    text = {c: str for c in text_columns} or None
-    return _read_table(path, dtype=text, table_format=table_format)
+    return _read_table(path, text_columns=text_columns, table_format=table_format)
 
 
 def _text_columns(frame):
@@ -594,7 +747,10 @@ def _text_columns(frame):
             yield column, values
 
 
-def _check_text_in_numeric_columns(features) -> None:
+def _check_text_in_numeric_columns(
+    features, remedy: str = "fix or remove them (or mark them missing and pass --drop-missing)"
+) -> None:
+    """Refuse a numeric column with a few text values (``remedy``: how to fix them)."""
     import pandas as pd
 
     for column, values in _text_columns(features):
@@ -605,8 +761,7 @@ def _check_text_in_numeric_columns(features) -> None:
             row = values[bad].index[0]
             raise ValueError(
                 f"Column {column!r} is numeric but has text values ({int(bad.sum())} of "
-                f"{len(values)}, e.g. {first!r} in row {row}); fix or remove them (or mark "
-                "them missing and pass --drop-missing)."
+                f"{len(values)}, e.g. {first!r} in row {row}); {remedy}."
             )
 
 

@@ -4,7 +4,9 @@ Loading never executes code (no pickle): the file holds numbers, names and the
 estimator's class name, which must be one of shrinkage's linear estimators. The
 format carries its own version; a file from a newer format is refused with a message.
 Everything needed to predict travels with it: the column encoding (one-hot levels),
-the standardization and, for classification, the class labels.
+the standardization and, for classification, the class labels. ``alpha_mean_loss``
+(optional, null when unknown) is the penalty strength as ``shrinkage fit --alpha`` takes
+it; ``chosen`` holds the estimator's own CV choices in the estimator's units.
 """
 
 from __future__ import annotations
@@ -33,9 +35,44 @@ _ESTIMATORS = (
 
 
 def to_dict(
-    model, *, feature_names, task, center=None, scale=None, encoding=None, target=None, classes=None
+    model,
+    *,
+    feature_names,
+    task,
+    center=None,
+    scale=None,
+    encoding=None,
+    target=None,
+    classes=None,
+    alpha_mean_loss: float | None = None,
 ) -> dict:
-    """A JSON-ready description of a fitted linear model and its preprocessing."""
+    """A JSON-ready description of a fitted linear model and its preprocessing.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted linear estimator of shrinkage (one of ``_ESTIMATORS``).
+    feature_names : list of str
+        One name per column of the matrix it was fitted on.
+    task : {"regression", "classification"}
+    center, scale : array-like, optional
+        The standardization applied before the fit (default: none).
+    encoding : dict, optional
+        The column encoding of a table (:func:`shrinkage.io.read_data`'s).
+    target : str, optional
+        The target column's name.
+    classes : list of str, optional
+        The class labels (default: the model's ``classes_``).
+    alpha_mean_loss : float, optional
+        The penalty strength on the scale of ``shrinkage fit --alpha`` (mean loss +
+        α·penalty), for every estimator; stored as ``alpha_mean_loss``. ``chosen`` keeps
+        the estimator's own attributes in its own units (``RidgeCV.alpha_`` weighs the
+        summed squared errors, ``C_`` is an inverse), as files before this key did.
+
+    Returns
+    -------
+    dict
+    """
     from . import __version__
 
     name = type(model).__name__
@@ -64,6 +101,7 @@ def to_dict(
         "task": task,
         "params": params,
         "chosen": chosen,
+        "alpha_mean_loss": None if alpha_mean_loss is None else float(alpha_mean_loss),
         "feature_names": list(feature_names),
         "target": target,
         "classes": classes,
@@ -195,6 +233,10 @@ def validate(description: dict) -> None:
     target = description.get("target")
     if target is not None and not isinstance(target, str):
         raise _Invalid("target must be a string or null.")
+    alpha = description.get("alpha_mean_loss")  # absent from files written before it
+    number = isinstance(alpha, (int, float)) and not isinstance(alpha, bool)
+    if alpha is not None and not (number and np.isfinite(alpha) and alpha >= 0):
+        raise _Invalid("alpha_mean_loss must be a finite number >= 0 or null.")
 
 
 def _depth(value, level: int = 0) -> int:
