@@ -109,26 +109,15 @@ def _add_data_arguments(
 
 
 def _add_table_format_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--sep",
-        help="field separator of a CSV/TSV file (default: ',' for .csv, tab for .tsv; "
-        "';' for a European spreadsheet's export)",
-    )
-    parser.add_argument(
-        "--decimal", default=".", help="decimal mark of its numbers (default '.'; or ',')"
-    )
-    parser.add_argument(
-        "--encoding",
-        default="utf-8",
-        help="its text encoding (default utf-8; e.g. cp1252 or latin-1)",
-    )
+    from .io import add_table_format_arguments
+
+    add_table_format_arguments(parser)
 
 
 def _table_format(args):
-    from .io import TableFormat
+    from .io import table_format_from_arguments
 
-    sep = "\t" if args.sep in ("\\t", "tab") else args.sep
-    return TableFormat(sep=sep, decimal=args.decimal, encoding=args.encoding)
+    return table_format_from_arguments(args)
 
 
 def _read(args, multiclass: bool = False, task: str | None = None):

@@ -60,6 +60,45 @@ class TableFormat:
             ) from None
 
 
+def add_table_format_arguments(parser) -> None:
+    """Add ``--sep``, ``--decimal`` and ``--encoding`` (a table file's
+    :class:`TableFormat`) to an ``argparse`` parser, for every command that reads one.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    """
+    parser.add_argument(
+        "--sep",
+        help="field separator of a CSV/TSV file (default: ',' for .csv, tab for .tsv; "
+        "';' for a European spreadsheet's export)",
+    )
+    parser.add_argument(
+        "--decimal", default=".", help="decimal mark of its numbers (default '.'; or ',')"
+    )
+    parser.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="its text encoding (default utf-8; e.g. cp1252 or latin-1)",
+    )
+
+
+def table_format_from_arguments(args) -> TableFormat:
+    """The :class:`TableFormat` of parsed :func:`add_table_format_arguments` options
+    (``--sep tab`` or ``\\t`` is a tab).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+
+    Returns
+    -------
+    TableFormat
+    """
+    sep = "\t" if args.sep in ("\\t", "tab") else args.sep
+    return TableFormat(sep=sep, decimal=args.decimal, encoding=args.encoding)
+
+
 def read_data(
     source,
     *,

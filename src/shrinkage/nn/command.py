@@ -143,9 +143,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     data.add_argument("--csv", metavar="FILE", help="CSV file with a header row; numeric features")
     p.add_argument("--target", metavar="COLUMN", help="class column of --csv")
-    from ..cli import _add_table_format_arguments
+    from ..io import add_table_format_arguments
 
-    _add_table_format_arguments(p)  # --sep, --decimal, --encoding of --csv, as for fit
+    add_table_format_arguments(p)  # --sep, --decimal, --encoding of --csv, as for fit
     p.add_argument(
         "--n-train",
         type=_positive_int,
@@ -289,11 +289,11 @@ def _csv_table_format(args: argparse.Namespace):
     The options and their reading are those of ``shrinkage fit``; they describe the
     ``--csv`` file, and are refused without one.
     """
-    from ..cli import _table_format
+    from ..io import table_format_from_arguments
 
     if not args.csv and (args.sep is not None or args.decimal != "." or args.encoding != "utf-8"):
         raise ValueError("--sep, --decimal and --encoding only apply to --csv.")
-    return _table_format(args)
+    return table_format_from_arguments(args)
 
 
 def _check_histogram_lambda(lam: float | None, lambdas: tuple[float, ...], default: bool) -> None:
