@@ -95,6 +95,66 @@ def _split(data: Dataset, test_size: float, seed: int):
     return train_test_split(X, data.y, test_size=test_size, random_state=seed, stratify=stratify)
 
 
+MIN_ROWS = 20  # rows in the data
+MIN_TRAIN_ROWS = 10  # rows left to train on after the held-out split
+
+
+def _check_data(data) -> None:
+    """Refuse, with how to make one, what is not a :class:`~shrinkage.datasets.Dataset`.
+
+    A table, a path or ``(X, y)`` is not taken directly: what the report needs beyond
+    the numbers (the target's name, the task, the class labels, the categorical
+    columns behind the one-hot features) is what :func:`shrinkage.io.read_data` works
+    out, with its options (``target``, ``task``, ``drop_missing``, ``max_levels``, ...);
+    repeating them here would be a second, diverging reader.
+    """
+    if isinstance(data, Dataset):
+        return
+    kind = type(data).__name__
+    if kind == "DataFrame":
+        how = "shrinkage.io.read_data(frame, target='<column>') (pandas or polars)"
+    elif isinstance(data, (str, Path)):
+        how = "shrinkage.io.read_data(path, target='<column>') (or a bundled name)"
+    elif isinstance(data, (tuple, list)):
+        how = (
+            "shrinkage.datasets.Dataset(X, y, feature_names, target_name, task, "
+            "description) from (X, y), task 'regression' or 'classification' "
+            "(y coded 0, 1, ...)"
+        )
+    else:
+        how = "shrinkage.io.read_data(...) (a file, a bundled name or a DataFrame)"
+    raise TypeError(f"compare needs a shrinkage.datasets.Dataset, got {kind}; make one with {how}.")
+
+
+def _check_split(n_rows: int, cv, test_size) -> None:
+    """Refuse, before any fitting, a ``cv`` or ``test_size`` the data cannot serve.
+
+    The training set (``n_rows`` less the ``ceil(test_size·n_rows)`` held out, as
+    scikit-learn's ``train_test_split``) needs ``MIN_TRAIN_ROWS`` rows and at least one
+    row per fold: the estimators' rule ``cv <= n``.
+    """
+    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
+        raise ValueError(f"cv must be an integer >= 2 (folds), got {cv!r}.")
+    if isinstance(test_size, bool) or not isinstance(test_size, (float, int, np.number)):
+        raise ValueError(f"test_size must be a fraction of the rows, got {test_size!r}.")
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must be a fraction between 0 and 1, got {test_size!r}.")
+    n_test = int(np.ceil(test_size * n_rows))
+    n_train = n_rows - n_test
+    if n_train < MIN_TRAIN_ROWS:
+        largest = np.floor(100 * (n_rows - MIN_TRAIN_ROWS) / n_rows) / 100
+        raise ValueError(
+            f"test_size={test_size} (--test-size) holds out {n_test} of the {n_rows} rows "
+            f"and leaves {n_train} to train on; compare needs at least {MIN_TRAIN_ROWS} "
+            f"training rows: use test_size <= {largest:g}."
+        )
+    if cv > n_train:
+        raise ValueError(
+            f"cv={cv} folds but only {n_train} training rows ({n_rows} rows less the "
+            f"{n_test} held out by test_size={test_size}); use cv <= {n_train}."
+        )
+
+
 def compare(
     data: Dataset,
     out: str | Path,
@@ -118,13 +178,17 @@ def compare(
     Parameters
     ----------
     data : Dataset
+        From :func:`shrinkage.io.read_data` (a file, a bundled name or a DataFrame)
+        or built from arrays; anything else is a ``TypeError`` that says so.
     out : path
         Folder for ``report.html``, ``summary.json``, ``coefficients.csv`` and the
         figures (PNG and SVG); an existing non-empty folder is replaced only with ``force``.
     cv : int
-        Folds, for the choice of α and for the repeated CV.
+        Folds, for the choice of α and for the repeated CV: at least 2 and at most the
+        training rows (resamples with fewer distinct rows use one fold per row).
     test_size : float
-        Share of rows held out as a last check (never used for any choice).
+        Share of rows held out as a last check (never used for any choice), in
+        ``(0, 1)``; at least ``MIN_TRAIN_ROWS`` (10) rows must be left to train on.
     seed : int
     repeats : int
         Repeats of ``cv``-fold CV for the paired comparison (default 5 × 5).
@@ -141,8 +205,18 @@ def compare(
     -------
     dict
         The summary (also written as ``summary.json``).
+
+    Raises
+    ------
+    TypeError
+        ``data`` is not a ``Dataset``.
+    ValueError
+        Too few rows, or a ``cv``/``test_size`` the training rows cannot serve (before
+        any fitting).
     """
     from threadpoolctl import threadpool_limits
+
+    _check_data(data)
 
     # One BLAS thread: the work is many small (p × p) problems run on our own threads;
     # a multi-threaded BLAS under them oversubscribes the cores (40× slower eigh seen).
@@ -169,8 +243,9 @@ def _compare(
 
     out = Path(out)
     check_target(out, force)  # fail before the work, not after
-    if data.X.shape[0] < 20:
-        raise ValueError(f"compare needs at least 20 rows, got {data.X.shape[0]}.")
+    if data.X.shape[0] < MIN_ROWS:
+        raise ValueError(f"compare needs at least {MIN_ROWS} rows, got {data.X.shape[0]}.")
+    _check_split(data.X.shape[0], cv, test_size)
     if repeats < 1 or (bootstrap is not None and bootstrap < 1) or subsamples < 1:
         raise ValueError("repeats, bootstrap and subsamples must be at least 1.")
     if data.task in ("poisson", "survival"):

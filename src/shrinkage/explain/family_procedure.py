@@ -131,8 +131,10 @@ def _intercept(model) -> float:
 
 def inner_splits(groups: np.ndarray, k: int, rng) -> list[tuple[np.ndarray, np.ndarray]]:
     """K folds over the distinct values of ``groups`` (rows that are copies of one
-    original row share a group and a fold)."""
+    original row share a group and a fold); fewer than ``k`` distinct values (a
+    bootstrap resample) give one fold each, not empty folds."""
     distinct, inverse = np.unique(groups, return_inverse=True)
+    k = min(k, distinct.size)
     fold_of = np.empty(distinct.size, dtype=int)
     fold_of[rng.permutation(distinct.size)] = np.arange(distinct.size) % k
     assignment = fold_of[inverse.ravel()]

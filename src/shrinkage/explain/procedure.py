@@ -92,11 +92,41 @@ def ridge_alphas(n: int = N_ALPHAS) -> np.ndarray:
     return np.geomspace(*RIDGE_RANGE, n)
 
 
-def _ridge_path(Gs, qs, alphas):
-    values, vectors = np.linalg.eigh(Gs)
-    values = np.maximum(values, 0.0)
+def _spectrum(Gs, rows: int):
+    """Eigenvalues (clipped at 0) and eigenvectors of ``Gs``, the centred moments of
+    ``rows`` distinct rows.
+
+    Centred, ``rows`` rows span at most ``rows − 1`` dimensions. When that is fewer
+    than the ``p`` columns (wide data) only the non-zero part is computed: a pivoted
+    Cholesky factor ``Gs = AᵀA`` (LAPACK ``dpstrf``, which stops at the numerical
+    rank ``r``) and the SVD of the ``r × p`` factor, ``O(p²r)`` instead of the
+    ``O(p³)`` of a full ``eigh`` (37 × 2000: 0.03 s instead of 4 s per fold). The
+    directions left out have eigenvalue 0 and ``qs`` has no component along them.
+    """
+    p = Gs.shape[0]
+    if rows < 1 or rows - 1 >= p:  # (rows 0: not counted; assume full rank)
+        values, vectors = np.linalg.eigh(Gs)
+        return np.maximum(values, 0.0), vectors
+    from scipy.linalg.lapack import dpstrf
+
+    factor, pivots, rank, _ = dpstrf(Gs, lower=0)
+    A = np.empty((rank, p))
+    A[:, pivots - 1] = np.triu(factor[:rank])  # Gs = AᵀA (rows of the upper factor)
+    _, s, vt = np.linalg.svd(A, full_matrices=False)
+    return s**2, vt.T
+
+
+def _ridge_path(qs, alphas, spectrum):
+    values, vectors = spectrum
     rotated = vectors.T @ qs
     return vectors @ (rotated[:, None] / (values[:, None] + alphas[None, :]))
+
+
+def _minimum_norm(qs, spectrum):
+    """The minimum-norm least-squares solution ``Gs⁺qs`` from the spectrum."""
+    values, vectors = spectrum
+    keep = values > (values.max(initial=0.0) * values.size * np.finfo(float).eps)
+    return vectors[:, keep] @ ((vectors[:, keep].T @ qs) / values[keep])
 
 
 def _least_squares(Gs, qs, active=None):
@@ -125,22 +155,31 @@ def _relaxed_paths(Gs, qs, lasso_coefs):
     return g * lasso_coefs[None] + (1 - g) * refits[None]
 
 
-def _candidates(methods, Gs, qs, yy, grids) -> dict[str, np.ndarray]:
+def _candidates(methods, Gs, qs, yy, grids, rows: int = 0) -> dict[str, np.ndarray]:
     """Standardized coefficient candidates ``(p, m)`` of each method (the lasso path is
-    computed once and shared with the relaxed lasso)."""
+    computed once and shared with the relaxed lasso; ``rows``, the distinct rows
+    behind ``Gs``, bounds its rank: see :func:`_spectrum`)."""
     out = {}
     lasso = None
+    spectrum = None
+    wide = 0 < rows <= qs.size  # fewer rows than columns: Gs is singular
+    if "L2" in methods or ("none" in methods and wide):
+        spectrum = _spectrum(Gs, rows)
     if "L1" in methods or "relaxed lasso" in methods:
         lasso = _gram_path(Gs, qs, yy, grids["L1"], 1.0)
     for method in methods:
         if method == "L1":
             out[method] = lasso
         elif method == "L2":
-            out[method] = _ridge_path(Gs, qs, grids["L2"])
+            out[method] = _ridge_path(qs, grids["L2"], spectrum)
         elif method == "elastic net":
             out[method] = np.hstack([_gram_path(Gs, qs, yy, grids[r], r) for r in EN_RATIOS])
         elif method == "relaxed lasso":
             out[method] = np.hstack(list(_relaxed_paths(Gs, qs, lasso)))
+        elif wide:
+            # no unique least-squares fit: the minimum-norm one, as Ridge(alpha=0)
+            # (a solve of the singular Gs returns an interpolant of any norm)
+            out[method] = _minimum_norm(qs, spectrum)[:, None]
         else:
             out[method] = _least_squares(Gs, qs)[:, None]
     return out
@@ -156,6 +195,9 @@ def _standardized(moments: Moments):
     Gs[~live, :] = 0.0
     Gs[:, ~live] = 0.0
     qs[~live] = 0.0
+    # Column-major for the compiled path (each call would copy p² otherwise); sums
+    # known to be bit-for-bit symmetric give it as a view.
+    Gs = Gs.T if moments.symmetric else np.asfortranarray(Gs)
     return mx, my, Gs, qs, yy, scale
 
 
@@ -194,19 +236,38 @@ def least_squares_procedure(folds: list[Moments], methods=METHODS) -> dict[str, 
     mx, my, Gs, qs, yy, scale = _standardized(total)
     grids = _grids(qs)
     train_sets = [total - f for f in folds] if len(folds) > 1 else []
-    full = _candidates(methods, Gs, qs, yy, grids)
+    full = _candidates(methods, Gs, qs, yy, grids, total.rows)
     errors = {m: np.zeros(c.shape[1]) for m, c in full.items()}
     for train, test in zip(train_sets, folds if train_sets else [], strict=True):
         tmx, tmy, tGs, tqs, tyy, tscale = _standardized(train)
-        for m, candidates in _candidates(methods, tGs, tqs, tyy, grids).items():
+        for m, candidates in _candidates(methods, tGs, tqs, tyy, grids, train.rows).items():
             b0, B = _to_raw(candidates, tmx, tmy, tscale)
-            errors[m] += test.sse(b0, B)
+            errors[m] += _sse(test, b0, B)
     fits = {}
     for m in methods:
         choice = int(np.argmin(errors[m])) if train_sets else full[m].shape[1] - 1
         b0, B = _to_raw(full[m][:, [choice]], mx, my, scale)
         fits[m] = LinearFit(float(b0[0]), B[:, 0], choice, _parameters(m, choice, grids))
     return fits
+
+
+def _sse(moments: Moments, intercepts, B) -> np.ndarray:
+    """:meth:`Moments.sse` of the candidates ``B`` (p, m), on the moments of their
+    support only: a sparse path (the lasso on wide data keeps at most ``n`` of ``p``
+    columns) then costs ``O(|S|²m)``, not ``O(p²m)``."""
+    support = np.flatnonzero(np.any(B != 0, axis=1))
+    if 2 * support.size > B.shape[0]:
+        return moments.sse(intercepts, B)
+    part = Moments(
+        moments.weight,
+        moments.x[support],
+        moments.y,
+        moments.xx[np.ix_(support, support)],
+        moments.xy[support],
+        moments.yy,
+        moments.rows,
+    )
+    return part.sse(intercepts, B[support])
 
 
 def _parameters(method: str, choice: int, grids: dict) -> dict:

@@ -146,7 +146,9 @@ def recommend(
                 "the selected effects are large next to their noise."
             )
     adjusted = collinearity.get("max_gvif_adjusted")
-    if adjusted is not None and adjusted > GVIF_ADJUSTED_LIMIT:
+    if collinearity.get("note"):  # an exact dependence: no VIF to quote, only the fact
+        lines.append(collinearity["note"])
+    elif adjusted is not None and adjusted > GVIF_ADJUSTED_LIMIT:
         columns = collinearity["columns"]
         worst = max(columns, key=columns.get)
         text = (

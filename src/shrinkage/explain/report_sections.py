@@ -258,8 +258,18 @@ def collinearity_section(summary: dict) -> list[str]:
             f"lasso keeps {wide['lasso_nonzero']} (at most n), ridge keeps {wide['ridge_nonzero']}",
         ]
     )
+    if coll.get("rank") is not None:
+        facts.insert(
+            0,
+            [
+                "rank of the centred design",
+                f"{coll['rank']} of {coll['n_design_columns']} columns ({coll['n_rows']} rows)",
+            ],
+        )
+    dependence = [_note(coll["note"])] if coll.get("note") else []
     return _section(
         "Collinearity of the data, and p > n",
+        *dependence,
         _table(["column", "GVIF", "df", "GVIF^(1/(2·df))"], rows),
         _note(
             "Generalized VIF (Fox & Monette 1992) per original column on reference coding "

@@ -27,8 +27,14 @@ def methods_for(task: str) -> tuple[str, ...]:
 
 
 def refit(task: str, X, y, weights, folds: int, rng, methods=None) -> dict[str, LinearFit]:
-    """The whole procedure (standardize, CV choice of α, refit) on the weighted rows."""
+    """The whole procedure (standardize, CV choice of α, refit) on the weighted rows.
+
+    A resample with fewer distinct rows than ``folds`` (a bootstrap has about 63% of
+    them) is cut into as many folds as it has rows: leave-one-out, the nearest to the
+    ``folds`` asked for (more folds than rows would leave some empty).
+    """
     methods = methods_for(task) if methods is None else tuple(methods)
+    folds = min(folds, int(np.count_nonzero(weights > 0)))
     assignment = inner_assignment(weights, folds, rng)
     if task == "regression":
         return least_squares_procedure(fold_moments(X, y, weights, assignment, folds), methods)
