@@ -38,7 +38,7 @@ def _number(low=None, high=None, *, integer=False, low_open=False, high_open=Fal
         too_low = low is not None and (value <= low if low_open else value < low)
         too_high = high is not None and (value >= high if high_open else value > high)
         if too_low or too_high:
-            lo, hi = (f"{b}" if integer else f"{b:g}" for b in (low, high))
+            lo, hi = ("" if b is None else f"{b}" if integer else f"{b:g}" for b in (low, high))
             bounds = (
                 f"{'>' if low_open else '>='} {lo}"
                 if high is None

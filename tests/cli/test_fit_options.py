@@ -53,6 +53,27 @@ def test_compare_options_are_checked_when_parsed(tmp_path, capsys, option, value
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.parametrize("option, value", [("--alpha", "-1"), ("--alpha", "0")])
+def test_positive_options_name_their_bound(table, tmp_path, capsys, option, value):
+    # (A bound of None broke the message's formatting: argparse then said only
+    # "invalid positive number value".)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", str(table[0]), "--target", "y", option, value,
+              "--out", str(tmp_path / "m.json")])
+    line = _one_error(capsys, exit_info.value.code)
+    assert f"argument {option}: '{value}': must be > 0" in line, line
+
+
+def test_negative_n_jobs_count_cores_as_joblib_does():
+    import joblib
+
+    from shrinkage.explain.resample import effective_workers
+
+    assert effective_workers(None) == effective_workers(0) == effective_workers(1) == 1
+    assert effective_workers(-1) == joblib.cpu_count()
+    assert effective_workers(-2) == max(joblib.cpu_count() - 1, 1)
+
+
 def test_n_jobs_keeps_negative_counts_of_cores():
     from shrinkage.cli import build_parser
 

@@ -33,7 +33,9 @@ def save_all(made: dict, folder: Path, n_jobs: int | None = 1) -> dict:
     Returns ``{name: {"png": file name, "svg": file name}}`` in the order of ``made``.
     """
     names = list(made)
-    workers = min(int(n_jobs or 1), len(names))
+    from .resample import effective_workers
+
+    workers = min(effective_workers(n_jobs), len(names))
     if workers > 1 and sys.platform.startswith("linux") and hasattr(os, "fork"):
         _warm_up()  # the children inherit the loaded fonts and backends
         shares = _shares(made, workers)

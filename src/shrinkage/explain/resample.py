@@ -53,8 +53,18 @@ def run_parallel(function, items, n_jobs: int | None, progress=None) -> list:
         return _run(function, list(items), n_jobs, progress)
 
 
+def effective_workers(n_jobs) -> int:
+    """Workers for ``n_jobs`` as joblib reads it: None or 0 one, ``-1`` one per core,
+    ``-2`` all but one, ..."""
+    if not n_jobs:
+        return 1
+    from joblib import effective_n_jobs
+
+    return max(int(effective_n_jobs(int(n_jobs))), 1)
+
+
 def _run(function, items, n_jobs, progress) -> list:
-    n_jobs = 1 if not n_jobs or n_jobs < 1 else int(n_jobs)
+    n_jobs = effective_workers(n_jobs)
     results = [None] * len(items)
     if n_jobs == 1:
         for i, item in enumerate(items):

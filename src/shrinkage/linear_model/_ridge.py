@@ -294,6 +294,14 @@ def _positive_ridge(X, y, s, v, fit_intercept, alpha, tol, max_iter):
     return problem.coef, intercept, info.n_iter, info.converged
 
 
+def _is_scalar(sample_weight) -> bool:
+    """A number or a 0-d array (``np.asarray`` first: scikit-learn's test weights refuse
+    ``np.ndim``)."""
+    return isinstance(sample_weight, Real) or (
+        sample_weight is not None and np.asarray(sample_weight).ndim == 0
+    )
+
+
 class _FixedPredictions(RegressorMixin, BaseEstimator):
     """Stands in for a regressor so a scikit-learn scorer can score given predictions."""
 
@@ -460,7 +468,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
         # Leave-one-out scores are weighted as the fit; K-fold scores too when the
         # scorer accepts the weights (scikit-learn's grid search from 1.7 on). A scalar
         # weight scales every row alike: no score changes, none is passed.
-        scored_weight = None if isinstance(sample_weight, Real) else sample_weight
+        scored_weight = None if _is_scalar(sample_weight) else sample_weight
         split_params, score_params = route_fit(
             self, params, scored_weight,
             scorer_gets_weight=self.cv is None or (
