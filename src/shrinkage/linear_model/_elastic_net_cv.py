@@ -249,6 +249,10 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
         ):
             moments.single_gram = False
 
+        fold_precompute = self._fold_precompute()
+        if isinstance(fold_precompute, str):
+            fold_precompute = "path"  # (a whole path per fold)
+
         def fold_curve(index, fold, train, test):
             grid, ratio = grids[index], l1_ratios[index]
             if moments is not None:
@@ -267,7 +271,7 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
                     ratio,
                     self._constraint(n_features, scales),
                     self.fit_intercept,
-                    "path" if isinstance(self._fold_precompute(), str) else self._fold_precompute(),
+                    fold_precompute,
                 )
             rng = np.random.RandomState(rng_seed) if self.selection == "random" else None
             path = solve_path(problem, grid, self.tol, self.max_iter, rng, keep_state=False)
