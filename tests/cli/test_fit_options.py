@@ -12,15 +12,11 @@ import pytest
 from shrinkage.cli import main
 from shrinkage.linear_model import RidgeCV
 
+from .errors import one_error_line
+
 RIDGE_GRID = np.geomspace(1e-4, 1e4, 50)  # fit's grid for --penalty l2, scikit-learn units
 
 
-def _one_error(capsys, code):
-    err = capsys.readouterr().err
-    assert code == 2, err
-    line = err.strip().splitlines()[-1]
-    assert line.startswith("shrinkage: error:") and "Traceback" not in err, err
-    return line
 
 
 @pytest.fixture
@@ -47,7 +43,7 @@ def table(tmp_path, rng):
 def test_compare_options_are_checked_when_parsed(tmp_path, capsys, option, value, words):
     with pytest.raises(SystemExit) as exit_info:
         main(["compare", "diabetes", "--out", str(tmp_path / "r"), option, value])
-    line = _one_error(capsys, exit_info.value.code)
+    line = one_error_line(capsys, exit_info.value.code)
     assert f"argument {option}" in line and words in line, line
     assert "parameter" not in line and "Parallel" not in line, line
     assert not (tmp_path / "r").exists()
@@ -60,7 +56,7 @@ def test_positive_options_name_their_bound(table, tmp_path, capsys, option, valu
     with pytest.raises(SystemExit) as exit_info:
         main(["fit", str(table[0]), "--target", "y", option, value,
               "--out", str(tmp_path / "m.json")])
-    line = _one_error(capsys, exit_info.value.code)
+    line = one_error_line(capsys, exit_info.value.code)
     assert f"argument {option}: '{value}': must be > 0" in line, line
 
 
@@ -84,7 +80,7 @@ def test_n_jobs_keeps_negative_counts_of_cores():
 def test_elastic_net_without_its_l1_part_names_the_options(table, capsys):
     path, _, _ = table
     argv = ["fit", str(path), "--target", "y", "--out", str(path.parent / "m.json")]
-    line = _one_error(capsys, main([*argv, "--penalty", "elasticnet", "--l1-ratio", "0"]))
+    line = one_error_line(capsys, main([*argv, "--penalty", "elasticnet", "--l1-ratio", "0"]))
     assert "--penalty l2" in line and "--alpha" in line and "alphas=" not in line, line
     # With --alpha there is nothing to choose: it fits.
     assert main([*argv, "--penalty", "elasticnet", "--l1-ratio", "0", "--alpha", "0.1"]) == 0
@@ -94,7 +90,7 @@ def test_elastic_net_without_its_l1_part_names_the_options(table, capsys):
 def test_l1_ratio_against_the_penalty_is_refused(table, capsys, penalty, ratio):
     path, _, _ = table
     argv = ["fit", str(path), "--target", "y", "--out", str(path.parent / "m.json")]
-    line = _one_error(capsys, main([*argv, "--penalty", penalty, "--l1-ratio", ratio]))
+    line = one_error_line(capsys, main([*argv, "--penalty", penalty, "--l1-ratio", ratio]))
     assert "--penalty elasticnet" in line and f"--l1-ratio {ratio}" in line, line
     assert main([*argv, "--penalty", penalty, "--l1-ratio", "1" if penalty == "l1" else "0"]) == 0
 

@@ -14,15 +14,11 @@ import pytest
 from shrinkage.cli import main
 from shrinkage.linear_model import ElasticNet
 
+from .errors import one_error_line
+
 ALPHA = 0.05
 
 
-def _one_error(capsys, code):
-    err = capsys.readouterr().err
-    assert code == 2, err
-    line = err.strip().splitlines()[-1]
-    assert line.startswith("shrinkage: error:") and "Traceback" not in err, err
-    return line
 
 
 def _predictions(capsys) -> np.ndarray:
@@ -56,6 +52,17 @@ def numbers(rng):
 def _write(path, header: str, rows, encoding="utf-8", sep=","):
     lines = [header] + [sep.join(repr(float(v)) for v in row) for row in rows]
     path.write_text("\n".join(lines) + "\n", encoding=encoding)
+
+
+def _fitted_model(tmp_path, capsys, numbers):
+    """``d.csv`` (columns a, b, c and target y) and the model ``fit --alpha 0.1`` saved of it."""
+    X, y = numbers
+    path = tmp_path / "d.csv"
+    _write(path, "a,b,c,y", np.c_[X, y])
+    model = tmp_path / "m.json"
+    assert main(["fit", str(path), "--target", "y", "--alpha", "0.1", "--out", str(model)]) == 0
+    capsys.readouterr()
+    return path, model
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".csv", ".tsv"])
@@ -109,7 +116,7 @@ def test_names_equal_once_stripped_are_refused_naming_them(tmp_path, capsys, num
     path = tmp_path / "dup.csv"
     _write(path, header, np.c_[X, y])
     code = main(["fit", str(path), "--target", "y", "--out", str(tmp_path / "m.json")])
-    line = _one_error(capsys, code)
+    line = one_error_line(capsys, code)
     assert "2 columns named 'a'" in line and "own name" in line, line
     assert not (tmp_path / "m.json").exists()
 
@@ -157,18 +164,13 @@ def test_a_missing_npz_is_no_such_file(tmp_path, capsys, numbers):
     model = tmp_path / "m.json"
     assert main(["fit", str(path), "--alpha", "0.1", "--out", str(model)]) == 0
     capsys.readouterr()
-    line = _one_error(capsys, main(["predict", str(model), str(tmp_path / "nosuch.npz")]))
+    line = one_error_line(capsys, main(["predict", str(model), str(tmp_path / "nosuch.npz")]))
     assert "No such file" in line and "nosuch.npz" in line and "permission" not in line
 
 
 @pytest.mark.parametrize("kind", ["csv", "npz"])
 def test_no_rows_to_predict_is_refused(tmp_path, capsys, numbers, kind):
-    X, y = numbers
-    path = tmp_path / "d.csv"
-    _write(path, "a,b,c,y", np.c_[X, y])
-    model = tmp_path / "m.json"
-    assert main(["fit", str(path), "--target", "y", "--alpha", "0.1", "--out", str(model)]) == 0
-    capsys.readouterr()
+    path, model = _fitted_model(tmp_path, capsys, numbers)
     empty = tmp_path / f"empty.{kind}"
     if kind == "csv":
         empty.write_text("a,b,c,y\n")
@@ -176,21 +178,16 @@ def test_no_rows_to_predict_is_refused(tmp_path, capsys, numbers, kind):
         np.savez(empty, X=np.zeros((0, 3)))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no "Mean of empty slice"
-        line = _one_error(capsys, main(["predict", str(model), str(empty)]))
+        line = one_error_line(capsys, main(["predict", str(model), str(empty)]))
     assert "no rows" in line, line
 
 
 def test_text_in_a_numeric_column_names_a_fix_predict_has(tmp_path, capsys, numbers):
-    X, y = numbers
-    path = tmp_path / "d.csv"
-    _write(path, "a,b,c,y", np.c_[X, y])
-    model = tmp_path / "m.json"
-    assert main(["fit", str(path), "--target", "y", "--alpha", "0.1", "--out", str(model)]) == 0
-    capsys.readouterr()
+    path, model = _fitted_model(tmp_path, capsys, numbers)
     frame = pd.read_csv(path).astype({"b": object})
     frame.loc[3, "b"] = "abc"
     frame.to_csv(tmp_path / "new.csv", index=False)
-    line = _one_error(capsys, main(["predict", str(model), str(tmp_path / "new.csv")]))
+    line = one_error_line(capsys, main(["predict", str(model), str(tmp_path / "new.csv")]))
     assert "'b'" in line and "'abc'" in line and "--drop-missing" not in line, line
     assert "leave those rows out" in line, line
 
@@ -202,6 +199,6 @@ def test_a_wrong_decimal_comma_option_is_refused_not_fitted(tmp_path, capsys, nu
     _write(path, "a;b;c;y", np.c_[X, y], sep=";")
     model = tmp_path / "m.json"
     argv = ["fit", str(path), "--target", "y", "--sep", ";", "--decimal", ",", "--alpha", "0.1"]
-    line = _one_error(capsys, main([*argv, "--out", str(model)]))
+    line = one_error_line(capsys, main([*argv, "--out", str(model)]))
     assert "decimal points" in line and "drop --decimal ','" in line, line
     assert not model.exists()

@@ -540,10 +540,7 @@ def test_float16_adam_prox_is_the_closed_form_rounded_once(kind, path):
         opt.step()
         bare.step()
         with torch.no_grad():
-            state = bare.state[ref]
-            v = state["exp_avg_sq"].double().numpy()
-            d = 0.01 / (np.sqrt(v / (1 - 0.999 ** state["step"].item())) + 1e-8)
-            z = ref.double().numpy()
+            d, z = adam_step_and_point(bare, ref)
             b = elastic_net_prox(z, alpha * l1_ratio * d, alpha * (1 - l1_ratio) * d)
             ref.copy_(torch.from_numpy(b))  # rounded to float16 once
         assert torch.isfinite(w).all()
@@ -551,6 +548,15 @@ def test_float16_adam_prox_is_the_closed_form_rounded_once(kind, path):
         # relative 1e-3 of thresholds up to 100.
         torch.testing.assert_close(w.detach(), ref.detach(), rtol=2e-3, atol=0.1)
     assert torch.equal(w == 0, ref == 0) and (kind == "l2" or bool((w == 0).any()))
+
+
+def adam_step_and_point(bare, ref):
+    """Adam's per-coordinate step ``lr/(sqrt(v̂) + eps)`` (lr 0.01) after ``bare``'s last
+    step of ``ref``, and ``ref`` itself, in float64."""
+    state = bare.state[ref]
+    v = state["exp_avg_sq"].double().numpy()
+    d = 0.01 / (np.sqrt(v / (1 - 0.999 ** state["step"].item())) + 1e-8)
+    return d, ref.double().numpy()
 
 
 def group_prox_reference(z, d, tau):
@@ -579,10 +585,7 @@ def test_low_precision_group_l1_under_adam_is_the_argmin_rounded(dtype):
         opt.step()
         bare.step()
         with torch.no_grad():
-            state = bare.state[ref]
-            v = state["exp_avg_sq"].double().numpy()
-            d = 0.01 / (np.sqrt(v / (1 - 0.999 ** state["step"].item())) + 1e-8)
-            z = ref.double().numpy()
+            d, z = adam_step_and_point(bare, ref)
             b = np.stack([group_prox_reference(z[i], d[i], tau) for i in range(6)])
             ref.copy_(torch.from_numpy(b))
         assert torch.isfinite(w).all()
