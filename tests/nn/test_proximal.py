@@ -536,9 +536,7 @@ def test_float16_adam_prox_is_the_closed_form_rounded_once(kind, path):
     opt = Proximal(inner, ElasticNet([w], alpha, l1_ratio))
     bare = torch.optim.Adam([ref], lr=0.01)
     for grad in grads:
-        w.grad, ref.grad = grad.clone(), grad.clone()
-        opt.step()
-        bare.step()
+        step_both(opt, bare, w, ref, grad)
         with torch.no_grad():
             d, z = adam_step_and_point(bare, ref)
             b = elastic_net_prox(z, alpha * l1_ratio * d, alpha * (1 - l1_ratio) * d)
@@ -548,6 +546,14 @@ def test_float16_adam_prox_is_the_closed_form_rounded_once(kind, path):
         # relative 1e-3 of thresholds up to 100.
         torch.testing.assert_close(w.detach(), ref.detach(), rtol=2e-3, atol=0.1)
     assert torch.equal(w == 0, ref == 0) and (kind == "l2" or bool((w == 0).any()))
+
+
+def step_both(opt, bare, w, ref, grad):
+    """One step of ``opt`` on ``w`` and of the bare optimizer ``bare`` on ``ref``, both
+    with the gradient ``grad``."""
+    w.grad, ref.grad = grad.clone(), grad.clone()
+    opt.step()
+    bare.step()
 
 
 def adam_step_and_point(bare, ref):
@@ -581,9 +587,7 @@ def test_low_precision_group_l1_under_adam_is_the_argmin_rounded(dtype):
     bare = torch.optim.Adam([ref], lr=0.01)
     tau = alpha * np.sqrt(5)
     for grad in grads:
-        w.grad, ref.grad = grad.clone(), grad.clone()
-        opt.step()
-        bare.step()
+        step_both(opt, bare, w, ref, grad)
         with torch.no_grad():
             d, z = adam_step_and_point(bare, ref)
             b = np.stack([group_prox_reference(z[i], d[i], tau) for i in range(6)])
@@ -613,9 +617,7 @@ def test_alpha_zero_leaves_low_precision_weights_as_the_bare_optimizer(dtype, ma
     opt, bare = Proximal(make([w]), penalty([w], 0.0)), make([ref])
     for _ in range(200):
         grad = torch.randn(4, 6, generator=g).to(dtype)
-        w.grad, ref.grad = grad.clone(), grad.clone()
-        opt.step()
-        bare.step()
+        step_both(opt, bare, w, ref, grad)
     assert not torch.equal(ref.detach(), w0)  # the optimizer did move
     assert torch.equal(w.detach(), ref.detach())
 
