@@ -72,6 +72,17 @@ CORRELATED = 0.2
 PROBE = 8
 
 
+def _crowded(block: np.ndarray) -> bool:
+    """Whether the features of the Gram block ``block`` have a mean ``|corr|`` over
+    pairs above :data:`CORRELATED`."""
+    m = block.shape[0]
+    if m < 2:
+        return False
+    scale = np.sqrt(np.maximum(np.diag(block), 1e-300))
+    correlation = np.abs(block) / np.outer(scale, scale)
+    return (correlation.sum() - np.trace(correlation)) / (m * (m - 1)) > CORRELATED
+
+
 def limit_growth(candidates: np.ndarray, score: np.ndarray, limit: int) -> np.ndarray:
     """The ``limit`` candidates of largest ``score`` (all of them if fewer): a boolean
     mask over the features. ``candidates`` is a boolean mask, ``score`` per feature."""
@@ -265,12 +276,7 @@ class CovarianceDesign:
         features violating and admit them batch by batch (AR(1) designs at
         ``alpha_max/20``: ``rho = 0.95`` gives 0.40 to 0.86 on the 8 leading features,
         ``rho ≤ 0.6`` at most 0.11), so the whole Gram matrix is cheaper at once."""
-        m = self._cached.size
-        if m < 2:
-            return False
-        scale = np.sqrt(np.maximum(np.diag(self.block), 1e-300))
-        correlation = np.abs(self.block) / np.outer(scale, scale)
-        return (correlation.sum() - np.trace(correlation)) / (m * (m - 1)) > CORRELATED
+        return _crowded(self.block)
 
     def _cache_all(self) -> None:
         """Form the whole Gram matrix (as :class:`~._designs.GramDesign`) once the
@@ -420,6 +426,48 @@ class CovarianceDesign:
         """``X̃ᵀHX̃_F δ`` (all features): the gradient change of ``β_F += δ``."""
         v = x_dot_subset(self.X, free, delta) - self.mu[free] @ delta
         return self._xt_weighted(v)
+
+
+def gram_blocks_pay(
+    X: np.ndarray, h: np.ndarray, target: np.ndarray, fit_intercept: bool = True
+) -> bool:
+    """Whether one fit on the dense ``X`` (``n > 2p``) should start on the working set's
+    Gram blocks (:class:`CovarianceDesign`) rather than on the residual design, which
+    :func:`.step._compiled_single_solve` solves in one compiled call (float64 ``X``
+    only: float32's residual design is swept by Python rounds). Always with at most
+    :data:`MIN_GROWTH` features (the first block is then the whole, small, Gram
+    matrix) or more than :data:`~.constants.SMALL_SINGLE_FIT` entries; else never for
+    at most :data:`~.constants.TINY_SINGLE_FIT` entries, and in between only when the
+    :data:`PROBE` leading features (largest ``|∇_j|`` at zero) are crowded, as
+    :meth:`CovarianceDesign.crowded` tests them.
+
+    Measured (CPU ms, one thread, single fits at ``alpha_max/20``, ``/200``,
+    ``/2000``, ``benchmarks/single_fit_alphas.py``: AR(1) with ``p/10`` true features
+    and noise as large as the signal; SINGLE_FIT_ALPHAS.md): 900x250 rho 0 3.4 / 3.7 /
+    3.1 -> 1.9 / 2.5 / 3.0 (scikit-learn 1.8 / 2.7 / 2.7), 1797x64 rho 0.6 1.9 / 2.8 /
+    2.7 -> 1.3 / 1.6 / 2.1, 500x200 rho 0 1.5 / 2.1 / 2.9 -> 1.0 / 1.8 / 1.8; rho 0.9
+    (crowded) unchanged. The Gram blocks keep the larger designs: the speed map's
+    sparse solutions at ``alpha_max/20`` (6325x158 rho 0.6, 15 true features: 5.0 ms on
+    the blocks, 11.7 by residual sweeps)."""
+    from .constants import SMALL_SINGLE_FIT, TINY_SINGLE_FIT
+
+    n_samples, n_features = X.shape
+    if X.dtype != np.float64 or n_features <= MIN_GROWTH:
+        return True  # (float32's residual design is swept by Python rounds: no gain)
+    if n_samples * n_features <= TINY_SINGLE_FIT:
+        return False
+    if n_samples * n_features > SMALL_SINGLE_FIT:
+        return True
+    # (the means of this layout, for the probe only: the design takes them from its own)
+    mu = X.T @ h / h.sum() if fit_intercept else np.zeros(n_features)
+    weighted = h * target
+    gradient = X.T @ weighted - mu * weighted.sum()
+    leading = np.argpartition(-np.abs(gradient), PROBE - 1)[:PROBE]
+    columns = X.take(leading, axis=1)
+    mu_leading = mu[leading]
+    # X̃_LᵀHX̃_L = X_LᵀHX_L − (Σh) μ_L μ_Lᵀ, μ = Xᵀh / Σh: no centred copy
+    block = (columns * h[:, None]).T @ columns - h.sum() * np.outer(mu_leading, mu_leading)
+    return _crowded(block)
 
 
 def covariance_solve_applies(problem, alpha: float) -> bool:

@@ -694,7 +694,7 @@ def single_fit_gram(X) -> bool:
 def full_gram_applies(X, precompute="auto") -> bool:
     """Whether :func:`make_design` puts the dense ``X`` on a :class:`GramDesign`."""
     n_samples, n_features = X.shape
-    if isinstance(precompute, str) and precompute == "single":
+    if isinstance(precompute, str) and precompute in ("single", "single-residual"):
         return False
     if isinstance(precompute, str) and precompute in _GRAM_MIN_RATIO:
         ratio = _GRAM_MIN_RATIO[precompute]
@@ -714,11 +714,12 @@ def make_design(
     ``moments``: :func:`raw_moments` of ``X`` already made for a :class:`GramDesign`."""
     if sp.issparse(X):
         return SparseDesign(X, h, mu, target)
-    if isinstance(precompute, str) and precompute == "single":
-        # One fit: the Gram block of the working set only, where a Gram matrix would pay.
+    if isinstance(precompute, str) and precompute in ("single", "single-residual"):
+        # One fit: the Gram block of the working set only, where a Gram matrix would pay
+        # ("single-residual": the caller found it would not, _covariance.gram_blocks_pay).
         from ._covariance import CovarianceDesign
 
-        if single_fit_gram(X):
+        if precompute == "single" and single_fit_gram(X):
             return CovarianceDesign(X, h, mu, target)
         if X.dtype == np.float32:
             return SingleDenseDesign(X, h, mu, target)

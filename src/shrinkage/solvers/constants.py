@@ -14,6 +14,13 @@ ACTIVE_SWEEPS = 10
 # Anderson extrapolation from the last K + 1 rounds of coordinate descent (celer and
 # skglm use K = 5; Bertrand & Massias 2021).
 ANDERSON_DEPTH = 5
+# Ridge added to the Anderson normal equations, relative to their mean diagonal: near
+# convergence the differences are almost parallel and the normal matrix is singular to
+# working precision; unregularized, the weights (and the point) move by O(1) with the
+# last bit of the iterates, so two fits whose data differ by rounding (sample weights
+# scaled by a constant) take different steps. 1e-10 keeps them stable and barely moves
+# a well-conditioned solve. (The Python rounds and every compiled path use it.)
+ANDERSON_RIDGE = 1e-10
 # Rounds between two checks of the working-set duality gap (celer checks every 10).
 GAP_EVERY = 10
 # Most unpenalized coordinates whose block G_FF (|F|², eigendecomposed) is formed for
@@ -35,6 +42,21 @@ SINGLE_RESIDUAL_FLOOR = 1e-9
 # path never pays). Measurements: _elastic_net_cv and gram_route.solve_on_gram.
 ROUNDED_SWEEPS_MIN_FEATURES = 300
 ROUNDED_SWEEPS_AFTER = 8.0
+# One fit on a dense design of at most this many entries (n·p) runs as one compiled
+# call on the residual (dense_path at one alpha), and on n > 2p designs skips the Gram
+# blocks unless its leading features are crowded: there the fixed costs of Python
+# rounds and of growing blocks, not the sweeps, are most of a fit (900x250 at
+# alpha_max/200: 0.7 ms of blocks, 0.55 ms of hand-over, 1.8 ms of rounds of which the
+# sweeps are 0.9). Larger designs keep both (measured: step._compiled_single_solve,
+# _covariance.gram_blocks_pay).
+SMALL_SINGLE_FIT = 300_000
+# ... and at most this many entries, on the residual even when crowded: the whole
+# residual solve then costs less than the blocks' fixed costs (about 0.4 ms, 2M
+# multiply-adds of sweeps: 200x50 rho 0.95 at alpha_max/20 0.39 ms against 0.80).
+TINY_SINGLE_FIT = 20_000
+# The compiled path's sweep-threshold floor (relative to Σh(y − ȳ)², as
+# SWEEP_THRESHOLD_FLOOR) for those single fits (see step._compiled_single_solve).
+SINGLE_FIT_THRESHOLD_FLOOR = 1e-30
 
 # A column is constant (Lipschitz constant set to 0, coefficient 0) when its centred
 # second moment Σh(x − μ)² is below `ratio` times its raw one Σh x². The ratio is the

@@ -60,6 +60,7 @@ from ._kernels import (
     elastic_net_gap,
     screening_score,
 )
+from .constants import ANDERSON_RIDGE
 
 __all__ = ["dense_path"]
 
@@ -89,7 +90,8 @@ def anderson_point(coef, lower, upper, features, history, point, current_values)
     into ``point`` (clipped to the box), and ``coef`` on ``features`` into
     ``current_values``; False (``point`` unset) when the weights are undefined.
 
-    The weights ``c`` minimize ``‖Σ_k c_k (β_{k+1} − β_k)‖`` subject to ``Σ c_k = 1``."""
+    The weights ``c`` minimize ``‖Σ_k c_k (β_{k+1} − β_k)‖`` subject to ``Σ c_k = 1``
+    (with :data:`~.constants.ANDERSON_RIDGE` on the normal equations' diagonal)."""
     n_hist = history.shape[0] - 1
     n_set = features.shape[0]
     differences = np.empty((n_hist, n_set))
@@ -98,8 +100,13 @@ def anderson_point(coef, lower, upper, features, history, point, current_values)
             differences[k, t] = history[k + 1, t] - history[k, t]
     normal = differences @ differences.T
     ones = np.empty(n_hist)  # (np.ones: one more Numba helper to compile on a cold cache)
+    ridge = 0.0
     for k in range(n_hist):
         ones[k] = 1.0
+        ridge += normal[k, k]
+    ridge *= ANDERSON_RIDGE / n_hist  # (rounding-stable weights: see the constant)
+    for k in range(n_hist):
+        normal[k, k] += ridge
     weights, ok = _solve_small(normal, ones)
     total = weights.sum()
     if not ok or total == 0.0:
@@ -168,20 +175,27 @@ def _round(
     n_cached,
     scratch,
     scratch_gradient,
+    credit,
 ):
     """One round (as :func:`._kernels.cd_dense`): a residual sweep over ``features``,
     then sweeps over its non-zeros, with the cached Gram block when it pays (|A| ≤
-    the cache's capacity, :func:`._dense_gram_cache._cache_capacity`). Returns
-    ``(change, n_cached)``."""
+    the cache's capacity, :func:`._dense_gram_cache._cache_capacity`, and the
+    residual sweeps so far, ``credit`` multiply-adds, have cost at least the missing
+    entries: :func:`dense_path`'s ``cache_credit``). Returns
+    ``(change, n_cached, credit)``."""
     change = _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, features)
     if change <= threshold:
-        return change, n_cached
+        return change, n_cached, credit
     active = np.empty(features.shape[0], dtype=np.int64)
     n_active = _nonzero_subset(coef, features, active)
     active = active[:n_active]
     grown = -1
     if n_active > 1:
-        grown = _cache_features(X, h, mu, active, cache, slot_of, cached, n_cached, scratch)
+        fill = _fill_cost(X.shape[0], active, slot_of, n_cached)
+        if fill <= credit:
+            grown = _cache_features(X, h, mu, active, cache, slot_of, cached, n_cached, scratch)
+            if grown >= 0:
+                credit -= fill
     if grown >= 0:
         n_cached = grown
         slots = np.empty(n_active, dtype=np.int64)
@@ -206,11 +220,23 @@ def _round(
             active_sweeps,
             threshold,
         )
-        return change, n_cached
+        return change, n_cached, credit
     for _ in range(active_sweeps):
+        credit += 2.0 * X.shape[0] * n_active  # (a dot product and an update per feature)
         if _sweep_dense(X, h, mu, r, coef, lipschitz, l1, l2, lower, upper, active) <= threshold:
             break
-    return change, n_cached
+    return change, n_cached, credit
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _fill_cost(n_samples, features, slot_of, n_cached):
+    """Multiply-adds that caching ``features`` costs: ``n`` for each entry between a
+    missing feature and every feature cached after it."""
+    missing = 0
+    for j in features:
+        if slot_of[j] < 0:
+            missing += 1
+    return float(n_samples) * missing * (n_cached + missing)
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -238,6 +264,7 @@ def dense_path(
     n_iters,
     converged,
     tol_rel,
+    cache_credit,
 ):
     """The elastic-net path on a dense ``X`` in one call (see the module docstring).
 
@@ -276,6 +303,14 @@ def dense_path(
         Outputs: shape (n_alphas, n_features), then (n_alphas,) each.
     tol_rel : float
         scikit-learn's update test (``inf``: the gap alone decides).
+    cache_credit : float
+        Multiply-adds of residual sweeps granted before the first Gram entries are
+        cached: ``inf`` caches at once (a path reuses the entries at alpha after
+        alpha), ``0`` only once the residual sweeps over the non-zeros have cost as
+        much as the entries would (a single fit: caching 210 of 250 features at
+        ``n = 900`` costs ``n·|A|²`` = 40M, about ten times the residual sweeps that
+        converge it). Each fill spends the credit; sweeps earn it again (rent or buy:
+        never more than twice the cheaper route's work).
     """
     n_features = X.shape[1]
     gradient = np.empty(n_features)
@@ -316,6 +351,7 @@ def dense_path(
     scratch_gradient = np.empty(capacity)
     previous = alpha_start
     last_threshold = tol_abs
+    credit = cache_credit
     for k in range(alphas.shape[0]):
         alpha = alphas[k]
         n_set = 0
@@ -338,7 +374,7 @@ def dense_path(
             features = working_set[:n_set]
             for t in range(n_set):
                 before[t] = coef[features[t]]
-            change, n_cached = _round(
+            change, n_cached, credit = _round(
                 X,
                 h,
                 mu,
@@ -358,6 +394,7 @@ def dense_path(
                 n_cached,
                 scratch,
                 scratch_gradient,
+                credit,
             )
             rounds += 1
             small = _update_is_small(coef, features, before, tol_rel)
@@ -475,9 +512,17 @@ def dense_path_applies(problem, alphas) -> bool:
     return bool(np.all(problem.penalty_weights > 0) and np.all(alphas > 0))
 
 
-def run_dense_path(problem, alphas: np.ndarray, tol: float, max_iter: int):
+def run_dense_path(
+    problem,
+    alphas: np.ndarray,
+    tol: float,
+    max_iter: int,
+    cache_credit: float = np.inf,
+    threshold_floor: float | None = None,
+):
     """Solve ``problem`` (a dense :class:`~.problems.LeastSquaresProblem`) along
-    ``alphas`` with :func:`dense_path`, from its current coefficients.
+    ``alphas`` with :func:`dense_path`, from its current coefficients (``cache_credit``:
+    :func:`dense_path`'s; the default caches at once, as a path should).
 
     Returns ``(coefs, gaps, n_iters, converged, seconds)`` with ``coefs`` of shape
     (n_alphas, n_features); the problem is left at the last alpha's solution.
@@ -509,13 +554,14 @@ def run_dense_path(problem, alphas: np.ndarray, tol: float, max_iter: int):
         int(max_iter),
         ACTIVE_SWEEPS,
         ANDERSON_DEPTH,
-        SWEEP_THRESHOLD_FLOOR,
+        SWEEP_THRESHOLD_FLOOR if threshold_floor is None else threshold_floor,
         float(problem.target_norm2),
         coefs,
         gaps,
         n_iters,
         converged,
         float(tol),  # tol_rel: scikit-learn's update test too
+        float(cache_credit),
     )
     seconds = time.perf_counter() - start
     problem.set_coef(coef)

@@ -46,7 +46,7 @@ import numpy as np
 from ..penalties import as_box, elastic_net_conjugate, kkt_violation, penalty_value
 from ._covariance import MIN_GROWTH, limit_growth
 from ._kernels import elastic_net_gap
-from .constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, GAP_EVERY, MAX_FREE
+from .constants import ACTIVE_SWEEPS, ANDERSON_DEPTH, ANDERSON_RIDGE, GAP_EVERY, MAX_FREE
 
 __all__ = [
     "SolveInfo",
@@ -171,9 +171,6 @@ def projected_gap(design, coef, gradient, l1, l2, free, box=None) -> tuple[float
     return max(gap, 0.0), delta, 0.5 * rv
 
 
-#: Ridge added to the Anderson normal equations, relative to their mean diagonal.
-ANDERSON_RIDGE = 1e-10
-
 
 def _anderson_point(history: list[np.ndarray]) -> np.ndarray | None:
     """Extrapolate the fixed-point iterates: ``Σ c_k β_k`` with ``c`` minimizing
@@ -181,12 +178,7 @@ def _anderson_point(history: list[np.ndarray]) -> np.ndarray | None:
     iterates = np.asarray(history)
     differences = np.diff(iterates, axis=0)
     normal = differences @ differences.T
-    # Near convergence the differences are almost parallel and the normal matrix is
-    # singular to working precision: unregularized, the weights (and the point) then
-    # move by O(1) with the last bit of the iterates, so two fits of the same problem
-    # whose data differ by rounding (weights scaled by a constant) take different steps.
-    # A ridge of 1e-10 of the mean diagonal keeps them stable and barely moves a
-    # well-conditioned solve.
+    # (constants.ANDERSON_RIDGE: weights stable under rounding of the iterates)
     normal[np.diag_indices_from(normal)] += ANDERSON_RIDGE * np.trace(normal) / normal.shape[0]
     try:
         z = np.linalg.solve(normal, np.ones(normal.shape[0]))

@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 # The penalty's math lives in shrinkage.penalties; re-exported for existing imports.
 from ..penalties import alpha_max_from_gradient, as_box, penalty_strengths, screening_score
+from ._covariance import gram_blocks_pay
 from ._designs import (
     full_gram_applies,
     make_design,
@@ -186,16 +187,13 @@ class LeastSquaresProblem:
     ):
         if solved_densely(X):
             X = X.toarray(order="F")
-        one_fit_on_gram = (
-            isinstance(precompute, str) and precompute == "single" and not sp.issparse(X)
-        ) and single_fit_gram(X)
+        # One fit with the route left to us (precompute="auto"): the compiled path may
+        # solve it (step._compiled_single_solve). An explicit precompute (False, True, a
+        # Gram matrix) keeps the one algorithm of the Python rounds on any design, so
+        # the choices give the same iterates, as scikit-learn's tests compare them.
+        self.single_fit_auto = isinstance(precompute, str) and precompute == "single"
+        one_fit_on_gram = (self.single_fit_auto and not sp.issparse(X)) and single_fit_gram(X)
         by_row_blocks = _gram_by_row_blocks(X, precompute)
-        if not sp.issparse(X) and not one_fit_on_gram and not by_row_blocks:
-            # (One fit on the working set's Gram block reads any layout: no copy.)
-            # One layout whatever the caller's (the dense solver wants Fortran anyway):
-            # X.T @ h, X @ β and the Gram matrix round the same for C, F or small
-            # sparse input, so the same data give the same answer to the last bit.
-            X = fortran_copy(X)
         self.n_features = X.shape[1]
         self.h = h
         self.penalty_weights = penalty_weights
@@ -205,6 +203,14 @@ class LeastSquaresProblem:
         y = np.asarray(y, dtype=np.float64)
         self.y_offset = float(np.dot(h, y)) if fit_intercept else 0.0
         target = y - self.y_offset
+        if one_fit_on_gram and not gram_blocks_pay(X, h, target, fit_intercept):
+            precompute, one_fit_on_gram = "single-residual", False
+        if not sp.issparse(X) and not one_fit_on_gram and not by_row_blocks:
+            # (One fit on the working set's Gram block reads any layout: no copy.)
+            # One layout whatever the caller's (the dense solver wants Fortran anyway):
+            # X.T @ h, X @ β and the Gram matrix round the same for C, F or small
+            # sparse input, so the same data give the same answer to the last bit.
+            X = fortran_copy(X)
         moments = None
         if by_row_blocks:
             # The full Gram matrix: XᵀX (equal weights), Xᵀz and the means in one pass
