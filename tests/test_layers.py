@@ -156,7 +156,7 @@ LAYERS = [
     {"path", "selection"},
     {"distributed", "_dispatch"},
     {"linear_model"},
-    {"explain", "nn", "io", "persist"},
+    {"explain", "nn", "io", "features", "persist"},
     {"cli"},
     {"__main__"},
 ]

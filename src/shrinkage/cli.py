@@ -431,7 +431,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def _prediction_rows(model, path: Path, table_format=None):
     """The feature matrix of a prediction file, and the true target if it has one."""
-    from .io import encode_features, read_frame, read_npz_matrix
+    from .features import encode_features
+    from .io import read_frame, read_npz_matrix
 
     target = model.description.get("target")
     if path.suffix.lower() == ".npz":
@@ -484,7 +485,7 @@ def _predictions_csv(model, X, predicted) -> str:
 def _print_score(model, truth, predicted) -> None:
     target = model.description.get("target")
     if model.task == "classification":
-        from .io import _label
+        from .features import _label
 
         # Labels spelled as at fit time: a target column written 1.0/0.0 is class "1".
         labels = np.asarray([_label(v) for v in truth], dtype=str)

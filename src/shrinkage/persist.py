@@ -297,7 +297,7 @@ def _check_encoding(encoding, names: list[str]) -> None:
     dropped = encoding.get("dropped", [])
     if not isinstance(dropped, list) or not all(isinstance(c, str) for c in dropped):
         raise _Invalid("encoding.dropped must be a list of strings.")
-    from .io import feature_names_of_encoding
+    from .features import feature_names_of_encoding
 
     if feature_names_of_encoding(encoding) != names:
         raise _Invalid("encoding does not match feature_names.")
