@@ -157,6 +157,7 @@ LAYERS = [
     {"distributed", "_dispatch"},
     {"linear_model"},
     {"explain", "nn", "io", "features", "persist"},
+    {"commands"},
     {"cli"},
     {"__main__"},
 ]

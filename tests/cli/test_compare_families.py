@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shrinkage.cli import _read_compare, build_parser, main
+from shrinkage.cli import build_parser, main
+from shrinkage.commands.compare import _read_compare
 
 FAST = ["--quiet", "--cv", "3", "--repeats", "1", "--bootstrap", "3", "--subsamples", "4"]
 FAST += ["--n-jobs", "1"]
