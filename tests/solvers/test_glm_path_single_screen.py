@@ -19,7 +19,7 @@ from shrinkage.datafits import Logistic
 from shrinkage.path import regularization_path
 from shrinkage.penalties import kkt_violation, penalty_strengths, penalty_value
 from shrinkage.solvers import _glm_single as kernels
-from shrinkage.solvers import glm
+from shrinkage.solvers import glm_compiled_path as glm
 
 
 def _screened(X, scaled, coef, l1, lower, upper, repeat=2):
