@@ -525,7 +525,7 @@ def _spectral_ridge_path(X, y, h, weights, fit_intercept, grid, problem) -> Path
     from .solvers.ridge import SpectralRidge
 
     start = time.perf_counter()
-    ridge = SpectralRidge(X, y[:, None], h, weights, fit_intercept)
+    ridge = SpectralRidge(X, y[:, None], h, weights, fit_intercept, alpha_floor=grid.min())
     coefs, intercepts = ridge.coefs(grid)
     times = np.full(grid.size, (time.perf_counter() - start) / grid.size)
     return PathResult(

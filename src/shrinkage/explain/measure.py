@@ -54,7 +54,7 @@ def fit_models(task: str, X, y, cv: int, seed: int, n_jobs: int | None = 2) -> d
     """
     models = {}
     if task == "regression":
-        grid = ridge_alpha_grid(SpectralRidge(X, y[:, None]).lam, 60)
+        grid = ridge_alpha_grid(SpectralRidge(X, y[:, None], alpha_floor=np.inf).lam, 60)
         candidates = {
             "L1": LassoCV(cv=cv, n_jobs=n_jobs),
             "L2": RidgeCV(alphas=grid[::-1]),

@@ -208,7 +208,10 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         if ridge and isinstance(alphas, (int, np.integer)) and not isinstance(alphas, bool):
             from ..solvers.ridge import SpectralRidge, ridge_alpha_grid
 
-            spectrum = SpectralRidge(X_fit, y[:, None], h, v, self.fit_intercept).lam
+            # Only the spectrum's range sets the grid: no alpha to resolve.
+            spectrum = SpectralRidge(
+                X_fit, y[:, None], h, v, self.fit_intercept, alpha_floor=np.inf
+            ).lam
             alphas = ridge_alpha_grid(spectrum, alphas)
         path = regularization_path(
             X,
@@ -258,7 +261,9 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         if l1_ratio == 0.0 and not self.positive:
             from ..solvers.ridge import SpectralRidge
 
-            ridge = SpectralRidge(X, y[:, None], h, v, self.fit_intercept)
+            ridge = SpectralRidge(
+                X, y[:, None], h, v, self.fit_intercept, alpha_floor=path.alphas.min()
+            )
             return ridge.degrees_of_freedom(path.alphas) - int(self.fit_intercept)
         if l1_ratio == 1.0:
             return path.n_nonzero.astype(float)

@@ -39,6 +39,7 @@ from ..selection import (
     first_best_index,
 )
 from ..solvers.ridge import DIRECT_LIMIT, SOLVER_NAMES, SpectralRidge, solve_ridge_cg
+from ..solvers.ridge_direct import solve_ridge_direct
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
 from ._cv import LinearModelCV, fold_metadata
 from ._routing import cv_router, route_fit, routing_enabled, scorer_takes_sample_weight
@@ -145,8 +146,10 @@ class Ridge(MultiOutputMixin, RegressorMixin, LinearModelBase):
         conjugate gradients stop. Everything else is solved exactly.
     solver : str, default="auto"
         Accepted for compatibility with scikit-learn's names. Dense data (and sparse
-        data with ``min(n, p) <= 6000``) are always solved exactly, by an
-        eigendecomposition of ``X̃ᵀX̃`` (``n > p``) or an SVD of ``X̃``; the iterative
+        data with ``min(n, p) <= 6000``) are always solved exactly: dense data at a
+        few alphas by Cholesky on the equilibrated normal equations where they are
+        well conditioned, else (and sparse data) by an eigendecomposition of
+        ``X̃ᵀX̃`` or ``X̃X̃ᵀ``, or an SVD of ``X̃`` where squaring loses digits; the iterative
         names ("lsqr", "sparse_cg", "sag", "saga", "lbfgs") on large sparse data use
         preconditioned conjugate gradients.
     positive : bool, default=False
@@ -168,8 +171,10 @@ class Ridge(MultiOutputMixin, RegressorMixin, LinearModelBase):
         The solver scikit-learn would have used ("cholesky", "sparse_cg", "lbfgs",
         or the one asked for), for compatibility.
     method_ : str
-        What shrinkage actually did: "eigen" (``X̃ᵀX̃``), "svd", "kernel" (sparse,
-        ``X̃X̃ᵀ``), "cg" (conjugate gradients) or "cd" (coordinate descent).
+        What shrinkage actually did: "cholesky" (the normal equations, equilibrated,
+        where their estimated condition number keeps the answer to 1e-8), "eigen"
+        (``X̃ᵀX̃``), "kernel" (``X̃X̃ᵀ``), "svd" (of ``X̃``: where squaring would lose
+        digits), "cg" (conjugate gradients) or "cd" (coordinate descent).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
     """
@@ -198,8 +203,9 @@ class Ridge(MultiOutputMixin, RegressorMixin, LinearModelBase):
         self.penalty_weights = penalty_weights
 
     def _alphas(self, n_targets) -> np.ndarray:
-        alphas = np.atleast_1d(np.asarray(self.alpha, dtype=object))
-        if alphas.ndim != 1 or alphas.size not in (1, n_targets):
+        # Raveled, as scikit-learn: a (1, n_targets) array is one alpha per target.
+        alphas = np.asarray(self.alpha, dtype=object).ravel()
+        if alphas.size not in (1, n_targets):
             raise ValueError(
                 "Number of targets and number of penalties do not correspond: "
                 f"{alphas.size} != {n_targets}"
@@ -263,21 +269,17 @@ class Ridge(MultiOutputMixin, RegressorMixin, LinearModelBase):
                 coefs[t], intercepts[t], n_iter[t], _ = solve_ridge_cg(
                     X, Y[:, t], s, v, self.fit_intercept, alphas[t], self.tol, max_iter
                 )
+        elif (direct := solve_ridge_direct(X, Y, s, v, self.fit_intercept, alphas)) is not None:
+            coefs, intercepts = direct
+            self.method_ = "cholesky"
         else:
-            spectral = SpectralRidge(X, Y, s, v, self.fit_intercept)
-            self.method_ = _decomposition_name(X)
+            spectral = SpectralRidge(X, Y, s, v, self.fit_intercept, alpha_floor=min(alphas))
+            self.method_ = spectral.route
             coefs, intercepts = spectral.coefs_at(alphas)
         self.solver_ = solver
         self.n_iter_ = n_iter if solver in _COUNTS_ITERATIONS else None
         self._store_coef(coefs, intercepts, np.ndim(y), X.dtype)
         return self
-
-
-def _decomposition_name(X) -> str:
-    n, p = X.shape
-    if n > p:
-        return "eigen"
-    return "kernel" if sp.issparse(X) or p > 2 * n else "svd"
 
 
 def _positive_ridge(X, y, s, v, fit_intercept, alpha, tol, max_iter):
@@ -492,7 +494,7 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
                 f"min(n_samples, n_features) <= {DIRECT_LIMIT}. Use LassoCV/ElasticNetCV with "
                 "l1_ratio near 0, or Ridge at a few alphas."
             )
-        full = SpectralRidge(X, Y, s, v, self.fit_intercept)
+        full = SpectralRidge(X, Y, s, v, self.fit_intercept, alpha_floor=grid.min())
         n_targets = Y.shape[1]
         per_target = bool(self.alpha_per_target) and n_targets > 1
         if self.cv is None:
@@ -615,7 +617,9 @@ class RidgeCV(MultiOutputMixin, RegressorMixin, LinearModelCV):
 
         def fold_curve(setting, fold, train, test):
             weights = None if s is None else s[train]
-            fold = SpectralRidge(X[train], Y[train], weights, v, self.fit_intercept)
+            fold = SpectralRidge(
+                X[train], Y[train], weights, v, self.fit_intercept, alpha_floor=grid.min()
+            )
             predictions = np.zeros((test.size, Y.shape[1], grid.size))
             for t in range(Y.shape[1]):
                 coef, intercept = fold.coefs(grid, target=t)

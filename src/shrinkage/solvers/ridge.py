@@ -36,6 +36,12 @@ import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ._spectrum_accuracy import (
+    graded_cholesky_factor,
+    squared_spectrum_may_resolve,
+    squared_spectrum_resolves,
+)
+
 # From moments (the Gram matrix is all there is): eigenvalues below this fraction of
 # the largest are treated as exact zeros, so that alpha = 0 gives the minimum-norm
 # least-squares solution instead of noise.
@@ -134,6 +140,12 @@ class SpectralRidge:
     penalty_weights : ndarray of shape (n_features,) or None
         ``v_j >= 0``; 0 leaves a feature unpenalized.
     fit_intercept : bool
+    alpha_floor : float, default=0.0
+        The smallest alpha the decomposition will serve. The eigen-decomposition of the
+        squared design is kept only where it resolves every direction to
+        :data:`._spectrum_accuracy.SPECTRUM_RTOL` at that alpha
+        (:func:`._spectrum_accuracy.squared_spectrum_resolves`), else
+        the SVD of ``X̃`` is taken; ``np.inf`` when only the spectrum's range is wanted.
 
     Notes
     -----
@@ -141,7 +153,16 @@ class SpectralRidge:
     ``O(n·r)`` per alpha for leave-one-out errors (``r`` the rank).
     """
 
-    def __init__(self, X, Y, sample_weight=None, penalty_weights=None, fit_intercept=True):
+    def __init__(
+        self,
+        X,
+        Y,
+        sample_weight=None,
+        penalty_weights=None,
+        fit_intercept=True,
+        alpha_floor: float = 0.0,
+    ):
+        self.alpha_floor = float(alpha_floor)
         if sp.issparse(X):
             X = sp.csc_matrix(X)
         n, p = X.shape
@@ -234,9 +255,16 @@ class SpectralRidge:
         schur = gram[np.ix_(P, P)] - self.B @ self.gram_fp
         self.scale = 1.0 / np.sqrt(penalty_weights[P])
         kernel = self.scale[:, None] * schur * self.scale[None, :]
-        lam, V = la.eigh((kernel + kernel.T) / 2.0, check_finite=False)
-        keep = lam > max(lam[-1] if lam.size else 0.0, 0.0) * RANK_RTOL
-        self.lam, self.V = lam[keep], V[:, keep]
+        kernel = (kernel + kernel.T) / 2.0
+        if kernel.size and (factor := graded_cholesky_factor(kernel, self.n_samples)) is not None:
+            # Independent columns on different scales: the SVD of a Cholesky factor
+            # keeps the small directions that eigh's eps·λ_max error would blur.
+            _, d, Vt = la.svd(factor, check_finite=False, lapack_driver="gesdd")
+            self.lam, self.V = d**2, Vt.T
+        else:
+            lam, V = la.eigh(kernel, check_finite=False)
+            keep = lam > max(lam[-1] if lam.size else 0.0, 0.0) * RANK_RTOL
+            self.lam, self.V = lam[keep], V[:, keep]
         rhs = self.scale[:, None] * (cross[P] - self.B @ self.cross_f)
         self.c = self.V.T @ rhs  # (r, t)
         free_fit = np.einsum("ft,fg,gt->t", self.cross_f, self.free_inverse, self.cross_f)
@@ -245,10 +273,16 @@ class SpectralRidge:
 
     # -- set-up ----------------------------------------------------------------------
     def _scaled_penalized(self, X):
-        Xp = X[:, self.penalized]
+        Xp = X if self.penalized.size == X.shape[1] else X[:, self.penalized]
         if sp.issparse(Xp):
             return (sp.diags(self.sqrt_weights) @ sp.csc_matrix(Xp) @ sp.diags(self.scale)).tocsc()
-        return (self.sqrt_weights[:, None] * np.asarray(Xp, dtype=np.float64)) * self.scale
+        # One copy, scaled in place (the unit weights and penalties of a plain fit skip it).
+        A = np.array(Xp, dtype=np.float64, copy=True)
+        if np.any(self.sqrt_weights != 1.0):
+            A *= self.sqrt_weights[:, None]
+        if np.any(self.scale != 1.0):
+            A *= self.scale
+        return A
 
     def _project(self, M):
         """``(I − QQᵀ) M`` for a dense ``M`` with n rows."""
@@ -266,6 +300,7 @@ class SpectralRidge:
         (``X + 1e9``: both terms are ~1e18 times the answer).
         """
         if p == 0:
+            self.route = "eigen"
             self.lam, self.V = np.zeros(0), np.zeros((0, 0))
             self.M, self.c = np.zeros((n, 0)), np.zeros((0, self.b.shape[1]))
             self.Atb = np.zeros((0, self.b.shape[1]))
@@ -279,6 +314,7 @@ class SpectralRidge:
         # Large sparse: X̃ is never formed whole; each block of columns is centred in turn.
         # X̃ᵀb too: Aᵀb_perp would cancel like the Gram (A ~ offset, Σ b_perp ~ 0).
         self.Atb = self._centred_product(A, self.b_perp)
+        self.route = "eigen" if n > p else "kernel"
         if n > p:
             lam, V = la.eigh(self._centred_gram(A), overwrite_a=True, check_finite=False)
             keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
@@ -297,29 +333,54 @@ class SpectralRidge:
     def _decompose_dense(self, centred: np.ndarray, n: int, p: int) -> None:
         """The decomposition from the explicitly centred ``X̃`` (n, p)."""
         self.Atb = centred.T @ self.b_perp
-        if n <= p <= 2 * n:
-            # Thin SVD of X̃ itself: more accurate than squaring it, and about as cheap
-            # as the kernel while p is within a few times n.
-            U, d, Vt = la.svd(centred, full_matrices=False, lapack_driver="gesdd")
-            keep = d > d[0] * max(n, p) * _EPS if d.size and d[0] > 0 else d > 0
-            U, d, Vt = U[:, keep], d[keep], Vt[keep]
-            self.lam, self.V, self.M = d**2, Vt.T, U * d
-            self.c = d[:, None] * (U.T @ self.b_perp)
-        elif n > p:
-            lam, V = la.eigh(centred.T @ centred, overwrite_a=True, check_finite=False)
-            keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
-            self.lam, self.V = lam[keep], V[:, keep]
-            self.M = centred @ self.V
-            self.c = self.V.T @ self.Atb
-        else:
+        if n > p:
+            gram = centred.T @ centred
+            if squared_spectrum_may_resolve(gram, self.alpha_floor):
+                lam, V = la.eigh(gram, check_finite=False)
+                if squared_spectrum_resolves(
+                    lam, V, centred, self.b_perp, self.alpha_floor, rows=False
+                ):
+                    keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
+                    self.lam, self.V = lam[keep], V[:, keep]
+                    self.M = centred @ self.V
+                    self.c = self.V.T @ self.Atb
+                    self.route = "eigen"
+                    return
+            # Columns on different scales, not nearly dependent: the SVD of a
+            # Cholesky factor of G (p×p) instead of X̃'s (n×p).
+            if (factor := graded_cholesky_factor(gram, n)) is not None:
+                _, d, Vt = la.svd(factor, check_finite=False, lapack_driver="gesdd")
+                keep = d > d[0] * max(n, p) * _EPS if d.size and d[0] > 0 else d > 0
+                self.lam, self.V = d[keep] ** 2, Vt[keep].T
+                self.M = centred @ self.V
+                self.c = self.V.T @ self.Atb
+                self.route = "cholesky-svd"
+                return
+        elif p > 2 * n and squared_spectrum_may_resolve(
+            kernel := centred @ centred.T, self.alpha_floor
+        ):
             # Wide: eigen-pairs of the n×n kernel X̃X̃ᵀ = U diag(λ) Uᵀ, formed in n²p
             # instead of the SVD's larger constant; then V = X̃ᵀU/√λ.
-            lam, U = la.eigh(centred @ centred.T, overwrite_a=True, check_finite=False)
-            keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
-            lam, U = lam[keep], U[:, keep]
-            root = np.sqrt(lam)
-            self.lam, self.V, self.M = lam, (centred.T @ U) / root, U * root
-            self.c = root[:, None] * (U.T @ self.b_perp)
+            lam, U = la.eigh(kernel, overwrite_a=True, check_finite=False)
+            if squared_spectrum_resolves(lam, U, centred, self.b_perp, self.alpha_floor, rows=True):
+                keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
+                lam, U = lam[keep], U[:, keep]
+                root = np.sqrt(lam)
+                self.lam, self.M = lam, U * root
+                # V = X̃ᵀU/√λ (p, r) only if asked for: coefficients need V·w =
+                # X̃ᵀ(U w/√λ), n·r + p·n per alpha, not V's n·p·r (half of a RidgeCV).
+                self._V, self._V_factors = None, (centred, U / root)
+                self.c = root[:, None] * (U.T @ self.b_perp)
+                self.route = "kernel"
+                return
+        # Thin SVD of X̃ itself: more accurate than squaring it (eps·σ_max per singular
+        # value), and about as cheap as the kernel while p is within a few times n.
+        U, d, Vt = la.svd(centred, full_matrices=False, lapack_driver="gesdd")
+        keep = d > d[0] * max(n, p) * _EPS if d.size and d[0] > 0 else d > 0
+        U, d, Vt = U[:, keep], d[keep], Vt[keep]
+        self.lam, self.V, self.M = d**2, Vt.T, U * d
+        self.c = d[:, None] * (U.T @ self.b_perp)
+        self.route = "svd"
 
     def _centred_product(self, A, B: np.ndarray) -> np.ndarray:
         """``X̃ᵀB`` (p, k) for a dense ``B`` with n rows, block by block."""
@@ -405,9 +466,26 @@ class SpectralRidge:
                     coef[names[position]] = gamma[row]
         return coef, intercept
 
+    @property
+    def V(self) -> np.ndarray:
+        """Eigenvectors ``V`` (p, r) of ``X̃ᵀX̃``: ``X̃ = M Vᵀ`` with ``M = X̃V``."""
+        if getattr(self, "_V", None) is None and getattr(self, "_V_factors", None):
+            centred, scaled_U = self._V_factors
+            self._V, self._V_factors = centred.T @ scaled_U, None
+        return self._V
+
+    @V.setter
+    def V(self, value: np.ndarray) -> None:
+        self._V, self._V_factors = value, None
+
     def coefs(self, alphas, target=0):
         """Coefficients (n_features, n_alphas) and intercepts (n_alphas,) for one target."""
-        tilde = self.V @ (self.c[:, target : target + 1] * self._gains(alphas))
+        weights = self.c[:, target : target + 1] * self._gains(alphas)
+        if getattr(self, "_V_factors", None):
+            centred, scaled_U = self._V_factors
+            tilde = centred.T @ (scaled_U @ weights)
+        else:
+            tilde = self.V @ weights
         return self.assemble(tilde, target)
 
     def coefs_at(self, alphas) -> tuple[np.ndarray, np.ndarray]:

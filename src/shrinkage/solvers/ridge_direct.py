@@ -1,0 +1,104 @@
+"""Ridge at a few alphas by one Cholesky factorization each, when it is accurate.
+
+For ``alpha > 0`` the ridge solution solves the normal equations of the centred,
+weighted design ``X̃ = diag(√s)(X − x̄) diag(1/√v)`` and target ``b = √s (y − ȳ)``:
+
+.. math::
+
+    (\\tilde X^\\top \\tilde X + \\alpha I)\\,\\tilde\\beta = \\tilde X^\\top b
+    \\quad (n \\ge p), \\qquad
+    \\tilde\\beta = \\tilde X^\\top (\\tilde X \\tilde X^\\top + \\alpha I)^{-1} b
+    \\quad (n < p),
+
+at ``n p min(n, p) + min(n, p)³/3`` operations: a fraction of the eigendecomposition
+that :class:`~.ridge.SpectralRidge` needs to serve every alpha (and leave-one-out) at
+once. The matrix is equilibrated (unit diagonal) before it is factored, which makes
+Cholesky's error independent of the features' scales, and LAPACK's condition estimate
+of the equilibrated matrix decides whether the answer holds
+:data:`~._spectrum_accuracy.SPECTRUM_RTOL`; where it does not (nearly collinear columns at a small
+alpha, ``alpha = 0``), the caller takes the spectral route, which resolves what it can
+and takes the minimum-norm answer in the rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg as la
+import scipy.sparse as sp
+from scipy.linalg import lapack
+
+from ._spectrum_accuracy import SPECTRUM_RTOL
+
+_EPS = np.finfo(np.float64).eps
+#: More distinct alphas than this: one decomposition for all is cheaper.
+MAX_DIRECT_ALPHAS = 4
+
+
+def solve_ridge_direct(X, Y, sample_weight, penalty_weights, fit_intercept: bool, alphas):
+    """Coefficients ``(n_targets, n_features)`` and intercepts ``(n_targets,)`` of the
+    ridge at ``alphas[t]`` for target ``t``, or None where this route does not apply
+    or would not be accurate (dense ``X`` with every penalty weight ``> 0`` and every
+    alpha ``> 0`` only).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_targets)
+    sample_weight : ndarray of shape (n_samples,) or None
+        Multiplies each row's squared error (scikit-learn's meaning).
+    penalty_weights : ndarray of shape (n_features,)
+    fit_intercept : bool
+    alphas : ndarray of shape (n_targets,)
+    """
+    alphas = np.asarray(alphas, dtype=np.float64)
+    distinct = np.unique(alphas)
+    if (
+        sp.issparse(X)
+        or np.any(penalty_weights <= 0)
+        or distinct[0] <= 0
+        or distinct.size > MAX_DIRECT_ALPHAS
+    ):
+        return None
+    n, p = X.shape
+    s = np.ones(n) if sample_weight is None else sample_weight
+    if fit_intercept:
+        x_mean = (s @ X) / s.sum()
+        y_mean = (s @ Y) / s.sum()
+    else:
+        x_mean, y_mean = np.zeros(p), np.zeros(Y.shape[1])
+    root = np.sqrt(s)[:, None]
+    scale = 1.0 / np.sqrt(penalty_weights)
+    centred = (root * (X - x_mean)) * scale
+    b = root * (Y - y_mean)
+    primal = n >= p
+    square = centred.T @ centred if primal else centred @ centred.T
+    rhs = centred.T @ b if primal else b
+
+    coefs = np.empty((Y.shape[1], p))
+    for alpha in distinct:
+        solution = _equilibrated_solve(square, alpha, rhs[:, alphas == alpha])
+        if solution is None:
+            return None
+        beta = solution if primal else centred.T @ solution
+        coefs[alphas == alpha] = (beta * scale[:, None]).T
+    intercepts = y_mean - coefs @ x_mean if fit_intercept else np.zeros(Y.shape[1])
+    return coefs, intercepts
+
+
+def _equilibrated_solve(square: np.ndarray, alpha: float, rhs: np.ndarray):
+    """``(S + αI)⁻¹ rhs`` by Cholesky of ``D(S + αI)D`` (unit diagonal), or None when
+    that matrix is not safely positive definite: estimated condition number above
+    ``SPECTRUM_RTOL/eps``."""
+    diagonal = np.diag(square) + alpha
+    d = 1.0 / np.sqrt(diagonal)
+    H = d[:, None] * square * d[None, :]
+    H[np.diag_indices_from(H)] = 1.0  # (s_jj + α)/(s_jj + α), without rounding
+    anorm = np.abs(H).sum(axis=0).max()
+    factor, info = lapack.dpotrf(H, lower=False, overwrite_a=True, clean=True)
+    if info != 0:
+        return None
+    rcond, info = lapack.dpocon(factor, anorm)  # upper factor (uplo "U")
+    if info != 0 or not rcond * SPECTRUM_RTOL >= _EPS:
+        return None
+    z = la.cho_solve((factor, False), d[:, None] * rhs, check_finite=False)
+    return d[:, None] * z
