@@ -52,6 +52,18 @@ def test_non_numeric_columns():
     frame = pd.DataFrame({"a": X[:, 0], "colour": ["red", "blue"] * 10})
     with pytest.raises(ValueError, match="non-numeric columns \\['colour'\\]"):
         Lasso().fit(frame, y)
+    frame["colour"] = pd.Categorical(frame["colour"])  # categories of text: refused too
+    with pytest.raises(ValueError, match="non-numeric columns \\['colour'\\]"):
+        Lasso().fit(frame, y)
+
+
+def test_numeric_categorical_columns_are_read_as_numbers():
+    """As scikit-learn: a Categorical of numbers is its numbers (not its codes)."""
+    pd = pytest.importorskip("pandas")
+    levels = np.array([10.0, 20.0, 40.0, 20.0] * 5)
+    frame = pd.DataFrame({"a": X[:, 0], "level": pd.Categorical(levels)})
+    plain = Lasso(alpha=0.01).fit(np.c_[X[:, 0], levels], y)
+    np.testing.assert_allclose(Lasso(alpha=0.01).fit(frame, y).coef_, plain.coef_)
 
 
 @pytest.mark.parametrize(

@@ -73,13 +73,20 @@ def check_numeric(X, name: str = "X") -> None:
         bad = [
             str(c)
             for c, d in zip(X.columns, dtypes, strict=True)
-            if getattr(d, "kind", "f") in "OUS"
+            if getattr(d, "kind", "f") in "OUS" and not _numeric_categorical(d)
         ]
         if bad:
             raise ValueError(
                 f"Input {name} has non-numeric columns {bad[:5]}. Encode them first, e.g. "
                 "with pandas.get_dummies or sklearn.preprocessing.OneHotEncoder."
             )
+
+
+def _numeric_categorical(dtype) -> bool:
+    """A pandas ``Categorical`` of numbers: its values are read as numbers, as
+    scikit-learn reads them (``pd.Categorical([1, 2, 3])``)."""
+    categories = getattr(dtype, "categories", None)
+    return categories is not None and categories.dtype.kind in "iufb"
 
 
 def _has_missing_objects(X) -> bool:
