@@ -33,3 +33,21 @@ def test_softmax_step_matches_numpy(step):
     F2 = softmax_step(A, 0 * delta, d_eta, False, eta0, step / 2, y, h, eta, P, R, g)
     half = eta0 + step / 2 * A @ delta.T
     assert F2 == pytest.approx(h @ (logsumexp(half, axis=1) - half[np.arange(n), y]), rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1.0, 300.0])
+def test_softmax_loss_residual_is_the_datafit(scale):
+    """The L-BFGS objective's fused loss and gradient equal ``Multinomial.value`` and
+    ``Multinomial.gradient`` (NumPy), large logits included (the max shift)."""
+    from shrinkage.datafits import Multinomial
+    from shrinkage.solvers._multinomial_kernels import softmax_loss_residual
+
+    rng = np.random.default_rng(3)
+    eta = scale * rng.standard_normal((50, 4))
+    Y = np.eye(4)[rng.integers(0, 4, 50)]
+    h = rng.uniform(0.5, 1.5, 50)
+    h /= h.sum()
+    residual = np.empty_like(eta)
+    value = softmax_loss_residual(eta, Y, h, residual)
+    assert value == pytest.approx(Multinomial.value(Y, eta, h), rel=1e-13)
+    np.testing.assert_allclose(residual, Multinomial.gradient(Y, eta, h), rtol=1e-12, atol=1e-17)

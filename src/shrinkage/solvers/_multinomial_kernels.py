@@ -88,3 +88,44 @@ def _loss_and_gradient(A, prob, top, eta, y, h, residual, gradient):
             for j in range(q):
                 gradient[k, j] += r * A[i, j]
     return total
+
+
+def softmax_loss_residual(eta, Y, h, residual) -> float:
+    """The mean loss ``Σ_i h_i Σ_k y_ik(logΣ_l e^{η_il} − η_ik)`` at ``η`` (n × K) and
+    its gradient ``h_i(p_ik − y_ik)`` into ``residual``, in two compiled passes around
+    one vectorized ``exp`` (the L-BFGS objective of a smooth multinomial fit; NumPy's
+    chain of ``log_softmax`` passes and temporaries cost several times this)."""
+    top = np.empty(eta.shape[0])
+    _row_shift(eta, residual, top)
+    np.exp(residual, out=residual)
+    return _normalized_loss(eta, Y, h, top, residual)
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _row_shift(eta, shifted, top):
+    """Row maxima of ``η`` into ``top``, ``η − top`` into ``shifted``."""
+    n, K = eta.shape
+    for i in range(n):
+        largest = -np.inf
+        for k in range(K):
+            if eta[i, k] > largest:
+                largest = eta[i, k]
+        top[i] = largest
+        for k in range(K):
+            shifted[i, k] = eta[i, k] - largest
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _normalized_loss(eta, Y, h, top, prob):
+    """From ``prob = exp(η − top)``: the loss, and ``h(p − y)`` in place of ``prob``."""
+    n, K = eta.shape
+    total = 0.0
+    for i in range(n):
+        s = 0.0
+        for k in range(K):
+            s += prob[i, k]
+        log_sum = top[i] + np.log(s)
+        for k in range(K):
+            total += h[i] * Y[i, k] * (log_sum - eta[i, k])
+            prob[i, k] = h[i] * (prob[i, k] / s - Y[i, k])
+    return total

@@ -47,6 +47,7 @@ from ..penalties import (
     penalty_value,
 )
 from ._layout import fortran_copy
+from ._multinomial_kernels import softmax_loss_residual
 from .constants import CURVATURE_FLOOR
 from .glm import GLMProblem, backtracking_step, newton_direction
 from .least_squares import SolveInfo
@@ -214,8 +215,9 @@ class MultinomialProblem:
             eta = np.asarray(self.X @ coef.T) + intercept
             if self.offset is not None:
                 eta = eta + self.offset
-            value = self.datafit.value(self.Y, eta, self.h) + 0.5 * np.sum(l2 * coef * coef)
-            residual = self.datafit.gradient(self.Y, eta, self.h)
+            residual = np.empty_like(eta)
+            value = softmax_loss_residual(eta, self.Y, self.h, residual)
+            value += 0.5 * np.sum(l2 * coef * coef)
             grad_coef = np.asarray(self.X.T @ residual).T + l2 * coef
             grad_intercept = residual.sum(axis=0) * self.fit_intercept
             return value, np.concatenate([grad_coef.ravel(), grad_intercept])
@@ -450,19 +452,32 @@ def _null_intercepts(Y, h, offset, tol=1e-13, max_iter=100, start=None) -> np.nd
     intercept = Multinomial.null_eta(Y, h, None) if start is None else np.array(start, float)
     if offset is None:
         return intercept
+    P = Multinomial.inverse_link(offset + intercept)
+    gradient = (h[:, None] * (P - Y)).sum(axis=0)
     for _ in range(max_iter):
-        P = Multinomial.inverse_link(offset + intercept)
-        gradient = (h[:, None] * (P - Y)).sum(axis=0)
-        if np.max(np.abs(gradient)) <= tol:
+        size = np.max(np.abs(gradient))
+        if size <= tol:
             break
         hP = h[:, None] * P
         hessian = np.diag(hP.sum(axis=0)) - hP.T @ P
         direction = -np.linalg.pinv(hessian) @ gradient
         old = Multinomial.value(Y, offset + intercept, h)
         step = 1.0
-        while Multinomial.value(Y, offset + intercept + step * direction, h) > old and step > 1e-10:
+        while step > 1e-10:
+            trial = intercept + step * direction
+            trial_P = Multinomial.inverse_link(offset + trial)
+            trial_gradient = (h[:, None] * (trial_P - Y)).sum(axis=0)
+            # Near the optimum the loss changes below its rounding: a step that
+            # shrinks the gradient is progress there (Newton's quadratic phase).
+            if (
+                Multinomial.value(Y, offset + trial, h) <= old
+                or np.max(np.abs(trial_gradient)) < size
+            ):
+                break
             step *= 0.5
-        intercept = intercept + step * direction
+        else:
+            break  # no step makes progress: the intercepts are optimal to rounding
+        intercept, P, gradient = trial, trial_P, trial_gradient
     return intercept - intercept.mean()
 
 
