@@ -37,6 +37,8 @@ SCRIPTS = (
     "glm_families.py",
     "glm_poisson.py",
     "unseen_data_check.py",
+    "single_fit_alphas.py",
+    "ridge_fits.py",
 )
 #: imported only when these are installed
 NEEDS = {"nn_overhead.py": "torch", "dask_scale.py": "dask"}
@@ -552,3 +554,17 @@ def test_a_timed_fit_that_misses_the_target_has_no_ratio(bench, tmp_path, monkey
     assert speed_map.ratio_of(record) is None
     record["libraries"]["shrinkage"]["reached"] = True
     assert speed_map.ratio_of(record) == 1.0
+
+
+def test_ridge_benchmark_reference_is_ridge(bench):
+    """``ridge_fits.reference_coef`` (augmented lstsq) against scikit-learn's Cholesky
+    on a well-conditioned problem, where both are exact to rounding."""
+    from sklearn.linear_model import Ridge
+
+    ridge_fits = importlib.import_module("ridge_fits")  # (benchmarks/ is on the path here)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 5)) + 2.0
+    y = X @ rng.standard_normal(5) + rng.standard_normal(60)
+    for alpha in (0.1, 10.0):
+        expected = Ridge(alpha=alpha, solver="cholesky").fit(X, y).coef_
+        np.testing.assert_allclose(ridge_fits.reference_coef(X, y, alpha), expected, rtol=1e-10)

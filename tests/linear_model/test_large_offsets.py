@@ -60,7 +60,7 @@ def test_sparse_ridge_blockwise_centring(monkeypatch):
     """The block-by-block route used for large sparse designs is exact too."""
     import shrinkage.solvers.ridge as ridge
 
-    monkeypatch.setattr(ridge, "_DENSIFY_LIMIT", 0)
+    monkeypatch.setattr(ridge, "DENSIFY_LIMIT", 0)
     monkeypatch.setattr(ridge, "_BLOCK_ELEMENTS", 50)
     for shape in [(60, 7), (12, 30)]:
         X, y, w = _data(*shape, seed=3)

@@ -27,6 +27,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 from scipy.linalg import lapack
 
+from . import ridge
 from ._spectrum_accuracy import SPECTRUM_RTOL
 
 _EPS = np.finfo(np.float64).eps
@@ -37,12 +38,12 @@ MAX_DIRECT_ALPHAS = 4
 def solve_ridge_direct(X, Y, sample_weight, penalty_weights, fit_intercept: bool, alphas):
     """Coefficients ``(n_targets, n_features)`` and intercepts ``(n_targets,)`` of the
     ridge at ``alphas[t]`` for target ``t``, or None where this route does not apply
-    or would not be accurate (dense ``X`` with every penalty weight ``> 0`` and every
-    alpha ``> 0`` only).
+    or would not be accurate (every penalty weight and alpha ``> 0``; sparse ``X`` only
+    as small as :class:`~.ridge.SpectralRidge` densifies it).
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_targets)
     sample_weight : ndarray of shape (n_samples,) or None
         Multiplies each row's squared error (scikit-learn's meaning).
@@ -53,12 +54,14 @@ def solve_ridge_direct(X, Y, sample_weight, penalty_weights, fit_intercept: bool
     alphas = np.asarray(alphas, dtype=np.float64)
     distinct = np.unique(alphas)
     if (
-        sp.issparse(X)
-        or np.any(penalty_weights <= 0)
+        np.any(penalty_weights <= 0)
         or distinct[0] <= 0
         or distinct.size > MAX_DIRECT_ALPHAS
+        or (sp.issparse(X) and X.shape[0] * X.shape[1] > ridge.DENSIFY_LIMIT)
     ):
         return None
+    if sp.issparse(X):
+        X = X.toarray()  # centred, it is dense anyway (as SpectralRidge does)
     n, p = X.shape
     s = np.ones(n) if sample_weight is None else sample_weight
     if fit_intercept:
@@ -68,7 +71,11 @@ def solve_ridge_direct(X, Y, sample_weight, penalty_weights, fit_intercept: bool
         x_mean, y_mean = np.zeros(p), np.zeros(Y.shape[1])
     root = np.sqrt(s)[:, None]
     scale = 1.0 / np.sqrt(penalty_weights)
-    centred = (root * (X - x_mean)) * scale
+    centred = np.subtract(X, x_mean, dtype=np.float64)  # one copy, scaled in place
+    if sample_weight is not None:
+        centred *= root
+    if np.any(scale != 1.0):
+        centred *= scale
     b = root * (Y - y_mean)
     primal = n >= p
     square = centred.T @ centred if primal else centred @ centred.T
