@@ -591,9 +591,10 @@ class LogisticRegression(SparseCoefMixin, LinearClassifierMixin, LinearModelBase
         # tests written for scikit-learn's warning keep matching; then what happened.
         warnings.warn(
             f"{_SOLVER_WARNINGS.get(self.solver, '').format(n=self.max_iter)}"
-            f"LogisticRegression did not converge in max_iter={self.max_iter} Newton "
-            f"steps (tol={self.tol:g}; duality gap reached {gap:.3e}; shrinkage solves "
-            "every solver= by proximal Newton). "
+            f"LogisticRegression did not converge in max_iter={self.max_iter} iterations "
+            f"(tol={self.tol:g}; duality gap reached {gap:.3e}; shrinkage solves every "
+            "solver= by proximal Newton steps, or by L-BFGS iterations for a multinomial "
+            "fit with no L1 part and over 256 parameters). "
             "Increase the number of iterations (max_iter), standardize the features, or use "
             "a smaller C (more penalty); perfectly separable data with a tiny penalty has no "
             "finite solution.",
