@@ -172,9 +172,11 @@ class Ridge(MultiOutputMixin, RegressorMixin, LinearModelBase):
         or the one asked for), for compatibility.
     method_ : str
         What shrinkage actually did: "cholesky" (the normal equations, equilibrated,
-        where their estimated condition number keeps the answer to 1e-8), "eigen"
+        where their estimated condition number keeps the answer to 1e-8), "cg"
+        (conjugate gradients: large sparse data at ``tol``; smaller sparse data to a
+        residual that keeps 1e-8), "eigen"
         (``X̃ᵀX̃``), "kernel" (``X̃X̃ᵀ``), "svd" (of ``X̃``: where squaring would lose
-        digits), "cg" (conjugate gradients) or "cd" (coordinate descent).
+        digits) or "cd" (coordinate descent).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
     """
@@ -270,8 +272,7 @@ class Ridge(MultiOutputMixin, RegressorMixin, LinearModelBase):
                     X, Y[:, t], s, v, self.fit_intercept, alphas[t], self.tol, max_iter
                 )
         elif (direct := solve_ridge_direct(X, Y, s, v, self.fit_intercept, alphas)) is not None:
-            coefs, intercepts = direct
-            self.method_ = "cholesky"
+            coefs, intercepts, self.method_ = direct
         else:
             spectral = SpectralRidge(X, Y, s, v, self.fit_intercept, alpha_floor=min(alphas))
             self.method_ = spectral.route

@@ -36,8 +36,9 @@ MAX_DIRECT_ALPHAS = 4
 
 
 def solve_ridge_direct(X, Y, sample_weight, penalty_weights, fit_intercept: bool, alphas):
-    """Coefficients ``(n_targets, n_features)`` and intercepts ``(n_targets,)`` of the
-    ridge at ``alphas[t]`` for target ``t``, or None where this route does not apply
+    """Coefficients ``(n_targets, n_features)``, intercepts ``(n_targets,)`` and the
+    method ("cholesky", or "cg" for sparse data) of the ridge at ``alphas[t]`` for
+    target ``t``, or None where this route does not apply
     or would not be accurate (every penalty weight and alpha ``> 0``; sparse ``X`` only
     as small as :class:`~.ridge.SpectralRidge` densifies it).
 
@@ -61,6 +62,12 @@ def solve_ridge_direct(X, Y, sample_weight, penalty_weights, fit_intercept: bool
     ):
         return None
     if sp.issparse(X):
+        if (
+            solved := _sparse_conjugate_gradients(
+                X, Y, sample_weight, fit_intercept, alphas, penalty_weights
+            )
+        ) is not None:
+            return (*solved, "cg")
         X = X.toarray()  # centred, it is dense anyway (as SpectralRidge does)
     n, p = X.shape
     s = np.ones(n) if sample_weight is None else sample_weight
@@ -89,7 +96,7 @@ def solve_ridge_direct(X, Y, sample_weight, penalty_weights, fit_intercept: bool
         beta = solution if primal else centred.T @ solution
         coefs[alphas == alpha] = (beta * scale[:, None]).T
     intercepts = y_mean - coefs @ x_mean if fit_intercept else np.zeros(Y.shape[1])
-    return coefs, intercepts
+    return coefs, intercepts, "cholesky"
 
 
 def _equilibrated_solve(square: np.ndarray, alpha: float, rhs: np.ndarray):
@@ -109,3 +116,35 @@ def _equilibrated_solve(square: np.ndarray, alpha: float, rhs: np.ndarray):
         return None
     z = la.cho_solve((factor, False), d[:, None] * rhs, check_finite=False)
     return d[:, None] * z
+
+
+def _sparse_conjugate_gradients(X, Y, sample_weight, fit_intercept, alphas, penalty_weights):
+    """Each target by preconditioned conjugate gradients on the normal equations
+    (:func:`~.ridge.solve_ridge_cg`, ``X`` never densified), to a residual that bounds
+    the coefficients' relative error by :data:`SPECTRUM_RTOL` through the condition
+    number ``(‖X̃‖_F² + α)/α``; None where that tolerance is below what CG reaches in
+    floating point (1e-14) or CG does not get there within the operations of the dense
+    Cholesky route (2000×2000 at density 1e-2: 13 ms against 270 ms)."""
+    n, p = X.shape
+    m = min(n, p)
+    dense_cost = n * p * m + m**3 / 3.0
+    iteration_cost = 4.0 * X.nnz + 10.0 * (n + p)
+    budget = int(dense_cost / iteration_cost)
+    if budget < 10:
+        return None
+    s = np.ones(n) if sample_weight is None else sample_weight
+    frobenius2 = float(
+        np.asarray(X.multiply(X).T @ s).sum() / np.min(penalty_weights)
+    )  # ≥ λ_max(X̃ᵀX̃): centring only lowers it
+    coefs, intercepts = np.empty((Y.shape[1], p)), np.empty(Y.shape[1])
+    for t in range(Y.shape[1]):
+        rtol = SPECTRUM_RTOL * alphas[t] / (frobenius2 + alphas[t])
+        if rtol < 1e-14:
+            return None
+        coef, intercept, _, converged = ridge.solve_ridge_cg(
+            X, Y[:, t], sample_weight, penalty_weights, fit_intercept, alphas[t], rtol, budget
+        )
+        if not converged:
+            return None
+        coefs[t], intercepts[t] = coef, intercept
+    return coefs, intercepts
