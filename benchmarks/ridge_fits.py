@@ -25,10 +25,10 @@ import single_thread  # noqa: I001  (limits thread pools before numpy loads)
 single_thread.drop_openblas_overrides()  # as on a user's machine
 
 import argparse  # noqa: E402
-import time  # noqa: E402
 from functools import partial  # noqa: E402
 
 import numpy as np  # noqa: E402
+from timing import cpu_ms_per_call  # noqa: E402
 
 
 def datasets() -> dict:
@@ -95,22 +95,6 @@ def reference_coef(X, y: np.ndarray, alpha: float) -> np.ndarray:
     return np.linalg.lstsq(A, b, rcond=None)[0] / scale
 
 
-def cpu_ms(fit, budget_s: float = 0.3) -> float:
-    """Best of three batches of CPU time per call, each batch about ``budget_s``."""
-    fit()
-    start = time.process_time()
-    fit()
-    once = time.process_time() - start
-    calls = max(2, int(budget_s / max(once, 1e-5)))
-    best = np.inf
-    for _ in range(3):
-        start = time.process_time()
-        for _ in range(calls):
-            fit()
-        best = min(best, (time.process_time() - start) / calls)
-    return 1e3 * best
-
-
 def fit(estimator, X, y):
     return estimator().fit(X, y)
 
@@ -143,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
             if getattr(theirs, "alpha_", alpha) != alpha:  # another choice: its own reference
                 errors[1] = relative_error(theirs.coef_, reference_coef(X, y, theirs.alpha_))
             times = [
-                cpu_ms(partial(fit, getattr(lib, estimator), X, y))
+                cpu_ms_per_call(partial(fit, getattr(lib, estimator), X, y))
                 for lib in (shrinkage, sklearn_lm)
             ]
             route = getattr(ours, "method_", "leave-one-out")

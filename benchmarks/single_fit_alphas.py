@@ -25,10 +25,10 @@ import single_thread  # noqa: I001  (limits thread pools before numpy loads)
 single_thread.drop_openblas_overrides()  # as on a user's machine
 
 import argparse  # noqa: E402
-import time  # noqa: E402
 from functools import partial  # noqa: E402
 
 import numpy as np  # noqa: E402
+from timing import cpu_ms_per_call  # noqa: E402
 
 DEFAULT_SHAPES = ("900x250", "3000x100", "1797x64", "500x200", "2000x500", "5000x700",
                   "10000x300")
@@ -52,22 +52,6 @@ def make_problem(n: int, p: int, rho: float) -> tuple[np.ndarray, np.ndarray]:
     coef[rng.choice(p, k, replace=False)] = rng.standard_normal(k)
     signal = X @ coef
     return X, signal + rng.standard_normal(n) * np.std(signal)
-
-
-def cpu_ms(fit, budget_s: float = 0.3) -> float:
-    """Best of three batches of CPU time per call, each batch about ``budget_s``."""
-    fit()
-    start = time.process_time()
-    fit()
-    once = time.process_time() - start
-    calls = max(2, int(budget_s / max(once, 1e-5)))
-    best = np.inf
-    for _ in range(3):
-        start = time.process_time()
-        for _ in range(calls):
-            fit()
-        best = min(best, (time.process_time() - start) / calls)
-    return 1e3 * best
 
 
 def fit(estimator, X, y, alpha):
@@ -106,8 +90,8 @@ def main(argv: list[str] | None = None) -> None:
                 theirs = sklearn_lm.Lasso(alpha=alpha).fit(X, y)
                 reference = sklearn_lm.Lasso(alpha=alpha, tol=1e-13, max_iter=1_000_000)
                 best = objective(X, y, alpha, reference.fit(X, y))
-                ours_ms = cpu_ms(partial(fit, shrinkage.Lasso, X, y, alpha))
-                theirs_ms = cpu_ms(partial(fit, sklearn_lm.Lasso, X, y, alpha))
+                ours_ms = cpu_ms_per_call(partial(fit, shrinkage.Lasso, X, y, alpha))
+                theirs_ms = cpu_ms_per_call(partial(fit, sklearn_lm.Lasso, X, y, alpha))
                 gaps = [(objective(X, y, alpha, m) - best) / best for m in (ours, theirs)]
                 print(f"| {n}x{p} rho {rho:g} | max/{divisor:g} | {np.count_nonzero(ours.coef_)} "
                       f"| {ours_ms:.2f} | {theirs_ms:.2f} | {ours_ms / theirs_ms:.2f} "

@@ -12,8 +12,8 @@ call):
   *other* processes used during the run (:class:`LoadMonitor`, from ``/proc``), re-run
   contaminated repeats and keep the median of the cleanest ones (``cv.py``).
 
-:func:`best_of` and :func:`median_of` time a Python callable in this process (for the
-scripts that do not use workers).
+:func:`best_of`, :func:`median_of` and :func:`cpu_ms_per_call` time a Python callable in
+this process (for the scripts that do not use workers).
 """
 
 from __future__ import annotations
@@ -40,6 +40,23 @@ def best_of(function: Callable, repeat: int = 1) -> tuple[float, object]:
         value = function()
         best = min(best, time.perf_counter() - start)
     return best, value
+
+
+def cpu_ms_per_call(function: Callable, budget_s: float = 0.3) -> float:
+    """Milliseconds of CPU time per call of ``function()``: after a warm-up call, the
+    best of three batches of about ``budget_s`` each (fits of a few ms need batches)."""
+    function()
+    start = time.process_time()
+    function()
+    once = time.process_time() - start
+    calls = max(2, int(budget_s / max(once, 1e-5)))
+    best = math.inf
+    for _ in range(3):
+        start = time.process_time()
+        for _ in range(calls):
+            function()
+        best = min(best, (time.process_time() - start) / calls)
+    return 1e3 * best
 
 
 def median_of(function: Callable, repeats: int = 3) -> float:
