@@ -32,14 +32,16 @@ def squared_spectrum_resolves(
     targets: np.ndarray,
     alpha_floor: float,
     rows: bool,
+    projected: np.ndarray | None = None,
 ) -> bool:
     """Whether the eigen-pairs of a squared design give every ``α ≥ alpha_floor`` the
     coefficients to :data:`SPECTRUM_RTOL`, as the SVD of ``X̃`` would.
 
     ``lam, vectors`` are the eigen-pairs of ``X̃ᵀX̃`` (``rows=False``: vectors in
     feature space) or of ``X̃X̃ᵀ`` (``rows=True``: in sample space), ascending;
-    ``targets`` is ``b`` (n, t). Squaring knows each eigenvalue to about
-    ``eps·λ_max``, so a kept direction's coefficient ``β_k = c_k/(λ_k + α)`` is off by
+    ``targets`` is ``b`` (n, t) and ``projected`` ``X̃ᵀb`` where the caller has it.
+    Squaring knows each eigenvalue to about ``eps·λ_max``, so a kept direction's
+    coefficient ``β_k = c_k/(λ_k + α)`` is off by
     ``|β_k|·eps·λ_max/(λ_k + α)``, and a direction below the rank cut-off is lost
     whole unless it is an exact null of ``X̃`` (its image ``‖X̃v‖``, formed from ``X̃``
     itself, within the SVD's own cut-off ``max(n, p)·eps·σ_max``: dummies with an
@@ -54,10 +56,12 @@ def squared_spectrum_resolves(
     n, p = centred.shape
     keep = lam > top * max(n, p) * _EPS
     strength = np.maximum(lam, 0.0)
+    if projected is None and (not rows or not keep.all()):
+        projected = centred.T @ targets
     if rows:
         c = np.sqrt(strength)[:, None] * (vectors.T @ targets)
     else:
-        c = vectors.T @ (centred.T @ targets)
+        c = vectors.T @ projected
     lost = np.zeros_like(keep)
     dropped = np.flatnonzero(~keep)
     if dropped.size:
@@ -67,7 +71,7 @@ def squared_spectrum_resolves(
         if rows:
             images = centred.T @ vectors[:, dropped]  # X̃ᵀu (p, k)
             norms = np.linalg.norm(images, axis=0)
-            c_lost = images.T @ (centred.T @ targets) / np.where(norms > 0, norms, 1.0)[:, None]
+            c_lost = images.T @ projected / np.where(norms > 0, norms, 1.0)[:, None]
         else:
             images = centred @ vectors[:, dropped]  # X̃v (n, k)
             norms = np.linalg.norm(images, axis=0)
@@ -134,17 +138,32 @@ def graded_cholesky_factor(gram: np.ndarray, n_samples: int) -> np.ndarray | Non
     where ``κ(DGD)`` (LAPACK's estimate) keeps that error within
     :data:`SPECTRUM_RTOL`.
     """
-    diagonal = np.diag(gram)
+    equilibrated = equilibrated_cholesky(gram, 0.0, np.sqrt(n_samples))
+    if equilibrated is None:
+        return None
+    factor, root = equilibrated
+    return factor * root[None, :]
+
+
+def equilibrated_cholesky(
+    square: np.ndarray, shift: float, error_factor: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(R_s, r)``: the upper Cholesky factor of ``D(S + shift·I)D`` (unit diagonal,
+    ``D = diag(1/r)``, ``r = √diag(S + shift·I)``), or None where that matrix is not
+    positive definite or ``error_factor·eps·κ`` (LAPACK's condition estimate) exceeds
+    :data:`SPECTRUM_RTOL`. Equilibrating makes Cholesky's error independent of the
+    columns' scales."""
+    diagonal = np.diag(square) + shift
     if not np.all(diagonal > 0):
         return None
     root = np.sqrt(diagonal)
-    H = gram / root[:, None] / root[None, :]
-    H[np.diag_indices_from(H)] = 1.0
+    H = square / root[:, None] / root[None, :]
+    H[np.diag_indices_from(H)] = 1.0  # (s_jj + shift)/(s_jj + shift), without rounding
     anorm = np.abs(H).sum(axis=0).max()
     factor, info = la.lapack.dpotrf(H, lower=False, overwrite_a=True, clean=True)
     if info != 0:
         return None
-    rcond, info = la.lapack.dpocon(factor, anorm)
-    if info != 0 or not _EPS * np.sqrt(n_samples) <= SPECTRUM_RTOL * rcond:
+    rcond, info = la.lapack.dpocon(factor, anorm)  # upper factor (uplo "U")
+    if info != 0 or not error_factor * _EPS <= SPECTRUM_RTOL * rcond:
         return None
-    return factor * root[None, :]
+    return factor, root

@@ -338,7 +338,7 @@ class SpectralRidge:
             if squared_spectrum_may_resolve(gram, self.alpha_floor):
                 lam, V = la.eigh(gram, check_finite=False)
                 if squared_spectrum_resolves(
-                    lam, V, centred, self.b_perp, self.alpha_floor, rows=False
+                    lam, V, centred, self.b_perp, self.alpha_floor, rows=False, projected=self.Atb
                 ):
                     keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
                     self.lam, self.V = lam[keep], V[:, keep]
@@ -361,7 +361,9 @@ class SpectralRidge:
             # n²p, a third of the SVD's time at p = n (2000×2000: 1.8 s against 3.8 s
             # for a RidgeCV); then V = X̃ᵀU/√λ.
             lam, U = la.eigh(kernel, overwrite_a=True, check_finite=False)
-            if squared_spectrum_resolves(lam, U, centred, self.b_perp, self.alpha_floor, rows=True):
+            if squared_spectrum_resolves(
+                lam, U, centred, self.b_perp, self.alpha_floor, rows=True, projected=self.Atb
+            ):
                 keep = lam > max(lam[-1], 0.0) * max(n, p) * _EPS
                 lam, U = lam[keep], U[:, keep]
                 root = np.sqrt(lam)

@@ -25,12 +25,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
-from scipy.linalg import lapack
 
 from . import ridge
-from ._spectrum_accuracy import SPECTRUM_RTOL
+from ._spectrum_accuracy import SPECTRUM_RTOL, equilibrated_cholesky
 
-_EPS = np.finfo(np.float64).eps
 #: More distinct alphas than this: one decomposition for all is cheaper.
 MAX_DIRECT_ALPHAS = 4
 
@@ -100,22 +98,14 @@ def solve_ridge_direct(X, Y, sample_weight, penalty_weights, fit_intercept: bool
 
 
 def _equilibrated_solve(square: np.ndarray, alpha: float, rhs: np.ndarray):
-    """``(S + αI)⁻¹ rhs`` by Cholesky of ``D(S + αI)D`` (unit diagonal), or None when
-    that matrix is not safely positive definite: estimated condition number above
-    ``SPECTRUM_RTOL/eps``."""
-    diagonal = np.diag(square) + alpha
-    d = 1.0 / np.sqrt(diagonal)
-    H = d[:, None] * square * d[None, :]
-    H[np.diag_indices_from(H)] = 1.0  # (s_jj + α)/(s_jj + α), without rounding
-    anorm = np.abs(H).sum(axis=0).max()
-    factor, info = lapack.dpotrf(H, lower=False, overwrite_a=True, clean=True)
-    if info != 0:
+    """``(S + αI)⁻¹ rhs`` by Cholesky of the equilibrated ``D(S + αI)D``, or None where
+    its estimated condition number exceeds ``SPECTRUM_RTOL/eps``."""
+    equilibrated = equilibrated_cholesky(square, alpha, 1.0)
+    if equilibrated is None:
         return None
-    rcond, info = lapack.dpocon(factor, anorm)  # upper factor (uplo "U")
-    if info != 0 or not rcond * SPECTRUM_RTOL >= _EPS:
-        return None
-    z = la.cho_solve((factor, False), d[:, None] * rhs, check_finite=False)
-    return d[:, None] * z
+    factor, root = equilibrated
+    z = la.cho_solve((factor, False), rhs / root[:, None], check_finite=False)
+    return z / root[:, None]
 
 
 def _sparse_conjugate_gradients(X, Y, sample_weight, fit_intercept, alphas, penalty_weights):
