@@ -146,10 +146,11 @@ class Ridge(MultiOutputMixin, RegressorMixin, LinearModelBase):
         conjugate gradients stop. Everything else is solved exactly.
     solver : str, default="auto"
         Accepted for compatibility with scikit-learn's names. Dense data (and sparse
-        data with ``min(n, p) <= 6000``) are always solved exactly: dense data at a
-        few alphas by Cholesky on the equilibrated normal equations where they are
-        well conditioned, else (and sparse data) by an eigendecomposition of
-        ``X̃ᵀX̃`` or ``X̃X̃ᵀ``, or an SVD of ``X̃`` where squaring loses digits; the iterative
+        data with ``min(n, p) <= 6000``) are always solved to 1e-8: at a few alphas by
+        conjugate gradients (sparse data, where they reach that within the dense
+        route's cost) or Cholesky on the equilibrated normal equations where they are
+        well conditioned, else by an eigendecomposition of ``X̃ᵀX̃`` or ``X̃X̃ᵀ``, or an
+        SVD of ``X̃`` where squaring loses digits; the iterative
         names ("lsqr", "sparse_cg", "sag", "saga", "lbfgs") on large sparse data use
         preconditioned conjugate gradients.
     positive : bool, default=False
