@@ -202,3 +202,16 @@ def test_sparse_conjugate_gradients_to_the_reference():
         coef, intercept = reference_ridge(dense, Y[:, t], alpha, weights, penalty)
         np.testing.assert_allclose(model.coef_[t], coef, rtol=1e-7, atol=1e-9 * np.abs(coef).max())
         assert model.intercept_[t] == pytest.approx(intercept, rel=1e-7, abs=1e-9)
+
+
+def test_dummies_with_an_intercept_at_a_small_alpha():
+    """One-hot columns with an intercept next to a column on scale 1e4 at alpha 1e-4:
+    a direction held only by alpha, where forming XᵀX errs by √n·eps relative to its
+    diagonal; the route must keep 1e-8 (the normal equations alone were off by 1.4e-6)."""
+    rng = np.random.default_rng(11)
+    dummies = OneHotEncoder(sparse_output=False).fit_transform(rng.integers(0, 6, (3000, 4)))
+    X = np.hstack([dummies, rng.standard_normal((3000, 3)) * [1.0, 100.0, 1e4]])
+    y = X @ rng.standard_normal(X.shape[1]) * 0.5 + rng.standard_normal(3000)
+    coef, intercept = reference_ridge(X, y, 1e-4)
+    model = Ridge(alpha=1e-4).fit(X, y)
+    assert np.linalg.norm(model.coef_ - coef) <= 1e-8 * np.linalg.norm(coef)
