@@ -90,6 +90,13 @@ def _loss_and_gradient(A, prob, top, eta, y, h, residual, gradient):
     return total
 
 
+def column_sums(A: np.ndarray) -> np.ndarray:
+    """``Σ_i A_ik`` of an ``(n, K)`` array as one BLAS product: NumPy's ``A.sum(axis=0)``
+    over the rows of a C-ordered array with few columns is about 6× slower (75 µs
+    against 12 µs at 3000 × 5), and it runs once per objective evaluation."""
+    return A.T @ np.ones(A.shape[0], dtype=A.dtype)
+
+
 def softmax_loss_residual(eta, Y, h, residual) -> float:
     """The mean loss ``Σ_i h_i Σ_k y_ik(logΣ_l e^{η_il} − η_ik)`` at ``η`` (n × K) and
     its gradient ``h_i(p_ik − y_ik)`` into ``residual``, in two compiled passes around

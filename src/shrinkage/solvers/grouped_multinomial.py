@@ -23,6 +23,7 @@ from ..penalties import (
     penalty_strengths,
 )
 from ._kernels import _FASTMATH
+from ._multinomial_kernels import column_sums
 from .glm import backtracking_step
 from .least_squares import SolveInfo
 from .logistic import MultinomialProblem
@@ -343,7 +344,7 @@ class GroupedMultinomialProblem(MultinomialProblem):
                 P = self.probabilities()
                 residual = self.h[:, None] * (self.Y - P)
                 gradient_ws = (sub.T @ residual).T  # (K, m), negative gradient
-                intercept_gradient = residual.sum(axis=0)
+                intercept_gradient = column_sums(residual)
                 violation = group_kkt_violation(
                     gradient_ws, self.coef[:, features], l1[features], l2[features]
                 )
@@ -363,7 +364,7 @@ class GroupedMultinomialProblem(MultinomialProblem):
             violation = group_kkt_violation(gradient, self.coef, l1, l2)
             if movable is not None:
                 violation[~movable] = 0.0
-            intercept_violation = np.abs(residual.sum(axis=0)).max() if self.fit_intercept else 0
+            intercept_violation = np.abs(column_sums(residual)).max() if self.fit_intercept else 0
             worst = max(violation.max(initial=0.0), intercept_violation)
             grows = (violation > 0) & ~working_set
             if worst <= tol or n_iter >= max_iter or not grows.any():
@@ -381,7 +382,7 @@ class GroupedMultinomialProblem(MultinomialProblem):
         lam, Q = _block_hessians(sub, P_t, hP_t)
         if self.fit_intercept:
             hP = self.h[:, None] * P
-            A0 = np.diag(hP.sum(axis=0)) - hP.T @ P
+            A0 = np.diag(column_sums(hP)) - hP.T @ P
             A0 += max(np.trace(A0), np.finfo(float).tiny) / n_classes**2
             A0_inverse = np.linalg.pinv(A0)
         else:

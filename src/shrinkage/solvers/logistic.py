@@ -47,7 +47,7 @@ from ..penalties import (
     penalty_value,
 )
 from ._layout import fortran_copy
-from ._multinomial_kernels import softmax_loss_residual
+from ._multinomial_kernels import column_sums, softmax_loss_residual
 from .constants import CURVATURE_FLOOR
 from .glm import GLMProblem, backtracking_step, newton_direction
 from .least_squares import SolveInfo
@@ -59,6 +59,72 @@ __all__ = ["LogisticProblem", "MultinomialProblem"]
 #: decompositions of at most 256 × 256); larger ones by L-BFGS, whose steps cost
 #: ``O(nKp)`` instead of the Hessian's ``O(nK²p²)``.
 _NEWTON_MAX_PARAMETERS = 256
+
+#: Below this many L-BFGS iterations' worth of a Newton step, Newton starts at once.
+_LBFGS_MIN_ITERATIONS = 10
+
+
+def _lbfgs_budget(n_samples: int, n_features: int, n_classes: int) -> int:
+    """L-BFGS iterations that cost as much as two exact Newton steps.
+
+    A Newton step forms ``K(K+1)/2`` weighted Grams (``n d²`` multiply-adds each,
+    ``d = p + 1``) and an eigendecomposition of order ``Kd`` (measured at about four
+    multiply-adds' time per ``(Kd)³``); an L-BFGS iteration two products with ``X``
+    (``2nKd``), the softmax (about ``10nK``) and SciPy's own overhead (about 10⁶
+    multiply-adds' time).
+    """
+    d = n_features + 1
+    newton_step = n_samples * d * d * n_classes * (n_classes + 1) / 2 + 4.0 * (n_classes * d) ** 3
+    lbfgs_iteration = 2.0 * n_samples * n_classes * d + 10.0 * n_samples * n_classes + 1e6
+    return int(2.0 * newton_step / lbfgs_iteration)
+
+
+class _HandOver(Exception):
+    """Raised inside the L-BFGS objective to stop it for Newton's method."""
+
+
+class _ProgressWatch:
+    """Watches L-BFGS's evaluations and stops it when Newton will be cheaper.
+
+    After ``k >`` :data:`_LBFGS_MIN_ITERATIONS` evaluations that shrank the largest
+    gradient entry from ``g₀`` to ``g_k`` (the smallest so far), a linear rate
+    forecasts ``k·log(g₀/tol)/log(g₀/g_k)`` evaluations to reach ``tol``. When that
+    exceeds the ``budget`` (or ``k`` reaches it), :class:`_HandOver` is raised; the
+    point of lowest objective seen so far, and its gradient, are kept for Newton's
+    method. (The rate of the last few evaluations alone misfires: L-BFGS's progress
+    comes in bursts.)
+    """
+
+    def __init__(self, tol: float, budget: int):
+        self.tol = tol
+        self.budget = budget
+        self.count = 0
+        self.first = np.inf
+        self.smallest = np.inf
+        self.best_value = np.inf
+        self.best_theta = None
+        self.best_gradient = None
+
+    def observe(self, theta: np.ndarray, value: float, gradient: np.ndarray) -> None:
+        self.count += 1
+        size = float(np.max(np.abs(gradient), initial=0.0))
+        if self.count == 1:
+            self.first = size
+        self.smallest = min(self.smallest, size)
+        if value < self.best_value:
+            self.best_value = value
+            self.best_theta = theta.copy()
+            self.best_gradient = gradient.copy()
+        if self.count <= _LBFGS_MIN_ITERATIONS or self.smallest <= self.tol:
+            return
+        if self.count >= self.budget:
+            raise _HandOver
+        forecast = np.inf
+        if self.smallest < self.first:
+            gained = np.log(self.first / self.smallest)
+            forecast = self.count * np.log(self.first / self.tol) / gained
+        if forecast > self.budget:
+            raise _HandOver
 
 
 class LogisticProblem(GLMProblem):
@@ -184,7 +250,7 @@ class MultinomialProblem:
                     for k in range(self.n_classes)
                 ]
             )
-            intercept_violation = np.abs(residual.sum(axis=0)) if self.fit_intercept else 0
+            intercept_violation = np.abs(column_sums(residual)) if self.fit_intercept else 0
             worst = max(violation.max(), np.max(intercept_violation))
             if worst <= tol or n_iter >= max_iter:
                 self._center_free_parameters()
@@ -199,12 +265,38 @@ class MultinomialProblem:
             n_iter += 1
 
     def _solve_smooth(self, l1, l2, tol, max_iter) -> SolveInfo:
-        """No L1 part: the objective is smooth. Newton's method with the exact
-        Hessian when it is small (:data:`_NEWTON_MAX_PARAMETERS`), else L-BFGS (SciPy),
-        as in scikit-learn. Stops when the largest gradient entry is at most ``tol``."""
+        """No L1 part: the objective is smooth. Stops when the largest gradient entry is
+        at most ``tol``.
+
+        L-BFGS (SciPy, as scikit-learn) first: its iterations cost ``O(nKp)``. When the
+        exact Hessian is small (:data:`_NEWTON_MAX_PARAMETERS`), L-BFGS may spend only
+        what two Newton steps cost (:func:`_lbfgs_budget`), and hands over earlier when
+        its progress so far forecasts more (:class:`_ProgressWatch`). Newton's method
+        then finishes from the best point L-BFGS found: quadratic convergence where
+        L-BFGS crawls (a weak penalty on unscaled or nearly collinear features),
+        L-BFGS's speed where it does not.
+        """
         n_parameters = self.n_classes * (self.n_features + int(self.fit_intercept))
-        if n_parameters <= _NEWTON_MAX_PARAMETERS:
-            return self._solve_smooth_newton(l1, l2, tol, max_iter)
+        if n_parameters > _NEWTON_MAX_PARAMETERS:
+            return self._solve_smooth_lbfgs(l1, l2, tol, max_iter)
+        budget = min(max_iter, _lbfgs_budget(self.X.shape[0], self.n_features, self.n_classes))
+        n_iter = 0
+        if budget >= _LBFGS_MIN_ITERATIONS:
+            watch = _ProgressWatch(tol, budget)
+            info = self._solve_smooth_lbfgs(l1, l2, tol, max_iter, watch)
+            if info.converged or info.n_iter >= max_iter:
+                return info
+            n_iter = info.n_iter
+        info = self._solve_smooth_newton(l1, l2, tol, max_iter - n_iter)
+        info.n_iter += n_iter
+        return info
+
+    def _solve_smooth_lbfgs(self, l1, l2, tol, max_iter, watch=None) -> SolveInfo:
+        """L-BFGS (SciPy). Converged when the largest gradient entry is at most ``tol``
+        or, as scikit-learn counts it, when L-BFGS reports success (``F`` no longer
+        decreasing). With a ``watch`` (:class:`_ProgressWatch`) only the gradient counts,
+        and L-BFGS stops, unconverged, at the best point so far when the watch says so.
+        """
         from scipy.optimize import minimize
 
         n_classes, n_features = self.coef.shape
@@ -219,34 +311,42 @@ class MultinomialProblem:
             value = softmax_loss_residual(eta, self.Y, self.h, residual)
             value += 0.5 * np.sum(l2 * coef * coef)
             grad_coef = np.asarray(self.X.T @ residual).T + l2 * coef
-            grad_intercept = residual.sum(axis=0) * self.fit_intercept
-            return value, np.concatenate([grad_coef.ravel(), grad_intercept])
+            grad_intercept = column_sums(residual) * self.fit_intercept
+            gradient = np.concatenate([grad_coef.ravel(), grad_intercept])
+            if watch is not None:
+                watch.observe(theta, value, gradient)
+            return value, gradient
 
         start = np.concatenate([self.coef.ravel(), self.intercept])
-        result = minimize(
-            objective_and_gradient,
-            start,
-            jac=True,
-            method="L-BFGS-B",
-            options={
-                "maxiter": max_iter,
-                "maxls": 50,
-                "gtol": tol,
-                "ftol": 64 * np.finfo(float).eps,
-            },
-        )
+        try:
+            result = minimize(
+                objective_and_gradient,
+                start,
+                jac=True,
+                method="L-BFGS-B",
+                options={
+                    "maxiter": max_iter,
+                    "maxls": 50,
+                    "gtol": tol,
+                    "ftol": 64 * np.finfo(float).eps,
+                },
+            )
+            theta, jac, n_iter = result.x, result.jac, int(result.nit)
+            success = bool(result.success) and watch is None
+        except _HandOver:
+            theta, jac, n_iter, success = watch.best_theta, watch.best_gradient, watch.count, False
         self.set_coef(
-            result.x[: n_classes * n_features].reshape(n_classes, n_features),
-            result.x[n_classes * n_features :] * self.fit_intercept,
+            theta[: n_classes * n_features].reshape(n_classes, n_features),
+            theta[n_classes * n_features :] * self.fit_intercept,
         )
-        gradient = -result.jac[: n_classes * n_features].reshape(n_classes, n_features)
+        gradient = -jac[: n_classes * n_features].reshape(n_classes, n_features)
         gradient = gradient + l2 * self.coef  # back to the data-fit part alone
         self._center_free_parameters()
-        worst = float(np.max(np.abs(result.jac), initial=0.0))
+        worst = float(np.max(np.abs(jac), initial=0.0))
         gap = self.duality_gap(gradient, self.probabilities(), l1, l2)
         self.gradient = np.abs(gradient).max(axis=0)
         # As scikit-learn: L-BFGS's own success (f no longer decreasing) also counts.
-        return SolveInfo(gap, int(result.nit), gradient, bool(result.success) or worst <= tol)
+        return SolveInfo(gap, n_iter, gradient, worst <= tol or success)
 
     def _solve_smooth_newton(self, l1, l2, tol, max_iter) -> SolveInfo:
         """Newton's method with the exact softmax Hessian and Armijo backtracking.
@@ -453,20 +553,20 @@ def _null_intercepts(Y, h, offset, tol=1e-13, max_iter=100, start=None) -> np.nd
     if offset is None:
         return intercept
     P = Multinomial.inverse_link(offset + intercept)
-    gradient = (h[:, None] * (P - Y)).sum(axis=0)
+    gradient = column_sums(h[:, None] * (P - Y))
     for _ in range(max_iter):
         size = np.max(np.abs(gradient))
         if size <= tol:
             break
         hP = h[:, None] * P
-        hessian = np.diag(hP.sum(axis=0)) - hP.T @ P
+        hessian = np.diag(column_sums(hP)) - hP.T @ P
         direction = -np.linalg.pinv(hessian) @ gradient
         old = Multinomial.value(Y, offset + intercept, h)
         step = 1.0
         while step > 1e-10:
             trial = intercept + step * direction
             trial_P = Multinomial.inverse_link(offset + trial)
-            trial_gradient = (h[:, None] * (trial_P - Y)).sum(axis=0)
+            trial_gradient = column_sums(h[:, None] * (trial_P - Y))
             # Near the optimum the loss changes below its rounding: a step that
             # shrinks the gradient is progress there (Newton's quadratic phase).
             if (
