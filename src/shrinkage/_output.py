@@ -4,8 +4,9 @@ Rules (issue 11):
 
 - Nothing is overwritten unless the caller says ``force``, and ``force`` replaces a
   *folder* only when it is a previous shrinkage output, recognised by the marker file
-  :data:`MARKER` that every output folder carries. A folder holding anything else, or
-  holding the input data, is refused.
+  :data:`MARKER` that every output folder carries. The marker lists every file and
+  folder the run wrote; a folder holding anything else (a file the user added since, or
+  the input data) is refused, as is a marker without that list (an older shrinkage).
 - Results are written under a temporary name beside the target and moved into place
   only when complete, so an interrupted run leaves the previous results intact.
 - One writer per target: an exclusive lock (``flock``) beside the target is held from
@@ -131,6 +132,19 @@ def check_target(path: Path, force: bool, inputs=(), folder: bool | None = None)
                 f"{path} already holds a shrinkage report; choose another --out, or pass "
                 "--force to replace it."
             )
+        foreign = _not_written_by_us(path)
+        if foreign is None:
+            raise ValueError(
+                f"--out {path} was written by an older shrinkage that kept no list of its "
+                "files, so --force cannot tell them from files added since; delete the "
+                "folder yourself, or choose another --out."
+            )
+        if foreign:
+            raise ValueError(
+                f"--out {path} is a previous shrinkage output, but it now also holds "
+                f"{_few(foreign)}, which shrinkage did not write; --force never deletes "
+                "those. Move them out, or choose another --out."
+            )
         return
     if folder is True:
         raise ValueError(f"--out {path} is a file; give a folder name.")
@@ -139,6 +153,29 @@ def check_target(path: Path, force: bool, inputs=(), folder: bool | None = None)
             f"{path} already exists and is a file; choose another --out, or pass --force "
             "to replace it."
         )
+
+
+def _tree(folder: Path) -> list[str]:
+    """Every file and folder under ``folder``, as sorted relative POSIX paths."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        relative = Path(root).relative_to(folder)
+        found += [(relative / name).as_posix() for name in dirs + files]
+    return sorted(found)
+
+
+def _not_written_by_us(folder: Path) -> list[str] | None:
+    """What ``folder`` holds beyond the list its marker keeps; None if the marker keeps
+    no list (and the folder holds more than the marker)."""
+    try:
+        written = json.loads((folder / MARKER).read_text()).get("files")
+    except (OSError, ValueError, AttributeError):
+        written = None
+    present = [name for name in _tree(folder) if name != MARKER]
+    if not isinstance(written, list):
+        return None if present else []
+    written = set(written)
+    return [name for name in present if name not in written]
 
 
 def _check_parent(path: Path) -> None:
@@ -311,6 +348,16 @@ def staged_folder(target: Path, force: bool, inputs=()):
                 json.dumps({"written_by": "shrinkage", "kind": "output folder"}) + "\n"
             )
             yield staging
+            (staging / MARKER).write_text(
+                json.dumps(
+                    {
+                        "written_by": "shrinkage",
+                        "kind": "output folder",
+                        "files": [n for n in _tree(staging) if n != MARKER],
+                    }
+                )
+                + "\n"
+            )
             _install(staging, target, force)
         finally:
             if staging.exists():

@@ -180,7 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=2,
         help="threads for the resampling, -1 for one per core (default 2)",
     )
-    compare.add_argument("--force", action="store_true", help="replace an existing --out")
+    compare.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a previous shrinkage --out folder (never one holding files it did not write)",
+    )
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
     compare.set_defaults(handler=cmd_compare)
 

@@ -349,3 +349,39 @@ def test_labels_with_commas_give_valid_csv(tmp_path, capsys):
     agree = np.mean(parsed["prediction"].to_numpy() == frame["y"].to_numpy())
     assert agree > 0.8
     capsys.readouterr()
+
+
+def test_force_never_deletes_files_added_to_a_previous_output(tmp_path):
+    """The marker lists what the run wrote: a file (or folder) the user put in the
+    output folder afterwards makes --force refuse, and nothing is touched."""
+    out = tmp_path / "report"
+    with staged_folder(out, force=False) as folder:
+        (folder / "summary.json").write_text("first")
+        (folder / "figures").mkdir()
+        (folder / "figures" / "path.png").write_bytes(b"png")
+    for added in (out / "notes.txt", out / "figures" / "mine.png"):
+        added.write_text("my notes")
+        with pytest.raises(ValueError, match="shrinkage did not write"):
+            with staged_folder(out, force=True) as folder:
+                (folder / "summary.json").write_text("second")
+        assert added.read_text() == "my notes"
+        assert (out / "summary.json").read_text() == "first"
+        added.unlink()
+    with staged_folder(out, force=True) as folder:  # only its own files: replaced
+        (folder / "summary.json").write_text("second")
+    assert (out / "summary.json").read_text() == "second"
+
+
+def test_force_refuses_an_output_whose_marker_keeps_no_file_list(tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / MARKER).write_text('{"written_by": "shrinkage", "kind": "output folder"}\n')
+    (out / "summary.json").write_text("old")
+    with pytest.raises(ValueError, match="older shrinkage"):
+        with staged_folder(out, force=True):
+            pass
+    assert (out / "summary.json").read_text() == "old"
+    (out / "summary.json").unlink()  # only the marker left: nothing to lose
+    with staged_folder(out, force=True) as folder:
+        (folder / "summary.json").write_text("new")
+    assert (out / "summary.json").read_text() == "new"

@@ -24,7 +24,8 @@ strength λ/n with n the number of training rows (Nielsen's convention).
 methods:
   none          no penalty
   l2            λ/(2n)·Σw² in the loss (coupled L2, = SGD/Adam weight_decay)
-  weight-decay  decoupled decay w ← w(1 − lr·λ/n) (AdamW with --optimizer adam)
+  weight-decay  decoupled decay: w ← w(1 − lr·λ/n) (AdamW) with --optimizer adam,
+                w ← w/(1 + lr·λ/n) after the step with sgd
   l1-loss       λ/n·Σ|w| in the loss (subgradient: weights hover around 0, never reach it)
   prox-l1       λ/n·Σ|w| by its proximal map after each step (exact zeros)
   group-l1      group L1 on whole inputs / hidden units, by its proximal map
@@ -131,7 +132,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument(
         "--out", required=True, metavar="DIR", help="folder to create for the table and figures"
     )
-    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a previous shrinkage --out folder (never one holding files it did not write)",
+    )
     data = p.add_mutually_exclusive_group()
     data.add_argument(
         "--digits", action="store_true", help="scikit-learn's 8x8 digits (the default)"
