@@ -2,6 +2,7 @@
 against closed forms and against numerical minimization, bad input."""
 
 import copy
+import math
 import pickle
 
 import pytest
@@ -409,3 +410,27 @@ def test_repr_and_config():
     penalty = GroupL1(nn.Linear(2, 2), 0.5, groups="input", n_samples=10)
     assert "GroupL1(alpha=0.5" in repr(penalty) and "n_samples=10" in repr(penalty)
     assert penalty.config()["groups"] == "input"
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize(
+    "make", [lambda m: L1(m, 1e-4), lambda m: GroupL1(m, 1e-4, groups="output")]
+)
+def test_low_precision_values_are_summed_in_float32(dtype, make):
+    """2·10⁶ float16 weights of |w| ≈ 0.05: the float16 sum is inf (past 65504); the value
+    is the float64 sum of the same float16 weights, to float32 rounding."""
+    layer = nn.Linear(2000, 1000, bias=False)
+    with torch.no_grad():
+        layer.weight.uniform_(-0.1, 0.1)
+    layer = layer.to(dtype)
+    penalty = make(layer)
+    value = penalty()
+    assert value.dtype == torch.float32
+    w = layer.weight.detach().double()
+    if isinstance(penalty, L1):
+        expected = 1e-4 * w.abs().sum()
+    else:
+        expected = 1e-4 * math.sqrt(2000) * w.norm(dim=1).sum()  # rows: output units
+    assert float(value.detach()) == pytest.approx(float(expected), rel=1e-5)
+    value.backward()  # the gradient reaches the low-precision parameter in its dtype
+    assert layer.weight.grad.dtype == dtype

@@ -208,3 +208,30 @@ def test_shrink_l2_with_a_factored_step_forms_no_product():
     shrink_l2_(x, DiagonalStep(denom, 0.01), 50.0)
     expected = np.array([300.0, -200.0, 60000.0]) / (1 + 50.0 * 0.01 / np.array([1e3, 2e3, 4.0]))
     np.testing.assert_allclose(x.double().numpy(), expected, rtol=2e-3)
+
+
+@pytest.mark.parametrize(
+    "threshold", [-0.1, float("nan"), torch.tensor([0.1, -1.0, 0.0]), torch.tensor(float("nan"))]
+)
+def test_negative_or_nan_thresholds_are_refused(threshold):
+    """A negative threshold is no proximal map: S(0, −0.1) would be 0.1."""
+    with pytest.raises(ValueError, match="threshold must be >= 0"):
+        soft_threshold(torch.ones(3), threshold)
+    with pytest.raises(ValueError, match="threshold must be >= 0"):
+        group_soft_threshold(torch.ones(3, 3), threshold, 1)
+
+
+def test_a_group_holding_nan_turns_nan_instead_of_pruned_zeros():
+    """A diverged step (NaN) must stay visible: the group's finite members must not turn
+    into exact zeros that would be counted as pruned. Other groups are unaffected."""
+    x = torch.tensor([[float("nan"), 1.0, 1.0], [1.0, 1.0, 1.0], [0.01, 0.0, 0.0]])
+    out = group_soft_threshold(x, 0.1, 1)
+    assert torch.isnan(out[0]).all()
+    torch.testing.assert_close(out[1], torch.full((3,), 1 - 0.1 / 3**0.5))
+    assert torch.equal(out[2], torch.zeros(3))  # a small group is still zeroed
+    metric = x.clone()
+    td = torch.full_like(x, 0.1)
+    group_prox_metric_(metric, td, (1,), torch.empty_like(x), torch.empty_like(x))
+    assert torch.isnan(metric[0]).all()
+    torch.testing.assert_close(metric[1], out[1])  # a constant d: block soft-thresholding
+    assert torch.equal(metric[2], torch.zeros(3))

@@ -5,7 +5,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from shrinkage.nn import step_size_rule  # noqa: E402
+from shrinkage.nn import L1, Proximal, step_size_rule  # noqa: E402
 
 from .nets import regression  # noqa: E402
 
@@ -54,3 +54,30 @@ def test_known_and_fallback_rules():
     assert "Adam" in step_size_rule(torch.optim.AdamW(p))[0]
     assert step_size_rule(torch.optim.Adam(p), decoupled=True)[0] == "lr (decoupled)"
     assert "no known preconditioner" in step_size_rule(torch.optim.ASGD(p))[0]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9),
+        lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9, nesterov=True),
+        lambda ps: torch.optim.SGD(ps, lr=0.02, momentum=0.8, dampening=0.5),
+        lambda ps: torch.optim.RMSprop(ps, lr=1e-3, momentum=0.9),
+    ],
+    ids=["sgd-momentum", "nesterov", "dampening", "rmsprop-momentum"],
+)
+def test_momentum_settles_on_the_lasso_at_alpha(make):
+    """``min ½‖w − c‖² + alpha‖w‖₁`` has the closed form ``S(c, alpha)``. With momentum
+    the step D is momentum's steady step, so training lands there (D = lr would land on
+    ``S(c, alpha·(1 − μ))``: [0.03, 0.13, 0.28, −0.48, 0.98] at μ = 0.9), zeros included."""
+    c = torch.tensor([0.05, 0.15, 0.3, -0.5, 1.0], dtype=torch.float64)
+    alpha = 0.2
+    w = torch.zeros(5, dtype=torch.float64, requires_grad=True)
+    opt = Proximal(make([w]), L1([w], alpha))
+    for _ in range(6000):
+        opt.zero_grad()
+        (0.5 * ((w - c) ** 2).sum()).backward()
+        opt.step()
+    lasso = torch.sign(c) * torch.clamp(c.abs() - alpha, min=0)
+    torch.testing.assert_close(w.detach(), lasso, rtol=0, atol=1e-6)
+    assert torch.equal(w.detach()[:2], torch.zeros(2, dtype=torch.float64))

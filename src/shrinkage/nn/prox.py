@@ -67,8 +67,27 @@ def soft_threshold(x: Tensor, threshold: Step) -> Tensor:
     -------
     Tensor
         A new tensor shaped like ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``threshold`` is negative or NaN anywhere.
     """
+    _check_threshold(threshold)
     return x - torch.clamp(x, min=-threshold, max=threshold)
+
+
+def _check_threshold(threshold: Step) -> None:
+    """A negative threshold is no proximal map (it inflates ``x``): refuse it."""
+    if isinstance(threshold, Tensor):
+        bad = bool(torch.any(~(threshold >= 0)))
+    else:
+        bad = not float(threshold) >= 0
+    if bad:
+        got = threshold
+        if isinstance(threshold, Tensor):
+            got = "a tensor with negative or NaN entries"
+        raise ValueError(f"threshold must be >= 0 everywhere (it is step·alpha); got {got}.")
 
 
 class DiagonalStep:
@@ -156,7 +175,13 @@ def group_soft_threshold(x: Tensor, threshold: Step, dim: int | Sequence[int]) -
     -------
     Tensor
         A new tensor shaped like ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``threshold`` is negative or NaN anywhere.
     """
+    _check_threshold(threshold)
     norms = torch.linalg.vector_norm(x, dim=dim, keepdim=True)
     return x * shrink_factor(norms, threshold)
 
@@ -175,10 +200,13 @@ def norms_per_group(x: Tensor, dim: tuple[int, ...]) -> Tensor:
 def shrink_factor(norms: Tensor, threshold: Step) -> Tensor:
     """The factor ``max(0, 1 − t/‖x_g‖₂)`` of block soft-thresholding, from the norms.
 
-    A zero group gets factor 0 and stays zero (``0/0`` would give NaN).
+    A zero group gets factor 0 and stays zero (``0/0`` would give NaN). A NaN norm gives
+    a NaN factor: the whole group turns NaN, as a diverged step should show, instead of
+    its finite members turning into zeros that would count as pruned.
     """
-    safe = torch.where(norms > 0, norms, torch.ones_like(norms))
-    return torch.where(norms > 0, torch.clamp(1 - threshold / safe, min=0), torch.zeros_like(norms))
+    nonzero = norms != 0  # True for NaN
+    safe = torch.where(nonzero, norms, torch.ones_like(norms))
+    return torch.where(nonzero, torch.clamp(1 - threshold / safe, min=0), torch.zeros_like(norms))
 
 
 def group_prox_metric_(
@@ -196,7 +224,8 @@ def group_prox_metric_(
     """
     # A coordinate with d_i = 0 cannot move; a tiny d_i gives b_i = x_i to rounding.
     td.clamp_(min=torch.finfo(td.dtype).tiny)
-    active = norms_per_group(torch.div(x, td, out=work), dim) > 1
+    # NaN (a diverged step) counts as active: the group turns NaN, not into "pruned" zeros.
+    active = ~(norms_per_group(torch.div(x, td, out=work), dim) <= 1)
     norm = norms_per_group(x, dim)
     lo = torch.clamp(norm - torch.amax(td, dim=dim, keepdim=True), min=0)
     hi = torch.clamp(norm - torch.amin(td, dim=dim, keepdim=True), min=0)
@@ -218,6 +247,7 @@ def group_prox_metric_(
         inside = (newton >= lo) & (newton <= hi) & torch.isfinite(newton)
         r_new = torch.where(inside, newton, (lo + hi) / 2)
         converged = (torch.abs(r_new - r) <= tol * r) | (torch.abs(phi) <= tol) | ~active
+        converged |= torch.isnan(r_new)
         r = r_new
         if bool(converged.all()):
             break

@@ -8,7 +8,9 @@ One step of ``Proximal(optimizer, penalty)`` is
 
 with ``D`` the step the optimizer really took, per coordinate (the *step rule*):
 
-* ``SGD`` (any momentum): ``D = lr`` -- proximal SGD, ISTA when full batch.
+* ``SGD``: ``D = lr`` -- proximal SGD, ISTA when full batch; with momentum ``μ`` and
+  dampening ``d``, ``D = lr·(1 − d)/(1 − μ)``, momentum's step on a steady gradient (so
+  that training settles on the lasso at ``alpha``, not at ``alpha·(1 − μ)``).
 * ``Adam``, ``AdamW``, ``NAdam`` (and ``amsgrad``): ``D = lr / (sqrt(v_t / (1 - β₂ᵗ)) + eps)``,
   Adam's own preconditioner, read from ``optimizer.state`` (``exp_avg_sq`` or
   ``max_exp_avg_sq``, ``step``). ``RAdam``: ``lr·r_t·sqrt(1 - β₂ᵗ) / (sqrt(v_t) + eps)`` once
@@ -89,6 +91,23 @@ def _with_step_hooks(step: Callable[..., Any]) -> Callable[..., Any]:
 
     wrapper.hooked = True  # type: ignore[attr-defined]  # torch's _patch_step_function: leave it
     return wrapper
+
+
+#: Prefixes that wrapping a model adds to its parameter names: ``torch.compile``
+#: (``_orig_mod.``), ``DataParallel`` / ``DistributedDataParallel`` (``module.``).
+_WRAPPER_PREFIXES = ("_orig_mod.", "module.")
+
+
+def _unwrapped(name: str) -> str:
+    """``name`` without the prefixes of model wrappers: a checkpoint saved before
+    ``torch.compile`` (or DataParallel) loads after it, and the other way round."""
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in _WRAPPER_PREFIXES:
+            if name.startswith(prefix):
+                name, stripped = name[len(prefix) :], True
+    return name
 
 
 def _as_penalties(penalty: Any) -> list[Penalty]:
@@ -415,7 +434,8 @@ class Proximal(Optimizer):
             return [{} for _ in self.penalties]
         configs = saved["penalties"]
         if len(configs) != len(self.penalties) or any(
-            c["penalty"] != type(p).__name__ or list(c["names"]) != p.names
+            c["penalty"] != type(p).__name__
+            or [_unwrapped(n) for n in c["names"]] != [_unwrapped(n) for n in p.names]
             for c, p in zip(configs, self.penalties, strict=False)
         ):
             raise ValueError(

@@ -4,15 +4,24 @@ The proximal map after an optimizer step must use the step the optimizer really 
 ``D`` in ``prox^D_g(z) = argmin_b ½‖b − z‖²_{D⁻¹} + g(b)`` (see
 :mod:`shrinkage.nn.proximal`):
 
-* ``SGD`` (any momentum): ``D = lr``.
+* ``SGD``: ``D = lr``; with momentum ``μ`` (and dampening ``d``, Nesterov or not)
+  ``D = lr·(1 − d)/(1 − μ)``, the step momentum takes on a steady gradient.
 * ``Adam``, ``AdamW``, ``NAdam`` (and ``amsgrad``): ``D = lr / (sqrt(v_t / (1 - β₂ᵗ)) + eps)``.
 * ``RAdam``: ``lr·r_t·sqrt(1 - β₂ᵗ) / (sqrt(v_t) + eps)`` once rectified, ``lr`` before.
 * ``Adamax``: ``lr / u_t``. ``Adagrad``: ``lr_t / (sqrt(G_t) + eps)``.
-* ``RMSprop``: ``lr / (sqrt(v_t [- m_t²]) + eps)``.
+* ``RMSprop``: ``lr / (sqrt(v_t [- m_t²]) + eps)``, divided by ``1 − μ`` with momentum.
 * ``Adadelta``: ``lr·sqrt(Δ_t + eps) / sqrt(v_t + eps)`` (one step late: an approximation).
 * any other optimizer, or ``decoupled=True``: ``D = lr`` of the parameter's group.
 
 Each rule reads the optimizer's own state (``exp_avg_sq``, ``step``, ...) after its step.
+
+Why momentum enters ``D``: heavy-ball momentum sums past gradients, ``b ← μb + (1 − d)g``,
+``w ← w − lr·b``, so on a steady gradient it steps ``lr·(1 − d)/(1 − μ)·g``. A proximal map
+at ``lr`` would weigh the penalty ``(1 − μ)/(1 − d)`` times less than the data: training
+would settle on the lasso for ``alpha·(1 − μ)``, ten times too weak at ``μ = 0.9``, and
+lose its zeros. With the steady step, a fixed point of ``w ← prox_D(w − lr·b)`` satisfies
+``−∇ ∈ alpha·∂|w|``, the lasso's own condition. (Adam's ``exp_avg`` is an average,
+``(1 − β₁)``-weighted: no such factor.)
 """
 
 from __future__ import annotations
@@ -40,6 +49,19 @@ def _lr(group: dict) -> float:
 
 def _rule_lr(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor) -> float:
     return _lr(group)
+
+
+def _momentum_gain(group: dict) -> float:
+    """``(1 − d)/(1 − μ)``: what heavy-ball momentum multiplies a steady gradient by."""
+    momentum = float(group.get("momentum", 0.0) or 0.0)
+    if momentum <= 0.0 or momentum >= 1.0:  # none, or no steady state to match
+        return 1.0
+    dampening = 0.0 if group.get("nesterov", False) else float(group.get("dampening", 0.0))
+    return (1.0 - dampening) / (1.0 - momentum)
+
+
+def _rule_sgd(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor) -> float:
+    return _lr(group) * _momentum_gain(group)
 
 
 def _rule_adam(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
@@ -94,7 +116,7 @@ def _rule_rmsprop(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor)
         torch.addcmul(state["square_avg"], grad_avg, grad_avg, value=-1, out=scratch).sqrt_()
     else:
         torch.sqrt(state["square_avg"], out=scratch)
-    return DiagonalStep(scratch.add_(group["eps"]), _lr(group))
+    return DiagonalStep(scratch.add_(group["eps"]), _lr(group) * _momentum_gain(group))
 
 
 def _rule_adadelta(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor):
@@ -108,7 +130,7 @@ def _rule_adadelta(optimizer: Optimizer, group: dict, p: Tensor, scratch: Tensor
 
 # Checked in order, so subclasses (AdamW < Adam) find their parent's rule.
 _RULES: list[tuple[type[Optimizer], str, FastRule]] = [
-    (torch.optim.SGD, "lr (SGD)", _rule_lr),
+    (torch.optim.SGD, "lr·(1 − dampening)/(1 − momentum) (SGD)", _rule_sgd),
     (torch.optim.Adam, "preconditioned (Adam)", _rule_adam),
     (torch.optim.NAdam, "preconditioned (NAdam)", _rule_adam),
     (torch.optim.RAdam, "preconditioned (RAdam)", _rule_radam),

@@ -57,7 +57,7 @@ _MOVED = frozenset(__all__[-4:])
 METHODS: dict[str, str] = {
     "none": "no penalty",
     "l2": "L2 in the loss, λ/(2n)·Σw² (coupled)",
-    "weight-decay": "decoupled weight decay, w ← w(1 − lr·λ/n)",
+    "weight-decay": "decoupled weight decay: AdamW's w ← w(1 − lr·λ/n); SGD's w ← w/(1 + lr·λ/n)",
     "l1-loss": "L1 in the loss, λ/n·Σ|w| (subgradient)",
     "prox-l1": "proximal L1, λ/n·Σ|w|",
     "group-l1": "proximal group L1 by input, λ/n·Σ_g √p_g‖w_g‖",
