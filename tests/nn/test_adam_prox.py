@@ -22,6 +22,11 @@ CONFIGS = {
     "adam-weight-decay": lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1),
     "amsgrad": lambda ps: torch.optim.Adam(ps, lr=0.02, betas=(0.8, 0.9), amsgrad=True),
     "adamw": lambda ps: torch.optim.AdamW(ps, lr=0.01, weight_decay=0.1),
+    # foreach on the CPU: torch's multi-tensor kernels, the same steps bit for bit
+    "adam-foreach": lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1, foreach=True),
+    "adamw-foreach-amsgrad": lambda ps: torch.optim.AdamW(
+        ps, lr=0.01, weight_decay=0.1, amsgrad=True, foreach=True
+    ),
     "two-groups": lambda ps: torch.optim.Adam(
         [{"params": ps[:2], "lr": 0.03}, {"params": ps[2:]}], lr=0.01, eps=1e-6
     ),
@@ -138,7 +143,6 @@ class MyAdam(torch.optim.Adam):
 @pytest.mark.parametrize(
     "make",
     [
-        lambda ps: torch.optim.Adam(ps, foreach=True),
         lambda ps: torch.optim.Adam(ps, fused=True),
         lambda ps: torch.optim.Adam(ps, capturable=True),
         lambda ps: torch.optim.Adam(ps, differentiable=True),

@@ -17,8 +17,9 @@ preallocated buffer and handed to the penalty as the factored step
 allocated per step.
 
 Only the configurations whose step this replicates take the path (:func:`eligible`):
-``Adam`` / ``AdamW`` themselves (not subclasses), single-tensor implementation (``foreach``
-and ``fused`` off, or unset on CPU), no ``capturable`` / ``differentiable`` / ``maximize``,
+``Adam`` / ``AdamW`` themselves (not subclasses), ``fused`` off, the single-tensor
+implementation or, on the CPU, ``foreach=True`` (whose kernels there take the same steps,
+bit for bit), no ``capturable`` / ``differentiable`` / ``maximize``,
 number hyperparameters, no step hooks and no patched ``step``. Anything else goes through
 ``optimizer.step()`` and then the step rule, as before.
 """
@@ -68,8 +69,6 @@ def eligible(optimizer: Optimizer) -> bool:
         ):
             return False
         foreach = group.get("foreach")
-        if foreach:
-            return False
         beta1, beta2 = group["betas"]
         if (
             isinstance(group["lr"], Tensor)
@@ -79,8 +78,10 @@ def eligible(optimizer: Optimizer) -> bool:
         ):
             return False
         for p in group["params"]:
-            # Unset foreach: torch's multi-tensor path off the CPU; keep its numbers.
-            if p.is_complex() or (foreach is None and not p.is_cpu):
+            # foreach (asked for, or unset off the CPU: torch's multi-tensor path): on the
+            # CPU its kernels do the single-tensor operations, bit for bit (tested);
+            # elsewhere keep torch's own numbers.
+            if p.is_complex() or (foreach is not False and not p.is_cpu):
                 return False
     return True
 
