@@ -274,6 +274,8 @@ def run_experiment(
         splits: dict[int, Split] = {}
         runs: list[RunResult] = []
         plan = config.runs()
+        first_seed = plan[0][2]
+        splits[first_seed] = load_data(config, first_seed)  # a bad input fails before the bar
         bar = Progress(len(plan) * config.epochs, len(plan), progress)
         try:
             for method, lam, seed in plan:
