@@ -40,6 +40,7 @@ __all__ = [
     "as_survival_target",
     "breslow_baseline",
     "baseline_survival",
+    "cumulative_hazard_function",
     "survival_function",
     "concordance_index",
     "coxnet_deviance",
@@ -196,6 +197,8 @@ class Cox(Datafit):
     name = "cox"
     has_intercept = False
     structured_target = True
+    #: ``F(η + c) = F(η)``: the solver may centre ``X``'s columns (glmnet does).
+    shift_invariant = True
 
     def __init__(self, ties: str = "breslow"):
         if ties not in TIES:
@@ -503,10 +506,23 @@ def baseline_survival(times, cumulative_hazard, t) -> np.ndarray:
     return np.exp(-hazard)
 
 
+def cumulative_hazard_function(times, cumulative_hazard, t, eta) -> np.ndarray:
+    """``H(t | x) = Ĥ₀(t)·exp(η(x))``, shape ``(len(eta), len(t))``, formed as
+    ``exp(log Ĥ₀(t) + η)``: with η far from 0 (uncentred covariates) ``Ĥ₀`` is tiny
+    and ``exp(η)`` huge, and neither ``exp(−Ĥ₀)`` (rounds to 1) nor ``exp(η)`` (may
+    overflow) can be formed alone."""
+    t = np.asarray(np.atleast_1d(t), dtype=float)
+    idx = np.searchsorted(np.asarray(times), t, side="right")
+    hazard = np.concatenate([[0.0], np.asarray(cumulative_hazard, dtype=float)])[idx]
+    with np.errstate(divide="ignore", over="ignore"):
+        return np.exp(np.log(hazard)[None, :] + np.asarray(eta, dtype=float)[:, None])
+
+
 def survival_function(times, cumulative_hazard, t, eta) -> np.ndarray:
-    """Survival curves ``S(t | x) = S₀(t)^{exp(η(x))}``, shape ``(len(eta), len(t))``."""
-    s0 = baseline_survival(times, cumulative_hazard, np.atleast_1d(t))
-    return s0[None, :] ** np.exp(np.asarray(eta, dtype=float))[:, None]
+    """Survival curves ``S(t | x) = exp(−Ĥ₀(t)·exp(η(x)))``, shape ``(len(eta), len(t))``
+    (:func:`cumulative_hazard_function`; not ``S₀(t)^{exp(η)}``, which loses every
+    digit once ``Ĥ₀ < eps``)."""
+    return np.exp(-cumulative_hazard_function(times, cumulative_hazard, t, eta))
 
 
 # ---------------------------------------------------------------------- C-index

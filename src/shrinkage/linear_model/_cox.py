@@ -44,6 +44,7 @@ from ..datafits.cox import (
     CoxTarget,
     breslow_baseline,
     concordance_index,
+    cumulative_hazard_function,
     survival_function,
 )
 from ..path import _check_offset, make_problem, solve_path
@@ -149,12 +150,13 @@ class _CoxPredictions:
         -------
         ndarray of shape (n_samples, n_times)
         """
-        survival = self.predict_survival_function(X, times, offset)
-        with np.errstate(divide="ignore"):
-            return -np.log(survival)
+        eta = self.predict(X, offset)
+        return cumulative_hazard_function(
+            self.unique_times_, self.baseline_cumulative_hazard_, self._times(times), eta
+        )
 
     def predict_survival_function(self, X, times=None, offset=None) -> np.ndarray:
-        """``S(t | x) = exp(−Ĥ₀(t))^{exp(η(x))}`` with Breslow's ``Ĥ₀``.
+        """``S(t | x) = exp(−Ĥ₀(t)·exp(η(x)))`` with Breslow's ``Ĥ₀``.
 
         Returns numbers, shape ``(n_samples, n_times)``, at ``times`` (default
         ``unique_times_``); ``S = 1`` before the first event time.
@@ -300,6 +302,7 @@ class CoxPH(_CoxPredictions, BaseEstimator):
         h = check_sample_weight(sample_weight, n_samples)
         weights = check_penalty_weights(self.penalty_weights, n_features)
         offset = _check_offset(offset, n_samples)
+        X_given = X
         X, scales = standardize_design(X, h, self.standardize)
         problem = make_problem(
             X,
@@ -323,7 +326,10 @@ class CoxPH(_CoxPredictions, BaseEstimator):
         self.coef_ = np.array(to_original_units(problem.coef, scales), dtype=np.float64)
         self.n_iter_ = int(info.n_iter)
         self.dual_gap_ = float(info.duality_gap)
-        self._set_baseline(target, problem.eta, h)
+        # η of X as given (the solver works on centred columns: η up to a shift),
+        # the scale predict() applies Ĥ₀ on.
+        eta = np.asarray(X_given @ self.coef_).ravel() + (0.0 if offset is None else offset)
+        self._set_baseline(target, eta, h)
         return self
 
     def _set_baseline(self, target: CoxTarget, eta: np.ndarray, h: np.ndarray) -> None:
