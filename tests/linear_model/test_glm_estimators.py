@@ -505,6 +505,18 @@ def test_score_is_nan_for_a_constant_target_as_sklearn(make):
     assert np.isnan(make().fit(X, y).score(X, y))
 
 
+@pytest.mark.parametrize("make", [PoissonRegressor, lambda: TweedieRegressor(power=1.5)])
+def test_score_is_nan_for_an_all_zero_test_target(make):
+    """A zero-heavy fold's test rows can be all zero: scikit-learn returns NaN; the
+    null prediction (mean 0) must not reach the deviance, which refuses it."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3)
+    y = rng.poisson(np.exp(0.3 * X[:, 0]))
+    model = make().fit(X, y)
+    assert np.isnan(model.score(X[:10], np.zeros(10)))
+    assert np.isnan(model.score(X, np.where(np.arange(40) < 10, 0, y), np.arange(40) < 10))
+
+
 @pytest.mark.parametrize("power", [0, 1, 1.5, 2])
 def test_weighted_score_is_sklearns_d2(power):
     from sklearn.metrics import d2_tweedie_score

@@ -241,6 +241,11 @@ class _GLMRegressor(RegressorMixin, BaseEstimator):
         prediction = self.predict(X)
         y = self._check_target(self._datafit(), y)
         power = self._tweedie_power()
+        counted = y if sample_weight is None else y[np.asarray(sample_weight) > 0]
+        if counted.size == 0 or np.all(counted == counted[0]):
+            # Constant y: no deviance to explain. Checked first: an all-zero count
+            # target has mean 0, which the Poisson deviance refuses as a prediction.
+            return float("nan")
         null = np.full_like(y, np.average(y, weights=sample_weight), dtype=np.float64)
         null_deviance = mean_tweedie_deviance(y, null, sample_weight=sample_weight, power=power)
         if null_deviance == 0:
