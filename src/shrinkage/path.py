@@ -111,17 +111,38 @@ def alpha_grid(alpha_max: float, n_alphas: int = 100, eps: float = 1e-3) -> np.n
     Parameters
     ----------
     alpha_max : float
-        The largest alpha, ``> 0`` (where every coefficient is zero).
+        The largest alpha, ``>= 0`` (where every coefficient is zero); 0 (nothing to
+        penalize: ``y`` constant, or no penalized feature) gives a flat grid at the
+        smallest positive alpha.
     n_alphas : int, default=100
-        Number of values.
+        Number of values, ``>= 1``.
     eps : float, default=1e-3
-        ``alpha_min / alpha_max``.
+        ``alpha_min / alpha_max``, ``> 0``. Above 1 the grid rises above ``alpha_max``
+        (every model is null there), as scikit-learn allows.
 
     Returns
     -------
     ndarray of shape (n_alphas,)
-        Decreasing.
+        Decreasing (for ``eps < 1``).
+
+    Raises
+    ------
+    ValueError
+        For a negative or non-finite ``alpha_max`` or ``eps``, or ``n_alphas < 1``.
     """
+    if isinstance(eps, bool) or not isinstance(eps, Real) or not (np.isfinite(eps) and eps > 0):
+        raise ValueError(
+            f"eps is alpha_min / alpha_max and must be a positive number, got {eps!r}; "
+            "e.g. 1e-3 for a grid spanning three decades."
+        )
+    if (
+        isinstance(n_alphas, bool)
+        or not isinstance(n_alphas, (int, np.integer))
+        or n_alphas < 1
+    ):
+        raise ValueError(f"n_alphas must be an integer >= 1, got {n_alphas!r}.")
+    if not (np.isfinite(alpha_max) and alpha_max >= 0):
+        raise ValueError(f"alpha_max must be a finite number >= 0, got {alpha_max!r}.")
     if alpha_max <= 0:
         # Nothing to penalize (y constant or no penalized features): one flat path.
         return np.full(n_alphas, np.finfo(float).resolution)

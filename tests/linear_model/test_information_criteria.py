@@ -165,3 +165,72 @@ def test_gamma_outside_unit_interval(rng, gamma):
         RelaxedLasso(gamma=gamma).fit(X, y)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         RelaxedLassoCV(gammas=[0.0, gamma]).fit(X, y)
+
+
+def test_lasso_df_is_the_rank_of_the_active_columns():
+    """Duplicated columns: the lasso splits a coefficient over twins, and a relaxed
+    refit (minimum norm) too; df is the rank of the active columns (Tibshirani &
+    Taylor 2012), computed here by NumPy from the columns themselves, not the count."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 10))
+    X[:, 1] = X[:, 0]
+    X[:, 4] = X[:, 3]
+    y = X[:, 0] - 2 * X[:, 3] + X[:, 6] + 0.5 * rng.standard_normal(100)
+    for relax in (False, True):
+        ic = LassoIC(noise_variance=0.25, alphas=15, relax=relax).fit(X, y)
+        coefs = ic.path_.coefs
+        rank = [np.linalg.matrix_rank(X[:, np.abs(c) > 1e-10]) for c in coefs.T]
+        np.testing.assert_array_equal(ic.degrees_of_freedom_, rank)
+        assert any(np.count_nonzero(c) > r for c, r in zip(coefs.T, rank, strict=True))
+
+
+def test_rounding_level_coefficients_are_not_counted():
+    """A coefficient of 1e-13 (a variable entering, a remnant on a twin) adds no df:
+    the same df as scikit-learn's LassoLarsIC count on the same alphas."""
+    from sklearn.linear_model import LassoLarsIC
+
+    rng = np.random.default_rng(4)
+    common = rng.standard_normal((200, 1))
+    X = np.sqrt(0.95) * common + np.sqrt(0.05) * rng.standard_normal((200, 20))
+    y = X[:, :4] @ np.r_[1.0, -1.0, 0.5, 0.5] + 0.5 * rng.standard_normal(200)
+    ic = LassoIC(noise_variance=0.25, alphas=30, tol=1e-10).fit(X, y)
+    coefs = ic.path_.coefs
+    contribution = np.abs(coefs) * (X - X.mean(0)).std(0)[:, None]
+    big = contribution > 1e-10 * contribution.max(axis=0)
+    np.testing.assert_array_equal(ic.degrees_of_freedom_, big.sum(axis=0))
+    lars = LassoLarsIC(criterion="bic", noise_variance=0.25).fit(X, y)
+    assert lars.alpha_ == pytest.approx(ic.alpha_, rel=0.5)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((1.0, 3, -1.0), "eps"),
+        ((1.0, 3, float("nan")), "eps"),
+        ((1.0, 3, 0.0), "eps"),
+        ((1.0, 0), "n_alphas"),
+        ((-1.0, 3), "alpha_max"),
+        ((float("nan"), 3), "alpha_max"),
+    ],
+)
+def test_alpha_grid_refuses_what_is_no_grid(args, message):
+    from shrinkage import alpha_grid
+
+    with pytest.raises(ValueError, match=message):
+        alpha_grid(*args)
+
+
+def test_every_grid_refuses_a_bad_eps_by_name():
+    from shrinkage import MultiTaskLassoCV, RelaxedLassoCV, lasso_path
+
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((60, 10)), rng.standard_normal((60, 2))
+    for fit in (
+        lambda: lasso_path(X, Y, eps=-1, alphas=5),
+        lambda: lasso_path(X, Y, eps=np.nan, alphas=5),
+        lambda: RelaxedLassoCV(eps=np.nan).fit(X, Y[:, 0]),
+        lambda: RelaxedLassoCV(eps=-1).fit(X, Y[:, 0]),
+        lambda: MultiTaskLassoCV(eps=0).fit(X, Y),
+    ):
+        with pytest.raises(ValueError, match="eps"):
+            fit()

@@ -14,7 +14,11 @@ keeps the criterion from picking huge models when ``p`` is large.
 
 Degrees of freedom (the intercept is not counted; it shifts every alpha alike):
 
-- lasso: the number of non-zero coefficients (Zou, Hastie & Tibshirani 2007);
+- lasso: the number of non-zero coefficients (Zou, Hastie & Tibshirani 2007), or, when
+  the active columns are linearly dependent (duplicated columns), their rank
+  (Tibshirani & Taylor 2012). Coefficients whose contribution ``|β_j|·‖x̃_j‖`` is
+  below 1e-10 of the largest are rounding (a variable entering, or the remnant on
+  a twin column) and are not counted; the same rank counts a relaxed refit;
 - elastic net: ``tr[X_A (X_AᵀHX_A + α(1−ρ)V_A)⁻¹ X_AᵀH]`` on the active set ``A``;
 - ridge (``l1_ratio=0``): ``tr H(α)`` from the exact spectral path.
 
@@ -172,7 +176,13 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,), optional
+        sample_weight : array-like of shape (n_samples,) or float, optional
+            Frequency weights, scikit-learn's meaning: a weight of 2 counts the row
+            twice, so ``n`` in the criteria is their sum (integer weights give exactly
+            the fit on repeated rows). Unlike the coefficients of a single fit, the
+            chosen alpha therefore changes when every weight is multiplied by the same
+            number (a scalar 3.0 triples ``n``); pass weights that sum to the number of
+            observations they stand for.
 
         Returns
         -------
@@ -245,7 +255,8 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         else:
             values = base + np.log(n) * df
             if self.criterion == "ebic":
-                values = values + 2 * self.ebic_gamma * _log_binomial(p, path.n_nonzero)
+                selected = _counted(X_fit, h, to_scaled_units(coefs, scales), self.fit_intercept)
+                values = values + 2 * self.ebic_gamma * _log_binomial(p, selected)
         best = int(np.argmin(values))
         self.path_ = path
         self.alphas_ = path.alphas
@@ -266,7 +277,7 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
             )
             return ridge.degrees_of_freedom(path.alphas) - int(self.fit_intercept)
         if l1_ratio == 1.0:
-            return path.n_nonzero.astype(float)
+            return _lasso_degrees_of_freedom(X, h, coefs, self.fit_intercept)
         return np.array(
             [
                 elastic_net_degrees_of_freedom(
@@ -287,8 +298,8 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         if nv == "ols":
             if free <= 0:
                 raise ValueError(
-                    f"noise_variance='ols' needs n_samples > n_features + intercept (got n={n}, "
-                    f"p={p}); use noise_variance='cv' or pass a known variance."
+                    "noise_variance='ols' needs n_samples > n_features + intercept (got "
+                    f"n={n:.6g}, p={p}); use noise_variance='cv' or pass a known variance."
                 )
             Xd = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
             if self.fit_intercept:
@@ -310,10 +321,69 @@ def _relaxed_fits(X, y, h, coefs, fit_intercept):
         key = active.tobytes()
         if key not in cache:
             coef, intercept = least_squares_on(X, y, h, active, fit_intercept)
-            cache[key] = (coef, intercept, np.count_nonzero(coef))
+            # The refit's df is its rank: a minimum-norm refit splits a coefficient
+            # over duplicated columns, which its non-zero count would count twice.
+            cache[key] = (coef, intercept, _active_rank(X, h, active, fit_intercept))
         refits[:, k], intercepts[k], rank = cache[key]
         ranks.append(rank)
     return refits, intercepts, np.asarray(ranks, dtype=float)
+
+
+#: Contributions ``|β_j|·‖x̃_j‖`` below this fraction of the largest are rounding.
+_NEGLIGIBLE = 1e-10
+#: Past ``n·|A|²`` multiply-adds the rank of an active set is taken to be its size.
+_RANK_BUDGET = 1e9
+
+
+def _column_norms(X, h, fit_intercept) -> np.ndarray:
+    """``‖x̃_j‖_h``: the weighted norms of the (centred) columns."""
+    if sp.issparse(X):
+        second = np.asarray(X.multiply(X).T @ h).ravel()
+        first = np.asarray(X.T @ h).ravel()
+    else:
+        X = np.asarray(X, dtype=np.float64)
+        first = h @ X
+        second = h @ (X * X)
+    spread = second - first**2 if fit_intercept else second
+    return np.sqrt(np.maximum(spread, 0.0))
+
+
+def _counted_sets(X, h, coefs, fit_intercept) -> list[np.ndarray]:
+    """Per alpha, the features whose contribution is not rounding (see the module)."""
+    contribution = np.abs(coefs) * _column_norms(X, h, fit_intercept)[:, None]
+    top = contribution.max(axis=0)
+    return [np.flatnonzero(c > _NEGLIGIBLE * t) for c, t in zip(contribution.T, top, strict=True)]
+
+
+def _counted(X, h, coefs, fit_intercept) -> np.ndarray:
+    return np.array([a.size for a in _counted_sets(X, h, coefs, fit_intercept)], dtype=float)
+
+
+def _active_rank(X, h, active, fit_intercept) -> int:
+    """The rank of ``H^{1/2}X̃_A`` (NumPy's ``matrix_rank`` rule on its Gram), or
+    ``|A|`` past :data:`_RANK_BUDGET`."""
+    if active.size == 0:
+        return 0
+    if X.shape[0] * active.size**2 > _RANK_BUDGET:
+        return int(active.size)
+    XA = X[:, active]
+    XA = XA.toarray() if sp.issparse(XA) else np.asarray(XA, dtype=np.float64)
+    if fit_intercept:
+        XA = XA - h @ XA
+    gram = XA.T @ (h[:, None] * XA)
+    return int(np.linalg.matrix_rank(gram, hermitian=True))
+
+
+def _lasso_degrees_of_freedom(X, h, coefs, fit_intercept) -> np.ndarray:
+    """The lasso's df per alpha: the rank of its counted active columns."""
+    cache: dict[bytes, int] = {}
+    df = []
+    for active in _counted_sets(X, h, coefs, fit_intercept):
+        key = active.tobytes()
+        if key not in cache:
+            cache[key] = _active_rank(X, h, active, fit_intercept)
+        df.append(cache[key])
+    return np.asarray(df, dtype=float)
 
 
 _MIN_ROWS_FOR_CV_NOISE = 5
