@@ -43,6 +43,7 @@ import numpy as np
 from .._jit import njit
 from ._glm_kernels import _violation
 from ._kernels import _FASTMATH, cd_dense, screening_score
+from .constants import NEWTON_FORCING_MIN, NEWTON_SLOW_RATIO
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -324,6 +325,8 @@ def cox_path(
                 n_set += 1
         n_iter = 0
         worst = np.inf
+        forcing = 1.0  # the inner solve's forcing term (constants.NEWTON_SLOW_RATIO)
+        last_worst = np.inf
         while True:
             features = working_set[:n_set]
             fresh = False  # is `gradient` on the working set current?
@@ -341,10 +344,14 @@ def cox_path(
                     )
                 if worst <= tol_abs:
                     break
+                if worst > NEWTON_SLOW_RATIO * last_worst:
+                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN)
+                last_worst = worst
                 _newton_step(
                     X, eta, coef, state, g, w, r, r0, mu, lipschitz, trial, trial_eta,
-                    features, l1, l2, lower, upper, worst, armijo, inner_rounds, active_sweeps,
-                    max_halvings, sorted_data, a_s, risk, trial_a, trial_risk, linear_spread,
+                    features, l1, l2, lower, upper, forcing * worst, armijo, inner_rounds,
+                    active_sweeps, max_halvings, sorted_data, a_s, risk, trial_a, trial_risk,
+                    linear_spread,
                 )  # fmt: skip
                 n_iter += 1
                 fresh = False

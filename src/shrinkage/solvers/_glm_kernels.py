@@ -67,6 +67,7 @@ from ._kernels import (
     dual_scale_score,
     screening_score,
 )
+from .constants import NEWTON_FORCING_MIN, NEWTON_SLOW_RATIO
 from .dense_path import _extrapolate, anderson_point
 from .sparse_path import move_if_lower
 
@@ -626,6 +627,8 @@ def glm_path(
         worst = np.inf
         small = True  # no step yet: the KKT test alone decides
         double_only = not screened or tol_rel < np.inf
+        forcing = 1.0  # the inner solve's forcing term (constants.NEWTON_SLOW_RATIO)
+        last_worst = np.inf
         while True:
             features = working_set[:n_set]
             fresh = False  # is `gradient` on the working set current?
@@ -645,6 +648,9 @@ def glm_path(
                     )
                 if worst <= tol_abs and small:
                     break
+                if worst > NEWTON_SLOW_RATIO * last_worst:
+                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN)
+                last_worst = worst
                 for j in features:
                     before[j] = coef[j]
                 single = not double_only and n * n_set >= single_cd_entries
@@ -657,7 +663,7 @@ def glm_path(
                     single = worst > _SINGLE_MARGIN * rounding
                 taken = _newton_step(
                     X, data, indices, indptr, y, h, eta, coef, intercept, state, d,
-                    features, l1, l2, lower, upper, fit_intercept, family, worst, armijo,
+                    features, l1, l2, lower, upper, fit_intercept, family, forcing * worst, armijo,
                     inner_rounds, active_sweeps, max_halvings, w, r, r0, mu, hx, lipschitz,
                     trial, trial_eta, trial_d, X32, single, history, trial_r, active,
                 )  # fmt: skip

@@ -73,6 +73,16 @@ CONSTANT_COLUMN_RATIO_UNCENTRED = 1e-10
 CURVATURE_FLOOR = 1e-10
 # coordinate-descent rounds per inexact Newton direction;
 NEWTON_INNER_ROUNDS = 10
+# the inner solve of a Newton direction stops once a sweep changes the model by at most
+# (forcing · the current KKT violation)², an inexact Newton method's forcing term. It
+# starts at 1 for each alpha (directions as accurate as the violation: enough where the
+# steps converge fast) and shrinks 10x (to at most NEWTON_FORCING_MIN) after every
+# step that leaves the violation above NEWTON_SLOW_RATIO of the one before. A constant
+# 1 converged linearly on correlated designs with many active features (Poisson lasso
+# 10000x200 rho 0.5, 150 active: 540 Newton steps at one alpha, 17 s for the path at
+# tol 1e-4); a constant 0.1 over-solved the easy ones (logistic paths up to 2x slower).
+NEWTON_SLOW_RATIO = 0.5
+NEWTON_FORCING_MIN = 1e-4
 # Armijo's sufficient-decrease constant for the line search;
 ARMIJO = 1e-4
 # and the most halvings of its step (2^-30 ≈ 1e-9) before it gives up on a direction.

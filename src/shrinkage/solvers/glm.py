@@ -62,7 +62,9 @@ from .constants import (
     ARMIJO,
     CURVATURE_FLOOR,
     LINE_SEARCH_HALVINGS,
+    NEWTON_FORCING_MIN,
     NEWTON_INNER_ROUNDS,
+    NEWTON_SLOW_RATIO,
 )
 from .glm_compiled_path import GLMPath, glm_path, glm_path_applies
 from .least_squares import SolveInfo, solve_working_set
@@ -108,8 +110,9 @@ def newton_direction(
     design_class = SparseDesign if sp.issparse(sub) else DenseDesign
     design = design_class(sub, weights, mu, target)
     design.set_residual(residual)
-    # Inexact inner solve: enough to give a descent direction, tightened as we converge.
-    threshold = 1.0 * violation * violation
+    # Inexact inner solve: as accurate as `violation` (the caller scales it by the
+    # forcing term, constants.NEWTON_SLOW_RATIO).
+    threshold = violation * violation
     solve_working_set(
         design,
         new_coef,
@@ -392,6 +395,7 @@ class GLMProblem:
             working_set &= movable
         n_iter = 0
         small = True  # no step yet: the KKT test alone decides
+        forcing, last_worst = 1.0, np.inf  # the inner solve's (constants.NEWTON_SLOW_RATIO)
         while True:
             features = np.flatnonzero(working_set)
             sub = self.X[:, features]  # one copy per working set, reused by every step
@@ -412,8 +416,13 @@ class GLMProblem:
                 )
                 if worst <= tol and small:
                     break
+                if worst > NEWTON_SLOW_RATIO * last_worst:
+                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN)
+                last_worst = worst
                 before = self.coef[features]
-                self._newton_step(features, sub, gradient_ws, intercept_gradient, l1, l2, worst)
+                self._newton_step(
+                    features, sub, gradient_ws, intercept_gradient, l1, l2, forcing * worst
+                )
                 n_iter += 1
                 if tol_rel is not None:
                     now = self.coef[features]
