@@ -380,8 +380,8 @@ def record_path_cv(
 
     if not all(converged for _, _, converged in results):
         warnings.warn(
-            "Some fold paths did not reach the duality-gap tolerance; the CV curve may "
-            "be slightly off at the smallest alphas. Increase max_iter or loosen tol.",
+            "Some fold paths did not reach the duality-gap tolerance at every alpha; the "
+            "CV curve may be slightly off at those alphas. Increase max_iter or loosen tol.",
             ConvergenceWarning,
             stacklevel=stacklevel,
         )

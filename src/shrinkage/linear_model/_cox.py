@@ -605,8 +605,8 @@ class CoxPHCV(_CoxPredictions, BaseEstimator):
 
         if not all(converged for _, _, converged in results):
             warnings.warn(
-                "Some fold paths did not reach the KKT tolerance; the CV curve may be "
-                "slightly off at the smallest alphas. Increase max_iter or loosen tol.",
+                "Some fold paths did not reach the KKT tolerance at every alpha; the CV "
+                "curve may be slightly off at those alphas. Increase max_iter or loosen tol.",
                 ConvergenceWarning,
                 stacklevel=3,
             )

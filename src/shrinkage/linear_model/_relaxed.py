@@ -154,7 +154,8 @@ class RelaxedLasso(RegressorMixin, LinearModelBase):
         self.lasso_coef_, self.lasso_intercept_ = lasso.coef_, lasso.intercept_
         self.n_iter_ = lasso.n_iter_
         self.ls_coef_, self.ls_intercept_ = ls_coef, ls_intercept
-        self.coef_ = gamma * lasso.coef_ + (1.0 - gamma) * ls_coef
+        blend = gamma * lasso.coef_ + (1.0 - gamma) * ls_coef
+        self.coef_ = blend.astype(lasso.coef_.dtype, copy=False)  # float32 X: float32, as Lasso
         self.intercept_ = gamma * float(lasso.intercept_) + (1.0 - gamma) * ls_intercept
         return self
 
