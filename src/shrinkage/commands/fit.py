@@ -105,6 +105,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
     for j in np.argsort(-np.abs(coef))[: args.top]:
         if coef[j] != 0:
             print(f"  {data.feature_names[j]:>30}  {coef[j]: .5g}")
+    if data.classes is not None and len(data.classes) == 2:
+        print(
+            f"Positive weights favour {data.classes[1]!r} over {data.classes[0]!r}; "
+            f"predict's probability column is P({data.target_name} = {data.classes[1]!r})."
+        )
     print(f"Saved: {args.out}")
     return 0
 

@@ -81,7 +81,7 @@ def _predictions_csv(model, X, predicted) -> str:
                 [p, *(f"{q:.6g}" for q in row)]
                 for p, row in zip(predicted, probability, strict=True)
             )
-        else:
+        else:  # binary: the probability of the second class (fit's "positive" one)
             writer.writerow(["prediction", "probability"])
             writer.writerows([p, f"{q:.6g}"] for p, q in zip(predicted, probability, strict=True))
     else:
@@ -97,6 +97,22 @@ def _print_score(model, truth, predicted) -> None:
 
         # Labels spelled as at fit time: a target column written 1.0/0.0 is class "1".
         labels = np.asarray([_label(v) for v in truth], dtype=str)
+        known = np.isin(labels, np.asarray(model.classes, dtype=str))
+        if not known.any():
+            print(
+                f"(the labels of {target!r} ({', '.join(sorted(set(labels))[:5])}) are none "
+                f"of the model's classes ({', '.join(map(str, model.classes))}); is the "
+                "target coded differently? No accuracy computed)",
+                file=sys.stderr,
+            )
+            return
+        if not known.all():
+            unseen = sorted(set(labels[~known]))
+            print(
+                f"shrinkage: warning: {int((~known).sum())} rows have labels the model "
+                f"never saw ({', '.join(unseen[:5])}); they count as wrong.",
+                file=sys.stderr,
+            )
         score = np.mean(np.asarray(predicted, dtype=str) == labels)
         print(f"accuracy against {target!r}: {score:.4f}", file=sys.stderr)
         return

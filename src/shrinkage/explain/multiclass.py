@@ -235,10 +235,15 @@ def compare_multiclass(
             f"{c['a']}: {c['mean_difference']:+.3g} ± {c['se']:.2g} against {best} ({verdict})."
         )
     noise = {c["a"] for c in comparison if c["within_noise"]} | {best}
-    if "L1" in noise:
+    if "L1" in noise and rows["L1"]["features_used"] < len(names):
         recommendation.append(
             f"L1 predicts as well as the best within noise using {rows['L1']['features_used']} "
             f"of {len(names)} features: prefer it for a model you can read."
+        )
+    elif "L1" in noise:
+        recommendation.append(
+            "L1 keeps every feature at its chosen α: no sparser model to prefer; the methods "
+            "differ only in how much they shrink."
         )
     unstable = [f for f, v in rows["L1"]["selection_frequency"].items() if 0.3 <= v <= 0.7]
     if unstable:

@@ -137,11 +137,13 @@ def render_html(summary: dict, folder: Path) -> str:
         "</head><body>",
         f"<h1>L1 or L2 for {html.escape(summary['data'])}?</h1>",
         f"<p class='note'>{html.escape(summary['description'].rstrip('.'))}. "
-        f"Task: {summary['task']}; "
+        f"Task: {summary['task']}{html.escape(_target_words(summary))}; "
         f"{summary['n_train']} training and {summary['n_test']} held-out rows, "
         f"{summary['n_features']} standardized features; {summary['cv_folds']}-fold CV to "
-        f"choose α, {summary['repeats']}×{summary['cv_folds']} repeated CV to compare, "
-        f"B = {summary['bootstrap']} bootstrap resamples to validate. "
+        f"choose α{' (ridge: exact leave-one-out)' if summary['task'] == 'regression' else ''}, "
+        f"{summary['repeats']}×{summary['cv_folds']} repeated CV to compare, "
+        f"B = {summary['bootstrap']} bootstrap resamples to validate"
+        f"{html.escape(_dropped_words(summary))}. "
         f"shrinkage {html.escape(summary['version'])}.</p>",
         "<h2>Recommendation</h2><ul class='rec'>",
         *[f"<li>{html.escape(line)}</li>" for line in summary["recommendation"]],
@@ -235,3 +237,25 @@ document.querySelectorAll('input.filter').forEach(function(input){
   if (box) { box.addEventListener('change', apply); }
 });
 """
+
+
+def _target_words(summary: dict) -> str:
+    """Which class the probabilities are of: the report's coefficients, calibration and
+    predictions are all for ``P(target = classes[1])``."""
+    classes = summary.get("classes") or []
+    target = summary.get("target")
+    if summary.get("task") != "classification" or len(classes) != 2:
+        return f" ({target})" if target else ""
+    name = target or "target"
+    return (
+        f" ({name}); the probability modelled is P({name} = {classes[1]}) against "
+        f"{classes[0]}: positive coefficients favour {classes[1]}"
+    )
+
+
+def _dropped_words(summary: dict) -> str:
+    dropped = summary.get("dropped_constant_features") or []
+    if not dropped:
+        return ""
+    shown = ", ".join(str(d) for d in dropped[:5]) + (" …" if len(dropped) > 5 else "")
+    return f"; constant on the training rows, so dropped: {shown}"
