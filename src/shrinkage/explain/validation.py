@@ -11,7 +11,9 @@ CV choice of α, refit) is run again, giving a model ``f_b``; its optimism is
     O_b = I(f_b;\\ \\text{bootstrap sample}) − I(f_b;\\ \\text{original data}),
 
 and the optimism-corrected index is ``I_app − mean_b O_b`` (Efron & Gong 1983; Harrell,
-*Regression Modeling Strategies*, §5.3). The calibration slope of ``y`` on the linear
+*Regression Modeling Strategies*, §5.3). For classes the resamples are drawn within
+each class (every class keeps its count), so a rare class cannot vanish from a
+resample and leave nothing to refit. The calibration slope of ``y`` on the linear
 predictor ``η`` is 1 in the sample a model is fitted on (least squares); its corrected
 value estimates how much the predictions of new data must be shrunk.
 
@@ -154,8 +156,10 @@ def optimism_bootstrap(
             pred[smooth_rows], y[smooth_rows], ones[smooth_rows], grids[m], spans[m]
         )
 
+    strata = [np.flatnonzero(y == c) for c in np.unique(y)] if task != "regression" else None
+
     def one(rng):
-        weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+        weights = _bootstrap_weights(rng, n, strata)
         fits_b = refit(task, X, y, weights, folds, rng, methods)
         out = {}
         for m in methods:
@@ -203,6 +207,18 @@ def optimism_bootstrap(
         entry["features_selected_mean"] = float(np.mean([r[m][3] for r in results]))
         report[m] = entry
     return report
+
+
+def _bootstrap_weights(rng, n: int, strata) -> np.ndarray:
+    """Resample counts of the ``n`` rows: plain (``strata`` None) or within each class,
+    keeping every class's count. A plain resample of a rare class (6 positives in 268
+    rows) can miss it altogether, and no classifier can be refitted there."""
+    if strata is None:
+        return np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
+    weights = np.zeros(n)
+    for rows in strata:
+        np.add.at(weights, rows[rng.integers(0, rows.size, rows.size)], 1.0)
+    return weights
 
 
 def heuristic_shrinkage(task: str, fit_none: LinearFit, X, y) -> dict:
