@@ -94,7 +94,32 @@ def test_missing_values_reported_by_column(table):
         read_data(table, target="price")
     data = read_data(table, target="price", drop_missing=True)
     assert data.X.shape[0] == len(table) - 4
-    assert "4 missing values dropped" in data.description
+    assert f"4 of {len(table)} rows dropped for missing values" in data.description
+
+
+def test_a_mostly_empty_column_is_named_for_drop(table):
+    """An empty trailing column (a spreadsheet's export): --drop-missing would drop
+    every row, so the message names the column to --drop."""
+    table["Unnamed: 9"] = np.nan
+    with pytest.raises(ValueError, match=r"--drop 'Unnamed: 9'"):
+        read_data(table, target="price")
+    with pytest.raises(ValueError, match=r"Every row.*--drop 'Unnamed: 9'"):
+        read_data(table, target="price", drop_missing=True)
+
+
+def test_classes_lost_to_dropped_rows_are_named():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "x": [1.0, 2.0, 3.0, 4.0, np.nan, 6.0, 7.0, 8.0],
+            "z": [0.5, 0.1, 0.3, 0.2, 0.9, 0.4, 0.8, 0.7],
+            "y": ["a", "b", "a", "b", "rare", "a", "b", "a"],
+        }
+    )
+    with pytest.warns(UserWarning, match=r"classes rare of 'y'"):
+        data = read_data(frame, target="y", drop_missing=True)
+    assert data.X.shape[0] == 7
 
 
 @pytest.mark.parametrize(

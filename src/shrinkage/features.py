@@ -92,16 +92,31 @@ def _from_frame(
     frame = _drop_named_columns(frame, list(drop_columns), target, label)
     missing = frame.isna().sum()
     missing = missing[missing > 0]
+    rows_before = frame.shape[0]
+    lost_classes: list[str] = []
     if len(missing):
         detail = ", ".join(f"{c}: {int(n)}" for c, n in missing.items())
+        # A column missing on most rows (an empty trailing column, a notes field) is
+        # better dropped than the rows: say so by name.
+        sparse_columns = [str(c) for c, k in missing.items() if k > rows_before / 2 and c != target]
+        column_hint = (
+            f" A column missing on most rows is better left out: --drop {sparse_columns[0]!r}"
+            f"{' (and the others)' if len(sparse_columns) > 1 else ''}."
+            if sparse_columns
+            else ""
+        )
         if not drop_missing:
             raise ValueError(
                 f"{label} has missing values ({detail}); impute them, or pass "
-                "--drop-missing (drop_missing=True) to drop those rows."
+                "--drop-missing (drop_missing=True) to drop those rows." + column_hint
             )
+        labels_before = set(frame[target].dropna().astype(str))
         frame = frame.dropna()
         if frame.shape[0] == 0:
-            raise ValueError(f"Every row of {label} has a missing value ({detail}).")
+            raise ValueError(
+                f"Every row of {label} has a missing value ({detail})." + column_hint
+            )
+        lost_classes = sorted(labels_before - set(frame[target].astype(str)))
     y_raw = frame[target]
     features = frame.drop(columns=[target])
     if features.shape[1] == 0:
@@ -136,12 +151,28 @@ def _from_frame(
             if categorical
             else ""
         )
-        + (f", {int(missing.sum())} missing values dropped" if len(missing) else "")
+        + (
+            f"; {rows_before - X.shape[0]} of {rows_before} rows dropped for missing values"
+            if len(missing)
+            else ""
+        )
     )
+
     data = Dataset(
         X, y_raw.to_numpy(), names, target, "auto", description, encoding=encoding, name=label
     )
-    return _with_task(data, task)
+    data = _with_task(data, task)
+    if lost_classes and data.task == "classification":
+        import warnings
+
+        warnings.warn(
+            f"Dropping the rows with missing values removed every row of the classes "
+            f"{', '.join(lost_classes[:8])}{' …' if len(lost_classes) > 8 else ''} of "
+            f"{target!r}: the model cannot predict them.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return data
 
 
 def _drop_named_columns(frame, drop_columns: list[str], target: str, label: str):

@@ -23,18 +23,24 @@ def _table_format(args):
 
 
 def _read(args, multiclass: bool = False, task: str | None = None):
+    import warnings
+
     from ..io import read_data
 
     _warn_unused_target(args)
-    data = read_data(
-        args.data,
-        target=args.target,
-        task=task or args.task,
-        drop_missing=args.drop_missing,
-        max_levels=args.max_levels,
-        drop_columns=args.drop.split(","),
-        table_format=_table_format(args),
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        data = read_data(
+            args.data,
+            target=args.target,
+            task=task or args.task,
+            drop_missing=args.drop_missing,
+            max_levels=args.max_levels,
+            drop_columns=args.drop.split(","),
+            table_format=_table_format(args),
+        )
+    for warning in caught:  # as the module says: one line each, no source location
+        print(f"shrinkage: warning: {warning.message}", file=sys.stderr)
     if "Note: " in data.description and task is None:
         print(f"shrinkage: note: {data.description.split('Note: ', 1)[1]}", file=sys.stderr)
     if not multiclass and data.task == "classification" and len(data.classes or ()) > 2:
