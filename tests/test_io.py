@@ -1,5 +1,7 @@
 """Reading data: formats, encoding, task inference and the errors users hit."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -390,3 +392,25 @@ def test_reading_a_frame_leaves_its_column_names_alone(table):
     frame = table.rename(columns={"size": " size "})
     data = read_data(frame, target="price")
     assert data.feature_names[0] == "size" and list(frame.columns)[0] == " size "
+
+
+def test_identifier_columns_are_named():
+    """A column named like an ID holding (nearly) distinct whole numbers: a warning
+    that names it and the --drop that leaves it out; an ordinary count is not flagged."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "patient_id": rng.permutation(np.arange(1000, 1000 + n)),
+            "visits": rng.integers(0, 5, n),
+            "x": rng.standard_normal(n),
+            "y": rng.standard_normal(n),
+        }
+    )
+    with pytest.warns(UserWarning, match=r"'patient_id'.*--drop 'patient_id'"):
+        read_data(frame, target="y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_data(frame, target="y", drop_columns=["patient_id"])

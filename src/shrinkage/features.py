@@ -122,6 +122,7 @@ def _from_frame(
     if features.shape[1] == 0:
         raise ValueError(f"{label} has no feature columns besides the target {target!r}.")
     _check_text_in_numeric_columns(features)
+    _warn_identifier_columns(features)
     categorical = [
         c
         for c in features.columns
@@ -311,6 +312,36 @@ def _text_columns(frame):
         values = frame[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             yield column, values
+
+
+_IDENTIFIER_NAMES = ("id", "identifier", "index", "row", "record", "patient")
+
+
+def _warn_identifier_columns(features) -> None:
+    """Warn about numeric columns that look like row identifiers: named like one (``Id``,
+    ``patient_id``, ``record``) and holding whole numbers, at least 90% of them distinct
+    (a patient can come back: mlbench's BreastCancer ``Id``, 645 values in 699 rows). An
+    ID fitted as a predictor gets a weight from noise."""
+    import re
+    import warnings
+
+    if features.shape[0] < 20:
+        return
+    for column in features.columns:
+        values = features[column]
+        words = [w for w in re.split(r"[^a-z]+", str(column).lower()) if w]
+        if not any(w in _IDENTIFIER_NAMES for w in words) or values.dtype.kind not in "iuf":
+            continue
+        numbers = values.to_numpy(dtype=float)
+        whole = np.all(numbers == np.round(numbers))
+        if whole and np.unique(numbers).size >= 0.9 * numbers.size:
+            warnings.warn(
+                f"Column {column!r} holds a (nearly) distinct whole number in every row, like "
+                f"a row identifier; it is used as a predictor. If it is an ID, leave it out: "
+                f"--drop {str(column)!r} (drop_columns=[...]).",
+                UserWarning,
+                stacklevel=4,
+            )
 
 
 def _check_text_in_numeric_columns(

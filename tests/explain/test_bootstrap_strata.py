@@ -26,3 +26,17 @@ def test_regression_resamples_all_rows_together():
     # each row's count is Binomial(50, 1/50): mean 1, variance 0.98
     np.testing.assert_allclose(weights.mean(), 1.0)
     assert 0.9 < weights.var(axis=0).mean() < 1.06
+
+
+def test_held_out_slope_is_undefined_when_the_rows_are_separated():
+    """Every positive predicted above every negative: the logistic slope's likelihood
+    grows without bound, so no number is reported (a solver stopped at 30-87)."""
+    from shrinkage.explain.measure import calibration_slope
+
+    y = np.r_[np.zeros(20), np.ones(20)]
+    separated = np.r_[np.linspace(0.05, 0.45, 20), np.linspace(0.55, 0.95, 20)]
+    assert np.isnan(calibration_slope("classification", y, separated))
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.05, 0.95, 400)
+    outcome = (rng.random(400) < p).astype(float)
+    assert 0.6 < calibration_slope("classification", outcome, p) < 1.6

@@ -350,7 +350,12 @@ def calibration_figure(task: str, y, predicted: dict, slopes: dict):
     figure, ax = _figure(5.6, 4.6)
     for k, (name, values) in enumerate(predicted.items()):
         color = f"C{k}"
-        label = f"{name}: slope {slopes[name]:.2f}"
+        slope = slopes[name]
+        label = (
+            f"{name}: slope {slope:.2f}"
+            if np.isfinite(slope)
+            else f"{name}: slope — (held-out rows separated)"
+        )
         if task == "regression":
             # thousands of markers: an image inside the SVG (axes and text stay vector)
             ax.scatter(values, y, s=8, alpha=0.45, color=color, label=label, rasterized=True)
