@@ -345,7 +345,7 @@ def cox_path(
                 if worst <= tol_abs:
                     break
                 if worst > NEWTON_SLOW_RATIO * last_worst:
-                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN)
+                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN, 0.1 * tol_abs / worst)
                 last_worst = worst
                 _newton_step(
                     X, eta, coef, state, g, w, r, r0, mu, lipschitz, trial, trial_eta,

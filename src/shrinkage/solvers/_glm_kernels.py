@@ -649,7 +649,7 @@ def glm_path(
                 if worst <= tol_abs and small:
                     break
                 if worst > NEWTON_SLOW_RATIO * last_worst:
-                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN)
+                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN, 0.1 * tol_abs / worst)
                 last_worst = worst
                 for j in features:
                     before[j] = coef[j]

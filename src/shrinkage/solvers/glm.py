@@ -417,7 +417,7 @@ class GLMProblem:
                 if worst <= tol and small:
                     break
                 if worst > NEWTON_SLOW_RATIO * last_worst:
-                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN)
+                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN, 0.1 * tol / worst)
                 last_worst = worst
                 before = self.coef[features]
                 self._newton_step(
