@@ -138,7 +138,9 @@ def render_html(summary: dict, folder: Path) -> str:
         f"<h1>L1 or L2 for {html.escape(summary['data'])}?</h1>",
         f"<p class='note'>{html.escape(summary['description'].rstrip('.'))}. "
         f"Task: {summary['task']}{html.escape(_target_words(summary))}; "
-        f"{summary['n_train']} training and {summary['n_test']} held-out rows, "
+        f"{summary['n_train']} training and {summary['n_test']} held-out rows "
+        f"(train_test_split, seed {summary.get('seed', 0)}"
+        f"{', stratified by class' if summary['task'] == 'classification' else ''}), "
         f"{summary['n_features']} standardized features; {summary['cv_folds']}-fold CV to "
         f"choose α{' (ridge: exact leave-one-out)' if summary['task'] == 'regression' else ''}, "
         f"{summary['repeats']}×{summary['cv_folds']} repeated CV to compare, "
