@@ -44,7 +44,7 @@ from .._validation import (
     check_sample_weight,
 )
 from ..path import regularization_path
-from ..solvers.standardize import standardize_design, to_scaled_units
+from ..solvers.standardize import column_scales, standardize_design, to_scaled_units
 from ._base import LinearModelBase, check_finite_target, validated_fit_input
 from ._coordinate_descent import ElasticNet
 
@@ -336,16 +336,12 @@ _RANK_BUDGET = 1e9
 
 
 def _column_norms(X, h, fit_intercept) -> np.ndarray:
-    """``‖x̃_j‖_h``: the weighted norms of the (centred) columns."""
-    if sp.issparse(X):
-        second = np.asarray(X.multiply(X).T @ h).ravel()
-        first = np.asarray(X.T @ h).ravel()
-    else:
-        X = np.asarray(X, dtype=np.float64)
-        first = h @ X
-        second = h @ (X * X)
-    spread = second - first**2 if fit_intercept else second
-    return np.sqrt(np.maximum(spread, 0.0))
+    """``‖x̃_j‖_h``: the weighted norms of the columns, centred with an intercept
+    (glmnet's scales, :func:`~shrinkage.solvers.standardize.column_scales`)."""
+    if fit_intercept:
+        return column_scales(X, h).scales
+    second = X.multiply(X).T @ h if sp.issparse(X) else h @ (np.asarray(X, float) ** 2)
+    return np.sqrt(np.asarray(second, dtype=np.float64).ravel())
 
 
 def _counted_sets(X, h, coefs, fit_intercept) -> list[np.ndarray]:

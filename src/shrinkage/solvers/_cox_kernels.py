@@ -41,9 +41,8 @@ import math
 import numpy as np
 
 from .._jit import njit
-from ._glm_kernels import _violation
+from ._glm_kernels import _violation, next_forcing
 from ._kernels import _FASTMATH, cd_dense, screening_score
-from .constants import NEWTON_FORCING_MIN, NEWTON_SLOW_RATIO
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -344,8 +343,7 @@ def cox_path(
                     )
                 if worst <= tol_abs:
                     break
-                if worst > NEWTON_SLOW_RATIO * last_worst:
-                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN, 0.1 * tol_abs / worst)
+                forcing = next_forcing(forcing, worst, last_worst, tol_abs)
                 last_worst = worst
                 _newton_step(
                     X, eta, coef, state, g, w, r, r0, mu, lipschitz, trial, trial_eta,

@@ -67,7 +67,7 @@ from ._kernels import (
     dual_scale_score,
     screening_score,
 )
-from .constants import NEWTON_FORCING_MIN, NEWTON_SLOW_RATIO
+from .constants import next_forcing as _next_forcing_rule
 from .dense_path import _extrapolate, anderson_point
 from .sparse_path import move_if_lower
 
@@ -194,6 +194,10 @@ def _gradient_and_model(
                 acc += X[i, j] * scaled[i]
         gradient[j] = acc
     return total
+
+
+# The rule of constants.next_forcing, compiled for the GLM and Cox paths.
+next_forcing = njit(cache=True, nogil=True)(_next_forcing_rule)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -648,8 +652,7 @@ def glm_path(
                     )
                 if worst <= tol_abs and small:
                     break
-                if worst > NEWTON_SLOW_RATIO * last_worst:
-                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN, 0.1 * tol_abs / worst)
+                forcing = next_forcing(forcing, worst, last_worst, tol_abs)
                 last_worst = worst
                 for j in features:
                     before[j] = coef[j]

@@ -79,13 +79,25 @@ NEWTON_INNER_ROUNDS = 10
 # steps converge fast) and shrinks 10x (to at most NEWTON_FORCING_MIN) after every
 # step that leaves the violation above NEWTON_SLOW_RATIO of the one before, but never
 # asks for more than a tenth of the alpha's own tolerance (a loose tol needs no sharper
-# direction than that). A constant
-# 1 converged linearly on correlated designs with many active features (Poisson lasso
-# 10000x200 rho 0.5, 150 active: 540 Newton steps at one alpha, 17 s for the path at
-# tol 1e-4); a constant 0.1 over-solved the easy ones (logistic paths up to 2x slower).
+# direction than that); next_forcing below. A constant 1 converged linearly on
+# correlated designs with many active features (Poisson lasso 10000x200 rho 0.5, 150
+# active: 540 Newton steps at one alpha, 17 s for the path at tol 1e-4); a constant 0.1
+# over-solved the easy ones (logistic paths up to 2x slower).
+# Compiled into the GLM and Cox kernels: Numba's cache there does not see a change in
+# this file, so touch _glm_kernels.py and _cox_kernels.py after changing the rule.
 NEWTON_SLOW_RATIO = 0.5
 NEWTON_FORCING_MIN = 1e-4
 # Armijo's sufficient-decrease constant for the line search;
 ARMIJO = 1e-4
 # and the most halvings of its step (2^-30 ≈ 1e-9) before it gives up on a direction.
 LINE_SEARCH_HALVINGS = 30
+
+
+def next_forcing(forcing: float, worst: float, last_worst: float, tol_abs: float) -> float:
+    """The forcing term for the next Newton step (the rule above): 10x smaller after a
+    step that left the violation ``worst`` above ``NEWTON_SLOW_RATIO·last_worst``, down
+    to ``NEWTON_FORCING_MIN`` and never below a tenth of ``tol_abs``. One rule for the
+    Python solver (:mod:`.glm`) and, compiled, the GLM and Cox paths."""
+    if worst > NEWTON_SLOW_RATIO * last_worst:
+        return max(0.1 * forcing, NEWTON_FORCING_MIN, 0.1 * tol_abs / worst)
+    return forcing

@@ -62,9 +62,8 @@ from .constants import (
     ARMIJO,
     CURVATURE_FLOOR,
     LINE_SEARCH_HALVINGS,
-    NEWTON_FORCING_MIN,
     NEWTON_INNER_ROUNDS,
-    NEWTON_SLOW_RATIO,
+    next_forcing,
 )
 from .glm_compiled_path import GLMPath, glm_path, glm_path_applies
 from .least_squares import SolveInfo, solve_working_set
@@ -416,8 +415,7 @@ class GLMProblem:
                 )
                 if worst <= tol and small:
                     break
-                if worst > NEWTON_SLOW_RATIO * last_worst:
-                    forcing = max(0.1 * forcing, NEWTON_FORCING_MIN, 0.1 * tol / worst)
+                forcing = next_forcing(forcing, worst, last_worst, tol)
                 last_worst = worst
                 before = self.coef[features]
                 self._newton_step(
