@@ -187,8 +187,9 @@ def test_lasso_df_is_the_rank_of_the_active_columns():
 
 
 def test_rounding_level_coefficients_are_not_counted():
-    """A coefficient of 1e-13 (a variable entering, a remnant on a twin) adds no df:
-    the same df as scikit-learn's LassoLarsIC count on the same alphas."""
+    """A coefficient of 1e-13 (a variable entering, a remnant on a twin) adds no df,
+    nor does rounding at alpha_max, where every coefficient is 0 (scikit-learn's
+    LassoLarsIC: df 0 there, and the same BIC at every knot of its path, on wine)."""
     from sklearn.linear_model import LassoLarsIC
 
     rng = np.random.default_rng(4)
@@ -198,10 +199,19 @@ def test_rounding_level_coefficients_are_not_counted():
     ic = LassoIC(noise_variance=0.25, alphas=30, tol=1e-10).fit(X, y)
     coefs = ic.path_.coefs
     contribution = np.abs(coefs) * (X - X.mean(0)).std(0)[:, None]
-    big = contribution > 1e-10 * contribution.max(axis=0)
+    big = contribution > 1e-10 * y.std()
     np.testing.assert_array_equal(ic.degrees_of_freedom_, big.sum(axis=0))
     lars = LassoLarsIC(criterion="bic", noise_variance=0.25).fit(X, y)
     assert lars.alpha_ == pytest.approx(ic.alpha_, rel=0.5)
+    from sklearn.datasets import load_wine
+
+    Xw, _ = load_wine(return_X_y=True)
+    yw, Xw = Xw[:, 0], Xw[:, 1:]
+    lars = LassoLarsIC(criterion="bic").fit(Xw, yw)
+    knots = lars.alphas_[lars.alphas_ > 0]
+    ours = LassoIC(criterion="bic", alphas=knots, noise_variance="ols", tol=1e-10).fit(Xw, yw)
+    np.testing.assert_allclose(ours.criterion_, lars.criterion_[: knots.size], rtol=1e-9)
+    assert ours.alpha_ == lars.alpha_
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ Degrees of freedom (the intercept is not counted; it shifts every alpha alike):
 - lasso: the number of non-zero coefficients (Zou, Hastie & Tibshirani 2007), or, when
   the active columns are linearly dependent (duplicated columns), their rank
   (Tibshirani & Taylor 2012). Coefficients whose contribution ``|β_j|·‖x̃_j‖`` is
-  below 1e-10 of the largest are rounding (a variable entering, or the remnant on
+  below 1e-10 of the spread of ``y`` are rounding (a variable entering, or the remnant on
   a twin column) and are not counted; the same rank counts a relaxed refit;
 - elastic net: ``tr[X_A (X_AᵀHX_A + α(1−ρ)V_A)⁻¹ X_AᵀH]`` on the active set ``A``;
 - ridge (``l1_ratio=0``): ``tr H(α)`` from the exact spectral path.
@@ -255,7 +255,8 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         else:
             values = base + np.log(n) * df
             if self.criterion == "ebic":
-                selected = _counted(X_fit, h, to_scaled_units(coefs, scales), self.fit_intercept)
+                scaled_coefs = to_scaled_units(coefs, scales)
+                selected = _counted(X_fit, y, h, scaled_coefs, self.fit_intercept)
                 values = values + 2 * self.ebic_gamma * _log_binomial(p, selected)
         best = int(np.argmin(values))
         self.path_ = path
@@ -277,7 +278,7 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
             )
             return ridge.degrees_of_freedom(path.alphas) - int(self.fit_intercept)
         if l1_ratio == 1.0:
-            return _lasso_degrees_of_freedom(X, h, coefs, self.fit_intercept)
+            return _lasso_degrees_of_freedom(X, y, h, coefs, self.fit_intercept)
         return np.array(
             [
                 elastic_net_degrees_of_freedom(
@@ -329,7 +330,7 @@ def _relaxed_fits(X, y, h, coefs, fit_intercept):
     return refits, intercepts, np.asarray(ranks, dtype=float)
 
 
-#: Contributions ``|β_j|·‖x̃_j‖`` below this fraction of the largest are rounding.
+#: Contributions ``|β_j|·‖x̃_j‖`` below this fraction of ``y``'s spread are rounding.
 _NEGLIGIBLE = 1e-10
 #: Past ``n·|A|²`` multiply-adds the rank of an active set is taken to be its size.
 _RANK_BUDGET = 1e9
@@ -344,15 +345,18 @@ def _column_norms(X, h, fit_intercept) -> np.ndarray:
     return np.sqrt(np.asarray(second, dtype=np.float64).ravel())
 
 
-def _counted_sets(X, h, coefs, fit_intercept) -> list[np.ndarray]:
-    """Per alpha, the features whose contribution is not rounding (see the module)."""
+def _counted_sets(X, y, h, coefs, fit_intercept) -> list[np.ndarray]:
+    """Per alpha, the features whose contribution ``|β_j|·‖x̃_j‖`` to the fit is not
+    rounding: above :data:`_NEGLIGIBLE` times the spread of ``y`` (a scale the fit does
+    not set: where every coefficient is rounding, at ``alpha_max``, none counts)."""
     contribution = np.abs(coefs) * _column_norms(X, h, fit_intercept)[:, None]
-    top = contribution.max(axis=0)
-    return [np.flatnonzero(c > _NEGLIGIBLE * t) for c, t in zip(contribution.T, top, strict=True)]
+    centre = h @ y if fit_intercept else 0.0
+    spread = float(np.sqrt(h @ (y - centre) ** 2))
+    return [np.flatnonzero(c > _NEGLIGIBLE * spread) for c in contribution.T]
 
 
-def _counted(X, h, coefs, fit_intercept) -> np.ndarray:
-    return np.array([a.size for a in _counted_sets(X, h, coefs, fit_intercept)], dtype=float)
+def _counted(X, y, h, coefs, fit_intercept) -> np.ndarray:
+    return np.array([a.size for a in _counted_sets(X, y, h, coefs, fit_intercept)], dtype=float)
 
 
 def _active_rank(X, h, active, fit_intercept) -> int:
@@ -370,11 +374,11 @@ def _active_rank(X, h, active, fit_intercept) -> int:
     return int(np.linalg.matrix_rank(gram, hermitian=True))
 
 
-def _lasso_degrees_of_freedom(X, h, coefs, fit_intercept) -> np.ndarray:
+def _lasso_degrees_of_freedom(X, y, h, coefs, fit_intercept) -> np.ndarray:
     """The lasso's df per alpha: the rank of its counted active columns."""
     cache: dict[bytes, int] = {}
     df = []
-    for active in _counted_sets(X, h, coefs, fit_intercept):
+    for active in _counted_sets(X, y, h, coefs, fit_intercept):
         key = active.tobytes()
         if key not in cache:
             cache[key] = _active_rank(X, h, active, fit_intercept)
