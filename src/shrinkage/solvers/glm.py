@@ -34,10 +34,11 @@ rule and gap; it lives in :mod:`.glm_compiled_path` and is re-exported here, whe
 :func:`shrinkage.path.solve_path` and the CV estimators import it. This module is the
 Python solver: one :class:`GLMProblem`, one ``alpha`` at a time, any datafit.
 
-When the working set has no L1 and no sign constraint (ridge) and the system is small
-(:data:`EXACT_NEWTON_MAX_FLOPS`), the Newton direction is the exact minimizer of the
-quadratic model (:func:`exact_ridge_newton_direction`) rather than coordinate descent's,
-which converges slowly on weak ridge penalties with more features than samples.
+When the working set has no L1 and no sign constraint (ridge), the Newton direction
+is the minimizer of the quadratic model by a direct solve (:mod:`.ridge_newton`:
+factored within :data:`.ridge_newton.EXACT_NEWTON_MAX_FLOPS`, conjugate gradients past it) rather
+than coordinate descent's, which converges slowly on weak ridge penalties, correlated
+columns and more features than samples.
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ from .constants import (
 from .glm_compiled_path import GLMPath, glm_path, glm_path_applies
 from .least_squares import SolveInfo, solve_working_set
 from .problems import weighted_column_means
+from .ridge_newton import (
+    exact_newton_fits,
+    exact_ridge_newton_direction,
+    ridge_newton_cg_direction,
+)
 
 # GLMPath, glm_path and glm_path_applies are the compiled path's, re-exported: callers
 # import them from here. It reads GLMProblem from this module at call time only, so
@@ -80,6 +86,7 @@ __all__ = [
     "glm_path",
     "glm_path_applies",
     "newton_direction",
+    "ridge_newton_cg_direction",
     "sufficient_decrease",
 ]
 
@@ -125,84 +132,6 @@ def newton_direction(
     delta = new_coef - coef[features]
     delta_intercept = shift - float(mu @ delta)
     X_delta = np.asarray(sub @ delta).ravel() + delta_intercept
-    return delta, delta_intercept, X_delta
-
-
-# Flop budget of one exact ridge Newton direction (min(n, k)²·max(n, k) for k working
-# features): the coordinate-descent direction converges slowly on ill-conditioned ridge
-# models (weak L2, p > n, correlated columns), where a direct solve takes a few
-# quadratically converging steps. It applies to every GLMProblem (binary LogisticProblem
-# too). 4e9: about 0.1 s per step on one core. At 2e8, Poisson ridge on 2000x400 with
-# correlation 0.9 (3.2e8) fell to coordinate descent: 100 steps, 28% off scikit-learn's
-# newton-cholesky; now 3 steps, 0.04 s, the same answer.
-EXACT_NEWTON_MAX_FLOPS = 4e9
-# and the smallest Cholesky pivot, relative to the largest, it accepts (else it falls
-# back to coordinate descent): a condition number up to ~1e12.
-EXACT_NEWTON_MIN_PIVOT_RATIO = 1e-6
-
-
-def exact_ridge_newton_direction(sub, weights, residual, coef, l2, fit_intercept):
-    """Exact minimizer of the quadratic model when the penalty is pure L2 (no L1, no sign
-    or box constraint) on the working set: the ridge Newton step.
-
-    The model of :func:`newton_direction`, ``½ Σ_i w_i (r_i − x_iᵀΔ − Δ₀)² +
-    ½ Σ_j l2_j (β_j + Δ_j)²``, is minimized over ``Δ₀`` by ``Δ₀ = r̄ − x̄ᵀΔ``
-    (``w``-weighted means) and over ``Δ`` by the normal equations
-
-    .. math::
-
-        (X̃^\\top W X̃ + L)\\,\\Delta = X̃^\\top W (r - \\bar r) - L\\beta,
-        \\qquad X̃ = X - 1\\bar x^\\top, \\quad L = \\operatorname{diag}(l_2).
-
-    With ``k ≤ n`` features the ``k×k`` system is solved by Cholesky; with ``k > n``
-    (and every ``l2_j > 0``) the Woodbury identity, ``B = W^{1/2}X̃``:
-    ``(BᵀB + L)⁻¹v = L⁻¹v − L⁻¹Bᵀ(I + BL⁻¹Bᵀ)⁻¹BL⁻¹v``, costs ``O(k n²)``.
-
-    Returns ``(delta_coef, delta_intercept, X_delta)`` as :func:`newton_direction`, or
-    None when the system is singular (unpenalized collinear columns), so that the
-    caller falls back to coordinate descent.
-    """
-    from scipy.linalg import LinAlgError, cho_factor, cho_solve
-
-    sub = sub.toarray() if sp.issparse(sub) else np.asarray(sub)
-    total = weights.sum()
-    if fit_intercept:
-        mu = weights @ sub / total
-        shift = float(np.dot(weights, residual) / total)
-        centred = sub - mu
-    else:
-        mu = np.zeros(sub.shape[1])
-        shift = 0.0
-        centred = sub
-    root = np.sqrt(weights)
-    B = root[:, None] * centred
-    rhs = B.T @ (root * (residual - shift)) - l2 * coef
-    n, k = B.shape
-
-    def factor(matrix):
-        factors = cho_factor(matrix)
-        pivots = np.abs(np.diag(factors[0]))
-        # Condition number ≈ (max/min pivot)²: past ~1e12 the solve is rounding noise.
-        if pivots.min() <= EXACT_NEWTON_MIN_PIVOT_RATIO * pivots.max():
-            raise LinAlgError("numerically singular")
-        return factors
-
-    try:
-        if k <= n or not np.all(l2 > 0):
-            system = B.T @ B
-            system[np.diag_indices_from(system)] += l2
-            delta = cho_solve(factor(system), rhs)
-        else:
-            scaled_rhs = rhs / l2
-            small = (B / l2) @ B.T
-            small[np.diag_indices_from(small)] += 1.0
-            delta = scaled_rhs - (B.T @ cho_solve(factor(small), B @ scaled_rhs)) / l2
-    except LinAlgError:
-        return None
-    if not np.all(np.isfinite(delta)):
-        return None
-    delta_intercept = shift - float(mu @ delta)
-    X_delta = sub @ delta + delta_intercept
     return delta, delta_intercept, X_delta
 
 
@@ -397,7 +326,9 @@ class GLMProblem:
         forcing, last_worst = 1.0, np.inf  # the inner solve's (constants.NEWTON_SLOW_RATIO)
         while True:
             features = np.flatnonzero(working_set)
-            sub = self.X[:, features]  # one copy per working set, reused by every step
+            # One copy per working set, reused by every step; none when it holds every
+            # feature (ridge), where the copy of a large X cost more than the steps.
+            sub = self.X if features.size == self.n_features else self.X[:, features]
             while n_iter < max_iter:
                 weighted = -self.datafit.gradient(self.y, self.eta, self.h)
                 gradient_ws = np.asarray(sub.T @ weighted).ravel()
@@ -445,23 +376,35 @@ class GLMProblem:
                 return SolveInfo(gap, n_iter, gradient, worst <= tol)
             working_set |= grows
 
-    def _exact_newton_applies(self, features, l1) -> bool:
-        """Whether the Newton direction on ``features`` is the exact ridge solve
-        (:func:`exact_ridge_newton_direction`): no L1 and no bound there (a box or sign
-        constraint needs the coordinate-descent direction), and a
-        system small enough for :data:`EXACT_NEWTON_MAX_FLOPS`."""
-        if not self.box.subset(features).is_unbounded or np.any(l1[features] > 0):
-            return False
-        n, k = self.X.shape[0], features.size
-        return k > 0 and min(n, k) ** 2 * max(n, k) <= EXACT_NEWTON_MAX_FLOPS
+    def _pure_ridge(self, features, l1) -> bool:
+        """Whether the model on ``features`` is pure L2: no L1 and no bound there (a box
+        or sign constraint needs the coordinate-descent direction)."""
+        return (
+            features.size > 0
+            and self.box.subset(features).is_unbounded
+            and not np.any(l1[features] > 0)
+        )
 
     def _newton_step(self, features, sub, gradient_ws, intercept_gradient, l1, l2, violation):
         weights, residual = self.datafit.newton_model(self.y, self.eta, self.h, CURVATURE_FLOOR)
         direction = None
-        if self._exact_newton_applies(features, l1):
-            direction = exact_ridge_newton_direction(
-                sub, weights, residual, self.coef[features], l2[features], self.fit_intercept
-            )
+        if self._pure_ridge(features, l1):
+            # Ridge: a direct solve of the model (:mod:`.ridge_newton`), factored
+            # within the flop budget, else by conjugate gradients.
+            if exact_newton_fits(self.X.shape[0], features.size):
+                direction = exact_ridge_newton_direction(
+                    sub, weights, residual, self.coef[features], l2[features], self.fit_intercept
+                )
+            else:
+                direction = ridge_newton_cg_direction(
+                    sub,
+                    weights,
+                    residual,
+                    self.coef[features],
+                    l2[features],
+                    self.fit_intercept,
+                    violation,
+                )
         if direction is None:
             direction = newton_direction(
                 sub,
