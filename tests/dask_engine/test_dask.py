@@ -381,6 +381,16 @@ def test_parquet_folder_and_engines(client, tmp_path):
         on_dask = loaded.fit(Lasso(alpha=0.1))
     np.testing.assert_allclose(on_dask.coef_, in_memory.coef_, atol=1e-9)
     np.testing.assert_array_equal(on_dask.feature_names_in_, in_memory.feature_names_in_)
+    # --drop: the column is left out on both engines (the dask engine kept it before),
+    # and the fit equals one on the other columns
+    for engine, address in (("memory", None), ("dask", client.scheduler.address)):
+        with load_for_engine(str(tmp_path), "target", engine, address, ["b"]) as loaded:
+            dropped = loaded.fit(Lasso(alpha=0.1))
+        np.testing.assert_array_equal(dropped.feature_names_in_, list("acde"))
+        reference = Lasso(alpha=0.1).fit(frame[list("acde")], ym)
+        np.testing.assert_allclose(dropped.coef_, reference.coef_, atol=1e-9)
+    with pytest.raises(ValueError, match=r"--drop names column\(s\) \['zz'\]"):
+        load_for_engine(str(tmp_path), "target", "memory", drop=["zz"])
 
     frame["text"] = "x"
     frame.to_parquet(tmp_path / "a.parquet")

@@ -316,6 +316,55 @@ def test_tiny_data(tmp_path):
     assert (tmp_path / "tiny" / "report.html").exists()
 
 
+def test_single_feature_regression(tmp_path):
+    """One feature: the ridge grid comes from a 1x1 covariance (numpy's np.cov of one
+    column is 0-d, which eigvalsh refused); the report is written and L2 keeps the
+    weight."""
+    rng = np.random.default_rng(18)
+    x = rng.normal(size=120)
+    y = x + 0.5 * rng.normal(size=120)
+    data = Dataset(x[:, None], y, ["only"], "y", "regression", "one", name="one")
+    summary = compare(data, tmp_path / "one", progress=False, repeats=1, bootstrap=3, subsamples=3)
+    assert summary["models"]["L2"]["n_zero"] == 0
+    assert (tmp_path / "one" / "report.html").exists()
+
+
+def _with_nan(parts):
+    parts["X"] = parts["X"].copy()
+    parts["X"][5, 1] = np.nan
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_with_nan, "NaN or infinite values \\(columns \\['b'\\]\\)"),
+        (lambda parts: parts.update(y=parts["y"] + 1), "K-1 \\(got labels \\[1, 2\\]"),
+        (lambda parts: parts.update(feature_names=["a", "b"]), "has 2 names for 3 columns"),
+        (lambda parts: parts.update(task="classfication"), "task is 'classfication'"),
+        (lambda parts: parts.update(X=parts["X"].tolist()), "2-D numeric NumPy array"),
+    ],
+    ids=["NaN in X", "labels 1/2", "short names", "task typo", "X a list"],
+)
+def test_hand_built_dataset_is_checked(tmp_path, change, message):
+    """A NaN column was dropped as 'constant'; labels 1/2 broke the class counts; a
+    short name list broke a zip; a task typo ran half a classification."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 3))
+    parts = {
+        "X": X,
+        "y": (X[:, 0] > 0).astype(int),
+        "feature_names": ["a", "b", "c"],
+        "task": "classification",
+    }
+    change(parts)
+    data = Dataset(
+        parts["X"], parts["y"], parts["feature_names"], "y", parts["task"], "hand", name="h"
+    )
+    with pytest.raises(ValueError, match=message):
+        compare(data, tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
 def test_compare_command_resampling_flags(tmp_path, capsys):
     from shrinkage.cli import main
 

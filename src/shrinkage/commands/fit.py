@@ -154,8 +154,21 @@ def _fit_with_dask(args: argparse.Namespace) -> int:
     from .. import persist
     from ..distributed.command import load_for_engine
 
+    if args.drop_missing:
+        raise ValueError(
+            "--engine dask reads the Parquet columns as stored and does not drop rows: "
+            "remove the rows with missing values upstream, or leave out --drop-missing."
+        )
+    if args.task == "auto":
+        # Inferring the task would cost a pass over the data before the fit.
+        print(
+            "shrinkage: note: --engine dask does not infer the task; fitting a "
+            "regression (pass --task classification for class labels).",
+            file=sys.stderr,
+        )
     task = "classification" if args.task == "classification" else "regression"
-    with load_for_engine(args.data, args.target, args.engine, args.scheduler) as data:
+    drop = [c.strip() for c in args.drop.split(",") if c.strip()]
+    with load_for_engine(args.data, args.target, args.engine, args.scheduler, drop) as data:
         n_samples = _dask_rows(data)
         estimator = _estimator(args, task, n_samples=n_samples)
         model = data.fit(estimator)

@@ -14,6 +14,7 @@ Nothing here imports Dask unless ``--engine dask`` is chosen.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 ENGINES = ("memory", "dask")
@@ -91,7 +92,11 @@ class EngineData:
 
 
 def load_for_engine(
-    path: str, target: str, engine: str = "memory", scheduler: str | None = None
+    path: str,
+    target: str,
+    engine: str = "memory",
+    scheduler: str | None = None,
+    drop: Sequence[str] = (),
 ) -> EngineData:
     """Load a Parquet file or folder for ``engine``.
 
@@ -104,6 +109,8 @@ def load_for_engine(
     engine : {"memory", "dask"}
     scheduler : str, optional
         Dask scheduler address; None starts a local cluster (dask engine only).
+    drop : sequence of str, optional
+        Columns to leave out of the features (``--drop``).
 
     Returns
     -------
@@ -119,12 +126,13 @@ def load_for_engine(
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}.")
     if target is None:
         raise ValueError("Name the target column (--target COLUMN).")
+    columns = _kept_columns(path, target, drop) if drop else None
     if engine == "memory":
         if scheduler is not None:
             raise ValueError("--scheduler needs --engine dask.")
         from .io import read_parquet_in_memory
 
-        X, y, _ = read_parquet_in_memory(path, target)
+        X, y, _ = read_parquet_in_memory(path, target, columns=columns)
         return EngineData(X, y, list(X.columns), "memory")
     try:
         import dask  # noqa: F401
@@ -135,6 +143,20 @@ def load_for_engine(
         ) from None
     from .io import connect, read_parquet_folder
 
-    data = read_parquet_folder(path, target)  # footers only: errors before any cluster
+    # Footers only: errors come before any cluster starts.
+    data = read_parquet_folder(path, target, columns=columns)
     client = connect(scheduler)
     return EngineData(data.X, data.y, data.feature_names, "dask", client)
+
+
+def _kept_columns(path: str, target: str, drop: Sequence[str]) -> list[str]:
+    """Every column of the first file but the target and ``drop`` (all must exist)."""
+    import pyarrow.parquet as pq
+
+    from .io import parquet_files
+
+    names = list(pq.ParquetFile(parquet_files(path)[0]).schema_arrow.names)
+    unknown = [c for c in drop if c not in names]
+    if unknown:
+        raise ValueError(f"--drop names column(s) {unknown} that {path!r} does not have.")
+    return [c for c in names if c != target and c not in drop]

@@ -99,6 +99,50 @@ MIN_ROWS = 20  # rows in the data
 MIN_TRAIN_ROWS = 10  # rows left to train on after the held-out split
 
 
+_TASKS = ("regression", "classification", "poisson", "survival")
+
+
+def _check_dataset_contents(data: Dataset) -> None:
+    """Refuse a hand-built ``Dataset`` whose parts do not fit together, naming the part:
+    deep inside, a NaN column reads as constant (and was silently dropped), labels
+    1/2 or -1/1 broke the class counts, a short name list broke a zip."""
+    if data.task not in _TASKS:
+        raise ValueError(f"Dataset.task is {data.task!r}; use one of {', '.join(_TASKS)}.")
+    X = data.X
+    if not isinstance(X, np.ndarray) or X.ndim != 2 or not np.issubdtype(X.dtype, np.number):
+        raise ValueError(
+            "Dataset.X must be a 2-D numeric NumPy array (got "
+            f"{type(X).__name__} {getattr(X, 'dtype', '')}); np.asarray it, and encode "
+            "text columns first, e.g. with shrinkage.io.read_data."
+        )
+    if not np.all(np.isfinite(X)):
+        bad = [data.feature_names[j] for j in np.flatnonzero(~np.isfinite(X).all(axis=0))]
+        raise ValueError(
+            f"Dataset.X holds NaN or infinite values (columns {bad[:5]}); drop or impute "
+            "those rows first (read_data(..., drop_missing=True) does)."
+        )
+    if len(data.feature_names) != X.shape[1]:
+        raise ValueError(
+            f"Dataset.feature_names has {len(data.feature_names)} names for "
+            f"{X.shape[1]} columns of X; give one name per column."
+        )
+    if data.task in ("regression", "classification"):
+        y = np.asarray(data.y)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"Dataset.y has {y.shape[0]} rows, X has {X.shape[0]}.")
+    if data.task == "classification":
+        codes = np.unique(np.asarray(data.y))
+        if not (
+            np.issubdtype(codes.dtype, np.number)
+            and np.array_equal(codes, np.arange(codes.size))
+        ):
+            raise ValueError(
+                "Dataset.y of a classification must be coded 0, 1, ..., K-1 (got labels "
+                f"{codes[:6].tolist()}); keep the labels in Dataset.classes, e.g. "
+                "codes, labels = np.unique(y, return_inverse=True)[::-1]."
+            )
+
+
 def _check_data(data) -> None:
     """Refuse, with how to make one, what is not a :class:`~shrinkage.datasets.Dataset`.
 
@@ -109,6 +153,7 @@ def _check_data(data) -> None:
     repeating them here would be a second, diverging reader.
     """
     if isinstance(data, Dataset):
+        _check_dataset_contents(data)
         return
     kind = type(data).__name__
     if kind == "DataFrame":

@@ -341,7 +341,9 @@ def paths(task: str, X, y, models: dict, names) -> dict:
         )
     n = len(y)
     if task == "regression":
-        grid = ridge_alpha_grid(np.linalg.eigvalsh(np.cov(X, rowvar=False, bias=True)), 60)
+        # atleast_2d: the covariance of a single column is a 0-d array.
+        covariance = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
+        grid = ridge_alpha_grid(np.linalg.eigvalsh(covariance), 60)
     else:
         curve = models["L2"]["curve"]
         cs = np.asarray(curve.alphas if curve is not None else np.logspace(-4, 4, 20))

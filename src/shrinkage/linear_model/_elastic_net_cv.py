@@ -67,7 +67,10 @@ class ElasticNetCV(RegressorMixin, LinearModelCV):
     rule : {"min", "1se"}, default="min"
         Which alpha the final model uses: the smallest mean CV error (scikit-learn's
         choice), or the largest alpha within one standard error of it (glmnet's
-        ``lambda.1se``: a sparser model that predicts about as well).
+        ``lambda.1se``: a sparser model that predicts about as well). The mean and
+        its standard error are over folds with equal weight, as scikit-learn's
+        ``mse_path_``; ``cv.glmnet`` weights each fold by its rows, so with folds of
+        unequal size the two can choose differently.
     penalty_weights : array-like of shape (n_features,), optional
         Per-feature penalty factors (0 = unpenalized).
     standardize : bool, default=False
