@@ -39,6 +39,7 @@ SCRIPTS = (
     "unseen_data_check.py",
     "single_fit_alphas.py",
     "ridge_fits.py",
+    "glm_ridge_large.py",
 )
 #: imported only when these are installed
 NEEDS = {"nn_overhead.py": "torch", "dask_scale.py": "dask"}
