@@ -46,19 +46,6 @@ _MIN_KKT_TOL = 1e-11
 _MULTINOMIAL_PENALTIES = ("ungrouped", "grouped")
 
 
-def _centred_for_softmax(X, h, fit_intercept):
-    """``(X − 1x̄ᵀ, x̄)`` with ``x̄`` the ``h``-weighted column means, for a dense ``X``
-    with an intercept and columns not centred already; else ``(X, None)`` (centring a
-    sparse ``X`` would fill it)."""
-    if not fit_intercept or sp.issparse(X):
-        return X, None
-    means = np.asarray(h @ X, dtype=np.float64)
-    scale = np.sqrt(np.asarray(h @ (X * X), dtype=np.float64))
-    if np.all(np.abs(means) <= 1e-8 * np.maximum(scale, np.finfo(float).tiny)):
-        return X, None
-    return (X - means).astype(X.dtype, copy=False), means
-
-
 def check_multinomial_penalty(value) -> bool:
     """Validate ``multinomial_penalty``; True for "grouped"."""
     if not (isinstance(value, str) and value in _MULTINOMIAL_PENALTIES):
@@ -500,29 +487,10 @@ class LogisticRegression(SparseCoefMixin, LinearClassifierMixin, LinearModelBase
             self._warn_not_converged(np.inf)
         elif n_classes == 2:
             self._fit_binary(X, encoded, h, weights, l1_ratio, alpha, tol, constraint, offset)
+        elif use_grouped_solver(grouped, n_classes, l1_ratio):
+            self._fit_grouped(X, encoded, h, weights, l1_ratio, alpha, tol, offset)
         else:
-            # The softmax solvers' block steps couple each class's coefficients with
-            # the other classes' intercepts through the column means: on uncentred
-            # columns with an L1 part they stalled (mlbench Vehicle, grouped: 142%
-            # above the optimum after 100 steps, 37% after 2000). Centring moves only
-            # the intercepts (β₀ + x̄ᵀβ), as glmnet does.
-            # (Only with an L1 part: the smooth L2 route, L-BFGS then Newton, converges
-            # on raw columns and is left as it is.)
-            X, self._column_means = _centred_for_softmax(
-                X, h, self.fit_intercept and l1_ratio > 0
-            )
-            if use_grouped_solver(grouped, n_classes, l1_ratio):
-                self._fit_grouped(X, encoded, h, weights, l1_ratio, alpha, tol, offset)
-            else:
-                self._fit_multinomial(
-                    X, encoded, h, weights, l1_ratio, alpha, tol, constraint, offset
-                )
-            means = self.__dict__.pop("_column_means")
-            if means is not None:
-                # Softmax intercepts are defined up to a constant: keep them summing
-                # to zero, as the solvers (and glmnet) do.
-                intercept = self.intercept_ - self.coef_ @ means
-                self.intercept_ = intercept - intercept.mean()
+            self._fit_multinomial(X, encoded, h, weights, l1_ratio, alpha, tol, constraint, offset)
         # liblinear returns float64 whatever the input (scikit-learn's contract).
         dtype = np.float64 if self.solver == "liblinear" else X_in.dtype
         self.coef_ = to_original_units(self.coef_, self.__dict__.pop("_scales"), axis=1)
@@ -535,11 +503,7 @@ class LogisticRegression(SparseCoefMixin, LinearClassifierMixin, LinearModelBase
         coef = warm_start_coef(self, shape)
         if coef is None:
             return None, None
-        coef = to_scaled_units(coef, self._scales, axis=1)
-        means = getattr(self, "_column_means", None)
-        if means is None:
-            return coef, self.intercept_
-        return coef, self.intercept_ + coef @ means  # in the centred columns' terms
+        return to_scaled_units(coef, self._scales, axis=1), self.intercept_
 
     def _bounded(self) -> bool:
         return self.lower_bounds is not None or self.upper_bounds is not None
