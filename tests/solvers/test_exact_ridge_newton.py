@@ -1,5 +1,6 @@
-"""The exact ridge Newton direction of the GLM solver (pure L2), against a direct
-least-squares solve of its model and against scikit-learn's PoissonRegressor."""
+"""The ridge Newton directions of the GLM solver (pure L2; exact, and by conjugate
+gradients), against a direct least-squares solve of their model and against
+scikit-learn's PoissonRegressor."""
 
 from __future__ import annotations
 
@@ -10,24 +11,40 @@ from sklearn.linear_model import PoissonRegressor as SkPoisson
 
 from shrinkage import PoissonRegressor
 from shrinkage.solvers.glm import exact_ridge_newton_direction
+from shrinkage.solvers.ridge_newton import ridge_newton_cg_direction
 
 
+def _conjugate_gradients(sub, w, r, beta, l2, fit_intercept):
+    """Newton-CG's direction asked for no tolerance: the model's minimizer too."""
+    return ridge_newton_cg_direction(sub, w, r, beta, l2, fit_intercept, 0.0)
+
+
+# (direction, rtol, atol): CG's iterates reach the minimizer to its rounding, not a
+# factorization's.
+DIRECTIONS = {
+    "exact": (exact_ridge_newton_direction, 1e-9, 1e-11),
+    "conjugate gradients": (_conjugate_gradients, 1e-7, 1e-9),
+}
+
+
+@pytest.mark.parametrize("direction", DIRECTIONS)
 @pytest.mark.parametrize("shape", [(40, 8), (15, 30)], ids=["k<n (Cholesky)", "k>n (Woodbury)"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_direction_minimizes_the_quadratic_model(shape, fit_intercept, sparse):
+def test_direction_minimizes_the_quadratic_model(direction, shape, fit_intercept, sparse):
     """Δ, Δ₀ minimize ½Σw(r − xΔ − Δ₀)² + ½Σ l2 (β + Δ)²: the stacked least-squares
     problem [√W X, √W 1; √L, 0] [Δ; Δ₀] ≈ [√W r; −√L β], solved by lstsq."""
+    solve, rtol, atol = DIRECTIONS[direction]
     rng = np.random.default_rng(0)
     n, k = shape
     X = rng.normal(size=(n, k))
+    if direction != "exact":
+        X += rng.normal(size=k)  # uncentred columns: the intercept's profiling matters
     w = rng.uniform(0.1, 2.0, n) / n
     r = rng.normal(size=n)
     beta = rng.normal(size=k)
     l2 = rng.uniform(0.01, 0.1, k)
-    delta, delta0, X_delta = exact_ridge_newton_direction(
-        sp.csr_matrix(X) if sparse else X, w, r, beta, l2, fit_intercept
-    )
+    delta, delta0, X_delta = solve(sp.csr_matrix(X) if sparse else X, w, r, beta, l2, fit_intercept)
     columns = np.column_stack([X, np.ones(n)]) if fit_intercept else X
     top = np.sqrt(w)[:, None] * columns
     bottom = np.zeros((k, columns.shape[1]))
@@ -35,9 +52,9 @@ def test_direction_minimizes_the_quadratic_model(shape, fit_intercept, sparse):
     solution = np.linalg.lstsq(
         np.vstack([top, bottom]), np.r_[np.sqrt(w) * r, -np.sqrt(l2) * beta], rcond=None
     )[0]
-    np.testing.assert_allclose(delta, solution[:k], rtol=1e-9, atol=1e-11)
-    assert delta0 == pytest.approx(solution[k] if fit_intercept else 0.0, abs=1e-11)
-    np.testing.assert_allclose(X_delta, X @ delta + delta0, atol=1e-11)
+    np.testing.assert_allclose(delta, solution[:k], rtol=rtol, atol=atol)
+    assert delta0 == pytest.approx(solution[k] if fit_intercept else 0.0, abs=atol)
+    np.testing.assert_allclose(X_delta, X @ delta + delta0, atol=atol)
 
 
 def test_singular_system_falls_back():
