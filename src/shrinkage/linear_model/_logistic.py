@@ -20,8 +20,12 @@ from .._validation import (
     raw_sample_weight,
 )
 from ..path import _check_offset
+from ..penalties import penalty_strengths
 from ..solvers.grouped_multinomial import GroupedMultinomialProblem
+from ..solvers.least_squares import SolveInfo
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
+from ..solvers.multinomial_route import full_hessian_applies, full_hessian_path
+from ..solvers.softmax_centring import SoftmaxCentring
 from ..solvers.standardize import (
     coefficient_constraint,
     standardize_design,
@@ -543,36 +547,64 @@ class LogisticRegression(SparseCoefMixin, LinearClassifierMixin, LinearModelBase
     def _fit_multinomial(
         self, X, encoded, h, weights, l1_ratio, alpha, tol, constraint=False, offset=None
     ):
-        Y = np.eye(self.classes_.size)[encoded]
+        n_classes = self.classes_.size
+        Y = np.eye(n_classes)[encoded]
+        coef, intercept = self._warm_coef((n_classes, X.shape[1]))
+        if coef is None and full_hessian_applies(
+            X, n_classes, l1_ratio, self.fit_intercept, offset, constraint
+        ):
+            path = full_hessian_path(
+                X, encoded, h, weights, l1_ratio, [alpha], n_classes, tol, self.max_iter
+            )
+            # The certificate, on the problem the path solved.
+            problem = MultinomialProblem(X, Y, h, weights, l1_ratio, True)
+            problem.set_coef(path.coefs[0], path.intercepts[0])
+            gradient = problem._class_gradients()
+            l1, l2 = penalty_strengths(alpha, l1_ratio, weights)
+            gap = problem.duality_gap(gradient, problem.probabilities(), l1, l2)
+            info = SolveInfo(gap, int(path.n_steps[0]), gradient, bool(path.converged[0]))
+            self._report(info)
+            self._keep_multinomial(problem, SoftmaxCentring(X, h, False), info)
+            return
+        centring = SoftmaxCentring(X, h, self.fit_intercept and l1_ratio > 0)
         problem = MultinomialProblem(
-            X, Y, h, weights, l1_ratio, self.fit_intercept, offset, constraint
+            centring.X, Y, h, weights, l1_ratio, self.fit_intercept, offset, constraint
         )
-        coef, intercept = self._warm_coef((self.classes_.size, X.shape[1]))
         if coef is not None:
             if problem.positive is not False:
                 coef = problem.positive.project(coef)
-            problem.set_coef(coef, intercept)
-        info = problem.solve(alpha, tol, self.max_iter)
+            problem.set_coef(coef, centring.to_centred(coef, intercept))
+        info = problem.solve(alpha, centring.tolerance(tol, n_classes), self.max_iter)
         self._report(info)
+        self._keep_multinomial(problem, centring, info)
+
+    def _keep_multinomial(self, problem, centring, info) -> None:
+        """The fitted attributes of a softmax solve, intercepts back on the caller's
+        columns."""
         self.coef_ = problem.coef.copy()
-        self.intercept_ = problem.intercept.copy() if self.fit_intercept else np.zeros(Y.shape[1])
+        self.intercept_ = (
+            centring.to_original(problem.coef, problem.intercept.copy())
+            if self.fit_intercept
+            else np.zeros(problem.n_classes)
+        )
         self.n_iter_ = np.array([info.n_iter])
         self.dual_gap_ = info.duality_gap
 
     def _fit_grouped(self, X, encoded, h, weights, l1_ratio, alpha, tol, offset=None):
         Y = np.eye(self.classes_.size)[encoded]
-        problem = GroupedMultinomialProblem(X, Y, h, weights, l1_ratio, self.fit_intercept, offset)
+        centring = SoftmaxCentring(X, h, self.fit_intercept)  # grouped: always an L1 part
+        problem = GroupedMultinomialProblem(
+            centring.X, Y, h, weights, l1_ratio, self.fit_intercept, offset
+        )
         start_alpha = problem.alpha_max
         coef, intercept = self._warm_coef((self.classes_.size, X.shape[1]))
         if coef is not None:
-            problem.set_coef(coef, intercept)
+            problem.set_coef(coef, centring.to_centred(coef, intercept))
             start_alpha = alpha
+        tol = centring.tolerance(tol, self.classes_.size)
         info = screened_solve(problem, alpha, start_alpha, tol, self.max_iter)
         self._report(info)
-        self.coef_ = problem.coef.copy()
-        self.intercept_ = problem.intercept.copy() if self.fit_intercept else np.zeros(Y.shape[1])
-        self.n_iter_ = np.array([info.n_iter])
-        self.dual_gap_ = info.duality_gap
+        self._keep_multinomial(problem, centring, info)
 
     def _report(self, info) -> None:
         if self.verbose:

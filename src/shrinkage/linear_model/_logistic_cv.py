@@ -31,6 +31,8 @@ from ..selection import check_fold_weights, check_folds, check_rule
 from ..solvers.glm import glm_path, glm_path_applies
 from ..solvers.grouped_multinomial import GroupedMultinomialProblem
 from ..solvers.logistic import LogisticProblem, MultinomialProblem
+from ..solvers.multinomial_route import full_hessian_applies, full_hessian_path
+from ..solvers.softmax_centring import SoftmaxCentring
 from ..solvers.standardize import coefficient_constraint, standardize_design, to_original_units
 from ..solvers.step import screened_solve
 from ._base import LinearClassifierMixin, class_weights, validated_fit_input
@@ -597,21 +599,40 @@ def _logistic_path(
                 coefs[k, 0], intercepts[k, 0] = problem.coef, problem.intercept
                 n_iter[k], previous = info.n_iter, alpha
     elif use_grouped_solver(grouped, n_classes, l1_ratio):
+        # Centred as LogisticRegression's own fit (see softmax_centring).
+        centring = SoftmaxCentring(X, h, fit_intercept)
         problem = GroupedMultinomialProblem(
-            X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept, offset
+            centring.X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept, offset
         )
-        previous = problem.alpha_max
+        previous, tol = problem.alpha_max, centring.tolerance(tol, n_classes)
         for k, alpha in enumerate(alphas):
             info = screened_solve(problem, alpha, previous, tol, max_iter)
-            coefs[k], intercepts[k] = problem.coef, problem.intercept
+            coefs[k] = problem.coef
+            intercepts[k] = centring.to_original(problem.coef, problem.intercept)
             n_iter[k], previous = info.n_iter, alpha
-    else:
-        problem = MultinomialProblem(
-            X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept, offset, constraint
+    elif full_hessian_applies(X, n_classes, l1_ratio, fit_intercept, offset, constraint):
+        # The solver of LogisticRegression's own fit (see multinomial_route).
+        path = full_hessian_path(
+            X, encoded, h, weights, l1_ratio, alphas, n_classes, tol, max_iter
         )
+        coefs[:], intercepts[:], n_iter[:] = path.coefs, path.intercepts, path.n_steps
+    else:
+        centring = SoftmaxCentring(X, h, fit_intercept and l1_ratio > 0)
+        problem = MultinomialProblem(
+            centring.X,
+            np.eye(n_classes)[encoded],
+            h,
+            weights,
+            l1_ratio,
+            fit_intercept,
+            offset,
+            constraint,
+        )
+        tol = centring.tolerance(tol, n_classes)
         for k, alpha in enumerate(alphas):
             info = problem.solve(alpha, tol, max_iter)
-            coefs[k], intercepts[k] = problem.coef, problem.intercept
+            coefs[k] = problem.coef
+            intercepts[k] = centring.to_original(problem.coef, problem.intercept)
             n_iter[k] = info.n_iter
     if not fit_intercept:
         intercepts[:] = 0.0

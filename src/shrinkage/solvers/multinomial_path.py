@@ -66,10 +66,14 @@ __all__ = ["MultinomialPath", "multinomial_alpha_max", "multinomial_path"]
 
 #: form ``H`` anew when a step cut the KKT violation by less than this factor
 REFRESH_RATE = 0.5
-#: the inner coordinate descent stops when no coordinate moves the model by more than
-#: ``(INNER · violation)²``
-INNER = 0.3
-INNER_SWEEPS = 20
+#: the inner coordinate descent stops when no coordinate moves the model's gradient by
+#: more than ``INNER · violation`` (or after ``INNER_SWEEPS`` rounds). Measured over 96
+#: fits (wine, digits, iris and a 2000×100 5-class set; raw, standardized and with
+#: column scales 0.01–100; C 0.1–100; l1_ratio 1 and 0.5): 0.3 and 20 took 10959 steps
+#: and five fits ended at max_iter=1000 (iris raw at C=100: 1000 steps, 22 with 0.05);
+#: 0.1 and 200 take 2955 steps and all converge; standardized data take the same time.
+INNER = 0.1
+INNER_SWEEPS = 200
 #: a Cholesky factor is reused for a ridge within this relative distance
 FACTOR_RTOL = 0.3
 #: a model is refreshed for slow progress only after this many steps on it
@@ -187,7 +191,11 @@ class _Model:
         size = theta.size
         lower, upper = np.full(size, -np.inf), np.full(size, np.inf)
         features = np.flatnonzero(self.live)
-        threshold = (INNER * violation) ** 2
+        # CD's change is L_j·Δ_j² (objective units); the model's gradient moves by
+        # L_j·|Δ_j| ≤ INNER·violation when L_j·Δ_j² ≤ (INNER·violation)²/L_j: the largest
+        # L_j makes it one threshold for all (scale-free: raw wine, proline's L_j ~ 10⁴,
+        # took 934 steps against 27 with the unscaled threshold).
+        threshold = (INNER * violation) ** 2 / max(float(self.diag.max(initial=0.0)), 1e-300)
         for _ in range(INNER_SWEEPS):
             change, _ = cd_gram(
                 self.H, work, new, self.diag, l1v, l2v, lower, upper, features,
@@ -224,9 +232,11 @@ def _penalty(theta, l1v, l2v):
 
 
 def _violation(state: _State, mu, l1v, l2v, live):
-    """Largest KKT violation in the caller's (uncentred) parametrization."""
+    """Largest KKT violation in the caller's (uncentred) parametrization (``mu`` the
+    column means), or on the centred columns (``mu=None``)."""
     g = state.g.copy()
-    g[:, 1:] += state.g[:, :1] * mu[None, :]  # Zᵀr = (Z − μ)ᵀr + μ·Σr
+    if mu is not None:  # else: on the centred columns the steps work in
+        g[:, 1:] += state.g[:, :1] * mu[None, :]  # Zᵀr = (Z − μ)ᵀr + μ·Σr
     g = g.ravel()
     b = state.theta.ravel()
     target = g - l2v * b
@@ -246,6 +256,7 @@ def multinomial_path(
     tol: float = 1e-4,
     max_iter: int = 200,
     shared: dict | None = None,
+    penalty_weights: np.ndarray | None = None,
 ) -> MultinomialPath:
     """The penalized multinomial path along ``alphas`` (decreasing), warm-started from
     the intercept-only fit.
@@ -275,6 +286,9 @@ def multinomial_path(
         it instead of from its own (its steps refresh it by the usual rule if it does
         not pay). Only the steps change: the KKT test, the line search and so the
         answer are those of the call's own problem.
+    penalty_weights : ndarray of shape (p,), optional
+        Per-feature factors ``v_j ≥ 0`` of the penalty (``α ρ v_j |B_kj|``, …; 0 leaves a
+        feature unpenalized); all 1 by default.
 
     Returns
     -------
@@ -316,7 +330,8 @@ def multinomial_path(
     coefs, intercepts = np.zeros((m, K, p)), np.zeros((m, K))
     converged, n_steps = np.zeros(m, dtype=bool), np.zeros(m, dtype=np.int64)
     model, hessians, fresh, age = None, 0, False, 0
-    penalized = np.tile(np.r_[0.0, np.ones(p)], K)
+    factors = np.ones(p) if penalty_weights is None else np.asarray(penalty_weights, float)
+    penalized = np.tile(np.r_[0.0, factors], K)
     ratio = float(l1_ratio)
     models, points = _shared_models(shared, live, K)
     for index, alpha in enumerate(alphas):
@@ -338,7 +353,11 @@ def multinomial_path(
             if model is None or (worst > REFRESH_RATE * last and age >= MIN_AGE and not fresh):
                 model, hessians, fresh, age = _Model(state, live), hessians + 1, True, 0
             last = worst
-            delta = model.step(state, l1v, l2v, worst)
+            # The inner solve's accuracy is relative to the violation the model sees,
+            # on the centred columns: the caller's (uncentred) one adds μ·Σr, up to
+            # |μ| times larger (columns at 100: 100 steps, linear, instead of 14).
+            centred = _violation(state, None, l1v, l2v, live)
+            delta = model.step(state, l1v, l2v, centred)
             step = _line_search(state, delta, l1v, l2v)
             steps, age = steps + 1, age + 1
             if step == 0.0:

@@ -1,0 +1,83 @@
+"""Which solver takes an ungrouped multinomial fit with an L1 part.
+
+:class:`~.logistic.MultinomialProblem` steps class by class (a binary-shaped proximal
+Newton step for one class, the others fixed), so its convergence across classes is
+linear; :func:`~.multinomial_path.multinomial_path` takes proximal Newton steps on the
+full ``K(p+1)``-square Hessian. Where that Hessian is small the full steps win by one
+to two orders of magnitude (one thread, CPU s, ``tol=1e-6``, L1, class-wise steps ->
+full Hessian):
+
+========================  ======  ================  =============
+data (n × p, K classes)   C       class-wise        full Hessian
+========================  ======  ================  =============
+digits 1797 × 64, K 10    1       2.75 (131 steps)  0.13 (16)
+2000 × 200, K 5           1       3.65 (175)        0.18 (12)
+5000 × 300, K 4           1       10.5 (146)        0.50 (12)
+3000 × 50, K 40           1       14.3 (72)         2.89 (15)
+20000 × 100, K 10         1       83.0 (300, cut)   1.14 (11)
+========================  ======  ================  =============
+
+Both minimize the same objective and stop on the same test (the largest KKT
+violation, intercepts included, at most ``tol``). The full Hessian is used for dense
+``X`` with an intercept, no offset and no bounds, while ``K(p+1) ≤``
+:data:`FULL_HESSIAN_MAX_PARAMETERS`; the smooth (pure L2) fit keeps its own route.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..penalties import Box
+from .multinomial_path import MultinomialPath, multinomial_path
+
+__all__ = ["FULL_HESSIAN_MAX_PARAMETERS", "full_hessian_applies", "full_hessian_path"]
+
+#: the largest ``K(p+1)`` for the full Hessian (32 MB in float64; formed in K²/2
+#: products of ``n × (p+1)`` by its transpose)
+FULL_HESSIAN_MAX_PARAMETERS = 2048
+
+
+def full_hessian_applies(
+    X, n_classes: int, l1_ratio: float, fit_intercept: bool, offset, constraint
+) -> bool:
+    """True where :func:`full_hessian_path` solves the multinomial fit."""
+    unbounded = constraint is False or (isinstance(constraint, Box) and constraint.is_unbounded)
+    return (
+        l1_ratio > 0
+        and fit_intercept
+        and offset is None
+        and unbounded
+        and not sp.issparse(X)
+        and n_classes * (X.shape[1] + 1) <= FULL_HESSIAN_MAX_PARAMETERS
+    )
+
+
+def full_hessian_path(
+    X: np.ndarray,
+    encoded: np.ndarray,
+    h: np.ndarray,
+    penalty_weights: np.ndarray,
+    l1_ratio: float,
+    alphas: np.ndarray,
+    n_classes: int,
+    tol: float,
+    max_iter: int,
+) -> MultinomialPath:
+    """The fits at ``alphas`` (decreasing) of ``Σ_i h_i ℓ(y_i, β₀ + Bx_i) + α Σ_kj v_j(ρ|B_kj|
+    + ½(1 − ρ)B_kj²)``, by :func:`~.multinomial_path.multinomial_path` on the rows of
+    positive weight (rows of weight 0 do not enter the objective)."""
+    keep = h > 0
+    if not keep.all():
+        X, encoded, h = X[keep], encoded[keep], h[keep]
+    return multinomial_path(
+        X,
+        encoded,
+        h,
+        np.asarray(alphas, dtype=np.float64),
+        l1_ratio,
+        n_classes,
+        tol=tol,
+        max_iter=max_iter,
+        penalty_weights=penalty_weights,
+    )

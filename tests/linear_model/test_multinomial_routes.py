@@ -1,0 +1,138 @@
+"""Multinomial logistic regression with an L1 part on badly placed and badly scaled
+columns: the full-Hessian route (ungrouped, dense, small ``K(p+1)``) and the centred
+columns of the class-wise and grouped solvers.
+
+Independent references: the KKT conditions written out here in NumPy (softmax, the
+ungrouped and the grouped subgradients), and the same model fitted on centred columns
+(``β₀ = β̃₀ − Bx̄``: the probabilities must agree).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.special import softmax
+from sklearn.datasets import load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+import shrinkage as sk
+from shrinkage.solvers import multinomial_route
+
+
+def _kkt(model, X, y, C, l1_ratio, weights=None, grouped=False):
+    """Largest KKT violation of the mean-loss objective ``Σ h_i ℓ_i + α·penalty`` with
+    ``h = w/Σw`` and ``α = 1/(C·Σw)`` (scikit-learn's ``C``)."""
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
+    h = w / w.sum()
+    alpha = 1.0 / (C * w.sum())
+    classes = np.unique(y)
+    Y = (y[:, None] == classes[None, :]).astype(float)
+    P = softmax(model.intercept_ + X @ model.coef_.T, axis=1)
+    R = h[:, None] * (Y - P)
+    G = X.T @ R  # (p, K): negative gradient of the loss
+    B = model.coef_.T
+    l1, l2 = alpha * l1_ratio, alpha * (1 - l1_ratio)
+    target = G - l2 * B
+    if grouped:
+        norms = np.linalg.norm(B, axis=1)
+        free = np.linalg.norm(target, axis=1) - l1
+        at = np.linalg.norm(target - l1 * B / np.maximum(norms, 1e-300)[:, None], axis=1)
+        feature = np.where(norms == 0, np.maximum(free, 0.0), at)
+    else:
+        free = np.maximum(np.abs(target) - l1, 0.0)
+        feature = np.where(B == 0, free, np.abs(target - l1 * np.sign(B)))
+    return max(float(feature.max()), float(np.abs(R.sum(axis=0)).max()))
+
+
+def _shifted_wine():
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X) + 100.0, y
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_uncentred_columns_converge_to_the_centred_fit(grouped, l1_ratio):
+    # Before the columns were centred for the solvers, the grouped fit here ran to
+    # max_iter=100 with a ConvergenceWarning and probabilities 0.72 off.
+    X, y = _shifted_wine()
+    options = dict(
+        C=1.0,
+        l1_ratio=l1_ratio,
+        tol=1e-8,
+        max_iter=100,
+        multinomial_penalty="grouped" if grouped else "ungrouped",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = sk.LogisticRegression(**options).fit(X, y)
+        reference = sk.LogisticRegression(**options).fit(X - X.mean(axis=0), y)
+    # tol keeps scikit-learn's meaning: the gradient on the caller's columns.
+    assert _kkt(model, X, y, 1.0, l1_ratio, grouped=grouped) <= 1e-8
+    # Both within tol of one optimum: probabilities agree to ~tol/curvature (was 0.72).
+    np.testing.assert_allclose(
+        model.predict_proba(X), reference.predict_proba(X - X.mean(axis=0)), atol=1e-6
+    )
+    np.testing.assert_allclose(model.intercept_.sum(), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("C", [1.0, 100.0])
+def test_raw_iris_near_separation_converges(C):
+    # Nearly separable at C=100: the inner solve of the full-Hessian steps was cut too
+    # early and the fit ran to max_iter=1000 with the violation stuck at 5e-3.
+    X, y = load_iris(return_X_y=True)
+    model = sk.LogisticRegression(C=C, l1_ratio=1.0, tol=1e-7, max_iter=200).fit(X, y)
+    assert model.n_iter_[0] < 100
+    assert _kkt(model, X, y, C, 1.0) <= 1e-7
+    assert model.dual_gap_ < 1e-4
+
+
+def test_weights_and_penalty_factors_on_the_full_hessian_route():
+    rng = np.random.default_rng(3)
+    n, p, K = 300, 12, 4
+    X = rng.standard_normal((n, p)) * rng.uniform(0.1, 30.0, p) + rng.uniform(-50, 50, p)
+    B = rng.standard_normal((K, p)) * (rng.random((K, p)) < 0.4) / X.std(axis=0)
+    eta = (X - X.mean(axis=0)) @ B.T
+    y = np.array([rng.choice(K, p=row) for row in softmax(eta, axis=1)])
+    weights = rng.integers(0, 4, n).astype(float)  # zeros included
+    factors = rng.uniform(0.5, 2.0, p)
+    factors[0] = 0.0  # unpenalized
+    assert multinomial_route.full_hessian_applies(X, K, 1.0, True, None, False)
+    C = 0.5
+    model = sk.LogisticRegression(C=C, l1_ratio=1.0, tol=1e-9, penalty_weights=factors)
+    model.fit(X, y, sample_weight=weights)
+    # KKT with the factors: |g_kj| ≤ α v_j at 0, g_kj = α v_j sign(B_kj) otherwise.
+    w = weights / weights.sum()
+    alpha = 1.0 / (C * weights.sum())
+    Y = np.eye(K)[y]
+    P = softmax(model.intercept_ + X @ model.coef_.T, axis=1)
+    G = X.T @ (w[:, None] * (Y - P))
+    bound = alpha * factors[:, None]
+    Bt = model.coef_.T
+    violation = np.where(Bt == 0, np.maximum(np.abs(G) - bound, 0), np.abs(G - bound * np.sign(Bt)))
+    assert violation.max() <= 1e-9
+    assert np.abs((w[:, None] * (Y - P)).sum(axis=0)).max() <= 1e-9
+    # Rows of weight 0 do not enter: the fit on the other rows, weights 1..3, is equal.
+    keep = weights > 0
+    other = sk.LogisticRegression(C=C, l1_ratio=1.0, tol=1e-9, penalty_weights=factors)
+    other.fit(X[keep], y[keep], sample_weight=weights[keep])
+    np.testing.assert_allclose(
+        model.predict_proba(X), other.predict_proba(X), atol=1e-7
+    )
+
+
+def test_cv_paths_solve_what_single_fits_solve():
+    X, y = _shifted_wine()
+    X = X * np.linspace(0.1, 10.0, X.shape[1])  # scales 0.1-10 on columns at 10-1000
+    Cs = [0.1, 1.0, 10.0]
+    cv = sk.LogisticRegressionCV(
+        Cs=Cs, l1_ratios=[0.7], cv=3, tol=1e-8, max_iter=300, scoring="neg_log_loss",
+        use_legacy_attributes=False,
+    )
+    cv.fit(X, y)
+    C = float(np.ravel(cv.C_)[0])
+    single = sk.LogisticRegression(C=C, l1_ratio=0.7, tol=1e-8, max_iter=300).fit(X, y)
+    assert _kkt(cv, X, y, C, 0.7) <= 1e-8
+    np.testing.assert_allclose(cv.predict_proba(X), single.predict_proba(X), atol=1e-6)
