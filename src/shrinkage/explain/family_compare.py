@@ -124,14 +124,30 @@ def compare_family(
         rows[m]["validation"] = validated[m]
     lr = family.lr_chi2(family.eta(fits["none"], X_tr), y_tr)
     # the LR χ²'s degrees of freedom: the rank (the levels of a one-hot column sum to 1)
-    p = int(np.linalg.matrix_rank(X_tr - X_tr.mean(axis=0)))
-    shrink = {"lr_chi2": lr, "p": p, "value": (lr - p) / lr if lr > 0 else float("nan")}
+    from .validation import design_rank, undefined_reason
+
+    p = design_rank(X_tr)
+    # p + 1 ≥ n (the intercept, or for Cox the free shift of η): the unpenalized fit can
+    # give every training row any linear predictor; its LR χ² is the saturated one.
+    reason = "interpolates" if p + 1 >= n else None
+    columns = len(names)
+    shrink = {
+        "lr_chi2": lr,
+        "p": p,
+        "p_columns": columns,
+        "n": n,
+        "value": (lr - p) / lr if lr > 0 and reason is None else float("nan"),
+        "undefined": reason,
+        "reason": undefined_reason(reason, n=n, p=p, columns=columns, task=family.task),
+    }
     if family.task == "poisson":
         # Over-dispersion inflates the Poisson LR χ²: the quasi-Poisson χ² is LR/φ̂.
         phi = pearson_dispersion(y_tr, family.eta(fits["none"], X_tr), p)
         shrink["dispersion"] = phi
         quasi = lr / phi if phi > 0 else float("nan")
-        shrink["value_quasi_poisson"] = (quasi - p) / quasi if quasi > 0 else float("nan")
+        shrink["value_quasi_poisson"] = (
+            (quasi - p) / quasi if quasi > 0 and reason is None else float("nan")
+        )
 
     step(f"stability selection ({subsamples} half-samples)")
     frequencies = _selection_frequency(family, X_tr, y_tr, names, fits, subsamples, seed, n_jobs)

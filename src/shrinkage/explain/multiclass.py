@@ -220,9 +220,8 @@ def compare_multiclass(
     ybar = np.bincount(y_tr.astype(int), minlength=K) / n
     d_null = -2 * n * np.sum(ybar * np.log(np.clip(ybar, 1e-300, 1)))
     d_model = 2 * n * apparent["none"]["log_loss"]
-    p = len(names) * (K - 1)
-    lr = d_null - d_model
-    shrink = {"lr_chi2": lr, "p": p, "value": (lr - p) / lr if lr > 0 else np.nan}
+    log_p = np.log(np.clip(_probabilities(models["none"], X_tr, K), 1e-300, 1))
+    shrink = multiclass_heuristic(X_tr, y_tr, K, d_null - d_model, log_p)
 
     best = min(per_method, key=lambda m: per_method[m]["mean"])
     recommendation = [
@@ -255,8 +254,12 @@ def compare_multiclass(
     v = rows["none"]["validation"]
     recommendation.append(
         f"The unpenalized fit's log-loss is {v['log_loss_apparent']:.3g} on its own rows and "
-        f"{v['log_loss_corrected']:.3g} corrected for optimism (bootstrap); heuristic "
-        f"shrinkage {shrink['value']:.3f}."
+        f"{v['log_loss_corrected']:.3g} corrected for optimism (bootstrap); "
+        + (
+            f"heuristic shrinkage {shrink['value']:.3f}."
+            if shrink["undefined"] is None
+            else "heuristic shrinkage undefined. " + shrink["reason"]
+        )
     )
     slopes = {m: rows[m]["validation"]["calibration_slope_corrected"] for m in METHODS}
     recommendation.append(
@@ -367,6 +370,37 @@ def compare_multiclass(
     summary["timings"] = dict(step.times)  # as the binary report's (not in summary.json)
     summary["timings_cpu"] = dict(step.cpu_times)
     return summary
+
+
+def multiclass_heuristic(X, y, K: int, lr: float, log_p=None) -> dict:
+    """van Houwelingen–le Cessie ``(LR χ² − p)/LR χ²`` of the unpenalized multinomial
+    fit, ``p = (K − 1)·rank`` of the centred design; undefined (NaN, with the reason)
+    where that fit interpolates (``rank + 1 ≥ n``: any labels are separable) or the
+    classes are separated (:func:`.validation.separation`): no maximum-likelihood
+    estimate, and ``D_null − D_model`` is wherever the solver stopped. ``log_p``, the
+    fit's log-probabilities, stand in for the separation LP on large data."""
+    from .validation import design_rank, separation, undefined_reason
+
+    n = len(y)
+    columns = int(np.count_nonzero(np.ptp(X, axis=0) > 0))
+    rank = design_rank(X)
+    p = rank * (K - 1)
+    reason = None
+    if rank + 1 >= n:
+        reason = "interpolates"
+    elif separation(X, y, K, log_p):
+        reason = "separated"
+    value = np.nan if reason is not None else (lr - p) / lr if lr > 0 else np.nan
+    return {
+        "lr_chi2": float(lr),
+        "p": p,
+        "rank": rank,
+        "p_columns": columns * (K - 1),
+        "n": n,
+        "value": float(value),
+        "undefined": reason,
+        "reason": undefined_reason(reason, n=n, p=rank, columns=columns, task="classification"),
+    }
 
 
 def _curse_section(curse, made, folder, image, table, fmt) -> list[str]:
