@@ -170,8 +170,8 @@ def compare_multiclass(
     for m in METHODS:
         v = {"B": bootstrap, "B_used": len(boots)}
         for k, value in apparent[m].items():
-            # A resample the model separates has an infinite slope: the optimism of
-            # the slope is averaged over the finite ones, and their count reported.
+            # A resample the model separates has no slope (NaN): the optimism of the
+            # slope is averaged over the finite ones, and their count reported.
             finite = [b[m][k] for b in boots if np.isfinite(b[m][k])]
             optimism = float(np.mean(finite)) if finite else np.nan
             v[f"{k}_apparent"], v[f"{k}_optimism"] = value, optimism
@@ -264,7 +264,14 @@ def compare_multiclass(
     slopes = {m: rows[m]["validation"]["calibration_slope_corrected"] for m in METHODS}
     recommendation.append(
         "Bootstrap-corrected calibration slopes (1 = ideal, below 1 = predictions too "
-        "extreme for new rows): " + ", ".join(f"{m} {fmt(v, 3)}" for m, v in slopes.items()) + "."
+        "extreme for new rows): "
+        + ", ".join(f"{m} {fmt(v, 3)}" for m, v in slopes.items())
+        + "."
+        + (
+            " — : no slope, the rows are separated by that model's predictions."
+            if any(not np.isfinite(v) for v in slopes.values())
+            else ""
+        )
     )
     per_class = {m: [models[m].coef_[k] for k in range(K)] for m in METHODS}
     table = {
@@ -348,7 +355,10 @@ def compare_multiclass(
             "<p class='note'>Calibration slope: the γ that best rescales every class's "
             "linear predictor, softmax(γη) (Harrell's slope). The unpenalized fit has slope 1 "
             "on its own rows; the corrected slope is what new rows would show. Below 1: "
-            "predictions too extreme, the model needs shrinkage.</p>",
+            "predictions too extreme, the model needs shrinkage. A slope shown as — has no "
+            "estimate: the rows are separated by the predictions (every row's own class "
+            "ranked first, or tied first), so the likelihood of γ grows without bound "
+            "(as the binary report's slope on separated rows).</p>",
             "<h2>Paths: each penalty on its own grid</h2>",
             _image(folder, summary["figures"]["paths"]["png"], "L1, elastic net and L2 paths"),
             "<p class='note'>Per feature, the norm of its class coefficients ‖B_j‖₂. Left of "
