@@ -425,17 +425,10 @@ def _write(summary, out, force, family, fits, paths, per_method, frequencies, he
             ),
         }
         summary["figures"] = figure_files.save_all(made, folder, n_jobs)
-        table = dict(summary["coefficients"])
-        if not family.has_intercept:
-            table["intercept_original"] = {m: float("nan") for m in table["methods"]}
-        coefficients.write_csv(table, folder / "coefficients.csv")
-        if not family.has_intercept:
-            # The Cox model has no intercept: drop that row rather than print "nan".
-            lines = (folder / "coefficients.csv").read_text(encoding="utf-8").splitlines(True)
-            (folder / "coefficients.csv").write_text(
-                "".join(line for line in lines if not line.startswith("(intercept)")),
-                encoding="utf-8",
-            )
+        # The Cox model has no intercept (its values are None): write_csv leaves that
+        # row out. (Dropping lines that start with "(intercept)" also dropped a feature
+        # so named.)
+        coefficients.write_csv(summary["coefficients"], folder / "coefficients.csv")
         summary["timings"] = dict(step.times)
         (folder / "summary.json").write_text(json.dumps(jsonable(summary), indent=2))
         (folder / "report.html").write_text(render_html(summary, folder), encoding="utf-8")

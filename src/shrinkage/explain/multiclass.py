@@ -280,6 +280,11 @@ def compare_multiclass(
         "standardized": {m: np.ravel(per_class[m]).tolist() for m in METHODS},
         "original": {m: np.ravel(np.asarray(per_class[m]) / scale).tolist() for m in METHODS},
         "intercept_original": {m: float("nan") for m in METHODS},
+        # one intercept per class in coefficients.csv (the single row read "nan")
+        "intercept_rows": {
+            f"(intercept) [{c}]": {m: rows[m]["intercept_original_units"][c] for m in METHODS}
+            for c in data.classes
+        },
         "selection_frequency": {
             "L1": [rows["L1"]["selection_frequency"][f] for _ in data.classes for f in names]
         },
