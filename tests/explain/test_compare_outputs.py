@@ -1,5 +1,7 @@
-"""``compare``'s files: the intercept rows of coefficients.csv are marked (a feature
-may be named "(intercept)")."""
+"""``compare``'s files and its refusals: the intercept rows of coefficients.csv are
+marked (a feature may be named "(intercept)"), and the messages about ``out`` name the
+caller's words, ``out=``/``force=True`` from Python and ``--out``/``--force`` from the
+command line, without ever touching a user's file."""
 
 import csv
 
@@ -64,3 +66,65 @@ def test_csv_without_intercept_writes_no_intercept_row(tmp_path):
         ("(intercept) dose", "feature"),
         ("age", "feature"),
     ]
+
+
+@pytest.fixture
+def targets(tmp_path):
+    mine = tmp_path / "notes.txt"
+    mine.write_text("keep me")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "x.txt").write_text("keep")
+    return mine, folder
+
+
+def test_python_messages_name_the_keywords(targets, monkeypatch):
+    """From Python: out= and force=True, never --out/--force; a file gets one message
+    with or without force (force=True gave another, and only after the whole
+    analysis), raised before any fitting; nothing is touched."""
+    from shrinkage.explain import measure
+
+    def no_fitting(*args, **kwargs):
+        raise AssertionError("fitted before refusing the output")
+
+    monkeypatch.setattr(measure, "fit_models", no_fitting)
+    mine, folder = targets
+    messages = {}
+    for out, force in ((mine, False), (mine, True), (folder, False), (folder, True)):
+        with pytest.raises(ValueError) as info:
+            compare(_data(), out, force=force, **SMALL)
+        messages[out, force] = str(info.value)
+    for text in messages.values():
+        assert "--out" not in text and "--force" not in text
+        assert "out=" in text and "force=True" in text
+    assert messages[mine, False] == messages[mine, True]
+    assert f"out={str(mine)!r} is a file" in messages[mine, True]
+    assert mine.read_text() == "keep me"
+    assert [p.name for p in folder.iterdir()] == ["x.txt"]
+
+
+def test_python_message_for_a_previous_report(tmp_path):
+    out = tmp_path / "report"
+    compare(_data(), out, **SMALL)
+    with pytest.raises(ValueError, match=r"already holds a shrinkage report") as info:
+        compare(_data(), out, **SMALL)
+    assert "force=True" in str(info.value) and "--force" not in str(info.value)
+
+
+def test_cli_messages_name_the_flags(targets, tmp_path, capsys):
+    from shrinkage.cli import main
+
+    mine, _ = targets
+    table = tmp_path / "d.csv"
+    data = _data()
+    np.savetxt(table, np.column_stack([data.X, data.y]), delimiter=",", header="a,b,c,y",
+               comments="")  # fmt: skip
+    errors = []
+    for extra in ([], ["--force"]):
+        argv = ["compare", str(table), "--target", "y", "--out", str(mine), "--quiet"]
+        assert main(argv + extra) == 2
+        errors.append(capsys.readouterr().err)
+    assert errors[0] == errors[1]
+    assert f"--out {mine} is a file" in errors[0] and "--force" in errors[0]
+    assert "force=True" not in errors[0]
+    assert mine.read_text() == "keep me"

@@ -60,7 +60,7 @@ def compare_family(
     from .compare import Progress, _standardize
 
     out = Path(out)
-    check_target(out, force)
+    check_target(out, force, folder=True)
     family = family_of(data.task)
     bootstrap_default = bootstrap is None
     B = DEFAULT_BOOTSTRAP[data.task] if bootstrap is None else int(bootstrap)

@@ -76,7 +76,7 @@ def compare_multiclass(
     from .report_sections import coefficient_table, comparison_section
 
     out = Path(out)
-    check_target(out, force)
+    check_target(out, force, folder=True)
     K = len(data.classes)
     X = data.X.toarray() if hasattr(data.X, "toarray") else np.asarray(data.X, float)
     if np.min(np.bincount(data.y.astype(int), minlength=K)) < 4:
