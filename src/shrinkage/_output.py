@@ -33,6 +33,8 @@ import signal
 import sys
 import tempfile
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +83,43 @@ def _float(value: float, digits: int | None) -> float | None:
     return float(value) if digits is None else float(f"{value:.{digits}g}")
 
 
+# -- how the caller names things -----------------------------------------------------------
+@dataclass(frozen=True)
+class Words:
+    """How the messages name the output and the switch that replaces it: the command
+    line's flags (``--out report``, ``--force``) or a Python call's keyword arguments
+    (``out='report'``, ``force=True``)."""
+
+    out: str  # "--out" or "out="
+    force: str  # "--force" or "force=True"
+    another: str  # "choose another --out" or "pass another out="
+
+    def target(self, path) -> str:
+        """The output as the caller wrote it: ``--out report`` or ``out='report'``."""
+        return f"{self.out} {path}" if self.out.startswith("--") else f"{self.out}{str(path)!r}"
+
+
+CLI = Words("--out", "--force", "choose another --out")
+PYTHON = Words("out=", "force=True", "pass another out=")
+_WORDS: ContextVar[Words | None] = ContextVar("shrinkage_output_words", default=None)
+
+
+def words(default: Words = CLI) -> Words:
+    """The words of the caller in effect (:func:`spoken_as`), else ``default``."""
+    return _WORDS.get() or default
+
+
+@contextmanager
+def spoken_as(chosen: Words):
+    """Name the output in the caller's words (:data:`CLI` or :data:`PYTHON`) in every
+    message raised inside."""
+    token = _WORDS.set(chosen)
+    try:
+        yield
+    finally:
+        _WORDS.reset(token)
+
+
 # -- checks ---------------------------------------------------------------------------------
 def check_target(path: Path, force: bool, inputs=(), folder: bool | None = None) -> None:
     """Refuse an output path that would lose something.
@@ -97,61 +136,67 @@ def check_target(path: Path, force: bool, inputs=(), folder: bool | None = None)
         The output is a folder (``compare``), a file, or (None) whichever exists.
     """
     path = Path(path)
+    w = words()
+    out = w.target(path)
     resolved = _resolved(path)
     if resolved == _resolved(Path.cwd()) or resolved in _resolved(Path.cwd()).parents:
         raise ValueError(
-            f"--out {path} is the current folder (or one above it); name a new folder, "
-            "e.g. --out report."
+            f"{out} is the current folder (or one above it); name a new folder, "
+            f"e.g. {w.target('report')}."
         )
     for source in inputs:
         source = _resolved(Path(source))
         if source == resolved or resolved in source.parents:
             raise ValueError(
-                f"--out {path} {'is' if source == resolved else 'holds'} the input "
+                f"{out} {'is' if source == resolved else 'holds'} the input "
                 f"{source.name}; write the output somewhere else."
             )
     if path.is_symlink() or (path.exists() and not (path.is_dir() or path.is_file())):
-        raise ValueError(f"--out {path} is a link or a special file; choose another --out.")
+        raise ValueError(f"{out} is a link or a special file; {w.another}.")
     if not path.exists():
         _check_parent(path)
         return
     if path.is_dir():
         if folder is False:
-            raise ValueError(f"--out {path} is a folder; give a file name.")
+            raise ValueError(f"{out} is a folder; give a file name.")
         contents = _listing(path)
         if not contents:
             return  # an empty folder loses nothing
         if MARKER not in contents:
             raise ValueError(
-                f"--out {path} is a folder holding other files ({_few(contents)}), not a "
-                "previous shrinkage output; choose another --out (--force replaces only a "
+                f"{out} is a folder holding other files ({_few(contents)}), not a "
+                f"previous shrinkage output; {w.another} ({w.force} replaces only a "
                 "folder shrinkage wrote: it never deletes what it did not write)."
             )
         if not force:
             raise ValueError(
-                f"{path} already holds a shrinkage report; choose another --out, or pass "
-                "--force to replace it."
+                f"{out} already holds a shrinkage report; {w.another}, or pass "
+                f"{w.force} to replace it."
             )
         foreign = _not_written_by_us(path)
         if foreign is None:
             raise ValueError(
-                f"--out {path} was written by an older shrinkage that kept no list of its "
-                "files, so --force cannot tell them from files added since; delete the "
-                "folder yourself, or choose another --out."
+                f"{out} was written by an older shrinkage that kept no list of its "
+                f"files, so {w.force} cannot tell them from files added since; delete the "
+                f"folder yourself, or {w.another}."
             )
         if foreign:
             raise ValueError(
-                f"--out {path} is a previous shrinkage output, but it now also holds "
-                f"{_few(foreign)}, which shrinkage did not write; --force never deletes "
-                "those. Move them out, or choose another --out."
+                f"{out} is a previous shrinkage output, but it now also holds "
+                f"{_few(foreign)}, which shrinkage did not write; {w.force} never deletes "
+                f"those. Move them out, or {w.another}."
             )
         return
     if folder is True:
-        raise ValueError(f"--out {path} is a file; give a folder name.")
+        # One message with or without force: a folder output never replaces a file
+        # (the advice "pass --force" was wrong, and force=True then failed after the work).
+        raise ValueError(
+            f"{out} is a file, and the output is a folder; {w.another} (a new or empty "
+            f"folder). A file is never replaced by a folder, {w.force} or not."
+        )
     if not force:
         raise ValueError(
-            f"{path} already exists and is a file; choose another --out, or pass --force "
-            "to replace it."
+            f"{out} already exists and is a file; {w.another}, or pass {w.force} to replace it."
         )
 
 
@@ -184,16 +229,16 @@ def _check_parent(path: Path) -> None:
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
-        raise ValueError(f"--out {path}: {existing} is not a folder.")
+        raise ValueError(f"{words().target(path)}: {existing} is not a folder.")
     if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"--out {path}: the folder {existing} is not writable.")
+        raise ValueError(f"{words().target(path)}: the folder {existing} is not writable.")
 
 
 def _listing(path: Path) -> list[str]:
     try:
         return sorted(os.listdir(path))
     except OSError as error:
-        raise ValueError(f"--out {path} cannot be read ({error.strerror}).") from None
+        raise ValueError(f"{words().target(path)} cannot be read ({error.strerror}).") from None
 
 
 def _few(names: list[str], limit: int = 3) -> str:
@@ -232,7 +277,7 @@ def exclusive(target: Path):
             os.close(handle)
             raise ValueError(
                 f"Another shrinkage run is writing {target} right now; wait for it or "
-                "choose another --out."
+                f"{words().another}."
             ) from None
         try:
             same = os.fstat(handle).st_ino == os.stat(lock_path).st_ino
@@ -328,7 +373,7 @@ def _is_empty_dir(path: Path) -> bool:
 def _taken(target: Path) -> ValueError:
     return ValueError(
         f"{target} was created by another process while this run was writing; nothing was "
-        "replaced. Choose another --out, or pass --force."
+        f"replaced. {words().another.capitalize()}, or pass {words().force}."
     )
 
 

@@ -36,6 +36,11 @@ def test_held_out_slope_is_undefined_when_the_rows_are_separated():
     y = np.r_[np.zeros(20), np.ones(20)]
     separated = np.r_[np.linspace(0.05, 0.45, 20), np.linspace(0.55, 0.95, 20)]
     assert np.isnan(calibration_slope("classification", y, separated))
+    # quasi-separated: one positive and one negative tied at the boundary (99 was
+    # returned, where the solver stopped)
+    tied = separated.copy()
+    tied[19] = tied[20] = 0.5
+    assert np.isnan(calibration_slope("classification", y, tied))
     rng = np.random.default_rng(0)
     p = rng.uniform(0.05, 0.95, 400)
     outcome = (rng.random(400) < p).astype(float)

@@ -187,7 +187,7 @@ def test_existing_folder_is_kept_without_force(tmp_path):
     out.mkdir()
     (out / "mine.txt").write_text("keep me")
     data = read_data("diabetes")
-    with pytest.raises(ValueError, match="--force"):
+    with pytest.raises(ValueError, match="force=True"):  # the keyword, not the CLI flag
         compare(data, out, progress=False)
     assert (out / "mine.txt").read_text() == "keep me"
 

@@ -60,10 +60,47 @@ def test_group_norm_path_reaches_zero_for_l1_only(three_classes):
     np.testing.assert_allclose(lasso.coefs[:, -1], np.linalg.norm(cold.coef_, axis=0), atol=1e-5)
 
 
-def test_calibration_slope_is_infinite_when_every_row_is_ranked_right():
+def test_calibration_slope_is_undefined_when_every_row_is_ranked_right():
+    """Separated rows: ℓ(γ) rises without bound, so no slope (NaN, as the binary
+    slope of measure.calibration_slope gives for separated rows; it was +inf)."""
     y = np.array([0, 1, 2, 1])
     P = np.full((4, 3), 0.2)
     P[np.arange(4), y] = 0.6
-    assert mm.calibration_slope(P, y) == np.inf
+    assert np.isnan(mm.calibration_slope(P, y))
+    # ℓ(γ) written out is increasing: no maximum to report
+    L = np.log(P)
+    ell = [np.sum(g * L[np.arange(4), y] - np.log(np.exp(g * L).sum(1))) for g in (1, 3, 9)]
+    assert ell[0] < ell[1] < ell[2] < 0
     P[0] = [0.2, 0.6, 0.2]  # one row wrong: a finite maximum exists
     assert np.isfinite(mm.calibration_slope(P, y))
+
+
+def test_calibration_slope_is_undefined_with_a_tie_at_the_top():
+    """Quasi-separation: one row's own class tied first, every other row right: ℓ(γ)
+    still rises without bound (46 was returned, where Newton stopped)."""
+    y = np.array([0, 1, 2, 1, 0])
+    P = np.full((5, 3), 0.2)
+    P[np.arange(5), y] = 0.6
+    P[0] = [0.4, 0.4, 0.2]
+    assert np.isnan(mm.calibration_slope(P, y))
+
+
+def test_multiclass_and_binary_slopes_agree_on_separated_two_class_rows():
+    """The same held-out rows, separated, through both paths: both NaN (the binary
+    path's answer; the multiclass one gave +inf)."""
+    from shrinkage.explain.measure import calibration_slope
+    from shrinkage.explain.multiclass import scores
+
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 15)
+    p = np.r_[rng.uniform(0.05, 0.45, 15), rng.uniform(0.55, 0.95, 15)]
+    P = np.column_stack([1 - p, p])
+    assert np.isnan(calibration_slope("classification", y, p))
+    assert np.isnan(mm.calibration_slope(P, y))
+    assert np.isnan(scores(P, y)["calibration_slope"])
+    # three classes, every row's class predicted first
+    y3 = np.repeat([0, 1, 2], 10)
+    P3 = rng.dirichlet([1, 1, 1], 30)
+    P3[np.arange(30), y3] += 2
+    P3 /= P3.sum(axis=1, keepdims=True)
+    assert np.isnan(scores(P3, y3)["calibration_slope"])

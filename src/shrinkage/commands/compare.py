@@ -44,25 +44,26 @@ def _read_compare(args):
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Fit L1, L2 and elastic net with CV on your data and measure why they differ."""
-    from .._output import check_target
+    from .._output import CLI, check_target, spoken_as
     from ..explain import compare
     from ..explain.report import terminal_table
 
-    check_target(Path(args.out), args.force, inputs=_inputs(args.data), folder=True)
-    data = _read_compare(args)
-    summary = compare(
-        data,
-        args.out,
-        cv=args.cv,
-        test_size=args.test_size,
-        seed=args.seed,
-        force=args.force,
-        progress=not args.quiet,
-        repeats=args.repeats,
-        bootstrap=args.bootstrap,
-        subsamples=args.subsamples,
-        n_jobs=args.n_jobs,
-    )
+    with spoken_as(CLI):  # messages name --out and --force, not compare's out=, force=
+        check_target(Path(args.out), args.force, inputs=_inputs(args.data), folder=True)
+        data = _read_compare(args)
+        summary = compare(
+            data,
+            args.out,
+            cv=args.cv,
+            test_size=args.test_size,
+            seed=args.seed,
+            force=args.force,
+            progress=not args.quiet,
+            repeats=args.repeats,
+            bootstrap=args.bootstrap,
+            subsamples=args.subsamples,
+            n_jobs=args.n_jobs,
+        )
     print(terminal_table(summary))
     print()
     for line in summary["recommendation"]:

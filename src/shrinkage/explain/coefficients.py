@@ -44,31 +44,54 @@ def table(models: dict, names: list[str], mean, scale, stability: dict | None = 
     return out
 
 
+INTERCEPT_LABEL = "(intercept)"
+
+
 def write_csv(coefs: dict, path: Path) -> None:
     """``coefficients.csv``: feature, then ``<method> (standardized)`` and
-    ``<method> (original units)`` per method, then the selection frequencies; the first
-    row is the intercept (original units only)."""
+    ``<method> (original units)`` per method, then the selection frequencies, and last
+    ``kind``: ``intercept`` or ``feature``.
+
+    The intercept rows come first, named ``(intercept)`` (one per class for a
+    multinomial model, ``(intercept) [class]``; none for a Cox model), with the
+    original-units values only. A feature of the data may itself be named
+    ``(intercept)``: ``kind`` is the one unambiguous way to tell the rows apart (the
+    column is last, so readers that address columns by name are unchanged).
+    ``coefs["intercept_rows"]`` (``{label: {method: value}}``), where given, replaces
+    the single row built from ``coefs["intercept_original"]``; a row with no finite
+    value (no intercept in the model) is left out.
+    """
     methods = coefs["methods"]
     freq = coefs["selection_frequency"]
     header = ["feature"]
     header += [f"{m} (standardized)" for m in methods]
     header += [f"{m} (original units)" for m in methods]
     header += [f"{m} selection frequency" for m in freq]
+    header += ["kind"]
+    intercepts = coefs.get("intercept_rows") or {
+        INTERCEPT_LABEL: coefs.get("intercept_original") or {}
+    }
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerow(
-            ["(intercept)"]
-            + ["" for _ in methods]
-            + [repr(float(coefs["intercept_original"][m])) for m in methods]
-            + ["" for _ in freq]
-        )
+        for label, values in intercepts.items():
+            cells = [values.get(m) for m in methods]
+            if not any(v is not None and np.isfinite(float(v)) for v in cells):
+                continue
+            writer.writerow(
+                [label]
+                + ["" for _ in methods]
+                + [_number(v) for v in cells]
+                + ["" for _ in freq]
+                + ["intercept"]
+            )
         for k, name in enumerate(coefs["features"]):
             writer.writerow(
                 [name]
                 + [_number(coefs["standardized"][m][k]) for m in methods]
                 + [_number(coefs["original"][m][k]) for m in methods]
                 + [_number(freq[m][k]) for m in freq]
+                + ["feature"]
             )
 
 

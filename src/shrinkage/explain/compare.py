@@ -227,7 +227,10 @@ def compare(
         or built from arrays; anything else is a ``TypeError`` that says so.
     out : path
         Folder for ``report.html``, ``summary.json``, ``coefficients.csv`` and the
-        figures (PNG and SVG); an existing non-empty folder is replaced only with ``force``.
+        figures (PNG and SVG); an existing non-empty folder is replaced only with
+        ``force``, and only if shrinkage wrote it. A file, or a folder holding files
+        shrinkage did not write, is never replaced or deleted (a ``ValueError``
+        before any fitting).
     cv : int
         Folds, for the choice of α and for the repeated CV: at least 2 and at most the
         training rows (resamples with fewer distinct rows use one fold per row).
@@ -256,16 +259,20 @@ def compare(
     TypeError
         ``data`` is not a ``Dataset``.
     ValueError
-        Too few rows, or a ``cv``/``test_size`` the training rows cannot serve (before
-        any fitting).
+        Too few rows, a ``cv``/``test_size`` the training rows cannot serve, or an
+        ``out`` that would lose something (before any fitting).
     """
     from threadpoolctl import threadpool_limits
+
+    from .._output import PYTHON, spoken_as, words
 
     _check_data(data)
 
     # One BLAS thread: the work is many small (p × p) problems run on our own threads;
     # a multi-threaded BLAS under them oversubscribes the cores (40× slower eigh seen).
-    with threadpool_limits(limits=1, user_api="blas"):
+    # Messages about ``out`` name the keyword arguments (out=, force=True), or the
+    # command line's flags when ``shrinkage compare`` called (it says so: spoken_as).
+    with spoken_as(words(PYTHON)), threadpool_limits(limits=1, user_api="blas"):
         return _compare(
             data,
             out,
@@ -287,7 +294,7 @@ def _compare(
     from .._output import check_target, staged_folder
 
     out = Path(out)
-    check_target(out, force)  # fail before the work, not after
+    check_target(out, force, folder=True)  # fail before the work, not after
     if data.X.shape[0] < MIN_ROWS:
         raise ValueError(f"compare needs at least {MIN_ROWS} rows, got {data.X.shape[0]}.")
     _check_split(data.X.shape[0], cv, test_size)

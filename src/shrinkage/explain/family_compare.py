@@ -60,7 +60,7 @@ def compare_family(
     from .compare import Progress, _standardize
 
     out = Path(out)
-    check_target(out, force)
+    check_target(out, force, folder=True)
     family = family_of(data.task)
     bootstrap_default = bootstrap is None
     B = DEFAULT_BOOTSTRAP[data.task] if bootstrap is None else int(bootstrap)
@@ -124,14 +124,30 @@ def compare_family(
         rows[m]["validation"] = validated[m]
     lr = family.lr_chi2(family.eta(fits["none"], X_tr), y_tr)
     # the LR χ²'s degrees of freedom: the rank (the levels of a one-hot column sum to 1)
-    p = int(np.linalg.matrix_rank(X_tr - X_tr.mean(axis=0)))
-    shrink = {"lr_chi2": lr, "p": p, "value": (lr - p) / lr if lr > 0 else float("nan")}
+    from .validation import design_rank, undefined_reason
+
+    p = design_rank(X_tr)
+    # p + 1 ≥ n (the intercept, or for Cox the free shift of η): the unpenalized fit can
+    # give every training row any linear predictor; its LR χ² is the saturated one.
+    reason = "interpolates" if p + 1 >= n else None
+    columns = len(names)
+    shrink = {
+        "lr_chi2": lr,
+        "p": p,
+        "p_columns": columns,
+        "n": n,
+        "value": (lr - p) / lr if lr > 0 and reason is None else float("nan"),
+        "undefined": reason,
+        "reason": undefined_reason(reason, n=n, p=p, columns=columns, task=family.task),
+    }
     if family.task == "poisson":
         # Over-dispersion inflates the Poisson LR χ²: the quasi-Poisson χ² is LR/φ̂.
         phi = pearson_dispersion(y_tr, family.eta(fits["none"], X_tr), p)
         shrink["dispersion"] = phi
         quasi = lr / phi if phi > 0 else float("nan")
-        shrink["value_quasi_poisson"] = (quasi - p) / quasi if quasi > 0 else float("nan")
+        shrink["value_quasi_poisson"] = (
+            (quasi - p) / quasi if quasi > 0 and reason is None else float("nan")
+        )
 
     step(f"stability selection ({subsamples} half-samples)")
     frequencies = _selection_frequency(family, X_tr, y_tr, names, fits, subsamples, seed, n_jobs)
@@ -409,17 +425,10 @@ def _write(summary, out, force, family, fits, paths, per_method, frequencies, he
             ),
         }
         summary["figures"] = figure_files.save_all(made, folder, n_jobs)
-        table = dict(summary["coefficients"])
-        if not family.has_intercept:
-            table["intercept_original"] = {m: float("nan") for m in table["methods"]}
-        coefficients.write_csv(table, folder / "coefficients.csv")
-        if not family.has_intercept:
-            # The Cox model has no intercept: drop that row rather than print "nan".
-            lines = (folder / "coefficients.csv").read_text(encoding="utf-8").splitlines(True)
-            (folder / "coefficients.csv").write_text(
-                "".join(line for line in lines if not line.startswith("(intercept)")),
-                encoding="utf-8",
-            )
+        # The Cox model has no intercept (its values are None): write_csv leaves that
+        # row out. (Dropping lines that start with "(intercept)" also dropped a feature
+        # so named.)
+        coefficients.write_csv(summary["coefficients"], folder / "coefficients.csv")
         summary["timings"] = dict(step.times)
         (folder / "summary.json").write_text(json.dumps(jsonable(summary), indent=2))
         (folder / "report.html").write_text(render_html(summary, folder), encoding="utf-8")

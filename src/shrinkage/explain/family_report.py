@@ -130,14 +130,19 @@ def recommendation(summary: dict) -> list[str]:
         + "."
     )
     shrink = summary.get("heuristic_shrinkage_detail") or {}
-    if shrink:
+    if shrink.get("reason"):
+        lines.append(
+            "Heuristic shrinkage of the unpenalized fit (van Houwelingen & le Cessie): "
+            f"undefined. {shrink['reason']} Use a penalty (or fewer features than rows)."
+        )
+    elif shrink:
         lines.append(
             f"Heuristic shrinkage of the unpenalized fit (van Houwelingen & le Cessie): "
             f"{fmt(shrink.get('value'), 3)} (LR χ² {fmt(shrink.get('lr_chi2'), 4)} on "
             f"{shrink.get('p')} features)."
         )
     phi = shrink.get("dispersion")
-    if phi is not None and phi > 1.5:
+    if phi is not None and phi > 1.5 and not shrink.get("reason"):
         lines.append(
             f"The counts are over-dispersed (Pearson χ²/df = {phi:.3g} for the unpenalized "
             "fit, 1 for Poisson data): the log-mean model is still estimated consistently, "

@@ -205,10 +205,11 @@ def calibration_slope(task: str, y, predicted) -> float:
     if np.ptp(logit) == 0:
         return float("nan")
     positive, negative = logit[y == 1, 0], logit[y != 1, 0]
-    if positive.size and negative.size and negative.max() < positive.min():
-        # The held-out rows are separated by the prediction: the slope's likelihood
-        # has no maximum (it grows without bound), and any number a solver stops at
-        # (30, 46, 87 seen) would be read as calibration. None, as for the bootstrap.
+    if positive.size and negative.size and negative.max() <= positive.min():
+        # The held-out rows are separated by the prediction (completely, or with ties
+        # at the boundary only): the slope's likelihood has no maximum (it grows
+        # without bound), and any number a solver stops at (30, 46, 87 seen; 99 with
+        # one tie) would be read as calibration. None, as for the bootstrap.
         return float("nan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

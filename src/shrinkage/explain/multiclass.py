@@ -76,7 +76,7 @@ def compare_multiclass(
     from .report_sections import coefficient_table, comparison_section
 
     out = Path(out)
-    check_target(out, force)
+    check_target(out, force, folder=True)
     K = len(data.classes)
     X = data.X.toarray() if hasattr(data.X, "toarray") else np.asarray(data.X, float)
     if np.min(np.bincount(data.y.astype(int), minlength=K)) < 4:
@@ -170,8 +170,8 @@ def compare_multiclass(
     for m in METHODS:
         v = {"B": bootstrap, "B_used": len(boots)}
         for k, value in apparent[m].items():
-            # A resample the model separates has an infinite slope: the optimism of
-            # the slope is averaged over the finite ones, and their count reported.
+            # A resample the model separates has no slope (NaN): the optimism of the
+            # slope is averaged over the finite ones, and their count reported.
             finite = [b[m][k] for b in boots if np.isfinite(b[m][k])]
             optimism = float(np.mean(finite)) if finite else np.nan
             v[f"{k}_apparent"], v[f"{k}_optimism"] = value, optimism
@@ -220,9 +220,8 @@ def compare_multiclass(
     ybar = np.bincount(y_tr.astype(int), minlength=K) / n
     d_null = -2 * n * np.sum(ybar * np.log(np.clip(ybar, 1e-300, 1)))
     d_model = 2 * n * apparent["none"]["log_loss"]
-    p = len(names) * (K - 1)
-    lr = d_null - d_model
-    shrink = {"lr_chi2": lr, "p": p, "value": (lr - p) / lr if lr > 0 else np.nan}
+    log_p = np.log(np.clip(_probabilities(models["none"], X_tr, K), 1e-300, 1))
+    shrink = multiclass_heuristic(X_tr, y_tr, K, d_null - d_model, log_p)
 
     best = min(per_method, key=lambda m: per_method[m]["mean"])
     recommendation = [
@@ -255,13 +254,24 @@ def compare_multiclass(
     v = rows["none"]["validation"]
     recommendation.append(
         f"The unpenalized fit's log-loss is {v['log_loss_apparent']:.3g} on its own rows and "
-        f"{v['log_loss_corrected']:.3g} corrected for optimism (bootstrap); heuristic "
-        f"shrinkage {shrink['value']:.3f}."
+        f"{v['log_loss_corrected']:.3g} corrected for optimism (bootstrap); "
+        + (
+            f"heuristic shrinkage {shrink['value']:.3f}."
+            if shrink["undefined"] is None
+            else "heuristic shrinkage undefined. " + shrink["reason"]
+        )
     )
     slopes = {m: rows[m]["validation"]["calibration_slope_corrected"] for m in METHODS}
     recommendation.append(
         "Bootstrap-corrected calibration slopes (1 = ideal, below 1 = predictions too "
-        "extreme for new rows): " + ", ".join(f"{m} {fmt(v, 3)}" for m, v in slopes.items()) + "."
+        "extreme for new rows): "
+        + ", ".join(f"{m} {fmt(v, 3)}" for m, v in slopes.items())
+        + "."
+        + (
+            " — : no slope, the rows are separated by that model's predictions."
+            if any(not np.isfinite(v) for v in slopes.values())
+            else ""
+        )
     )
     per_class = {m: [models[m].coef_[k] for k in range(K)] for m in METHODS}
     table = {
@@ -270,6 +280,11 @@ def compare_multiclass(
         "standardized": {m: np.ravel(per_class[m]).tolist() for m in METHODS},
         "original": {m: np.ravel(np.asarray(per_class[m]) / scale).tolist() for m in METHODS},
         "intercept_original": {m: float("nan") for m in METHODS},
+        # one intercept per class in coefficients.csv (the single row read "nan")
+        "intercept_rows": {
+            f"(intercept) [{c}]": {m: rows[m]["intercept_original_units"][c] for m in METHODS}
+            for c in data.classes
+        },
         "selection_frequency": {
             "L1": [rows["L1"]["selection_frequency"][f] for _ in data.classes for f in names]
         },
@@ -345,7 +360,10 @@ def compare_multiclass(
             "<p class='note'>Calibration slope: the γ that best rescales every class's "
             "linear predictor, softmax(γη) (Harrell's slope). The unpenalized fit has slope 1 "
             "on its own rows; the corrected slope is what new rows would show. Below 1: "
-            "predictions too extreme, the model needs shrinkage.</p>",
+            "predictions too extreme, the model needs shrinkage. A slope shown as — has no "
+            "estimate: the rows are separated by the predictions (every row's own class "
+            "ranked first, or tied first), so the likelihood of γ grows without bound "
+            "(as the binary report's slope on separated rows).</p>",
             "<h2>Paths: each penalty on its own grid</h2>",
             _image(folder, summary["figures"]["paths"]["png"], "L1, elastic net and L2 paths"),
             "<p class='note'>Per feature, the norm of its class coefficients ‖B_j‖₂. Left of "
@@ -367,6 +385,37 @@ def compare_multiclass(
     summary["timings"] = dict(step.times)  # as the binary report's (not in summary.json)
     summary["timings_cpu"] = dict(step.cpu_times)
     return summary
+
+
+def multiclass_heuristic(X, y, K: int, lr: float, log_p=None) -> dict:
+    """van Houwelingen–le Cessie ``(LR χ² − p)/LR χ²`` of the unpenalized multinomial
+    fit, ``p = (K − 1)·rank`` of the centred design; undefined (NaN, with the reason)
+    where that fit interpolates (``rank + 1 ≥ n``: any labels are separable) or the
+    classes are separated (:func:`.validation.separation`): no maximum-likelihood
+    estimate, and ``D_null − D_model`` is wherever the solver stopped. ``log_p``, the
+    fit's log-probabilities, stand in for the separation LP on large data."""
+    from .validation import design_rank, separation, undefined_reason
+
+    n = len(y)
+    columns = int(np.count_nonzero(np.ptp(X, axis=0) > 0))
+    rank = design_rank(X)
+    p = rank * (K - 1)
+    reason = None
+    if rank + 1 >= n:
+        reason = "interpolates"
+    elif separation(X, y, K, log_p):
+        reason = "separated"
+    value = np.nan if reason is not None else (lr - p) / lr if lr > 0 else np.nan
+    return {
+        "lr_chi2": float(lr),
+        "p": p,
+        "rank": rank,
+        "p_columns": columns * (K - 1),
+        "n": n,
+        "value": float(value),
+        "undefined": reason,
+        "reason": undefined_reason(reason, n=n, p=rank, columns=columns, task="classification"),
+    }
 
 
 def _curse_section(curse, made, folder, image, table, fmt) -> list[str]:

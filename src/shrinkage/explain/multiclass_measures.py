@@ -31,6 +31,8 @@ def calibration_slope(P: np.ndarray, y: np.ndarray, iterations: int = 50) -> flo
 
     Newton's method on the concave ``ℓ(γ) = Σ_i [γ L_{i,y_i} − log Σ_k e^{γ L_ik}]``,
     ``L = log P``: ``ℓ'(γ) = Σ_i (L_{i,y_i} − E_γ L_i)`` and ``ℓ''(γ) = −Σ_i Var_γ L_i``.
+    NaN where no maximum exists: the rows are separated by ``P`` (every row's own class
+    first or tied first, one at least strictly), as the binary slope.
     """
     L = np.log(np.clip(P, _EPS, 1.0))
     L = L - L.mean(axis=1, keepdims=True)  # softmax is shift-invariant per row
@@ -39,12 +41,15 @@ def calibration_slope(P: np.ndarray, y: np.ndarray, iterations: int = 50) -> flo
     def loglik(gamma: float) -> float:
         return float(gamma * observed - logsumexp(gamma * L, axis=1).sum())
 
-    predicted = L.argmax(axis=1)
-    margin = L[np.arange(len(y)), y.astype(int)] - np.partition(L, -2, axis=1)[:, -2]
-    if np.all(predicted == y) and np.all(margin > 0):
-        # Every row ranked right: the likelihood grows without bound in γ (the
-        # predictions are never extreme enough for these rows).
-        return float("inf")
+    others = np.where(np.eye(L.shape[1], dtype=bool)[y.astype(int)], -np.inf, L)
+    margin = L[np.arange(len(y)), y.astype(int)] - others.max(axis=1)
+    if np.all(margin >= 0) and np.any(margin > 0):
+        # The rows are separated by the predictions: no row's own class is behind
+        # another (a tie at most) and some is ahead, so ℓ'(γ) > 0 for every γ and the
+        # likelihood has no maximum. Any number a solver stops at (46 seen with one
+        # tie) would be read as calibration, and +∞ is no estimate either: NaN, as
+        # the binary slope (measure.calibration_slope) gives for separated rows.
+        return float("nan")
     gamma, current = 1.0, loglik(1.0)
     for _ in range(iterations):
         S = softmax(gamma * L, axis=1)

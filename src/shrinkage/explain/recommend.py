@@ -96,7 +96,18 @@ def recommend(
     if validation:
         slope = validation["slope_corrected"]
         h = shrinkage.get("value")
-        if not np.isfinite(slope):
+        undefined = shrinkage.get("undefined")
+        if undefined is not None and shrinkage.get("reason"):
+            # Checked before the slope: an interpolating fit's bootstrap-corrected slope
+            # can be near 1 (1.000 on 45 rows × 200 features: each resample's fit
+            # interpolates its own rows too), and "little overfitting" would be the
+            # opposite of the truth.
+            advice = {
+                "interpolates": " Use a penalty (or fewer features than rows).",
+                "separated": " It cannot be used without a penalty.",
+            }
+            lines.append(shrinkage["reason"] + advice.get(undefined, ""))
+        elif not np.isfinite(slope):
             lines.append(
                 "The unpenalized fit has no finite calibration slope (the classes are "
                 "separated, or nearly): it cannot be used without a penalty."

@@ -136,16 +136,34 @@ def validation_section(summary: dict, folder, image) -> list[str]:
             f"Efron–Gong optimism bootstrap as rms::validate, B = {B}: in each resample the "
             "whole procedure (standardizing, the CV choice of α, the refit) is run again; "
             "optimism = index on the resample − index on the original rows. A corrected "
-            "slope below 1 is the shrinkage new predictions would need. Heuristic shrinkage "
-            f"(van Houwelingen & le Cessie) of the unpenalized fit: (LR χ² − p)/LR χ² = "
-            f"({fmt(detail.get('lr_chi2'))} − {detail.get('p')})/{fmt(detail.get('lr_chi2'))}"
-            f" = {fmt(detail.get('value'), 3)}."
+            "slope below 1 is the shrinkage new predictions would need. " + heuristic_words(detail)
         ),
         image(folder, summary["figures"]["calibrate"]["png"], "bias-corrected calibration"),
         _note(
             "rms::calibrate style: the smoothed observed outcome against the prediction, as "
             "fitted (apparent) and corrected for overfitting by the same bootstrap."
         ),
+    )
+
+
+def heuristic_words(detail: dict) -> str:
+    """The heuristic shrinkage in words: the formula with its numbers, or, where it is
+    undefined (an interpolating or separated unpenalized fit), why."""
+    if detail.get("reason"):
+        return (
+            "Heuristic shrinkage (van Houwelingen & le Cessie) of the unpenalized fit: "
+            f"undefined. {detail['reason']}"
+        )
+    p, columns = detail.get("p"), detail.get("p_columns")
+    rank = (
+        f"; p = {p}, the rank of the centred design ({columns} columns)"
+        if columns is not None and columns != p
+        else ""
+    )
+    return (
+        "Heuristic shrinkage (van Houwelingen & le Cessie) of the unpenalized fit: "
+        f"(LR χ² − p)/LR χ² = ({fmt(detail.get('lr_chi2'))} − {p})/"
+        f"{fmt(detail.get('lr_chi2'))} = {fmt(detail.get('value'), 3)}{rank}."
     )
 
 

@@ -221,21 +221,171 @@ def _bootstrap_weights(rng, n: int, strata) -> np.ndarray:
     return weights
 
 
+# The residual sum of squares of a least-squares fit below this share of the total: the
+# fit reproduces the outcome exactly (R² = 1 to rounding), and −n·log(1 − R²) is +∞.
+EXACT_FIT_RSS = 1e-10
+
+
+def design_rank(X) -> int:
+    """Numerical rank of the centred design (``np.linalg.matrix_rank``, its default
+    tolerance): the degrees of freedom of the slopes, whatever the column count (a
+    duplicated column, or the one-hot levels of a column that sum to 1, add none)."""
+    X = np.asarray(X, dtype=float)
+    if X.shape[1] == 0:
+        return 0
+    return int(np.linalg.matrix_rank(X - X.mean(axis=0)))
+
+
+# The separation LP's constraint matrix, n·(K − 1) × K·(p + 1): at most this many entries
+# (32 MB; 10 000 rows × 100 features, two classes: 2·10⁶ entries, 2.8 s). Beyond it the
+# fitted predictor of the unpenalized fit is checked instead (complete separation only).
+SEPARATION_LP_ENTRIES = 4_000_000
+
+
+def separation(X, y, n_classes: int | None = None, eta=None) -> bool:
+    """Whether the classes ``y`` (codes 0..K−1) are separated by a linear predictor
+    with intercepts, completely or quasi-completely: the maximum-likelihood estimate of
+    the (multinomial) logistic model does not exist (Albert & Anderson 1984).
+
+    The linear program of Konis (2007; R's ``detectseparation``), for ``K`` classes:
+    maximize ``Σ_i Σ_{k≠y_i} (b_{y_i} − b_k)ᵀx̃_i`` subject to every term ``≥ 0`` and
+    ``|b| ≤ 1`` (``x̃ = (1, x)``). Its optimum is 0 unless a direction exists along
+    which no row's probability of its own class falls and some row's rises: then the
+    likelihood grows without bound along it.
+
+    Where that program is too large (:data:`SEPARATION_LP_ENTRIES`), ``eta``, the
+    unpenalized fit's linear predictors (``(n,)`` for two classes, ``(n, K)``), is
+    checked for complete separation instead: every row's own class strictly first.
+    """
+    from scipy.optimize import linprog
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).astype(int)
+    K = int(n_classes or y.max() + 1)
+    n, q = X.shape[0], X.shape[1] + 1
+    if n * (K - 1) * K * q > SEPARATION_LP_ENTRIES:
+        if eta is None:
+            return False
+        eta = np.asarray(eta, dtype=float)
+        if eta.ndim == 1:
+            eta = np.column_stack([np.zeros(n), eta])
+        own = eta[np.arange(n), y]
+        others = np.where(np.eye(K, dtype=bool)[y], -np.inf, eta).max(axis=1)
+        return bool(np.all(own > others))
+    Xt = np.column_stack([np.ones(n), (X - X.mean(axis=0)) / np.maximum(X.std(axis=0), 1e-300)])
+    blocks = []
+    for k in range(K):
+        rows = y != k
+        # (b_{y_i} − b_k)ᵀx̃_i for every row i not of class k: a row of A per pair
+        A = np.zeros((int(rows.sum()), K * q))
+        for c in range(K):
+            mine = rows & (y == c)
+            A[mine[rows], c * q : (c + 1) * q] = Xt[mine]
+        A[:, k * q : (k + 1) * q] -= Xt[rows]
+        blocks.append(A)
+    A = np.vstack(blocks)
+    res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(A)), bounds=(-1, 1), method="highs")
+    if res.status != 0:
+        return False  # no answer from the solver: claim nothing
+    return bool(-res.fun > 1e-6 * max(1.0, np.sqrt(len(A))))
+
+
 def heuristic_shrinkage(task: str, fit_none: LinearFit, X, y) -> dict:
     """van Houwelingen–le Cessie ``(LR χ² − p)/LR χ²`` for the unpenalized fit.
 
     Least squares: ``LR χ² = −n·log(1 − R²)`` (rms's ``ols``); logistic:
-    ``LR χ² = D_null − D_model``. ``p`` counts the non-constant features.
+    ``LR χ² = D_null − D_model``. ``p`` is the numerical rank of the centred design
+    (:func:`design_rank`), not the column count: duplicated columns add no degree of
+    freedom.
+
+    The heuristic needs a maximum-likelihood fit that exists and does not reproduce
+    the training rows. It is undefined (``value`` NaN, ``undefined`` the reason) when
+
+    - ``p + 1 ≥ n`` (slopes and intercept at least the rows): the unpenalized fit
+      interpolates the training rows (least squares: RSS = 0, LR χ² = +∞; logistic:
+      any labels are separable) — ``"interpolates"``;
+    - least squares reproduces ``y`` exactly (RSS ≤ 10⁻¹⁰·TSS): LR χ² = +∞ —
+      ``"exact fit"``;
+    - the classes are separated (:func:`separation`): the fit's coefficients diverge
+      and ``D_null − D_model`` is wherever the solver stopped — ``"separated"``.
     """
     n = len(y)
-    p = int(np.count_nonzero(np.ptp(X, axis=0) > 0))
+    columns = int(np.count_nonzero(np.ptp(X, axis=0) > 0))
+    p = design_rank(X)
     eta = fit_none.intercept + X @ fit_none.coef
+    reason = None
     if task == "regression":
-        r2 = 1 - np.sum((y - eta) ** 2) / np.sum((y - y.mean()) ** 2)
-        lr = -n * np.log(max(1 - r2, 1e-300))
+        rss = float(np.sum((y - eta) ** 2))
+        tss = float(np.sum((y - y.mean()) ** 2))
+        r2 = 1 - rss / tss if tss > 0 else np.nan
+        lr = -n * np.log(max(1 - r2, 1e-300)) if np.isfinite(r2) else np.nan
+        if p + 1 >= n:
+            reason = "interpolates"
+        elif tss > 0 and rss <= EXACT_FIT_RSS * tss:
+            reason = "exact fit"
+        if reason is not None:
+            lr = float("inf")
+        extra = {"rss_share": rss / tss if tss > 0 else np.nan}
     else:
         ybar = y.mean()
         d_null = -2 * np.sum(y * np.log(ybar) + (1 - y) * np.log(1 - ybar))
         d_model = 2 * np.sum(np.logaddexp(0, eta) - y * eta)
         lr = d_null - d_model
-    return {"lr_chi2": float(lr), "p": p, "value": float((lr - p) / lr) if lr > 0 else np.nan}
+        if p + 1 >= n:
+            reason = "interpolates"
+        elif separation(X, y, 2, eta):
+            reason = "separated"
+        extra = {}
+    value = np.nan if reason is not None else float((lr - p) / lr) if lr > 0 else np.nan
+    return {
+        "lr_chi2": float(lr),
+        "p": p,
+        "p_columns": columns,
+        "n": int(n),
+        "value": float(value),
+        "undefined": reason,
+        "reason": undefined_reason(reason, n=n, p=p, columns=columns, task=task, **extra),
+        **extra,
+    }
+
+
+def undefined_reason(reason, *, n, p, columns, task, rss_share=None) -> str | None:
+    """The sentence the report shows where the heuristic shrinkage is undefined."""
+    if reason is None:
+        return None
+    rank = (
+        f"the centred design has rank {p}"
+        + (f" (of {columns} columns)" if columns != p else "")
+        + f", so with the intercept {p + 1} parameters for {n} training rows"
+    )
+    if reason == "interpolates":
+        what = {
+            "regression": "reproduces every training outcome exactly (RSS = 0)",
+            "classification": "separates the classes of the training rows perfectly (any "
+            "labels can be separated)",
+            "poisson": "can match every training count (the saturated model; a zero "
+            "count's mean pushed to 0)",
+            "survival": "can order the training rows' risks at will (the partial "
+            "likelihood has no maximum)",
+        }[task]
+        return (
+            f"The unpenalized fit interpolates the training rows: {rank}, and it {what}. "
+            "Its apparent fit is perfect, so overfitting is maximal, and the heuristic "
+            "shrinkage (LR χ² − p)/LR χ² does not apply (LR χ² is infinite or meaningless)."
+        )
+    if reason == "exact fit":
+        return (
+            "The unpenalized fit reproduces the training outcome exactly (residual sum "
+            f"of squares {rss_share:.1e} of the total): LR χ² = −n·log(1 − R²) is "
+            "infinite and the heuristic shrinkage does not apply. Either the outcome is "
+            "an exact linear function of the features (no noise), or the fit interpolates."
+        )
+    if reason == "separated":
+        return (
+            "The classes of the training rows are separated by a linear predictor: the "
+            "unpenalized fit has no maximum-likelihood estimate (its coefficients grow "
+            "without bound, and LR χ² = D_null − D_model is wherever the solver stopped), "
+            "so the heuristic shrinkage does not apply, and the unpenalized model "
+            "overfits as far as the solver lets it."
+        )
+    return None
