@@ -32,6 +32,7 @@ import dask.dataframe as dd  # noqa: E402
 import pandas as pd  # noqa: E402
 from conftest import enet_objective, logistic_objective  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
+from sklearn.base import clone  # noqa: E402
 
 from shrinkage.distributed import fit, regularization_path, row_folds  # noqa: E402
 from shrinkage.distributed.command import (  # noqa: E402
@@ -174,6 +175,58 @@ def test_elastic_net_cv_over_l1_ratios(client):
     assert fitted.alpha_ == pytest.approx(memory.alpha_, rel=1e-10)
     np.testing.assert_allclose(fitted.mse_path_, memory.mse_path_, rtol=1e-6)
     np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_cv_grids_in_any_order_as_in_memory(client):
+    # A grid in no order was refused on Dask ("alphas is not sorted") while the in-memory
+    # estimators (and scikit-learn) sort it: the same alphas_, mse_path_ rows and alpha_.
+    X, y, w = regression(seed=13, weights=True)
+    Xm, ym, wm = computed(X, y, w)
+    folds = row_folds(Xm.shape[0], 4)
+    for estimator in (
+        LassoCV(alphas=[0.1, 1.0, 0.01], tol=1e-10),
+        ElasticNetCV(l1_ratio=[0.0, 0.5], alphas=[0.1, 3.0, 0.01], tol=1e-10),
+    ):
+        memory = clone(estimator).set_params(cv=folds).fit(Xm, ym, sample_weight=wm)
+        fitted = clone(estimator).set_params(cv=4).fit(X, y, sample_weight=w)
+        np.testing.assert_array_equal(fitted.alphas_, memory.alphas_)
+        np.testing.assert_allclose(fitted.mse_path_, memory.mse_path_, rtol=1e-8)
+        assert (fitted.alpha_, fitted.l1_ratio_) == (memory.alpha_, memory.l1_ratio_)
+        np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(fitted.intercept_, memory.intercept_, rtol=1e-8)
+
+
+def test_automatic_grid_with_l1_ratio_zero_is_refused_as_in_memory(client):
+    # scikit-learn's message; the Dask engine built a grid from a ridge "alpha_max".
+    X, y, _ = regression(n=2000, p=4, chunk=500)
+    Xm, ym = computed(X, y)
+    message = "Automatic alpha grid generation is not supported for l1_ratio=0"
+    with pytest.raises(ValueError, match=message):
+        ElasticNetCV(l1_ratio=[0.0, 0.5], cv=3).fit(Xm, ym)
+    with pytest.raises(ValueError, match=message):
+        ElasticNetCV(l1_ratio=[0.0, 0.5], cv=3).fit(X, y)
+
+
+def test_ridge_cv_alpha_per_target_as_in_memory(client):
+    X, y, w = regression(seed=14, weights=True)
+    noise = da.random.default_rng(15).standard_normal(X.shape[0], chunks=1000)
+    Y = da.stack([y, 3.0 * y + 20.0 * noise], axis=1)  # the targets want other alphas
+    Xm, Ym, wm = computed(X, Y, w)
+    alphas = np.geomspace(1e-2, 1e5, 15)
+    # K folds: refused in memory (scikit-learn's message), so on Dask too (it fitted).
+    message = "cv!=None and alpha_per_target=True are incompatible"
+    with pytest.raises(ValueError, match=message):
+        RidgeCV(alphas=alphas, cv=row_folds(Xm.shape[0], 3), alpha_per_target=True).fit(Xm, Ym)
+    with pytest.raises(ValueError, match=message):
+        RidgeCV(alphas=alphas, cv=3, alpha_per_target=True).fit(X, Y)
+    # Leave-one-out: one alpha per target, the same ones.
+    memory = RidgeCV(alphas=alphas, alpha_per_target=True).fit(Xm, Ym, sample_weight=wm)
+    fitted = RidgeCV(alphas=alphas, alpha_per_target=True).fit(X, Y, sample_weight=w)
+    assert memory.alpha_[0] != memory.alpha_[1]
+    np.testing.assert_array_equal(fitted.alpha_, memory.alpha_)
+    np.testing.assert_allclose(fitted.best_score_, memory.best_score_, rtol=1e-8)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(fitted.intercept_, memory.intercept_, rtol=1e-8)
 
 
 def test_row_folds_partition_the_rows():
