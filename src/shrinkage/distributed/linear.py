@@ -275,6 +275,41 @@ def least_squares_path(
     :func:`shrinkage.distributed.regularization_path`)."""
     weights = check_penalty_weights(penalty_weights, data.n_features)
     folds, shift_x, shift_y = gram_pass(data, fit_intercept)
+    return path_from_moments(
+        folds,
+        shift_x,
+        shift_y,
+        weights,
+        l1_ratio=l1_ratio,
+        alphas=alphas,
+        eps=eps,
+        positive=positive,
+        fit_intercept=fit_intercept,
+        tol=tol,
+        max_iter=max_iter,
+        feature_names=data.feature_names,
+    )
+
+
+def path_from_moments(
+    folds: FoldMoments,
+    shift_x,
+    shift_y,
+    weights,
+    *,
+    l1_ratio: float,
+    alphas,
+    eps: float,
+    positive: bool,
+    fit_intercept: bool,
+    tol: float,
+    max_iter: int,
+    feature_names=None,
+) -> PathResult:
+    """The path of :func:`shrinkage.path.regularization_path` from the moments of a
+    :func:`~.moments.gram_pass` (first target): a log grid down from ``alpha_max``
+    (integer ``alphas``) or the given one (monotonic, solved decreasing); pure ridge
+    exactly (every alpha from one eigendecomposition)."""
     problem = problem_from(folds, shift_x, shift_y, weights, l1_ratio, positive, fit_intercept)
     if isinstance(alphas, Integral) and not isinstance(alphas, bool):
         grid = alpha_grid(problem.alpha_max, check_positive_int(alphas, "alphas"), eps)
@@ -286,8 +321,8 @@ def least_squares_path(
         result = solve_path(problem, grid, tol, max_iter)
     if not fit_intercept:
         result.intercepts = np.zeros(grid.size)
-    if data.feature_names is not None:
-        result.feature_names = list(data.feature_names)
+    if feature_names is not None:
+        result.feature_names = list(feature_names)
     if not result.converged.all():
         worst = int(np.flatnonzero(~result.converged)[0])
         warn_not_converged(result.duality_gaps[worst], tol, max_iter, result.alphas[worst])
