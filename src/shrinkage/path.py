@@ -16,8 +16,9 @@ That step is :func:`shrinkage.solvers.step.screened_solve`, shared with the esti
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -34,6 +35,7 @@ from ._validation import (
     check_precomputed_gram,
     check_real_target,
     check_sample_weight,
+    refuse_scalar_grid,
 )
 from .datafits import get_datafit
 from .solvers.standardize import (
@@ -147,6 +149,29 @@ def alpha_grid(alpha_max: float, n_alphas: int = 100, eps: float = 1e-3) -> np.n
         # Nothing to penalize (y constant or no penalized features): one flat path.
         return np.full(n_alphas, np.finfo(float).resolution)
     return np.geomspace(alpha_max, alpha_max * eps, n_alphas)
+
+
+def cv_alpha_grid(alphas, eps: float, l1_ratio: float, alpha_max: Callable[[], float]):
+    """A CV estimator's alpha grid from its ``alphas`` setting, decreasing.
+
+    An integer ``alphas`` gives that many values log-spaced from ``α_max`` (computed
+    by ``alpha_max()``, only then) down to ``eps·α_max``; it needs ``l1_ratio > 0``
+    (``α_max`` is infinite for ridge). Otherwise the given values are checked with
+    scikit-learn's messages (each a real ``>= 0``), in any order, and returned sorted
+    decreasing, the order paths are solved in. (Here, below the estimators, so that
+    the distributed engine builds its grids with the same function.)
+    """
+    from sklearn.utils import check_scalar
+
+    if isinstance(alphas, Integral) and not isinstance(alphas, bool):
+        size = check_positive_int(alphas, "alphas")
+        if l1_ratio == 0:
+            raise ValueError(_AUTO_GRID_L1_RATIO_0)
+        return alpha_grid(alpha_max(), size, eps)
+    refuse_scalar_grid(alphas)
+    for index, alpha in enumerate(np.atleast_1d(np.asarray(alphas, dtype=object))):
+        check_scalar(alpha, f"alphas[{index}]", target_type=Real, min_val=0.0)
+    return check_alpha_grid(np.sort(np.asarray(alphas, dtype=np.float64).ravel()))
 
 
 def _check_alphas(alphas) -> np.ndarray:

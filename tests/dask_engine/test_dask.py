@@ -32,6 +32,7 @@ import dask.dataframe as dd  # noqa: E402
 import pandas as pd  # noqa: E402
 from conftest import enet_objective, logistic_objective  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
+from sklearn.base import clone  # noqa: E402
 
 from shrinkage.distributed import fit, regularization_path, row_folds  # noqa: E402
 from shrinkage.distributed.command import (  # noqa: E402
@@ -42,10 +43,12 @@ from shrinkage.distributed.io import read_parquet_folder  # noqa: E402
 from shrinkage.linear_model import (  # noqa: E402
     ElasticNet,
     ElasticNetCV,
+    ElasticNetIC,
     Lasso,
     LassoCV,
     LassoIC,
     LogisticRegression,
+    RelaxedLasso,
     Ridge,
     RidgeCV,
 )
@@ -176,12 +179,124 @@ def test_elastic_net_cv_over_l1_ratios(client):
     np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-6, atol=1e-9)
 
 
+def test_cv_grids_in_any_order_as_in_memory(client):
+    # A grid in no order was refused on Dask ("alphas is not sorted") while the in-memory
+    # estimators (and scikit-learn) sort it: the same alphas_, mse_path_ rows and alpha_.
+    X, y, w = regression(seed=13, weights=True)
+    Xm, ym, wm = computed(X, y, w)
+    folds = row_folds(Xm.shape[0], 4)
+    for estimator in (
+        LassoCV(alphas=[0.1, 1.0, 0.01], tol=1e-10),
+        ElasticNetCV(l1_ratio=[0.0, 0.5], alphas=[0.1, 3.0, 0.01], tol=1e-10),
+    ):
+        memory = clone(estimator).set_params(cv=folds).fit(Xm, ym, sample_weight=wm)
+        fitted = clone(estimator).set_params(cv=4).fit(X, y, sample_weight=w)
+        np.testing.assert_array_equal(fitted.alphas_, memory.alphas_)
+        np.testing.assert_allclose(fitted.mse_path_, memory.mse_path_, rtol=1e-8)
+        assert (fitted.alpha_, fitted.l1_ratio_) == (memory.alpha_, memory.l1_ratio_)
+        np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(fitted.intercept_, memory.intercept_, rtol=1e-8)
+
+
+def test_automatic_grid_with_l1_ratio_zero_is_refused_as_in_memory(client):
+    # scikit-learn's message; the Dask engine built a grid from a ridge "alpha_max".
+    X, y, _ = regression(n=2000, p=4, chunk=500)
+    Xm, ym = computed(X, y)
+    message = "Automatic alpha grid generation is not supported for l1_ratio=0"
+    with pytest.raises(ValueError, match=message):
+        ElasticNetCV(l1_ratio=[0.0, 0.5], cv=3).fit(Xm, ym)
+    with pytest.raises(ValueError, match=message):
+        ElasticNetCV(l1_ratio=[0.0, 0.5], cv=3).fit(X, y)
+
+
+def test_ridge_cv_alpha_per_target_as_in_memory(client):
+    X, y, w = regression(seed=14, weights=True)
+    noise = da.random.default_rng(15).standard_normal(X.shape[0], chunks=1000)
+    Y = da.stack([y, 3.0 * y + 20.0 * noise], axis=1)  # the targets want other alphas
+    Xm, Ym, wm = computed(X, Y, w)
+    alphas = np.geomspace(1e-2, 1e5, 15)
+    # K folds: refused in memory (scikit-learn's message), so on Dask too (it fitted).
+    message = "cv!=None and alpha_per_target=True are incompatible"
+    with pytest.raises(ValueError, match=message):
+        RidgeCV(alphas=alphas, cv=row_folds(Xm.shape[0], 3), alpha_per_target=True).fit(Xm, Ym)
+    with pytest.raises(ValueError, match=message):
+        RidgeCV(alphas=alphas, cv=3, alpha_per_target=True).fit(X, Y)
+    # Leave-one-out: one alpha per target, the same ones.
+    memory = RidgeCV(alphas=alphas, alpha_per_target=True).fit(Xm, Ym, sample_weight=wm)
+    fitted = RidgeCV(alphas=alphas, alpha_per_target=True).fit(X, Y, sample_weight=w)
+    assert memory.alpha_[0] != memory.alpha_[1]
+    np.testing.assert_array_equal(fitted.alpha_, memory.alpha_)
+    np.testing.assert_allclose(fitted.best_score_, memory.best_score_, rtol=1e-8)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(fitted.intercept_, memory.intercept_, rtol=1e-8)
+
+
 def test_row_folds_partition_the_rows():
     folds = row_folds(10_000, 5)
     tests = np.concatenate([test for _, test in folds])
     np.testing.assert_array_equal(np.sort(tests), np.arange(10_000))
     sizes = np.array([test.size for _, test in folds])
     assert np.all(np.abs(sizes - 2000) < 200)  # a hash: about equal
+
+
+# -- information criteria ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "estimator, weighted",
+    [
+        (LassoIC(tol=1e-12), True),
+        (LassoIC(criterion="ebic", fit_intercept=False, tol=1e-12), False),
+        (LassoIC(criterion="aic", relax=True, tol=1e-12), True),
+        (LassoIC(penalty_weights=np.r_[0.0, np.ones(11)], tol=1e-12), False),
+        (ElasticNetIC(l1_ratio=0.5, tol=1e-12), True),
+        (ElasticNetIC(l1_ratio=0.0), True),  # ridge: the spectral path and its grid
+    ],
+    ids=["bic", "ebic-no-intercept", "aic-relax", "free-column", "enet", "ridge"],
+)
+def test_information_criteria_match_memory(client, estimator, weighted):
+    # LassoIC/ElasticNetIC raised "has no distributed engine" on Dask input (the docs
+    # said they computed it into memory): the path, RSS, df and the OLS noise variance
+    # now come from the Gram pass.
+    X, y, w = regression(p=12, seed=16, weights=weighted, mean=30.0)
+    Xm, ym, wm = computed(X, y, w)
+    memory = clone(estimator).fit(Xm, ym, sample_weight=wm)
+    fitted = clone(estimator).fit(X, y, sample_weight=w)
+    # (The grids agree to rounding: alpha_max with a free column is profiled out of
+    # columns with means up to 360, 3e-12 apart.)
+    assert fitted.alpha_ == pytest.approx(memory.alpha_, rel=1e-10)
+    np.testing.assert_allclose(fitted.alphas_, memory.alphas_, rtol=1e-10)
+    np.testing.assert_allclose(fitted.criterion_, memory.criterion_, rtol=1e-10)
+    np.testing.assert_allclose(fitted.degrees_of_freedom_, memory.degrees_of_freedom_, atol=1e-9)
+    assert fitted.noise_variance_ == pytest.approx(memory.noise_variance_, rel=1e-10)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-8, atol=1e-10)
+    assert fitted.intercept_ == pytest.approx(memory.intercept_, rel=1e-9, abs=1e-12)
+    assert isinstance(fitted.coef_, np.ndarray) and fitted.n_features_in_ == 12
+
+
+def test_lasso_ic_noise_variance_by_cv_uses_the_hashed_folds(client):
+    # p close to n: "auto" estimates the noise by cross-validation (Reid et al.), on
+    # Dask with the engine's hashed folds; the same formula in memory on those folds.
+    from shrinkage.linear_model._information_criteria import elastic_net_degrees_of_freedom
+
+    # (From NumPy arrays: computing a generated y just before its fit can race with
+    # distributed's release of the same keys on this small graph, a KeyError on gather.)
+    rng = np.random.default_rng(17)
+    Xm = rng.standard_normal((45, 25))
+    ym = Xm[:, :4] @ [1.0, -2.0, 0.5, 0.2] + 0.5 * rng.standard_normal(45)
+    X, y = da.from_array(Xm, chunks=(15, 25)), da.from_array(ym, chunks=15)
+    n, p = Xm.shape
+    fitted = LassoIC(tol=1e-12).fit(X, y)
+    cv = ElasticNetCV(l1_ratio=1.0, tol=1e-12, cv=row_folds(n, 5)).fit(Xm, ym)
+    rss = np.sum((ym - Xm @ cv.coef_ - cv.intercept_) ** 2)
+    df = elastic_net_degrees_of_freedom(
+        Xm, np.full(n, 1.0 / n), cv.coef_, cv.alpha_, 1.0, np.ones(p), True
+    )
+    assert fitted.noise_variance_ == pytest.approx(rss / (n - df - 1), rel=1e-9)
+    memory = LassoIC(tol=1e-12, noise_variance=fitted.noise_variance_).fit(Xm, ym)
+    assert fitted.alpha_ == pytest.approx(memory.alpha_, rel=1e-12)
+    np.testing.assert_allclose(fitted.criterion_, memory.criterion_, rtol=1e-10)
+    np.testing.assert_allclose(fitted.coef_, memory.coef_, rtol=1e-8, atol=1e-10)
 
 
 # -- ridge ----------------------------------------------------------------------------
@@ -476,7 +591,7 @@ def test_clear_errors(client):
     with pytest.raises(ValueError, match="precompute=False"):
         Lasso(precompute=False).fit(X, y)
     with pytest.raises(ValueError, match="no distributed engine"):
-        fit(LassoIC(), X, y)
+        fit(RelaxedLasso(), X, y)
     with pytest.raises(ValueError, match="scoring"):
         RidgeCV(scoring="r2").fit(X, y)
     with pytest.raises(ValueError, match="binary"):

@@ -4,8 +4,8 @@
 :func:`dask_fit`, called by every estimator's ``fit``); nothing else changes for the user, and the
 fitted attributes are NumPy arrays, as after an in-memory fit.
 
-- Least squares (``Lasso``, ``ElasticNet``, ``LassoCV``, ``ElasticNetCV``, ``Ridge``,
-  ``RidgeCV``): one parallel pass computes the weighted Gram statistics
+- Least squares (``Lasso``, ``ElasticNet``, ``LassoCV``, ``ElasticNetCV``, ``LassoIC``,
+  ``ElasticNetIC``, ``Ridge``, ``RidgeCV``): one parallel pass computes the weighted Gram statistics
   ``Σ w x xᵀ``, ``Σ w x y``, … block by block (:mod:`.moments`), then the in-memory
   solvers run on the ``p × p`` matrix. CV folds are fixed per row by a hash of its
   position, so every fold's statistics come from the same pass.
@@ -61,7 +61,8 @@ def fit(estimator: T, X, y, sample_weight=None, feature_names=None) -> T:
 
     Parameters
     ----------
-    estimator : Lasso, ElasticNet, LassoCV, ElasticNetCV, Ridge, RidgeCV or LogisticRegression
+    estimator : Lasso, ElasticNet, LassoCV, ElasticNetCV, LassoIC, ElasticNetIC, Ridge, RidgeCV
+        or LogisticRegression
     X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
         Numeric; chunked (partitioned) by rows.
     y : Dask array, Series or DataFrame, or an in-memory array
@@ -91,8 +92,9 @@ def fit(estimator: T, X, y, sample_weight=None, feature_names=None) -> T:
     if engine is None:
         raise ValueError(
             f"{type(estimator).__name__} has no distributed engine. With Dask input use "
-            "Lasso, ElasticNet, LassoCV, ElasticNetCV, Ridge, RidgeCV or LogisticRegression "
-            "(binary), or compute X and y to memory (X.compute()) for this estimator."
+            "Lasso, ElasticNet, LassoCV, ElasticNetCV, LassoIC, ElasticNetIC, Ridge, RidgeCV "
+            "or LogisticRegression (binary), or compute X and y to memory (X.compute()) for "
+            "this estimator."
         )
     from ._inputs import prepare
 
@@ -107,6 +109,7 @@ def fit(estimator: T, X, y, sample_weight=None, feature_names=None) -> T:
 # package does not import the estimators that dispatch to it (no import cycle).
 _ENGINES = {
     "ElasticNetCV": ("linear", "fit_elastic_net_cv", {}),
+    "ElasticNetIC": ("information_criteria", "fit_elastic_net_ic", {}),
     "ElasticNet": ("linear", "fit_elastic_net", {"multi_output": True}),
     "RidgeCV": ("ridge", "fit_ridge_cv", {"multi_output": True}),
     "Ridge": ("ridge", "fit_ridge", {"multi_output": True}),

@@ -30,9 +30,8 @@ from .._validation import (
     check_nonnegative_scalar,
     check_penalty_weights,
     check_positive_int,
-    refuse_scalar_grid,
 )
-from ..path import PathResult, alpha_grid, solve_path
+from ..path import PathResult, alpha_grid, cv_alpha_grid, solve_path
 from ..selection import check_rule, record_path_cv, run_folds
 from ..solvers.problems import LeastSquaresProblem
 from ..solvers.ridge import SpectralRidge
@@ -157,22 +156,21 @@ def fit_elastic_net(estimator: T, data: DaskData) -> T:
     return estimator
 
 
-def _grid(estimator, folds, shift_x, shift_y, weights, l1_ratio) -> np.ndarray:
-    """The in-memory estimator's grid: log-spaced down from ``alpha_max`` of all rows."""
-    if isinstance(estimator.alphas, Integral) and not isinstance(estimator.alphas, bool):
-        size = check_positive_int(estimator.alphas, "alphas")
-        problem = problem_from(
-            folds,
-            shift_x,
-            shift_y,
-            weights,
-            l1_ratio,
-            estimator.positive,
-            estimator.fit_intercept,
-        )
-        return alpha_grid(problem.alpha_max, size, estimator.eps)
-    refuse_scalar_grid(estimator.alphas)
-    return check_alpha_grid(estimator.alphas)
+def _grid(estimator, l1_ratio, alpha_max=None) -> np.ndarray | None:
+    """The in-memory estimator's grid (:func:`~shrinkage.path.cv_alpha_grid`):
+    log-spaced down from ``alpha_max`` of all rows, or the given values in any order,
+    checked with the same messages and sorted decreasing.
+
+    ``alpha_max`` is a callable (the moments are needed); without it, an automatic
+    grid is only checked (before the pass: ``l1_ratio=0`` is refused as in memory)
+    and None is returned.
+    """
+    automatic = isinstance(estimator.alphas, Integral) and not isinstance(estimator.alphas, bool)
+    if automatic and alpha_max is None:
+        # The checks of an automatic grid, with nothing computed yet.
+        cv_alpha_grid(estimator.alphas, estimator.eps, l1_ratio, lambda: 1.0)
+        return None
+    return cv_alpha_grid(estimator.alphas, estimator.eps, l1_ratio, alpha_max)
 
 
 def fit_elastic_net_cv(estimator: T, data: DaskData) -> T:
@@ -190,12 +188,20 @@ def fit_elastic_net_cv(estimator: T, data: DaskData) -> T:
     check_precompute(estimator.precompute)
     n_folds = check_n_folds(estimator.cv)
     weights = check_penalty_weights(estimator.penalty_weights, data.n_features)
+    for ratio in l1_ratios:  # a bad grid fails before the pass
+        _grid(estimator, ratio)
     folds, shift_x, shift_y = gram_pass(data, estimator.fit_intercept, n_folds)
     check_n_folds(estimator.cv, sum(m.rows for m in folds))
     check_folds_filled(folds)
-    grids = [_grid(estimator, folds, shift_x, shift_y, weights, r) for r in l1_ratios]
-    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
     fit_intercept, positive = estimator.fit_intercept, estimator.positive
+
+    def alpha_max(ratio):  # of all rows; only asked for by an automatic grid
+        return lambda: problem_from(
+            folds, shift_x, shift_y, weights, ratio, positive, fit_intercept
+        ).alpha_max
+
+    grids = [_grid(estimator, r, alpha_max(r)) for r in l1_ratios]
+    seed = check_random_state(estimator.random_state).randint(np.iinfo(np.int32).max)
 
     def fold_path(index, fold):
         grid, ratio = grids[index], l1_ratios[index]
@@ -269,6 +275,41 @@ def least_squares_path(
     :func:`shrinkage.distributed.regularization_path`)."""
     weights = check_penalty_weights(penalty_weights, data.n_features)
     folds, shift_x, shift_y = gram_pass(data, fit_intercept)
+    return path_from_moments(
+        folds,
+        shift_x,
+        shift_y,
+        weights,
+        l1_ratio=l1_ratio,
+        alphas=alphas,
+        eps=eps,
+        positive=positive,
+        fit_intercept=fit_intercept,
+        tol=tol,
+        max_iter=max_iter,
+        feature_names=data.feature_names,
+    )
+
+
+def path_from_moments(
+    folds: FoldMoments,
+    shift_x,
+    shift_y,
+    weights,
+    *,
+    l1_ratio: float,
+    alphas,
+    eps: float,
+    positive: bool,
+    fit_intercept: bool,
+    tol: float,
+    max_iter: int,
+    feature_names=None,
+) -> PathResult:
+    """The path of :func:`shrinkage.path.regularization_path` from the moments of a
+    :func:`~.moments.gram_pass` (first target): a log grid down from ``alpha_max``
+    (integer ``alphas``) or the given one (monotonic, solved decreasing); pure ridge
+    exactly (every alpha from one eigendecomposition)."""
     problem = problem_from(folds, shift_x, shift_y, weights, l1_ratio, positive, fit_intercept)
     if isinstance(alphas, Integral) and not isinstance(alphas, bool):
         grid = alpha_grid(problem.alpha_max, check_positive_int(alphas, "alphas"), eps)
@@ -280,8 +321,8 @@ def least_squares_path(
         result = solve_path(problem, grid, tol, max_iter)
     if not fit_intercept:
         result.intercepts = np.zeros(grid.size)
-    if data.feature_names is not None:
-        result.feature_names = list(data.feature_names)
+    if feature_names is not None:
+        result.feature_names = list(feature_names)
     if not result.converged.all():
         worst = int(np.flatnonzero(~result.converged)[0])
         warn_not_converged(result.duality_gaps[worst], tol, max_iter, result.alphas[worst])

@@ -188,6 +188,9 @@ def fit_ridge_cv(estimator: T, data: DaskData) -> T:
     """
     rule = check_rule(estimator.rule)
     grid = estimator._grid()
+    if estimator.cv is not None and estimator.alpha_per_target:
+        # As in memory (and scikit-learn): per-target alphas only with leave-one-out.
+        raise ValueError("cv!=None and alpha_per_target=True are incompatible")
     if estimator.scoring is not None:
         raise ValueError(
             f"scoring={estimator.scoring!r} is not available with Dask input (a scorer needs "

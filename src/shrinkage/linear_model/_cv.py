@@ -25,13 +25,10 @@ over ``K`` folds and ``se(α) = sd_k(err_k(α))/√K``, take the simplest model 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils import check_scalar
 
-from .._validation import check_alpha_grid, check_positive_int, refuse_scalar_grid
-from ..path import _AUTO_GRID_L1_RATIO_0, alpha_grid
+from ..path import cv_alpha_grid
 from ..selection import CVCurve, run_folds
 from ..solvers.problems import LeastSquaresProblem
 from ._base import LinearModelBase
@@ -84,26 +81,6 @@ def elastic_net_alpha_grid(
         return problem.alpha_max
 
     return cv_alpha_grid(alphas, eps, l1_ratio, alpha_max)
-
-
-def cv_alpha_grid(alphas, eps: float, l1_ratio: float, alpha_max: Callable[[], float]):
-    """A CV estimator's alpha grid from its ``alphas`` setting, decreasing.
-
-    An integer ``alphas`` gives that many values log-spaced from ``α_max`` (computed
-    by ``alpha_max()``, only then) down to ``eps·α_max``; it needs ``l1_ratio > 0``
-    (``α_max`` is infinite for ridge). Otherwise the given values are checked with
-    scikit-learn's messages (each a real ``>= 0``), in any order, and returned sorted
-    decreasing, the order paths are solved in.
-    """
-    if isinstance(alphas, Integral) and not isinstance(alphas, bool):
-        size = check_positive_int(alphas, "alphas")
-        if l1_ratio == 0:
-            raise ValueError(_AUTO_GRID_L1_RATIO_0)
-        return alpha_grid(alpha_max(), size, eps)
-    refuse_scalar_grid(alphas)
-    for index, alpha in enumerate(np.atleast_1d(np.asarray(alphas, dtype=object))):
-        check_scalar(alpha, f"alphas[{index}]", target_type=Real, min_val=0.0)
-    return check_alpha_grid(np.sort(np.asarray(alphas, dtype=np.float64).ravel()))
 
 
 def fold_metadata(params: dict, rows, n_samples: int) -> dict:

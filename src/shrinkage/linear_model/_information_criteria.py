@@ -248,6 +248,31 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
             df = self._degrees_of_freedom(X_fit, y, h, v, path, l1_ratio, scaled)
         rss = n * np.sum(h[:, None] * (y[:, None] - (X @ coefs + intercepts)) ** 2, 0)
         self.noise_variance_ = self._noise_variance(X, y, h, n, sample_weight, l1_ratio)
+
+        def counted():
+            scaled_coefs = to_scaled_units(coefs, scales)
+            return _counted(X_fit, y, h, scaled_coefs, self.fit_intercept)
+
+        self._choose(path, coefs, intercepts, df, rss, n, p, counted, X.dtype)
+        return self
+
+    # For the Dask engine, which sits below the estimators and reaches these helpers
+    # through the estimator it is given (it imports nothing from linear_model).
+    def _noise_cv_estimator(self, l1_ratio: float, n_rows: int):
+        return noise_cv_estimator(self, l1_ratio, n_rows)
+
+    @staticmethod
+    def _noise_from_cv_fit(rss: float, df: float, n: float, fit_intercept: bool) -> float:
+        return noise_from_cv_fit(rss, df, n, fit_intercept)
+
+    @staticmethod
+    def _counted_from_norms(coefs, norms, spread: float) -> list[np.ndarray]:
+        return counted_sets(coefs, norms, spread)
+
+    def _choose(self, path, coefs, intercepts, df, rss, n, p, counted, dtype) -> None:
+        """The criterion at every alpha, the smallest, and the fitted attributes (in
+        memory and on Dask). ``noise_variance_`` is set; ``counted()`` gives the number
+        of selected features per alpha (for the extended BIC)."""
         sigma2 = self.noise_variance_
         base = n * np.log(2 * np.pi * sigma2) + rss / sigma2
         if self.criterion == "aic":
@@ -255,9 +280,7 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         else:
             values = base + np.log(n) * df
             if self.criterion == "ebic":
-                scaled_coefs = to_scaled_units(coefs, scales)
-                selected = _counted(X_fit, y, h, scaled_coefs, self.fit_intercept)
-                values = values + 2 * self.ebic_gamma * _log_binomial(p, selected)
+                values = values + 2 * self.ebic_gamma * _log_binomial(p, counted())
         best = int(np.argmin(values))
         self.path_ = path
         self.alphas_ = path.alphas
@@ -265,9 +288,8 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
         self.degrees_of_freedom_ = df
         self.alpha_ = float(path.alphas[best])
         self.n_iter_ = int(path.n_iters[best])
-        self.coef_ = coefs[:, best].astype(X.dtype)
+        self.coef_ = coefs[:, best].astype(dtype)
         self.intercept_ = float(intercepts[best]) if self.fit_intercept else 0.0
-        return self
 
     def _degrees_of_freedom(self, X, y, h, v, path, l1_ratio, coefs) -> np.ndarray:
         if l1_ratio == 0.0 and not self.positive:
@@ -288,20 +310,29 @@ class ElasticNetIC(RegressorMixin, LinearModelBase):
             ]
         )
 
-    def _noise_variance(self, X, y, h, n, sample_weight, l1_ratio) -> float:
+    def _noise_method(self, n: float, p: int):
+        """The given noise variance (a float), or how to estimate it: "ols" or "cv"
+        ("auto" resolved by ``n``, the weights' sum; "ols" refused without residual
+        degrees of freedom)."""
         nv = self.noise_variance
-        p = X.shape[1]
         if not isinstance(nv, str):
             return float(nv)
-        free = n - p - int(self.fit_intercept)
         if nv == "auto":
             nv = "ols" if n > 2 * (p + 1) else "cv"
+        if nv == "ols" and n - p - int(self.fit_intercept) <= 0:
+            raise ValueError(
+                "noise_variance='ols' needs n_samples > n_features + intercept (got "
+                f"n={n:.6g}, p={p}); use noise_variance='cv' or pass a known variance."
+            )
+        return nv
+
+    def _noise_variance(self, X, y, h, n, sample_weight, l1_ratio) -> float:
+        p = X.shape[1]
+        nv = self._noise_method(n, p)
+        if not isinstance(nv, str):
+            return nv
+        free = n - p - int(self.fit_intercept)
         if nv == "ols":
-            if free <= 0:
-                raise ValueError(
-                    "noise_variance='ols' needs n_samples > n_features + intercept (got "
-                    f"n={n:.6g}, p={p}); use noise_variance='cv' or pass a known variance."
-                )
             Xd = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
             if self.fit_intercept:
                 Xd = np.column_stack([Xd, np.ones(X.shape[0])])
@@ -349,9 +380,15 @@ def _counted_sets(X, y, h, coefs, fit_intercept) -> list[np.ndarray]:
     """Per alpha, the features whose contribution ``|β_j|·‖x̃_j‖`` to the fit is not
     rounding: above :data:`_NEGLIGIBLE` times the spread of ``y`` (a scale the fit does
     not set: where every coefficient is rounding, at ``alpha_max``, none counts)."""
-    contribution = np.abs(coefs) * _column_norms(X, h, fit_intercept)[:, None]
     centre = h @ y if fit_intercept else 0.0
     spread = float(np.sqrt(h @ (y - centre) ** 2))
+    return counted_sets(coefs, _column_norms(X, h, fit_intercept), spread)
+
+
+def counted_sets(coefs, norms, spread: float) -> list[np.ndarray]:
+    """:func:`_counted_sets` from the column norms ``‖x̃_j‖_h`` and the spread
+    ``‖ỹ‖_h`` (also computed from moments, by the Dask engine)."""
+    contribution = np.abs(coefs) * np.asarray(norms)[:, None]
     return [np.flatnonzero(c > _NEGLIGIBLE * spread) for c in contribution.T]
 
 
@@ -389,27 +426,45 @@ def _lasso_degrees_of_freedom(X, y, h, coefs, fit_intercept) -> np.ndarray:
 _MIN_ROWS_FOR_CV_NOISE = 5
 
 
-def _cv_noise_variance(estimator, X, y, n, sample_weight, l1_ratio) -> float:
-    """Reid, Tibshirani & Friedman (2016): ``RSS(α_cv) / (n − df(α_cv) − 1)``."""
+def noise_cv_estimator(estimator, l1_ratio: float, n_rows: int):
+    """The unfitted ``ElasticNetCV`` whose fit estimates the noise variance (in memory
+    and on Dask, where its ``cv=5`` means the engine's hashed folds)."""
     from ._elastic_net_cv import ElasticNetCV
 
-    if X.shape[0] < _MIN_ROWS_FOR_CV_NOISE:
+    if n_rows < _MIN_ROWS_FOR_CV_NOISE:
         raise ValueError(
-            f"With {X.shape[0]} samples the noise variance cannot be estimated (by "
+            f"With {n_rows} samples the noise variance cannot be estimated (by "
             f"cross-validation it needs at least {_MIN_ROWS_FOR_CV_NOISE}); pass a known "
             "noise_variance as a number, or use more samples."
         )
-    cv = ElasticNetCV(
+    return ElasticNetCV(
         l1_ratio=max(l1_ratio, 1e-3),
         alphas=estimator.alphas,
         eps=estimator.eps,
         fit_intercept=estimator.fit_intercept,
         tol=estimator.tol,
         max_iter=estimator.max_iter,
-        cv=min(5, X.shape[0]),  # rows, not n (the weights' sum, a float)
+        cv=min(5, n_rows),  # rows, not n (the weights' sum, a float)
         penalty_weights=estimator.penalty_weights,
         standardize=estimator.standardize,
-    ).fit(X, y, sample_weight=sample_weight)
+    )
+
+
+def noise_from_cv_fit(rss: float, df: float, n: float, fit_intercept: bool) -> float:
+    """``RSS(α_cv) / (n − df(α_cv) − 1)``, refused where the fit interpolates."""
+    denominator = n - df - int(fit_intercept)
+    if denominator <= 0:
+        raise ValueError(
+            "The cross-validated fit interpolates the data (df >= n), so the noise variance "
+            "cannot be estimated; pass noise_variance as a number."
+        )
+    return float(rss / denominator)
+
+
+def _cv_noise_variance(estimator, X, y, n, sample_weight, l1_ratio) -> float:
+    """Reid, Tibshirani & Friedman (2016): ``RSS(α_cv) / (n − df(α_cv) − 1)``."""
+    cv = noise_cv_estimator(estimator, l1_ratio, X.shape[0])
+    cv.fit(X, y, sample_weight=sample_weight)
     h = check_sample_weight(sample_weight, X.shape[0])
     residual = y - np.asarray(X @ cv.coef_).ravel() - cv.intercept_
     rss = n * np.sum(h * residual**2)
@@ -424,13 +479,7 @@ def _cv_noise_variance(estimator, X, y, n, sample_weight, l1_ratio) -> float:
         v,
         estimator.fit_intercept,
     )
-    denominator = n - df - int(estimator.fit_intercept)
-    if denominator <= 0:
-        raise ValueError(
-            "The cross-validated fit interpolates the data (df >= n), so the noise variance "
-            "cannot be estimated; pass noise_variance as a number."
-        )
-    return float(rss / denominator)
+    return noise_from_cv_fit(rss, df, n, estimator.fit_intercept)
 
 
 @inherit_entries(ElasticNetIC, ElasticNet)
