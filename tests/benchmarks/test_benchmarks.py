@@ -40,6 +40,7 @@ SCRIPTS = (
     "single_fit_alphas.py",
     "ridge_fits.py",
     "glm_ridge_large.py",
+    "multinomial_l1.py",
 )
 #: imported only when these are installed
 NEEDS = {"nn_overhead.py": "torch", "dask_scale.py": "dask"}
@@ -569,3 +570,19 @@ def test_ridge_benchmark_reference_is_ridge(bench):
     for alpha in (0.1, 10.0):
         expected = Ridge(alpha=alpha, solver="cholesky").fit(X, y).coef_
         np.testing.assert_allclose(ridge_fits.reference_coef(X, y, alpha), expected, rtol=1e-10)
+
+
+def test_multinomial_benchmark_objective_is_scikit_learns(bench):
+    """``multinomial_l1.objective`` against scikit-learn's ``log_loss`` (summed) and the
+    L1 norm written out: ``C·n·log_loss + Σ|B|``."""
+    from scipy.special import softmax
+    from sklearn.metrics import log_loss
+
+    multinomial_l1 = importlib.import_module("multinomial_l1")
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((40, 3)), rng.integers(0, 4, 40)
+    coef, intercept = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    P = softmax(X @ coef.T + intercept, axis=1)
+    expected = 2.5 * 40 * log_loss(y, P, labels=range(4)) + np.abs(coef).sum()
+    value = multinomial_l1.objective(X, y, coef, intercept, 2.5)
+    assert value == pytest.approx(expected, rel=1e-12)
