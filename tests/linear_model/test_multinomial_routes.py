@@ -22,9 +22,10 @@ import shrinkage as sk
 from shrinkage.solvers import multinomial_route
 
 
-def _kkt(model, X, y, C, l1_ratio, weights=None, grouped=False):
+def _kkt(model, X, y, C, l1_ratio, weights=None, grouped=False, intercept=True):
     """Largest KKT violation of the mean-loss objective ``Σ h_i ℓ_i + α·penalty`` with
-    ``h = w/Σw`` and ``α = 1/(C·Σw)`` (scikit-learn's ``C``)."""
+    ``h = w/Σw`` and ``α = 1/(C·Σw)`` (scikit-learn's ``C``); ``intercept=False``: no
+    intercepts, so no condition on their gradient."""
     w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
     h = w / w.sum()
     alpha = 1.0 / (C * w.sum())
@@ -44,7 +45,8 @@ def _kkt(model, X, y, C, l1_ratio, weights=None, grouped=False):
     else:
         free = np.maximum(np.abs(target) - l1, 0.0)
         feature = np.where(B == 0, free, np.abs(target - l1 * np.sign(B)))
-    return max(float(feature.max()), float(np.abs(R.sum(axis=0)).max()))
+    intercepts = float(np.abs(R.sum(axis=0)).max()) if intercept else 0.0
+    return max(float(feature.max()), intercepts)
 
 
 def _shifted_wine():
@@ -136,3 +138,117 @@ def test_cv_paths_solve_what_single_fits_solve():
     single = sk.LogisticRegression(C=C, l1_ratio=0.7, tol=1e-8, max_iter=300).fit(X, y)
     assert _kkt(cv, X, y, C, 0.7) <= 1e-8
     np.testing.assert_allclose(cv.predict_proba(X), single.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("data", ["iris", "wine"])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("C", [0.1, 1.0, 100.0])
+def test_without_intercept_on_raw_columns(data, l1_ratio, C):
+    # Without intercepts the fit took the class-wise route on raw (uncentred, unscaled)
+    # columns, which cannot be centred: 527 to 1000 steps and a ConvergenceWarning on
+    # raw iris and wine at every C. The full-Hessian steps need 11 to 282.
+    X, y = (load_iris if data == "iris" else load_wine)(return_X_y=True)
+    assert multinomial_route.full_hessian_applies(X, 3, l1_ratio, False, None, False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = sk.LogisticRegression(
+            C=C, l1_ratio=l1_ratio, fit_intercept=False, tol=1e-7, max_iter=500
+        ).fit(X, y)
+    np.testing.assert_array_equal(model.intercept_, 0.0)
+    assert _kkt(model, X, y, C, l1_ratio, intercept=False) <= 1e-7
+    assert model.dual_gap_ < 1e-5
+
+
+def test_without_intercept_both_routes_agree(monkeypatch):
+    # Standardized wine, where the class-wise route converges too: the same optimum.
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    options = dict(C=1.0, l1_ratio=0.8, fit_intercept=False, tol=1e-9, max_iter=1000)
+    full = sk.LogisticRegression(**options).fit(X, y)
+    monkeypatch.setattr(multinomial_route, "FULL_HESSIAN_MAX_PARAMETERS", 0)
+    classwise = sk.LogisticRegression(**options).fit(X, y)
+    assert full.n_iter_[0] < classwise.n_iter_[0]
+    np.testing.assert_allclose(full.predict_proba(X), classwise.predict_proba(X), atol=1e-7)
+    np.testing.assert_array_equal(full.coef_ == 0, classwise.coef_ == 0)
+
+
+def _shape_measurements(seed=0, n=400, p=16, n_classes=4):
+    """Like mlbench's Vehicle: a few latent size and shape factors measured by many
+    correlated, positive features on scales 1-1000 (an ill-conditioned softmax
+    Hessian)."""
+    rng = np.random.default_rng(seed)
+    latent = rng.standard_normal((n, 3))
+    X = latent @ rng.standard_normal((3, p)) + 0.05 * rng.standard_normal((n, p))
+    X = X * np.logspace(0, 3, p) + 5 * np.logspace(0, 3, p)
+    scores = latent @ rng.standard_normal((3, n_classes)) + rng.gumbel(size=(n, n_classes))
+    return X, np.argmax(scores, axis=1)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("C", [1.0, 100.0])
+def test_ill_conditioned_raw_features_converge(fit_intercept, l1_ratio, C):
+    # Coordinate descent alone on the model's Hessian needed thousands of sweeps here;
+    # capped, the Newton steps stalled at max_iter=500 in 7 of these 8 cases (raw
+    # Vehicle: 1000 steps and a warning). Exact active-set steps on the model and the
+    # median shift of pure-L1 columns need 12-21.
+    X, y = _shape_measurements()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = sk.LogisticRegression(
+            C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=1e-7, max_iter=500
+        ).fit(X, y)
+    assert model.n_iter_[0] < 100
+    assert _kkt(model, X, y, C, l1_ratio, intercept=fit_intercept) <= 1e-7
+    if l1_ratio == 1.0:
+        # At a pure-L1 optimum each feature's class coefficients have 0 in their median
+        # interval (else shifting them all by the median lowers the penalty, not the loss).
+        B = np.sort(model.coef_, axis=0)
+        K = B.shape[0]
+        assert np.all((B[(K - 1) // 2] <= 0.0) & (B[K // 2] >= 0.0))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_warm_start_takes_the_full_hessian_route(fit_intercept):
+    # A warm-started refit took the class-wise route (500 steps and a warning here).
+    X, y = _shape_measurements(seed=1)
+    options = dict(l1_ratio=0.8, fit_intercept=fit_intercept, tol=1e-8, max_iter=500)
+    model = sk.LogisticRegression(C=1.0, warm_start=True, **options).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.set_params(C=3.0).fit(X, y)
+        cold = sk.LogisticRegression(C=3.0, **options).fit(X, y)
+    assert model.n_iter_[0] < cold.n_iter_[0]
+    assert _kkt(model, X, y, 3.0, 0.8, intercept=fit_intercept) <= 1e-8
+    np.testing.assert_allclose(model.predict_proba(X), cold.predict_proba(X), atol=1e-6)
+
+
+def test_offset_on_the_full_hessian_route(monkeypatch):
+    # glmnet's (n, K) offset: η = offset + β₀ + Xβ. KKT written out with the offset,
+    # and the class-wise route (which had it before) reaches the same optimum.
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    rng = np.random.default_rng(4)
+    offset = rng.normal(scale=0.7, size=(len(y), 3))
+    assert multinomial_route.full_hessian_applies(X, 3, 0.9, True, offset, False)
+    options = dict(C=0.5, l1_ratio=0.9, tol=1e-9, max_iter=1000)
+    model = sk.LogisticRegression(**options).fit(X, y, offset=offset)
+    alpha = 1.0 / (0.5 * len(y))
+    Y = np.eye(3)[y]
+    P = softmax(offset + model.intercept_ + X @ model.coef_.T, axis=1)
+    G = X.T @ (Y - P) / len(y)
+    Bt = model.coef_.T
+    l1, l2 = 0.9 * alpha, 0.1 * alpha
+    target = G - l2 * Bt
+    violation = np.where(
+        Bt == 0, np.maximum(np.abs(target) - l1, 0), np.abs(target - l1 * np.sign(Bt))
+    )
+    assert violation.max() <= 1e-9
+    assert np.abs((Y - P).mean(axis=0)).max() <= 1e-9
+    assert model.dual_gap_ < 1e-7
+    monkeypatch.setattr(multinomial_route, "FULL_HESSIAN_MAX_PARAMETERS", 0)
+    classwise = sk.LogisticRegression(**options).fit(X, y, offset=offset)
+    np.testing.assert_allclose(
+        model.predict_proba(X, offset=offset), classwise.predict_proba(X, offset=offset),
+        atol=1e-7,
+    )  # fmt: skip

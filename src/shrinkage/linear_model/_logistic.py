@@ -550,14 +550,14 @@ class LogisticRegression(SparseCoefMixin, LinearClassifierMixin, LinearModelBase
         n_classes = self.classes_.size
         Y = np.eye(n_classes)[encoded]
         coef, intercept = self._warm_coef((n_classes, X.shape[1]))
-        if coef is None and full_hessian_applies(
-            X, n_classes, l1_ratio, self.fit_intercept, offset, constraint
-        ):
+        if full_hessian_applies(X, n_classes, l1_ratio, self.fit_intercept, offset, constraint):
+            start = None if coef is None else (coef, intercept)
             path = full_hessian_path(
-                X, encoded, h, weights, l1_ratio, [alpha], n_classes, tol, self.max_iter
-            )
+                X, encoded, h, weights, l1_ratio, [alpha], n_classes, tol, self.max_iter,
+                self.fit_intercept, start, offset,
+            )  # fmt: skip
             # The certificate, on the problem the path solved.
-            problem = MultinomialProblem(X, Y, h, weights, l1_ratio, True)
+            problem = MultinomialProblem(X, Y, h, weights, l1_ratio, self.fit_intercept, offset)
             problem.set_coef(path.coefs[0], path.intercepts[0])
             gradient = problem._class_gradients()
             l1, l2 = penalty_strengths(alpha, l1_ratio, weights)

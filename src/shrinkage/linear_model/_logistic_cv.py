@@ -613,8 +613,9 @@ def _logistic_path(
     elif full_hessian_applies(X, n_classes, l1_ratio, fit_intercept, offset, constraint):
         # The solver of LogisticRegression's own fit (see multinomial_route).
         path = full_hessian_path(
-            X, encoded, h, weights, l1_ratio, alphas, n_classes, tol, max_iter
-        )
+            X, encoded, h, weights, l1_ratio, alphas, n_classes, tol, max_iter, fit_intercept,
+            offset=offset,
+        )  # fmt: skip
         coefs[:], intercepts[:], n_iter[:] = path.coefs, path.intercepts, path.n_steps
     else:
         centring = SoftmaxCentring(X, h, fit_intercept and l1_ratio > 0)

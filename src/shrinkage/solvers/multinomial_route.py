@@ -19,7 +19,7 @@ digits 1797 × 64, K 10    1       2.75 (131 steps)  0.13 (16)
 
 Both minimize the same objective and stop on the same test (the largest KKT
 violation, intercepts included, at most ``tol``). The full Hessian is used for dense
-``X`` with an intercept, no offset and no bounds, while ``K(p+1) ≤``
+``X`` with no bounds (with or without intercepts and offsets), while ``K(p+1) ≤``
 :data:`FULL_HESSIAN_MAX_PARAMETERS`; the smooth (pure L2) fit keeps its own route.
 """
 
@@ -45,8 +45,6 @@ def full_hessian_applies(
     unbounded = constraint is False or (isinstance(constraint, Box) and constraint.is_unbounded)
     return (
         l1_ratio > 0
-        and fit_intercept
-        and offset is None
         and unbounded
         and not sp.issparse(X)
         and n_classes * (X.shape[1] + 1) <= FULL_HESSIAN_MAX_PARAMETERS
@@ -63,13 +61,18 @@ def full_hessian_path(
     n_classes: int,
     tol: float,
     max_iter: int,
+    fit_intercept: bool = True,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    offset: np.ndarray | None = None,
 ) -> MultinomialPath:
     """The fits at ``alphas`` (decreasing) of ``Σ_i h_i ℓ(y_i, β₀ + Bx_i) + α Σ_kj v_j(ρ|B_kj|
     + ½(1 − ρ)B_kj²)``, by :func:`~.multinomial_path.multinomial_path` on the rows of
-    positive weight (rows of weight 0 do not enter the objective)."""
+    positive weight (rows of weight 0 do not enter the objective); ``start``: a warm
+    start ``(coef, intercept)``; ``offset`` an ``(n, K)`` fixed part of ``η``."""
     keep = h > 0
     if not keep.all():
         X, encoded, h = X[keep], encoded[keep], h[keep]
+        offset = None if offset is None else offset[keep]
     return multinomial_path(
         X,
         encoded,
@@ -80,4 +83,7 @@ def full_hessian_path(
         tol=tol,
         max_iter=max_iter,
         penalty_weights=penalty_weights,
+        fit_intercept=fit_intercept,
+        start=start,
+        offset=offset,
     )
