@@ -100,14 +100,18 @@ def _factor(H, free, l2, q: int, n_classes: int):
     """Cholesky factor of ``H_AA + diag(l2_A)`` plus ``s_a 11ᵀ`` on each unridged column
     whose ``K`` class coordinates are all free; None if it stays singular."""
     M = H[np.ix_(free, free)]
-    M[np.diag_indices_from(M)] += l2[free]
+    diagonal = np.diag(M) + l2[free]
+    M[np.diag_indices_from(M)] = diagonal
     column = free % q
-    counts = np.bincount(column, minlength=q)
-    for a in np.flatnonzero(counts == n_classes):
-        block = np.flatnonzero(column == a)
-        if np.all(l2[free[block]] == 0.0):
-            shift = max(float(np.mean(np.diag(M)[block])) / n_classes, 1e-300)
-            M[np.ix_(block, block)] += shift
+    whole = np.bincount(column, minlength=q) == n_classes  # all K classes free
+    unridged = np.bincount(column, weights=l2[free], minlength=q) == 0.0
+    null = (whole & unridged)[column]
+    if np.any(null):
+        # s_a = (mean of the block's diagonal)/K on every pair of the column's block
+        shift = np.bincount(column, weights=diagonal, minlength=q) / n_classes**2
+        shift = np.maximum(shift, 1e-300)[column]
+        same = (column[:, None] == column[None, :]) & null[:, None]
+        M += np.where(same, shift[:, None], 0.0)
     # H is formed in single precision (relative error ~1e-7): a ridge far below that
     # keeps collinear supports factorable (digits: 56 of 192 factorizations failed
     # without it) and moves the step by less than H's own rounding.
