@@ -252,3 +252,34 @@ def test_offset_on_the_full_hessian_route(monkeypatch):
         model.predict_proba(X, offset=offset), classwise.predict_proba(X, offset=offset),
         atol=1e-7,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_objective_matches_scikit_learns_saga(fit_intercept, l1_ratio):
+    # scikit-learn's saga at tol=1e-12 (a few hundred epochs here) is an independent
+    # reference for the optimum: the objectives agree to rounding.
+    from scipy.special import logsumexp
+    from sklearn.linear_model import LogisticRegression as SklearnLogistic
+
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    C = 1.0
+
+    def objective(model):
+        eta = X @ model.coef_.T + model.intercept_
+        loss = np.sum(logsumexp(eta, axis=1) - eta[np.arange(len(y)), y])
+        B = model.coef_
+        return C * loss + l1_ratio * np.abs(B).sum() + 0.5 * (1 - l1_ratio) * (B * B).sum()
+
+    ours = sk.LogisticRegression(
+        C=C, l1_ratio=l1_ratio, fit_intercept=fit_intercept, tol=1e-10, max_iter=1000
+    ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # penalty= is deprecated in 1.8+
+        reference = SklearnLogistic(
+            C=C, l1_ratio=l1_ratio, penalty="elasticnet", solver="saga",
+            fit_intercept=fit_intercept, tol=1e-12, max_iter=100000,
+        ).fit(X, y)  # fmt: skip
+    assert objective(ours) <= objective(reference) * (1 + 1e-12)
+    np.testing.assert_allclose(ours.coef_, reference.coef_, atol=1e-5)
