@@ -586,3 +586,29 @@ def test_multinomial_benchmark_objective_is_scikit_learns(bench):
     expected = 2.5 * 40 * log_loss(y, P, labels=range(4)) + np.abs(coef).sum()
     value = multinomial_l1.objective(X, y, coef, intercept, 2.5)
     assert value == pytest.approx(expected, rel=1e-12)
+
+
+def test_multinomial_raw_kkt_violation_is_the_optimality_test(bench):
+    """``multinomial_raw.kkt_violation`` is ~0 at scikit-learn's saga optimum (tol
+    1e-12, standardized iris) and not at points moved off it (the intercepts, or the
+    coefficients)."""
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    multinomial_raw = importlib.import_module("multinomial_raw")
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        model = LogisticRegression(
+            C=1.0, l1_ratio=0.5, penalty="elasticnet", solver="saga", tol=1e-12,
+            max_iter=100000,
+        ).fit(X, y)  # fmt: skip
+    assert multinomial_raw.kkt_violation(model, X, y, 1.0, 0.5, True) < 1e-6
+    model.intercept_ = model.intercept_ + np.array([0.3, 0.0, 0.0])
+    assert multinomial_raw.kkt_violation(model, X, y, 1.0, 0.5, True) > 1e-3
+    moved = model.coef_.copy()
+    model.intercept_ = model.intercept_ - np.array([0.3, 0.0, 0.0])
+    model.coef_ = moved + 0.05
+    assert multinomial_raw.kkt_violation(model, X, y, 1.0, 0.5, True) > 1e-3
