@@ -217,10 +217,11 @@ class _Model:
             )  # fmt: skip
             if change <= threshold:
                 break
-            # Rent or buy: once the sweeps have cost what an exact step on the support
-            # costs (a factor, m³/3, and a gradient update), take one. Ill-conditioned
-            # supports need it (raw Vehicle: sweeps capped at 200 stalled the outer
-            # steps); well-conditioned ones finish in a few sweeps and never pay for it.
+            # Rent or buy: once the sweeps have cost EXACT_RENT times what an exact step
+            # on the support costs (a factor, m³/3, and a gradient update), take one.
+            # Ill-conditioned supports need it (raw Vehicle: sweeps capped at 200 stalled
+            # the outer steps); well-conditioned ones finish in a few sweeps and never
+            # pay for it.
             spent += cost
             m = np.count_nonzero(self.live & ((new != 0.0) | (l1v == 0.0)))
             exact = m**3 / 3.0 + size * m
