@@ -612,3 +612,36 @@ def test_multinomial_raw_kkt_violation_is_the_optimality_test(bench):
     model.intercept_ = model.intercept_ - np.array([0.3, 0.0, 0.0])
     model.coef_ = moved + 0.05
     assert multinomial_raw.kkt_violation(model, X, y, 1.0, 0.5, True) > 1e-3
+
+
+def test_multinomial_raw_grouped_kkt_violation(bench):
+    """The grouped condition of ``multinomial_raw.kkt_violation``: at B = 0 (intercepts
+    at the class log-frequencies) it is ``max_j (‖g_j‖ − l1)₊``, written out here; with
+    no L1 part it is ~0 at scikit-learn's ridge optimum (lbfgs, tol 1e-12)."""
+    from sklearn.datasets import load_wine
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    multinomial_raw = importlib.import_module("multinomial_raw")
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    n, K = len(y), 3
+    Y = np.eye(K)[y]
+    frequencies = Y.mean(axis=0)
+    G = X.T @ (Y - frequencies) / n  # (p, K) at B = 0: the negative gradient
+    norms = np.linalg.norm(G, axis=1)
+    C = 1.0 / (n * 0.5 * norms.max())  # l1 = α = half the largest group gradient
+
+    class AtZero:
+        classes_ = np.arange(K)
+        coef_ = np.zeros((K, X.shape[1]))
+        intercept_ = np.log(frequencies)
+
+    expected = np.maximum(norms - 0.5 * norms.max(), 0.0).max()
+    value = multinomial_raw.kkt_violation(AtZero(), X, y, C, 1.0, True, grouped=True)
+    assert value == pytest.approx(expected, rel=1e-10)
+    ridge = LogisticRegression(C=0.5, tol=1e-12, max_iter=10000).fit(X, y)
+    assert multinomial_raw.kkt_violation(ridge, X, y, 0.5, 0.0, True, grouped=True) < 1e-8
+    ridge.coef_ = ridge.coef_ + 0.01
+    ridge.coef_[:, 0] += np.array([0.05, -0.05, 0.0])
+    assert multinomial_raw.kkt_violation(ridge, X, y, 0.5, 0.0, True, grouped=True) > 1e-4
