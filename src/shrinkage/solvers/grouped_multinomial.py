@@ -28,6 +28,7 @@ from ._multinomial_kernels import column_sums
 from .glm import backtracking_step
 from .least_squares import SolveInfo
 from .logistic import MultinomialProblem
+from .multinomial_route import FULL_HESSIAN_MAX_PARAMETERS
 
 # Inner block coordinate descent sweeps per Newton direction, at most (100 left raw
 # Vehicle with intercepts at 725-1000 steps; 1000: 74-131).
@@ -317,26 +318,30 @@ class _QuadraticModel:
         d_intercept = np.zeros(K)
         sweeps_left = _GROUPED_INNER_SWEEPS
         before = np.inf  # the model's violation when the sweeps last settled
-        rent_factor = EXACT_RENT if exact else np.inf
+        rent_factor = EXACT_RENT
         bought = False
         while sweeps_left > 0:
             # Rent or buy: sweep for EXACT_RENT times the price of a Newton solve on the
             # support, then buy one (ill-conditioned models: raw Vehicle's sweeps ran to
             # 1000 every step); well-conditioned models settle first and never pay.
             support_size = int(np.count_nonzero(np.any(coef != 0.0, axis=1)))
+            # (No Newton solve past the full-Hessian route's size, 4096 coefficients:
+            # a 134 MB system; the sweeps alone serve larger supports, as before.)
+            affordable = exact and K * (support_size + 1) <= FULL_HESSIAN_MAX_PARAMETERS
             sweep_price = 4.0 * sub.shape[0] * K * max(sub.shape[1], 1)
             rent = rent_factor * exact_price(sub.shape[0], K, support_size)
             # (At most a quarter of the budget: a Newton solve dearer than all the
             # sweeps is still cheaper than sweeps that never settle.)
-            cap = _RENT_CHUNK_MAX if exact else sweeps_left
-            chunk = int(min(sweeps_left, max(1, np.ceil(rent / sweep_price)), cap))
+            chunk = sweeps_left
+            if affordable:
+                chunk = int(min(chunk, max(1, np.ceil(rent / sweep_price)), _RENT_CHUNK_MAX))
             sweeps, settled = _grouped_newton_sweeps(
                 sub, self.P_t, self.hP_t, M, coef, d_eta, d_intercept, self.lam, self.Q,
                 self.A0_inverse, self.l1, self.l2, self.fit_intercept, chunk, self.threshold,
             )  # fmt: skip
             sweeps_left -= sweeps
             if settled:
-                if not exact:
+                if not affordable:
                     break
                 # Settled blocks are not a solved model on strongly correlated columns:
                 # check the model's own KKT, and buy a Newton solve if it is far off
@@ -345,7 +350,7 @@ class _QuadraticModel:
                 if remaining <= _GROUPED_INNER * self.violation or remaining >= 0.5 * before:
                     break  # solved, or Newton on the support did not help last time
                 before = remaining
-            if sweeps_left <= 0:
+            if sweeps_left <= 0 or not affordable:
                 break
             newton_on_support(
                 sub, self.P_t, self.hP_t, self.h, M, coef, d_eta, d_intercept, self.l1,
