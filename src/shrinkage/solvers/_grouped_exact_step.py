@@ -18,9 +18,10 @@ support (a group that should be 0 is put there by them, not by Newton).
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg import cho_solve
 
-from ..penalties import group_kkt_violation
+from ..penalties import group_kkt_violation, group_penalty_value
+from .multinomial_path import jittered_cho_factor, softmax_hessian_blocks
 
 #: Newton iterations on the support per exact step, at most
 NEWTON_ITERATIONS = 30
@@ -41,24 +42,11 @@ def support_design(sub, support, fit_intercept: bool) -> np.ndarray:
 
 
 def softmax_hessian(A, P_t, h) -> np.ndarray:
-    """Feature-major ``H[(j,k),(l,c)] = Σ_i h_i a_ij a_il (δ_kc p_ik − p_ik p_ic)``.
-
-    One weighted Gram per class pair ``k < c`` (``p_k p_c`` weights); the diagonal class
-    blocks follow from ``Σ_c H_(·k),(·c) = 0`` (a shift common to all classes leaves
-    the softmax unchanged). ``P_t`` is class-major (K, n).
-    """
-    n, q = A.shape
-    K = P_t.shape[0]
-    blocks = np.zeros((K, K, q, q))
-    scaled = np.empty_like(A)
-    for k in range(K):
-        for c in range(k + 1, K):
-            np.multiply(A, np.sqrt(h * P_t[k] * P_t[c])[:, None], out=scaled)
-            gram = scaled.T @ scaled  # syrk
-            blocks[k, c] = -gram
-            blocks[c, k] = -gram
-    for k in range(K):
-        blocks[k, k] = -blocks[k].sum(axis=0)
+    """Feature-major ``H[(j,k),(l,c)] = Σ_i h_i a_ij a_il (δ_kc p_ik − p_ik p_ic)``, in
+    double precision (``P_t`` class-major, (K, n)): each group's K × K block is
+    contiguous, for the penalty's curvature."""
+    q, K = A.shape[1], P_t.shape[0]
+    blocks = softmax_hessian_blocks(A, P_t.T, h)
     return blocks.transpose(2, 0, 3, 1).reshape(q * K, q * K)
 
 
@@ -91,17 +79,12 @@ def newton_on_support(
     Arrays as :func:`._grouped_newton_sweeps` keeps them, updated in place: ``M`` (K, n)
     the model's gradient in ``η``, ``d_eta`` (K, n) and ``d_intercept`` (K,) the step's
     change of ``η`` and of the intercepts, ``coef`` (m, K) the working set's rows.
-    Stops when each group's gradient norm on the support is at most its ``tolerance``
-    (a scalar, or one per row of ``coef``), and the intercepts' at most the smallest of
-    those. Returns the number of Newton iterations.
+    Stops when every group's gradient norm on the support, and the intercepts', is at
+    most ``tolerance``. Returns the number of Newton iterations.
     """
     support = np.flatnonzero(np.any(coef != 0.0, axis=1))
     if support.size == 0:
         return 0
-    tolerance = np.broadcast_to(np.asarray(tolerance, dtype=np.float64), coef.shape[:1])
-    tolerance = tolerance[support]
-    if fit_intercept:
-        tolerance = np.append(tolerance, tolerance.min())
     K = coef.shape[1]
     A = support_design(sub, support, fit_intercept)
     q = A.shape[1]
@@ -122,9 +105,10 @@ def newton_on_support(
             return iteration
         previous = norms
         units = B / norms[:, None]
-        gradient = (M @ A).T  # (q, K)
+        loss_gradient = (M @ A).T  # (q, K)
+        gradient = loss_gradient.copy()
         gradient[: support.size] += l1_s[:, None] * units + l2_s[:, None] * B
-        if np.all(np.linalg.norm(gradient, axis=1) <= tolerance):
+        if np.linalg.norm(gradient, axis=1).max() <= tolerance:
             return iteration
         system = H.copy()
         for a in range(q):
@@ -137,7 +121,7 @@ def newton_on_support(
         direction = -_solve(system, gradient.ravel()).reshape(q, K)
         if not _line_search_and_move(
             A, P_t, hP_t, h, M, coef, d_eta, d_intercept, support, l1_s, l2_s,
-            gradient, direction, fit_intercept,
+            loss_gradient, gradient, direction, fit_intercept,
         ):  # fmt: skip
             return iteration
     return NEWTON_ITERATIONS
@@ -145,24 +129,15 @@ def newton_on_support(
 
 def _solve(system, rhs):
     top = max(float(np.max(np.diagonal(system))), 1e-300)
-    jitter = 0.0
-    for _ in range(8):
-        try:
-            if jitter:
-                system[np.diag_indices_from(system)] += jitter
-            return cho_solve(cho_factor(system, check_finite=False), rhs, check_finite=False)
-        except LinAlgError:  # collinear columns without a ridge: nudge (still descent)
-            jitter = top * 1e-12 if jitter == 0 else 99 * jitter
-    return rhs / top  # a scaled gradient step: still descent
-
-
-def _group_penalty(B, l1, l2) -> float:
-    return float(l1 @ np.linalg.norm(B, axis=1) + 0.5 * (l2 @ np.einsum("jk,jk->j", B, B)))
+    factor = jittered_cho_factor(system, top)
+    if factor is None:
+        return rhs / top  # a scaled gradient step: still descent
+    return cho_solve(factor, rhs, check_finite=False)
 
 
 def _line_search_and_move(
-    A, P_t, hP_t, h, M, coef, d_eta, d_intercept, support, l1, l2, gradient, direction,
-    fit_intercept,
+    A, P_t, hP_t, h, M, coef, d_eta, d_intercept, support, l1, l2, loss_gradient,
+    gradient, direction, fit_intercept,
 ) -> bool:  # fmt: skip
     """Backtrack on the model along ``direction`` (exact: its curvature is
     ``Σ_i h_i (Σ_k p_ik δη_ik² − (Σ_k p_ik δη_ik)²)``), then take the step into the
@@ -172,19 +147,15 @@ def _line_search_and_move(
     curvature = float(h @ (np.einsum("kn,kn->n", P_t, d_eta_step * d_eta_step) - weighted**2))
     B = coef[support]
     D_B = direction[: support.size]
-    # The loss part's slope: the model's gradient less the penalty's, along the step.
-    smooth = gradient.copy()
-    norms = np.linalg.norm(B, axis=1)
-    smooth[: support.size] -= l1[:, None] * B / norms[:, None] + l2[:, None] * B
-    slope = float(np.vdot(smooth, direction))
-    penalty = _group_penalty(B, l1, l2)
+    slope = float(np.vdot(loss_gradient, direction))  # the model's loss part
+    penalty = group_penalty_value(B.T, l1, l2)
     decrease = float(np.vdot(gradient, direction))  # < 0 for a descent direction
     if not decrease < 0.0:
         return False
     step = 1.0
     for _ in range(HALVINGS):
         change = step * slope + 0.5 * step * step * curvature
-        change += _group_penalty(B + step * D_B, l1, l2) - penalty
+        change += group_penalty_value((B + step * D_B).T, l1, l2) - penalty
         if change <= ARMIJO * step * decrease:
             break
         step *= 0.5

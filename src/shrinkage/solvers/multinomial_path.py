@@ -150,23 +150,49 @@ class _State:
         self.theta, self.F = theta, F
 
 
-def _hessian(state: _State, live: np.ndarray) -> np.ndarray:
-    """``H`` (Kq × Kq, class-major) at the state, by the sum over class pairs."""
-    P, h = state.P, state.h
-    K, q = state.theta.shape
-    blocks = np.zeros((K, K, q, q))  # blocks[k, m] = H's (k, m) block, contiguous
-    # Single precision: H only shapes the step (gradient and KKT test stay in double).
-    A32 = state.single()
-    S = np.empty_like(A32)  # one buffer for the scaled rows (Fortran, as A32)
+def softmax_hessian_blocks(A, P, h) -> np.ndarray:
+    """The softmax loss's Hessian on the columns of ``A`` (n, q) as class blocks:
+    ``blocks[k, c] = Σ_i h_i (δ_kc p_ik − p_ik p_ic) a_i a_iᵀ`` (K, K, q, q), float64.
+
+    One weighted Gram per class pair ``k < c``, in ``A``'s precision; the diagonal
+    blocks follow from ``Σ_c blocks[k, c] = 0`` (a shift common to all classes leaves
+    the softmax unchanged). ``P`` is (n, K); ``A`` Fortran-ordered is fastest.
+    """
+    K, q = P.shape[1], A.shape[1]
+    blocks = np.zeros((K, K, q, q))
+    scaled = np.empty_like(A)  # one buffer for the scaled rows (A's order and dtype)
     for k in range(K):
-        for m in range(k + 1, K):
-            v = np.sqrt(h * P[:, k] * P[:, m]).astype(np.float32)
-            np.multiply(A32, v[:, None], out=S)
-            block = S.T @ S  # NumPy hands SᵀS to BLAS's syrk
-            blocks[k, m] = -block
-            blocks[m, k] = -block
+        for c in range(k + 1, K):
+            weights = np.sqrt(h * P[:, k] * P[:, c]).astype(A.dtype, copy=False)
+            np.multiply(A, weights[:, None], out=scaled)
+            block = scaled.T @ scaled  # NumPy hands SᵀS to BLAS's syrk
+            blocks[k, c] = -block
+            blocks[c, k] = -block
     for k in range(K):
         blocks[k, k] = -blocks[k].sum(axis=0)
+    return blocks
+
+
+def jittered_cho_factor(M: np.ndarray, top: float):
+    """Cholesky factor of ``M`` (overwritten), with ``top·10⁻¹²`` added to its diagonal,
+    then ×100 a try, while it is not definite (collinear columns without a ridge: the
+    nudged system still gives a descent step). None after 8 tries."""
+    jitter = 0.0
+    for _ in range(8):
+        try:
+            if jitter:
+                M[np.diag_indices_from(M)] += jitter
+            return cho_factor(M, check_finite=False)
+        except LinAlgError:
+            jitter = top * 1e-12 if jitter == 0 else 99 * jitter  # total ×100 per try
+    return None
+
+
+def _hessian(state: _State, live: np.ndarray) -> np.ndarray:
+    """``H`` (Kq × Kq, class-major) at the state, by the sum over class pairs."""
+    K, q = state.theta.shape
+    # Single precision: H only shapes the step (gradient and KKT test stay in double).
+    blocks = softmax_hessian_blocks(state.single(), state.P, state.h)
     blocks[:, :, ~live, :] = 0.0
     blocks[:, :, :, ~live] = 0.0
     H = blocks.transpose(0, 2, 1, 3).reshape(K * q, K * q)  # one C-order copy
@@ -239,16 +265,10 @@ class _Model:
         M[np.diag_indices_from(M)] += l2v
         dead = ~self.live
         M[dead, dead] = 1.0
-        jitter = 0.0
-        top = max(float(self.diag.max(initial=0.0)), 1e-300)
-        for _ in range(8):
-            try:
-                if jitter:
-                    M[np.diag_indices_from(M)] += jitter
-                return cho_factor(M, check_finite=False)
-            except LinAlgError:  # collinear columns without a ridge: nudge (still descent)
-                jitter = top * 1e-12 if jitter == 0 else 99 * jitter  # total ×100 per try
-        raise LinAlgError("multinomial_path: the Newton system stayed singular.")
+        factor = jittered_cho_factor(M, max(float(self.diag.max(initial=0.0)), 1e-300))
+        if factor is None:
+            raise LinAlgError("multinomial_path: the Newton system stayed singular.")
+        return factor
 
 
 def _penalty(theta, l1v, l2v):
