@@ -343,3 +343,19 @@ def test_grouped_penalty_on_ill_conditioned_raw_features(fit_intercept, l1_ratio
     assert model.n_iter_[0] < 40
     violation = _kkt(model, X, y, C, l1_ratio, grouped=True, intercept=fit_intercept)
     assert violation <= 1e-7
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("C", [1.0, 100.0])
+def test_grouped_kkt_is_tested_on_the_callers_columns(l1_ratio, C):
+    # Columns near 5000 with intercepts: the centred solver was given tol/(1 + √K·max|x̄|)
+    # ≈ 1e-12, below the rounding of its gradient, and met it by chance (23-189 steps).
+    # It now tests the KKT conditions on the caller's columns with tol itself.
+    X, y = _shape_measurements(seed=0, n=800, p=18)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = sk.LogisticRegression(
+            C=C, l1_ratio=l1_ratio, tol=1e-8, max_iter=500, multinomial_penalty="grouped"
+        ).fit(X, y)
+    assert model.n_iter_[0] < 20
+    assert _kkt(model, X, y, C, l1_ratio, grouped=True) <= 1e-8

@@ -568,13 +568,14 @@ class LogisticRegression(SparseCoefMixin, LinearClassifierMixin, LinearModelBase
             return
         centring = SoftmaxCentring(X, h, self.fit_intercept and l1_ratio > 0)
         problem = MultinomialProblem(
-            centring.X, Y, h, weights, l1_ratio, self.fit_intercept, offset, constraint
-        )
+            centring.X, Y, h, weights, l1_ratio, self.fit_intercept, offset, constraint,
+            column_means=centring.means,
+        )  # fmt: skip
         if coef is not None:
             if problem.positive is not False:
                 coef = problem.positive.project(coef)
             problem.set_coef(coef, centring.to_centred(coef, intercept))
-        info = problem.solve(alpha, centring.tolerance(tol, n_classes), self.max_iter)
+        info = problem.solve(alpha, tol, self.max_iter)
         self._report(info)
         self._keep_multinomial(problem, centring, info)
 
@@ -594,14 +595,14 @@ class LogisticRegression(SparseCoefMixin, LinearClassifierMixin, LinearModelBase
         Y = np.eye(self.classes_.size)[encoded]
         centring = SoftmaxCentring(X, h, self.fit_intercept)  # grouped: always an L1 part
         problem = GroupedMultinomialProblem(
-            centring.X, Y, h, weights, l1_ratio, self.fit_intercept, offset
-        )
+            centring.X, Y, h, weights, l1_ratio, self.fit_intercept, offset,
+            column_means=centring.means,
+        )  # fmt: skip
         start_alpha = problem.alpha_max
         coef, intercept = self._warm_coef((self.classes_.size, X.shape[1]))
         if coef is not None:
             problem.set_coef(coef, centring.to_centred(coef, intercept))
             start_alpha = alpha
-        tol = centring.tolerance(tol, self.classes_.size)
         info = screened_solve(problem, alpha, start_alpha, tol, self.max_iter)
         self._report(info)
         self._keep_multinomial(problem, centring, info)

@@ -602,9 +602,10 @@ def _logistic_path(
         # Centred as LogisticRegression's own fit (see softmax_centring).
         centring = SoftmaxCentring(X, h, fit_intercept)
         problem = GroupedMultinomialProblem(
-            centring.X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept, offset
-        )
-        previous, tol = problem.alpha_max, centring.tolerance(tol, n_classes)
+            centring.X, np.eye(n_classes)[encoded], h, weights, l1_ratio, fit_intercept, offset,
+            column_means=centring.means,
+        )  # fmt: skip
+        previous = problem.alpha_max
         for k, alpha in enumerate(alphas):
             info = screened_solve(problem, alpha, previous, tol, max_iter)
             coefs[k] = problem.coef
@@ -628,8 +629,8 @@ def _logistic_path(
             fit_intercept,
             offset,
             constraint,
+            column_means=centring.means,
         )
-        tol = centring.tolerance(tol, n_classes)
         for k, alpha in enumerate(alphas):
             info = problem.solve(alpha, tol, max_iter)
             coefs[k] = problem.coef

@@ -377,8 +377,13 @@ class GroupedMultinomialProblem(MultinomialProblem):
     group norms ``‖∇_j F‖₂``.
     """
 
-    def __init__(self, X, Y, h, penalty_weights, l1_ratio=1.0, fit_intercept=True, offset=None):
-        super().__init__(X, Y, h, penalty_weights, l1_ratio, fit_intercept, offset)
+    def __init__(
+        self, X, Y, h, penalty_weights, l1_ratio=1.0, fit_intercept=True, offset=None,
+        column_means=None,
+    ):  # fmt: skip
+        super().__init__(
+            X, Y, h, penalty_weights, l1_ratio, fit_intercept, offset, column_means=column_means
+        )
         free = penalty_weights == 0
         if free.any():  # unpenalized features first, so that alpha_max is exact
             zeros = np.zeros(self.n_features)
@@ -444,26 +449,40 @@ class GroupedMultinomialProblem(MultinomialProblem):
                 residual = self.h[:, None] * (self.Y - P)
                 gradient_ws = (sub.T @ residual).T  # (K, m), negative gradient
                 intercept_gradient = column_sums(residual)
-                violation = group_kkt_violation(
-                    gradient_ws, self.coef[:, features], l1[features], l2[features]
+                coef_ws, l1_ws, l2_ws = self.coef[:, features], l1[features], l2[features]
+                caller = self.on_caller_columns(gradient_ws, intercept_gradient, features)
+                intercept_violation = (
+                    np.abs(intercept_gradient).max() if self.fit_intercept else 0.0
                 )
                 worst = max(
-                    violation.max(initial=0.0),
-                    np.abs(intercept_gradient).max() if self.fit_intercept else 0.0,
+                    group_kkt_violation(caller, coef_ws, l1_ws, l2_ws).max(initial=0.0),
+                    intercept_violation,
                 )
                 if worst <= tol:
                     break
+                # The step's inner targets scale with the violation its model sees, on
+                # the solver's columns (the caller's, inflated by x̄·1ᵀR, left them too
+                # loose: shifted wine, 104 linear steps).
+                seen = worst
+                if caller is not gradient_ws:
+                    seen = max(
+                        group_kkt_violation(gradient_ws, coef_ws, l1_ws, l2_ws).max(initial=0.0),
+                        intercept_violation,
+                    )
                 self._newton_step(
-                    features, sub, P, residual, gradient_ws, intercept_gradient, l1, l2, worst
+                    features, sub, P, residual, gradient_ws, intercept_gradient, l1, l2, seen
                 )
                 n_iter += 1
             P = self.probabilities()
             residual = self.h[:, None] * (self.Y - P)
             gradient = np.asarray(self.X.T @ residual).T
-            violation = group_kkt_violation(gradient, self.coef, l1, l2)
+            intercept_gradient = column_sums(residual)
+            violation = group_kkt_violation(
+                self.on_caller_columns(gradient, intercept_gradient), self.coef, l1, l2
+            )
             if movable is not None:
                 violation[~movable] = 0.0
-            intercept_violation = np.abs(column_sums(residual)).max() if self.fit_intercept else 0
+            intercept_violation = np.abs(intercept_gradient).max() if self.fit_intercept else 0
             worst = max(violation.max(initial=0.0), intercept_violation)
             grows = (violation > 0) & ~working_set
             if worst <= tol or n_iter >= max_iter or not grows.any():

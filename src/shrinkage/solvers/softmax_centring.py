@@ -14,7 +14,9 @@ centred it takes 8 steps.
 
 The single fit and every path of :class:`~shrinkage.linear_model.LogisticRegressionCV`
 centre the same way (each on its own rows), so that a fit and a fold's path solve the
-same problem in the same coordinates and stop at points equally close to it.
+same problem in the same coordinates and stop at points equally close to it. The
+solvers take ``means`` (``column_means=``) and test the KKT conditions on the caller's
+columns, ``X̃ᵀR + (1ᵀR)x̄ᵀ``: ``tol`` keeps the meaning scikit-learn gives it.
 
 Sparse ``X`` is left alone (centring would fill it), as is the smooth L2 route (L-BFGS,
 then Newton on the full Hessian, which has the cross terms).
@@ -25,11 +27,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["MIN_CENTRED_TOL", "SoftmaxCentring"]
-
-#: the smallest tolerance :meth:`SoftmaxCentring.tolerance` asks for (rounding of the
-#: float64 gradients; columns at 10³ cannot be certified to 10⁻¹¹·10⁻³ anyway)
-MIN_CENTRED_TOL = 1e-13
+__all__ = ["SoftmaxCentring"]
 
 
 class SoftmaxCentring:
@@ -62,19 +60,6 @@ class SoftmaxCentring:
         centred = np.empty(X.shape, dtype=np.float64, order="F")
         np.subtract(X, means, out=centred)
         self.X, self.means = centred, means
-
-    def tolerance(self, tol: float, n_classes: int) -> float:
-        """The KKT tolerance on ``X̃`` that keeps the violation on ``X`` at most ``tol``.
-
-        On ``X`` the coefficients' gradient is ``X̃ᵀR + x̄ 1ᵀR``, so a violation ``t`` on
-        ``X̃`` (intercept gradients ``1ᵀR`` included, each at most ``t``) is at most
-        ``t(1 + √K·max|x̄|)`` on ``X`` (triangle inequality; ``√K`` for the grouped
-        norms): ``tol`` keeps the meaning scikit-learn gives it, the gradient in the
-        caller's coordinates."""
-        if self.means is None:
-            return tol
-        scaled = tol / (1.0 + np.sqrt(n_classes) * float(np.abs(self.means).max()))
-        return max(scaled, MIN_CENTRED_TOL)
 
     def to_centred(self, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
         """Intercepts ``β̃₀ = β₀ + Bx̄`` for a start ``(β₀, B)`` given on ``X``."""
